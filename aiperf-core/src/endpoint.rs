@@ -1,0 +1,132 @@
+//! The `Endpoint` contract: one wire format (how a request body looks, how the answer is parsed).
+
+use std::time::Instant;
+
+use crate::{FormattedRequest, InferenceRequest, ParsedResponse};
+
+/// A wire format of an inference API, such as OpenAI chat completions.
+///
+/// Implementations are built by the factory from a
+/// [`ModelEndpointInfo`](crate::ModelEndpointInfo) (see [`FromModelEndpoint`](crate::FromModelEndpoint)).
+/// The trait is object safe so that names registered at run time can be boxed; names from the
+/// implementation table are dispatched through a generated `enum` and never boxed.
+pub trait Endpoint: Send + Sync {
+    /// Formats the body of one request.
+    ///
+    /// # Errors
+    /// [`EndpointError::UnsupportedPayload`] when the payload kind does not fit this endpoint.
+    fn format_request(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError>;
+
+    /// Feeds response bytes as they arrive at `at`; parsed content goes to `out`.
+    ///
+    /// `state` carries what one response's decoding needs between calls (the HTTP status, bytes
+    /// of an unfinished event). Reads do not line up with events: a call may hold half an event,
+    /// or several, or split a UTF-8 character.
+    ///
+    /// # Errors
+    /// [`EndpointError`] when the bytes are not the wire format this endpoint parses.
+    fn decode(
+        &self,
+        state: &mut DecodeState,
+        at: Instant,
+        bytes: &[u8],
+        out: &mut ParsedResponse,
+    ) -> Result<(), EndpointError>;
+
+    /// Ends one response: parses a buffered body, checks the stream ended properly.
+    ///
+    /// # Errors
+    /// [`EndpointError`] when what was buffered cannot be parsed.
+    fn finish(&self, state: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError>;
+}
+
+/// Per-response decoding state, owned by the caller and handed to every [`Endpoint::decode`].
+#[derive(Clone, Debug, Default)]
+pub struct DecodeState {
+    /// HTTP status of the response (200 unless the transport said otherwise).
+    pub status: u16,
+    /// Whether the response is a stream of events (SSE) rather than one body.
+    pub streaming: bool,
+    /// Bytes received but not yet consumed (an unfinished event, or the whole body so far).
+    pub buffer: Vec<u8>,
+    /// How far into `buffer` an event scanner has already looked for a terminator.
+    pub scanned: usize,
+    /// Arrival time of the last bytes fed.
+    pub last_at: Option<Instant>,
+}
+
+impl DecodeState {
+    /// State for a new response with the given HTTP status.
+    pub fn new(status: u16, streaming: bool) -> Self {
+        Self { status, streaming, ..Self::default() }
+    }
+
+    /// Whether the status says the server refused or failed the request.
+    pub fn is_error_status(&self) -> bool {
+        !(200..300).contains(&self.status)
+    }
+
+    /// Empties the state for the next response, keeping the buffer's allocation.
+    pub fn reset(&mut self, status: u16, streaming: bool) {
+        self.status = status;
+        self.streaming = streaming;
+        self.buffer.clear();
+        self.scanned = 0;
+        self.last_at = None;
+    }
+}
+
+/// What went wrong formatting a request or parsing a response.
+#[derive(Debug, thiserror::Error)]
+pub enum EndpointError {
+    /// The request payload kind does not fit this endpoint.
+    #[error("the {endpoint} endpoint cannot send a {found} payload: it expects {expected}")]
+    UnsupportedPayload {
+        /// The endpoint.
+        endpoint: &'static str,
+        /// The kinds it accepts.
+        expected: &'static str,
+        /// The kind it was given.
+        found: &'static str,
+    },
+    /// A response body or event is not valid JSON of the expected shape.
+    #[error("{endpoint}: cannot parse {what}: {reason}; received: {snippet}")]
+    InvalidResponse {
+        /// The endpoint.
+        endpoint: &'static str,
+        /// What was being parsed (e.g. "SSE event", "response body").
+        what: &'static str,
+        /// Why it failed.
+        reason: String,
+        /// The start of the offending bytes, lossily decoded.
+        snippet: String,
+    },
+    /// A JSON body could not be serialized (for example a non-finite number in extra inputs).
+    #[error("{endpoint}: cannot serialize the request body: {reason}")]
+    Serialize {
+        /// The endpoint.
+        endpoint: &'static str,
+        /// Why it failed.
+        reason: String,
+    },
+    /// The stream ended before its end marker (`data: [DONE]`).
+    #[error("{endpoint}: the stream ended before `data: [DONE]` ({pending} bytes of an unfinished event discarded)")]
+    Truncated {
+        /// The endpoint.
+        endpoint: &'static str,
+        /// Bytes left in the buffer.
+        pending: usize,
+    },
+}
+
+impl EndpointError {
+    /// An [`EndpointError::InvalidResponse`] quoting at most 200 bytes of `bytes`.
+    pub fn invalid(endpoint: &'static str, what: &'static str, reason: impl ToString, bytes: &[u8]) -> Self {
+        let cut = bytes.len().min(200);
+        let mut snippet = String::from_utf8_lossy(&bytes[..cut]).into_owned();
+        if cut < bytes.len() {
+            snippet.push('…');
+        }
+        Self::InvalidResponse { endpoint, what, reason: reason.to_string(), snippet }
+    }
+}

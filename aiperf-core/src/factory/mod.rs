@@ -1,0 +1,321 @@
+//! The generic factory behind `EndpointFactory` and `TransportFactory`.
+//!
+//! The root crate's build script generates, per category, the name and implementation enums,
+//! static tables and a [`Category`] impl whose `construct` is one `match`. Everything else (runtime
+//! pins, listing, runtime registration, error messages) is written once here, over [`Category`].
+
+mod args;
+mod error;
+mod state;
+mod suggest;
+
+use std::fmt::Debug;
+use std::marker::PhantomData;
+
+pub use args::{ImplArg, NameArg, NameRef};
+pub use error::FactoryError;
+pub use state::{FactoryState, PinGuard, RegisteredConstructor};
+
+use crate::{ConfigError, ImplementationInfo, ModelEndpointInfo};
+
+/// One category of the implementation table (`endpoint`, `transport`), implemented by generated code.
+pub trait Category: Sized + 'static {
+    /// The category's name in the table and in messages (`endpoint`).
+    const CATEGORY: &'static str;
+    /// The enum of names (`EndpointName`).
+    type Name: Copy + Eq + Debug + Send + Sync + 'static;
+    /// The enum of compiled-in implementations (`EndpointImpl`).
+    type Impl: Copy + Eq + Debug + Send + Sync + 'static;
+    /// The table metadata of a name (`EndpointMetadata`).
+    type Metadata: Debug + Send + Sync + 'static;
+    /// What `create_instance` returns (`AnyEndpoint`).
+    type Instance;
+    /// The boxed form of runtime-registered implementations (`dyn Endpoint`).
+    type Registered: ?Sized + 'static;
+
+    /// Every name of the table, in table order.
+    fn names() -> &'static [Self::Name];
+    /// The text form of a name (`chat`).
+    fn name_str(name: Self::Name) -> &'static str;
+    /// Parses a table name; a `match` on the string.
+    fn parse_name(name: &str) -> Option<Self::Name>;
+    /// Position of `name` in [`Category::names`].
+    fn name_index(name: Self::Name) -> usize;
+    /// Every compiled-in implementation, grouped by name, best-ranked first.
+    fn implementations() -> &'static [ImplDescriptor<Self::Name, Self::Impl>];
+    /// Position of `imp` in [`Category::implementations`].
+    fn impl_index(imp: Self::Impl) -> usize;
+    /// The implementation the table's rules choose for `name`.
+    fn default_impl(name: Self::Name) -> Self::Impl;
+    /// The table metadata of `name`.
+    fn metadata(name: Self::Name) -> &'static Self::Metadata;
+    /// Builds `imp`: one `match` arm per implementation.
+    ///
+    /// # Errors
+    /// The implementation's own [`ConfigError`].
+    fn construct(imp: Self::Impl, info: &ModelEndpointInfo) -> Result<Self::Instance, ConfigError>;
+    /// Wraps a runtime-registered implementation.
+    fn from_registered(instance: Box<Self::Registered>) -> Self::Instance;
+    /// The category's runtime state (pins, registrations).
+    fn state() -> &'static FactoryState<Self>;
+}
+
+/// A compiled-in implementation, as the table describes it.
+#[derive(Debug)]
+pub struct ImplDescriptor<N: 'static, I: 'static> {
+    /// The implementation enum value.
+    pub implementation: I,
+    /// The name it implements.
+    pub name: N,
+    /// The type's name (`ChatEndpoint`).
+    pub class_name: &'static str,
+    /// The full type path (`aiperf_endpoints::ChatEndpoint`).
+    pub type_path: &'static str,
+    /// One line about it.
+    pub description: &'static str,
+    /// The plugin providing it (`None` for builtins).
+    pub plugin: Option<&'static str>,
+    /// The Cargo feature that enables the plugin.
+    pub feature: Option<&'static str>,
+    /// Its priority (higher wins).
+    pub priority: i64,
+    /// The `Cargo.toml` key it came from.
+    pub table_key: &'static str,
+}
+
+/// The factory of one category: `create_instance`, `use_implementation`, `list_implementations`.
+///
+/// Process-wide, like AIPerf's class-level factories: a pin set by `use_implementation` applies
+/// to every thread until reset.
+pub struct Factory<C: Category>(PhantomData<C>);
+
+impl<C: Category> Factory<C> {
+    /// Creates the selected implementation of `name` (typed name or `&str`).
+    ///
+    /// For a typed table name this costs one atomic load and one `match`: no map, no box, no lock.
+    /// A string is matched against the table first; only a miss looks at runtime registrations.
+    ///
+    /// # Errors
+    /// [`FactoryError::UnknownName`] with the closest valid name, or [`FactoryError::Create`]
+    /// when the implementation rejects `info`.
+    #[inline]
+    pub fn create_instance<'a>(name: impl NameArg<'a, C>, info: &ModelEndpointInfo) -> Result<C::Instance, FactoryError> {
+        match name.name_ref() {
+            NameRef::Table(name) => {
+                let imp = Self::selected(name);
+                C::construct(imp, info).map_err(|source| Self::create_error(name, imp, source))
+            }
+            NameRef::Text(text) => match C::parse_name(text) {
+                Some(name) => Self::create_instance(NameRef::<C>::Table(name), info),
+                None => C::state().create_registered(text, info),
+            },
+        }
+    }
+
+    #[cold]
+    fn create_error(name: C::Name, imp: C::Impl, source: ConfigError) -> FactoryError {
+        FactoryError::Create {
+            category: C::CATEGORY,
+            name: C::name_str(name).to_owned(),
+            implementation: Self::descriptor(imp).class_name,
+            source,
+        }
+    }
+
+    /// The implementation `create_instance` currently returns for `name`: the pin if one is set,
+    /// else the table's choice.
+    #[inline]
+    pub fn selected(name: C::Name) -> C::Impl {
+        match C::state().pinned_index(C::name_index(name)) {
+            Some(index) => C::implementations()[index].implementation,
+            None => C::default_impl(name),
+        }
+    }
+
+    /// The implementation the table's rules choose for `name` (ignoring pins).
+    pub fn default_implementation(name: C::Name) -> C::Impl {
+        C::default_impl(name)
+    }
+
+    /// The table entry of a compiled-in implementation.
+    pub fn descriptor(imp: C::Impl) -> &'static ImplDescriptor<C::Name, C::Impl> {
+        &C::implementations()[C::impl_index(imp)]
+    }
+
+    /// Pins `name` to `implementation` for the whole process, e.g. to test a builtin in a build
+    /// where a plugin overrides it. `implementation` is an implementation enum value or a type name
+    /// (`"ChatEndpoint"`, or the full path).
+    ///
+    /// # Errors
+    /// Unknown names or implementations, an implementation of another name, or a name that was
+    /// registered at run time.
+    pub fn use_implementation<'a, 'b>(name: impl NameArg<'a, C>, implementation: impl ImplArg<'b, C>) -> Result<(), FactoryError> {
+        let (name, index) = Self::resolve_pin(name, implementation)?;
+        C::state().set_pin(C::name_index(name), Some(index));
+        Ok(())
+    }
+
+    /// Like [`Factory::use_implementation`], undone when the returned guard drops (restoring the
+    /// previous pin, if any).
+    ///
+    /// # Errors
+    /// As [`Factory::use_implementation`].
+    pub fn scoped_implementation<'a, 'b>(
+        name: impl NameArg<'a, C>,
+        implementation: impl ImplArg<'b, C>,
+    ) -> Result<PinGuard<C>, FactoryError> {
+        let (name, index) = Self::resolve_pin(name, implementation)?;
+        Ok(PinGuard::new(C::name_index(name), Some(index)))
+    }
+
+    /// Removes the pin of `name`: the table's choice applies again.
+    ///
+    /// # Errors
+    /// [`FactoryError::UnknownName`] for a name outside the table.
+    pub fn reset_implementation<'a>(name: impl NameArg<'a, C>) -> Result<(), FactoryError> {
+        let name = Self::table_name(name)?;
+        C::state().set_pin(C::name_index(name), None);
+        Ok(())
+    }
+
+    /// Removes every pin of this category.
+    pub fn reset_all() {
+        for &name in C::names() {
+            C::state().set_pin(C::name_index(name), None);
+        }
+    }
+
+    /// Every implementation of `name`, the selected one first, then in the table's rank order.
+    ///
+    /// # Errors
+    /// [`FactoryError::UnknownName`] for a name neither in the table nor registered.
+    pub fn list_implementations<'a>(name: impl NameArg<'a, C>) -> Result<Vec<ImplementationInfo>, FactoryError> {
+        let text = match name.name_ref() {
+            NameRef::Table(name) => return Ok(Self::list_table(name)),
+            NameRef::Text(text) => text,
+        };
+        match C::parse_name(text) {
+            Some(name) => Ok(Self::list_table(name)),
+            None => C::state().list_registered(text),
+        }
+    }
+
+    fn list_table(name: C::Name) -> Vec<ImplementationInfo> {
+        let selected = Self::selected(name);
+        let default = C::default_impl(name);
+        let mut list: Vec<ImplementationInfo> = C::implementations()
+            .iter()
+            .filter(|d| d.name == name)
+            .map(|d| ImplementationInfo {
+                name: C::name_str(name).to_owned(),
+                class_name: d.class_name,
+                type_path: d.type_path,
+                description: d.description,
+                is_plugin: d.plugin.is_some(),
+                plugin: d.plugin,
+                feature: d.feature,
+                priority: d.priority,
+                is_selected: d.implementation == selected,
+                is_default: d.implementation == default,
+            })
+            .collect();
+        // Stable: the rest keep the table's rank order.
+        list.sort_by_key(|info| !info.is_selected);
+        list
+    }
+
+    /// Every name: the table's, then those registered at run time.
+    pub fn names() -> Vec<String> {
+        let mut names: Vec<String> = C::names().iter().map(|&n| C::name_str(n).to_owned()).collect();
+        names.extend(C::state().registered_names());
+        names
+    }
+
+    /// The table metadata of `name` (or of its runtime registration).
+    ///
+    /// # Errors
+    /// [`FactoryError::UnknownName`] for an unknown name.
+    pub fn metadata<'a>(name: impl NameArg<'a, C>) -> Result<&'static C::Metadata, FactoryError> {
+        match name.name_ref() {
+            NameRef::Table(name) => Ok(C::metadata(name)),
+            NameRef::Text(text) => match C::parse_name(text) {
+                Some(name) => Ok(C::metadata(name)),
+                None => C::state().registered_metadata(text),
+            },
+        }
+    }
+
+    /// Registers an implementation under a name that is not in the table. It is consulted only
+    /// when the table's `match` misses, so table names keep their zero-cost path.
+    ///
+    /// # Errors
+    /// [`FactoryError::AlreadyDefined`] when the name is in the table or already registered.
+    pub fn register(
+        name: &str,
+        class_name: &'static str,
+        description: &'static str,
+        metadata: &'static C::Metadata,
+        constructor: RegisteredConstructor<C>,
+    ) -> Result<(), FactoryError> {
+        if C::parse_name(name).is_some() {
+            return Err(FactoryError::AlreadyDefined {
+                category: C::CATEGORY,
+                name: name.to_owned(),
+                by: "the implementation table",
+            });
+        }
+        C::state().register(name, class_name, description, metadata, constructor)
+    }
+
+    /// Resolves a string to a table name, with the usual unknown-name error.
+    ///
+    /// # Errors
+    /// [`FactoryError::UnknownName`], or [`FactoryError::NotInTable`] for a runtime registration.
+    pub fn table_name<'a>(name: impl NameArg<'a, C>) -> Result<C::Name, FactoryError> {
+        match name.name_ref() {
+            NameRef::Table(name) => Ok(name),
+            NameRef::Text(text) => C::parse_name(text).ok_or_else(|| {
+                if C::state().is_registered(text) {
+                    FactoryError::NotInTable { category: C::CATEGORY, name: text.to_owned() }
+                } else {
+                    Self::unknown_name(text)
+                }
+            }),
+        }
+    }
+
+    pub(crate) fn unknown_name(text: &str) -> FactoryError {
+        let valid = Self::names();
+        FactoryError::UnknownName {
+            category: C::CATEGORY,
+            name: text.to_owned(),
+            suggestion: suggest::closest(text, valid.iter().map(String::as_str)).map(str::to_owned),
+            valid: valid.join(", "),
+        }
+    }
+
+    fn resolve_pin<'a, 'b>(name: impl NameArg<'a, C>, implementation: impl ImplArg<'b, C>) -> Result<(C::Name, usize), FactoryError> {
+        let name = Self::table_name(name)?;
+        let index = implementation.impl_index(name)?;
+        let found = &C::implementations()[index];
+        if found.name != name {
+            return Err(FactoryError::WrongName {
+                category: C::CATEGORY,
+                implementation: found.class_name,
+                provides: C::name_str(found.name),
+                requested: C::name_str(name),
+                valid: Self::class_names(name),
+            });
+        }
+        Ok((name, index))
+    }
+
+    /// The class names of the implementations of `name`, comma-separated.
+    pub(crate) fn class_names(name: C::Name) -> String {
+        let names: Vec<&str> = C::implementations().iter().filter(|d| d.name == name).map(|d| d.class_name).collect();
+        names.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,232 @@
+//! The factory over a small hand-written category (the generated ones are tested in the root crate).
+
+use std::sync::atomic::AtomicU16;
+use std::sync::{Mutex, MutexGuard};
+
+use super::*;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Name {
+    Chat,
+    Rankings,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Impl {
+    Fast,
+    Plain,
+    Rank,
+}
+
+#[derive(Debug)]
+enum Instance {
+    Table(Impl),
+    Registered(Box<str>),
+}
+
+struct Test;
+
+static PINS: [AtomicU16; 2] = [const { AtomicU16::new(0) }; 2];
+static STATE: FactoryState<Test> = FactoryState::new(&PINS);
+static IMPLS: [ImplDescriptor<Name, Impl>; 3] = [
+    desc(Impl::Fast, Name::Chat, "FastChat", Some("fast")),
+    desc(Impl::Plain, Name::Chat, "PlainChat", None),
+    desc(Impl::Rank, Name::Rankings, "Rank", None),
+];
+
+const fn desc(implementation: Impl, name: Name, class_name: &'static str, plugin: Option<&'static str>) -> ImplDescriptor<Name, Impl> {
+    ImplDescriptor {
+        implementation,
+        name,
+        class_name,
+        type_path: class_name,
+        description: "test",
+        plugin,
+        feature: plugin,
+        priority: 0,
+        table_key: "test",
+    }
+}
+
+impl Category for Test {
+    const CATEGORY: &'static str = "endpoint";
+    type Name = Name;
+    type Impl = Impl;
+    type Metadata = &'static str;
+    type Instance = Instance;
+    type Registered = str;
+
+    fn names() -> &'static [Name] {
+        &[Name::Chat, Name::Rankings]
+    }
+    fn name_str(name: Name) -> &'static str {
+        match name {
+            Name::Chat => "chat",
+            Name::Rankings => "rankings",
+        }
+    }
+    fn parse_name(name: &str) -> Option<Name> {
+        match name {
+            "chat" => Some(Name::Chat),
+            "rankings" => Some(Name::Rankings),
+            _ => None,
+        }
+    }
+    fn name_index(name: Name) -> usize {
+        name as usize
+    }
+    fn implementations() -> &'static [ImplDescriptor<Name, Impl>] {
+        &IMPLS
+    }
+    fn impl_index(imp: Impl) -> usize {
+        imp as usize
+    }
+    fn default_impl(name: Name) -> Impl {
+        match name {
+            Name::Chat => Impl::Fast,
+            Name::Rankings => Impl::Rank,
+        }
+    }
+    fn metadata(name: Name) -> &'static &'static str {
+        match name {
+            Name::Chat => &"chat-meta",
+            Name::Rankings => &"rank-meta",
+        }
+    }
+    fn construct(imp: Impl, info: &ModelEndpointInfo) -> Result<Instance, ConfigError> {
+        info.primary_model()?;
+        Ok(Instance::Table(imp))
+    }
+    fn from_registered(instance: Box<str>) -> Instance {
+        Instance::Registered(instance)
+    }
+    fn state() -> &'static FactoryState<Self> {
+        &STATE
+    }
+}
+
+impl NameArg<'static, Test> for Name {
+    fn name_ref(self) -> NameRef<'static, Test> {
+        NameRef::Table(self)
+    }
+}
+
+impl ImplArg<'static, Test> for Impl {
+    fn impl_index(self, _: Name) -> Result<usize, FactoryError> {
+        Ok(self as usize)
+    }
+}
+
+type F = Factory<Test>;
+
+/// Pins are process-wide: tests that touch them take this lock and start from no pins.
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    let guard = LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    F::reset_all();
+    guard
+}
+
+fn created(name: &str) -> Impl {
+    match F::create_instance(name, &ModelEndpointInfo::default()).unwrap() {
+        Instance::Table(imp) => imp,
+        Instance::Registered(r) => panic!("expected a table instance, got {r}"),
+    }
+}
+
+#[test]
+fn default_follows_the_table() {
+    let _g = serial();
+    assert_eq!(created("chat"), Impl::Fast);
+    assert!(matches!(F::create_instance(Name::Rankings, &ModelEndpointInfo::default()), Ok(Instance::Table(Impl::Rank))));
+}
+
+#[test]
+fn pin_by_enum_and_by_type_name_then_reset() {
+    let _g = serial();
+    F::use_implementation(Name::Chat, Impl::Plain).unwrap();
+    assert_eq!(created("chat"), Impl::Plain);
+    F::use_implementation("chat", "FastChat").unwrap();
+    assert_eq!(created("chat"), Impl::Fast);
+    F::use_implementation("chat", "PlainChat").unwrap();
+    F::reset_implementation("chat").unwrap();
+    assert_eq!(created("chat"), Impl::Fast);
+}
+
+#[test]
+fn scoped_pin_restores_the_previous_one() {
+    let _g = serial();
+    F::use_implementation(Name::Chat, Impl::Plain).unwrap();
+    {
+        let _pin = F::scoped_implementation(Name::Chat, Impl::Fast).unwrap();
+        assert_eq!(created("chat"), Impl::Fast);
+    }
+    assert_eq!(created("chat"), Impl::Plain);
+    F::reset_all();
+    {
+        let _pin = F::scoped_implementation("chat", "PlainChat").unwrap();
+        assert_eq!(created("chat"), Impl::Plain);
+    }
+    assert_eq!(created("chat"), Impl::Fast);
+}
+
+#[test]
+fn listing_puts_the_selected_first() {
+    let _g = serial();
+    let list = F::list_implementations("chat").unwrap();
+    let rows: Vec<_> = list.iter().map(|i| (i.class_name, i.is_plugin, i.is_selected, i.is_default)).collect();
+    assert_eq!(rows, [("FastChat", true, true, true), ("PlainChat", false, false, false)]);
+    let _pin = F::scoped_implementation(Name::Chat, Impl::Plain).unwrap();
+    let list = F::list_implementations(Name::Chat).unwrap();
+    let rows: Vec<_> = list.iter().map(|i| (i.class_name, i.is_selected, i.is_default)).collect();
+    assert_eq!(rows, [("PlainChat", true, false), ("FastChat", false, true)]);
+}
+
+#[test]
+fn unknown_name_suggests_the_closest() {
+    let err = F::create_instance("caht", &ModelEndpointInfo::default()).unwrap_err();
+    // Another test may register `custom` concurrently: it would be listed after the table names.
+    assert!(err.to_string().starts_with("unknown endpoint 'caht'; did you mean 'chat'? valid: chat, rankings"), "{err}");
+    let err = F::list_implementations("audio").unwrap_err();
+    assert!(err.to_string().starts_with("unknown endpoint 'audio'; valid: chat, rankings"), "{err}");
+}
+
+#[test]
+fn pin_errors_name_what_is_valid() {
+    let _g = serial();
+    let err = F::use_implementation("chat", "Rank").unwrap_err();
+    assert_eq!(err.to_string(), "Rank implements endpoint 'rankings', not 'chat'; implementations of 'chat': FastChat, PlainChat");
+    let err = F::use_implementation("chat", "SlowChat").unwrap_err();
+    assert!(err.to_string().starts_with("unknown implementation 'SlowChat' of endpoint 'chat'; compiled in: FastChat, PlainChat"), "{err}");
+    let err = F::use_implementation("chta", "FastChat").unwrap_err();
+    assert!(matches!(err, FactoryError::UnknownName { ref suggestion, .. } if suggestion.as_deref() == Some("chat")));
+    assert_eq!(created("chat"), Impl::Fast, "a failed pin changes nothing");
+}
+
+#[test]
+fn create_errors_carry_the_config_error() {
+    let info = ModelEndpointInfo { model_names: vec![], ..ModelEndpointInfo::default() };
+    let err = F::create_instance(Name::Rankings, &info).unwrap_err();
+    assert!(matches!(err, FactoryError::Create { source: ConfigError::MissingModel, .. }));
+    assert!(err.to_string().starts_with("cannot create endpoint 'rankings' (Rank): no model name given"), "{err}");
+}
+
+fn make_custom(_: &ModelEndpointInfo) -> Result<Box<str>, ConfigError> {
+    Ok("custom".into())
+}
+
+#[test]
+fn runtime_registration_is_consulted_on_a_miss() {
+    let err = F::register("chat", "Mine", "d", &"m", make_custom).unwrap_err();
+    assert!(matches!(err, FactoryError::AlreadyDefined { by: "the implementation table", .. }));
+    F::register("custom", "Custom", "a test registration", &"custom-meta", make_custom).unwrap();
+    let err = F::register("custom", "Custom", "d", &"m", make_custom).unwrap_err();
+    assert!(matches!(err, FactoryError::AlreadyDefined { by: "an earlier registration", .. }));
+    assert!(matches!(F::create_instance("custom", &ModelEndpointInfo::default()), Ok(Instance::Registered(ref s)) if &**s == "custom"));
+    assert_eq!(*F::metadata("custom").unwrap(), "custom-meta");
+    assert_eq!(*F::metadata(Name::Chat).unwrap(), "chat-meta");
+    let list = F::list_implementations("custom").unwrap();
+    assert_eq!((list[0].class_name, list[0].is_selected), ("Custom", true));
+    assert!(F::names().contains(&"custom".to_owned()));
+    assert!(matches!(F::use_implementation("custom", "Custom"), Err(FactoryError::NotInTable { .. })));
+}

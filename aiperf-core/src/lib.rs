@@ -1,0 +1,34 @@
+//! The contracts of aiperf, and nothing that implements them.
+//!
+//! This crate defines what an endpoint (a wire format: how to format a request body and parse the
+//! response) and a transport (how the bytes travel: HTTP, gRPC, in-process engine) are, the request
+//! and response types they exchange, the metadata the implementation table describes, and the
+//! generic [`Factory`] that the root crate's generated code instantiates.
+//!
+//! Dependency rule: `aiperf-core` depends on no other aiperf crate and knows no implementation.
+//! Builtin endpoints, transports and plugins depend on it; the root crate ties them together.
+
+mod dispatch;
+mod endpoint;
+mod error;
+pub mod factory;
+mod info;
+mod metadata;
+mod request;
+mod response;
+mod transport;
+
+pub use endpoint::{DecodeState, Endpoint, EndpointError};
+pub use error::ConfigError;
+pub use factory::{Category, Factory, FactoryError, FactoryState, ImplArg, ImplDescriptor, NameArg, PinGuard};
+pub use info::{FromModelEndpoint, InEngineSettings, ModelEndpointInfo};
+pub use metadata::{EndpointMetadata, ImplementationInfo, TransportMetadata};
+pub use request::{FormattedRequest, InferenceRequest, Message, Payload};
+pub use response::{ContentChunk, Embedding, ParsedResponse, Ranking, ServerError, Usage};
+pub use transport::{ChunkSink, DynTransport, Transport, TransportError, TransportFuture, TransportRequest, TransportTiming};
+
+#[doc(hidden)]
+pub mod __private {
+    //! Re-exports used by this crate's macros; not part of the API.
+    pub use paste::paste;
+}

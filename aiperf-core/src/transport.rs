@@ -1,0 +1,115 @@
+//! The `Transport` contract: how request bytes reach a server and response bytes come back.
+
+use std::future::Future;
+use std::ops::ControlFlow;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+/// One request as a transport sees it: where to send which bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct TransportRequest<'a> {
+    /// Path on the server (`/v1/chat/completions`), joined to the transport's base URL.
+    pub path: &'a str,
+    /// The body.
+    pub body: &'a [u8],
+    /// The body's media type.
+    pub content_type: &'a str,
+    /// Whether the response will be a stream of events.
+    pub streaming: bool,
+    /// Correlation id (`X-Request-ID`), if any.
+    pub request_id: Option<&'a str>,
+}
+
+/// Receives a response as it arrives. The transport calls [`ChunkSink::on_response`] once, then
+/// [`ChunkSink::on_chunk`] for every piece of body in arrival order.
+pub trait ChunkSink: Send {
+    /// The response started: its status is known.
+    fn on_response(&mut self, status: u16, at: Instant);
+    /// A piece of the body arrived at `at` (taken as the bytes were read, monotonic clock).
+    /// Returning `Break` stops reading: the transport ends the request early.
+    fn on_chunk(&mut self, at: Instant, bytes: &[u8]) -> ControlFlow<()>;
+}
+
+/// When things happened during one request, measured by the transport.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TransportTiming {
+    /// The transport began the request (before connecting).
+    pub start: Instant,
+    /// The request was fully written.
+    pub sent: Instant,
+    /// The response status and headers arrived.
+    pub response_start: Option<Instant>,
+    /// The last body byte arrived (or the request failed).
+    pub end: Instant,
+    /// Time spent opening a connection, zero when one was reused.
+    pub connecting: Duration,
+    /// Response status (HTTP status; 200 for transports without one that succeeded).
+    pub status: u16,
+    /// Bytes written, body and framing.
+    pub bytes_sent: u64,
+    /// Body bytes received.
+    pub bytes_received: u64,
+    /// Number of body pieces delivered to the sink.
+    pub chunks: u32,
+}
+
+/// What can go wrong moving bytes.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    /// The server could not be reached.
+    #[error("cannot connect to {target}: {reason}")]
+    Connect {
+        /// Address or URL.
+        target: String,
+        /// The underlying error.
+        reason: String,
+    },
+    /// The request did not complete in time.
+    #[error("request timed out after {0:?}")]
+    Timeout(Duration),
+    /// The connection failed after the request started.
+    #[error("I/O error during the request: {0}")]
+    Io(String),
+    /// The other side broke its protocol.
+    #[error("protocol error: {0}")]
+    Protocol(String),
+    /// The request cannot be served by this transport (unknown path, unsupported body).
+    #[error("{transport} cannot serve this request: {reason}")]
+    Unsupported {
+        /// The transport.
+        transport: &'static str,
+        /// Why, and what it accepts.
+        reason: String,
+    },
+}
+
+/// A boxed transport future, for runtime-registered transports.
+pub type TransportFuture<'a> = Pin<Box<dyn Future<Output = Result<TransportTiming, TransportError>> + Send + 'a>>;
+
+/// Moves one request to a server and streams the response into a [`ChunkSink`].
+///
+/// Not object safe (it returns `impl Future`): table entries are dispatched through a generated
+/// `enum`. Runtime-registered transports go through [`DynTransport`], which every `Transport` gets.
+pub trait Transport: Send + Sync {
+    /// Sends `request` and feeds the response to `sink` until it ends.
+    ///
+    /// A response with an error status is still delivered to the sink (its body explains the
+    /// error); only failures to move bytes are `Err`.
+    fn send<'a>(
+        &'a self,
+        request: TransportRequest<'a>,
+        sink: &'a mut dyn ChunkSink,
+    ) -> impl Future<Output = Result<TransportTiming, TransportError>> + Send + 'a;
+}
+
+/// Object-safe form of [`Transport`], for transports registered at run time.
+pub trait DynTransport: Send + Sync {
+    /// [`Transport::send`], boxed.
+    fn send_boxed<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ChunkSink) -> TransportFuture<'a>;
+}
+
+impl<T: Transport> DynTransport for T {
+    fn send_boxed<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ChunkSink) -> TransportFuture<'a> {
+        Box::pin(self.send(request, sink))
+    }
+}
