@@ -6,7 +6,7 @@ use crate::ConfigError;
 #[derive(Debug, thiserror::Error)]
 pub enum FactoryError {
     /// The name is neither in the table nor registered.
-    #[error("unknown {category} '{name}'{}; valid: {valid}", did_you_mean(.suggestion.as_deref()))]
+    #[error("unknown {category} '{name}'; {}valid: {valid}", did_you_mean(.suggestion.as_deref()))]
     UnknownName {
         /// `endpoint` or `transport`.
         category: &'static str,
@@ -80,5 +80,5 @@ pub enum FactoryError {
 }
 
 fn did_you_mean(suggestion: Option<&str>) -> String {
-    suggestion.map(|s| format!("; did you mean '{s}'?")).unwrap_or_default()
+    suggestion.map(|s| format!("did you mean '{s}'? ")).unwrap_or_default()
 }
