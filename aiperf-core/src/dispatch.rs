@@ -1,35 +1,22 @@
-//! Enum dispatch for the generated `AnyEndpoint` / `AnyTransport`: one variant per compiled-in
-//! implementation plus `Registered` for runtime registrations, and trait impls that `match`.
+//! Enum dispatch for the generated `AnyEndpoint` / `AnyTransport`.
 //!
-//! The build script writes one invocation per category; the expansion is defined here once, in
-//! plain sight, instead of being repeated in every generated file.
+//! The build script writes each enum in plain sight (one variant per compiled-in implementation,
+//! plus `Registered` for runtime registrations), then one line invoking a macro below that
+//! implements the trait by `match`. The expansion is defined here once instead of being repeated
+//! in every generated file.
 
-/// Declares an enum over endpoint implementations that implements [`Endpoint`](crate::Endpoint)
-/// by `match`, plus `implementation()` (the `Impl` enum value) and `as_<variant>()` accessors.
+/// Implements [`Endpoint`](crate::Endpoint) for an enum whose variants each hold an endpoint and
+/// whose last variant is `Registered(Box<dyn Endpoint>)`; also adds `implementation()`,
+/// `is_<variant>()` and `Debug`.
 ///
 /// ```ignore
-/// aiperf_core::any_endpoint! {
-///     pub enum AnyEndpoint for EndpointImpl {
-///         ChatEndpoint(aiperf_endpoints::ChatEndpoint),
-///     }
-/// }
+/// pub enum AnyEndpoint { ChatEndpoint(aiperf_endpoints::ChatEndpoint), Registered(Box<dyn Endpoint>) }
+/// aiperf_core::impl_any_endpoint!(AnyEndpoint for EndpointImpl [ChatEndpoint]);
 /// ```
 #[macro_export]
-macro_rules! any_endpoint {
-    (
-        $(#[$meta:meta])*
-        $vis:vis enum $Any:ident for $Impl:ident {
-            $( $(#[$vmeta:meta])* $Var:ident($Ty:ty) ),* $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        $vis enum $Any {
-            $( $(#[$vmeta])* $Var($Ty), )*
-            /// An endpoint registered at run time (boxed; only names outside the table).
-            Registered(::std::boxed::Box<dyn $crate::Endpoint>),
-        }
-
-        $crate::__any_common!($Any, $Impl, $($Var($Ty)),*);
+macro_rules! impl_any_endpoint {
+    ($Any:ident for $Impl:ident [$($Var:ident),* $(,)?]) => {
+        $crate::__impl_any_common!($Any for $Impl [$($Var),*]);
 
         impl $crate::Endpoint for $Any {
             #[inline]
@@ -72,24 +59,13 @@ macro_rules! any_endpoint {
     };
 }
 
-/// Declares an enum over transport implementations that implements
-/// [`Transport`](crate::Transport) by `match`; see [`any_endpoint!`](crate::any_endpoint).
+/// Implements [`Transport`](crate::Transport) for an enum whose variants each hold a transport
+/// and whose last variant is `Registered(Box<dyn DynTransport>)`; see
+/// [`impl_any_endpoint!`](crate::impl_any_endpoint).
 #[macro_export]
-macro_rules! any_transport {
-    (
-        $(#[$meta:meta])*
-        $vis:vis enum $Any:ident for $Impl:ident {
-            $( $(#[$vmeta:meta])* $Var:ident($Ty:ty) ),* $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        $vis enum $Any {
-            $( $(#[$vmeta])* $Var($Ty), )*
-            /// A transport registered at run time (boxed; only names outside the table).
-            Registered(::std::boxed::Box<dyn $crate::DynTransport>),
-        }
-
-        $crate::__any_common!($Any, $Impl, $($Var($Ty)),*);
+macro_rules! impl_any_transport {
+    ($Any:ident for $Impl:ident [$($Var:ident),* $(,)?]) => {
+        $crate::__impl_any_common!($Any for $Impl [$($Var),*]);
 
         impl $crate::Transport for $Any {
             fn send<'a>(
@@ -110,11 +86,11 @@ macro_rules! any_transport {
     };
 }
 
-/// The parts both dispatch enums share: `implementation()`, `as_*()` accessors and `Debug`.
+/// What both dispatch enums share: `implementation()`, `is_<variant>()` and `Debug`.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __any_common {
-    ($Any:ident, $Impl:ident, $($Var:ident($Ty:ty)),*) => {
+macro_rules! __impl_any_common {
+    ($Any:ident for $Impl:ident [$($Var:ident),*]) => {
         impl $Any {
             /// The table implementation this instance is; `None` for a runtime registration.
             #[inline]
@@ -127,13 +103,10 @@ macro_rules! __any_common {
 
             $crate::__private::paste! {
                 $(
-                    #[doc = concat!("The inner `", stringify!($Var), "`, if this instance is one.")]
-                    #[allow(unreachable_patterns)]
-                    pub fn [<as_ $Var:snake>](&self) -> ::core::option::Option<&$Ty> {
-                        match self {
-                            Self::$Var(inner) => ::core::option::Option::Some(inner),
-                            _ => ::core::option::Option::None,
-                        }
+                    #[doc = concat!("Whether this instance is a `", stringify!($Var), "`.")]
+                    #[inline]
+                    pub fn [<is_ $Var:snake>](&self) -> bool {
+                        ::core::matches!(self, Self::$Var(_))
                     }
                 )*
             }
@@ -142,7 +115,7 @@ macro_rules! __any_common {
         impl ::core::fmt::Debug for $Any {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 match self {
-                    $( Self::$Var(_) => f.write_str(stringify!($Var)), )*
+                    $( Self::$Var(_) => f.write_str(::core::stringify!($Var)), )*
                     Self::Registered(_) => f.write_str("Registered"),
                 }
             }
