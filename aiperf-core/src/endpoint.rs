@@ -53,6 +53,8 @@ pub struct DecodeState {
     pub scanned: usize,
     /// Arrival time of the last bytes fed.
     pub last_at: Option<Instant>,
+    /// Bytes fed so far (to recognise the start of a stream).
+    pub received: u64,
 }
 
 impl DecodeState {
@@ -73,6 +75,7 @@ impl DecodeState {
         self.buffer.clear();
         self.scanned = 0;
         self.last_at = None;
+        self.received = 0;
     }
 }
 
@@ -129,4 +132,26 @@ impl EndpointError {
         }
         Self::InvalidResponse { endpoint, what, reason: reason.to_string(), snippet }
     }
+}
+
+/// Decodes one whole response from pieces of bytes and their arrival times: what a runner does
+/// with the chunks a transport delivers. `status` is the HTTP status; `streaming` says whether the
+/// request asked for a stream.
+///
+/// # Errors
+/// The first [`EndpointError`] of [`Endpoint::decode`] or [`Endpoint::finish`]; the content parsed
+/// before it is lost with it, so callers that keep partial results call the two methods themselves.
+pub fn decode_response<'a, E: Endpoint + ?Sized>(
+    endpoint: &E,
+    status: u16,
+    streaming: bool,
+    pieces: impl IntoIterator<Item = (Instant, &'a [u8])>,
+) -> Result<ParsedResponse, EndpointError> {
+    let mut state = DecodeState::new(status, streaming);
+    let mut out = ParsedResponse::default();
+    for (at, bytes) in pieces {
+        endpoint.decode(&mut state, at, bytes, &mut out)?;
+    }
+    endpoint.finish(&mut state, &mut out)?;
+    Ok(out)
 }

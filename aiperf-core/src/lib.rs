@@ -18,7 +18,7 @@ mod request;
 mod response;
 mod transport;
 
-pub use endpoint::{DecodeState, Endpoint, EndpointError};
+pub use endpoint::{DecodeState, Endpoint, EndpointError, decode_response};
 pub use error::ConfigError;
 pub use factory::{Category, Factory, FactoryError, FactoryState, ImplArg, ImplDescriptor, NameArg, PinGuard};
 pub use info::{FromModelEndpoint, InEngineSettings, ModelEndpointInfo};

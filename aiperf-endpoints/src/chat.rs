@@ -1,0 +1,123 @@
+//! OpenAI chat completions (`/v1/chat/completions`).
+
+use std::time::Instant;
+
+use aiperf_core::{
+    ConfigError, DecodeState, Endpoint, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, Message, ModelEndpointInfo,
+    ParsedResponse, Payload,
+};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::openai::{self, JsonResponses, RequestBase, WireUsage};
+
+const NAME: &str = "chat";
+
+/// OpenAI chat completions: messages in, `choices[0].delta.content` (streamed) or
+/// `choices[0].message.content` out, with `usage` and in-band errors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChatEndpoint {
+    base: RequestBase,
+}
+
+impl FromModelEndpoint for ChatEndpoint {
+    fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
+        Ok(Self { base: RequestBase::from_info(info, true)? })
+    }
+}
+
+/// The `messages` of a chat request: a prompt becomes one user message.
+///
+/// # Errors
+/// [`EndpointError::UnsupportedPayload`] for payloads other than a prompt or messages.
+pub fn chat_messages(payload: &Payload) -> Result<Value, EndpointError> {
+    let messages = match payload {
+        Payload::Prompt(text) => vec![Message { role: "user".into(), content: text.clone() }],
+        Payload::Messages(messages) => messages.clone(),
+        other => return Err(EndpointError::UnsupportedPayload { endpoint: NAME, expected: "a prompt or messages", found: other.kind() }),
+    };
+    serde_json::to_value(messages).map_err(|e| EndpointError::Serialize { endpoint: NAME, reason: e.to_string() })
+}
+
+impl ChatEndpoint {
+    /// Formats a chat request body (shared with plugins that only change parsing).
+    ///
+    /// # Errors
+    /// As [`Endpoint::format_request`].
+    pub fn format(base: &RequestBase, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
+        let mut fields = Map::new();
+        fields.insert("messages".into(), chat_messages(&request.payload)?);
+        base.body(NAME, request, true, fields)
+    }
+}
+
+#[derive(Deserialize)]
+struct Chunk {
+    #[serde(default)]
+    choices: Option<Vec<Choice>>,
+    usage: Option<WireUsage>,
+    error: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct Choice {
+    #[serde(default)]
+    index: Option<u32>,
+    delta: Option<Content>,
+    message: Option<Content>,
+    finish_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Content {
+    content: Option<String>,
+    reasoning_content: Option<String>,
+    reasoning: Option<String>,
+}
+
+impl Content {
+    fn reasoning(&self) -> &str {
+        self.reasoning_content.as_deref().or(self.reasoning.as_deref()).unwrap_or("")
+    }
+}
+
+fn apply(chunk: Chunk, at: Instant, out: &mut ParsedResponse) {
+    openai::apply_envelope(chunk.error.as_ref(), chunk.usage, out);
+    // Choice 0 is the response being measured (n > 1 streams one choice per chunk).
+    if let Some(choice) = chunk.choices.unwrap_or_default().into_iter().find(|c| c.index.unwrap_or(0) == 0) {
+        if let Some(content) = choice.delta.as_ref().or(choice.message.as_ref()) {
+            out.push_content(at, content.content.as_deref().unwrap_or(""), content.reasoning());
+        }
+        if choice.finish_reason.is_some() {
+            out.finish_reason = choice.finish_reason;
+        }
+    }
+}
+
+impl JsonResponses for ChatEndpoint {
+    const NAME: &'static str = NAME;
+
+    fn apply_event(&self, data: &str, at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        apply(openai::parse_json(NAME, "SSE event", data.as_bytes())?, at, out);
+        Ok(())
+    }
+
+    fn apply_body(&self, body: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        apply(openai::parse_json(NAME, "response body", body)?, at, out);
+        Ok(())
+    }
+}
+
+impl Endpoint for ChatEndpoint {
+    fn format_request(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
+        Self::format(&self.base, request)
+    }
+
+    fn decode(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        openai::decode(self, state, at, bytes, out)
+    }
+
+    fn finish(&self, state: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        openai::finish(self, state, out)
+    }
+}

@@ -1,0 +1,97 @@
+//! OpenAI text completions (`/v1/completions`).
+
+use std::time::Instant;
+
+use aiperf_core::{
+    ConfigError, DecodeState, Endpoint, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, ModelEndpointInfo, ParsedResponse,
+    Payload,
+};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::openai::{self, JsonResponses, RequestBase, WireUsage};
+
+const NAME: &str = "completions";
+
+/// OpenAI text completions: a prompt in, `choices[0].text` out (streamed or whole).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompletionsEndpoint {
+    base: RequestBase,
+}
+
+impl FromModelEndpoint for CompletionsEndpoint {
+    fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
+        Ok(Self { base: RequestBase::from_info(info, true)? })
+    }
+}
+
+impl CompletionsEndpoint {
+    /// Formats a completions request body (shared with plugins that only change parsing).
+    ///
+    /// # Errors
+    /// As [`Endpoint::format_request`].
+    pub fn format(base: &RequestBase, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
+        let prompt = match &request.payload {
+            Payload::Prompt(text) => Value::String(text.clone()),
+            Payload::Texts(texts) => Value::from(texts.clone()),
+            other => return Err(EndpointError::UnsupportedPayload { endpoint: NAME, expected: "a prompt or texts", found: other.kind() }),
+        };
+        let mut fields = Map::new();
+        fields.insert("prompt".into(), prompt);
+        base.body(NAME, request, true, fields)
+    }
+}
+
+#[derive(Deserialize)]
+struct Chunk {
+    #[serde(default)]
+    choices: Option<Vec<Choice>>,
+    usage: Option<WireUsage>,
+    error: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct Choice {
+    #[serde(default)]
+    index: Option<u32>,
+    text: Option<String>,
+    finish_reason: Option<String>,
+}
+
+fn apply(chunk: Chunk, at: Instant, out: &mut ParsedResponse) {
+    openai::apply_envelope(chunk.error.as_ref(), chunk.usage, out);
+    if let Some(choice) = chunk.choices.unwrap_or_default().into_iter().find(|c| c.index.unwrap_or(0) == 0) {
+        out.push_content(at, choice.text.as_deref().unwrap_or(""), "");
+        if choice.finish_reason.is_some() {
+            out.finish_reason = choice.finish_reason;
+        }
+    }
+}
+
+impl JsonResponses for CompletionsEndpoint {
+    const NAME: &'static str = NAME;
+
+    fn apply_event(&self, data: &str, at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        apply(openai::parse_json(NAME, "SSE event", data.as_bytes())?, at, out);
+        Ok(())
+    }
+
+    fn apply_body(&self, body: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        apply(openai::parse_json(NAME, "response body", body)?, at, out);
+        Ok(())
+    }
+}
+
+impl Endpoint for CompletionsEndpoint {
+    fn format_request(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
+        Self::format(&self.base, request)
+    }
+
+    fn decode(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        openai::decode(self, state, at, bytes, out)
+    }
+
+    fn finish(&self, state: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        openai::finish(self, state, out)
+    }
+}

@@ -1,0 +1,153 @@
+//! The builtin endpoints on captured-format fixtures (`fixtures/`), split at every byte.
+
+use std::time::{Duration, Instant};
+
+use aiperf_core::{Endpoint, EndpointError, FromModelEndpoint, ModelEndpointInfo, ParsedResponse, Usage, decode_response};
+
+use crate::{ChatEndpoint, CompletionsEndpoint, EmbeddingsEndpoint, RankingsEndpoint};
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn endpoint<E: FromModelEndpoint>() -> E {
+    E::from_model_endpoint(&ModelEndpointInfo::default()).unwrap()
+}
+
+/// Decodes `bytes` cut at `cuts`, piece `i` arriving at `t0 + i` ms.
+fn decode_cut(e: &dyn Endpoint, streaming: bool, bytes: &[u8], cuts: &[usize], t0: Instant) -> Result<ParsedResponse, EndpointError> {
+    let mut bounds = vec![0];
+    bounds.extend_from_slice(cuts);
+    bounds.push(bytes.len());
+    let pieces = bounds.windows(2).enumerate().map(|(i, w)| (t0 + Duration::from_millis(i as u64), &bytes[w[0]..w[1]]));
+    decode_response(e, 200, streaming, pieces)
+}
+
+/// Decodes whole, then checks every two-piece split and a byte-at-a-time feed give the same
+/// content (timestamps aside, which legitimately depend on where bytes were cut).
+fn decode_every_way(e: &dyn Endpoint, streaming: bool, name: &str) -> Result<ParsedResponse, EndpointError> {
+    let bytes = fixture(name);
+    let t0 = Instant::now();
+    let whole = decode_cut(e, streaming, &bytes, &[], t0);
+    let strip = |r: Result<ParsedResponse, EndpointError>| {
+        r.map(|mut p| {
+            p.chunks.iter_mut().for_each(|c| c.at = t0);
+            p.event_times.clear();
+            p
+        })
+        .map_err(|e| e.to_string())
+    };
+    let expected = strip(decode_cut(e, streaming, &bytes, &[], t0));
+    for cut in 0..=bytes.len() {
+        assert_eq!(strip(decode_cut(e, streaming, &bytes, &[cut], t0)), expected, "{name} cut at {cut}");
+    }
+    let every: Vec<usize> = (1..bytes.len()).collect();
+    assert_eq!(strip(decode_cut(e, streaming, &bytes, &every, t0)), expected, "{name} byte by byte");
+    whole
+}
+
+fn usage(prompt: u64, completion: u64, total: u64) -> Option<Usage> {
+    Some(Usage { prompt_tokens: Some(prompt), completion_tokens: Some(completion), total_tokens: Some(total) })
+}
+
+#[test]
+fn chat_stream_vllm() {
+    let r = decode_every_way(&endpoint::<ChatEndpoint>(), true, "chat-stream-vllm.sse").unwrap();
+    assert_eq!(r.text, "Hello été 😀!");
+    assert_eq!(r.chunks.len(), 2, "the role chunk's empty content is not a token");
+    assert_eq!(r.chunk_text(0), "Hel");
+    assert_eq!(r.event_times.len(), 5);
+    assert_eq!((r.finish_reason.as_deref(), r.usage, r.done, r.error), (Some("stop"), usage(7, 3, 10), true, None));
+}
+
+#[test]
+fn chat_stream_crlf_keepalive_reasoning() {
+    let r = decode_every_way(&endpoint::<ChatEndpoint>(), true, "chat-stream-vllm-crlf-reasoning.sse").unwrap();
+    assert_eq!((r.text.as_str(), r.reasoning.as_str()), ("Grüße, 世界", "think"));
+    assert_eq!(r.chunks.len(), 2);
+    assert_eq!(r.chunk_text(0), "", "a reasoning-only chunk");
+    assert_eq!((r.finish_reason.as_deref(), r.usage), (Some("length"), usage(12, 4, 16)));
+}
+
+#[test]
+fn chat_stream_openai_usage_null() {
+    let r = decode_every_way(&endpoint::<ChatEndpoint>(), true, "chat-stream-openai.sse").unwrap();
+    assert_eq!(r.text, "Hi \"there\"\\n");
+    assert_eq!((r.finish_reason.as_deref(), r.usage), (Some("stop"), usage(5, 2, 7)));
+}
+
+#[test]
+fn chat_stream_in_band_error() {
+    let r = decode_every_way(&endpoint::<ChatEndpoint>(), true, "chat-stream-inband-error.sse").unwrap();
+    assert_eq!(r.text, "Par");
+    let error = r.error.unwrap();
+    assert_eq!((error.message.as_str(), error.kind.as_deref(), error.code.as_deref()), ("engine died", Some("InternalServerError"), Some("500")));
+    assert!(r.done);
+}
+
+#[test]
+fn chat_stream_without_done_is_an_error() {
+    let err = decode_every_way(&endpoint::<ChatEndpoint>(), true, "chat-stream-truncated.sse").unwrap_err();
+    assert!(matches!(err, EndpointError::Truncated { endpoint: "chat", pending } if pending > 0), "{err}");
+}
+
+#[test]
+fn chat_body() {
+    let r = decode_every_way(&endpoint::<ChatEndpoint>(), false, "chat-body-vllm.json").unwrap();
+    assert_eq!((r.text.as_str(), r.chunks.len(), r.usage, r.done), ("Hello!", 1, usage(7, 3, 10), true));
+}
+
+#[test]
+fn completions_stream_and_body() {
+    let e = endpoint::<CompletionsEndpoint>();
+    let r = decode_every_way(&e, true, "completions-stream-vllm.sse").unwrap();
+    assert_eq!((r.text.as_str(), r.chunks.len(), r.finish_reason.as_deref(), r.usage), (" Hi there", 2, Some("length"), usage(3, 2, 5)));
+    let r = decode_every_way(&e, false, "completions-body-vllm.json").unwrap();
+    assert_eq!((r.text.as_str(), r.chunks.len(), r.usage), (" Hi there", 1, usage(3, 2, 5)));
+}
+
+#[test]
+fn embeddings_base64_and_float() {
+    let e = endpoint::<EmbeddingsEndpoint>();
+    let r = decode_every_way(&e, false, "embeddings-body-base64.json").unwrap();
+    let vectors: Vec<_> = r.embeddings.iter().map(|e| (e.index, e.vector.clone())).collect();
+    assert_eq!(vectors, [(0, vec![1.0, -2.0]), (1, vec![2.0, 1.0])]);
+    assert_eq!(r.usage.unwrap().prompt_tokens, Some(4));
+    let r = decode_every_way(&e, false, "embeddings-body-float.json").unwrap();
+    assert_eq!(r.embeddings[0].vector, [0.25, -0.5, 0.001]);
+}
+
+#[test]
+fn rankings_keep_server_order() {
+    let r = decode_every_way(&endpoint::<RankingsEndpoint>(), false, "rankings-body-nim.json").unwrap();
+    let order: Vec<_> = r.rankings.iter().map(|r| (r.index, r.score)).collect();
+    assert_eq!(order, [(1, 2.71875), (0, -1.5), (2, -9.25)]);
+    assert_eq!(r.usage.unwrap().total_tokens, Some(31));
+}
+
+#[test]
+fn error_status_bodies_become_server_errors_for_every_endpoint() {
+    let body = fixture("error-404-nested.json");
+    let endpoints: [&dyn Endpoint; 4] =
+        [&endpoint::<ChatEndpoint>(), &endpoint::<CompletionsEndpoint>(), &endpoint::<EmbeddingsEndpoint>(), &endpoint::<RankingsEndpoint>()];
+    for e in endpoints {
+        for streaming in [false, true] {
+            let r = decode_response(e, 404, streaming, [(Instant::now(), &body[..])]).unwrap();
+            let error = r.error.unwrap();
+            assert_eq!((error.status, error.kind.as_deref()), (Some(404), Some("NotFoundError")));
+            assert!(r.text.is_empty());
+        }
+    }
+}
+
+#[test]
+fn garbage_is_a_clear_error_not_a_panic() {
+    let e = endpoint::<ChatEndpoint>();
+    let err = decode_response(&e, 200, true, [(Instant::now(), &b"data: {not json}\n\n"[..])]).unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("chat: cannot parse SSE event: "), "{text}");
+    assert!(text.ends_with("received: {not json}"), "{text}");
+    let err = decode_response(&endpoint::<RankingsEndpoint>(), 200, false, [(Instant::now(), &b"{\"rankings\":[{\"index\":\"x\"}]}"[..])]).unwrap_err();
+    assert!(err.to_string().contains("rankings: cannot parse response body"), "{err}");
+}

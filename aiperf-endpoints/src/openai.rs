@@ -1,0 +1,258 @@
+//! What the OpenAI-style endpoints share: request bodies, usage, error envelopes, and the decode
+//! loop (buffer a body, or frame SSE events) around an endpoint's own JSON handling.
+//!
+//! Public so plugins can reuse request formatting and error parsing while replacing the parsing
+//! they optimize.
+
+use std::time::Instant;
+
+use aiperf_core::{ConfigError, DecodeState, EndpointError, FormattedRequest, InferenceRequest, ModelEndpointInfo, ParsedResponse, ServerError, Usage};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::sse;
+
+/// What every request body of an endpoint starts from: the model, streaming, extra inputs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestBase {
+    /// Default model name.
+    pub model: String,
+    /// Whether to ask for a stream (only endpoints that stream honour it).
+    pub streaming: bool,
+    /// Keys merged into every body, overriding the endpoint's own.
+    pub extra_inputs: Map<String, Value>,
+}
+
+impl RequestBase {
+    /// Takes the model, streaming flag and extra inputs from `info`.
+    ///
+    /// # Errors
+    /// [`ConfigError::MissingModel`] when `info` names no model.
+    pub fn from_info(info: &ModelEndpointInfo, supports_streaming: bool) -> Result<Self, ConfigError> {
+        Ok(Self {
+            model: info.primary_model()?.to_owned(),
+            streaming: supports_streaming && info.streaming,
+            extra_inputs: info.extra_inputs.clone(),
+        })
+    }
+
+    /// A JSON body: `model` (the request's or the default), the endpoint's `fields`, `max_tokens`
+    /// (when `with_max_tokens` and the request bounds output), the stream keys, then extra inputs.
+    ///
+    /// # Errors
+    /// [`EndpointError::Serialize`] if a value cannot be written as JSON.
+    pub fn body(
+        &self,
+        endpoint: &'static str,
+        request: &InferenceRequest,
+        with_max_tokens: bool,
+        fields: Map<String, Value>,
+    ) -> Result<FormattedRequest, EndpointError> {
+        let mut body = Map::with_capacity(fields.len() + self.extra_inputs.len() + 4);
+        body.insert("model".into(), Value::String(request.model.clone().unwrap_or_else(|| self.model.clone())));
+        body.extend(fields);
+        if let Some(max_tokens) = request.max_tokens.filter(|_| with_max_tokens) {
+            body.insert("max_tokens".into(), max_tokens.into());
+        }
+        if self.streaming {
+            body.insert("stream".into(), true.into());
+            body.insert("stream_options".into(), serde_json::json!({ "include_usage": true }));
+        }
+        for (key, value) in &self.extra_inputs {
+            body.insert(key.clone(), value.clone());
+        }
+        let body = serde_json::to_vec(&body).map_err(|e| EndpointError::Serialize { endpoint, reason: e.to_string() })?;
+        Ok(FormattedRequest { body, content_type: "application/json", streaming: self.streaming })
+    }
+}
+
+/// `usage` as OpenAI-compatible servers send it.
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+pub struct WireUsage {
+    /// `prompt_tokens`.
+    pub prompt_tokens: Option<u64>,
+    /// `completion_tokens`.
+    pub completion_tokens: Option<u64>,
+    /// `total_tokens`.
+    pub total_tokens: Option<u64>,
+}
+
+impl From<WireUsage> for Usage {
+    fn from(u: WireUsage) -> Self {
+        Usage { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens }
+    }
+}
+
+/// Reads an error out of a JSON value in any envelope servers use: nested
+/// `{"error":{"message",...}}` (OpenAI, vLLM ≥ 0.10.1), flat `{"object":"error","message",...}`
+/// (older vLLM), `{"error":"text"}` (vLLM's 401, TGI with `error_type`). `None` if `value` is none.
+pub fn error_from_json(value: &Value, status: Option<u16>) -> Option<ServerError> {
+    let text = |v: Option<&Value>| -> Option<String> {
+        match v? {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        }
+    };
+    let object = value.as_object()?;
+    match object.get("error") {
+        Some(Value::Object(inner)) => Some(ServerError {
+            status,
+            message: text(inner.get("message")).unwrap_or_else(|| Value::Object(inner.clone()).to_string()),
+            kind: text(inner.get("type")),
+            code: text(inner.get("code")),
+        }),
+        Some(Value::String(message)) => Some(ServerError {
+            status,
+            message: message.clone(),
+            kind: text(object.get("error_type")).or_else(|| text(object.get("type"))),
+            code: text(object.get("code")),
+        }),
+        Some(Value::Null) | None if object.get("object").and_then(Value::as_str) == Some("error") => Some(ServerError {
+            status,
+            message: text(object.get("message")).unwrap_or_default(),
+            kind: text(object.get("type")),
+            code: text(object.get("code")),
+        }),
+        _ => None,
+    }
+}
+
+/// Records what every OpenAI-style response object may carry besides its choices: an in-band
+/// `error` (after a stream started) and `usage`.
+pub fn apply_envelope(error: Option<&Value>, usage: Option<WireUsage>, out: &mut ParsedResponse) {
+    if let Some(error) = error.filter(|e| !e.is_null()) {
+        let mut wrapped = Map::with_capacity(1);
+        wrapped.insert("error".into(), error.clone());
+        out.error = error_from_json(&Value::Object(wrapped), None);
+    }
+    if let Some(usage) = usage {
+        out.usage = Some(usage.into());
+    }
+}
+
+/// The error a response body with an error status carries; a body that is not a JSON error
+/// envelope becomes the message as text.
+pub fn error_from_body(body: &[u8], status: u16) -> ServerError {
+    serde_json::from_slice::<Value>(body).ok().and_then(|v| error_from_json(&v, Some(status))).unwrap_or_else(|| {
+        let text = String::from_utf8_lossy(body);
+        let text = text.trim();
+        let message = if text.is_empty() { format!("HTTP {status} with an empty body") } else { text.chars().take(500).collect() };
+        ServerError { status: Some(status), message, kind: None, code: None }
+    })
+}
+
+/// How one OpenAI-style endpoint reads its JSON: the part that differs between endpoints.
+pub trait JsonResponses {
+    /// The endpoint's name, for messages.
+    const NAME: &'static str;
+    /// Applies one streamed event's JSON (not `[DONE]`).
+    ///
+    /// # Errors
+    /// [`EndpointError::InvalidResponse`] when it is not the expected JSON.
+    fn apply_event(&self, data: &str, at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError>;
+    /// Applies a whole non-streamed body.
+    ///
+    /// # Errors
+    /// [`EndpointError::InvalidResponse`] when it is not the expected JSON.
+    fn apply_body(&self, body: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError>;
+}
+
+/// [`Endpoint::decode`](aiperf_core::Endpoint::decode) for a [`JsonResponses`] endpoint.
+///
+/// # Errors
+/// What the endpoint's JSON handling reports.
+pub fn decode<J: JsonResponses>(json: &J, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {
+    state.last_at = Some(at);
+    if !state.streaming || state.is_error_status() {
+        state.received += bytes.len() as u64;
+        state.buffer.extend_from_slice(bytes);
+        return Ok(());
+    }
+    sse::feed(state, bytes, |data| {
+        out.event_times.push(at);
+        if data == "[DONE]" {
+            out.done = true;
+            Ok(())
+        } else {
+            json.apply_event(data, at, out)
+        }
+    })
+}
+
+/// [`Endpoint::finish`](aiperf_core::Endpoint::finish) for a [`JsonResponses`] endpoint.
+///
+/// # Errors
+/// [`EndpointError::Truncated`] for a stream without `data: [DONE]`, or what the body parse reports.
+pub fn finish<J: JsonResponses>(json: &J, state: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+    let at = state.last_at.unwrap_or_else(Instant::now);
+    let result = if state.is_error_status() {
+        out.event_times.push(at);
+        out.error = Some(error_from_body(&state.buffer, state.status));
+        out.done = true;
+        Ok(())
+    } else if !state.streaming {
+        out.event_times.push(at);
+        let result = json.apply_body(&state.buffer, at, out);
+        out.done = result.is_ok();
+        result
+    } else if !out.done {
+        Err(EndpointError::Truncated { endpoint: J::NAME, pending: state.buffer.len() })
+    } else {
+        Ok(())
+    };
+    state.buffer.clear();
+    result
+}
+
+/// Parses JSON into `T`, or an [`EndpointError::InvalidResponse`] quoting the bytes.
+///
+/// # Errors
+/// When `bytes` is not JSON of type `T`.
+pub fn parse_json<'a, T: Deserialize<'a>>(endpoint: &'static str, what: &'static str, bytes: &'a [u8]) -> Result<T, EndpointError> {
+    serde_json::from_slice(bytes).map_err(|e| EndpointError::invalid(endpoint, what, e, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(json: &str) -> ServerError {
+        error_from_body(json.as_bytes(), 404)
+    }
+
+    #[test]
+    fn nested_flat_string_and_plain_error_envelopes() {
+        let nested = err(r#"{"error":{"message":"The model `foo` does not exist.","type":"NotFoundError","param":"model","code":404}}"#);
+        assert_eq!((nested.message.as_str(), nested.kind.as_deref(), nested.code.as_deref()), ("The model `foo` does not exist.", Some("NotFoundError"), Some("404")));
+        let flat = err(r#"{"object":"error","message":"The model `foo` does not exist.","type":"NotFoundError","param":null,"code":404}"#);
+        assert_eq!(flat, nested);
+        let openai = err(r#"{"error":{"message":"bad","type":"invalid_request_error","param":null,"code":"model_not_found"}}"#);
+        assert_eq!(openai.code.as_deref(), Some("model_not_found"));
+        let string = err(r#"{"error":"Unauthorized"}"#);
+        assert_eq!((string.message.as_str(), string.kind), ("Unauthorized", None));
+        let tgi = err(r#"{"error":"Input validation error","error_type":"validation"}"#);
+        assert_eq!(tgi.kind.as_deref(), Some("validation"));
+        let plain = err("upstream connect error");
+        assert_eq!((plain.message.as_str(), plain.status), ("upstream connect error", Some(404)));
+        assert_eq!(err("").message, "HTTP 404 with an empty body");
+    }
+
+    #[test]
+    fn body_merges_extra_inputs_last() {
+        let info = ModelEndpointInfo {
+            streaming: true,
+            extra_inputs: serde_json::from_str(r#"{"temperature":0.2,"max_tokens":7}"#).unwrap(),
+            ..ModelEndpointInfo::default()
+        };
+        let base = RequestBase::from_info(&info, true).unwrap();
+        let req = InferenceRequest::prompt("hi", Some(32));
+        let formatted = base.body("chat", &req, true, Map::new()).unwrap();
+        let body: Value = serde_json::from_slice(&formatted.body).unwrap();
+        assert_eq!(body["max_tokens"], 7, "extra inputs override");
+        assert_eq!(body["temperature"], 0.2);
+        assert_eq!(body["stream_options"]["include_usage"], true);
+        assert!(formatted.streaming);
+        assert!(!RequestBase::from_info(&info, false).unwrap().streaming);
+    }
+}

@@ -1,0 +1,86 @@
+//! NVIDIA NIM text reranking (`/v1/ranking`).
+
+use std::time::Instant;
+
+use aiperf_core::{
+    ConfigError, DecodeState, Endpoint, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, ModelEndpointInfo, ParsedResponse,
+    Payload, Ranking,
+};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::openai::{self, JsonResponses, RequestBase, WireUsage};
+
+const NAME: &str = "rankings";
+
+/// NIM reranking: `{"query":{"text"},"passages":[{"text"}]}` in, `rankings[]` of `index` + `logit`
+/// out (sorted best first by the server).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RankingsEndpoint {
+    base: RequestBase,
+}
+
+impl FromModelEndpoint for RankingsEndpoint {
+    fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
+        Ok(Self { base: RequestBase::from_info(info, false)? })
+    }
+}
+
+#[derive(Deserialize)]
+struct Body {
+    #[serde(default)]
+    rankings: Option<Vec<Item>>,
+    usage: Option<WireUsage>,
+    error: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct Item {
+    index: usize,
+    #[serde(alias = "score")]
+    logit: f64,
+}
+
+impl JsonResponses for RankingsEndpoint {
+    const NAME: &'static str = NAME;
+
+    fn apply_event(&self, data: &str, at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        self.apply_body(data.as_bytes(), at, out)
+    }
+
+    fn apply_body(&self, body: &[u8], _at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        let parsed: Body = openai::parse_json(NAME, "response body", body)?;
+        openai::apply_envelope(parsed.error.as_ref(), parsed.usage, out);
+        out.rankings.extend(parsed.rankings.unwrap_or_default().into_iter().map(|r| Ranking { index: r.index, score: r.logit }));
+        Ok(())
+    }
+}
+
+impl Endpoint for RankingsEndpoint {
+    fn format_request(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
+        let (query, passages): (&str, &[String]) = match &request.payload {
+            Payload::Ranking { query, passages } => (query, passages),
+            Payload::Texts(texts) if texts.len() >= 2 => (&texts[0], &texts[1..]),
+            other => {
+                return Err(EndpointError::UnsupportedPayload {
+                    endpoint: NAME,
+                    expected: "a query with passages (or texts: the query, then at least one passage)",
+                    found: other.kind(),
+                });
+            }
+        };
+        let mut fields = Map::new();
+        fields.insert("query".into(), json!({ "text": query }));
+        fields.insert("passages".into(), passages.iter().map(|p| json!({ "text": p })).collect());
+        // No tokens are generated: `max_tokens` is not sent.
+        self.base.body(NAME, request, false, fields)
+    }
+
+    fn decode(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        openai::decode(self, state, at, bytes, out)
+    }
+
+    fn finish(&self, state: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        openai::finish(self, state, out)
+    }
+}
