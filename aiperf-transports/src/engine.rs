@@ -1,0 +1,78 @@
+//! The `Engine` contract: what an inference engine in this process offers the in-engine transport.
+
+use std::future::Future;
+use std::ops::ControlFlow;
+use std::pin::Pin;
+
+use aiperf_core::Message;
+
+/// A boxed engine future (engines are used as `dyn Engine`).
+pub type EngineFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, EngineError>> + Send + 'a>>;
+
+/// Receives generated text pieces as they are produced; `Break` asks the engine to stop.
+pub type TokenCallback<'a> = dyn FnMut(&str) -> ControlFlow<()> + Send + 'a;
+
+/// A text generation request, already parsed out of the wire format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenerateRequest {
+    /// The model asked for.
+    pub model: String,
+    /// The prompt (completions), empty for chat.
+    pub prompt: String,
+    /// The conversation (chat), empty for completions.
+    pub messages: Vec<Message>,
+    /// Upper bound on generated tokens; `None` lets the engine decide.
+    pub max_tokens: Option<u32>,
+}
+
+/// What a finished generation reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenerateOutput {
+    /// Tokens in the prompt.
+    pub prompt_tokens: u64,
+    /// Tokens generated.
+    pub completion_tokens: u64,
+    /// `stop`, `length`, or `abort` when the consumer stopped it.
+    pub finish_reason: &'static str,
+}
+
+/// Embedding vectors and the tokens they consumed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Embedded {
+    /// One vector per input, in input order.
+    pub vectors: Vec<Vec<f32>>,
+    /// Tokens in all inputs.
+    pub prompt_tokens: u64,
+}
+
+/// Ranking scores and the tokens they consumed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ranked {
+    /// One raw score (logit) per passage, in passage order.
+    pub scores: Vec<f64>,
+    /// Tokens in the query and passages.
+    pub prompt_tokens: u64,
+}
+
+/// An engine refused or failed a request; becomes an error response with `status`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct EngineError {
+    /// HTTP status of the error response (400 for bad input, 500 for failures).
+    pub status: u16,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// An inference engine running in this process: text generation, embeddings, ranking.
+///
+/// Implement it to benchmark a Rust engine through aiperf's endpoints with the `in_engine`
+/// transport; [`SimulatedEngine`](crate::SimulatedEngine) is the builtin one.
+pub trait Engine: Send + Sync {
+    /// Generates text for `request`, calling `on_token` with each piece as soon as it exists.
+    fn generate<'a>(&'a self, request: &'a GenerateRequest, on_token: &'a mut TokenCallback<'a>) -> EngineFuture<'a, GenerateOutput>;
+    /// Embeds every input.
+    fn embed<'a>(&'a self, model: &'a str, inputs: &'a [String]) -> EngineFuture<'a, Embedded>;
+    /// Scores every passage against the query.
+    fn rank<'a>(&'a self, model: &'a str, query: &'a str, passages: &'a [String]) -> EngineFuture<'a, Ranked>;
+}

@@ -1,0 +1,88 @@
+//! The `in_engine` transport: requests go to an [`Engine`] in this process.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aiperf_core::{ChunkSink, ConfigError, FromModelEndpoint, ModelEndpointInfo, Transport, TransportError, TransportRequest, TransportTiming};
+
+use crate::openai_server::serve;
+use crate::{Engine, SimulatedEngine};
+
+/// Sends requests to an inference engine in this process, which answers in the wire format of
+/// the request's path (OpenAI/vLLM), byte for byte, with the engine's own timing.
+///
+/// Built from a [`ModelEndpointInfo`] it runs a [`SimulatedEngine`] with `info.engine`'s settings;
+/// [`InEngineTransport::with_engine`] plugs in any other [`Engine`].
+#[derive(Clone)]
+pub struct InEngineTransport {
+    engine: Arc<dyn Engine>,
+    default_model: String,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for InEngineTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InEngineTransport").field("default_model", &self.default_model).field("timeout", &self.timeout).finish_non_exhaustive()
+    }
+}
+
+impl InEngineTransport {
+    /// A transport over `engine`; `default_model` answers requests that name none.
+    pub fn with_engine(engine: Arc<dyn Engine>, default_model: impl Into<String>, timeout: Duration) -> Self {
+        Self { engine, default_model: default_model.into(), timeout }
+    }
+}
+
+impl FromModelEndpoint for InEngineTransport {
+    fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
+        let engine = Arc::new(SimulatedEngine::new(info.engine.clone()));
+        Ok(Self::with_engine(engine, info.primary_model()?, info.timeout))
+    }
+}
+
+/// Counts what passes to the caller's sink and when the response started.
+struct Timed<'a> {
+    inner: &'a mut dyn ChunkSink,
+    response_start: Option<Instant>,
+}
+
+impl ChunkSink for Timed<'_> {
+    fn on_response(&mut self, status: u16, at: Instant) {
+        self.response_start = Some(at);
+        self.inner.on_response(status, at);
+    }
+
+    fn on_chunk(&mut self, at: Instant, bytes: &[u8]) -> std::ops::ControlFlow<()> {
+        self.inner.on_chunk(at, bytes)
+    }
+}
+
+impl Transport for InEngineTransport {
+    fn send<'a>(
+        &'a self,
+        request: TransportRequest<'a>,
+        sink: &'a mut dyn ChunkSink,
+    ) -> impl Future<Output = Result<TransportTiming, TransportError>> + Send + 'a {
+        async move {
+            let start = Instant::now();
+            let mut timed = Timed { inner: sink, response_start: None };
+            let served = tokio::time::timeout(self.timeout, serve(&*self.engine, request.path, request.body, &self.default_model, &mut timed))
+                .await
+                .map_err(|_| TransportError::Timeout(self.timeout))?;
+            Ok(TransportTiming {
+                start,
+                sent: start,
+                response_start: timed.response_start,
+                end: Instant::now(),
+                connecting: Duration::ZERO,
+                status: served.status,
+                bytes_sent: request.body.len() as u64,
+                bytes_received: served.bytes,
+                chunks: served.chunks,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

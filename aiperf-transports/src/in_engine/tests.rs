@@ -1,0 +1,123 @@
+//! The in-engine transport end to end with the builtin endpoints: format → send → stream → parse.
+
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+use aiperf_core::{
+    ChunkSink, DecodeState, Endpoint, FromModelEndpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, Transport,
+    TransportRequest, TransportTiming,
+};
+use aiperf_endpoints::{ChatEndpoint, CompletionsEndpoint, EmbeddingsEndpoint, RankingsEndpoint};
+
+use super::InEngineTransport;
+
+/// Decodes the response as it arrives, like a benchmark runner does.
+struct Decoding<'e> {
+    endpoint: &'e dyn Endpoint,
+    state: DecodeState,
+    out: ParsedResponse,
+    error: Option<String>,
+}
+
+impl ChunkSink for Decoding<'_> {
+    fn on_response(&mut self, status: u16, _at: Instant) {
+        self.state.status = status;
+    }
+
+    fn on_chunk(&mut self, at: Instant, bytes: &[u8]) -> ControlFlow<()> {
+        match self.endpoint.decode(&mut self.state, at, bytes, &mut self.out) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                self.error = Some(e.to_string());
+                ControlFlow::Break(())
+            }
+        }
+    }
+}
+
+fn info(streaming: bool, ttft_ms: u64, itl_ms: u64) -> ModelEndpointInfo {
+    ModelEndpointInfo {
+        model_names: vec!["sim".into()],
+        streaming,
+        engine: InEngineSettings {
+            time_to_first_token: Duration::from_millis(ttft_ms),
+            inter_token_latency: Duration::from_millis(itl_ms),
+            output_tokens: 4,
+            seed: 1,
+        },
+        ..ModelEndpointInfo::default()
+    }
+}
+
+async fn exchange(endpoint: &dyn Endpoint, path: &str, info: &ModelEndpointInfo, request: &InferenceRequest) -> (ParsedResponse, TransportTiming) {
+    let transport = InEngineTransport::from_model_endpoint(info).unwrap();
+    let formatted = endpoint.format_request(request).unwrap();
+    let mut sink = Decoding { endpoint, state: DecodeState::new(200, formatted.streaming), out: ParsedResponse::default(), error: None };
+    let request = TransportRequest { path, body: &formatted.body, content_type: formatted.content_type, streaming: formatted.streaming, request_id: None };
+    let timing = transport.send(request, &mut sink).await.unwrap();
+    assert_eq!(sink.error, None);
+    endpoint.finish(&mut sink.state, &mut sink.out).unwrap();
+    (sink.out, timing)
+}
+
+#[tokio::test]
+async fn chat_streams_real_words_with_the_engine_delays() {
+    let info = info(true, 30, 5);
+    let chat = ChatEndpoint::from_model_endpoint(&info).unwrap();
+    let (r, timing) = exchange(&chat, "/v1/chat/completions", &info, &InferenceRequest::prompt("tell me about latency", Some(6))).await;
+    assert!(r.done && r.error.is_none(), "{r:?}");
+    assert_eq!(r.chunks.len(), 6, "one chunk per token");
+    assert_eq!(r.text.split_whitespace().count(), 6);
+    let usage = r.usage.unwrap();
+    assert_eq!((usage.prompt_tokens, usage.completion_tokens, usage.total_tokens), (Some(4), Some(6), Some(10)));
+    assert_eq!(r.finish_reason.as_deref(), Some("length"));
+    // Lower bounds only: timers never fire early; this is not a timing benchmark.
+    let ttft = r.chunks[0].at - timing.start;
+    assert!(ttft >= Duration::from_millis(29), "{ttft:?}");
+    for pair in r.chunks.windows(2) {
+        assert!(pair[1].at - pair[0].at >= Duration::from_millis(4), "{:?}", pair[1].at - pair[0].at);
+    }
+    assert_eq!(timing.status, 200);
+    assert!(timing.response_start.unwrap() - timing.start < ttft, "headers go out before the first token");
+}
+
+#[tokio::test(start_paused = true)]
+async fn completions_stream_and_bodies_for_every_endpoint() {
+    let streaming = info(true, 10, 1);
+    let completions = CompletionsEndpoint::from_model_endpoint(&streaming).unwrap();
+    let (r, _) = exchange(&completions, "/v1/completions", &streaming, &InferenceRequest::prompt("a b c", Some(3))).await;
+    assert_eq!((r.chunks.len(), r.usage.unwrap().completion_tokens, r.done), (3, Some(3), true));
+
+    let whole = info(false, 10, 1);
+    let chat = ChatEndpoint::from_model_endpoint(&whole).unwrap();
+    let (r, _) = exchange(&chat, "/v1/chat/completions", &whole, &InferenceRequest::prompt("hello", None)).await;
+    assert_eq!((r.chunks.len(), r.text.split_whitespace().count(), r.usage.unwrap().completion_tokens), (1, 4, Some(4)));
+
+    let embeddings = EmbeddingsEndpoint::from_model_endpoint(&whole).unwrap();
+    let texts = InferenceRequest { payload: Payload::Texts(vec!["one".into(), "two words".into()]), max_tokens: None, model: None };
+    let (r, _) = exchange(&embeddings, "/v1/embeddings", &whole, &texts).await;
+    assert_eq!((r.embeddings.len(), r.embeddings[1].vector.len(), r.usage.unwrap().prompt_tokens), (2, 64, Some(3)));
+
+    let rankings = RankingsEndpoint::from_model_endpoint(&whole).unwrap();
+    let passages = vec!["bananas".to_owned(), "the fastest GPU".to_owned(), "GPU prices".to_owned()];
+    let rank = InferenceRequest { payload: Payload::Ranking { query: "fastest GPU".into(), passages }, max_tokens: None, model: None };
+    let (r, _) = exchange(&rankings, "/v1/ranking", &whole, &rank).await;
+    assert_eq!(r.rankings.len(), 3);
+    assert_eq!(r.rankings[0].index, 1, "best overlap first: {:?}", r.rankings);
+}
+
+#[tokio::test(start_paused = true)]
+async fn unknown_paths_and_bad_bodies_are_http_errors() {
+    let info = info(false, 1, 1);
+    let chat = ChatEndpoint::from_model_endpoint(&info).unwrap();
+    let (r, timing) = exchange(&chat, "/v1/nothing", &info, &InferenceRequest::prompt("x", None)).await;
+    assert_eq!(timing.status, 404);
+    assert_eq!(r.error.unwrap().kind.as_deref(), Some("NotFoundError"));
+    // A completions body sent to the chat path lacks `messages`.
+    let completions = CompletionsEndpoint::from_model_endpoint(&info).unwrap();
+    let (r, timing) = exchange(&completions, "/v1/chat/completions", &info, &InferenceRequest::prompt("x", None)).await;
+    assert_eq!(timing.status, 400);
+    let error = r.error.unwrap();
+    assert_eq!((error.status, error.kind.as_deref()), (Some(400), Some("BadRequestError")));
+    assert!(error.message.contains("messages"), "{}", error.message);
+}

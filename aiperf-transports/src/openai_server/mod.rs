@@ -1,0 +1,197 @@
+//! The server side of the OpenAI-compatible API over any [`Engine`]: parse a request, run the
+//! engine, write vLLM's exact bytes to a [`ChunkSink`] as they are produced.
+
+mod request;
+pub mod response;
+
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use aiperf_core::ChunkSink;
+pub use request::{ApiRequest, TextRequest, parse};
+use response::{DONE, Head, UsageOut};
+
+use crate::{Engine, EngineError, GenerateRequest};
+
+/// An error response: HTTP status, vLLM `type`, message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: u16,
+    /// vLLM's error `type` (`BadRequestError`, `NotFoundError`, `InternalServerError`).
+    pub kind: &'static str,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl ApiError {
+    /// A 400 `BadRequestError`.
+    pub fn bad_request(message: String) -> Self {
+        Self { status: 400, kind: "BadRequestError", message }
+    }
+
+    /// The JSON body vLLM sends for it.
+    pub fn body(&self) -> Vec<u8> {
+        response::error_body(self.status, self.kind, &self.message)
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        let kind = if e.status >= 500 { "InternalServerError" } else { "BadRequestError" };
+        Self { status: e.status, kind, message: e.message }
+    }
+}
+
+/// What [`serve`] did, for the caller's accounting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Served {
+    /// The status sent.
+    pub status: u16,
+    /// Body bytes written.
+    pub bytes: u64,
+    /// Body pieces written.
+    pub chunks: u32,
+}
+
+/// Serves one `POST` to `path`: writes the status, then the body as the engine produces it
+/// (SSE events for streams, flushed one by one). `default_model` fills a missing `model`.
+pub async fn serve(engine: &dyn Engine, path: &str, body: &[u8], default_model: &str, sink: &mut dyn ChunkSink) -> Served {
+    let mut writer = Writer { sink, served: Served { status: 200, bytes: 0, chunks: 0 } };
+    match parse(path, body, default_model) {
+        Ok(request) => {
+            if let Err(error) = run(engine, request, &mut writer).await {
+                writer.error(&error);
+            }
+        }
+        Err(error) => writer.error(&error),
+    }
+    writer.served
+}
+
+struct Writer<'s> {
+    sink: &'s mut dyn ChunkSink,
+    served: Served,
+}
+
+impl Writer<'_> {
+    fn start(&mut self, status: u16) {
+        self.served.status = status;
+        self.sink.on_response(status, Instant::now());
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> ControlFlow<()> {
+        self.served.bytes += bytes.len() as u64;
+        self.served.chunks += 1;
+        self.sink.on_chunk(Instant::now(), bytes)
+    }
+
+    /// An error before anything was sent: a status and a JSON body.
+    fn error(&mut self, error: &ApiError) {
+        self.start(error.status);
+        let _ = self.write(&error.body());
+    }
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+fn new_id(prefix: &str) -> String {
+    format!("{prefix}-{:016x}", NEXT_ID.fetch_add(1, Ordering::Relaxed))
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+async fn run(engine: &dyn Engine, request: ApiRequest, w: &mut Writer<'_>) -> Result<(), ApiError> {
+    match request {
+        ApiRequest::Chat(t) => text(engine, t, true, w).await,
+        ApiRequest::Completions(t) => text(engine, t, false, w).await,
+        ApiRequest::Embeddings { model, inputs, base64 } => {
+            let embedded = engine.embed(&model, &inputs).await?;
+            let id = new_id("embd");
+            let body = response::embeddings_body(Head { id: &id, created: unix_now(), model: &model }, &embedded.vectors, base64, embedded.prompt_tokens);
+            w.start(200);
+            let _ = w.write(&body);
+            Ok(())
+        }
+        ApiRequest::Rankings { model, query, passages } => {
+            let ranked = engine.rank(&model, &query, &passages).await?;
+            w.start(200);
+            let _ = w.write(&response::rankings_body(&ranked.scores, ranked.prompt_tokens));
+            Ok(())
+        }
+    }
+}
+
+async fn text(engine: &dyn Engine, t: TextRequest, chat: bool, w: &mut Writer<'_>) -> Result<(), ApiError> {
+    let id = new_id(if chat { "chatcmpl" } else { "cmpl" });
+    let head = Head { id: &id, created: unix_now(), model: &t.model };
+    let request = GenerateRequest { model: t.model.clone(), prompt: t.prompt, messages: t.messages, max_tokens: t.max_tokens };
+    if !t.stream {
+        let mut content = String::new();
+        let mut collect = |piece: &str| {
+            content.push_str(piece);
+            ControlFlow::Continue(())
+        };
+        let output = engine.generate(&request, &mut collect).await?;
+        let usage = UsageOut::new(output.prompt_tokens, output.completion_tokens);
+        let body = if chat {
+            response::chat_body(head, &content, output.finish_reason, usage)
+        } else {
+            response::completion_body(head, &content, output.finish_reason, usage)
+        };
+        w.start(200);
+        let _ = w.write(&body);
+        return Ok(());
+    }
+    // Streams: headers at once, then one event per piece, flushed as produced.
+    w.start(200);
+    let mut event = Vec::with_capacity(256);
+    if chat {
+        response::chat_chunk(&mut event, head, true, "", None);
+        if w.write(&event).is_break() {
+            return Ok(());
+        }
+    }
+    let result = {
+        let w = &mut *w;
+        let event = &mut event;
+        let mut send = |piece: &str| {
+            event.clear();
+            if chat {
+                response::chat_chunk(event, head, false, piece, None);
+            } else {
+                response::completion_chunk(event, head, piece, None);
+            }
+            w.write(event)
+        };
+        engine.generate(&request, &mut send).await
+    };
+    event.clear();
+    match result {
+        Ok(output) => {
+            if output.finish_reason == "abort" {
+                return Ok(());
+            }
+            if chat {
+                response::chat_chunk(&mut event, head, false, "", Some(output.finish_reason));
+            } else {
+                response::completion_chunk(&mut event, head, "", Some(output.finish_reason));
+            }
+            if t.include_usage {
+                let object = if chat { "chat.completion.chunk" } else { "text_completion" };
+                response::usage_chunk(&mut event, head, object, UsageOut::new(output.prompt_tokens, output.completion_tokens));
+            }
+        }
+        // After the status went out, errors travel in-band.
+        Err(e) => {
+            let e = ApiError::from(e);
+            response::error_event(&mut event, e.status, e.kind, &e.message);
+        }
+    }
+    event.extend_from_slice(DONE);
+    let _ = w.write(&event);
+    Ok(())
+}
