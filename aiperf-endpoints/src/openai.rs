@@ -163,10 +163,7 @@ pub trait JsonResponses {
 /// # Errors
 /// What the endpoint's JSON handling reports.
 pub fn decode<J: JsonResponses>(json: &J, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {
-    state.last_at = Some(at);
-    if !state.streaming || state.is_error_status() {
-        state.received += bytes.len() as u64;
-        state.buffer.extend_from_slice(bytes);
+    if buffer_whole_body(state, at, bytes) {
         return Ok(());
     }
     sse::feed(state, bytes, |data| {
@@ -178,6 +175,18 @@ pub fn decode<J: JsonResponses>(json: &J, state: &mut DecodeState, at: Instant, 
             json.apply_event(data, at, out)
         }
     })
+}
+
+/// Notes the arrival time, and buffers `bytes` when the response is one body (not streamed, or an
+/// error status) to be parsed by [`finish`]. Returns whether it buffered them.
+pub fn buffer_whole_body(state: &mut DecodeState, at: Instant, bytes: &[u8]) -> bool {
+    state.last_at = Some(at);
+    if state.streaming && !state.is_error_status() {
+        return false;
+    }
+    state.received += bytes.len() as u64;
+    state.buffer.extend_from_slice(bytes);
+    true
 }
 
 /// [`Endpoint::finish`](aiperf_core::Endpoint::finish) for a [`JsonResponses`] endpoint.

@@ -3,7 +3,8 @@
 //! Bytes are buffered, never decoded before an event is complete, so reads that split an event
 //! or a UTF-8 character are fine. Lines end in `\r\n`, `\n` or `\r`; a blank line dispatches the
 //! event; `:` lines are comments; several `data:` lines join with `\n`; a leading BOM is dropped;
-//! an event cut off by the end of the stream is not dispatched.
+//! an event cut off by the end of the stream is not dispatched. One deviation: an event whose data
+//! is empty is skipped (there is nothing to parse), where the spec dispatches `""`.
 
 use aiperf_core::DecodeState;
 
@@ -89,13 +90,14 @@ fn event_data(block: &[u8]) -> Option<String> {
         };
         if field == b"data" {
             let data = data.get_or_insert_with(Vec::new);
-            if !data.is_empty() {
-                data.push(b'\n');
-            }
             data.extend_from_slice(value);
+            data.push(b'\n');
         }
     }
-    data.filter(|d| !d.is_empty()).map(|d| String::from_utf8_lossy(&d).into_owned())
+    let mut data = data?;
+    data.pop();
+    // An event with empty data carries nothing to parse: skipped (the spec would dispatch "").
+    (!data.is_empty()).then(|| String::from_utf8_lossy(&data).into_owned())
 }
 
 #[cfg(test)]

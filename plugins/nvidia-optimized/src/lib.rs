@@ -1,1 +1,18 @@
-//! placeholder
+//! The `nvidia-optimized` aiperf plugin: OpenAI chat and completions under the builtin names
+//! (`chat`, `completions`), parsing the same bytes into the same records, faster.
+//!
+//! - [`sse`]: zero-copy SSE scanning with `memchr`: complete events are read in place from the
+//!   bytes the transport delivered; only an unfinished tail is copied.
+//! - Borrowed JSON parsing: strings without escapes stay borrowed from the input, only choice 0 is
+//!   kept (no `Vec` of choices), and text goes straight into the response's single buffer.
+//!
+//! Dependency rule: depends on `aiperf-core`, and on `aiperf-endpoints` only to reuse request
+//! formatting, error envelopes and the body-finishing step. The root crate enables it with the
+//! `nvidia-optimized` feature.
+
+mod endpoint;
+mod json;
+pub mod sse;
+
+pub use json::Shape;
+pub use endpoint::{Chat, Completions, OptimizedChatEndpoint, OptimizedCompletionsEndpoint, OptimizedEndpoint, RequestFormat};

@@ -1,0 +1,109 @@
+//! The optimized endpoints: builtin request formatting, zero-copy response parsing.
+
+use std::marker::PhantomData;
+use std::time::Instant;
+
+use aiperf_core::{
+    ConfigError, DecodeState, Endpoint, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, ModelEndpointInfo, ParsedResponse,
+};
+use aiperf_endpoints::openai::{self, JsonResponses, RequestBase};
+use aiperf_endpoints::{ChatEndpoint, CompletionsEndpoint};
+
+use crate::json::{self, Shape};
+use crate::sse;
+
+/// A request format of the builtins that this plugin keeps as is.
+pub trait RequestFormat: Send + Sync + 'static {
+    /// The endpoint's name.
+    const NAME: &'static str;
+    /// Where its responses carry text.
+    const SHAPE: Shape;
+    /// Formats a request body like the builtin endpoint.
+    ///
+    /// # Errors
+    /// As the builtin's `format_request`.
+    fn format(base: &RequestBase, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError>;
+}
+
+/// The chat completions request format (`/v1/chat/completions`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chat;
+
+/// The text completions request format (`/v1/completions`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Completions;
+
+impl RequestFormat for Chat {
+    const NAME: &'static str = "chat";
+    const SHAPE: Shape = Shape::Chat;
+
+    fn format(base: &RequestBase, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
+        ChatEndpoint::format(base, request)
+    }
+}
+
+impl RequestFormat for Completions {
+    const NAME: &'static str = "completions";
+    const SHAPE: Shape = Shape::Completions;
+
+    fn format(base: &RequestBase, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
+        CompletionsEndpoint::format(base, request)
+    }
+}
+
+/// An OpenAI text endpoint that formats requests like the builtin and parses responses into the
+/// same records with zero-copy SSE scanning and borrowed JSON.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptimizedEndpoint<F> {
+    base: RequestBase,
+    _format: PhantomData<F>,
+}
+
+/// Chat completions (`/v1/chat/completions`), optimized; same records as [`ChatEndpoint`].
+pub type OptimizedChatEndpoint = OptimizedEndpoint<Chat>;
+
+/// Text completions (`/v1/completions`), optimized; same records as [`CompletionsEndpoint`].
+pub type OptimizedCompletionsEndpoint = OptimizedEndpoint<Completions>;
+
+impl<F> FromModelEndpoint for OptimizedEndpoint<F> {
+    fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
+        Ok(Self { base: RequestBase::from_info(info, true)?, _format: PhantomData })
+    }
+}
+
+impl<F: RequestFormat> JsonResponses for OptimizedEndpoint<F> {
+    const NAME: &'static str = F::NAME;
+
+    fn apply_event(&self, data: &str, at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        json::apply(F::NAME, F::SHAPE, "SSE event", data.as_bytes(), at, out)
+    }
+
+    fn apply_body(&self, body: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        json::apply(F::NAME, F::SHAPE, "response body", body, at, out)
+    }
+}
+
+impl<F: RequestFormat> Endpoint for OptimizedEndpoint<F> {
+    fn format_request(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
+        F::format(&self.base, request)
+    }
+
+    fn decode(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        if openai::buffer_whole_body(state, at, bytes) {
+            return Ok(());
+        }
+        sse::feed(state, bytes, |data| {
+            out.event_times.push(at);
+            if data == b"[DONE]" {
+                out.done = true;
+                Ok(())
+            } else {
+                json::apply(F::NAME, F::SHAPE, "SSE event", data, at, out)
+            }
+        })
+    }
+
+    fn finish(&self, state: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        openai::finish(self, state, out)
+    }
+}
