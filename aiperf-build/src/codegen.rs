@@ -8,7 +8,8 @@ use crate::table::{CategoryKind, Entry, Metadata, Table};
 
 /// The formatted source of the generated file.
 pub fn render(table: &Table, resolved: &Resolved<'_>) -> String {
-    let items: TokenStream = resolved.categories.iter().map(|c| category(table, c)).collect();
+    let mut items: TokenStream = plugins(resolved);
+    items.extend(resolved.categories.iter().map(|c| category(table, c)));
     let file: syn::File = syn::parse2(items).expect("generated tokens are a valid Rust file");
     let mut out = header(table, resolved);
     out.push_str(&spaced(&prettyplease::unparse(&file)));
@@ -320,6 +321,16 @@ fn category(table: &Table, category: &ResolvedCategory<'_>) -> TokenStream {
                 &#state
             }
         }
+    }
+}
+
+fn plugins(resolved: &Resolved<'_>) -> TokenStream {
+    let ids = resolved.enabled_plugins.iter().map(|p| &p.id);
+    let features = resolved.enabled_plugins.iter().map(|p| &p.feature);
+    let descriptions = resolved.enabled_plugins.iter().map(|p| &p.description);
+    quote! {
+        /// Plugins compiled into this build: `(id, Cargo feature, description)`, in table order.
+        pub const ENABLED_PLUGINS: &[(&str, &str, &str)] = &[#((#ids, #features, #descriptions)),*];
     }
 }
 

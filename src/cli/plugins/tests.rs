@@ -1,0 +1,43 @@
+//! `aiperf plugins` output in the build under test (default or with plugin features).
+
+use clap::Parser;
+
+use super::Category;
+use crate::cli::{Cli, run};
+
+fn output(args: &[&str]) -> Result<String, String> {
+    let cli = Cli::try_parse_from(std::iter::once("aiperf").chain(args.iter().copied())).map_err(|e| e.to_string())?;
+    run(&cli).map_err(|e| e.to_string())
+}
+
+#[test]
+fn overview_lists_every_category() {
+    let out = output(&["plugins"]).unwrap();
+    assert!(out.contains("endpoint   chat, completions, embeddings, rankings"), "{out}");
+    assert!(out.contains("transport  in_engine"), "{out}");
+}
+
+#[test]
+fn category_lists_names_with_their_active_implementation() {
+    let out = output(&["plugins", "endpoint"]).unwrap();
+    let rankings = out.lines().find(|l| l.starts_with("rankings")).unwrap();
+    assert!(rankings.contains("RankingsEndpoint"), "{out}");
+    assert!(output(&["plugins", "transport"]).unwrap().contains("InEngineTransport"));
+}
+
+#[test]
+fn unknown_names_and_categories_are_clear_errors() {
+    let err = output(&["plugins", "endpoint", "caht"]).unwrap_err();
+    assert!(err.starts_with("unknown endpoint 'caht'; did you mean 'chat'? valid: chat, completions, embeddings, rankings"), "{err}");
+    let err = output(&["plugins", "model"]).unwrap_err();
+    assert!(err.contains("invalid value 'model'"), "{err}");
+    let _ = Category::Endpoint;
+}
+
+#[test]
+fn builtin_only_names_list_one_builtin_line() {
+    let out = output(&["plugins", "endpoint", "embeddings"]).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1, "{out}");
+    assert!(lines[0].starts_with("EmbeddingsEndpoint ← ACTIVE  builtin"), "{out}");
+}

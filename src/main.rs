@@ -1,0 +1,5 @@
+//! The `aiperf` command line.
+
+fn main() -> std::process::ExitCode {
+    aiperf::cli::main()
+}

@@ -1,0 +1,73 @@
+//! Every table endpoint, created by the factory, over the factory's in-engine transport:
+//! format → send → stream → parse with no server, in the build under test.
+
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
+
+use aiperf::core::{
+    ChunkSink, DecodeState, Endpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, Transport, TransportRequest,
+};
+use aiperf::{EndpointFactory, EndpointName, TransportFactory, TransportName};
+
+struct Decoding<'e> {
+    endpoint: &'e dyn Endpoint,
+    state: DecodeState,
+    out: ParsedResponse,
+}
+
+impl ChunkSink for Decoding<'_> {
+    fn on_response(&mut self, status: u16, _: Instant) {
+        self.state.status = status;
+    }
+
+    fn on_chunk(&mut self, at: Instant, bytes: &[u8]) -> ControlFlow<()> {
+        self.endpoint.decode(&mut self.state, at, bytes, &mut self.out).expect("valid wire format");
+        ControlFlow::Continue(())
+    }
+}
+
+fn info(streaming: bool) -> ModelEndpointInfo {
+    ModelEndpointInfo {
+        model_names: vec!["sim".into()],
+        streaming,
+        engine: InEngineSettings { time_to_first_token: Duration::from_millis(2), inter_token_latency: Duration::from_millis(1), output_tokens: 8, seed: 3 },
+        ..ModelEndpointInfo::default()
+    }
+}
+
+async fn roundtrip(name: EndpointName, streaming: bool, request: InferenceRequest) -> ParsedResponse {
+    let info = info(streaming);
+    let endpoint = EndpointFactory::create_instance(name, &info).unwrap();
+    let transport = TransportFactory::create_instance(TransportName::InEngine, &info).unwrap();
+    let formatted = endpoint.format_request(&request).unwrap();
+    let mut sink = Decoding { endpoint: &endpoint, state: DecodeState::new(200, formatted.streaming), out: ParsedResponse::default() };
+    let path = name.metadata().endpoint_path;
+    let request = TransportRequest { path, body: &formatted.body, content_type: formatted.content_type, streaming: formatted.streaming, request_id: None };
+    let timing = transport.send(request, &mut sink).await.unwrap();
+    assert_eq!(timing.status, 200);
+    endpoint.finish(&mut sink.state, &mut sink.out).unwrap();
+    assert!(sink.out.done && sink.out.error.is_none(), "{:?}", sink.out);
+    sink.out
+}
+
+#[tokio::test]
+async fn every_endpoint_works_end_to_end_in_process() {
+    for streaming in [true, false] {
+        for name in [EndpointName::Chat, EndpointName::Completions] {
+            let r = roundtrip(name, streaming, InferenceRequest::prompt("how fast is it", Some(5))).await;
+            assert_eq!(r.text.split_whitespace().count(), 5, "{name} streaming={streaming}");
+            assert_eq!(r.chunks.len(), if streaming { 5 } else { 1 });
+            assert_eq!(r.usage.unwrap().completion_tokens, Some(5));
+        }
+    }
+    let texts = InferenceRequest { payload: Payload::Texts(vec!["a".into(), "b c".into(), "d".into()]), max_tokens: None, model: None };
+    let r = roundtrip(EndpointName::Embeddings, false, texts).await;
+    assert_eq!(r.embeddings.iter().map(|e| e.index).collect::<Vec<_>>(), [0, 1, 2]);
+    let rank = InferenceRequest {
+        payload: Payload::Ranking { query: "gpu speed".into(), passages: vec!["bananas".into(), "gpu speed tests".into()] },
+        max_tokens: None,
+        model: None,
+    };
+    let r = roundtrip(EndpointName::Rankings, false, rank).await;
+    assert_eq!(r.rankings[0].index, 1);
+}

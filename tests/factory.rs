@@ -1,0 +1,140 @@
+//! The generated factories in the build under test: default, or with `--features nvidia-optimized`.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use aiperf::core::{Endpoint, EndpointMetadata, FactoryError, ModelEndpointInfo};
+use aiperf::{AnyEndpoint, EndpointFactory, EndpointImpl, EndpointName, TransportFactory, TransportName};
+
+const PLUGIN: bool = cfg!(feature = "nvidia-optimized");
+
+/// Pins are process-wide: tests that set them run one at a time and start from none.
+fn serial() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    let guard = LOCK.lock().unwrap_or_else(PoisonError::into_inner);
+    EndpointFactory::reset_all();
+    TransportFactory::reset_all();
+    guard
+}
+
+fn chat() -> AnyEndpoint {
+    EndpointFactory::create_instance("chat", &ModelEndpointInfo::default()).unwrap()
+}
+
+#[test]
+fn plugin_wins_only_when_its_feature_is_on() {
+    let _g = serial();
+    let chat = chat();
+    assert_eq!(chat.implementation().unwrap().descriptor().class_name, if PLUGIN { "OptimizedChatEndpoint" } else { "ChatEndpoint" });
+    assert_eq!(chat.is_chat_endpoint(), !PLUGIN);
+    let completions = EndpointFactory::create_instance(EndpointName::Completions, &ModelEndpointInfo::default()).unwrap();
+    assert_eq!(completions.implementation().unwrap().descriptor().plugin, PLUGIN.then_some("nvidia-optimized"));
+    // Names the plugin does not provide keep their builtin.
+    let embeddings = EndpointFactory::create_instance("embeddings", &ModelEndpointInfo::default()).unwrap();
+    assert!(embeddings.is_embeddings_endpoint());
+    assert_eq!(EndpointImpl::ALL.len(), if PLUGIN { 6 } else { 4 });
+}
+
+#[test]
+fn use_implementation_pins_and_resets() {
+    let _g = serial();
+    EndpointFactory::use_implementation("chat", "ChatEndpoint").unwrap();
+    assert!(chat().is_chat_endpoint(), "the builtin stays selectable");
+    EndpointFactory::use_implementation(EndpointName::Chat, EndpointImpl::ChatEndpoint).unwrap();
+    assert!(chat().is_chat_endpoint());
+    EndpointFactory::reset_implementation("chat").unwrap();
+    assert_eq!(chat().is_chat_endpoint(), !PLUGIN);
+    {
+        let _pin = EndpointFactory::scoped_implementation("chat", "aiperf_endpoints::ChatEndpoint").unwrap();
+        assert!(chat().is_chat_endpoint());
+    }
+    assert_eq!(chat().is_chat_endpoint(), !PLUGIN, "the guard restored the default");
+}
+
+#[cfg(feature = "nvidia-optimized")]
+#[test]
+fn the_plugin_can_be_pinned_back_after_a_builtin_pin() {
+    let _g = serial();
+    EndpointFactory::use_implementation("chat", "ChatEndpoint").unwrap();
+    EndpointFactory::use_implementation("chat", EndpointImpl::OptimizedChatEndpoint).unwrap();
+    assert!(chat().is_optimized_chat_endpoint());
+}
+
+#[test]
+fn listing_follows_the_reference_format() {
+    let _g = serial();
+    let list = EndpointFactory::list_implementations("chat").unwrap();
+    let rows: Vec<(&str, bool, bool)> = list.iter().map(|i| (i.class_name, i.is_plugin, i.is_selected)).collect();
+    if PLUGIN {
+        assert_eq!(rows, [("OptimizedChatEndpoint", true, true), ("ChatEndpoint", false, false)]);
+        let _pin = EndpointFactory::scoped_implementation("chat", "ChatEndpoint").unwrap();
+        let list = EndpointFactory::list_implementations(EndpointName::Chat).unwrap();
+        let rows: Vec<(&str, bool, bool)> = list.iter().map(|i| (i.class_name, i.is_selected, i.is_default)).collect();
+        assert_eq!(rows, [("ChatEndpoint", true, false), ("OptimizedChatEndpoint", false, true)]);
+    } else {
+        assert_eq!(rows, [("ChatEndpoint", false, true)]);
+    }
+}
+
+#[test]
+fn unknown_names_and_implementations_explain_themselves() {
+    let _g = serial();
+    let err = EndpointFactory::create_instance("caht", &ModelEndpointInfo::default()).unwrap_err();
+    assert!(err.to_string().starts_with("unknown endpoint 'caht'; did you mean 'chat'? valid: chat, completions, embeddings, rankings"), "{err}");
+    let err = "grcp".parse::<TransportName>().unwrap_err();
+    assert!(matches!(err, FactoryError::UnknownName { .. }), "{err}");
+    let err = EndpointFactory::use_implementation("chat", "EmbeddingsEndpoint").unwrap_err();
+    assert!(err.to_string().starts_with("EmbeddingsEndpoint implements endpoint 'embeddings', not 'chat'"), "{err}");
+    let err = EndpointFactory::use_implementation("chat", "TurboChat").unwrap_err();
+    assert!(matches!(err, FactoryError::UnknownImplementation { .. }), "{err}");
+    let err = EndpointFactory::create_instance("chat", &ModelEndpointInfo { model_names: vec![], ..ModelEndpointInfo::default() }).unwrap_err();
+    assert!(err.to_string().contains("no model name given"), "{err}");
+}
+
+#[test]
+fn names_parse_display_and_carry_table_metadata() {
+    assert_eq!("in_engine".parse::<TransportName>().unwrap(), TransportName::InEngine);
+    assert_eq!(EndpointName::Rankings.to_string(), "rankings");
+    let chat: &EndpointMetadata = EndpointFactory::metadata("chat").unwrap();
+    assert_eq!((chat.endpoint_path, chat.supports_streaming, chat.produces_tokens), ("/v1/chat/completions", true, true));
+    assert_eq!(EndpointName::Rankings.metadata().endpoint_path, "/v1/ranking");
+    assert!(!EndpointName::Embeddings.metadata().supports_streaming);
+    assert_eq!(TransportName::for_url_scheme("in-engine"), Some(TransportName::InEngine));
+    assert_eq!(TransportName::for_url_scheme("gopher"), None);
+}
+
+struct Echo;
+
+impl Endpoint for Echo {
+    fn format_request(&self, request: &aiperf::core::InferenceRequest) -> Result<aiperf::core::FormattedRequest, aiperf::core::EndpointError> {
+        Ok(aiperf::core::FormattedRequest { body: format!("{:?}", request.payload).into_bytes(), content_type: "text/plain", streaming: false })
+    }
+    fn decode(
+        &self,
+        state: &mut aiperf::core::DecodeState,
+        _at: std::time::Instant,
+        bytes: &[u8],
+        _out: &mut aiperf::core::ParsedResponse,
+    ) -> Result<(), aiperf::core::EndpointError> {
+        state.buffer.extend_from_slice(bytes);
+        Ok(())
+    }
+    fn finish(&self, _: &mut aiperf::core::DecodeState, _: &mut aiperf::core::ParsedResponse) -> Result<(), aiperf::core::EndpointError> {
+        Ok(())
+    }
+}
+
+static ECHO_METADATA: EndpointMetadata =
+    EndpointMetadata { endpoint_path: "/echo", supports_streaming: false, produces_tokens: false, tokenizes_input: false, metrics_title: "Echo" };
+
+#[test]
+fn runtime_registration_extends_the_table_without_touching_it() {
+    fn make(_: &ModelEndpointInfo) -> Result<Box<dyn Endpoint>, aiperf::core::ConfigError> {
+        Ok(Box::new(Echo))
+    }
+    EndpointFactory::register("echo", "Echo", "test endpoint", &ECHO_METADATA, make).unwrap();
+    let echo = EndpointFactory::create_instance("echo", &ModelEndpointInfo::default()).unwrap();
+    assert!(matches!(echo, AnyEndpoint::Registered(_)) && echo.implementation().is_none());
+    assert_eq!(EndpointFactory::metadata("echo").unwrap().endpoint_path, "/echo");
+    let err = EndpointFactory::register("chat", "Echo", "d", &ECHO_METADATA, make).unwrap_err();
+    assert!(matches!(err, FactoryError::AlreadyDefined { .. }), "{err}");
+}
