@@ -2,7 +2,7 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use aiperf::core::{Endpoint, EndpointMetadata, FactoryError, ModelEndpointInfo};
+use aiperf::core::{Endpoint, EndpointMetadata, FactoryErrorKind, ModelEndpointInfo};
 use aiperf::{AnyEndpoint, EndpointFactory, EndpointImpl, EndpointName, TransportFactory, TransportName};
 
 const PLUGIN: bool = cfg!(feature = "nvidia-optimized");
@@ -81,11 +81,11 @@ fn unknown_names_and_implementations_explain_themselves() {
     let err = EndpointFactory::create_instance("caht", &ModelEndpointInfo::default()).unwrap_err();
     assert!(err.to_string().starts_with("unknown endpoint 'caht'; did you mean 'chat'? valid: chat, completions, embeddings, rankings"), "{err}");
     let err = "grcp".parse::<TransportName>().unwrap_err();
-    assert!(matches!(err, FactoryError::UnknownName { .. }), "{err}");
+    assert!(matches!(err.kind(), FactoryErrorKind::UnknownName { .. }), "{err}");
     let err = EndpointFactory::use_implementation("chat", "EmbeddingsEndpoint").unwrap_err();
     assert!(err.to_string().starts_with("EmbeddingsEndpoint implements endpoint 'embeddings', not 'chat'"), "{err}");
     let err = EndpointFactory::use_implementation("chat", "TurboChat").unwrap_err();
-    assert!(matches!(err, FactoryError::UnknownImplementation { .. }), "{err}");
+    assert!(matches!(err.kind(), FactoryErrorKind::UnknownImplementation { .. }), "{err}");
     let err = EndpointFactory::create_instance("chat", &ModelEndpointInfo { model_names: vec![], ..ModelEndpointInfo::default() }).unwrap_err();
     assert!(err.to_string().contains("no model name given"), "{err}");
 }
@@ -136,5 +136,5 @@ fn runtime_registration_extends_the_table_without_touching_it() {
     assert!(matches!(echo, AnyEndpoint::Registered(_)) && echo.implementation().is_none());
     assert_eq!(EndpointFactory::metadata("echo").unwrap().endpoint_path, "/echo");
     let err = EndpointFactory::register("chat", "Echo", "d", &ECHO_METADATA, make).unwrap_err();
-    assert!(matches!(err, FactoryError::AlreadyDefined { .. }), "{err}");
+    assert!(matches!(err.kind(), FactoryErrorKind::AlreadyDefined { .. }), "{err}");
 }

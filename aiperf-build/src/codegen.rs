@@ -302,15 +302,15 @@ fn category(table: &Table, category: &ResolvedCategory<'_>) -> TokenStream {
                 &#metadata[name as usize]
             }
 
+            #[inline]
             fn construct(
                 imp: #impl_ty,
                 info: &aiperf_core::ModelEndpointInfo,
             ) -> Result<#any, aiperf_core::ConfigError> {
                 use aiperf_core::FromModelEndpoint as _;
-                let instance = match imp {
-                    #( #impl_ty::#impl_vars => #any::#impl_vars(#impl_types::from_model_endpoint(info)?), )*
-                };
-                Ok(instance)
+                match imp {
+                    #( #impl_ty::#impl_vars => #impl_types::from_model_endpoint(info).map(#any::#impl_vars), )*
+                }
             }
 
             fn from_registered(instance: Box<#registered>) -> #any {

@@ -51,6 +51,7 @@ impl ModelEndpointInfo {
     ///
     /// # Errors
     /// [`ConfigError::MissingModel`] when no model name was given.
+    #[inline]
     pub fn primary_model(&self) -> Result<&str, ConfigError> {
         self.model_names
             .first()

@@ -20,7 +20,7 @@ mod transport;
 
 pub use endpoint::{DecodeState, Endpoint, EndpointError, decode_response};
 pub use error::ConfigError;
-pub use factory::{Category, Factory, FactoryError, FactoryState, ImplArg, ImplDescriptor, NameArg, PinGuard};
+pub use factory::{Category, Factory, FactoryError, FactoryErrorKind, FactoryState, ImplArg, ImplDescriptor, NameArg, PinGuard};
 pub use info::{FromModelEndpoint, InEngineSettings, ModelEndpointInfo};
 pub use metadata::{EndpointMetadata, ImplementationInfo, TransportMetadata};
 pub use request::{FormattedRequest, InferenceRequest, Message, Payload};

@@ -21,6 +21,7 @@ pub struct ChatEndpoint {
 }
 
 impl FromModelEndpoint for ChatEndpoint {
+    #[inline]
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
         Ok(Self { base: RequestBase::from_info(info, true)? })
     }

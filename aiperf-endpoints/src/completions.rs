@@ -20,6 +20,7 @@ pub struct CompletionsEndpoint {
 }
 
 impl FromModelEndpoint for CompletionsEndpoint {
+    #[inline]
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
         Ok(Self { base: RequestBase::from_info(info, true)? })
     }

@@ -22,6 +22,7 @@ pub struct EmbeddingsEndpoint {
 }
 
 impl FromModelEndpoint for EmbeddingsEndpoint {
+    #[inline]
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
         Ok(Self { base: RequestBase::from_info(info, false)? })
     }

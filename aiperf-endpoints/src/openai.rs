@@ -28,6 +28,7 @@ impl RequestBase {
     ///
     /// # Errors
     /// [`ConfigError::MissingModel`] when `info` names no model.
+    #[inline]
     pub fn from_info(info: &ModelEndpointInfo, supports_streaming: bool) -> Result<Self, ConfigError> {
         Ok(Self {
             model: info.primary_model()?.to_owned(),

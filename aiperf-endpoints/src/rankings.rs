@@ -21,6 +21,7 @@ pub struct RankingsEndpoint {
 }
 
 impl FromModelEndpoint for RankingsEndpoint {
+    #[inline]
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
         Ok(Self { base: RequestBase::from_info(info, false)? })
     }

@@ -1,6 +1,6 @@
 //! What the factory accepts as a name or an implementation: typed enums or strings.
 
-use super::{Category, Factory, FactoryError};
+use super::{Category, Factory, FactoryError, FactoryErrorKind};
 
 /// A name handed to the factory: a typed table name, or text to look up.
 pub enum NameRef<'a, C: Category> {
@@ -44,7 +44,7 @@ pub trait ImplArg<'a, C: Category> {
     /// wanted for, used in error messages.
     ///
     /// # Errors
-    /// [`FactoryError::UnknownImplementation`] when no compiled-in implementation has this name.
+    /// [`FactoryErrorKind::UnknownImplementation`] when no compiled-in implementation has this name.
     fn impl_index(self, name: C::Name) -> Result<usize, FactoryError>;
 }
 
@@ -53,12 +53,12 @@ impl<'a, C: Category> ImplArg<'a, C> for &'a str {
         C::implementations()
             .iter()
             .position(|d| d.class_name == self || d.type_path == self)
-            .ok_or_else(|| FactoryError::UnknownImplementation {
+            .ok_or_else(|| FactoryErrorKind::UnknownImplementation {
                 category: C::CATEGORY,
                 implementation: self.to_owned(),
                 name: C::name_str(name),
                 valid: Factory::<C>::class_names(name),
-            })
+            }.into())
     }
 }
 

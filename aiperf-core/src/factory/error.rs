@@ -3,8 +3,30 @@
 use crate::ConfigError;
 
 /// Why the factory could not resolve, pin, list or create an implementation.
+///
+/// Boxed, so that `Result<Instance, FactoryError>` stays small on the `create_instance` path;
+/// [`FactoryErrorKind::kind`] tells which case it is.
 #[derive(Debug, thiserror::Error)]
-pub enum FactoryError {
+#[error(transparent)]
+pub struct FactoryError(Box<FactoryErrorKind>);
+
+impl FactoryError {
+    /// Which failure this is, with its details.
+    pub fn kind(&self) -> &FactoryErrorKind {
+        &self.0
+    }
+}
+
+impl From<FactoryErrorKind> for FactoryError {
+    #[cold]
+    fn from(kind: FactoryErrorKind) -> Self {
+        Self(Box::new(kind))
+    }
+}
+
+/// The cases of [`FactoryError`].
+#[derive(Debug, thiserror::Error)]
+pub enum FactoryErrorKind {
     /// The name is neither in the table nor registered.
     #[error("unknown {category} '{name}'; {}valid: {valid}", did_you_mean(.suggestion.as_deref()))]
     UnknownName {

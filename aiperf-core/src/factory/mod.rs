@@ -13,7 +13,7 @@ use std::fmt::Debug;
 use std::marker::PhantomData;
 
 pub use args::{ImplArg, NameArg, NameRef};
-pub use error::FactoryError;
+pub use error::{FactoryError, FactoryErrorKind};
 pub use state::{FactoryState, PinGuard, RegisteredConstructor};
 
 use crate::{ConfigError, ImplementationInfo, ModelEndpointInfo};
@@ -96,7 +96,7 @@ impl<C: Category> Factory<C> {
     /// A string is matched against the table first; only a miss looks at runtime registrations.
     ///
     /// # Errors
-    /// [`FactoryError::UnknownName`] with the closest valid name, or [`FactoryError::Create`]
+    /// [`FactoryErrorKind::UnknownName`] with the closest valid name, or [`FactoryErrorKind::Create`]
     /// when the implementation rejects `info`.
     #[inline]
     pub fn create_instance<'a>(name: impl NameArg<'a, C>, info: &ModelEndpointInfo) -> Result<C::Instance, FactoryError> {
@@ -114,12 +114,12 @@ impl<C: Category> Factory<C> {
 
     #[cold]
     fn create_error(name: C::Name, imp: C::Impl, source: ConfigError) -> FactoryError {
-        FactoryError::Create {
+        FactoryErrorKind::Create {
             category: C::CATEGORY,
             name: C::name_str(name).to_owned(),
             implementation: Self::descriptor(imp).class_name,
             source,
-        }
+        }.into()
     }
 
     /// The implementation `create_instance` currently returns for `name`: the pin if one is set,
@@ -171,7 +171,7 @@ impl<C: Category> Factory<C> {
     /// Removes the pin of `name`: the table's choice applies again.
     ///
     /// # Errors
-    /// [`FactoryError::UnknownName`] for a name outside the table.
+    /// [`FactoryErrorKind::UnknownName`] for a name outside the table.
     pub fn reset_implementation<'a>(name: impl NameArg<'a, C>) -> Result<(), FactoryError> {
         let name = Self::table_name(name)?;
         C::state().set_pin(C::name_index(name), None);
@@ -188,7 +188,7 @@ impl<C: Category> Factory<C> {
     /// Every implementation of `name`, the selected one first, then in the table's rank order.
     ///
     /// # Errors
-    /// [`FactoryError::UnknownName`] for a name neither in the table nor registered.
+    /// [`FactoryErrorKind::UnknownName`] for a name neither in the table nor registered.
     pub fn list_implementations<'a>(name: impl NameArg<'a, C>) -> Result<Vec<ImplementationInfo>, FactoryError> {
         let text = match name.name_ref() {
             NameRef::Table(name) => return Ok(Self::list_table(name)),
@@ -234,7 +234,7 @@ impl<C: Category> Factory<C> {
     /// The table metadata of `name` (or of its runtime registration).
     ///
     /// # Errors
-    /// [`FactoryError::UnknownName`] for an unknown name.
+    /// [`FactoryErrorKind::UnknownName`] for an unknown name.
     pub fn metadata<'a>(name: impl NameArg<'a, C>) -> Result<&'static C::Metadata, FactoryError> {
         match name.name_ref() {
             NameRef::Table(name) => Ok(C::metadata(name)),
@@ -249,7 +249,7 @@ impl<C: Category> Factory<C> {
     /// when the table's `match` misses, so table names keep their zero-cost path.
     ///
     /// # Errors
-    /// [`FactoryError::AlreadyDefined`] when the name is in the table or already registered.
+    /// [`FactoryErrorKind::AlreadyDefined`] when the name is in the table or already registered.
     pub fn register(
         name: &str,
         class_name: &'static str,
@@ -258,11 +258,11 @@ impl<C: Category> Factory<C> {
         constructor: RegisteredConstructor<C>,
     ) -> Result<(), FactoryError> {
         if C::parse_name(name).is_some() {
-            return Err(FactoryError::AlreadyDefined {
+            return Err(FactoryErrorKind::AlreadyDefined {
                 category: C::CATEGORY,
                 name: name.to_owned(),
                 by: "the implementation table",
-            });
+            }.into());
         }
         C::state().register(name, class_name, description, metadata, constructor)
     }
@@ -270,13 +270,13 @@ impl<C: Category> Factory<C> {
     /// Resolves a string to a table name, with the usual unknown-name error.
     ///
     /// # Errors
-    /// [`FactoryError::UnknownName`], or [`FactoryError::NotInTable`] for a runtime registration.
+    /// [`FactoryErrorKind::UnknownName`], or [`FactoryErrorKind::NotInTable`] for a runtime registration.
     pub fn table_name<'a>(name: impl NameArg<'a, C>) -> Result<C::Name, FactoryError> {
         match name.name_ref() {
             NameRef::Table(name) => Ok(name),
             NameRef::Text(text) => C::parse_name(text).ok_or_else(|| {
                 if C::state().is_registered(text) {
-                    FactoryError::NotInTable { category: C::CATEGORY, name: text.to_owned() }
+                    FactoryErrorKind::NotInTable { category: C::CATEGORY, name: text.to_owned() }.into()
                 } else {
                     Self::unknown_name(text)
                 }
@@ -286,12 +286,12 @@ impl<C: Category> Factory<C> {
 
     pub(crate) fn unknown_name(text: &str) -> FactoryError {
         let valid = Self::names();
-        FactoryError::UnknownName {
+        FactoryErrorKind::UnknownName {
             category: C::CATEGORY,
             name: text.to_owned(),
             suggestion: suggest::closest(text, valid.iter().map(String::as_str)).map(str::to_owned),
             valid: valid.join(", "),
-        }
+        }.into()
     }
 
     fn resolve_pin<'a, 'b>(name: impl NameArg<'a, C>, implementation: impl ImplArg<'b, C>) -> Result<(C::Name, usize), FactoryError> {
@@ -299,13 +299,13 @@ impl<C: Category> Factory<C> {
         let index = implementation.impl_index(name)?;
         let found = &C::implementations()[index];
         if found.name != name {
-            return Err(FactoryError::WrongName {
+            return Err(FactoryErrorKind::WrongName {
                 category: C::CATEGORY,
                 implementation: found.class_name,
                 provides: C::name_str(found.name),
                 requested: C::name_str(name),
                 valid: Self::class_names(name),
-            });
+            }.into());
         }
         Ok((name, index))
     }

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{PoisonError, RwLock};
 
-use super::{Category, Factory, FactoryError};
+use super::{Category, Factory, FactoryError, FactoryErrorKind};
 use crate::{ConfigError, ImplementationInfo, ModelEndpointInfo};
 
 /// Constructor of a runtime-registered implementation.
@@ -66,7 +66,7 @@ impl<C: Category> FactoryState<C> {
     ) -> Result<(), FactoryError> {
         let mut registered = self.registered.write().unwrap_or_else(PoisonError::into_inner);
         if registered.iter().any(|r| r.name == name) {
-            return Err(FactoryError::AlreadyDefined { category: C::CATEGORY, name: name.to_owned(), by: "an earlier registration" });
+            return Err(FactoryErrorKind::AlreadyDefined { category: C::CATEGORY, name: name.to_owned(), by: "an earlier registration" }.into());
         }
         registered.push(Registration { name: name.to_owned(), class_name, description, metadata, constructor });
         Ok(())
@@ -85,12 +85,12 @@ impl<C: Category> FactoryState<C> {
         let Some((constructor, class_name)) = found else {
             return Err(Factory::<C>::unknown_name(name));
         };
-        constructor(info).map(C::from_registered).map_err(|source| FactoryError::Create {
+        constructor(info).map(C::from_registered).map_err(|source| FactoryErrorKind::Create {
             category: C::CATEGORY,
             name: name.to_owned(),
             implementation: class_name,
             source,
-        })
+        }.into())
     }
 
     pub(crate) fn list_registered(&self, name: &str) -> Result<Vec<ImplementationInfo>, FactoryError> {

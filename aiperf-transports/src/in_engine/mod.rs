@@ -34,6 +34,7 @@ impl InEngineTransport {
 }
 
 impl FromModelEndpoint for InEngineTransport {
+    #[inline]
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
         let engine = Arc::new(SimulatedEngine::new(info.engine.clone()));
         Ok(Self::with_engine(engine, info.primary_model()?, info.timeout))

@@ -66,6 +66,7 @@ pub type OptimizedChatEndpoint = OptimizedEndpoint<Chat>;
 pub type OptimizedCompletionsEndpoint = OptimizedEndpoint<Completions>;
 
 impl<F> FromModelEndpoint for OptimizedEndpoint<F> {
+    #[inline]
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
         Ok(Self { base: RequestBase::from_info(info, true)?, _format: PhantomData })
     }

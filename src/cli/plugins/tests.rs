@@ -2,8 +2,9 @@
 
 use clap::Parser;
 
-use super::Category;
 use crate::cli::{Cli, run};
+
+const PLUGIN: bool = cfg!(feature = "nvidia-optimized");
 
 fn output(args: &[&str]) -> Result<String, String> {
     let cli = Cli::try_parse_from(std::iter::once("aiperf").chain(args.iter().copied())).map_err(|e| e.to_string())?;
@@ -31,7 +32,6 @@ fn unknown_names_and_categories_are_clear_errors() {
     assert!(err.starts_with("unknown endpoint 'caht'; did you mean 'chat'? valid: chat, completions, embeddings, rankings"), "{err}");
     let err = output(&["plugins", "model"]).unwrap_err();
     assert!(err.contains("invalid value 'model'"), "{err}");
-    let _ = Category::Endpoint;
 }
 
 #[test]
@@ -40,4 +40,19 @@ fn builtin_only_names_list_one_builtin_line() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 1, "{out}");
     assert!(lines[0].starts_with("EmbeddingsEndpoint ← ACTIVE  builtin"), "{out}");
+}
+
+#[test]
+fn chat_lists_the_active_implementation_first_in_the_reference_format() {
+    let out = output(&["plugins", "endpoint", "chat"]).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    if PLUGIN {
+        assert_eq!(lines.len(), 2, "{out}");
+        assert!(lines[0].starts_with("OptimizedChatEndpoint [PLUGIN] ← ACTIVE  plugin nvidia-optimized  priority 0"), "{out}");
+        assert!(lines[1].starts_with("ChatEndpoint  "), "{out}");
+        assert!(!lines[1].contains("ACTIVE"), "{out}");
+    } else {
+        assert_eq!(lines.len(), 1, "{out}");
+        assert!(lines[0].starts_with("ChatEndpoint ← ACTIVE  builtin"), "{out}");
+    }
 }
