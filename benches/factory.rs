@@ -36,8 +36,12 @@ fn create_instance(c: &mut Criterion) {
     group.bench_function("direct_constructor", |b| b.iter(|| RankingsEndpoint::from_model_endpoint(black_box(&info))));
     // A name only known at run time (black_box) versus one written in the code, which the
     // compiler can resolve through the generated `match`.
-    group.bench_function("generated_match_typed_name", |b| b.iter(|| EndpointFactory::create_instance(black_box(EndpointName::Rankings), &info)));
-    group.bench_function("generated_match_literal_name", |b| b.iter(|| EndpointFactory::create_instance(EndpointName::Rankings, black_box(&info))));
+    group.bench_function("generated_match_typed_name", |b| {
+        b.iter(|| EndpointFactory::create_instance(black_box(EndpointName::Rankings), &info))
+    });
+    group.bench_function("generated_match_literal_name", |b| {
+        b.iter(|| EndpointFactory::create_instance(EndpointName::Rankings, black_box(&info)))
+    });
     group.bench_function("generated_match_str_name", |b| b.iter(|| EndpointFactory::create_instance(black_box("rankings"), &info)));
     group.bench_function("hashmap_fn_registry", |b| b.iter(|| map.get(black_box("rankings")).map(|make| make(&info))));
     group.bench_function("hashmap_box_dyn_registry", |b| b.iter(|| boxed.get(black_box("rankings")).map(|make| make(&info))));
@@ -46,7 +50,9 @@ fn create_instance(c: &mut Criterion) {
     // Resolution alone (what the factory adds on top of construction).
     let mut group = c.benchmark_group("resolve");
     group.bench_function("generated_match_typed_name", |b| b.iter(|| EndpointFactory::selected(black_box(EndpointName::Rankings))));
-    group.bench_function("generated_match_str_name", |b| b.iter(|| black_box("rankings").parse::<EndpointName>().map(EndpointFactory::selected)));
+    group.bench_function("generated_match_str_name", |b| {
+        b.iter(|| black_box("rankings").parse::<EndpointName>().map(EndpointFactory::selected))
+    });
     group.bench_function("hashmap_fn_registry", |b| b.iter(|| map.get(black_box("rankings")).copied()));
     group.finish();
 }

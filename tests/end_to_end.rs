@@ -5,7 +5,8 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use aiperf::core::{
-    ChunkSink, DecodeState, Endpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, Transport, TransportRequest,
+    ChunkSink, DecodeState, Endpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, Transport,
+    TransportRequest,
 };
 use aiperf::{EndpointFactory, EndpointName, TransportFactory, TransportName};
 
@@ -30,7 +31,12 @@ fn info(streaming: bool) -> ModelEndpointInfo {
     ModelEndpointInfo {
         model_names: vec!["sim".into()],
         streaming,
-        engine: InEngineSettings { time_to_first_token: Duration::from_millis(2), inter_token_latency: Duration::from_millis(1), output_tokens: 8, seed: 3 },
+        engine: InEngineSettings {
+            time_to_first_token: Duration::from_millis(2),
+            inter_token_latency: Duration::from_millis(1),
+            output_tokens: 8,
+            seed: 3,
+        },
         ..ModelEndpointInfo::default()
     }
 }
@@ -42,7 +48,13 @@ async fn roundtrip(name: EndpointName, streaming: bool, request: InferenceReques
     let formatted = endpoint.format_request(&request).unwrap();
     let mut sink = Decoding { endpoint: &endpoint, state: DecodeState::new(200, formatted.streaming), out: ParsedResponse::default() };
     let path = name.metadata().endpoint_path;
-    let request = TransportRequest { path, body: &formatted.body, content_type: formatted.content_type, streaming: formatted.streaming, request_id: None };
+    let request = TransportRequest {
+        path,
+        body: &formatted.body,
+        content_type: formatted.content_type,
+        streaming: formatted.streaming,
+        request_id: None,
+    };
     let timing = transport.send(request, &mut sink).await.unwrap();
     assert_eq!(timing.status, 200);
     endpoint.finish(&mut sink.state, &mut sink.out).unwrap();

@@ -79,14 +79,18 @@ fn listing_follows_the_reference_format() {
 fn unknown_names_and_implementations_explain_themselves() {
     let _g = serial();
     let err = EndpointFactory::create_instance("caht", &ModelEndpointInfo::default()).unwrap_err();
-    assert!(err.to_string().starts_with("unknown endpoint 'caht'; did you mean 'chat'? valid: chat, completions, embeddings, rankings"), "{err}");
+    assert!(
+        err.to_string().starts_with("unknown endpoint 'caht'; did you mean 'chat'? valid: chat, completions, embeddings, rankings"),
+        "{err}"
+    );
     let err = "grcp".parse::<TransportName>().unwrap_err();
     assert!(matches!(err.kind(), FactoryErrorKind::UnknownName { .. }), "{err}");
     let err = EndpointFactory::use_implementation("chat", "EmbeddingsEndpoint").unwrap_err();
     assert!(err.to_string().starts_with("EmbeddingsEndpoint implements endpoint 'embeddings', not 'chat'"), "{err}");
     let err = EndpointFactory::use_implementation("chat", "TurboChat").unwrap_err();
     assert!(matches!(err.kind(), FactoryErrorKind::UnknownImplementation { .. }), "{err}");
-    let err = EndpointFactory::create_instance("chat", &ModelEndpointInfo { model_names: vec![], ..ModelEndpointInfo::default() }).unwrap_err();
+    let err =
+        EndpointFactory::create_instance("chat", &ModelEndpointInfo { model_names: vec![], ..ModelEndpointInfo::default() }).unwrap_err();
     assert!(err.to_string().contains("no model name given"), "{err}");
 }
 
@@ -105,8 +109,15 @@ fn names_parse_display_and_carry_table_metadata() {
 struct Echo;
 
 impl Endpoint for Echo {
-    fn format_request(&self, request: &aiperf::core::InferenceRequest) -> Result<aiperf::core::FormattedRequest, aiperf::core::EndpointError> {
-        Ok(aiperf::core::FormattedRequest { body: format!("{:?}", request.payload).into_bytes(), content_type: "text/plain", streaming: false })
+    fn format_request(
+        &self,
+        request: &aiperf::core::InferenceRequest,
+    ) -> Result<aiperf::core::FormattedRequest, aiperf::core::EndpointError> {
+        Ok(aiperf::core::FormattedRequest {
+            body: format!("{:?}", request.payload).into_bytes(),
+            content_type: "text/plain",
+            streaming: false,
+        })
     }
     fn decode(
         &self,
@@ -123,8 +134,13 @@ impl Endpoint for Echo {
     }
 }
 
-static ECHO_METADATA: EndpointMetadata =
-    EndpointMetadata { endpoint_path: "/echo", supports_streaming: false, produces_tokens: false, tokenizes_input: false, metrics_title: "Echo" };
+static ECHO_METADATA: EndpointMetadata = EndpointMetadata {
+    endpoint_path: "/echo",
+    supports_streaming: false,
+    produces_tokens: false,
+    tokenizes_input: false,
+    metrics_title: "Echo",
+};
 
 #[test]
 fn runtime_registration_extends_the_table_without_touching_it() {

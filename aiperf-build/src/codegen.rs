@@ -97,7 +97,8 @@ impl Idents {
 
 fn category(table: &Table, category: &ResolvedCategory<'_>) -> TokenStream {
     let key = category.kind.key();
-    let Idents { name: name_ty, imp: impl_ty, any, category: category_ty, factory, pins, state, impls, metadata } = Idents::of(category.kind);
+    let Idents { name: name_ty, imp: impl_ty, any, category: category_ty, factory, pins, state, impls, metadata } =
+        Idents::of(category.kind);
     let names = &category.names;
     let name_count = proc_macro2::Literal::usize_unsuffixed(names.len());
     let name_vars: Vec<Ident> = names.iter().map(|n| variant(n.name)).collect();
@@ -133,7 +134,13 @@ fn category(table: &Table, category: &ResolvedCategory<'_>) -> TokenStream {
         }
     });
     let defaults = names.iter().map(|n| format_ident!("{}", n.ranked[0].class_name));
-    let (metadata_ty, metadata_values, any_macro, registered, extra): (TokenStream, Vec<TokenStream>, TokenStream, TokenStream, TokenStream) = match category.kind {
+    let (metadata_ty, metadata_values, any_macro, registered, extra): (
+        TokenStream,
+        Vec<TokenStream>,
+        TokenStream,
+        TokenStream,
+        TokenStream,
+    ) = match category.kind {
         CategoryKind::Endpoint => (
             quote!(aiperf_core::EndpointMetadata),
             names.iter().map(|n| endpoint_metadata(n.metadata)).collect(),
@@ -152,7 +159,8 @@ fn category(table: &Table, category: &ResolvedCategory<'_>) -> TokenStream {
     let name_doc = format!(" Names of the `{key}` category, from `[{}.{key}.*]` and enabled plugins.", table.root);
     let impl_doc = format!(" Every `{key}` implementation compiled into this build, grouped by name, best-ranked first.");
     let any_doc = format!(" What [`{factory}`] creates: one variant per compiled-in `{key}` implementation (enum dispatch).");
-    let registered_doc = format!(" An implementation registered at run time with `{factory}::register` (boxed; only names outside the table).");
+    let registered_doc =
+        format!(" An implementation registered at run time with `{factory}::register` (boxed; only names outside the table).");
     let category_doc = format!(" The `{key}` category of the table, for [`aiperf_core::Factory`].");
     let factory_doc = format!(" `create_instance`, `use_implementation` and `list_implementations` for `{key}` names.");
     quote! {

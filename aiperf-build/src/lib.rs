@@ -51,10 +51,7 @@ pub fn generate(manifest: &str, features: &BTreeSet<String>) -> Result<Generated
 pub fn enabled_features(manifest: &str, is_set: impl Fn(&str) -> bool) -> Result<BTreeSet<String>, TableError> {
     let doc: toml::Table = toml::from_str(manifest).map_err(|e| TableError::new("Cargo.toml", format!("not valid TOML: {e}")))?;
     let declared = doc.get("features").and_then(toml::Value::as_table).map(|f| f.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
-    Ok(declared
-        .into_iter()
-        .filter(|f| is_set(&format!("CARGO_FEATURE_{}", f.to_ascii_uppercase().replace('-', "_"))))
-        .collect())
+    Ok(declared.into_iter().filter(|f| is_set(&format!("CARGO_FEATURE_{}", f.to_ascii_uppercase().replace('-', "_")))).collect())
 }
 
 /// Configures and runs the generator from a build script (the prost-build `Config` pattern).

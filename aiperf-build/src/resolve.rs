@@ -52,7 +52,8 @@ pub fn resolve<'t>(table: &'t Table, features: &BTreeSet<String>) -> Resolved<'t
             let names = names
                 .into_iter()
                 .map(|name| {
-                    let mut ranked: Vec<&Entry> = table.entries.iter().filter(|(c, e)| *c == kind && e.name == name && enabled(e)).map(|(_, e)| e).collect();
+                    let mut ranked: Vec<&Entry> =
+                        table.entries.iter().filter(|(c, e)| *c == kind && e.name == name && enabled(e)).map(|(_, e)| e).collect();
                     // Stable sort: table order breaks the remaining ties.
                     ranked.sort_by_key(|e| (std::cmp::Reverse(e.priority), e.plugin.is_none()));
                     if let [first, second, ..] = ranked[..]
@@ -73,7 +74,8 @@ pub fn resolve<'t>(table: &'t Table, features: &BTreeSet<String>) -> Resolved<'t
                             table.root,
                         ));
                     }
-                    let metadata = ranked.iter().find_map(|e| e.metadata.as_ref()).expect("validated: builtins and plugin-only names carry metadata");
+                    let metadata =
+                        ranked.iter().find_map(|e| e.metadata.as_ref()).expect("validated: builtins and plugin-only names carry metadata");
                     ResolvedName { name, metadata, ranked }
                 })
                 .collect();

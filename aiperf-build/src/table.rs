@@ -185,14 +185,24 @@ impl Table {
             ));
         }
         let plugin_index = self.plugins.len();
-        self.plugins.push(Plugin { id: id.to_owned(), key: key.to_owned(), feature, crate_name: crate_name.clone(), priority, description });
+        self.plugins.push(Plugin {
+            id: id.to_owned(),
+            key: key.to_owned(),
+            feature,
+            crate_name: crate_name.clone(),
+            priority,
+            description,
+        });
         for (k, value) in section {
             if matches!(k.as_str(), "feature" | "crate" | "priority" | "description") {
                 continue;
             }
             let full = format!("{key}.{k}");
             let Some(category) = CategoryKind::parse(k) else {
-                return Err(TableError::new(full, "unknown key: expected `feature`, `crate`, `priority`, `description`, `endpoint` or `transport`"));
+                return Err(TableError::new(
+                    full,
+                    "unknown key: expected `feature`, `crate`, `priority`, `description`, `endpoint` or `transport`",
+                ));
             };
             for (name, entry) in as_table(value, &full)? {
                 let entry_key = format!("{full}.{name}");
@@ -220,7 +230,8 @@ impl Table {
                         ),
                     ));
                 }
-                if let (Some(Metadata::Transport { url_schemes: a }), Some(Metadata::Transport { url_schemes: b })) = (&entry.metadata, &other.metadata)
+                if let (Some(Metadata::Transport { url_schemes: a }), Some(Metadata::Transport { url_schemes: b })) =
+                    (&entry.metadata, &other.metadata)
                     && entry.name != other.name
                     && let Some(scheme) = a.iter().find(|s| b.contains(s))
                 {
@@ -325,7 +336,10 @@ fn parse_metadata(category: CategoryKind, table: &TomlTable, key: &str) -> Resul
             endpoint_path: {
                 let path = required_str(table, key, "endpoint_path")?;
                 if !path.starts_with('/') {
-                    return Err(TableError::new(format!("{key}.endpoint_path"), format!("`{path}` must start with `/` (e.g. \"/v1/chat/completions\")")));
+                    return Err(TableError::new(
+                        format!("{key}.endpoint_path"),
+                        format!("`{path}` must start with `/` (e.g. \"/v1/chat/completions\")"),
+                    ));
                 }
                 path
             },
@@ -372,7 +386,8 @@ fn check_name(name: &str, key: &str) -> Result<(), TableError> {
 
 /// The last segment of a plain type path (`a::b::Chat` → `Chat`).
 fn class_name(type_path: &str) -> Result<String, String> {
-    let path: syn::Path = syn::parse_str(type_path).map_err(|_| format!("`{type_path}` is not a Rust type path (e.g. \"my_crate::ChatEndpoint\")"))?;
+    let path: syn::Path =
+        syn::parse_str(type_path).map_err(|_| format!("`{type_path}` is not a Rust type path (e.g. \"my_crate::ChatEndpoint\")"))?;
     if path.leading_colon.is_some() || path.segments.len() < 2 {
         return Err(format!("`{type_path}` must start with the crate that defines it (e.g. \"my_crate::ChatEndpoint\")"));
     }
@@ -406,7 +421,11 @@ fn required_str(table: &TomlTable, key: &str, field: &str) -> Result<String, Tab
 fn optional_str(table: &TomlTable, key: &str, field: &str) -> Result<Option<String>, TableError> {
     table
         .get(field)
-        .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| TableError::new(format!("{key}.{field}"), format!("expected a string, found {}", v.type_str()))))
+        .map(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| TableError::new(format!("{key}.{field}"), format!("expected a string, found {}", v.type_str())))
+        })
         .transpose()
 }
 

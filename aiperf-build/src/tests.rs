@@ -123,9 +123,8 @@ metrics_title = "Audio"
 "#,
     );
     let table = Table::from_manifest(&m).unwrap();
-    let names = |on: &[&str]| -> Vec<String> {
-        resolve(&table, &features(on)).categories[0].names.iter().map(|n| n.name.to_owned()).collect()
-    };
+    let names =
+        |on: &[&str]| -> Vec<String> { resolve(&table, &features(on)).categories[0].names.iter().map(|n| n.name.to_owned()).collect() };
     assert_eq!(names(&[]), ["chat"]);
     assert_eq!(names(&["fast"]), ["chat", "audio"]);
     let err = table_error(&m.replace("metrics_title = \"Audio\"\n", ""));
@@ -184,47 +183,129 @@ fn malformed_cases() -> Vec<(String, &'static str, &'static str)> {
     vec![
         (manifest("").replace("type = \"core_endpoints::ChatEndpoint\"\n", ""), "workspace.metadata.aiperf.endpoint.chat.type", "missing"),
         (manifest("[workspace.metadata.aiperf.model.x]\ntype = \"a::B\"\n"), "workspace.metadata.aiperf.model", "unknown category"),
-        (manifest("").replace("description = \"chat\"", "descripton = \"chat\""), "workspace.metadata.aiperf.endpoint.chat.descripton", "unknown key"),
-        (manifest("").replace("supports_streaming = true", "supports_streaming = \"yes\""), "workspace.metadata.aiperf.endpoint.chat.supports_streaming", "true or false"),
-        (manifest("").replace("\"/v1/chat/completions\"", "\"v1/chat\""), "workspace.metadata.aiperf.endpoint.chat.endpoint_path", "must start with `/`"),
-        (manifest("").replace("core_endpoints::ChatEndpoint", "core endpoints"), "workspace.metadata.aiperf.endpoint.chat.type", "not a Rust type path"),
-        (manifest("").replace("core_endpoints::ChatEndpoint", "ChatEndpoint"), "workspace.metadata.aiperf.endpoint.chat.type", "must start with the crate"),
-        (manifest("").replace("core_endpoints::ChatEndpoint", "other::ChatEndpoint"), "workspace.metadata.aiperf.endpoint.chat.type", "not a dependency"),
-        (manifest("").replace("core_endpoints::ChatEndpoint", "core_endpoints::Chat<u8>"), "workspace.metadata.aiperf.endpoint.chat.type", "generic"),
-        (manifest("").replace("core_endpoints::ChatEndpoint", "core_endpoints::Registered"), "workspace.metadata.aiperf.endpoint.chat.type", "cannot name"),
+        (
+            manifest("").replace("description = \"chat\"", "descripton = \"chat\""),
+            "workspace.metadata.aiperf.endpoint.chat.descripton",
+            "unknown key",
+        ),
+        (
+            manifest("").replace("supports_streaming = true", "supports_streaming = \"yes\""),
+            "workspace.metadata.aiperf.endpoint.chat.supports_streaming",
+            "true or false",
+        ),
+        (
+            manifest("").replace("\"/v1/chat/completions\"", "\"v1/chat\""),
+            "workspace.metadata.aiperf.endpoint.chat.endpoint_path",
+            "must start with `/`",
+        ),
+        (
+            manifest("").replace("core_endpoints::ChatEndpoint", "core endpoints"),
+            "workspace.metadata.aiperf.endpoint.chat.type",
+            "not a Rust type path",
+        ),
+        (
+            manifest("").replace("core_endpoints::ChatEndpoint", "ChatEndpoint"),
+            "workspace.metadata.aiperf.endpoint.chat.type",
+            "must start with the crate",
+        ),
+        (
+            manifest("").replace("core_endpoints::ChatEndpoint", "other::ChatEndpoint"),
+            "workspace.metadata.aiperf.endpoint.chat.type",
+            "not a dependency",
+        ),
+        (
+            manifest("").replace("core_endpoints::ChatEndpoint", "core_endpoints::Chat<u8>"),
+            "workspace.metadata.aiperf.endpoint.chat.type",
+            "generic",
+        ),
+        (
+            manifest("").replace("core_endpoints::ChatEndpoint", "core_endpoints::Registered"),
+            "workspace.metadata.aiperf.endpoint.chat.type",
+            "cannot name",
+        ),
         (manifest("").replace("endpoint.chat]", "endpoint.Chat]"), "workspace.metadata.aiperf.endpoint.Chat", "lower snake case"),
-        (manifest("").replace("url_schemes = [\"http\", \"https\"]", "url_schemes = \"http\""), "workspace.metadata.aiperf.transport.http.url_schemes", "array"),
-        (manifest("").replace("url_schemes = [\"http\", \"https\"]\n", ""), "workspace.metadata.aiperf.transport.http.url_schemes", "missing"),
+        (
+            manifest("").replace("url_schemes = [\"http\", \"https\"]", "url_schemes = \"http\""),
+            "workspace.metadata.aiperf.transport.http.url_schemes",
+            "array",
+        ),
+        (
+            manifest("").replace("url_schemes = [\"http\", \"https\"]\n", ""),
+            "workspace.metadata.aiperf.transport.http.url_schemes",
+            "missing",
+        ),
         (
             manifest("[workspace.metadata.aiperf.transport.h2]\ntype = \"core_endpoints::H2\"\nurl_schemes = [\"https\"]\n"),
             "workspace.metadata.aiperf.transport.h2.url_schemes",
             "already served",
         ),
         (
-            manifest("[workspace.metadata.aiperf.endpoint.chat2]\ntype = \"core_endpoints::ChatEndpoint\"\nendpoint_path = \"/x\"\nsupports_streaming = true\nproduces_tokens = true\ntokenizes_input = true\nmetrics_title = \"x\"\n"),
+            manifest(
+                "[workspace.metadata.aiperf.endpoint.chat2]\ntype = \"core_endpoints::ChatEndpoint\"\nendpoint_path = \"/x\"\nsupports_streaming = true\nproduces_tokens = true\ntokenizes_input = true\nmetrics_title = \"x\"\n",
+            ),
             "workspace.metadata.aiperf.endpoint.chat2.type",
             "already used",
         ),
-        (manifest(&FAST.replace("feature = \"fast\"", "feature = \"turbo\"")), "workspace.metadata.aiperf.plugins.fast.feature", "not declared"),
-        (manifest(&FAST.replace("feature = \"fast\"", "feature = \"loose\"")), "workspace.metadata.aiperf.plugins.fast.feature", "must enable its crate"),
-        (manifest(&FAST.replace("crate = \"fast-plugin\"", "crate = \"core-endpoints\"")), "workspace.metadata.aiperf.plugins.fast.crate", "not an optional dependency"),
+        (
+            manifest(&FAST.replace("feature = \"fast\"", "feature = \"turbo\"")),
+            "workspace.metadata.aiperf.plugins.fast.feature",
+            "not declared",
+        ),
+        (
+            manifest(&FAST.replace("feature = \"fast\"", "feature = \"loose\"")),
+            "workspace.metadata.aiperf.plugins.fast.feature",
+            "must enable its crate",
+        ),
+        (
+            manifest(&FAST.replace("crate = \"fast-plugin\"", "crate = \"core-endpoints\"")),
+            "workspace.metadata.aiperf.plugins.fast.crate",
+            "not an optional dependency",
+        ),
         (manifest(&FAST.replace("crate = \"fast-plugin\"\n", "")), "workspace.metadata.aiperf.plugins.fast.crate", "missing"),
-        (manifest(&FAST.replace("fast_plugin::FastChat", "alt_plugin::FastChat")), "workspace.metadata.aiperf.plugins.fast.endpoint.chat.type", "the plugin's crate"),
-        (manifest(&FAST.replace("fast_plugin::FastChat", "fast_plugin::ChatEndpoint")), "workspace.metadata.aiperf.plugins.fast.endpoint.chat.type", "already used"),
+        (
+            manifest(&FAST.replace("fast_plugin::FastChat", "alt_plugin::FastChat")),
+            "workspace.metadata.aiperf.plugins.fast.endpoint.chat.type",
+            "the plugin's crate",
+        ),
+        (
+            manifest(&FAST.replace("fast_plugin::FastChat", "fast_plugin::ChatEndpoint")),
+            "workspace.metadata.aiperf.plugins.fast.endpoint.chat.type",
+            "already used",
+        ),
         (
             manifest(&format!("{FAST}endpoint_path = \"/x\"\n")),
             "workspace.metadata.aiperf.plugins.fast.endpoint.chat",
             "belongs to the builtin entry",
         ),
-        (manifest(&FAST.replace("priority", "x").replace("crate = \"fast-plugin\"", "crate = \"fast-plugin\"\npriority = \"high\"")), "workspace.metadata.aiperf.plugins.fast.priority", "integer"),
-        (manifest(&FAST.replace("[workspace.metadata.aiperf.plugins.fast.endpoint.chat]", "[workspace.metadata.aiperf.plugins.fast.endpoints.chat]")), "workspace.metadata.aiperf.plugins.fast.endpoints", "unknown key"),
+        (
+            manifest(&FAST.replace("priority", "x").replace("crate = \"fast-plugin\"", "crate = \"fast-plugin\"\npriority = \"high\"")),
+            "workspace.metadata.aiperf.plugins.fast.priority",
+            "integer",
+        ),
+        (
+            manifest(&FAST.replace(
+                "[workspace.metadata.aiperf.plugins.fast.endpoint.chat]",
+                "[workspace.metadata.aiperf.plugins.fast.endpoints.chat]",
+            )),
+            "workspace.metadata.aiperf.plugins.fast.endpoints",
+            "unknown key",
+        ),
         (PACKAGE.to_owned(), "workspace.metadata.aiperf", "no implementation table"),
         (
-            format!("{PACKAGE}[workspace.metadata.aiperf.endpoint.chat]\ntype = \"core_endpoints::C\"\nendpoint_path = \"/x\"\nsupports_streaming = true\nproduces_tokens = true\ntokenizes_input = true\nmetrics_title = \"x\"\n"),
+            format!(
+                "{PACKAGE}[workspace.metadata.aiperf.endpoint.chat]\ntype = \"core_endpoints::C\"\nendpoint_path = \"/x\"\nsupports_streaming = true\nproduces_tokens = true\ntokenizes_input = true\nmetrics_title = \"x\"\n"
+            ),
             "workspace.metadata.aiperf.transport",
             "no builtin transport",
         ),
-        (manifest("").replace("[workspace.metadata.aiperf.transport.http]", "[workspace.metadata.aiperf.transport.http]\n[workspace.metadata.aiperf.transport.http]"), "Cargo.toml", "not valid TOML"),
+        (
+            manifest("").replace(
+                "[workspace.metadata.aiperf.transport.http]",
+                "[workspace.metadata.aiperf.transport.http]\n[workspace.metadata.aiperf.transport.http]",
+            ),
+            "Cargo.toml",
+            "not valid TOML",
+        ),
     ]
 }
 
@@ -236,10 +317,4 @@ fn every_malformed_table_names_the_key_at_fault() {
         assert!(err.message.contains(words), "{key}: expected `{words}` in: {err}");
         assert!(err.to_string().starts_with(&format!("Cargo.toml: `{key}`: ")), "{err}");
     }
-}
-
-#[test]
-#[ignore = "prints generated code for inspection"]
-fn print_generated() {
-    println!("{}", generate(&manifest(FAST), &features(&["fast"])).unwrap().code);
 }

@@ -25,13 +25,7 @@ pub trait Endpoint: Send + Sync {
     ///
     /// # Errors
     /// [`EndpointError`] when the bytes are not the wire format this endpoint parses.
-    fn decode(
-        &self,
-        state: &mut DecodeState,
-        at: Instant,
-        bytes: &[u8],
-        out: &mut ParsedResponse,
-    ) -> Result<(), EndpointError>;
+    fn decode(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError>;
 
     /// Ends one response: parses a buffered body, checks the stream ended properly.
     ///

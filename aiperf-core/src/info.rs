@@ -53,10 +53,7 @@ impl ModelEndpointInfo {
     /// [`ConfigError::MissingModel`] when no model name was given.
     #[inline]
     pub fn primary_model(&self) -> Result<&str, ConfigError> {
-        self.model_names
-            .first()
-            .map(String::as_str)
-            .ok_or(ConfigError::MissingModel)
+        self.model_names.first().map(String::as_str).ok_or(ConfigError::MissingModel)
     }
 }
 
@@ -75,12 +72,7 @@ pub struct InEngineSettings {
 
 impl Default for InEngineSettings {
     fn default() -> Self {
-        Self {
-            time_to_first_token: Duration::from_millis(20),
-            inter_token_latency: Duration::from_millis(5),
-            output_tokens: 16,
-            seed: 0,
-        }
+        Self { time_to_first_token: Duration::from_millis(20), inter_token_latency: Duration::from_millis(5), output_tokens: 16, seed: 0 }
     }
 }
 

@@ -3,8 +3,8 @@
 use std::time::Instant;
 
 use aiperf_core::{
-    ConfigError, DecodeState, Endpoint, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, ModelEndpointInfo, ParsedResponse,
-    Payload,
+    ConfigError, DecodeState, Endpoint, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, ModelEndpointInfo,
+    ParsedResponse, Payload,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};

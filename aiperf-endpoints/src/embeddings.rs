@@ -72,7 +72,9 @@ impl JsonResponses for EmbeddingsEndpoint {
         for (position, item) in parsed.data.unwrap_or_default().into_iter().enumerate() {
             let vector = match item.embedding {
                 Vector::Floats(v) => v,
-                Vector::Base64(text) => decode_base64(&text).map_err(|reason| EndpointError::invalid(NAME, "embedding", reason, text.as_bytes()))?,
+                Vector::Base64(text) => {
+                    decode_base64(&text).map_err(|reason| EndpointError::invalid(NAME, "embedding", reason, text.as_bytes()))?
+                }
             };
             out.embeddings.push(Embedding { index: item.index.unwrap_or(position), vector });
         }

@@ -82,7 +82,10 @@ fn chat_stream_in_band_error() {
     let r = decode_every_way(&endpoint::<ChatEndpoint>(), true, "chat-stream-inband-error.sse").unwrap();
     assert_eq!(r.text, "Par");
     let error = r.error.unwrap();
-    assert_eq!((error.message.as_str(), error.kind.as_deref(), error.code.as_deref()), ("engine died", Some("InternalServerError"), Some("500")));
+    assert_eq!(
+        (error.message.as_str(), error.kind.as_deref(), error.code.as_deref()),
+        ("engine died", Some("InternalServerError"), Some("500"))
+    );
     assert!(r.done);
 }
 
@@ -129,8 +132,12 @@ fn rankings_keep_server_order() {
 #[test]
 fn error_status_bodies_become_server_errors_for_every_endpoint() {
     let body = fixture("error-404-nested.json");
-    let endpoints: [&dyn Endpoint; 4] =
-        [&endpoint::<ChatEndpoint>(), &endpoint::<CompletionsEndpoint>(), &endpoint::<EmbeddingsEndpoint>(), &endpoint::<RankingsEndpoint>()];
+    let endpoints: [&dyn Endpoint; 4] = [
+        &endpoint::<ChatEndpoint>(),
+        &endpoint::<CompletionsEndpoint>(),
+        &endpoint::<EmbeddingsEndpoint>(),
+        &endpoint::<RankingsEndpoint>(),
+    ];
     for e in endpoints {
         for streaming in [false, true] {
             let r = decode_response(e, 404, streaming, [(Instant::now(), &body[..])]).unwrap();
@@ -148,6 +155,7 @@ fn garbage_is_a_clear_error_not_a_panic() {
     let text = err.to_string();
     assert!(text.starts_with("chat: cannot parse SSE event: "), "{text}");
     assert!(text.ends_with("received: {not json}"), "{text}");
-    let err = decode_response(&endpoint::<RankingsEndpoint>(), 200, false, [(Instant::now(), &b"{\"rankings\":[{\"index\":\"x\"}]}"[..])]).unwrap_err();
+    let err = decode_response(&endpoint::<RankingsEndpoint>(), 200, false, [(Instant::now(), &b"{\"rankings\":[{\"index\":\"x\"}]}"[..])])
+        .unwrap_err();
     assert!(err.to_string().contains("rankings: cannot parse response body"), "{err}");
 }

@@ -6,7 +6,9 @@
 
 use std::time::Instant;
 
-use aiperf_core::{ConfigError, DecodeState, EndpointError, FormattedRequest, InferenceRequest, ModelEndpointInfo, ParsedResponse, ServerError, Usage};
+use aiperf_core::{
+    ConfigError, DecodeState, EndpointError, FormattedRequest, InferenceRequest, ModelEndpointInfo, ParsedResponse, ServerError, Usage,
+};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -163,7 +165,13 @@ pub trait JsonResponses {
 ///
 /// # Errors
 /// What the endpoint's JSON handling reports.
-pub fn decode<J: JsonResponses>(json: &J, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {
+pub fn decode<J: JsonResponses>(
+    json: &J,
+    state: &mut DecodeState,
+    at: Instant,
+    bytes: &[u8],
+    out: &mut ParsedResponse,
+) -> Result<(), EndpointError> {
     if buffer_whole_body(state, at, bytes) {
         return Ok(());
     }
@@ -234,7 +242,10 @@ mod tests {
     #[test]
     fn nested_flat_string_and_plain_error_envelopes() {
         let nested = err(r#"{"error":{"message":"The model `foo` does not exist.","type":"NotFoundError","param":"model","code":404}}"#);
-        assert_eq!((nested.message.as_str(), nested.kind.as_deref(), nested.code.as_deref()), ("The model `foo` does not exist.", Some("NotFoundError"), Some("404")));
+        assert_eq!(
+            (nested.message.as_str(), nested.kind.as_deref(), nested.code.as_deref()),
+            ("The model `foo` does not exist.", Some("NotFoundError"), Some("404"))
+        );
         let flat = err(r#"{"object":"error","message":"The model `foo` does not exist.","type":"NotFoundError","param":null,"code":404}"#);
         assert_eq!(flat, nested);
         let openai = err(r#"{"error":{"message":"bad","type":"invalid_request_error","param":null,"code":"model_not_found"}}"#);

@@ -50,15 +50,15 @@ pub trait ImplArg<'a, C: Category> {
 
 impl<'a, C: Category> ImplArg<'a, C> for &'a str {
     fn impl_index(self, name: C::Name) -> Result<usize, FactoryError> {
-        C::implementations()
-            .iter()
-            .position(|d| d.class_name == self || d.type_path == self)
-            .ok_or_else(|| FactoryErrorKind::UnknownImplementation {
+        C::implementations().iter().position(|d| d.class_name == self || d.type_path == self).ok_or_else(|| {
+            FactoryErrorKind::UnknownImplementation {
                 category: C::CATEGORY,
                 implementation: self.to_owned(),
                 name: C::name_str(name),
                 valid: Factory::<C>::class_names(name),
-            }.into())
+            }
+            .into()
+        })
     }
 }
 

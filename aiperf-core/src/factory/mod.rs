@@ -119,7 +119,8 @@ impl<C: Category> Factory<C> {
             name: C::name_str(name).to_owned(),
             implementation: Self::descriptor(imp).class_name,
             source,
-        }.into()
+        }
+        .into()
     }
 
     /// The implementation `create_instance` currently returns for `name`: the pin if one is set,
@@ -258,11 +259,9 @@ impl<C: Category> Factory<C> {
         constructor: RegisteredConstructor<C>,
     ) -> Result<(), FactoryError> {
         if C::parse_name(name).is_some() {
-            return Err(FactoryErrorKind::AlreadyDefined {
-                category: C::CATEGORY,
-                name: name.to_owned(),
-                by: "the implementation table",
-            }.into());
+            return Err(
+                FactoryErrorKind::AlreadyDefined { category: C::CATEGORY, name: name.to_owned(), by: "the implementation table" }.into()
+            );
         }
         C::state().register(name, class_name, description, metadata, constructor)
     }
@@ -291,7 +290,8 @@ impl<C: Category> Factory<C> {
             name: text.to_owned(),
             suggestion: suggest::closest(text, valid.iter().map(String::as_str)).map(str::to_owned),
             valid: valid.join(", "),
-        }.into()
+        }
+        .into()
     }
 
     fn resolve_pin<'a, 'b>(name: impl NameArg<'a, C>, implementation: impl ImplArg<'b, C>) -> Result<(C::Name, usize), FactoryError> {
@@ -305,7 +305,8 @@ impl<C: Category> Factory<C> {
                 provides: C::name_str(found.name),
                 requested: C::name_str(name),
                 valid: Self::class_names(name),
-            }.into());
+            }
+            .into());
         }
         Ok((name, index))
     }

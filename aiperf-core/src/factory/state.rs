@@ -66,7 +66,9 @@ impl<C: Category> FactoryState<C> {
     ) -> Result<(), FactoryError> {
         let mut registered = self.registered.write().unwrap_or_else(PoisonError::into_inner);
         if registered.iter().any(|r| r.name == name) {
-            return Err(FactoryErrorKind::AlreadyDefined { category: C::CATEGORY, name: name.to_owned(), by: "an earlier registration" }.into());
+            return Err(
+                FactoryErrorKind::AlreadyDefined { category: C::CATEGORY, name: name.to_owned(), by: "an earlier registration" }.into()
+            );
         }
         registered.push(Registration { name: name.to_owned(), class_name, description, metadata, constructor });
         Ok(())
@@ -85,12 +87,9 @@ impl<C: Category> FactoryState<C> {
         let Some((constructor, class_name)) = found else {
             return Err(Factory::<C>::unknown_name(name));
         };
-        constructor(info).map(C::from_registered).map_err(|source| FactoryErrorKind::Create {
-            category: C::CATEGORY,
-            name: name.to_owned(),
-            implementation: class_name,
-            source,
-        }.into())
+        constructor(info).map(C::from_registered).map_err(|source| {
+            FactoryErrorKind::Create { category: C::CATEGORY, name: name.to_owned(), implementation: class_name, source }.into()
+        })
     }
 
     pub(crate) fn list_registered(&self, name: &str) -> Result<Vec<ImplementationInfo>, FactoryError> {

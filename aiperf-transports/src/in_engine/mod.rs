@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aiperf_core::{ChunkSink, ConfigError, FromModelEndpoint, ModelEndpointInfo, Transport, TransportError, TransportRequest, TransportTiming};
+use aiperf_core::{
+    ChunkSink, ConfigError, FromModelEndpoint, ModelEndpointInfo, Transport, TransportError, TransportRequest, TransportTiming,
+};
 
 use crate::openai_server::serve;
 use crate::{Engine, SimulatedEngine};
@@ -22,7 +24,10 @@ pub struct InEngineTransport {
 
 impl std::fmt::Debug for InEngineTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InEngineTransport").field("default_model", &self.default_model).field("timeout", &self.timeout).finish_non_exhaustive()
+        f.debug_struct("InEngineTransport")
+            .field("default_model", &self.default_model)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
     }
 }
 
@@ -59,29 +64,23 @@ impl ChunkSink for Timed<'_> {
 }
 
 impl Transport for InEngineTransport {
-    fn send<'a>(
-        &'a self,
-        request: TransportRequest<'a>,
-        sink: &'a mut dyn ChunkSink,
-    ) -> impl Future<Output = Result<TransportTiming, TransportError>> + Send + 'a {
-        async move {
-            let start = Instant::now();
-            let mut timed = Timed { inner: sink, response_start: None };
-            let served = tokio::time::timeout(self.timeout, serve(&*self.engine, request.path, request.body, &self.default_model, &mut timed))
-                .await
-                .map_err(|_| TransportError::Timeout(self.timeout))?;
-            Ok(TransportTiming {
-                start,
-                sent: start,
-                response_start: timed.response_start,
-                end: Instant::now(),
-                connecting: Duration::ZERO,
-                status: served.status,
-                bytes_sent: request.body.len() as u64,
-                bytes_received: served.bytes,
-                chunks: served.chunks,
-            })
-        }
+    async fn send<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ChunkSink) -> Result<TransportTiming, TransportError> {
+        let start = Instant::now();
+        let mut timed = Timed { inner: sink, response_start: None };
+        let served = tokio::time::timeout(self.timeout, serve(&*self.engine, request.path, request.body, &self.default_model, &mut timed))
+            .await
+            .map_err(|_| TransportError::Timeout(self.timeout))?;
+        Ok(TransportTiming {
+            start,
+            sent: start,
+            response_start: timed.response_start,
+            end: Instant::now(),
+            connecting: Duration::ZERO,
+            status: served.status,
+            bytes_sent: request.body.len() as u64,
+            bytes_received: served.bytes,
+            chunks: served.chunks,
+        })
     }
 }
 

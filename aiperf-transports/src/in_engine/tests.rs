@@ -4,8 +4,8 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use aiperf_core::{
-    ChunkSink, DecodeState, Endpoint, FromModelEndpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, Transport,
-    TransportRequest, TransportTiming,
+    ChunkSink, DecodeState, Endpoint, FromModelEndpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload,
+    Transport, TransportRequest, TransportTiming,
 };
 use aiperf_endpoints::{ChatEndpoint, CompletionsEndpoint, EmbeddingsEndpoint, RankingsEndpoint};
 
@@ -49,11 +49,22 @@ fn info(streaming: bool, ttft_ms: u64, itl_ms: u64) -> ModelEndpointInfo {
     }
 }
 
-async fn exchange(endpoint: &dyn Endpoint, path: &str, info: &ModelEndpointInfo, request: &InferenceRequest) -> (ParsedResponse, TransportTiming) {
+async fn exchange(
+    endpoint: &dyn Endpoint,
+    path: &str,
+    info: &ModelEndpointInfo,
+    request: &InferenceRequest,
+) -> (ParsedResponse, TransportTiming) {
     let transport = InEngineTransport::from_model_endpoint(info).unwrap();
     let formatted = endpoint.format_request(request).unwrap();
     let mut sink = Decoding { endpoint, state: DecodeState::new(200, formatted.streaming), out: ParsedResponse::default(), error: None };
-    let request = TransportRequest { path, body: &formatted.body, content_type: formatted.content_type, streaming: formatted.streaming, request_id: None };
+    let request = TransportRequest {
+        path,
+        body: &formatted.body,
+        content_type: formatted.content_type,
+        streaming: formatted.streaming,
+        request_id: None,
+    };
     let timing = transport.send(request, &mut sink).await.unwrap();
     assert_eq!(sink.error, None);
     endpoint.finish(&mut sink.state, &mut sink.out).unwrap();

@@ -111,7 +111,12 @@ async fn run(engine: &dyn Engine, request: ApiRequest, w: &mut Writer<'_>) -> Re
         ApiRequest::Embeddings { model, inputs, base64 } => {
             let embedded = engine.embed(&model, &inputs).await?;
             let id = new_id("embd");
-            let body = response::embeddings_body(Head { id: &id, created: unix_now(), model: &model }, &embedded.vectors, base64, embedded.prompt_tokens);
+            let body = response::embeddings_body(
+                Head { id: &id, created: unix_now(), model: &model },
+                &embedded.vectors,
+                base64,
+                embedded.prompt_tokens,
+            );
             w.start(200);
             let _ = w.write(&body);
             Ok(())

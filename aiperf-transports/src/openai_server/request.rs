@@ -173,7 +173,11 @@ pub fn parse(path: &str, body: &[u8], default_model: &str) -> Result<ApiRequest,
         }
         "/v1/ranking" => {
             let b: RankingBody = json(body)?;
-            Ok(ApiRequest::Rankings { model: model(b.model), query: b.query.text, passages: b.passages.into_iter().map(|p| p.text).collect() })
+            Ok(ApiRequest::Rankings {
+                model: model(b.model),
+                query: b.query.text,
+                passages: b.passages.into_iter().map(|p| p.text).collect(),
+            })
         }
         other => Err(ApiError { status: 404, kind: "NotFoundError", message: format!("no route for POST {other}") }),
     }
@@ -196,7 +200,9 @@ fn streaming(stream: Option<bool>, options: Option<StreamOptions>) -> Result<(bo
 
 /// `string | [string] | [int] | [[int]]` as texts; token ids become space-separated numbers.
 fn texts(value: &Value, field: &str) -> Result<Vec<String>, ApiError> {
-    let ids = |list: &[Value]| -> Option<String> { list.iter().map(|v| v.as_u64().map(|n| n.to_string())).collect::<Option<Vec<_>>>().map(|v| v.join(" ")) };
+    let ids = |list: &[Value]| -> Option<String> {
+        list.iter().map(|v| v.as_u64().map(|n| n.to_string())).collect::<Option<Vec<_>>>().map(|v| v.join(" "))
+    };
     let invalid = || ApiError::bad_request(format!("{field} must be a string, a list of strings, or token ids"));
     match value {
         Value::String(s) => Ok(vec![s.clone()]),
@@ -219,11 +225,19 @@ mod tests {
     fn chat_and_completions_requests() {
         let r = parse("/v1/chat/completions", br#"{"messages":[{"role":"user","content":"Hi there"}],"max_tokens":32,"stream":true,"stream_options":{"include_usage":true},"temperature":0.2}"#, "demo").unwrap();
         let ApiRequest::Chat(t) = r else { panic!("{r:?}") };
-        assert_eq!((t.model.as_str(), t.max_tokens, t.stream, t.include_usage, t.messages[0].content.as_str()), ("demo", Some(32), true, true, "Hi there"));
+        assert_eq!(
+            (t.model.as_str(), t.max_tokens, t.stream, t.include_usage, t.messages[0].content.as_str()),
+            ("demo", Some(32), true, true, "Hi there")
+        );
         let r = parse("/v1/completions", br#"{"model":"m","prompt":["a","b"]}"#, "demo").unwrap();
         let ApiRequest::Completions(t) = r else { panic!("{r:?}") };
         assert_eq!((t.prompt.as_str(), t.max_tokens, t.stream), ("a\nb", Some(16), false));
-        let r = parse("/v1/chat/completions", br#"{"messages":[{"role":"user","content":[{"type":"text","text":"x"}]}],"stream":true,"stream_options":{}}"#, "d").unwrap();
+        let r = parse(
+            "/v1/chat/completions",
+            br#"{"messages":[{"role":"user","content":[{"type":"text","text":"x"}]}],"stream":true,"stream_options":{}}"#,
+            "d",
+        )
+        .unwrap();
         assert!(matches!(r, ApiRequest::Chat(TextRequest { include_usage: true, .. })));
     }
 

@@ -89,13 +89,19 @@ pub fn chat_chunk(out: &mut Vec<u8>, head: Head<'_>, role: bool, content: &str, 
         finish_reason,
         stop_reason: finish_reason.map(|_| None),
     };
-    event(out, &Chunk { id: head.id, object: "chat.completion.chunk", created: head.created, model: head.model, choices: &[choice], usage: None });
+    event(
+        out,
+        &Chunk { id: head.id, object: "chat.completion.chunk", created: head.created, model: head.model, choices: &[choice], usage: None },
+    );
 }
 
 /// A completions stream chunk (`stop_reason` on every chunk).
 pub fn completion_chunk(out: &mut Vec<u8>, head: Head<'_>, text: &str, finish_reason: Option<&str>) {
     let choice = CompletionChoice { index: 0, text, logprobs: None, finish_reason, stop_reason: None };
-    event(out, &Chunk { id: head.id, object: "text_completion", created: head.created, model: head.model, choices: &[choice], usage: None });
+    event(
+        out,
+        &Chunk { id: head.id, object: "text_completion", created: head.created, model: head.model, choices: &[choice], usage: None },
+    );
 }
 
 /// The usage chunk after the finishing chunk: `choices: []`.
@@ -220,7 +226,8 @@ pub fn embeddings_body(head: Head<'_>, vectors: &[Vec<f32>], base64: bool, promp
             .collect();
         to_vec(&EmbeddingsBody { id: head.id, object: "list", created: head.created, model: head.model, data, usage })
     } else {
-        let data = vectors.iter().enumerate().map(|(i, v)| EmbeddingItem { index: i, object: "embedding", embedding: v.as_slice() }).collect();
+        let data =
+            vectors.iter().enumerate().map(|(i, v)| EmbeddingItem { index: i, object: "embedding", embedding: v.as_slice() }).collect();
         to_vec(&EmbeddingsBody { id: head.id, object: "list", created: head.created, model: head.model, data, usage })
     }
 }

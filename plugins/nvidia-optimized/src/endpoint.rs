@@ -4,7 +4,8 @@ use std::marker::PhantomData;
 use std::time::Instant;
 
 use aiperf_core::{
-    ConfigError, DecodeState, Endpoint, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, ModelEndpointInfo, ParsedResponse,
+    ConfigError, DecodeState, Endpoint, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, ModelEndpointInfo,
+    ParsedResponse,
 };
 use aiperf_endpoints::openai::{self, JsonResponses, RequestBase};
 use aiperf_endpoints::{ChatEndpoint, CompletionsEndpoint};

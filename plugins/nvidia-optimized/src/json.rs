@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use aiperf_core::{EndpointError, ParsedResponse};
 use aiperf_endpoints::openai::{self, WireUsage};
-use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 
 /// One response object (stream chunk or whole body) of chat or completions.
 #[derive(Deserialize)]

@@ -14,5 +14,5 @@ mod endpoint;
 mod json;
 pub mod sse;
 
-pub use json::Shape;
 pub use endpoint::{Chat, Completions, OptimizedChatEndpoint, OptimizedCompletionsEndpoint, OptimizedEndpoint, RequestFormat};
+pub use json::Shape;

@@ -48,10 +48,10 @@ fn scan<E>(buf: &[u8], mut line_start: usize, on_event: &mut impl FnMut(&[u8]) -
         if line_start == i {
             let block = &buf[block_start..i];
             block_start = i + term_len;
-            if let Some(data) = event_data(block) {
-                if let Err(e) = on_event(&data) {
-                    return (block_start, block_start, Err(e));
-                }
+            if let Some(data) = event_data(block)
+                && let Err(e) = on_event(&data)
+            {
+                return (block_start, block_start, Err(e));
             }
         }
         // A `\r` ending the buffer may be the first half of `\r\n`: rescan its line later.
@@ -115,7 +115,8 @@ mod tests {
 
     #[test]
     fn every_split_point_gives_the_same_events_as_the_builtin() {
-        let stream: &[u8] = b"\xEF\xBB\xBFdata: {\"t\":\"h\xC3\xA9\"}\r\n\r\n: c\r\ndata: x\r\ndata: y\r\n\r\ndata\ndata:z\r\rdata: [DONE]\r\n\r\n";
+        let stream: &[u8] =
+            b"\xEF\xBB\xBFdata: {\"t\":\"h\xC3\xA9\"}\r\n\r\n: c\r\ndata: x\r\ndata: y\r\n\r\ndata\ndata:z\r\rdata: [DONE]\r\n\r\n";
         let mut builtin = Vec::new();
         let mut state = DecodeState::new(200, true);
         aiperf_endpoints::sse::feed::<()>(&mut state, stream, |d| {

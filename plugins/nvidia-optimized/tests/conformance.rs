@@ -38,10 +38,18 @@ fn conform(builtin: &dyn Endpoint, optimized: &dyn Endpoint, status: u16, stream
     let whole = run(builtin, status, streaming, bytes, &[], t0);
     assert_eq!(run(optimized, status, streaming, bytes, &[], t0), whole, "{name}: whole");
     for i in 0..=bytes.len() {
-        assert_eq!(run(optimized, status, streaming, bytes, &[i], t0), run(builtin, status, streaming, bytes, &[i], t0), "{name}: cut at {i}");
+        assert_eq!(
+            run(optimized, status, streaming, bytes, &[i], t0),
+            run(builtin, status, streaming, bytes, &[i], t0),
+            "{name}: cut at {i}"
+        );
     }
     let every: Vec<usize> = (1..bytes.len()).collect();
-    assert_eq!(run(optimized, status, streaming, bytes, &every, t0), run(builtin, status, streaming, bytes, &every, t0), "{name}: byte by byte");
+    assert_eq!(
+        run(optimized, status, streaming, bytes, &every, t0),
+        run(builtin, status, streaming, bytes, &every, t0),
+        "{name}: byte by byte"
+    );
 }
 
 const CHAT_FIXTURES: [(&str, bool); 6] = [
@@ -83,7 +91,12 @@ fn errors_and_malformed_input_match_the_builtin() {
         ("401 string error", 401, false, br#"{"error":"Unauthorized"}"#),
         ("not JSON event", 200, true, b"data: {not json}\n\ndata: [DONE]\n\n"),
         ("not JSON body", 200, false, b"<html>"),
-        ("invalid UTF-8 in an event", 200, true, b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\xFFb\"}}]}\n\ndata: [DONE]\n\n"),
+        (
+            "invalid UTF-8 in an event",
+            200,
+            true,
+            b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\xFFb\"}}]}\n\ndata: [DONE]\n\n",
+        ),
         ("choices null, usage only", 200, true, b"data: {\"choices\":null,\"usage\":{\"prompt_tokens\":1}}\n\ndata: [DONE]\n\n"),
     ];
     for (name, status, streaming, bytes) in cases {
@@ -102,6 +115,7 @@ fn requests_are_formatted_identically() {
     let request = aiperf_core::InferenceRequest::prompt("hello", Some(8));
     let (chat, fast_chat) = (ChatEndpoint::from_model_endpoint(&info).unwrap(), OptimizedChatEndpoint::from_model_endpoint(&info).unwrap());
     assert_eq!(chat.format_request(&request).unwrap(), fast_chat.format_request(&request).unwrap());
-    let (c, fast_c) = (CompletionsEndpoint::from_model_endpoint(&info).unwrap(), OptimizedCompletionsEndpoint::from_model_endpoint(&info).unwrap());
+    let (c, fast_c) =
+        (CompletionsEndpoint::from_model_endpoint(&info).unwrap(), OptimizedCompletionsEndpoint::from_model_endpoint(&info).unwrap());
     assert_eq!(c.format_request(&request).unwrap(), fast_c.format_request(&request).unwrap());
 }
