@@ -11,6 +11,8 @@
 //! Dependency rule: the only crate that depends on implementations (builtins and plugins); it
 //! reaches them only through the generated code.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 
 pub mod factories {

@@ -7,6 +7,8 @@
 //! Dependency rule: a build-time library; it depends on no aiperf crate (it emits paths into
 //! `aiperf_core` as text) and on nothing at run time.
 
+#![warn(missing_docs)]
+
 mod codegen;
 mod error;
 mod resolve;

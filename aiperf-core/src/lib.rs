@@ -8,6 +8,8 @@
 //! Dependency rule: `aiperf-core` depends on no other aiperf crate and knows no implementation.
 //! Builtin endpoints, transports and plugins depend on it; the root crate ties them together.
 
+#![warn(missing_docs)]
+
 mod dispatch;
 mod endpoint;
 mod error;

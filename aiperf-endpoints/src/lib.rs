@@ -9,6 +9,8 @@
 //! Dependency rule: depends on `aiperf-core` only (plus serde/base64); knows no transport. Plugins
 //! may depend on this crate to reuse pieces (request formatting, error envelopes).
 
+#![warn(missing_docs)]
+
 mod chat;
 mod completions;
 mod embeddings;

@@ -9,6 +9,8 @@
 //!
 //! Dependency rule: depends on `aiperf-core` only among aiperf crates; knows no endpoint.
 
+#![warn(missing_docs)]
+
 mod engine;
 mod in_engine;
 pub mod openai_server;

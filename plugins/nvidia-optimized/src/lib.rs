@@ -10,6 +10,8 @@
 //! formatting, error envelopes and the body-finishing step. The root crate enables it with the
 //! `nvidia-optimized` feature.
 
+#![warn(missing_docs)]
+
 mod endpoint;
 mod json;
 pub mod sse;
