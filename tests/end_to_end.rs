@@ -1,31 +1,13 @@
 //! Every table endpoint, created by the factory, over the factory's in-engine transport:
 //! format → send → stream → parse with no server, in the build under test.
 
-use std::ops::ControlFlow;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aiperf::core::{
-    ChunkSink, DecodeState, Endpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, Transport,
+    Endpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, ResponseCollector, Transport,
     TransportRequest,
 };
 use aiperf::{EndpointFactory, EndpointName, TransportFactory, TransportName};
-
-struct Decoding<'e> {
-    endpoint: &'e dyn Endpoint,
-    state: DecodeState,
-    out: ParsedResponse,
-}
-
-impl ChunkSink for Decoding<'_> {
-    fn on_response(&mut self, status: u16, _: Instant) {
-        self.state.status = status;
-    }
-
-    fn on_chunk(&mut self, at: Instant, bytes: &[u8]) -> ControlFlow<()> {
-        self.endpoint.decode(&mut self.state, at, bytes, &mut self.out).expect("valid wire format");
-        ControlFlow::Continue(())
-    }
-}
 
 fn info(streaming: bool) -> ModelEndpointInfo {
     ModelEndpointInfo {
@@ -46,7 +28,7 @@ async fn roundtrip(name: EndpointName, streaming: bool, request: InferenceReques
     let endpoint = EndpointFactory::create_instance(name, &info).unwrap();
     let transport = TransportFactory::create_instance(TransportName::InEngine, &info).unwrap();
     let formatted = endpoint.format_request(&request).unwrap();
-    let mut sink = Decoding { endpoint: &endpoint, state: DecodeState::new(200, formatted.streaming), out: ParsedResponse::default() };
+    let mut sink = ResponseCollector::new(&endpoint, formatted.streaming);
     let path = name.metadata().endpoint_path;
     let request = TransportRequest {
         path,
@@ -57,9 +39,9 @@ async fn roundtrip(name: EndpointName, streaming: bool, request: InferenceReques
     };
     let timing = transport.send(request, &mut sink).await.unwrap();
     assert_eq!(timing.status, 200);
-    endpoint.finish(&mut sink.state, &mut sink.out).unwrap();
-    assert!(sink.out.done && sink.out.error.is_none(), "{:?}", sink.out);
-    sink.out
+    let (response, error) = sink.finish();
+    assert!(error.is_none() && response.done && response.error.is_none(), "{error:?} {response:?}");
+    response
 }
 
 #[tokio::test]

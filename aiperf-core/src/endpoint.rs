@@ -1,8 +1,9 @@
 //! The `Endpoint` contract: one wire format (how a request body looks, how the answer is parsed).
 
+use std::ops::ControlFlow;
 use std::time::Instant;
 
-use crate::{FormattedRequest, InferenceRequest, ParsedResponse};
+use crate::{ChunkSink, FormattedRequest, InferenceRequest, ParsedResponse};
 
 /// A wire format of an inference API, such as OpenAI chat completions.
 ///
@@ -128,24 +129,78 @@ impl EndpointError {
     }
 }
 
-/// Decodes one whole response from pieces of bytes and their arrival times: what a runner does
-/// with the chunks a transport delivers. `status` is the HTTP status; `streaming` says whether the
-/// request asked for a stream.
+/// A [`ChunkSink`] that decodes a response with an endpoint as its bytes arrive: what a
+/// benchmark hands a transport. The first decoding error stops the transport from reading on.
+pub struct ResponseCollector<'e, E: Endpoint + ?Sized> {
+    endpoint: &'e E,
+    state: DecodeState,
+    response: ParsedResponse,
+    error: Option<EndpointError>,
+}
+
+impl<'e, E: Endpoint + ?Sized> ResponseCollector<'e, E> {
+    /// A collector for one response to a request that did (or did not) ask for a stream.
+    pub fn new(endpoint: &'e E, streaming: bool) -> Self {
+        Self { endpoint, state: DecodeState::new(200, streaming), response: ParsedResponse::default(), error: None }
+    }
+
+    /// The HTTP status the response started with (200 until the transport reports one).
+    pub fn status(&self) -> u16 {
+        self.state.status
+    }
+
+    /// Ends the response: everything parsed, and the first error if decoding failed (the content
+    /// parsed before the error is kept).
+    pub fn finish(mut self) -> (ParsedResponse, Option<EndpointError>) {
+        if self.error.is_none()
+            && let Err(e) = self.endpoint.finish(&mut self.state, &mut self.response)
+        {
+            self.error = Some(e);
+        }
+        (self.response, self.error)
+    }
+}
+
+impl<E: Endpoint + ?Sized> ChunkSink for ResponseCollector<'_, E> {
+    fn on_response(&mut self, status: u16, _at: Instant) {
+        self.state.status = status;
+    }
+
+    fn on_chunk(&mut self, at: Instant, bytes: &[u8]) -> ControlFlow<()> {
+        if self.error.is_some() {
+            return ControlFlow::Break(());
+        }
+        match self.endpoint.decode(&mut self.state, at, bytes, &mut self.response) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                self.error = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    }
+}
+
+/// Decodes one whole response from pieces of bytes and their arrival times (what a
+/// [`ResponseCollector`] does with what a transport delivers). `status` is the HTTP status;
+/// `streaming` says whether the request asked for a stream.
 ///
 /// # Errors
-/// The first [`EndpointError`] of [`Endpoint::decode`] or [`Endpoint::finish`]; the content parsed
-/// before it is lost with it, so callers that keep partial results call the two methods themselves.
+/// The first [`EndpointError`]; use a [`ResponseCollector`] to keep what was parsed before it.
 pub fn decode_response<'a, E: Endpoint + ?Sized>(
     endpoint: &E,
     status: u16,
     streaming: bool,
     pieces: impl IntoIterator<Item = (Instant, &'a [u8])>,
 ) -> Result<ParsedResponse, EndpointError> {
-    let mut state = DecodeState::new(status, streaming);
-    let mut out = ParsedResponse::default();
+    let mut collector = ResponseCollector::new(endpoint, streaming);
+    collector.on_response(status, Instant::now());
     for (at, bytes) in pieces {
-        endpoint.decode(&mut state, at, bytes, &mut out)?;
+        if collector.on_chunk(at, bytes).is_break() {
+            break;
+        }
     }
-    endpoint.finish(&mut state, &mut out)?;
-    Ok(out)
+    match collector.finish() {
+        (response, None) => Ok(response),
+        (_, Some(error)) => Err(error),
+    }
 }

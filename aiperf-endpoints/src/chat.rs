@@ -3,8 +3,7 @@
 use std::time::Instant;
 
 use aiperf_core::{
-    ConfigError, DecodeState, Endpoint, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, Message, ModelEndpointInfo,
-    ParsedResponse, Payload,
+    ConfigError, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, Message, ModelEndpointInfo, ParsedResponse, Payload,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -98,27 +97,12 @@ fn apply(chunk: Chunk, at: Instant, out: &mut ParsedResponse) {
 impl JsonResponses for ChatEndpoint {
     const NAME: &'static str = NAME;
 
-    fn apply_event(&self, data: &str, at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        apply(openai::parse_json(NAME, "SSE event", data.as_bytes())?, at, out);
-        Ok(())
-    }
-
-    fn apply_body(&self, body: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        apply(openai::parse_json(NAME, "response body", body)?, at, out);
-        Ok(())
-    }
-}
-
-impl Endpoint for ChatEndpoint {
-    fn format_request(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
+    fn format_body(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
         Self::format(&self.base, request)
     }
 
-    fn decode(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        openai::decode(self, state, at, bytes, out)
-    }
-
-    fn finish(&self, state: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        openai::finish(self, state, out)
+    fn apply(&self, what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        apply(openai::parse_json(NAME, what, json)?, at, out);
+        Ok(())
     }
 }

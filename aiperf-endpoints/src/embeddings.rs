@@ -3,8 +3,8 @@
 use std::time::Instant;
 
 use aiperf_core::{
-    ConfigError, DecodeState, Embedding, Endpoint, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, ModelEndpointInfo,
-    ParsedResponse, Payload,
+    ConfigError, Embedding, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, ModelEndpointInfo, ParsedResponse,
+    Payload,
 };
 use base64::Engine as _;
 use serde::Deserialize;
@@ -62,12 +62,20 @@ fn decode_base64(text: &str) -> Result<Vec<f32>, String> {
 impl JsonResponses for EmbeddingsEndpoint {
     const NAME: &'static str = NAME;
 
-    fn apply_event(&self, data: &str, at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        self.apply_body(data.as_bytes(), at, out)
+    fn format_body(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
+        let input = match &request.payload {
+            Payload::Prompt(text) => Value::String(text.clone()),
+            Payload::Texts(texts) => Value::from(texts.clone()),
+            other => return Err(EndpointError::UnsupportedPayload { endpoint: NAME, expected: "a prompt or texts", found: other.kind() }),
+        };
+        let mut fields = Map::new();
+        fields.insert("input".into(), input);
+        // No tokens are generated: `max_tokens` is not sent.
+        self.base.body(NAME, request, false, fields)
     }
 
-    fn apply_body(&self, body: &[u8], _at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        let parsed: Body = openai::parse_json(NAME, "response body", body)?;
+    fn apply(&self, what: &'static str, json: &[u8], _at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        let parsed: Body = openai::parse_json(NAME, what, json)?;
         openai::apply_envelope(parsed.error.as_ref(), parsed.usage, out);
         for (position, item) in parsed.data.unwrap_or_default().into_iter().enumerate() {
             let vector = match item.embedding {
@@ -80,28 +88,6 @@ impl JsonResponses for EmbeddingsEndpoint {
         }
         out.embeddings.sort_by_key(|e| e.index);
         Ok(())
-    }
-}
-
-impl Endpoint for EmbeddingsEndpoint {
-    fn format_request(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
-        let input = match &request.payload {
-            Payload::Prompt(text) => Value::String(text.clone()),
-            Payload::Texts(texts) => Value::from(texts.clone()),
-            other => return Err(EndpointError::UnsupportedPayload { endpoint: NAME, expected: "a prompt or texts", found: other.kind() }),
-        };
-        let mut fields = Map::new();
-        fields.insert("input".into(), input);
-        // No tokens are generated: `max_tokens` is not sent.
-        self.base.body(NAME, request, false, fields)
-    }
-
-    fn decode(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        openai::decode(self, state, at, bytes, out)
-    }
-
-    fn finish(&self, state: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        openai::finish(self, state, out)
     }
 }
 

@@ -145,21 +145,43 @@ pub fn error_from_body(body: &[u8], status: u16) -> ServerError {
     })
 }
 
-/// How one OpenAI-style endpoint reads its JSON: the part that differs between endpoints.
+/// What differs between the OpenAI-style endpoints: the request body and how one JSON document
+/// of the response is read. [`decode`] and [`finish`] do the rest.
 pub trait JsonResponses {
     /// The endpoint's name, for messages.
     const NAME: &'static str;
-    /// Applies one streamed event's JSON (not `[DONE]`).
+    /// Formats a request body.
+    ///
+    /// # Errors
+    /// [`EndpointError::UnsupportedPayload`] for payloads the endpoint cannot send.
+    fn format_body(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError>;
+    /// Applies one JSON document: a streamed event's data, or a whole body (`what` names which).
     ///
     /// # Errors
     /// [`EndpointError::InvalidResponse`] when it is not the expected JSON.
-    fn apply_event(&self, data: &str, at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError>;
-    /// Applies a whole non-streamed body.
-    ///
-    /// # Errors
-    /// [`EndpointError::InvalidResponse`] when it is not the expected JSON.
-    fn apply_body(&self, body: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError>;
+    fn apply(&self, what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError>;
 }
+
+/// Implements [`Endpoint`](aiperf_core::Endpoint) for [`JsonResponses`] types with [`decode`] and [`finish`].
+macro_rules! json_endpoint {
+    ($($ty:ty),* $(,)?) => {$(
+        impl aiperf_core::Endpoint for $ty {
+            fn format_request(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
+                $crate::openai::JsonResponses::format_body(self, request)
+            }
+
+            fn decode(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {
+                $crate::openai::decode(self, state, at, bytes, out)
+            }
+
+            fn finish(&self, state: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+                $crate::openai::finish(self, state, out)
+            }
+        }
+    )*};
+}
+
+json_endpoint!(crate::ChatEndpoint, crate::CompletionsEndpoint, crate::EmbeddingsEndpoint, crate::RankingsEndpoint);
 
 /// [`Endpoint::decode`](aiperf_core::Endpoint::decode) for a [`JsonResponses`] endpoint.
 ///
@@ -181,7 +203,7 @@ pub fn decode<J: JsonResponses>(
             out.done = true;
             Ok(())
         } else {
-            json.apply_event(data, at, out)
+            json.apply("SSE event", data.as_bytes(), at, out)
         }
     })
 }
@@ -211,7 +233,7 @@ pub fn finish<J: JsonResponses>(json: &J, state: &mut DecodeState, out: &mut Par
         Ok(())
     } else if !state.streaming {
         out.event_times.push(at);
-        let result = json.apply_body(&state.buffer, at, out);
+        let result = json.apply("response body", &state.buffer, at, out);
         out.done = result.is_ok();
         result
     } else if !out.done {

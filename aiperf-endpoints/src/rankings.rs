@@ -3,8 +3,7 @@
 use std::time::Instant;
 
 use aiperf_core::{
-    ConfigError, DecodeState, Endpoint, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, ModelEndpointInfo,
-    ParsedResponse, Payload, Ranking,
+    ConfigError, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, Ranking,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -45,20 +44,7 @@ struct Item {
 impl JsonResponses for RankingsEndpoint {
     const NAME: &'static str = NAME;
 
-    fn apply_event(&self, data: &str, at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        self.apply_body(data.as_bytes(), at, out)
-    }
-
-    fn apply_body(&self, body: &[u8], _at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        let parsed: Body = openai::parse_json(NAME, "response body", body)?;
-        openai::apply_envelope(parsed.error.as_ref(), parsed.usage, out);
-        out.rankings.extend(parsed.rankings.unwrap_or_default().into_iter().map(|r| Ranking { index: r.index, score: r.logit }));
-        Ok(())
-    }
-}
-
-impl Endpoint for RankingsEndpoint {
-    fn format_request(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
+    fn format_body(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
         let (query, passages): (&str, &[String]) = match &request.payload {
             Payload::Ranking { query, passages } => (query, passages),
             Payload::Texts(texts) if texts.len() >= 2 => (&texts[0], &texts[1..]),
@@ -77,11 +63,10 @@ impl Endpoint for RankingsEndpoint {
         self.base.body(NAME, request, false, fields)
     }
 
-    fn decode(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        openai::decode(self, state, at, bytes, out)
-    }
-
-    fn finish(&self, state: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        openai::finish(self, state, out)
+    fn apply(&self, what: &'static str, json: &[u8], _at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        let parsed: Body = openai::parse_json(NAME, what, json)?;
+        openai::apply_envelope(parsed.error.as_ref(), parsed.usage, out);
+        out.rankings.extend(parsed.rankings.unwrap_or_default().into_iter().map(|r| Ranking { index: r.index, score: r.logit }));
+        Ok(())
     }
 }

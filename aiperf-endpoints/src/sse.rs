@@ -29,7 +29,7 @@ pub fn feed<E>(state: &mut DecodeState, bytes: &[u8], mut on_event: impl FnMut(&
                 let data = event_data(&state.buffer[consumed..block_end]);
                 consumed = next;
                 if let Some(data) = data
-                    && let Err(e) = on_event(&data)
+                    && let Err(e) = on_event(&String::from_utf8_lossy(&data))
                 {
                     result = Err(e);
                     break consumed;
@@ -74,8 +74,9 @@ fn scan(buf: &[u8], mut line_start: usize) -> Scan {
     Scan::Incomplete { resume }
 }
 
-/// The `data` of one event block, or `None` when it has no data (comments only, empty).
-fn event_data(block: &[u8]) -> Option<String> {
+/// The `data` of one event block (the lines between two blank lines): the values of its `data`
+/// fields joined with `\n`, or `None` when it has none or they are empty.
+pub fn event_data(block: &[u8]) -> Option<Vec<u8>> {
     let mut data: Option<Vec<u8>> = None;
     for line in block.split(|&b| b == b'\n' || b == b'\r').filter(|l| !l.is_empty()) {
         if line[0] == b':' {
@@ -97,7 +98,7 @@ fn event_data(block: &[u8]) -> Option<String> {
     let mut data = data?;
     data.pop();
     // An event with empty data carries nothing to parse: skipped (the spec would dispatch "").
-    (!data.is_empty()).then(|| String::from_utf8_lossy(&data).into_owned())
+    (!data.is_empty()).then_some(data)
 }
 
 #[cfg(test)]

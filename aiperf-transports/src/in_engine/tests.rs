@@ -1,39 +1,14 @@
 //! The in-engine transport end to end with the builtin endpoints: format → send → stream → parse.
 
-use std::ops::ControlFlow;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aiperf_core::{
-    ChunkSink, DecodeState, Endpoint, FromModelEndpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload,
+    Endpoint, FromModelEndpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, ResponseCollector,
     Transport, TransportRequest, TransportTiming,
 };
 use aiperf_endpoints::{ChatEndpoint, CompletionsEndpoint, EmbeddingsEndpoint, RankingsEndpoint};
 
 use super::InEngineTransport;
-
-/// Decodes the response as it arrives, like a benchmark runner does.
-struct Decoding<'e> {
-    endpoint: &'e dyn Endpoint,
-    state: DecodeState,
-    out: ParsedResponse,
-    error: Option<String>,
-}
-
-impl ChunkSink for Decoding<'_> {
-    fn on_response(&mut self, status: u16, _at: Instant) {
-        self.state.status = status;
-    }
-
-    fn on_chunk(&mut self, at: Instant, bytes: &[u8]) -> ControlFlow<()> {
-        match self.endpoint.decode(&mut self.state, at, bytes, &mut self.out) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
-                self.error = Some(e.to_string());
-                ControlFlow::Break(())
-            }
-        }
-    }
-}
 
 fn info(streaming: bool, ttft_ms: u64, itl_ms: u64) -> ModelEndpointInfo {
     ModelEndpointInfo {
@@ -57,7 +32,7 @@ async fn exchange(
 ) -> (ParsedResponse, TransportTiming) {
     let transport = InEngineTransport::from_model_endpoint(info).unwrap();
     let formatted = endpoint.format_request(request).unwrap();
-    let mut sink = Decoding { endpoint, state: DecodeState::new(200, formatted.streaming), out: ParsedResponse::default(), error: None };
+    let mut sink = ResponseCollector::new(endpoint, formatted.streaming);
     let request = TransportRequest {
         path,
         body: &formatted.body,
@@ -66,9 +41,9 @@ async fn exchange(
         request_id: None,
     };
     let timing = transport.send(request, &mut sink).await.unwrap();
-    assert_eq!(sink.error, None);
-    endpoint.finish(&mut sink.state, &mut sink.out).unwrap();
-    (sink.out, timing)
+    let (response, error) = sink.finish();
+    assert!(error.is_none(), "{error:?}");
+    (response, timing)
 }
 
 #[tokio::test]

@@ -76,18 +76,18 @@ impl<F> FromModelEndpoint for OptimizedEndpoint<F> {
 impl<F: RequestFormat> JsonResponses for OptimizedEndpoint<F> {
     const NAME: &'static str = F::NAME;
 
-    fn apply_event(&self, data: &str, at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        json::apply(F::NAME, F::SHAPE, "SSE event", data.as_bytes(), at, out)
+    fn format_body(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
+        F::format(&self.base, request)
     }
 
-    fn apply_body(&self, body: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        json::apply(F::NAME, F::SHAPE, "response body", body, at, out)
+    fn apply(&self, what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        json::apply(F::NAME, F::SHAPE, what, json, at, out)
     }
 }
 
 impl<F: RequestFormat> Endpoint for OptimizedEndpoint<F> {
     fn format_request(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
-        F::format(&self.base, request)
+        self.format_body(request)
     }
 
     fn decode(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {
@@ -100,7 +100,7 @@ impl<F: RequestFormat> Endpoint for OptimizedEndpoint<F> {
                 out.done = true;
                 Ok(())
             } else {
-                json::apply(F::NAME, F::SHAPE, "SSE event", data, at, out)
+                self.apply("SSE event", data, at, out)
             }
         })
     }

@@ -73,17 +73,8 @@ fn event_data(block: &[u8]) -> Option<Cow<'_, [u8]>> {
         let value = data_value(block)?;
         return (!value.is_empty()).then_some(Cow::Borrowed(value));
     }
-    let mut data: Option<Vec<u8>> = None;
-    for line in block.split(|&b| b == b'\n' || b == b'\r') {
-        if let Some(value) = data_value(line) {
-            let data = data.get_or_insert_with(Vec::new);
-            data.extend_from_slice(value);
-            data.push(b'\n');
-        }
-    }
-    let mut data = data?;
-    data.pop();
-    (!data.is_empty()).then_some(Cow::Owned(data))
+    // Several lines (rare): join them like the builtin scanner does.
+    aiperf_endpoints::sse::event_data(block).map(Cow::Owned)
 }
 
 /// The value of a `data` field line (`data:x`, `data: x`, or a bare `data`).
