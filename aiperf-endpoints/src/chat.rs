@@ -8,7 +8,7 @@ use aiperf_core::{
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::openai::{self, JsonResponses, RequestBase, WireUsage};
+use crate::openai::{self, ChoicesEnvelope, IndexedChoice, JsonResponses, RequestBase};
 
 const NAME: &str = "chat";
 
@@ -52,14 +52,6 @@ impl ChatEndpoint {
 }
 
 #[derive(Deserialize)]
-struct Chunk {
-    #[serde(default)]
-    choices: Option<Vec<Choice>>,
-    usage: Option<WireUsage>,
-    error: Option<Value>,
-}
-
-#[derive(Deserialize)]
 struct Choice {
     #[serde(default)]
     index: Option<u32>,
@@ -75,16 +67,20 @@ struct Content {
     reasoning: Option<String>,
 }
 
+impl IndexedChoice for Choice {
+    fn index(&self) -> u32 {
+        self.index.unwrap_or(0)
+    }
+}
+
 impl Content {
     fn reasoning(&self) -> &str {
         self.reasoning_content.as_deref().or(self.reasoning.as_deref()).unwrap_or("")
     }
 }
 
-fn apply(chunk: Chunk, at: Instant, out: &mut ParsedResponse) {
-    openai::apply_envelope(chunk.error.as_ref(), chunk.usage, out);
-    // Choice 0 is the response being measured (n > 1 streams one choice per chunk).
-    if let Some(choice) = chunk.choices.unwrap_or_default().into_iter().find(|c| c.index.unwrap_or(0) == 0) {
+fn apply(chunk: ChoicesEnvelope<Choice>, at: Instant, out: &mut ParsedResponse) {
+    if let Some(choice) = chunk.into_first_choice(out) {
         if let Some(content) = choice.delta.as_ref().or(choice.message.as_ref()) {
             out.push_content(at, content.content.as_deref().unwrap_or(""), content.reasoning());
         }

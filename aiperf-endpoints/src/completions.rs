@@ -8,7 +8,7 @@ use aiperf_core::{
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::openai::{self, JsonResponses, RequestBase, WireUsage};
+use crate::openai::{self, ChoicesEnvelope, IndexedChoice, JsonResponses, RequestBase};
 
 const NAME: &str = "completions";
 
@@ -43,14 +43,6 @@ impl CompletionsEndpoint {
 }
 
 #[derive(Deserialize)]
-struct Chunk {
-    #[serde(default)]
-    choices: Option<Vec<Choice>>,
-    usage: Option<WireUsage>,
-    error: Option<Value>,
-}
-
-#[derive(Deserialize)]
 struct Choice {
     #[serde(default)]
     index: Option<u32>,
@@ -58,9 +50,14 @@ struct Choice {
     finish_reason: Option<String>,
 }
 
-fn apply(chunk: Chunk, at: Instant, out: &mut ParsedResponse) {
-    openai::apply_envelope(chunk.error.as_ref(), chunk.usage, out);
-    if let Some(choice) = chunk.choices.unwrap_or_default().into_iter().find(|c| c.index.unwrap_or(0) == 0) {
+impl IndexedChoice for Choice {
+    fn index(&self) -> u32 {
+        self.index.unwrap_or(0)
+    }
+}
+
+fn apply(chunk: ChoicesEnvelope<Choice>, at: Instant, out: &mut ParsedResponse) {
+    if let Some(choice) = chunk.into_first_choice(out) {
         out.push_content(at, choice.text.as_deref().unwrap_or(""), "");
         if choice.finish_reason.is_some() {
             out.finish_reason = choice.finish_reason;

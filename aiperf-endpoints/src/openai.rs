@@ -121,6 +121,34 @@ pub fn error_from_json(value: &Value, status: Option<u16>) -> Option<ServerError
     }
 }
 
+/// A chat or completions response object (a stream chunk or a whole body), generic over the
+/// choice type: `choices`, `usage`, and an in-band `error`.
+#[derive(Deserialize)]
+pub struct ChoicesEnvelope<C> {
+    /// `choices` (missing, `null` and `[]` are all none).
+    #[serde(default = "Option::default")]
+    pub choices: Option<Vec<C>>,
+    /// `usage`.
+    pub usage: Option<WireUsage>,
+    /// An in-band `error`.
+    pub error: Option<Value>,
+}
+
+/// A choice that knows its `index`.
+pub trait IndexedChoice {
+    /// `index`, 0 when absent.
+    fn index(&self) -> u32;
+}
+
+impl<C: IndexedChoice> ChoicesEnvelope<C> {
+    /// Records the error and usage in `out` and returns choice 0, the response being measured
+    /// (with `n > 1`, servers stream one choice per chunk).
+    pub fn into_first_choice(self, out: &mut ParsedResponse) -> Option<C> {
+        apply_envelope(self.error.as_ref(), self.usage, out);
+        self.choices.unwrap_or_default().into_iter().find(|c| c.index() == 0)
+    }
+}
+
 /// Records what every OpenAI-style response object may carry besides its choices: an in-band
 /// `error` (after a stream started) and `usage`.
 pub fn apply_envelope(error: Option<&Value>, usage: Option<WireUsage>, out: &mut ParsedResponse) {
