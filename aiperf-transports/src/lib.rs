@@ -12,10 +12,12 @@
 #![warn(missing_docs)]
 
 mod engine;
+pub mod http;
 mod in_engine;
 pub mod openai_server;
 mod simulated;
 
 pub use engine::{Embedded, Engine, EngineError, EngineFuture, GenerateOutput, GenerateRequest, Ranked, TokenCallback};
+pub use http::{Http2Transport, HttpTransport};
 pub use in_engine::InEngineTransport;
 pub use simulated::SimulatedEngine;

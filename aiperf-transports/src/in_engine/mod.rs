@@ -7,7 +7,7 @@ use aiperf_core::{
     ChunkSink, ConfigError, FromModelEndpoint, ModelEndpointInfo, Transport, TransportError, TransportRequest, TransportTiming,
 };
 
-use crate::openai_server::serve;
+use crate::openai_server::{SinkWriter, serve};
 use crate::{Engine, SimulatedEngine};
 
 /// Sends requests to an inference engine in this process, which answers in the wire format of
@@ -67,9 +67,12 @@ impl Transport for InEngineTransport {
     async fn send<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ChunkSink) -> Result<TransportTiming, TransportError> {
         let start = Instant::now();
         let mut timed = Timed { inner: sink, response_start: None };
-        let served = tokio::time::timeout(self.timeout, serve(&*self.engine, request.path, request.body, &self.default_model, &mut timed))
-            .await
-            .map_err(|_| TransportError::Timeout(self.timeout))?;
+        let served = tokio::time::timeout(
+            self.timeout,
+            serve(&*self.engine, request.path, request.body, &self.default_model, &mut SinkWriter(&mut timed)),
+        )
+        .await
+        .map_err(|_| TransportError::Timeout(self.timeout))?;
         Ok(TransportTiming {
             start,
             sent: start,

@@ -55,10 +55,37 @@ pub struct Served {
     pub chunks: u32,
 }
 
+/// Where [`serve`] writes a response: an HTTP response body, or a transport's [`ChunkSink`].
+pub trait ResponseWriter: Send {
+    /// The response starts: status and media type are known (`text/event-stream; charset=utf-8`
+    /// for streams, `application/json` otherwise).
+    fn start(&mut self, status: u16, content_type: &'static str);
+    /// A piece of body, to be flushed at once; `Break` means the client went away.
+    fn write(&mut self, bytes: &[u8]) -> ControlFlow<()>;
+}
+
+/// Media type of streamed responses, as vLLM sends it.
+pub const EVENT_STREAM: &str = "text/event-stream; charset=utf-8";
+/// Media type of whole JSON responses.
+pub const JSON: &str = "application/json";
+
+/// Writes a response into a transport's [`ChunkSink`], stamping each piece as it is written.
+pub struct SinkWriter<'a>(pub &'a mut dyn ChunkSink);
+
+impl ResponseWriter for SinkWriter<'_> {
+    fn start(&mut self, status: u16, _content_type: &'static str) {
+        self.0.on_response(status, Instant::now());
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> ControlFlow<()> {
+        self.0.on_chunk(Instant::now(), bytes)
+    }
+}
+
 /// Serves one `POST` to `path`: writes the status, then the body as the engine produces it
 /// (SSE events for streams, flushed one by one). `default_model` fills a missing `model`.
-pub async fn serve(engine: &dyn Engine, path: &str, body: &[u8], default_model: &str, sink: &mut dyn ChunkSink) -> Served {
-    let mut writer = Writer { sink, served: Served { status: 200, bytes: 0, chunks: 0 } };
+pub async fn serve(engine: &dyn Engine, path: &str, body: &[u8], default_model: &str, out: &mut dyn ResponseWriter) -> Served {
+    let mut writer = Writer { out, served: Served { status: 200, bytes: 0, chunks: 0 } };
     match parse(path, body, default_model) {
         Ok(request) => {
             if let Err(error) = run(engine, request, &mut writer).await {
@@ -71,25 +98,25 @@ pub async fn serve(engine: &dyn Engine, path: &str, body: &[u8], default_model: 
 }
 
 struct Writer<'s> {
-    sink: &'s mut dyn ChunkSink,
+    out: &'s mut dyn ResponseWriter,
     served: Served,
 }
 
 impl Writer<'_> {
-    fn start(&mut self, status: u16) {
+    fn start(&mut self, status: u16, content_type: &'static str) {
         self.served.status = status;
-        self.sink.on_response(status, Instant::now());
+        self.out.start(status, content_type);
     }
 
     fn write(&mut self, bytes: &[u8]) -> ControlFlow<()> {
         self.served.bytes += bytes.len() as u64;
         self.served.chunks += 1;
-        self.sink.on_chunk(Instant::now(), bytes)
+        self.out.write(bytes)
     }
 
     /// An error before anything was sent: a status and a JSON body.
     fn error(&mut self, error: &ApiError) {
-        self.start(error.status);
+        self.start(error.status, JSON);
         let _ = self.write(&error.body());
     }
 }
@@ -117,13 +144,13 @@ async fn run(engine: &dyn Engine, request: ApiRequest, w: &mut Writer<'_>) -> Re
                 base64,
                 embedded.prompt_tokens,
             );
-            w.start(200);
+            w.start(200, JSON);
             let _ = w.write(&body);
             Ok(())
         }
         ApiRequest::Rankings { model, query, passages } => {
             let ranked = engine.rank(&model, &query, &passages).await?;
-            w.start(200);
+            w.start(200, JSON);
             let _ = w.write(&response::rankings_body(&ranked.scores, ranked.prompt_tokens));
             Ok(())
         }
@@ -147,12 +174,12 @@ async fn text(engine: &dyn Engine, t: TextRequest, chat: bool, w: &mut Writer<'_
         } else {
             response::completion_body(head, &content, output.finish_reason, usage)
         };
-        w.start(200);
+        w.start(200, JSON);
         let _ = w.write(&body);
         return Ok(());
     }
     // Streams: headers at once, then one event per piece, flushed as produced.
-    w.start(200);
+    w.start(200, EVENT_STREAM);
     let mut event = Vec::with_capacity(256);
     if chat {
         response::chat_chunk(&mut event, head, true, "", None);

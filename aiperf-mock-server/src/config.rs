@@ -1,0 +1,41 @@
+//! What the mock server is configured with (from its flags, or by tests).
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use aiperf_core::InEngineSettings;
+
+/// Mock server settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MockConfig {
+    /// Address to bind (default 127.0.0.1).
+    pub host: IpAddr,
+    /// HTTP port; 0 picks a free one.
+    pub port: u16,
+    /// Model name answered by `/v1/models` and used when a request names none.
+    pub model: String,
+    /// The simulated engine: time to first token, inter-token latency, output tokens, seed.
+    pub engine: InEngineSettings,
+    /// Fraction of generation requests (0.0–1.0) answered with an OpenAI-style JSON error.
+    pub error_rate: f64,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 0,
+            model: "mock".to_owned(),
+            engine: InEngineSettings {
+                time_to_first_token: Duration::from_millis(20),
+                inter_token_latency: Duration::from_millis(5),
+                output_tokens: 16,
+                seed: 0,
+            },
+            error_rate: 0.0,
+            max_body_bytes: 16 << 20,
+        }
+    }
+}

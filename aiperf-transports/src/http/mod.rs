@@ -1,0 +1,233 @@
+//! The `http` (HTTP/1.1) and `http2` transports, on hyper with rustls for `https://`.
+
+mod body;
+mod url;
+
+use std::marker::PhantomData;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aiperf_core::{
+    ChunkSink, ConfigError, FromModelEndpoint, ModelEndpointInfo, Transport, TransportError, TransportRequest, TransportTiming,
+};
+use bytes::Bytes;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+use http::{HeaderMap, Method, Request, Uri};
+use http_body_util::BodyExt;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+use body::SentBody;
+pub use url::BaseUrl;
+
+/// Which HTTP version a [`HyperTransport`] speaks.
+pub trait HttpVersion: Send + Sync + 'static {
+    /// The transport's name, for messages.
+    const NAME: &'static str;
+    /// HTTP/2 only: prior knowledge (h2c) for `http://`, ALPN `h2` for `https://`.
+    const HTTP2_ONLY: bool;
+}
+
+/// HTTP/1.1 with keep-alive: one pooled connection per request in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Http1;
+
+/// HTTP/2: many concurrent streams on one connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Http2;
+
+impl HttpVersion for Http1 {
+    const NAME: &'static str = "http";
+    const HTTP2_ONLY: bool = false;
+}
+
+impl HttpVersion for Http2 {
+    const NAME: &'static str = "http2";
+    const HTTP2_ONLY: bool = true;
+}
+
+/// The `http` transport: HTTP/1.1, keep-alive pooling, streaming bodies, rustls for `https://`.
+pub type HttpTransport = HyperTransport<Http1>;
+
+/// The `http2` transport: HTTP/2 with prior knowledge for `http://` and ALPN for `https://`.
+pub type Http2Transport = HyperTransport<Http2>;
+
+/// An HTTP client transport on hyper: a pooled client for one base URL, with the request's
+/// headers (API key, extra headers) and timeout taken from the [`ModelEndpointInfo`].
+///
+/// Timing is taken where bytes move: `sent` when the body was handed to the connection,
+/// `response_start` when the status and headers arrived, and each chunk as its frame was read.
+pub struct HyperTransport<V> {
+    client: Client<HttpsConnector<HttpConnector>, SentBody>,
+    base: BaseUrl,
+    headers: HeaderMap,
+    timeout: Duration,
+    _version: PhantomData<V>,
+}
+
+impl<V> std::fmt::Debug for HyperTransport<V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HyperTransport").field("base", &self.base).field("timeout", &self.timeout).finish_non_exhaustive()
+    }
+}
+
+impl<V: HttpVersion> FromModelEndpoint for HyperTransport<V> {
+    fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
+        let url = info.url.as_deref().ok_or(ConfigError::MissingUrl { implementation: V::NAME })?;
+        let base = BaseUrl::parse(url)?;
+        let tls = tls_config(base.is_https())?;
+        let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http();
+        let connector = if V::HTTP2_ONLY { builder.enable_http2().build() } else { builder.enable_http1().build() };
+        let client = Client::builder(TokioExecutor::new())
+            .http2_only(V::HTTP2_ONLY)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(usize::MAX)
+            .build(connector);
+        Ok(Self { client, base, headers: headers(info)?, timeout: info.timeout, _version: PhantomData })
+    }
+}
+
+/// rustls with the system's root certificates for `https://`; no roots are loaded for `http://`.
+fn tls_config(https: bool) -> Result<rustls::ClientConfig, ConfigError> {
+    let mut roots = rustls::RootCertStore::empty();
+    if https {
+        let found = rustls_native_certs::load_native_certs();
+        for cert in found.certs {
+            let _ = roots.add(cert);
+        }
+        if roots.is_empty() {
+            return Err(ConfigError::InvalidOption {
+                option: "url",
+                value: "https://…".to_owned(),
+                expected: "a system certificate store (install ca-certificates) for https:// URLs",
+            });
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ConfigError::InvalidOption { option: "tls", value: e.to_string(), expected: "a TLS setup rustls supports" })?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(config)
+}
+
+/// The headers every request carries: user agent, API key, extra headers (in order, last wins).
+fn headers(info: &ModelEndpointInfo) -> Result<HeaderMap, ConfigError> {
+    let mut headers = HeaderMap::new();
+    headers.insert(USER_AGENT, HeaderValue::from_static(concat!("aiperf/", env!("CARGO_PKG_VERSION"))));
+    if let Some(key) = &info.api_key {
+        let value = HeaderValue::try_from(format!("Bearer {key}")).map_err(|_| ConfigError::InvalidOption {
+            option: "api key",
+            value: "…".into(),
+            expected: "visible ASCII characters",
+        })?;
+        headers.insert(AUTHORIZATION, value);
+    }
+    for (name, value) in &info.headers {
+        let header = HeaderName::try_from(name.as_str()).map_err(|_| ConfigError::InvalidOption {
+            option: "header name",
+            value: name.clone(),
+            expected: "a token such as X-Custom-Header",
+        })?;
+        let value = HeaderValue::try_from(value.as_str()).map_err(|_| ConfigError::InvalidOption {
+            option: "header value",
+            value: value.clone(),
+            expected: "visible ASCII characters",
+        })?;
+        headers.insert(header, value);
+    }
+    Ok(headers)
+}
+
+impl<V: HttpVersion> HyperTransport<V> {
+    fn build(&self, request: &TransportRequest<'_>, body: SentBody) -> Result<Request<SentBody>, TransportError> {
+        let uri: Uri = self.base.join(request.path).map_err(|reason| TransportError::Unsupported { transport: V::NAME, reason })?;
+        let mut builder = Request::builder().method(Method::POST).uri(uri);
+        let headers = builder.headers_mut().expect("a fresh builder has headers");
+        headers.extend(self.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_str(request.content_type).unwrap_or(HeaderValue::from_static("application/json")));
+        if !headers.contains_key(ACCEPT) {
+            let accept = if request.streaming { "text/event-stream" } else { "application/json" };
+            headers.insert(ACCEPT, HeaderValue::from_static(accept));
+        }
+        if let Some(id) = request.request_id.and_then(|id| HeaderValue::from_str(id).ok()) {
+            headers.insert("x-request-id", id);
+        }
+        builder.body(body).map_err(|e| TransportError::Protocol(e.to_string()))
+    }
+
+    async fn exchange(
+        &self,
+        request: TransportRequest<'_>,
+        sink: &mut dyn ChunkSink,
+        timing: &mut TransportTiming,
+    ) -> Result<(), TransportError> {
+        let (body, sent) = SentBody::new(Bytes::copy_from_slice(request.body));
+        let http_request = self.build(&request, body)?;
+        let response = self.client.request(http_request).await.map_err(|e| self.error(e))?;
+        let at = Instant::now();
+        timing.response_start = Some(at);
+        timing.sent = sent.get().copied().unwrap_or(at);
+        timing.status = response.status().as_u16();
+        sink.on_response(timing.status, at);
+        let mut body = response.into_body();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| TransportError::Io(e.to_string()))?;
+            let Ok(data) = frame.into_data() else { continue };
+            let at = Instant::now();
+            timing.bytes_received += data.len() as u64;
+            timing.chunks += 1;
+            if sink.on_chunk(at, &data) == ControlFlow::Break(()) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn error(&self, error: hyper_util::client::legacy::Error) -> TransportError {
+        if error.is_connect() {
+            TransportError::Connect { target: self.base.to_string(), reason: source_chain(&error) }
+        } else {
+            TransportError::Io(source_chain(&error))
+        }
+    }
+}
+
+/// An error and its causes, `: `-separated (hyper's own message alone says little).
+fn source_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl<V: HttpVersion> Transport for HyperTransport<V> {
+    async fn send<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ChunkSink) -> Result<TransportTiming, TransportError> {
+        let start = Instant::now();
+        let mut timing = TransportTiming {
+            start,
+            sent: start,
+            response_start: None,
+            end: start,
+            connecting: Duration::ZERO,
+            status: 0,
+            bytes_sent: request.body.len() as u64,
+            bytes_received: 0,
+            chunks: 0,
+        };
+        match tokio::time::timeout(self.timeout, self.exchange(request, sink, &mut timing)).await {
+            Ok(result) => result?,
+            Err(_) => return Err(TransportError::Timeout(self.timeout)),
+        }
+        timing.end = Instant::now();
+        Ok(timing)
+    }
+}

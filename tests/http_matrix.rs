@@ -1,0 +1,194 @@
+//! Every endpoint over every HTTP transport against `aiperf-mock-server` on 127.0.0.1:
+//! streaming and not, checking the parsed records.
+
+use std::time::Duration;
+
+use aiperf::core::{
+    Endpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, ResponseCollector, Transport,
+    TransportRequest, TransportTiming,
+};
+use aiperf::{AnyTransport, EndpointFactory, EndpointName, TransportFactory, TransportName};
+use aiperf_mock_server::{MockConfig, MockServer};
+
+fn engine(ttft_ms: u64, itl_ms: u64) -> InEngineSettings {
+    InEngineSettings {
+        time_to_first_token: Duration::from_millis(ttft_ms),
+        inter_token_latency: Duration::from_millis(itl_ms),
+        output_tokens: 8,
+        seed: 5,
+    }
+}
+
+async fn server(ttft_ms: u64, itl_ms: u64, error_rate: f64) -> MockServer {
+    MockServer::start(MockConfig { engine: engine(ttft_ms, itl_ms), error_rate, ..MockConfig::default() }).await.unwrap()
+}
+
+fn info(url: &str, streaming: bool) -> ModelEndpointInfo {
+    ModelEndpointInfo {
+        model_names: vec!["mock".into()],
+        url: Some(url.to_owned()),
+        streaming,
+        timeout: Duration::from_secs(10),
+        ..ModelEndpointInfo::default()
+    }
+}
+
+async fn send(
+    transport: &AnyTransport,
+    endpoint: &dyn Endpoint,
+    path: &str,
+    request: &InferenceRequest,
+) -> (ParsedResponse, TransportTiming) {
+    let formatted = endpoint.format_request(request).unwrap();
+    let mut sink = ResponseCollector::new(endpoint, formatted.streaming);
+    let request = TransportRequest {
+        path,
+        body: &formatted.body,
+        content_type: formatted.content_type,
+        streaming: formatted.streaming,
+        request_id: Some("t-1"),
+    };
+    let timing = transport.send(request, &mut sink).await.unwrap();
+    let (response, error) = sink.finish();
+    assert!(error.is_none(), "{error:?}");
+    (response, timing)
+}
+
+fn request_for(name: EndpointName) -> InferenceRequest {
+    let payload = match name {
+        EndpointName::Chat | EndpointName::Completions => Payload::Prompt("how fast is this server".into()),
+        EndpointName::Embeddings => Payload::Texts(vec!["one".into(), "two words".into()]),
+        EndpointName::Rankings => Payload::Ranking { query: "fast GPU".into(), passages: vec!["slow CPU".into(), "fast GPU here".into()] },
+    };
+    InferenceRequest { payload, max_tokens: Some(6), model: None }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_endpoint_over_http_and_http2() {
+    let server = server(5, 1, 0.0).await;
+    for transport_name in [TransportName::Http, TransportName::Http2] {
+        for name in EndpointName::ALL {
+            for streaming in [false, true] {
+                let info = info(&server.url(), streaming);
+                let transport = TransportFactory::create_instance(transport_name, &info).unwrap();
+                let endpoint = EndpointFactory::create_instance(name, &info).unwrap();
+                let (r, timing) = send(&transport, &endpoint, name.metadata().endpoint_path, &request_for(name)).await;
+                let case = format!("{name} over {transport_name}, streaming={streaming}");
+                assert_eq!(timing.status, 200, "{case}");
+                assert!(r.done && r.error.is_none(), "{case}: {r:?}");
+                match name {
+                    EndpointName::Chat | EndpointName::Completions => {
+                        assert_eq!(r.text.split_whitespace().count(), 6, "{case}: {:?}", r.text);
+                        let stream = streaming && name.metadata().supports_streaming;
+                        assert_eq!(r.chunks.len(), if stream { 6 } else { 1 }, "{case}");
+                        let usage = r.usage.unwrap();
+                        assert_eq!((usage.prompt_tokens, usage.completion_tokens), (Some(5), Some(6)), "{case}");
+                    }
+                    EndpointName::Embeddings => {
+                        assert_eq!(r.embeddings.len(), 2, "{case}");
+                        assert_eq!(r.embeddings[0].vector.len(), 64, "{case}");
+                    }
+                    EndpointName::Rankings => assert_eq!(r.rankings.iter().map(|x| x.index).collect::<Vec<_>>(), [1, 0], "{case}"),
+                }
+            }
+        }
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transport_timing_matches_the_server_delays() {
+    let (ttft, itl) = (60, 15);
+    let server = server(ttft, itl, 0.0).await;
+    for transport_name in [TransportName::Http, TransportName::Http2] {
+        let info = info(&server.url(), true);
+        let transport = TransportFactory::create_instance(transport_name, &info).unwrap();
+        let endpoint = EndpointFactory::create_instance(EndpointName::Chat, &info).unwrap();
+        let (r, timing) = send(&transport, &endpoint, "/v1/chat/completions", &request_for(EndpointName::Chat)).await;
+        // Loose bounds: this checks that chunks are timed as they arrive, not how fast we are.
+        let first = r.chunks[0].at - timing.sent;
+        assert!(first >= Duration::from_millis(ttft - 1) && first < Duration::from_millis(ttft * 4), "{transport_name}: ttft {first:?}");
+        let gaps: Vec<Duration> = r.chunks.windows(2).map(|w| w[1].at - w[0].at).collect();
+        let mean = gaps.iter().sum::<Duration>() / gaps.len() as u32;
+        assert!(mean >= Duration::from_millis(itl - 2) && mean < Duration::from_millis(itl * 4), "{transport_name}: itl {gaps:?}");
+        assert!(timing.response_start.unwrap() < r.chunks[0].at, "headers arrive before the first token");
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_concurrent_streams_share_http2() {
+    let server = server(20, 2, 0.0).await;
+    let info = info(&server.url(), true);
+    let transport = TransportFactory::create_instance(TransportName::Http2, &info).unwrap();
+    let endpoint = EndpointFactory::create_instance(EndpointName::Chat, &info).unwrap();
+    let request = request_for(EndpointName::Chat);
+    let runs = (0..32).map(|_| send(&transport, &endpoint, "/v1/chat/completions", &request));
+    let results = futures_join_all(runs).await;
+    assert!(results.iter().all(|(r, t)| t.status == 200 && r.text.split_whitespace().count() == 6));
+    server.shutdown().await;
+}
+
+/// Runs futures concurrently on this task (no extra dependency for a join-all).
+async fn futures_join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut pinned: Vec<_> = futures.map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in pinned.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(value) => *output = Some(value),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
+    })
+    .await;
+    outputs.into_iter().map(|o| o.expect("every future completed")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_server_errors_not_transport_failures() {
+    let server = server(1, 1, 1.0).await;
+    let info = info(&server.url(), true);
+    let transport = TransportFactory::create_instance("http", &info).unwrap();
+    let endpoint = EndpointFactory::create_instance("chat", &info).unwrap();
+    let (r, timing) = send(&transport, &endpoint, "/v1/chat/completions", &request_for(EndpointName::Chat)).await;
+    assert_eq!(timing.status, 500);
+    let error = r.error.unwrap();
+    assert_eq!((error.status, error.kind.as_deref()), (Some(500), Some("InternalServerError")));
+    let (r, timing) = send(&transport, &endpoint, "/v1/does-not-exist", &request_for(EndpointName::Chat)).await;
+    assert_eq!((timing.status, r.error.unwrap().status), (404, Some(404)));
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn unreachable_servers_and_bad_urls_are_clear_errors() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let info = info(&url, false);
+    let transport = TransportFactory::create_instance(TransportName::Http, &info).unwrap();
+    let endpoint = EndpointFactory::create_instance(EndpointName::Chat, &info).unwrap();
+    let formatted = endpoint.format_request(&request_for(EndpointName::Chat)).unwrap();
+    let mut sink = ResponseCollector::new(&endpoint, false);
+    let request = TransportRequest {
+        path: "/v1/chat/completions",
+        body: &formatted.body,
+        content_type: "application/json",
+        streaming: false,
+        request_id: None,
+    };
+    let err = transport.send(request, &mut sink).await.unwrap_err();
+    assert!(err.to_string().starts_with(&format!("cannot connect to {url}")), "{err}");
+    let err = TransportFactory::create_instance(TransportName::Http, &ModelEndpointInfo::default()).unwrap_err();
+    assert!(err.to_string().contains("needs a server URL"), "{err}");
+    let err = TransportFactory::create_instance(TransportName::Http, &info_with_url("ftp://x")).unwrap_err();
+    assert!(err.to_string().contains("http:// or https://"), "{err}");
+}
+
+fn info_with_url(url: &str) -> ModelEndpointInfo {
+    info(url, false)
+}
