@@ -12,6 +12,8 @@ pub struct MockConfig {
     pub host: IpAddr,
     /// HTTP port; 0 picks a free one.
     pub port: u16,
+    /// KServe v2 gRPC port (0 picks a free one); `None` serves no gRPC.
+    pub grpc_port: Option<u16>,
     /// Model name answered by `/v1/models` and used when a request names none.
     pub model: String,
     /// The simulated engine: time to first token, inter-token latency, output tokens, seed.
@@ -27,6 +29,7 @@ impl Default for MockConfig {
         Self {
             host: IpAddr::from([127, 0, 0, 1]),
             port: 0,
+            grpc_port: None,
             model: "mock".to_owned(),
             engine: InEngineSettings {
                 time_to_first_token: Duration::from_millis(20),

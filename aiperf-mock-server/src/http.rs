@@ -5,12 +5,11 @@ use std::net::SocketAddr;
 use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use aiperf_transports::Engine;
 use aiperf_transports::openai_server::{self, ApiError, JSON, ResponseWriter};
-use aiperf_transports::{Engine, SimulatedEngine};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
 use http_body::{Body, Frame, SizeHint};
@@ -23,47 +22,25 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::MockConfig;
+use crate::errors::ErrorInjector;
 
 /// What every connection shares.
 struct State {
     engine: Arc<dyn Engine>,
     model: String,
-    error_rate: f64,
-    seed: u64,
-    requests: AtomicU64,
+    errors: Arc<ErrorInjector>,
     max_body_bytes: usize,
 }
 
-impl State {
-    /// Whether request number `n` gets an injected error: a deterministic draw from the seed.
-    fn inject_error(&self) -> bool {
-        if self.error_rate <= 0.0 {
-            return false;
-        }
-        let n = self.requests.fetch_add(1, Ordering::Relaxed);
-        let draw = splitmix64(self.seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15)) >> 11;
-        (draw as f64 / (1u64 << 53) as f64) < self.error_rate
-    }
-}
-
-fn splitmix64(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
-
-pub(crate) async fn start(config: &MockConfig, mut stop: watch::Receiver<bool>) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
+pub(crate) async fn start(
+    config: &MockConfig,
+    engine: Arc<dyn Engine>,
+    errors: Arc<ErrorInjector>,
+    mut stop: watch::Receiver<bool>,
+) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
     let listener = TcpListener::bind((config.host, config.port)).await?;
     let addr = listener.local_addr()?;
-    let state = Arc::new(State {
-        engine: Arc::new(SimulatedEngine::new(config.engine.clone())),
-        model: config.model.clone(),
-        error_rate: config.error_rate,
-        seed: config.engine.seed,
-        requests: AtomicU64::new(0),
-        max_body_bytes: config.max_body_bytes,
-    });
+    let state = Arc::new(State { engine, model: config.model.clone(), errors, max_body_bytes: config.max_body_bytes });
     let task = tokio::spawn(async move {
         loop {
             let (stream, _) = tokio::select! {
@@ -115,7 +92,7 @@ async fn generate(state: Arc<State>, path: &str, request: Request<Incoming>) -> 
             return error(&ApiError { status, kind: "BadRequestError", message });
         }
     };
-    if state.inject_error() {
+    if state.errors.inject() {
         return error(&ApiError { status: 500, kind: "InternalServerError", message: "simulated server error (--error-rate)".to_owned() });
     }
     let (start_tx, start_rx) = oneshot::channel();
@@ -201,28 +178,5 @@ impl Body for ResponseBody {
             Self::Full(data) => SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64)),
             Self::Channel(_) => SizeHint::default(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn injected_errors_follow_the_rate_and_the_seed() {
-        let state = |rate, seed| State {
-            engine: Arc::new(SimulatedEngine::new(aiperf_core::InEngineSettings::default())),
-            model: "m".into(),
-            error_rate: rate,
-            seed,
-            requests: AtomicU64::new(0),
-            max_body_bytes: 1,
-        };
-        let count = |s: &State| (0..10_000).filter(|_| s.inject_error()).count();
-        assert_eq!(count(&state(0.0, 1)), 0);
-        assert_eq!(count(&state(1.0, 1)), 10_000);
-        let quarter = count(&state(0.25, 1));
-        assert!((2_300..2_700).contains(&quarter), "{quarter}");
-        assert_eq!(count(&state(0.25, 7)), count(&state(0.25, 7)), "same seed, same draws");
     }
 }

@@ -4,7 +4,8 @@
 //! `/v1/embeddings`), NIM's `/v1/ranking`, `/v1/models` and `/health` over HTTP/1.1 and h2c on one
 //! port, with vLLM's exact bytes (from `aiperf_transports::openai_server`), driven by the
 //! deterministic [`SimulatedEngine`](aiperf_transports::SimulatedEngine): configurable time to first
-//! token, inter-token latency, output length, seed, and a rate of injected errors.
+//! token, inter-token latency, output length, seed, and a rate of injected errors. On a second
+//! port it serves KServe v2 gRPC (`inference.GRPCInferenceService`) as Triton's vLLM backend does.
 //!
 //! Dependency rule: depends on `aiperf-core` and `aiperf-transports` (for the engine and the
 //! server-side wire format); nothing depends on it but tests and users.
@@ -12,18 +13,24 @@
 #![warn(missing_docs)]
 
 mod config;
+mod errors;
+mod grpc;
 mod http;
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use aiperf_transports::{Engine, SimulatedEngine};
 pub use config::MockConfig;
+use errors::ErrorInjector;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// A running mock server; dropping it (or [`MockServer::shutdown`]) stops it.
 pub struct MockServer {
     http_addr: SocketAddr,
+    grpc_addr: Option<SocketAddr>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -35,8 +42,27 @@ impl MockServer {
     /// When a port cannot be bound.
     pub async fn start(config: MockConfig) -> io::Result<Self> {
         let (stop, stopped) = watch::channel(false);
-        let (http_addr, http_task) = http::start(&config, stopped.clone()).await?;
-        Ok(Self { http_addr, stop, tasks: vec![http_task] })
+        let engine: Arc<dyn Engine> = Arc::new(SimulatedEngine::new(config.engine.clone()));
+        let errors = Arc::new(ErrorInjector::new(config.error_rate, config.engine.seed));
+        let (http_addr, http_task) = http::start(&config, Arc::clone(&engine), Arc::clone(&errors), stopped.clone()).await?;
+        let mut tasks = vec![http_task];
+        let mut grpc_addr = None;
+        if let Some(port) = config.grpc_port {
+            let (addr, task) = grpc::start(&config, port, engine, errors, stopped).await?;
+            grpc_addr = Some(addr);
+            tasks.push(task);
+        }
+        Ok(Self { http_addr, grpc_addr, stop, tasks })
+    }
+
+    /// Where KServe v2 gRPC is served, if it was asked for.
+    pub fn grpc_addr(&self) -> Option<SocketAddr> {
+        self.grpc_addr
+    }
+
+    /// The gRPC URL (`grpc://127.0.0.1:PORT`), if gRPC is served.
+    pub fn grpc_url(&self) -> Option<String> {
+        self.grpc_addr.map(|addr| format!("grpc://{addr}"))
     }
 
     /// Where HTTP/1.1 and h2c are served.

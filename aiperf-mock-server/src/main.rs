@@ -18,6 +18,9 @@ struct Args {
     /// HTTP port (HTTP/1.1 and h2c); 0 picks a free one, printed on start.
     #[arg(long, default_value_t = 8000)]
     port: u16,
+    /// KServe v2 gRPC port (Triton protocol); 0 picks a free one. No gRPC unless given.
+    #[arg(long)]
+    grpc_port: Option<u16>,
     /// Model name served (`/v1/models`, and requests that name none).
     #[arg(long, default_value = "mock")]
     model: String,
@@ -63,6 +66,7 @@ async fn main() -> ExitCode {
     let config = MockConfig {
         host: args.host,
         port: args.port,
+        grpc_port: args.grpc_port,
         model: args.model,
         engine: InEngineSettings {
             time_to_first_token: ttft,
@@ -81,6 +85,9 @@ async fn main() -> ExitCode {
         }
     };
     println!("listening on {}", server.url());
+    if let Some(url) = server.grpc_url() {
+        println!("grpc listening on {url}");
+    }
     let _ = tokio::signal::ctrl_c().await;
     server.shutdown().await;
     ExitCode::SUCCESS

@@ -12,12 +12,14 @@
 #![warn(missing_docs)]
 
 mod engine;
+pub mod grpc;
 pub mod http;
 mod in_engine;
 pub mod openai_server;
 mod simulated;
 
 pub use engine::{Embedded, Engine, EngineError, EngineFuture, GenerateOutput, GenerateRequest, Ranked, TokenCallback};
+pub use grpc::{GrpcTransport, TritonBackend};
 pub use http::{Http2Transport, HttpTransport};
 pub use in_engine::InEngineTransport;
 pub use simulated::SimulatedEngine;

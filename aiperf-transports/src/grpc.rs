@@ -1,0 +1,296 @@
+//! The `grpc` transport: OpenAI-style text requests over the KServe v2 / Triton gRPC protocol.
+//!
+//! The endpoint's JSON body (chat or completions) is mapped onto the tensors Triton's LLM
+//! backends take, sent with `ModelStreamInfer` (which decoupled models such as the vLLM backend
+//! require), and each response's `text_output` is handed back to the endpoint in its own wire
+//! format (vLLM's SSE chunks, or one JSON body), so the same endpoints parse it.
+
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use aiperf_core::{
+    ChunkSink, ConfigError, FromModelEndpoint, ModelEndpointInfo, Transport, TransportError, TransportRequest, TransportTiming,
+};
+use aiperf_kserve::inference::grpc_inference_service_client::GrpcInferenceServiceClient;
+use aiperf_kserve::inference::{ModelInferRequest, ModelStreamInferResponse, model_infer_request::InferRequestedOutputTensor};
+use aiperf_kserve::tensors;
+use tokio::sync::{OnceCell, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Code, Status};
+
+use crate::openai_server::response::{self, Head};
+use crate::openai_server::{ApiError, ApiRequest, TextRequest, parse};
+
+/// Which tensors the served model takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TritonBackend {
+    /// Triton's vLLM backend: `text_input` BYTES `[1]`, `stream` BOOL `[1]`,
+    /// `sampling_parameters` BYTES `[1]` (JSON), `exclude_input_in_output` BOOL `[1]`.
+    Vllm,
+    /// TensorRT-LLM's `ensemble`: batch dimension `[1, 1]`, `max_tokens` INT32 required.
+    TensorRtLlm,
+}
+
+/// The `grpc` transport: `grpc://host:8001` (`?backend=tensorrtllm` for TensorRT-LLM ensembles).
+pub struct GrpcTransport {
+    target: String,
+    backend: TritonBackend,
+    default_model: String,
+    timeout: Duration,
+    channel: OnceCell<Channel>,
+}
+
+impl std::fmt::Debug for GrpcTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GrpcTransport").field("target", &self.target).field("backend", &self.backend).finish_non_exhaustive()
+    }
+}
+
+impl FromModelEndpoint for GrpcTransport {
+    fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
+        let url = info.url.as_deref().ok_or(ConfigError::MissingUrl { implementation: "grpc" })?;
+        let invalid = |reason: &str| ConfigError::InvalidUrl { url: url.to_owned(), reason: reason.to_owned() };
+        let (address, query) = url.split_once('?').unwrap_or((url, ""));
+        let host = match address.split_once("://") {
+            Some(("grpc" | "http", rest)) => rest,
+            Some((scheme, _)) => {
+                return Err(invalid(&format!("the grpc transport takes grpc://host:port (plain HTTP/2), not {scheme}://")));
+            }
+            None => address,
+        };
+        let host = host.trim_end_matches('/');
+        if host.is_empty() || host.contains('/') {
+            return Err(invalid("expected grpc://host:port"));
+        }
+        let mut backend = TritonBackend::Vllm;
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            backend = match pair {
+                "backend=vllm" => TritonBackend::Vllm,
+                "backend=tensorrtllm" | "backend=trtllm" => TritonBackend::TensorRtLlm,
+                other => return Err(invalid(&format!("unknown option `{other}`: expected backend=vllm or backend=tensorrtllm"))),
+            };
+        }
+        let target = format!("http://{host}");
+        Endpoint::from_shared(target.clone()).map_err(|e| invalid(&e.to_string()))?;
+        Ok(Self { target, backend, default_model: info.primary_model()?.to_owned(), timeout: info.timeout, channel: OnceCell::new() })
+    }
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+impl GrpcTransport {
+    async fn client(&self) -> Result<GrpcInferenceServiceClient<Channel>, TransportError> {
+        let channel = self
+            .channel
+            .get_or_try_init(|| async {
+                let endpoint = Endpoint::from_shared(self.target.clone())
+                    .map_err(|e| TransportError::Connect { target: self.target.clone(), reason: e.to_string() })?;
+                Ok::<_, TransportError>(endpoint.tcp_nodelay(true).connect_lazy())
+            })
+            .await?;
+        Ok(GrpcInferenceServiceClient::new(channel.clone()))
+    }
+
+    /// The KServe request for a text request.
+    fn infer_request(&self, text: &TextRequest, id: &str) -> ModelInferRequest {
+        let prompt = if text.messages.is_empty() {
+            text.prompt.clone()
+        } else {
+            text.messages.iter().map(|m| m.content.as_str()).collect::<Vec<_>>().join("\n")
+        };
+        let mut request = ModelInferRequest { model_name: text.model.clone(), id: id.to_owned(), ..Default::default() };
+        request.parameters.insert("triton_enable_empty_final_response".to_owned(), tensors::bool_param(true));
+        let shape: &[i64] = match self.backend {
+            TritonBackend::Vllm => &[1],
+            TritonBackend::TensorRtLlm => &[1, 1],
+        };
+        tensors::add_input(&mut request, "text_input", "BYTES", shape, tensors::bytes_value(prompt.as_bytes()));
+        tensors::add_input(&mut request, "stream", "BOOL", shape, vec![u8::from(text.stream)]);
+        tensors::add_input(&mut request, "exclude_input_in_output", "BOOL", shape, vec![1]);
+        match self.backend {
+            TritonBackend::Vllm => {
+                if let Some(max_tokens) = text.max_tokens {
+                    let sampling = format!("{{\"max_tokens\":{max_tokens}}}");
+                    tensors::add_input(&mut request, "sampling_parameters", "BYTES", shape, tensors::bytes_value(sampling.as_bytes()));
+                }
+            }
+            TritonBackend::TensorRtLlm => {
+                let max_tokens = i32::try_from(text.max_tokens.unwrap_or(16)).unwrap_or(i32::MAX);
+                tensors::add_input(&mut request, "max_tokens", "INT32", shape, max_tokens.to_le_bytes().to_vec());
+            }
+        }
+        request.outputs.push(InferRequestedOutputTensor { name: "text_output".to_owned(), ..Default::default() });
+        request
+    }
+
+    async fn exchange(
+        &self,
+        request: TransportRequest<'_>,
+        sink: &mut dyn ChunkSink,
+        timing: &mut TransportTiming,
+    ) -> Result<(), TransportError> {
+        let (text, chat) = match parse(request.path, request.body, &self.default_model) {
+            Ok(ApiRequest::Chat(text)) => (text, true),
+            Ok(ApiRequest::Completions(text)) => (text, false),
+            Ok(_) => {
+                return Err(TransportError::Unsupported {
+                    transport: "grpc",
+                    reason: format!("{} has no KServe text mapping (chat and completions do)", request.path),
+                });
+            }
+            Err(e) => return Err(TransportError::Unsupported { transport: "grpc", reason: e.message }),
+        };
+        let id = request.request_id.map_or_else(|| format!("aiperf-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed)), str::to_owned);
+        let infer = self.infer_request(&text, &id);
+        let mut client = self.client().await?;
+        let (tx, rx) = mpsc::channel(1);
+        let _ = tx.send(infer).await;
+        timing.sent = Instant::now();
+        let mut responses = match client.model_stream_infer(ReceiverStream::new(rx)).await {
+            Ok(response) => response.into_inner(),
+            Err(status) => return self.status_response(&status, sink, timing),
+        };
+        let at = Instant::now();
+        timing.response_start = Some(at);
+        timing.status = 200;
+        sink.on_response(200, at);
+        let head_id = format!("{}-{id}", if chat { "chatcmpl" } else { "cmpl" });
+        let head = Head { id: &head_id, created: 0, model: &text.model };
+        let mut out = Out { sink, timing, stopped: false };
+        let mut whole = String::new();
+        let mut event = Vec::with_capacity(256);
+        if text.stream && chat {
+            response::chat_chunk(&mut event, head, true, "", None);
+            out.write(&event);
+        }
+        // Keep the request stream open until the final response: closing it early may end the call.
+        let mut finish_reason = "stop";
+        loop {
+            let message = match responses.message().await {
+                Ok(Some(message)) => message,
+                Ok(None) => break,
+                Err(status) => return Err(TransportError::Protocol(format!("{}: {}", status.code(), status.message()))),
+            };
+            let ModelStreamInferResponse { error_message, infer_response } = message;
+            if !error_message.is_empty() {
+                let error = ApiError { status: 500, kind: "InternalServerError", message: error_message };
+                event.clear();
+                if text.stream {
+                    response::error_event(&mut event, error.status, error.kind, &error.message);
+                    event.extend_from_slice(response::DONE);
+                } else {
+                    event = error.body();
+                    out.timing.status = 500;
+                }
+                out.write(&event);
+                drop(tx);
+                return Ok(());
+            }
+            let Some(infer) = infer_response else { continue };
+            let final_response = tensors::is_true(&infer.parameters, "triton_final_response");
+            let piece = if infer.outputs.is_empty() {
+                String::new()
+            } else {
+                tensors::output_text(&infer, "text_output").map_err(TransportError::Protocol)?
+            };
+            if text.stream && !piece.is_empty() {
+                event.clear();
+                if chat {
+                    response::chat_chunk(&mut event, head, false, &piece, None);
+                } else {
+                    response::completion_chunk(&mut event, head, &piece, None);
+                }
+                out.write(&event);
+            } else {
+                whole.push_str(&piece);
+            }
+            if final_response || out.stopped {
+                if out.stopped {
+                    finish_reason = "abort";
+                }
+                break;
+            }
+        }
+        drop(tx);
+        event.clear();
+        let usage = response::UsageOut::new(0, 0);
+        match (text.stream, chat) {
+            (true, true) => response::chat_chunk(&mut event, head, false, "", Some(finish_reason)),
+            (true, false) => response::completion_chunk(&mut event, head, "", Some(finish_reason)),
+            (false, true) => event = response::chat_body(head, &whole, finish_reason, usage),
+            (false, false) => event = response::completion_body(head, &whole, finish_reason, usage),
+        }
+        if text.stream {
+            event.extend_from_slice(response::DONE);
+        }
+        out.write(&event);
+        Ok(())
+    }
+
+    /// A call refused before any response: an unknown model or bad input becomes an HTTP-like
+    /// error response the endpoint records; an unreachable server is a transport error.
+    fn status_response(&self, status: &Status, sink: &mut dyn ChunkSink, timing: &mut TransportTiming) -> Result<(), TransportError> {
+        let (code, kind) = match status.code() {
+            Code::NotFound => (404, "NotFoundError"),
+            Code::InvalidArgument => (400, "BadRequestError"),
+            Code::Unimplemented => (501, "NotImplementedError"),
+            Code::Unavailable => {
+                return Err(TransportError::Connect { target: self.target.clone(), reason: status.message().to_owned() });
+            }
+            Code::DeadlineExceeded => return Err(TransportError::Timeout(self.timeout)),
+            _ => (500, "InternalServerError"),
+        };
+        let at = Instant::now();
+        timing.status = code;
+        timing.response_start = Some(at);
+        sink.on_response(code, at);
+        let body = ApiError { status: code, kind, message: format!("gRPC {}: {}", status.code(), status.message()) }.body();
+        timing.bytes_received += body.len() as u64;
+        timing.chunks += 1;
+        let _ = sink.on_chunk(at, &body);
+        Ok(())
+    }
+}
+
+/// Delivers translated pieces to the sink, counting them.
+struct Out<'a, 't> {
+    sink: &'a mut dyn ChunkSink,
+    timing: &'t mut TransportTiming,
+    stopped: bool,
+}
+
+impl Out<'_, '_> {
+    fn write(&mut self, bytes: &[u8]) {
+        if self.stopped {
+            return;
+        }
+        self.timing.bytes_received += bytes.len() as u64;
+        self.timing.chunks += 1;
+        self.stopped = self.sink.on_chunk(Instant::now(), bytes) == ControlFlow::Break(());
+    }
+}
+
+impl Transport for GrpcTransport {
+    async fn send<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ChunkSink) -> Result<TransportTiming, TransportError> {
+        let start = Instant::now();
+        let mut timing = TransportTiming {
+            start,
+            sent: start,
+            response_start: None,
+            end: start,
+            connecting: Duration::ZERO,
+            status: 0,
+            bytes_sent: request.body.len() as u64,
+            bytes_received: 0,
+            chunks: 0,
+        };
+        match tokio::time::timeout(self.timeout, self.exchange(request, sink, &mut timing)).await {
+            Ok(result) => result?,
+            Err(_) => return Err(TransportError::Timeout(self.timeout)),
+        }
+        timing.end = Instant::now();
+        Ok(timing)
+    }
+}

@@ -1,0 +1,123 @@
+//! The chat and completions endpoints over the `grpc` transport (KServe v2 / Triton protocol)
+//! against `aiperf-mock-server`'s gRPC port on 127.0.0.1.
+
+use std::time::Duration;
+
+use aiperf::core::{
+    Endpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, ResponseCollector, Transport, TransportError,
+    TransportRequest, TransportTiming,
+};
+use aiperf::{AnyTransport, EndpointFactory, EndpointName, TransportFactory, TransportName};
+use aiperf_mock_server::{MockConfig, MockServer};
+
+async fn server(ttft_ms: u64, itl_ms: u64, error_rate: f64) -> MockServer {
+    let engine = InEngineSettings {
+        time_to_first_token: Duration::from_millis(ttft_ms),
+        inter_token_latency: Duration::from_millis(itl_ms),
+        output_tokens: 8,
+        seed: 9,
+    };
+    MockServer::start(MockConfig { engine, error_rate, grpc_port: Some(0), ..MockConfig::default() }).await.unwrap()
+}
+
+fn info(url: &str, model: &str, streaming: bool) -> ModelEndpointInfo {
+    ModelEndpointInfo {
+        model_names: vec![model.into()],
+        url: Some(url.to_owned()),
+        streaming,
+        timeout: Duration::from_secs(10),
+        ..ModelEndpointInfo::default()
+    }
+}
+
+async fn send(transport: &AnyTransport, endpoint: &dyn Endpoint, path: &str) -> Result<(ParsedResponse, TransportTiming), TransportError> {
+    let formatted = endpoint.format_request(&InferenceRequest::prompt("tell me how triton streams", Some(5))).unwrap();
+    let mut sink = ResponseCollector::new(endpoint, formatted.streaming);
+    let request = TransportRequest {
+        path,
+        body: &formatted.body,
+        content_type: formatted.content_type,
+        streaming: formatted.streaming,
+        request_id: None,
+    };
+    let timing = transport.send(request, &mut sink).await?;
+    let (response, error) = sink.finish();
+    assert!(error.is_none(), "{error:?}");
+    Ok((response, timing))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_and_completions_over_grpc_streaming_and_not() {
+    let server = server(5, 1, 0.0).await;
+    let url = server.grpc_url().unwrap();
+    assert_eq!(TransportName::for_url_scheme("grpc"), Some(TransportName::Grpc));
+    for name in [EndpointName::Chat, EndpointName::Completions] {
+        for streaming in [false, true] {
+            let info = info(&url, "mock", streaming);
+            let transport = TransportFactory::create_instance(TransportName::Grpc, &info).unwrap();
+            let endpoint = EndpointFactory::create_instance(name, &info).unwrap();
+            let (r, timing) = send(&transport, &endpoint, name.metadata().endpoint_path).await.unwrap();
+            let case = format!("{name} streaming={streaming}");
+            assert_eq!(timing.status, 200, "{case}");
+            assert!(r.done && r.error.is_none(), "{case}: {r:?}");
+            assert_eq!(r.text.split_whitespace().count(), 5, "{case}: {:?}", r.text);
+            assert_eq!(r.chunks.len(), if streaming { 5 } else { 1 }, "{case}");
+        }
+    }
+    // TensorRT-LLM's ensemble layout: batch dimension and a required INT32 `max_tokens`.
+    let info = info(&format!("{url}?backend=tensorrtllm"), "mock", true);
+    let transport = TransportFactory::create_instance(TransportName::Grpc, &info).unwrap();
+    let endpoint = EndpointFactory::create_instance(EndpointName::Completions, &info).unwrap();
+    let (r, _) = send(&transport, &endpoint, "/v1/completions").await.unwrap();
+    assert_eq!(r.text.split_whitespace().count(), 5, "{:?}", r.text);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_chunks_are_timed_as_the_server_sends_them() {
+    let (ttft, itl) = (60, 15);
+    let server = server(ttft, itl, 0.0).await;
+    let info = info(&server.grpc_url().unwrap(), "mock", true);
+    let transport = TransportFactory::create_instance(TransportName::Grpc, &info).unwrap();
+    let endpoint = EndpointFactory::create_instance(EndpointName::Chat, &info).unwrap();
+    let (r, timing) = send(&transport, &endpoint, "/v1/chat/completions").await.unwrap();
+    let first = r.chunks[0].at - timing.sent;
+    assert!(first >= Duration::from_millis(ttft - 1) && first < Duration::from_millis(ttft * 4), "ttft {first:?}");
+    let gaps: Vec<Duration> = r.chunks.windows(2).map(|w| w[1].at - w[0].at).collect();
+    let mean = gaps.iter().sum::<Duration>() / gaps.len() as u32;
+    assert!(mean >= Duration::from_millis(itl - 2) && mean < Duration::from_millis(itl * 4), "itl {gaps:?}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_errors_are_reported_not_lost() {
+    let server = server(1, 1, 1.0).await;
+    let url = server.grpc_url().unwrap();
+    let endpoint = EndpointFactory::create_instance(EndpointName::Chat, &info(&url, "mock", true)).unwrap();
+    for streaming in [true, false] {
+        let transport = TransportFactory::create_instance(TransportName::Grpc, &info(&url, "mock", streaming)).unwrap();
+        let endpoint = EndpointFactory::create_instance(EndpointName::Chat, &info(&url, "mock", streaming)).unwrap();
+        let (r, _) = send(&transport, &endpoint, "/v1/chat/completions").await.unwrap();
+        assert!(r.error.unwrap().message.contains("simulated server error"), "streaming={streaming}");
+    }
+    // An unknown model is Triton's in-stream error.
+    let transport = TransportFactory::create_instance(TransportName::Grpc, &info(&url, "no-such-model", true)).unwrap();
+    let endpoint_unknown = EndpointFactory::create_instance(EndpointName::Chat, &info(&url, "no-such-model", true)).unwrap();
+    let (r, _) = send(&transport, &endpoint_unknown, "/v1/chat/completions").await.unwrap();
+    assert!(r.error.unwrap().message.starts_with("Request for unknown model: 'no-such-model'"));
+    // Embeddings have no KServe text mapping: a clear error, not a guess.
+    let embeddings = EndpointFactory::create_instance(EndpointName::Embeddings, &info(&url, "mock", false)).unwrap();
+    let err = send(&transport, &embeddings, "/v1/embeddings").await.unwrap_err();
+    assert!(err.to_string().contains("no KServe text mapping"), "{err}");
+    drop(endpoint);
+    server.shutdown().await;
+}
+
+#[test]
+fn grpc_urls_are_checked() {
+    let err = TransportFactory::create_instance(TransportName::Grpc, &info("https://x:1", "m", false)).unwrap_err();
+    assert!(err.to_string().contains("grpc://host:port"), "{err}");
+    let err = TransportFactory::create_instance(TransportName::Grpc, &info("grpc://x:1?backend=onnx", "m", false)).unwrap_err();
+    assert!(err.to_string().contains("backend=vllm or backend=tensorrtllm"), "{err}");
+    assert!(TransportFactory::create_instance(TransportName::Grpc, &info("grpc://x:1?backend=tensorrtllm", "m", false)).is_ok());
+}
