@@ -1,5 +1,6 @@
 //! Parsing a streamed chat response: the builtin `ChatEndpoint` against the `nvidia-optimized`
-//! plugin's `OptimizedChatEndpoint` (same bytes, same records).
+//! plugin's `OptimizedChatEndpoint` (same bytes, same records); and encoding one gRPC piece as an
+//! SSE event: the builtin `SerdeCodec` against the plugin's `DirectCodec`.
 //!
 //! `cargo bench --features nvidia-optimized --bench decode` (without the feature only the builtin runs).
 
@@ -50,5 +51,31 @@ fn decode(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, decode);
+/// Encoding one streamed gRPC piece into the chat SSE event the endpoint parses: the builtin
+/// serde writer against the plugin's hand-written one (same bytes).
+fn grpc_text_event(c: &mut Criterion) {
+    use aiperf::transports::TextCodec;
+    use aiperf::transports::openai_server::response::Head;
+    let head = Head { id: "chatcmpl-aiperf-1", created: 1_718_000_000, model: "llama-3-8b-instruct" };
+    let mut out = Vec::with_capacity(512);
+    let mut group = c.benchmark_group("grpc_text_event");
+    group.bench_function("builtin_serde", |b| {
+        b.iter(|| {
+            out.clear();
+            aiperf::transports::SerdeCodec::text_event(&mut out, head, true, black_box(" latency"));
+            out.len()
+        })
+    });
+    #[cfg(feature = "nvidia-optimized")]
+    group.bench_function("nvidia_optimized_direct", |b| {
+        b.iter(|| {
+            out.clear();
+            aiperf::nvidia_optimized::DirectCodec::text_event(&mut out, head, true, black_box(" latency"));
+            out.len()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, decode, grpc_text_event);
 criterion_main!(benches);

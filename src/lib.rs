@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+mod select;
 
 pub mod factories {
     //! The factories generated from the implementation table (`OUT_DIR/aiperf_factories.rs`).
@@ -22,6 +23,7 @@ pub mod factories {
 }
 
 pub use factories::*;
+pub use select::transport_for_url;
 
 pub use aiperf_core as core;
 pub use aiperf_endpoints as endpoints;

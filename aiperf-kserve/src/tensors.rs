@@ -16,24 +16,42 @@ pub fn push_bytes_element(out: &mut Vec<u8>, element: &[u8]) {
     out.extend_from_slice(&element[..len as usize]);
 }
 
-/// Splits raw `BYTES` tensor data into its elements.
+/// The elements of raw `BYTES` tensor data, in order, borrowed from it.
 ///
 /// # Errors
 /// A message when a length prefix runs past the data.
-pub fn bytes_elements(mut raw: &[u8]) -> Result<Vec<&[u8]>, String> {
-    let mut elements = Vec::new();
-    while !raw.is_empty() {
-        let Some((prefix, rest)) = raw.split_first_chunk::<4>() else {
-            return Err(format!("BYTES tensor has {} trailing bytes, too few for a length prefix", raw.len()));
+pub fn bytes_elements(raw: &[u8]) -> Result<BytesElements<'_>, String> {
+    // Validate once up front so iteration cannot fail.
+    let mut rest = raw;
+    while !rest.is_empty() {
+        let Some((prefix, tail)) = rest.split_first_chunk::<4>() else {
+            return Err(format!("BYTES tensor has {} trailing bytes, too few for a length prefix", rest.len()));
         };
         let len = u32::from_le_bytes(*prefix) as usize;
-        if rest.len() < len {
-            return Err(format!("BYTES element of {len} bytes, but only {} remain", rest.len()));
+        if tail.len() < len {
+            return Err(format!("BYTES element of {len} bytes, but only {} remain", tail.len()));
         }
-        elements.push(&rest[..len]);
-        raw = &rest[len..];
+        rest = &tail[len..];
     }
-    Ok(elements)
+    Ok(BytesElements { rest: raw })
+}
+
+/// Iterator over validated `BYTES` elements (see [`bytes_elements`]).
+#[derive(Clone, Debug)]
+pub struct BytesElements<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for BytesElements<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let (prefix, tail) = self.rest.split_first_chunk::<4>()?;
+        let len = u32::from_le_bytes(*prefix) as usize;
+        let (element, rest) = tail.split_at(len);
+        self.rest = rest;
+        Some(element)
+    }
 }
 
 /// Adds an input tensor with its raw data to `request`.
@@ -82,13 +100,13 @@ pub fn input_raw(request: &ModelInferRequest, name: &str) -> Option<Vec<u8>> {
     Some(raw)
 }
 
-/// The text of output `name` (`text_output`): its `BYTES` elements concatenated.
+/// Appends the text of output `name` (`text_output`) to `text`: its `BYTES` elements, decoded
+/// as UTF-8 (lossily), without intermediate allocations.
 ///
 /// # Errors
 /// A message when the output is missing or not valid `BYTES` data.
-pub fn output_text(response: &ModelInferResponse, name: &str) -> Result<String, String> {
+pub fn output_text_into(response: &ModelInferResponse, name: &str, text: &mut String) -> Result<(), String> {
     let index = response.outputs.iter().position(|o| o.name == name).ok_or_else(|| format!("the response has no `{name}` output"))?;
-    let mut text = String::new();
     if let Some(raw) = response.raw_output_contents.get(index) {
         for element in bytes_elements(raw)? {
             text.push_str(&String::from_utf8_lossy(element));
@@ -98,7 +116,7 @@ pub fn output_text(response: &ModelInferResponse, name: &str) -> Result<String, 
             text.push_str(&String::from_utf8_lossy(element));
         }
     }
-    Ok(text)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -111,7 +129,7 @@ mod tests {
         let mut raw = bytes_value(b"a");
         push_bytes_element(&mut raw, b"");
         push_bytes_element(&mut raw, "é".as_bytes());
-        assert_eq!(bytes_elements(&raw).unwrap(), [&b"a"[..], b"", "é".as_bytes()]);
+        assert_eq!(bytes_elements(&raw).unwrap().collect::<Vec<_>>(), [&b"a"[..], b"", "é".as_bytes()]);
         assert!(bytes_elements(b"\x05\x00\x00\x00Hel").unwrap_err().contains("only 3 remain"));
         assert!(bytes_elements(b"\x01\x00").unwrap_err().contains("too few"));
     }

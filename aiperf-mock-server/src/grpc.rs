@@ -71,13 +71,13 @@ impl Service {
             return Err(format!("Request for unknown model: '{}' is not found", request.model_name));
         }
         let text = tensors::input_raw(request, "text_input").ok_or("input 'text_input' is required")?;
-        let prompt = tensors::bytes_elements(&text)?.first().map(|e| String::from_utf8_lossy(e).into_owned()).unwrap_or_default();
+        let prompt = tensors::bytes_elements(&text)?.next().map(|e| String::from_utf8_lossy(e).into_owned()).unwrap_or_default();
         let stream = tensors::input_raw(request, "stream").is_some_and(|raw| raw.first().is_some_and(|&b| b != 0));
         let max_tokens = if let Some(raw) = tensors::input_raw(request, "max_tokens") {
             let bytes: [u8; 4] = raw.get(..4).and_then(|b| b.try_into().ok()).ok_or("input 'max_tokens' must be one INT32")?;
             u32::try_from(i32::from_le_bytes(bytes)).map_err(|_| "max_tokens must not be negative")?
         } else if let Some(raw) = tensors::input_raw(request, "sampling_parameters") {
-            let json = tensors::bytes_elements(&raw)?.first().copied().unwrap_or(b"{}");
+            let json = tensors::bytes_elements(&raw)?.next().unwrap_or(b"{}");
             let value: serde_json::Value = serde_json::from_slice(json).map_err(|e| format!("sampling_parameters is not JSON: {e}"))?;
             // Triton's vLLM backend accepts numbers or numeric strings.
             match &value["max_tokens"] {

@@ -5,6 +5,7 @@
 //! require), and each response's `text_output` is handed back to the endpoint in its own wire
 //! format (vLLM's SSE chunks, or one JSON body), so the same endpoints parse it.
 
+use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -13,7 +14,9 @@ use aiperf_core::{
     ChunkSink, ConfigError, FromModelEndpoint, ModelEndpointInfo, Transport, TransportError, TransportRequest, TransportTiming,
 };
 use aiperf_kserve::inference::grpc_inference_service_client::GrpcInferenceServiceClient;
-use aiperf_kserve::inference::{ModelInferRequest, ModelStreamInferResponse, model_infer_request::InferRequestedOutputTensor};
+use aiperf_kserve::inference::{
+    ModelInferRequest, ModelInferResponse, ModelStreamInferResponse, model_infer_request::InferRequestedOutputTensor,
+};
 use aiperf_kserve::tensors;
 use tokio::sync::{OnceCell, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
@@ -33,22 +36,56 @@ pub enum TritonBackend {
     TensorRtLlm,
 }
 
+/// How Triton's `text_output` pieces become the endpoint's wire format: the per-response work a
+/// plugin may do faster. Implementations must produce the same bytes as [`SerdeCodec`].
+pub trait TextCodec: Send + Sync + 'static {
+    /// Appends the text of `response`'s `text_output` to `text`.
+    ///
+    /// # Errors
+    /// A message when the output is not valid `BYTES` data.
+    fn output_text(response: &ModelInferResponse, text: &mut String) -> Result<(), String>;
+    /// Appends the SSE event of one streamed piece of text (a chat delta or a completions chunk).
+    fn text_event(out: &mut Vec<u8>, head: Head<'_>, chat: bool, piece: &str);
+}
+
+/// The builtin [`TextCodec`]: the KServe helpers and vLLM's serde serializers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SerdeCodec;
+
+impl TextCodec for SerdeCodec {
+    fn output_text(response: &ModelInferResponse, text: &mut String) -> Result<(), String> {
+        tensors::output_text_into(response, "text_output", text)
+    }
+
+    fn text_event(out: &mut Vec<u8>, head: Head<'_>, chat: bool, piece: &str) {
+        if chat {
+            response::chat_chunk(out, head, false, piece, None);
+        } else {
+            response::completion_chunk(out, head, piece, None);
+        }
+    }
+}
+
 /// The `grpc` transport: `grpc://host:8001` (`?backend=tensorrtllm` for TensorRT-LLM ensembles).
-pub struct GrpcTransport {
+pub type GrpcTransport = KserveTransport<SerdeCodec>;
+
+/// OpenAI-style text requests over KServe v2 gRPC, with a [`TextCodec`] for the responses.
+pub struct KserveTransport<C> {
     target: String,
     backend: TritonBackend,
     default_model: String,
     timeout: Duration,
     channel: OnceCell<Channel>,
+    _codec: PhantomData<C>,
 }
 
-impl std::fmt::Debug for GrpcTransport {
+impl<C> std::fmt::Debug for KserveTransport<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GrpcTransport").field("target", &self.target).field("backend", &self.backend).finish_non_exhaustive()
     }
 }
 
-impl FromModelEndpoint for GrpcTransport {
+impl<C> FromModelEndpoint for KserveTransport<C> {
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
         let url = info.url.as_deref().ok_or(ConfigError::MissingUrl { implementation: "grpc" })?;
         let invalid = |reason: &str| ConfigError::InvalidUrl { url: url.to_owned(), reason: reason.to_owned() };
@@ -74,13 +111,20 @@ impl FromModelEndpoint for GrpcTransport {
         }
         let target = format!("http://{host}");
         Endpoint::from_shared(target.clone()).map_err(|e| invalid(&e.to_string()))?;
-        Ok(Self { target, backend, default_model: info.primary_model()?.to_owned(), timeout: info.timeout, channel: OnceCell::new() })
+        Ok(Self {
+            target,
+            backend,
+            default_model: info.primary_model()?.to_owned(),
+            timeout: info.timeout,
+            channel: OnceCell::new(),
+            _codec: PhantomData,
+        })
     }
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-impl GrpcTransport {
+impl<C: TextCodec> KserveTransport<C> {
     async fn client(&self) -> Result<GrpcInferenceServiceClient<Channel>, TransportError> {
         let channel = self
             .channel
@@ -160,6 +204,7 @@ impl GrpcTransport {
         let head = Head { id: &head_id, created: 0, model: &text.model };
         let mut out = Out { sink, timing, stopped: false };
         let mut whole = String::new();
+        let mut piece = String::new();
         let mut event = Vec::with_capacity(256);
         if text.stream && chat {
             response::chat_chunk(&mut event, head, true, "", None);
@@ -190,18 +235,13 @@ impl GrpcTransport {
             }
             let Some(infer) = infer_response else { continue };
             let final_response = tensors::is_true(&infer.parameters, "triton_final_response");
-            let piece = if infer.outputs.is_empty() {
-                String::new()
-            } else {
-                tensors::output_text(&infer, "text_output").map_err(TransportError::Protocol)?
-            };
+            piece.clear();
+            if !infer.outputs.is_empty() {
+                C::output_text(&infer, &mut piece).map_err(TransportError::Protocol)?;
+            }
             if text.stream && !piece.is_empty() {
                 event.clear();
-                if chat {
-                    response::chat_chunk(&mut event, head, false, &piece, None);
-                } else {
-                    response::completion_chunk(&mut event, head, &piece, None);
-                }
+                C::text_event(&mut event, head, chat, &piece);
                 out.write(&event);
             } else {
                 whole.push_str(&piece);
@@ -272,7 +312,7 @@ impl Out<'_, '_> {
     }
 }
 
-impl Transport for GrpcTransport {
+impl<C: TextCodec> Transport for KserveTransport<C> {
     async fn send<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ChunkSink) -> Result<TransportTiming, TransportError> {
         let start = Instant::now();
         let mut timing = TransportTiming {

@@ -5,16 +5,21 @@
 //!   bytes the transport delivered; only an unfinished tail is copied.
 //! - Borrowed JSON parsing: strings without escapes stay borrowed from the input, only choice 0 is
 //!   kept (no `Vec` of choices), and text goes straight into the response's single buffer.
+//! - [`OptimizedGrpcTransport`] (`grpc`): the builtin KServe transport with [`DirectCodec`], which
+//!   writes each streamed piece's event by hand into a reused buffer instead of through serde.
 //!
-//! Dependency rule: depends on `aiperf-core`, and on `aiperf-endpoints` only to reuse request
-//! formatting, error envelopes and the body-finishing step. The root crate enables it with the
+//! Dependency rule: depends on `aiperf-core`, and on `aiperf-endpoints` / `aiperf-transports` /
+//! `aiperf-kserve` only to reuse request formatting, error envelopes, the body-finishing step and
+//! the KServe transport. The root crate enables it with the
 //! `nvidia-optimized` feature.
 
 #![warn(missing_docs)]
 
 mod endpoint;
+mod grpc;
 mod json;
 pub mod sse;
 
 pub use endpoint::{Chat, Completions, OptimizedChatEndpoint, OptimizedCompletionsEndpoint, OptimizedEndpoint, RequestFormat};
+pub use grpc::{DirectCodec, OptimizedGrpcTransport};
 pub use json::Shape;

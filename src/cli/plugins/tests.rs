@@ -15,7 +15,7 @@ fn output(args: &[&str]) -> Result<String, String> {
 fn overview_lists_every_category() {
     let out = output(&["plugins"]).unwrap();
     assert!(out.contains("endpoint   chat, completions, embeddings, rankings"), "{out}");
-    assert!(out.contains("transport  in_engine"), "{out}");
+    assert!(out.contains("transport  http, http2, grpc, in_engine"), "{out}");
 }
 
 #[test]
