@@ -64,6 +64,12 @@ async fn chat_and_completions_over_grpc_streaming_and_not() {
             assert_eq!(r.chunks.len(), if streaming { 5 } else { 1 }, "{case}");
         }
     }
+    // The unary ModelInfer for non-streaming requests.
+    let info_unary = info(&format!("{url}?rpc=infer"), "mock", false);
+    let transport = TransportFactory::create_instance(TransportName::Grpc, &info_unary).unwrap();
+    let endpoint = EndpointFactory::create_instance(EndpointName::Chat, &info_unary).unwrap();
+    let (r, _) = send(&transport, &endpoint, "/v1/chat/completions").await.unwrap();
+    assert_eq!((r.text.split_whitespace().count(), r.chunks.len()), (5, 1), "{:?}", r.text);
     // TensorRT-LLM's ensemble layout: batch dimension and a required INT32 `max_tokens`.
     let info = info(&format!("{url}?backend=tensorrtllm"), "mock", true);
     let transport = TransportFactory::create_instance(TransportName::Grpc, &info).unwrap();
@@ -118,6 +124,6 @@ fn grpc_urls_are_checked() {
     let err = TransportFactory::create_instance(TransportName::Grpc, &info("https://x:1", "m", false)).unwrap_err();
     assert!(err.to_string().contains("grpc://host:port"), "{err}");
     let err = TransportFactory::create_instance(TransportName::Grpc, &info("grpc://x:1?backend=onnx", "m", false)).unwrap_err();
-    assert!(err.to_string().contains("backend=vllm or backend=tensorrtllm"), "{err}");
+    assert!(err.to_string().contains("backend=vllm or backend=tensorrtllm, rpc=stream or rpc=infer"), "{err}");
     assert!(TransportFactory::create_instance(TransportName::Grpc, &info("grpc://x:1?backend=tensorrtllm", "m", false)).is_ok());
 }

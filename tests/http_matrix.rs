@@ -164,6 +164,31 @@ async fn errors_are_server_errors_not_transport_failures() {
     server.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_get_a_400_json_error() {
+    let server = server(1, 1, 0.0).await;
+    let info = info(&server.url(), false);
+    let endpoint = EndpointFactory::create_instance("chat", &info).unwrap();
+    for name in [TransportName::Http, TransportName::Http2] {
+        let transport = TransportFactory::create_instance(name, &info).unwrap();
+        for body in [&b"{not json"[..], br#"{"messages":"not a list"}"#, br#"{"model":"mock"}"#] {
+            let mut sink = ResponseCollector::new(&endpoint, false);
+            let request = TransportRequest {
+                path: "/v1/chat/completions",
+                body,
+                content_type: "application/json",
+                streaming: false,
+                request_id: None,
+            };
+            let timing = transport.send(request, &mut sink).await.unwrap();
+            let (r, _) = sink.finish();
+            let error = r.error.unwrap();
+            assert_eq!((timing.status, error.kind.as_deref()), (400, Some("BadRequestError")), "{name}");
+        }
+    }
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn unreachable_servers_and_bad_urls_are_clear_errors() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -66,13 +66,16 @@ impl TextCodec for SerdeCodec {
     }
 }
 
-/// The `grpc` transport: `grpc://host:8001` (`?backend=tensorrtllm` for TensorRT-LLM ensembles).
+/// The `grpc` transport: `grpc://host:8001`. Options after `?`: `backend=tensorrtllm` for
+/// TensorRT-LLM ensembles (default `vllm`), `rpc=infer` to send non-streaming requests with the
+/// unary `ModelInfer` (default: `ModelStreamInfer` for everything, which decoupled models need).
 pub type GrpcTransport = KserveTransport<SerdeCodec>;
 
 /// OpenAI-style text requests over KServe v2 gRPC, with a [`TextCodec`] for the responses.
 pub struct KserveTransport<C> {
     target: String,
     backend: TritonBackend,
+    unary_when_not_streaming: bool,
     default_model: String,
     timeout: Duration,
     channel: OnceCell<Channel>,
@@ -101,19 +104,26 @@ impl<C> FromModelEndpoint for KserveTransport<C> {
         if host.is_empty() || host.contains('/') {
             return Err(invalid("expected grpc://host:port"));
         }
-        let mut backend = TritonBackend::Vllm;
+        let (mut backend, mut unary_when_not_streaming) = (TritonBackend::Vllm, false);
         for pair in query.split('&').filter(|p| !p.is_empty()) {
-            backend = match pair {
-                "backend=vllm" => TritonBackend::Vllm,
-                "backend=tensorrtllm" | "backend=trtllm" => TritonBackend::TensorRtLlm,
-                other => return Err(invalid(&format!("unknown option `{other}`: expected backend=vllm or backend=tensorrtllm"))),
-            };
+            match pair {
+                "backend=vllm" => backend = TritonBackend::Vllm,
+                "backend=tensorrtllm" | "backend=trtllm" => backend = TritonBackend::TensorRtLlm,
+                "rpc=stream" => unary_when_not_streaming = false,
+                "rpc=infer" => unary_when_not_streaming = true,
+                other => {
+                    return Err(invalid(&format!(
+                        "unknown option `{other}`: expected backend=vllm or backend=tensorrtllm, rpc=stream or rpc=infer"
+                    )));
+                }
+            }
         }
         let target = format!("http://{host}");
         Endpoint::from_shared(target.clone()).map_err(|e| invalid(&e.to_string()))?;
         Ok(Self {
             target,
             backend,
+            unary_when_not_streaming,
             default_model: info.primary_model()?.to_owned(),
             timeout: info.timeout,
             channel: OnceCell::new(),
@@ -189,6 +199,9 @@ impl<C: TextCodec> KserveTransport<C> {
         let id = request.request_id.map_or_else(|| format!("aiperf-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed)), str::to_owned);
         let infer = self.infer_request(&text, &id);
         let mut client = self.client().await?;
+        if self.unary_when_not_streaming && !text.stream {
+            return self.unary(&mut client, infer, &text, chat, &id, sink, timing).await;
+        }
         let (tx, rx) = mpsc::channel(1);
         let _ = tx.send(infer).await;
         timing.sent = Instant::now();
@@ -266,6 +279,38 @@ impl<C: TextCodec> KserveTransport<C> {
             event.extend_from_slice(response::DONE);
         }
         out.write(&event);
+        Ok(())
+    }
+
+    /// A non-streaming request with the unary `ModelInfer`: one response, one JSON body.
+    #[allow(clippy::too_many_arguments)]
+    async fn unary(
+        &self,
+        client: &mut GrpcInferenceServiceClient<Channel>,
+        infer: ModelInferRequest,
+        text: &TextRequest,
+        chat: bool,
+        id: &str,
+        sink: &mut dyn ChunkSink,
+        timing: &mut TransportTiming,
+    ) -> Result<(), TransportError> {
+        timing.sent = Instant::now();
+        let response = match client.model_infer(infer).await {
+            Ok(response) => response.into_inner(),
+            Err(status) => return self.status_response(&status, sink, timing),
+        };
+        let mut whole = String::new();
+        C::output_text(&response, &mut whole).map_err(TransportError::Protocol)?;
+        let head_id = format!("{}-{id}", if chat { "chatcmpl" } else { "cmpl" });
+        let head = Head { id: &head_id, created: 0, model: &text.model };
+        let usage = response::UsageOut::new(0, 0);
+        let body =
+            if chat { response::chat_body(head, &whole, "stop", usage) } else { response::completion_body(head, &whole, "stop", usage) };
+        let at = Instant::now();
+        timing.response_start = Some(at);
+        timing.status = 200;
+        sink.on_response(200, at);
+        Out { sink, timing, stopped: false }.write(&body);
         Ok(())
     }
 
