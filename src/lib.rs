@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod profile;
 mod select;
 
 pub mod factories {

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-pub use plugins::{Category, PluginsArgs};
+pub use plugins::PluginsCommand;
+
+use crate::profile::{ProfileArgs, ProfileError};
 
 /// Benchmark AI inference servers; endpoints and transports are compiled-in plugins.
 #[derive(Debug, Parser)]
@@ -20,17 +22,45 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Benchmark a server (or, without --url, the embedded simulated engine).
+    Profile(Box<ProfileArgs>),
     /// Show the endpoints and transports compiled into this build, and which implementation is active.
-    Plugins(PluginsArgs),
+    Plugins {
+        /// What to show.
+        #[command(subcommand)]
+        command: Option<PluginsCommand>,
+    },
+}
+
+/// What a command can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// An unknown name or implementation.
+    #[error(transparent)]
+    Factory(#[from] crate::core::FactoryError),
+    /// The benchmark could not run.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    /// `plugins validate` found problems (already printed).
+    #[error("{0} implementation(s) failed validation")]
+    Invalid(usize),
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
 }
 
 /// Runs the command line: parses `std::env::args`, runs the subcommand, prints its output.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(&cli) {
+    let command_line: Vec<String> = std::env::args().collect();
+    match run(&cli, &command_line.join(" ")) {
         Ok(output) => {
             print!("{output}");
             ExitCode::SUCCESS
+        }
+        Err(CliError::Invalid(n)) => {
+            eprintln!("error: {n} implementation(s) failed validation");
+            ExitCode::FAILURE
         }
         Err(error) => {
             eprintln!("error: {error}");
@@ -39,12 +69,17 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Runs a parsed command and returns what it prints.
+/// Runs a parsed command and returns what it prints (`command_line` is recorded in exports).
 ///
 /// # Errors
-/// A message for the user (unknown name, with the valid ones).
-pub fn run(cli: &Cli) -> Result<String, crate::core::FactoryError> {
+/// A message for the user (unknown name with the valid ones, a flag that cannot work, ...).
+pub fn run(cli: &Cli, command_line: &str) -> Result<String, CliError> {
     match &cli.command {
-        Command::Plugins(args) => plugins::run(args),
+        Command::Plugins { command } => plugins::run(command.as_ref()),
+        Command::Profile(args) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CliError::Runtime)?;
+            let outcome = runtime.block_on(crate::profile::run(args, command_line))?;
+            Ok(outcome.console)
+        }
     }
 }

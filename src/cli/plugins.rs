@@ -4,31 +4,43 @@ use std::fmt::Write as _;
 
 use aiperf_core::{Category as _, FactoryError, ImplementationInfo};
 
+use super::CliError;
 use crate::{ENABLED_PLUGINS, EndpointCategory, EndpointFactory, TransportCategory, TransportFactory};
 
-/// Arguments of `aiperf plugins`.
-#[derive(Debug, clap::Args)]
-pub struct PluginsArgs {
-    /// A category to list (every name with its active implementation).
-    pub category: Option<Category>,
-    /// A name of that category (every implementation, the active one first).
-    pub name: Option<String>,
+mod validate;
+
+/// `aiperf plugins` subcommands (none: an overview).
+#[derive(Debug, clap::Subcommand)]
+pub enum PluginsCommand {
+    /// Endpoints (wire formats): every name with its active implementation, or one name's implementations.
+    Endpoint {
+        /// A name (every implementation, the active one first).
+        name: Option<String>,
+    },
+    /// Transports: every name with its active implementation, or one name's implementations.
+    Transport {
+        /// A name (every implementation, the active one first).
+        name: Option<String>,
+    },
+    /// Check the compiled-in table: every implementation creatable, metadata consistent.
+    Validate,
 }
 
 /// A category of the implementation table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Category {
-    /// Wire formats: chat, completions, embeddings, rankings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Category {
     Endpoint,
-    /// How requests travel: http, grpc, in_engine, ...
     Transport,
 }
 
-pub(super) fn run(args: &PluginsArgs) -> Result<String, FactoryError> {
-    match (args.category, &args.name) {
-        (None, _) => Ok(overview()),
-        (Some(category), None) => Ok(names(category)),
-        (Some(category), Some(name)) => implementations(category, name),
+pub(super) fn run(command: Option<&PluginsCommand>) -> Result<String, CliError> {
+    match command {
+        None => Ok(overview()),
+        Some(PluginsCommand::Endpoint { name: None }) => Ok(names(Category::Endpoint)),
+        Some(PluginsCommand::Transport { name: None }) => Ok(names(Category::Transport)),
+        Some(PluginsCommand::Endpoint { name: Some(name) }) => Ok(implementations(Category::Endpoint, name)?),
+        Some(PluginsCommand::Transport { name: Some(name) }) => Ok(implementations(Category::Transport, name)?),
+        Some(PluginsCommand::Validate) => validate::run(),
     }
 }
 

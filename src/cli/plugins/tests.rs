@@ -8,7 +8,7 @@ const PLUGIN: bool = cfg!(feature = "nvidia-optimized");
 
 fn output(args: &[&str]) -> Result<String, String> {
     let cli = Cli::try_parse_from(std::iter::once("aiperf").chain(args.iter().copied())).map_err(|e| e.to_string())?;
-    run(&cli).map_err(|e| e.to_string())
+    run(&cli, "aiperf test").map_err(|e| e.to_string())
 }
 
 #[test]
@@ -31,7 +31,7 @@ fn unknown_names_and_categories_are_clear_errors() {
     let err = output(&["plugins", "endpoint", "caht"]).unwrap_err();
     assert!(err.starts_with("unknown endpoint 'caht'; did you mean 'chat'? valid: chat, completions, embeddings, rankings"), "{err}");
     let err = output(&["plugins", "model"]).unwrap_err();
-    assert!(err.contains("invalid value 'model'"), "{err}");
+    assert!(err.contains("unrecognized subcommand 'model'"), "{err}");
 }
 
 #[test]

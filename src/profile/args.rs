@@ -1,0 +1,121 @@
+//! `aiperf profile` flags: AIPerf 0.13's names (and its long aliases), plus ours.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// Arguments of `aiperf profile`.
+#[derive(Clone, Debug, Args)]
+pub struct ProfileArgs {
+    /// Model name(s) to benchmark, comma-separated; requests use the first. Default `mock` with the embedded engine.
+    #[arg(short = 'm', long = "model", alias = "model-names", value_delimiter = ',')]
+    pub model: Vec<String>,
+    /// Server URL (`http://127.0.0.1:8000`, `grpc://…`); none runs the embedded simulated engine.
+    #[arg(short = 'u', long)]
+    pub url: Option<String>,
+    /// Endpoint type: chat, completions, embeddings, rankings.
+    #[arg(long, default_value = "chat")]
+    pub endpoint_type: String,
+    /// Path on the server instead of the endpoint type's default (`/v1/chat/completions`).
+    #[arg(long = "endpoint", alias = "custom-endpoint")]
+    pub custom_endpoint: Option<String>,
+    /// Transport: http, http2, grpc, in_engine. Default: chosen by the URL's scheme.
+    #[arg(long)]
+    pub transport: Option<String>,
+    /// Ask the server to stream responses (needed for time to first token and inter-token latency).
+    #[arg(long)]
+    pub streaming: bool,
+    /// Requests kept in flight (with --request-rate: the most allowed in flight).
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Requests per second to issue instead of a fixed concurrency.
+    #[arg(long)]
+    pub request_rate: Option<f64>,
+    /// How request times are spread at --request-rate.
+    #[arg(long, value_enum, default_value_t = RateMode::Constant)]
+    pub request_rate_mode: RateMode,
+    /// Requests to send in the profiling phase (ignored with --benchmark-duration).
+    #[arg(long, alias = "num-requests", default_value_t = 10)]
+    pub request_count: u64,
+    /// Profile for this many seconds instead of a request count.
+    #[arg(long)]
+    pub benchmark_duration: Option<f64>,
+    /// Requests sent before profiling, not measured.
+    #[arg(long, alias = "warmup-request-count", default_value_t = 0)]
+    pub num_warmup_requests: u64,
+    /// Mean input length of synthetic prompts, in tokens.
+    #[arg(long = "isl", alias = "synthetic-input-tokens-mean", default_value_t = 550)]
+    pub isl: u32,
+    /// Standard deviation of synthetic input lengths.
+    #[arg(long = "isl-stddev", alias = "synthetic-input-tokens-stddev", default_value_t = 0.0)]
+    pub isl_stddev: f64,
+    /// Mean output length to request (`max_tokens`); none lets the server decide.
+    #[arg(long = "osl", alias = "output-tokens-mean")]
+    pub osl: Option<u32>,
+    /// Standard deviation of requested output lengths.
+    #[arg(long = "osl-stddev", alias = "output-tokens-stddev", default_value_t = 0.0)]
+    pub osl_stddev: f64,
+    /// Distinct prompts generated (requests cycle through them).
+    #[arg(long, alias = "num-prompts", default_value_t = 100)]
+    pub num_dataset_entries: usize,
+    /// Seed of everything random: prompts, lengths, Poisson arrivals, the embedded engine.
+    #[arg(long, default_value_t = 0)]
+    pub random_seed: u64,
+    /// JSONL file of inputs (`{"text": …}`, `{"texts": […]}`, `{"messages": […]}`, `{"query": …, "passages": […]}`) instead of synthetic prompts.
+    #[arg(long)]
+    pub input_file: Option<PathBuf>,
+    /// Tokenizer: `builtin` (tiktoken o200k_base, offline) or a path to a local `tokenizer.json`.
+    #[arg(long, default_value = "builtin")]
+    pub tokenizer: String,
+    /// Count tokens from the server's `usage` instead of tokenizing.
+    #[arg(long)]
+    pub use_server_token_count: bool,
+    /// API key, sent as `Authorization: Bearer <key>`.
+    #[arg(long)]
+    pub api_key: Option<String>,
+    /// Extra request header `Name:Value` (repeatable).
+    #[arg(short = 'H', long = "header")]
+    pub headers: Vec<String>,
+    /// Extra request body key `key:value` (repeatable; the value is parsed as JSON when it is JSON).
+    #[arg(long = "extra-inputs")]
+    pub extra_inputs: Vec<String>,
+    /// Upper bound on one request, in seconds.
+    #[arg(long, default_value_t = 600.0)]
+    pub request_timeout_seconds: f64,
+    /// Service-level objectives `metric:value` (ms for times), e.g. `time_to_first_token:200 request_latency:1000`.
+    #[arg(long, num_args = 1.., value_delimiter = ' ')]
+    pub goodput: Vec<String>,
+    /// Where the export files go.
+    #[arg(long = "output-artifact-dir", alias = "artifact-dir", default_value = "artifacts")]
+    pub output_artifact_dir: PathBuf,
+    /// Progress display: `simple` (a bar on a terminal, periodic lines otherwise) or `none`.
+    #[arg(long, value_enum, default_value_t = Ui::Simple)]
+    pub ui: Ui,
+    /// Pin an implementation for this run: `NAME=IMPL`, e.g. `chat=ChatEndpoint` (repeatable).
+    #[arg(long = "use")]
+    pub pins: Vec<String>,
+    /// Embedded engine (no --url): time to first token, in milliseconds.
+    #[arg(long, default_value_t = 20.0)]
+    pub engine_ttft_ms: f64,
+    /// Embedded engine (no --url): inter-token latency, in milliseconds.
+    #[arg(long, default_value_t = 5.0)]
+    pub engine_itl_ms: f64,
+}
+
+/// How arrivals are spread at a request rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RateMode {
+    /// Evenly spaced.
+    Constant,
+    /// Exponential gaps (a Poisson process), seeded.
+    Poisson,
+}
+
+/// Progress display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Ui {
+    /// No progress output.
+    None,
+    /// A progress bar on a terminal; plain periodic lines otherwise.
+    Simple,
+}

@@ -1,0 +1,201 @@
+//! The artifact files, in AIPerf 0.13's layout: `profile_export_aiperf.json`,
+//! `profile_export_aiperf.csv`, `profile_export.jsonl` (written as records arrive),
+//! `profile_export_console.txt`, `inputs.json`.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+
+use super::ProfileError;
+use super::metrics::Metric;
+use super::record::RequestRecord;
+use super::stats::Summary;
+
+/// Names of the files in the artifact directory.
+pub const JSON_FILE: &str = "profile_export_aiperf.json";
+/// See [`JSON_FILE`].
+pub const CSV_FILE: &str = "profile_export_aiperf.csv";
+/// See [`JSON_FILE`].
+pub const JSONL_FILE: &str = "profile_export.jsonl";
+/// See [`JSON_FILE`].
+pub const CONSOLE_FILE: &str = "profile_export_console.txt";
+/// See [`JSON_FILE`].
+pub const INPUTS_FILE: &str = "inputs.json";
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ProfileError + '_ {
+    move |source| ProfileError::Io { path: path.display().to_string(), source }
+}
+
+/// Streams one JSON line per request to `profile_export.jsonl`.
+pub struct RecordWriter {
+    path: PathBuf,
+    out: BufWriter<File>,
+}
+
+impl RecordWriter {
+    /// Creates (truncates) the file in `dir`.
+    ///
+    /// # Errors
+    /// [`ProfileError::Io`] naming the file.
+    pub fn create(dir: &Path) -> Result<Self, ProfileError> {
+        let path = dir.join(JSONL_FILE);
+        let file = File::create(&path).map_err(io(&path))?;
+        Ok(Self { out: BufWriter::new(file), path })
+    }
+
+    /// Appends a record.
+    ///
+    /// # Errors
+    /// [`ProfileError::Io`] naming the file.
+    pub fn write(&mut self, record: &RequestRecord) -> Result<(), ProfileError> {
+        serde_json::to_writer(&mut self.out, &record.to_json())
+            .map_err(|e| ProfileError::Io { path: self.path.display().to_string(), source: e.into() })?;
+        self.out.write_all(b"\n").map_err(io(&self.path))
+    }
+
+    /// Flushes what is buffered.
+    ///
+    /// # Errors
+    /// [`ProfileError::Io`] naming the file.
+    pub fn finish(mut self) -> Result<(), ProfileError> {
+        self.out.flush().map_err(io(&self.path))
+    }
+}
+
+/// Writes `value` as pretty JSON to `dir/name`.
+///
+/// # Errors
+/// [`ProfileError::Io`] naming the file.
+pub fn write_json(dir: &Path, name: &str, value: &Value) -> Result<(), ProfileError> {
+    let path = dir.join(name);
+    let text = serde_json::to_string_pretty(value).map_err(|e| ProfileError::Io { path: path.display().to_string(), source: e.into() })?;
+    std::fs::write(&path, text + "\n").map_err(io(&path))
+}
+
+/// A record metric's JSON object: `unit` plus every statistic.
+pub fn record_metric_json(metric: Metric, summary: &Summary) -> Value {
+    let mut object = Map::new();
+    object.insert("unit".into(), metric.unit().into());
+    if let Value::Object(stats) = json!(summary) {
+        object.extend(stats);
+    }
+    Value::Object(object)
+}
+
+/// An aggregate metric: one value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AggregateMetric {
+    /// Export key.
+    pub key: &'static str,
+    /// Console title.
+    pub title: &'static str,
+    /// Unit.
+    pub unit: &'static str,
+    /// Value.
+    pub value: f64,
+}
+
+/// `profile_export_aiperf.csv`: record metrics with their statistics, then aggregate metrics.
+///
+/// # Errors
+/// [`ProfileError::Io`] naming the file.
+pub fn write_csv(dir: &Path, records: &[(Metric, Summary)], aggregates: &[AggregateMetric]) -> Result<(), ProfileError> {
+    let path = dir.join(CSV_FILE);
+    let csv_error = |e: csv::Error| ProfileError::Io { path: path.display().to_string(), source: std::io::Error::other(e) };
+    let mut writer = csv::WriterBuilder::new().flexible(true).from_path(&path).map_err(csv_error)?;
+    writer
+        .write_record(["Metric", "avg", "min", "max", "p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "std"])
+        .map_err(csv_error)?;
+    for (metric, s) in records {
+        let mut row = vec![format!("{} ({})", metric.title(), metric.unit())];
+        row.extend([s.avg, s.min, s.max, s.p1, s.p5, s.p10, s.p25, s.p50, s.p75, s.p90, s.p95, s.p99, s.std].map(|v| format!("{v:.2}")));
+        writer.write_record(&row).map_err(csv_error)?;
+    }
+    writer.write_record([""; 0]).map_err(csv_error)?;
+    writer.write_record(["Metric", "Value"]).map_err(csv_error)?;
+    for a in aggregates {
+        writer.write_record([format!("{} ({})", a.title, a.unit), format!("{:.2}", a.value)]).map_err(csv_error)?;
+    }
+    writer.flush().map_err(io(&path))
+}
+
+/// The console table: one row per record metric (avg, min, max, p99, p90, p50, std), then the
+/// aggregate metrics.
+pub fn console_table(title: &str, records: &[(Metric, Summary)], aggregates: &[AggregateMetric]) -> String {
+    let columns = ["avg", "min", "max", "p99", "p90", "p50", "std"];
+    let mut rows: Vec<[String; 8]> = records
+        .iter()
+        .filter(|(m, _)| m.on_console())
+        .map(|(m, s)| {
+            let cell = |v: f64| format!("{v:.2}");
+            [
+                format!("{} ({})", m.title(), m.unit()),
+                cell(s.avg),
+                cell(s.min),
+                cell(s.max),
+                cell(s.p99),
+                cell(s.p90),
+                cell(s.p50),
+                cell(s.std),
+            ]
+        })
+        .collect();
+    rows.extend(aggregates.iter().map(|a| {
+        let mut row: [String; 8] = Default::default();
+        row[0] = format!("{} ({})", a.title, a.unit);
+        row[1] = format!("{:.2}", a.value);
+        for cell in &mut row[2..] {
+            cell.push_str("N/A");
+        }
+        row
+    }));
+    let mut widths = [0usize; 8];
+    widths[0] = "Metric".len();
+    for (i, c) in columns.iter().enumerate() {
+        widths[i + 1] = c.len();
+    }
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let total: usize = widths.iter().sum::<usize>() + 3 * widths.len() + 1;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", format!("{title:^total$}").trim_end());
+    let rule = |out: &mut String, fill: char| {
+        out.push('+');
+        for w in widths {
+            out.extend(std::iter::repeat_n(fill, w + 2));
+            out.push('+');
+        }
+        out.push('\n');
+    };
+    rule(&mut out, '-');
+    let header: Vec<&str> = std::iter::once("Metric").chain(columns).collect();
+    out.push('|');
+    for (i, (cell, w)) in header.iter().zip(widths).enumerate() {
+        if i == 0 {
+            let _ = write!(out, " {cell:<w$} |");
+        } else {
+            let _ = write!(out, " {cell:>w$} |");
+        }
+    }
+    out.push('\n');
+    rule(&mut out, '=');
+    for row in &rows {
+        out.push('|');
+        for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
+            if i == 0 {
+                let _ = write!(out, " {cell:<w$} |");
+            } else {
+                let _ = write!(out, " {cell:>w$} |");
+            }
+        }
+        out.push('\n');
+    }
+    rule(&mut out, '-');
+    out
+}

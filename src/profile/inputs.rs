@@ -1,0 +1,159 @@
+//! What the benchmark sends: synthetic prompts of measured token lengths, or a JSONL file.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use aiperf_core::{Message, Payload};
+use serde::Deserialize;
+
+use super::ProfileError;
+use super::tokenizer::Tokenizer;
+use crate::EndpointName;
+
+/// One prepared input; requests cycle through the dataset.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// What the request carries.
+    pub payload: Payload,
+    /// `max_tokens` to request, if any.
+    pub max_tokens: Option<u32>,
+    /// Its input length, measured with the run's tokenizer.
+    pub input_tokens: u64,
+}
+
+/// Lengths of synthetic inputs and outputs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Lengths {
+    /// Mean input tokens.
+    pub isl: u32,
+    /// Standard deviation of input tokens.
+    pub isl_stddev: f64,
+    /// Mean output tokens to request.
+    pub osl: Option<u32>,
+    /// Standard deviation of output tokens.
+    pub osl_stddev: f64,
+}
+
+/// Text the synthetic prompts are cut from (tokenized once, sliced at seeded offsets).
+const CORPUS: &str = "Serving large language models is a balancing act between latency and throughput. \
+A single request wants its first token quickly and the rest at a steady pace, while the operator wants \
+the accelerator busy with as many sequences as memory allows. Continuous batching admits new requests \
+between decoding steps, so short answers leave early and long ones keep streaming. The prefill phase \
+reads the whole prompt at once and is bound by compute; the decode phase emits one token per step and is \
+bound by memory bandwidth, because every step reads the weights and the growing key value cache. \
+Quantization shrinks the weights, paged attention keeps the cache from fragmenting, and speculative \
+decoding lets a small draft model propose several tokens that the large model verifies in one pass. \
+Benchmarks make these trade-offs visible. Time to first token measures how long a user waits before \
+anything appears. Inter-token latency measures how smoothly the answer arrives. Request throughput and \
+output token throughput measure what the whole system delivers under load. Percentiles matter more than \
+averages: the ninety-ninth percentile is what the unluckiest users feel during a traffic spike. A fair \
+comparison fixes the prompt and output lengths, the concurrency or the arrival rate, and the sampling \
+settings, then runs long enough for queues to reach a steady state. It also warms the server up first, \
+because the first requests may compile kernels, allocate caches or load adapters from disk. When the \
+numbers differ between two servers, the cause is often visible in the shape of the distributions: a wide \
+spread in time to first token points at queueing, a slow but steady decode points at memory bandwidth, \
+and occasional stalls point at preemption or garbage collection somewhere in the stack.";
+
+/// Synthetic inputs: `count` prompts whose lengths follow `lengths`, cut from a built-in corpus and
+/// measured with `tokenizer`. The same seed gives the same prompts.
+pub fn synthetic(endpoint: EndpointName, tokenizer: &Tokenizer, lengths: Lengths, count: usize, seed: u64) -> Vec<Entry> {
+    let corpus = tokenizer.encode(CORPUS);
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let text = |rng: &mut fastrand::Rng, tokens: u32| -> String {
+        let start = rng.usize(..corpus.len());
+        let ids: Vec<u32> = (0..tokens as usize).map(|i| corpus[(start + i) % corpus.len()]).collect();
+        tokenizer.decode(&ids)
+    };
+    (0..count.max(1))
+        .map(|_| {
+            let isl = sample_length(&mut rng, f64::from(lengths.isl), lengths.isl_stddev);
+            let max_tokens = lengths.osl.map(|osl| sample_length(&mut rng, f64::from(osl), lengths.osl_stddev));
+            let payload = match endpoint {
+                EndpointName::Chat | EndpointName::Completions => Payload::Prompt(text(&mut rng, isl)),
+                EndpointName::Embeddings => Payload::Texts(vec![text(&mut rng, isl)]),
+                EndpointName::Rankings => {
+                    let query = text(&mut rng, isl.clamp(1, 32));
+                    Payload::Ranking { query, passages: (0..4).map(|_| text(&mut rng, isl)).collect() }
+                }
+            };
+            let input_tokens = payload_tokens(&payload, tokenizer);
+            Entry { payload, max_tokens, input_tokens }
+        })
+        .collect()
+}
+
+/// A length drawn from a normal distribution (Box–Muller), at least 1.
+fn sample_length(rng: &mut fastrand::Rng, mean: f64, stddev: f64) -> u32 {
+    if stddev <= 0.0 {
+        return mean.round().max(1.0) as u32;
+    }
+    let (u1, u2) = (rng.f64().max(f64::MIN_POSITIVE), rng.f64());
+    let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+    (mean + stddev * z).round().clamp(1.0, f64::from(u32::MAX)) as u32
+}
+
+/// Input tokens of a payload.
+pub fn payload_tokens(payload: &Payload, tokenizer: &Tokenizer) -> u64 {
+    match payload {
+        Payload::Prompt(text) => tokenizer.count(text),
+        Payload::Messages(messages) => messages.iter().map(|m| tokenizer.count(&m.content)).sum(),
+        Payload::Texts(texts) => texts.iter().map(|t| tokenizer.count(t)).sum(),
+        Payload::Ranking { query, passages } => tokenizer.count(query) + passages.iter().map(|p| tokenizer.count(p)).sum::<u64>(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Line {
+    text: Option<String>,
+    texts: Option<Vec<String>>,
+    messages: Option<Vec<Message>>,
+    query: Option<String>,
+    passages: Option<Vec<String>>,
+    max_tokens: Option<u32>,
+}
+
+/// Inputs read from a JSONL file, one object per line: `text`, `texts`, `messages`, or `query`
+/// with `passages`; `max_tokens` optional (else `default_max_tokens`). Blank lines are skipped.
+///
+/// # Errors
+/// [`ProfileError::InputFile`] naming the line and what a line may hold.
+pub fn from_file(path: &Path, tokenizer: &Tokenizer, default_max_tokens: Option<u32>) -> Result<Vec<Entry>, ProfileError> {
+    let error = |line: usize, reason: String| ProfileError::InputFile { path: path.display().to_string(), line, reason };
+    let file = std::fs::File::open(path).map_err(|e| error(0, e.to_string()))?;
+    let mut entries = Vec::new();
+    for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let number = index + 1;
+        let line = line.map_err(|e| error(number, e.to_string()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed: Line = serde_json::from_str(&line)
+            .map_err(|e| error(number, format!("{e}; expected an object with `text`, `texts`, `messages` or `query`+`passages`")))?;
+        let payload = match parsed {
+            Line { text: Some(text), texts: None, messages: None, query: None, passages: None, .. } => Payload::Prompt(text),
+            Line { texts: Some(texts), text: None, messages: None, query: None, passages: None, .. } if !texts.is_empty() => {
+                Payload::Texts(texts)
+            }
+            Line { messages: Some(messages), text: None, texts: None, query: None, passages: None, .. } if !messages.is_empty() => {
+                Payload::Messages(messages)
+            }
+            Line { query: Some(query), passages: Some(passages), text: None, texts: None, messages: None, .. } if !passages.is_empty() => {
+                Payload::Ranking { query, passages }
+            }
+            _ => {
+                return Err(error(
+                    number,
+                    "expected exactly one of `text`, `texts` (non-empty), `messages` (non-empty), or `query` with non-empty `passages`"
+                        .to_owned(),
+                ));
+            }
+        };
+        let input_tokens = payload_tokens(&payload, tokenizer);
+        entries.push(Entry { payload, max_tokens: parsed.max_tokens.or(default_max_tokens), input_tokens });
+    }
+    if entries.is_empty() {
+        return Err(error(0, "the file holds no inputs".to_owned()));
+    }
+    Ok(entries)
+}

@@ -1,0 +1,486 @@
+//! `aiperf profile`: the benchmark. Prepares inputs, sends them with the chosen endpoint and
+//! transport at a fixed concurrency or request rate, folds every response into streaming
+//! statistics, and writes AIPerf-compatible exports.
+
+mod aggregate;
+pub mod args;
+mod export;
+mod inputs;
+mod metrics;
+mod progress;
+mod record;
+mod runner;
+mod stats;
+mod tokenizer;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::{Duration, Instant, SystemTime};
+
+use aiperf_core::{Endpoint, FactoryError, InEngineSettings, InferenceRequest, ModelEndpointInfo};
+use serde_json::{Map, Value, json};
+use tokio::sync::{mpsc, watch};
+
+use aggregate::{Aggregate, ConcurrencyTracker, Slo};
+pub use args::ProfileArgs;
+use args::Ui;
+use export::AggregateMetric;
+use metrics::Metric;
+use record::Phase;
+use runner::{Plan, Runner};
+use tokenizer::Tokenizer;
+
+use crate::{EndpointFactory, EndpointName, TransportFactory, TransportName, transport_for_url};
+
+/// Why a benchmark could not run (or its results could not be written).
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// A flag has a value that cannot work.
+    #[error("invalid {flag} '{value}': {expected}")]
+    InvalidArgument {
+        /// The flag.
+        flag: &'static str,
+        /// The value given.
+        value: String,
+        /// What would be accepted.
+        expected: String,
+    },
+    /// An unknown endpoint, transport or implementation.
+    #[error(transparent)]
+    Factory(#[from] FactoryError),
+    /// The tokenizer cannot be loaded.
+    #[error("cannot load tokenizer '{spec}': {reason}")]
+    Tokenizer {
+        /// What was asked for.
+        spec: String,
+        /// Why not.
+        reason: String,
+    },
+    /// The input file cannot be used.
+    #[error("{path}:{line}: {reason}")]
+    InputFile {
+        /// The file.
+        path: String,
+        /// The line (0 for the file as a whole).
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A request body cannot be formatted (the input does not fit the endpoint).
+    #[error("cannot format a request: {0}")]
+    Format(#[from] aiperf_core::EndpointError),
+    /// An artifact cannot be written.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn invalid(flag: &'static str, value: impl ToString, expected: impl ToString) -> ProfileError {
+    ProfileError::InvalidArgument { flag, value: value.to_string(), expected: expected.to_string() }
+}
+
+/// What a finished (or cancelled) run reports.
+#[derive(Debug)]
+pub struct ProfileOutcome {
+    /// The console table, as printed.
+    pub console: String,
+    /// Where the exports are.
+    pub artifact_dir: PathBuf,
+    /// Whether Ctrl-C cut the run short.
+    pub was_cancelled: bool,
+}
+
+/// The flags, checked and resolved.
+struct Config {
+    endpoint: EndpointName,
+    transport: TransportName,
+    info: ModelEndpointInfo,
+    slos: Vec<Slo>,
+    plan: Plan,
+    duration: Option<Duration>,
+}
+
+fn config(args: &ProfileArgs) -> Result<Config, ProfileError> {
+    let endpoint: EndpointName = args.endpoint_type.parse()?;
+    let transport = match &args.transport {
+        Some(name) => name.parse()?,
+        None => transport_for_url(args.url.as_deref())?,
+    };
+    let model_names = match (&args.url, args.model.is_empty()) {
+        (_, false) => args.model.clone(),
+        (None, true) => vec!["mock".to_owned()],
+        (Some(url), true) => {
+            return Err(invalid(
+                "--model",
+                "",
+                format!("--model is required with --url {url} (the served model name, e.g. --model llama-3-8b)"),
+            ));
+        }
+    };
+    let metadata = endpoint.metadata();
+    if args.streaming && !metadata.supports_streaming {
+        return Err(invalid("--streaming", endpoint, format!("the {endpoint} endpoint does not stream; drop --streaming")));
+    }
+    let mut headers = Vec::new();
+    for header in &args.headers {
+        let (name, value) = header.split_once(':').ok_or_else(|| invalid("--header", header, "Name:Value"))?;
+        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+    }
+    let mut extra_inputs = Map::new();
+    for pair in &args.extra_inputs {
+        let (key, value) =
+            pair.split_once(':').ok_or_else(|| invalid("--extra-inputs", pair, "key:value (e.g. temperature:0.7 or ignore_eos:true)"))?;
+        let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
+        extra_inputs.insert(key.to_owned(), value);
+    }
+    if !(args.request_timeout_seconds > 0.0 && args.request_timeout_seconds.is_finite()) {
+        return Err(invalid("--request-timeout-seconds", args.request_timeout_seconds, "a positive number of seconds"));
+    }
+    let mut slos = Vec::new();
+    for objective in args.goodput.iter().filter(|g| !g.is_empty()) {
+        let (key, value) =
+            objective.split_once(':').ok_or_else(|| invalid("--goodput", objective, "metric:value, e.g. time_to_first_token:200"))?;
+        let metric = Metric::from_key(key).ok_or_else(|| {
+            invalid(
+                "--goodput",
+                key,
+                "a metric such as time_to_first_token, inter_token_latency, request_latency, output_token_throughput_per_user",
+            )
+        })?;
+        let value: f64 = value.parse().map_err(|_| invalid("--goodput", objective, "a number after the colon"))?;
+        slos.push(Slo { metric, value });
+    }
+    let duration = match args.benchmark_duration {
+        None => None,
+        Some(s) if s > 0.0 && s.is_finite() => Some(Duration::from_secs_f64(s)),
+        Some(s) => return Err(invalid("--benchmark-duration", s, "a positive number of seconds")),
+    };
+    if let Some(rate) = args.request_rate
+        && !(rate > 0.0 && rate.is_finite())
+    {
+        return Err(invalid("--request-rate", rate, "a positive number of requests per second"));
+    }
+    if args.concurrency == Some(0) {
+        return Err(invalid("--concurrency", 0, "at least 1"));
+    }
+    if args.num_dataset_entries == 0 {
+        return Err(invalid("--num-dataset-entries", 0, "at least 1"));
+    }
+    let millis = |flag: &'static str, ms: f64| {
+        Duration::try_from_secs_f64(ms / 1e3).map_err(|_| invalid(flag, ms, "a non-negative number of milliseconds"))
+    };
+    let engine = InEngineSettings {
+        time_to_first_token: millis("--engine-ttft-ms", args.engine_ttft_ms)?,
+        inter_token_latency: millis("--engine-itl-ms", args.engine_itl_ms)?,
+        output_tokens: 16,
+        seed: args.random_seed,
+    };
+    let info = ModelEndpointInfo {
+        model_names,
+        url: args.url.clone(),
+        custom_endpoint: args.custom_endpoint.clone(),
+        streaming: args.streaming,
+        api_key: args.api_key.clone(),
+        headers,
+        extra_inputs,
+        timeout: Duration::from_secs_f64(args.request_timeout_seconds),
+        engine,
+    };
+    let plan = Plan {
+        count: if duration.is_some() { None } else { Some(args.request_count) },
+        deadline: None,
+        concurrency: args.concurrency.or(if args.request_rate.is_some() { None } else { Some(1) }),
+        rate: args.request_rate.map(|r| (r, args.request_rate_mode)),
+        seed: args.random_seed,
+    };
+    Ok(Config { endpoint, transport, info, slos, plan, duration })
+}
+
+/// Applies `--use NAME=IMPL` pins (endpoint names first, then transport names).
+fn apply_pins(pins: &[String]) -> Result<(), ProfileError> {
+    for pin in pins {
+        let (name, implementation) = pin.split_once('=').ok_or_else(|| invalid("--use", pin, "NAME=IMPL, e.g. chat=ChatEndpoint"))?;
+        if name.parse::<EndpointName>().is_ok() {
+            EndpointFactory::use_implementation(name, implementation)?;
+        } else {
+            TransportFactory::use_implementation(name, implementation)?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `aiperf profile`: prints progress to stderr, returns the console table and where the
+/// exports are. Ctrl-C stops sending, waits briefly for requests in flight, and still writes
+/// valid exports of what completed (`was_cancelled: true`).
+///
+/// # Errors
+/// [`ProfileError`] for flags that cannot work or artifacts that cannot be written; failed
+/// requests are not errors, they are counted.
+pub async fn run(args: &ProfileArgs, cli_command: &str) -> Result<ProfileOutcome, ProfileError> {
+    let config = config(args)?;
+    apply_pins(&args.pins)?;
+    let tokenizer = Arc::new(Tokenizer::load(&args.tokenizer)?);
+    let lengths = inputs::Lengths { isl: args.isl, isl_stddev: args.isl_stddev, osl: args.osl, osl_stddev: args.osl_stddev };
+    let entries = match &args.input_file {
+        Some(path) => inputs::from_file(path, &tokenizer, args.osl)?,
+        None => inputs::synthetic(config.endpoint, &tokenizer, lengths, args.num_dataset_entries, args.random_seed),
+    };
+    let endpoint = EndpointFactory::create_instance(config.endpoint, &config.info)?;
+    let transport = TransportFactory::create_instance(config.transport, &config.info)?;
+    let mut prepared = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let request = InferenceRequest { payload: entry.payload.clone(), max_tokens: entry.max_tokens, model: None };
+        let formatted = endpoint.format_request(&request)?;
+        prepared.push((entry, formatted));
+    }
+    let dir = args.output_artifact_dir.clone();
+    std::fs::create_dir_all(&dir).map_err(|source| ProfileError::Io { path: dir.display().to_string(), source })?;
+    export::write_json(&dir, export::INPUTS_FILE, &inputs_json(&prepared))?;
+
+    let metadata = config.endpoint.metadata();
+    let path = config.info.custom_endpoint.clone().unwrap_or_else(|| metadata.endpoint_path.to_owned());
+    let runner = Arc::new(Runner {
+        endpoint,
+        transport,
+        path,
+        inputs: prepared,
+        tokenizer: Arc::clone(&tokenizer),
+        use_server_token_count: args.use_server_token_count,
+        produces_tokens: metadata.produces_tokens,
+        tracker: ConcurrencyTracker::new(Duration::from_millis(100)),
+        done: AtomicU64::new(0),
+        failed: AtomicU64::new(0),
+    });
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\n[aiperf] interrupted: stopping, waiting up to 5 s for requests in flight");
+            let _ = stop_tx.send(true);
+        }
+        // Keep the sender alive so receivers see the value, not a closed channel.
+        std::future::pending::<()>().await;
+    });
+    let grace = Duration::from_secs(5);
+    let show = args.ui == Ui::Simple;
+
+    if args.num_warmup_requests > 0 {
+        let plan = Plan { count: Some(args.num_warmup_requests), deadline: None, ..config.plan };
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let progress = progress::Progress::start(show, "warmup", Arc::clone(&runner), plan.count, None);
+        runner::run_phase(Arc::clone(&runner), Phase::Warmup, plan, tx, stop_rx.clone(), grace).await;
+        progress.finish();
+        while rx.try_recv().is_ok() {}
+    }
+
+    let start_wall = SystemTime::now();
+    let started = Instant::now();
+    let plan = Plan { deadline: config.duration.map(|d| started + d), ..config.plan };
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut writer = export::RecordWriter::create(&dir)?;
+    let mut aggregate = Aggregate::new(config.slos.clone());
+    let collect = tokio::spawn(async move {
+        let mut result = Ok(());
+        while let Some(record) = rx.recv().await {
+            aggregate.add(&record);
+            if result.is_ok() {
+                result = writer.write(&record);
+            }
+        }
+        result.and(writer.finish()).map(|()| aggregate)
+    });
+    let progress = progress::Progress::start(show, "profiling", Arc::clone(&runner), plan.count, config.duration);
+    runner::run_phase(Arc::clone(&runner), Phase::Profiling, plan, tx, stop_rx.clone(), grace).await;
+    progress.finish();
+    let aggregate = collect.await.map_err(|e| ProfileError::Io { path: dir.display().to_string(), source: std::io::Error::other(e) })??;
+    let ended = Instant::now();
+    let end_wall = SystemTime::now();
+    let was_cancelled = *stop_rx.borrow();
+    ctrl_c.abort();
+
+    let concurrency = runner.tracker.summary(ended);
+    let report = Report {
+        args,
+        config: &config,
+        tokenizer: &tokenizer,
+        aggregate: &aggregate,
+        concurrency,
+        started,
+        ended,
+        start_wall,
+        end_wall,
+        was_cancelled,
+        cli_command,
+    };
+    let console = report.write(&dir)?;
+    Ok(ProfileOutcome { console, artifact_dir: dir, was_cancelled })
+}
+
+fn inputs_json(prepared: &[(inputs::Entry, aiperf_core::FormattedRequest)]) -> Value {
+    let data: Vec<Value> = prepared
+        .iter()
+        .enumerate()
+        .map(|(i, (_, formatted))| {
+            let payload = serde_json::from_slice::<Value>(&formatted.body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&formatted.body).into_owned()));
+            json!({ "session_id": i.to_string(), "payloads": [payload] })
+        })
+        .collect();
+    json!({ "data": data })
+}
+
+/// Everything the exports are made of.
+struct Report<'a> {
+    args: &'a ProfileArgs,
+    config: &'a Config,
+    tokenizer: &'a Tokenizer,
+    aggregate: &'a Aggregate,
+    concurrency: Option<stats::Summary>,
+    started: Instant,
+    ended: Instant,
+    start_wall: SystemTime,
+    end_wall: SystemTime,
+    was_cancelled: bool,
+    cli_command: &'a str,
+}
+
+impl Report<'_> {
+    /// Aggregate metrics (AIPerf's keys, units and titles).
+    fn aggregates(&self) -> (f64, Vec<AggregateMetric>) {
+        let a = self.aggregate;
+        let span = match (a.first_start, a.last_end) {
+            (Some(first), Some(last)) => (last - first).as_secs_f64(),
+            _ => (self.ended - self.started).as_secs_f64(),
+        }
+        .max(1e-9);
+        let metric = |key, title, unit, value| AggregateMetric { key, title, unit, value };
+        let mut list = Vec::new();
+        let tokens = self.config.endpoint.metadata().produces_tokens;
+        if tokens {
+            list.push(metric("output_token_throughput", "Output Token Throughput", "tokens/sec", a.total_osl / span));
+            list.push(metric("total_token_throughput", "Total Token Throughput", "tokens/sec", (a.total_isl + a.total_osl) / span));
+        }
+        list.push(metric("input_token_throughput", "Input Token Throughput", "tokens/sec", a.total_isl / span));
+        list.push(metric("request_throughput", "Request Throughput", "requests/sec", a.completed as f64 / span));
+        list.push(metric("request_count", "Request Count", "requests", a.completed as f64));
+        list.push(metric("completed_request_count", "Completed Request Count", "requests", a.completed as f64));
+        list.push(metric("error_request_count", "Error Request Count", "requests", a.failed as f64));
+        let attempted = (a.completed + a.failed).max(1) as f64;
+        list.push(metric("request_error_rate", "Request Error Rate", "%", a.failed as f64 * 100.0 / attempted));
+        if tokens {
+            list.push(metric("total_output_tokens", "Total Output Tokens", "tokens", a.total_osl));
+            list.push(metric("total_osl", "Total Output Sequence Length", "tokens", a.total_osl));
+        }
+        list.push(metric("total_isl", "Total Input Sequence Length", "tokens", a.total_isl));
+        if a.has_slos() {
+            list.push(metric("goodput", "Goodput", "requests/sec", a.good as f64 / span));
+            list.push(metric("good_request_count", "Good Request Count", "requests", a.good as f64));
+        }
+        list.push(metric("benchmark_duration", "Benchmark Duration", "sec", span));
+        (span, list)
+    }
+
+    /// Writes the JSON, CSV and console files; returns the console text.
+    fn write(&self, dir: &std::path::Path) -> Result<String, ProfileError> {
+        let records: Vec<(Metric, stats::Summary)> =
+            Metric::ALL.iter().filter_map(|&m| self.aggregate.summary(m).map(|s| (m, s))).collect();
+        let (span, aggregates) = self.aggregates();
+        let title = format!("aiperf | {}", self.config.endpoint.metadata().metrics_title);
+        let mut console = export::console_table(&title, &records, &aggregates);
+        if let Some(c) = &self.concurrency {
+            console.push_str(&format!("Effective concurrency: avg {:.2}, p50 {:.2}, max {:.2} requests in flight\n", c.avg, c.p50, c.max));
+        }
+        for (error, count) in self.aggregate.errors() {
+            let code = error.code.map(|c| format!(" {c}")).unwrap_or_default();
+            console.push_str(&format!("Errors: {count} × {}{code}: {}\n", error.kind, error.message));
+        }
+        if self.was_cancelled {
+            console.push_str("Run cancelled: results cover the requests that completed.\n");
+        }
+        console.push_str(&format!("Benchmark duration: {span:.2} sec; exports in {}\n", dir.display()));
+        export::write_csv(dir, &records, &aggregates)?;
+        std::fs::write(dir.join(export::CONSOLE_FILE), &console)
+            .map_err(|source| ProfileError::Io { path: dir.join(export::CONSOLE_FILE).display().to_string(), source })?;
+        export::write_json(dir, export::JSON_FILE, &self.json(&records, &aggregates))?;
+        Ok(console)
+    }
+
+    fn json(&self, records: &[(Metric, stats::Summary)], aggregates: &[AggregateMetric]) -> Value {
+        let args = self.args;
+        let id = benchmark_id(self.start_wall, args.random_seed);
+        let error_summary: Vec<Value> = self
+            .aggregate
+            .errors()
+            .into_iter()
+            .map(|(e, count)| json!({ "error_details": { "code": e.code, "type": e.kind, "message": e.message }, "count": count }))
+            .collect();
+        let mut root = json!({
+            "schema_version": "1.4",
+            "aiperf_version": concat!("aiperf-rs ", env!("CARGO_PKG_VERSION")),
+            "benchmark_id": id,
+            "input_config": {
+                "models": { "items": self.config.info.model_names.iter().map(|n| json!({ "name": n })).collect::<Vec<_>>() },
+                "endpoint": {
+                    "urls": self.config.info.url.iter().collect::<Vec<_>>(),
+                    "type": self.config.endpoint.as_str(),
+                    "streaming": self.config.info.streaming,
+                    "custom_endpoint": self.config.info.custom_endpoint,
+                    "transport": self.config.transport.as_str(),
+                },
+                "datasets": [{
+                    "name": "default",
+                    "type": if args.input_file.is_some() { "file" } else { "synthetic" },
+                    "entries": args.num_dataset_entries,
+                    "random_seed": args.random_seed,
+                    "prompts": { "isl": { "mean": args.isl, "stddev": args.isl_stddev }, "osl": { "mean": args.osl, "stddev": args.osl_stddev } },
+                }],
+                "phases": [{
+                    "name": "profiling",
+                    "kind": "profiling",
+                    "type": if args.request_rate.is_some() { "request_rate" } else { "concurrency" },
+                    "requests": self.config.plan.count,
+                    "duration": args.benchmark_duration,
+                    "concurrency": self.config.plan.concurrency,
+                    "request_rate": args.request_rate,
+                    "warmup_requests": args.num_warmup_requests,
+                }],
+                "artifacts": { "dir": args.output_artifact_dir.display().to_string() },
+                "tokenizer": { "name": self.tokenizer.name() },
+                "runtime": { "ui": format!("{:?}", args.ui).to_lowercase() },
+            },
+            "run_info": { "benchmark_id": id, "random_seed": args.random_seed, "trial": 0, "cli_command": self.cli_command },
+            "was_cancelled": self.was_cancelled,
+            "is_complete": !self.was_cancelled,
+            "error_summary": error_summary,
+            "start_time": humantime::format_rfc3339_micros(self.start_wall).to_string(),
+            "end_time": humantime::format_rfc3339_micros(self.end_wall).to_string(),
+        });
+        let object = root.as_object_mut().expect("a JSON object");
+        for (metric, summary) in records {
+            object.insert(metric.key().to_owned(), export::record_metric_json(*metric, summary));
+        }
+        for a in aggregates {
+            object.insert(a.key.to_owned(), json!({ "unit": a.unit, "avg": a.value }));
+        }
+        if let Some(c) = &self.concurrency {
+            object.insert(
+                "effective_concurrency".to_owned(),
+                json!({ "unit": "requests", "avg": c.avg, "min": c.min, "max": c.max, "p50": c.p50, "p90": c.p90, "p95": c.p95, "p99": c.p99, "std": c.std }),
+            );
+        }
+        root
+    }
+}
+
+/// 12 hex characters identifying a run.
+fn benchmark_id(start: SystemTime, seed: u64) -> String {
+    let nanos = start.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+    let mut rng = fastrand::Rng::with_seed(nanos ^ seed.rotate_left(17) ^ u64::from(std::process::id()));
+    format!("{:012x}", rng.u64(..) & 0xffff_ffff_ffff)
+}

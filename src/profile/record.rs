@@ -1,0 +1,260 @@
+//! One request's record: its metrics, computed where the response was parsed, and its JSONL form.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aiperf_core::{EndpointError, ParsedResponse, TransportError, TransportTiming};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::metrics::Metric;
+use super::tokenizer::Tokenizer;
+
+/// Which phase a request belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Not measured.
+    Warmup,
+    /// Measured.
+    Profiling,
+}
+
+impl Phase {
+    /// AIPerf's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Warmup => "warmup",
+            Self::Profiling => "profiling",
+        }
+    }
+}
+
+/// Why a request failed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct RecordError {
+    /// HTTP status (or the status a transport mapped), if any.
+    pub code: Option<u16>,
+    /// The error's type (`NotFoundError`, `Timeout`, `InvalidResponse`, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// What it said.
+    pub message: String,
+}
+
+/// One request, measured.
+#[derive(Clone, Debug)]
+pub struct RequestRecord {
+    /// Position in its phase.
+    pub index: u64,
+    /// Warmup or profiling.
+    pub phase: Phase,
+    /// Dataset entry it sent.
+    pub conversation_id: usize,
+    /// Worker (concurrency slot) or dispatch task that ran it.
+    pub worker_id: usize,
+    /// Wall clock when it was issued, ns since the Unix epoch.
+    pub start_ns: u64,
+    /// Wall clock when the response started, if it did.
+    pub ack_ns: Option<u64>,
+    /// Wall clock when it ended.
+    pub end_ns: u64,
+    /// Monotonic issue and end times (for concurrency and duration).
+    pub started: Instant,
+    /// When it ended.
+    pub ended: Instant,
+    /// Single-valued metrics, indexed by [`Metric::index`].
+    pub values: [Option<f64>; Metric::ALL.len()],
+    /// Inter-chunk gaps, ms.
+    pub inter_chunk: Vec<f64>,
+    /// The failure, if it failed.
+    pub error: Option<RecordError>,
+    /// Cut short by cancellation.
+    pub was_cancelled: bool,
+}
+
+/// What the runner knows when a request ends.
+pub struct Outcome<'a> {
+    /// The transport's timing, or its failure.
+    pub timing: Result<TransportTiming, TransportError>,
+    /// What the endpoint parsed.
+    pub response: &'a ParsedResponse,
+    /// A parse failure, if any.
+    pub decode_error: Option<EndpointError>,
+    /// Input tokens of the entry sent (tokenizer count).
+    pub input_tokens: u64,
+    /// When the request was issued.
+    pub started: Instant,
+    /// Wall clock at issue.
+    pub started_wall: SystemTime,
+}
+
+/// How to turn outcomes into metrics.
+pub struct Measure<'t> {
+    /// The run's tokenizer.
+    pub tokenizer: &'t Tokenizer,
+    /// Take token counts from the server's usage.
+    pub use_server_token_count: bool,
+    /// Whether the endpoint produces tokens (chat, completions).
+    pub produces_tokens: bool,
+    /// Whether the request was streamed.
+    pub streaming: bool,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn wall_ns(start_wall: SystemTime, start: Instant, at: Instant) -> u64 {
+    let base = start_wall.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+    base + at.saturating_duration_since(start).as_nanos() as u64
+}
+
+impl Measure<'_> {
+    /// The record of one request.
+    pub fn record(&self, index: u64, phase: Phase, conversation_id: usize, worker_id: usize, outcome: Outcome<'_>) -> RequestRecord {
+        let Outcome { timing, response, decode_error, input_tokens, started, started_wall } = outcome;
+        let mut record = RequestRecord {
+            index,
+            phase,
+            conversation_id,
+            worker_id,
+            start_ns: wall_ns(started_wall, started, started),
+            ack_ns: None,
+            end_ns: 0,
+            started,
+            ended: started,
+            values: [None; Metric::ALL.len()],
+            inter_chunk: Vec::new(),
+            error: None,
+            was_cancelled: false,
+        };
+        let timing = match timing {
+            Ok(timing) => timing,
+            Err(e) => {
+                let kind = match &e {
+                    TransportError::Connect { .. } => "ConnectionError",
+                    TransportError::Timeout(_) => "TimeoutError",
+                    TransportError::Io(_) => "IOError",
+                    TransportError::Protocol(_) => "ProtocolError",
+                    TransportError::Unsupported { .. } => "UnsupportedError",
+                };
+                record.ended = Instant::now();
+                record.end_ns = wall_ns(started_wall, started, record.ended);
+                record.error = Some(RecordError { code: None, kind: kind.to_owned(), message: e.to_string() });
+                return record;
+            }
+        };
+        record.ended = timing.end;
+        record.end_ns = wall_ns(started_wall, started, timing.end);
+        record.ack_ns = timing.response_start.map(|at| wall_ns(started_wall, started, at));
+        if let Some(error) = &response.error {
+            record.error = Some(RecordError {
+                code: error.status.or(Some(timing.status)),
+                kind: error.kind.clone().unwrap_or_else(|| format!("HTTP {}", timing.status)),
+                message: error.message.clone(),
+            });
+            return record;
+        }
+        if let Some(e) = decode_error {
+            let kind = match e {
+                EndpointError::Truncated { .. } => "TruncatedStreamError",
+                _ => "ResponseParseError",
+            };
+            record.error = Some(RecordError { code: Some(timing.status), kind: kind.to_owned(), message: e.to_string() });
+            return record;
+        }
+        let mut set = |metric: Metric, value: f64| record.values[metric.index()] = Some(value);
+        let latency = ms(timing.end - timing.start);
+        set(Metric::RequestLatency, latency);
+        // http_req_* breakdown.
+        set(Metric::HttpReqConnecting, ms(timing.connecting));
+        set(Metric::HttpReqSending, ms(timing.sent.saturating_duration_since(timing.start)));
+        if let Some(response_start) = timing.response_start {
+            set(Metric::HttpReqWaiting, ms(response_start.saturating_duration_since(timing.sent)));
+            set(Metric::HttpReqReceiving, ms(timing.end.saturating_duration_since(response_start)));
+        }
+        set(Metric::HttpReqDuration, latency);
+        set(Metric::HttpReqDataSent, timing.bytes_sent as f64 / 1e3);
+        set(Metric::HttpReqDataReceived, timing.bytes_received as f64 / 1e3);
+        set(Metric::HttpReqChunksReceived, f64::from(timing.chunks));
+        // Usage as reported.
+        if let Some(usage) = response.usage {
+            for (metric, value) in [
+                (Metric::UsagePromptTokens, usage.prompt_tokens),
+                (Metric::UsageCompletionTokens, usage.completion_tokens),
+                (Metric::UsageTotalTokens, usage.total_tokens),
+            ] {
+                if let Some(v) = value {
+                    set(metric, v as f64);
+                }
+            }
+        }
+        let server = |v: Option<u64>| if self.use_server_token_count { v } else { None };
+        let isl = server(response.usage.and_then(|u| u.prompt_tokens)).unwrap_or(input_tokens);
+        set(Metric::InputSequenceLength, isl as f64);
+        if !self.produces_tokens {
+            return record;
+        }
+        let text_tokens = self.tokenizer.count(&response.text);
+        let osl =
+            server(response.usage.and_then(|u| u.completion_tokens)).unwrap_or(text_tokens + self.tokenizer.count(&response.reasoning));
+        set(Metric::OutputTokenCount, text_tokens as f64);
+        set(Metric::OutputSequenceLength, osl as f64);
+        if self.streaming
+            && let Some(first) = response.first_content_at()
+        {
+            let ttft = ms(first.saturating_duration_since(timing.start));
+            set(Metric::TimeToFirstToken, ttft);
+            if let Some(second) = response.chunks.get(1) {
+                set(Metric::TimeToSecondToken, ms(second.at.saturating_duration_since(first)));
+            }
+            if osl > 1 {
+                let itl = (latency - ttft) / (osl - 1) as f64;
+                set(Metric::InterTokenLatency, itl);
+                if itl > 0.0 {
+                    set(Metric::OutputTokenThroughputPerUser, 1e3 / itl);
+                }
+            }
+            record.inter_chunk = response.event_times.windows(2).map(|w| ms(w[1].saturating_duration_since(w[0]))).collect();
+        }
+        record
+    }
+}
+
+impl RequestRecord {
+    /// The value of `metric`, if measured.
+    pub fn value(&self, metric: Metric) -> Option<f64> {
+        self.values[metric.index()]
+    }
+
+    /// The JSONL line (AIPerf's `profile_export.jsonl` layout).
+    pub fn to_json(&self) -> Value {
+        let mut metrics = Map::new();
+        for metric in Metric::ALL {
+            if metric == Metric::InterChunkLatency {
+                if !self.inter_chunk.is_empty() {
+                    metrics.insert(metric.key().to_owned(), json!({ "value": self.inter_chunk, "unit": metric.unit() }));
+                }
+            } else if let Some(value) = self.value(metric) {
+                metrics.insert(metric.key().to_owned(), json!({ "value": value, "unit": metric.unit() }));
+            }
+        }
+        let mut line = json!({
+            "metadata": {
+                "x_request_id": format!("{}-{}", self.phase.as_str(), self.index),
+                "conversation_id": self.conversation_id.to_string(),
+                "turn_index": 0,
+                "request_start_ns": self.start_ns,
+                "request_ack_ns": self.ack_ns,
+                "request_end_ns": self.end_ns,
+                "benchmark_phase": self.phase.as_str(),
+                "was_cancelled": self.was_cancelled,
+                "worker_id": format!("worker_{}", self.worker_id),
+            },
+            "metrics": metrics,
+        });
+        if let Some(error) = &self.error {
+            line["error"] = json!(error);
+        }
+        line
+    }
+}

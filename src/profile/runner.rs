@@ -1,0 +1,186 @@
+//! Sending requests: one request end to end, and the schedules (fixed concurrency, or a request
+//! rate with constant or Poisson gaps) that keep them in flight.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use aiperf_core::{FormattedRequest, ResponseCollector, Transport, TransportRequest};
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::JoinSet;
+
+use super::aggregate::ConcurrencyTracker;
+use super::args::RateMode;
+use super::inputs::Entry;
+use super::record::{Measure, Outcome, Phase, RequestRecord};
+use super::tokenizer::Tokenizer;
+use crate::{AnyEndpoint, AnyTransport};
+
+/// Everything a request needs, shared by all tasks.
+pub struct Runner {
+    /// The endpoint (formats were prepared with it; it parses responses).
+    pub endpoint: AnyEndpoint,
+    /// The transport.
+    pub transport: AnyTransport,
+    /// Path on the server.
+    pub path: String,
+    /// The dataset and each entry's prepared request body.
+    pub inputs: Vec<(Entry, FormattedRequest)>,
+    /// Tokenizer for output lengths.
+    pub tokenizer: Arc<Tokenizer>,
+    /// Take token counts from usage.
+    pub use_server_token_count: bool,
+    /// Whether the endpoint produces tokens.
+    pub produces_tokens: bool,
+    /// Requests in flight over time (profiling only).
+    pub tracker: ConcurrencyTracker,
+    /// Requests ended so far in the current phase, and how many failed (for progress).
+    pub done: AtomicU64,
+    /// Failed requests so far in the current phase.
+    pub failed: AtomicU64,
+}
+
+impl Runner {
+    /// Sends request `index` of `phase` and measures it. Bodies were formatted before the run, so
+    /// nothing but the transport and parsing stands between issue and response.
+    pub async fn one(&self, index: u64, phase: Phase, worker: usize) -> RequestRecord {
+        let conversation = (index % self.inputs.len() as u64) as usize;
+        let (entry, formatted) = &self.inputs[conversation];
+        let mut collector = ResponseCollector::new(&self.endpoint, formatted.streaming);
+        let request_id = format!("{}-{index}", phase.as_str());
+        let request = TransportRequest {
+            path: &self.path,
+            body: &formatted.body,
+            content_type: formatted.content_type,
+            streaming: formatted.streaming,
+            request_id: Some(&request_id),
+        };
+        let (started, started_wall) = (Instant::now(), SystemTime::now());
+        if phase == Phase::Profiling {
+            self.tracker.started(started);
+        }
+        let timing = self.transport.send(request, &mut collector).await;
+        if phase == Phase::Profiling {
+            self.tracker.ended(Instant::now());
+        }
+        let (response, decode_error) = collector.finish();
+        let measure = Measure {
+            tokenizer: &self.tokenizer,
+            use_server_token_count: self.use_server_token_count,
+            produces_tokens: self.produces_tokens,
+            streaming: formatted.streaming,
+        };
+        let outcome = Outcome { timing, response: &response, decode_error, input_tokens: entry.input_tokens, started, started_wall };
+        let record = measure.record(index, phase, conversation, worker, outcome);
+        self.done.fetch_add(1, Ordering::Relaxed);
+        if record.error.is_some() {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+        record
+    }
+}
+
+/// How a phase issues requests.
+#[derive(Clone, Copy, Debug)]
+pub struct Plan {
+    /// Stop after this many requests (none: until the deadline).
+    pub count: Option<u64>,
+    /// Stop issuing at this time.
+    pub deadline: Option<Instant>,
+    /// Requests in flight (with a rate: the most allowed).
+    pub concurrency: Option<usize>,
+    /// Requests per second and how gaps are spread.
+    pub rate: Option<(f64, RateMode)>,
+    /// Seed of Poisson gaps.
+    pub seed: u64,
+}
+
+impl Plan {
+    fn may_issue(&self, index: u64, stop: &watch::Receiver<bool>) -> bool {
+        !*stop.borrow() && self.count.is_none_or(|n| index < n) && self.deadline.is_none_or(|d| Instant::now() < d)
+    }
+}
+
+/// Runs one phase; every record goes to `records`. Returns when no request is left in flight,
+/// or `grace` after `stop` turns true (requests still running then are abandoned).
+pub async fn run_phase(
+    runner: Arc<Runner>,
+    phase: Phase,
+    plan: Plan,
+    records: mpsc::UnboundedSender<RequestRecord>,
+    mut stop: watch::Receiver<bool>,
+    grace: Duration,
+) {
+    runner.done.store(0, Ordering::Relaxed);
+    runner.failed.store(0, Ordering::Relaxed);
+    let mut tasks = JoinSet::new();
+    match plan.rate {
+        None => {
+            let next = Arc::new(AtomicU64::new(0));
+            for worker in 0..plan.concurrency.unwrap_or(1).max(1) {
+                let (runner, next, records, stop) = (Arc::clone(&runner), Arc::clone(&next), records.clone(), stop.clone());
+                tasks.spawn(async move {
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        if !plan.may_issue(index, &stop) {
+                            break;
+                        }
+                        let record = runner.one(index, phase, worker).await;
+                        let _ = records.send(record);
+                    }
+                });
+            }
+        }
+        Some((rate, mode)) => {
+            let limit = plan.concurrency.map(|n| Arc::new(Semaphore::new(n.max(1))));
+            let mut rng = fastrand::Rng::with_seed(plan.seed);
+            let start = tokio::time::Instant::now();
+            let mut at = 0.0_f64;
+            let mut index = 0;
+            while plan.may_issue(index, &stop) {
+                tokio::select! {
+                    () = tokio::time::sleep_until(start + Duration::from_secs_f64(at)) => {}
+                    () = until_stopped(&mut stop) => break,
+                }
+                let permit = match &limit {
+                    Some(limit) => tokio::select! {
+                        permit = Arc::clone(limit).acquire_owned() => permit.ok(),
+                        () = until_stopped(&mut stop) => break,
+                    },
+                    None => None,
+                };
+                let (runner, records) = (Arc::clone(&runner), records.clone());
+                let worker = index as usize;
+                tasks.spawn(async move {
+                    let record = runner.one(index, phase, worker).await;
+                    drop(permit);
+                    let _ = records.send(record);
+                });
+                index += 1;
+                at += match mode {
+                    RateMode::Constant => 1.0 / rate,
+                    RateMode::Poisson => -(1.0 - rng.f64()).ln() / rate,
+                };
+            }
+        }
+    }
+    // Wait for what is in flight; after a stop, only for the grace period.
+    let drained = {
+        let drain = async { while tasks.join_next().await.is_some() {} };
+        tokio::select! {
+            () = drain => true,
+            () = until_stopped(&mut stop) => false,
+        }
+    };
+    if !drained {
+        let _ = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+        tasks.abort_all();
+    }
+}
+
+/// Resolves once `stop` is true; never, if its sender is gone.
+async fn until_stopped(stop: &mut watch::Receiver<bool>) {
+    if stop.wait_for(|&stopped| stopped).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}

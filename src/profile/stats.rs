@@ -1,0 +1,143 @@
+//! Streaming statistics in bounded memory: exact count, sum, mean, std, min, max (Welford) and
+//! percentiles from an HDR histogram (3 significant digits), whatever the number of samples.
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// One metric's running statistics.
+#[derive(Clone, Debug)]
+pub struct Stat {
+    histogram: Histogram<u64>,
+    scale: f64,
+    count: u64,
+    sum: f64,
+    mean: f64,
+    m2: f64,
+    min: f64,
+    max: f64,
+}
+
+/// What a record metric reports (AIPerf's keys).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    /// Mean.
+    pub avg: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+    /// Percentiles.
+    pub p1: f64,
+    #[allow(missing_docs)]
+    pub p5: f64,
+    #[allow(missing_docs)]
+    pub p10: f64,
+    #[allow(missing_docs)]
+    pub p25: f64,
+    #[allow(missing_docs)]
+    pub p50: f64,
+    #[allow(missing_docs)]
+    pub p75: f64,
+    #[allow(missing_docs)]
+    pub p90: f64,
+    #[allow(missing_docs)]
+    pub p95: f64,
+    #[allow(missing_docs)]
+    pub p99: f64,
+    /// Population standard deviation.
+    pub std: f64,
+    /// Number of values.
+    pub count: u64,
+    /// Sum of values.
+    pub sum: f64,
+}
+
+impl Stat {
+    /// Statistics of values kept with `1 / scale` resolution in the histogram (e.g. scale 1e6 for
+    /// milliseconds recorded to the nanosecond).
+    pub fn new(scale: f64) -> Self {
+        Self {
+            histogram: Histogram::new(3).expect("3 significant digits is valid"),
+            scale,
+            count: 0,
+            sum: 0.0,
+            mean: 0.0,
+            m2: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Adds a value (negative values count as 0 in percentiles).
+    pub fn record(&mut self, value: f64) {
+        if !value.is_finite() {
+            return;
+        }
+        self.count += 1;
+        self.sum += value;
+        let delta = value - self.mean;
+        self.mean += delta / self.count as f64;
+        self.m2 += delta * (value - self.mean);
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
+        let _ = self.histogram.record((value.max(0.0) * self.scale).round() as u64);
+    }
+
+    /// The summary, or `None` when nothing was recorded.
+    pub fn summary(&self) -> Option<Summary> {
+        if self.count == 0 {
+            return None;
+        }
+        let q = |p: f64| (self.histogram.value_at_quantile(p) as f64 / self.scale).clamp(self.min, self.max);
+        Some(Summary {
+            avg: self.mean,
+            min: self.min,
+            max: self.max,
+            p1: q(0.01),
+            p5: q(0.05),
+            p10: q(0.10),
+            p25: q(0.25),
+            p50: q(0.50),
+            p75: q(0.75),
+            p90: q(0.90),
+            p95: q(0.95),
+            p99: q(0.99),
+            std: (self.m2 / self.count as f64).sqrt(),
+            count: self.count,
+            sum: self.sum,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Stat;
+
+    #[test]
+    fn exact_moments_and_close_percentiles() {
+        let mut stat = Stat::new(1e6);
+        for i in 1..=1000 {
+            stat.record(f64::from(i) / 10.0);
+        }
+        let s = stat.summary().unwrap();
+        assert_eq!((s.count, s.min, s.max), (1000, 0.1, 100.0));
+        assert!((s.avg - 50.05).abs() < 1e-9);
+        assert!((s.sum - 50050.0).abs() < 1e-6);
+        assert!((s.std - 28.8660).abs() < 1e-3, "{}", s.std);
+        assert!((s.p50 - 50.0).abs() / 50.0 < 0.002, "{}", s.p50);
+        assert!((s.p99 - 99.0).abs() / 99.0 < 0.002, "{}", s.p99);
+        assert!(Stat::new(1.0).summary().is_none());
+    }
+
+    #[test]
+    fn memory_does_not_grow_with_samples() {
+        let mut stat = Stat::new(1e6);
+        for i in 0..1_000_000u32 {
+            stat.record(f64::from(i % 5000) / 7.0);
+        }
+        // The counts array depends on the value range, not on how many values were recorded.
+        let slots = stat.histogram.distinct_values();
+        assert!(slots < 100_000, "{slots} slots");
+        assert_eq!(stat.summary().unwrap().count, 1_000_000);
+    }
+}

@@ -1,0 +1,79 @@
+//! Counting tokens: tiktoken's `o200k_base` (AIPerf's `builtin`, shipped inside `tiktoken-rs`, so
+//! it works offline) or a local Hugging Face `tokenizer.json`.
+
+use std::path::Path;
+
+use super::ProfileError;
+
+/// A tokenizer used to measure input and output lengths and to build synthetic prompts.
+pub enum Tokenizer {
+    /// tiktoken `o200k_base`.
+    Builtin(Box<tiktoken_rs::CoreBPE>),
+    /// A Hugging Face tokenizer loaded from a local file.
+    HuggingFace(Box<tokenizers::Tokenizer>, String),
+}
+
+impl std::fmt::Debug for Tokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl Tokenizer {
+    /// `builtin`, or a path to a `tokenizer.json` (or a directory holding one).
+    ///
+    /// # Errors
+    /// [`ProfileError::Tokenizer`] naming the file and why it cannot be used.
+    pub fn load(spec: &str) -> Result<Self, ProfileError> {
+        if spec == "builtin" {
+            let bpe = tiktoken_rs::o200k_base().map_err(|e| ProfileError::Tokenizer { spec: spec.to_owned(), reason: e.to_string() })?;
+            return Ok(Self::Builtin(Box::new(bpe)));
+        }
+        let mut path = Path::new(spec).to_path_buf();
+        if path.is_dir() {
+            path = path.join("tokenizer.json");
+        }
+        if !path.is_file() {
+            return Err(ProfileError::Tokenizer {
+                spec: spec.to_owned(),
+                reason: "no such file: pass `builtin` or the path of a local tokenizer.json (models are not downloaded)".to_owned(),
+            });
+        }
+        let tokenizer = tokenizers::Tokenizer::from_file(&path)
+            .map_err(|e| ProfileError::Tokenizer { spec: spec.to_owned(), reason: e.to_string() })?;
+        Ok(Self::HuggingFace(Box::new(tokenizer), path.display().to_string()))
+    }
+
+    /// What to call it in exports (`builtin` or the file path).
+    pub fn name(&self) -> String {
+        match self {
+            Self::Builtin(_) => "builtin".to_owned(),
+            Self::HuggingFace(_, path) => path.clone(),
+        }
+    }
+
+    /// Token ids of `text` (no special tokens added).
+    pub fn encode(&self, text: &str) -> Vec<u32> {
+        match self {
+            Self::Builtin(bpe) => bpe.encode_ordinary(text),
+            Self::HuggingFace(tokenizer, _) => tokenizer.encode(text, false).map(|e| e.get_ids().to_vec()).unwrap_or_default(),
+        }
+    }
+
+    /// Number of tokens in `text`.
+    pub fn count(&self, text: &str) -> u64 {
+        if text.is_empty() {
+            return 0;
+        }
+        self.encode(text).len() as u64
+    }
+
+    /// Text of `tokens`.
+    pub fn decode(&self, tokens: &[u32]) -> String {
+        match self {
+            // A slice of tokens may cut a character: decode lossily.
+            Self::Builtin(bpe) => bpe.decode_bytes(tokens).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default(),
+            Self::HuggingFace(tokenizer, _) => tokenizer.decode(tokens, false).unwrap_or_default(),
+        }
+    }
+}
