@@ -27,3 +27,42 @@ fn an_unknown_name_exits_2_with_a_suggestion() {
     assert!(stdout.is_empty());
     assert!(stderr.starts_with("error: unknown endpoint 'embedings'; did you mean 'embeddings'?"), "{stderr}");
 }
+
+#[test]
+fn plugins_validate_checks_every_compiled_implementation() {
+    let (code, stdout, stderr) = aiperf(&["plugins", "validate"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.starts_with("CATEGORY"), "{stdout}");
+    for line in ["endpoint   chat", "transport  grpc", "transport  in_engine"] {
+        assert!(stdout.lines().any(|l| l.starts_with(line) && l.ends_with("ok")), "{line}: {stdout}");
+    }
+    let expected = if cfg!(feature = "nvidia-optimized") { 11 } else { 8 };
+    assert!(stdout.ends_with(&format!("{expected} implementations checked, all valid\n")), "{stdout}");
+}
+
+#[test]
+fn use_pins_an_implementation_for_a_run() {
+    let dir = std::env::temp_dir().join(format!("aiperf-cli-use-{}", std::process::id()));
+    let dir_arg = dir.to_str().unwrap();
+    let args = [
+        "profile",
+        "--use",
+        "chat=ChatEndpoint",
+        "--use",
+        "in_engine=InEngineTransport",
+        "--request-count",
+        "2",
+        "--isl",
+        "8",
+        "--ui",
+        "none",
+        "--output-artifact-dir",
+        dir_arg,
+    ];
+    let (code, stdout, stderr) = aiperf(&args);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, _, stderr) = aiperf(&["profile", "--use", "chat=EmbeddingsEndpoint", "--output-artifact-dir", dir_arg]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("EmbeddingsEndpoint implements endpoint 'embeddings', not 'chat'"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}

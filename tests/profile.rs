@@ -1,0 +1,308 @@
+//! `aiperf profile` end to end: the binary against the embedded engine and against
+//! `aiperf-mock-server` on 127.0.0.1, checking the exports.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use aiperf_core::InEngineSettings;
+use aiperf_mock_server::{MockConfig, MockServer};
+use serde_json::Value;
+
+fn artifact_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aiperf-profile-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn aiperf(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aiperf"))
+        .arg("profile")
+        .args(args)
+        .args(["--ui", "none", "--output-artifact-dir"])
+        .arg(dir)
+        .output()
+        .expect("the aiperf binary runs")
+}
+
+async fn aiperf_async(args: Vec<String>, dir: PathBuf) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        aiperf(&args, &dir)
+    })
+    .await
+    .unwrap()
+}
+
+fn exports(dir: &Path) -> (Value, Vec<Value>) {
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("profile_export_aiperf.json")).unwrap()).unwrap();
+    let records =
+        std::fs::read_to_string(dir.join("profile_export.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    (summary, records)
+}
+
+fn avg(summary: &Value, key: &str) -> f64 {
+    summary[key]["avg"].as_f64().unwrap_or_else(|| panic!("no {key} in {summary:#}"))
+}
+
+fn ok(output: &Output) {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn embedded_default_streaming_run_writes_every_export() {
+    let dir = artifact_dir("embedded");
+    let output = aiperf(
+        &[
+            "--streaming",
+            "--request-count",
+            "12",
+            "--concurrency",
+            "3",
+            "--isl",
+            "64",
+            "--osl",
+            "8",
+            "--num-dataset-entries",
+            "5",
+            "--engine-ttft-ms",
+            "30",
+            "--engine-itl-ms",
+            "2",
+        ],
+        &dir,
+    );
+    ok(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("aiperf | LLM Metrics") && stdout.contains("Time to First Token (ms)"), "{stdout}");
+    for file in
+        ["profile_export_aiperf.json", "profile_export_aiperf.csv", "profile_export.jsonl", "profile_export_console.txt", "inputs.json"]
+    {
+        assert!(dir.join(file).is_file(), "{file} missing");
+    }
+    let (summary, records) = exports(&dir);
+    assert_eq!(records.len(), 12);
+    assert_eq!(avg(&summary, "request_count"), 12.0);
+    assert_eq!(summary["time_to_first_token"]["unit"], "ms");
+    assert_eq!(summary["time_to_first_token"]["count"], 12);
+    let ttft = avg(&summary, "time_to_first_token");
+    assert!((29.0..150.0).contains(&ttft), "ttft {ttft}");
+    assert_eq!(avg(&summary, "usage_completion_tokens"), 8.0, "the engine wrote what was asked");
+    assert_eq!(avg(&summary, "input_sequence_length"), 64.0, "synthetic prompts have the measured length");
+    assert!((2.0..=3.01).contains(&avg(&summary, "effective_concurrency")), "{}", summary["effective_concurrency"]);
+    for key in ["p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "std", "min", "max", "sum"] {
+        assert!(summary["request_latency"][key].is_number(), "request_latency.{key}");
+    }
+    assert_eq!((summary["was_cancelled"].as_bool(), summary["is_complete"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(summary["input_config"]["endpoint"]["type"], "chat");
+    assert_eq!(summary["benchmark_id"].as_str().unwrap().len(), 12);
+    let inputs: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("inputs.json")).unwrap()).unwrap();
+    assert_eq!(inputs["data"].as_array().unwrap().len(), 5);
+    assert_eq!(inputs["data"][0]["payloads"][0]["max_tokens"], 8);
+    let first = &records[0];
+    assert_eq!(first["metadata"]["benchmark_phase"], "profiling");
+    assert!(first["metrics"]["inter_chunk_latency"]["value"].is_array());
+    let csv = std::fs::read_to_string(dir.join("profile_export_aiperf.csv")).unwrap();
+    assert!(csv.starts_with("Metric,avg,min,max,p1,p5,p10,p25,p50,p75,p90,p95,p99,std\n"), "{csv}");
+    assert!(csv.contains("Request Throughput (requests/sec),"), "{csv}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_endpoint_type_against_the_mock_server() {
+    let engine = InEngineSettings {
+        time_to_first_token: Duration::from_millis(40),
+        inter_token_latency: Duration::from_millis(2),
+        output_tokens: 16,
+        seed: 1,
+    };
+    let server = MockServer::start(MockConfig { engine, grpc_port: Some(0), ..MockConfig::default() }).await.unwrap();
+    let url = server.url();
+    let grpc = server.grpc_url().unwrap();
+    let cases: [(&str, &str, bool); 7] = [
+        ("chat", url.as_str(), true),
+        ("chat", url.as_str(), false),
+        ("completions", url.as_str(), true),
+        ("completions", url.as_str(), false),
+        ("embeddings", url.as_str(), false),
+        ("rankings", url.as_str(), false),
+        ("chat", grpc.as_str(), true),
+    ];
+    for (endpoint, url, streaming) in cases {
+        let dir = artifact_dir(&format!("mock-{endpoint}-{streaming}-{}", url.split(':').next().unwrap()));
+        let mut args: Vec<String> = [
+            "--model",
+            "mock",
+            "--url",
+            url,
+            "--endpoint-type",
+            endpoint,
+            "--request-count",
+            "8",
+            "--concurrency",
+            "4",
+            "--isl",
+            "32",
+            "--osl",
+            "6",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        args.push("--use-server-token-count".to_owned());
+        if streaming {
+            args.push("--streaming".to_owned());
+        }
+        let output = aiperf_async(args, dir.clone()).await;
+        ok(&output);
+        let (summary, records) = exports(&dir);
+        let case = format!("{endpoint} over {url} streaming={streaming}");
+        assert_eq!(records.len(), 8, "{case}");
+        assert_eq!(avg(&summary, "request_count"), 8.0, "{case}");
+        assert_eq!(avg(&summary, "error_request_count"), 0.0, "{case}: {:#}", summary["error_summary"]);
+        if endpoint == "chat" || endpoint == "completions" {
+            if !url.starts_with("grpc") {
+                assert_eq!(avg(&summary, "output_sequence_length"), 6.0, "{case}: the server's usage");
+            }
+            if streaming {
+                let ttft = avg(&summary, "time_to_first_token");
+                assert!((39.0..200.0).contains(&ttft), "{case}: ttft {ttft}");
+            } else {
+                assert!(summary.get("time_to_first_token").is_none(), "{case}");
+            }
+        }
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_are_counted_by_type() {
+    let engine =
+        InEngineSettings { time_to_first_token: Duration::from_millis(1), inter_token_latency: Duration::ZERO, output_tokens: 4, seed: 3 };
+    let server = MockServer::start(MockConfig { engine, error_rate: 0.5, ..MockConfig::default() }).await.unwrap();
+    let dir = artifact_dir("errors");
+    let args = ["--model", "mock", "--url", &server.url(), "--streaming", "--request-count", "40", "--concurrency", "4", "--isl", "16"]
+        .map(str::to_owned)
+        .to_vec();
+    let output = aiperf_async(args, dir.clone()).await;
+    ok(&output);
+    let (summary, records) = exports(&dir);
+    let (good, failed) = (avg(&summary, "request_count"), avg(&summary, "error_request_count"));
+    assert_eq!(good + failed, 40.0);
+    assert!(failed > 5.0 && good > 5.0, "{failed} failed, {good} good");
+    let errors = summary["error_summary"].as_array().unwrap();
+    assert_eq!(errors[0]["error_details"]["type"], "InternalServerError");
+    assert_eq!(errors[0]["error_details"]["code"], 500);
+    assert_eq!(errors[0]["count"].as_f64(), Some(failed));
+    assert_eq!(records.iter().filter(|r| r.get("error").is_some()).count() as f64, failed);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("InternalServerError"));
+    server.shutdown().await;
+}
+
+#[test]
+fn rate_mode_duration_goodput_input_file_and_tokenizer_file() {
+    let dir = artifact_dir("rate");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let output = aiperf(
+        &[
+            "--streaming",
+            "--request-rate",
+            "40",
+            "--request-rate-mode",
+            "poisson",
+            "--benchmark-duration",
+            "1",
+            "--input-file",
+            data.join("prompts.jsonl").to_str().unwrap(),
+            "--tokenizer",
+            data.join("wordlevel-tokenizer.json").to_str().unwrap(),
+            "--goodput",
+            "time_to_first_token:10000 request_latency:10000",
+            "--num-warmup-requests",
+            "2",
+            "--engine-ttft-ms",
+            "5",
+            "--engine-itl-ms",
+            "1",
+        ],
+        &dir,
+    );
+    ok(&output);
+    let (summary, records) = exports(&dir);
+    let count = avg(&summary, "request_count");
+    assert!((15.0..80.0).contains(&count), "about 40 requests in 1 s at 40/s, got {count}");
+    assert_eq!(records.len() as f64, count, "warmup requests are not exported");
+    assert_eq!(avg(&summary, "good_request_count"), count, "generous SLOs: every request is good");
+    assert!(avg(&summary, "goodput") > 0.0);
+    assert_eq!(summary["input_config"]["tokenizer"]["name"].as_str().unwrap(), data.join("wordlevel-tokenizer.json").display().to_string());
+    assert_eq!(summary["input_config"]["datasets"][0]["type"], "file");
+    // The file's first line asks for 4 tokens; its input is measured with the word-level tokenizer
+    // (Whitespace pre-tokenizer: 6 words and the `?`).
+    let first = records.iter().find(|r| r["metadata"]["conversation_id"] == "0").unwrap();
+    assert_eq!(first["metrics"]["usage_completion_tokens"]["value"], 4.0);
+    assert_eq!(first["metrics"]["input_sequence_length"]["value"], 7.0);
+}
+
+#[test]
+fn bad_flags_are_clear_errors() {
+    let dir = artifact_dir("bad");
+    let cases: [(&[&str], &str); 6] = [
+        (&["--endpoint-type", "caht"], "unknown endpoint 'caht'; did you mean 'chat'?"),
+        (&["--url", "http://127.0.0.1:9"], "--model is required with --url"),
+        (&["--url", "ftp://x", "--model", "m"], "unknown URL scheme 'ftp'"),
+        (&["--endpoint-type", "embeddings", "--streaming"], "does not stream"),
+        (&["--use", "chat=TurboChat"], "unknown implementation 'TurboChat' of endpoint 'chat'"),
+        (&["--tokenizer", "/nonexistent/tokenizer.json"], "cannot load tokenizer"),
+    ];
+    for (args, expected) in cases {
+        let output = aiperf(args, &dir);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_and_still_writes_valid_exports() {
+    let dir = artifact_dir("cancel");
+    let child = Command::new(env!("CARGO_BIN_EXE_aiperf"))
+        .args([
+            "profile",
+            "--streaming",
+            "--benchmark-duration",
+            "60",
+            "--concurrency",
+            "4",
+            "--isl",
+            "16",
+            "--osl",
+            "50",
+            "--engine-itl-ms",
+            "10",
+            "--ui",
+            "none",
+            "--output-artifact-dir",
+        ])
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(2500));
+    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    let output = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(20), "stops promptly");
+    ok(&output);
+    let (summary, records) = exports(&dir);
+    assert_eq!(summary["was_cancelled"], true);
+    assert_eq!(summary["is_complete"], false);
+    assert!(avg(&summary, "request_count") >= 4.0, "{summary:#}");
+    assert_eq!(records.len() as f64, avg(&summary, "request_count") + avg(&summary, "error_request_count"));
+}
