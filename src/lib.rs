@@ -6,7 +6,7 @@
 //! [`TransportFactory`] (see [`factories`]), whose `create_instance` is a `match` over the
 //! compiled-in implementations. Enabling a plugin feature (`--features nvidia-optimized`) makes the
 //! plugin's implementations the default under the builtin names; builtins stay selectable with
-//! `use_implementation`.
+//! `use_implementation`. [`profile`] is the benchmark (`aiperf profile`), [`cli`] the command line.
 //!
 //! Dependency rule: the only crate that depends on implementations (builtins and plugins); it
 //! reaches them only through the generated code.

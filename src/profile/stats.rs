@@ -123,7 +123,7 @@ mod tests {
         assert_eq!((s.count, s.min, s.max), (1000, 0.1, 100.0));
         assert!((s.avg - 50.05).abs() < 1e-9);
         assert!((s.sum - 50050.0).abs() < 1e-6);
-        assert!((s.std - 28.8660).abs() < 1e-3, "{}", s.std);
+        assert!((s.std - 28.8675).abs() < 1e-3, "{}", s.std);
         assert!((s.p50 - 50.0).abs() / 50.0 < 0.002, "{}", s.p50);
         assert!((s.p99 - 99.0).abs() / 99.0 < 0.002, "{}", s.p99);
         assert!(Stat::new(1.0).summary().is_none());
