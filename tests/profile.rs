@@ -113,6 +113,43 @@ fn embedded_default_streaming_run_writes_every_export() {
     assert!(csv.contains("Request Throughput (requests/sec),"), "{csv}");
 }
 
+#[test]
+fn every_endpoint_type_on_the_embedded_engine_streaming_and_not() {
+    for (endpoint, streaming) in
+        [("chat", false), ("completions", true), ("completions", false), ("embeddings", false), ("rankings", false)]
+    {
+        let dir = artifact_dir(&format!("embedded-{endpoint}-{streaming}"));
+        let mut args = vec![
+            "--endpoint-type",
+            endpoint,
+            "--request-count",
+            "4",
+            "--concurrency",
+            "2",
+            "--isl",
+            "16",
+            "--osl",
+            "5",
+            "--num-dataset-entries",
+            "2",
+        ];
+        if streaming {
+            args.push("--streaming");
+        }
+        ok(&aiperf(&args, &dir));
+        let (summary, records) = exports(&dir);
+        let case = format!("{endpoint} streaming={streaming}");
+        assert_eq!((records.len(), avg(&summary, "request_count"), avg(&summary, "error_request_count")), (4, 4.0, 0.0), "{case}");
+        assert_eq!(summary.get("time_to_first_token").is_some(), streaming, "{case}");
+        if endpoint == "chat" || endpoint == "completions" {
+            assert_eq!(avg(&summary, "usage_completion_tokens"), 5.0, "{case}");
+        } else {
+            assert!(summary.get("output_sequence_length").is_none(), "{case}: no tokens are generated");
+            assert!(avg(&summary, "input_sequence_length") >= 16.0, "{case}");
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_endpoint_type_against_the_mock_server() {
     let engine = InEngineSettings {

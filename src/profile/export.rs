@@ -174,27 +174,18 @@ pub fn console_table(title: &str, records: &[(Metric, Summary)], aggregates: &[A
         out.push('\n');
     };
     rule(&mut out, '-');
-    let header: Vec<&str> = std::iter::once("Metric").chain(columns).collect();
-    out.push('|');
-    for (i, (cell, w)) in header.iter().zip(widths).enumerate() {
-        if i == 0 {
-            let _ = write!(out, " {cell:<w$} |");
-        } else {
-            let _ = write!(out, " {cell:>w$} |");
-        }
-    }
-    out.push('\n');
-    rule(&mut out, '=');
-    for row in &rows {
+    let write_row = |out: &mut String, cells: &mut dyn Iterator<Item = &str>| {
         out.push('|');
-        for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
-            if i == 0 {
-                let _ = write!(out, " {cell:<w$} |");
-            } else {
-                let _ = write!(out, " {cell:>w$} |");
-            }
+        for (i, (cell, w)) in cells.zip(widths).enumerate() {
+            // The metric name is left-aligned, numbers right-aligned.
+            let _ = if i == 0 { write!(out, " {cell:<w$} |") } else { write!(out, " {cell:>w$} |") };
         }
         out.push('\n');
+    };
+    write_row(&mut out, &mut std::iter::once("Metric").chain(columns));
+    rule(&mut out, '=');
+    for row in &rows {
+        write_row(&mut out, &mut row.iter().map(String::as_str));
     }
     rule(&mut out, '-');
     out

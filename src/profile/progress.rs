@@ -24,7 +24,8 @@ impl Progress {
             return Self { task: None, bar: None };
         }
         let started = Instant::now();
-        if std::io::stderr().is_terminal() {
+        // A bar when a person is watching (stdout is a terminal); drawn on stderr, like the lines.
+        if std::io::stdout().is_terminal() && std::io::stderr().is_terminal() {
             let bar = match total {
                 Some(total) => ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr()),
                 None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
