@@ -62,8 +62,23 @@ async fn chat_and_completions_over_grpc_streaming_and_not() {
             assert!(r.done && r.error.is_none(), "{case}: {r:?}");
             assert_eq!(r.text.split_whitespace().count(), 5, "{case}: {:?}", r.text);
             assert_eq!(r.chunks.len(), if streaming { 5 } else { 1 }, "{case}");
+            assert_eq!(r.usage, None, "{case}: Triton reports no usage, none is made up");
         }
     }
+    // Extra inputs travel in `sampling_parameters` (vLLM backend).
+    let mut extra = info(&url, "mock", true);
+    extra.extra_inputs.insert("temperature".into(), 0.5.into());
+    let transport = TransportFactory::create_instance(TransportName::Grpc, &extra).unwrap();
+    let endpoint = EndpointFactory::create_instance(EndpointName::Chat, &extra).unwrap();
+    let (r, _) = send(&transport, &endpoint, "/v1/chat/completions").await.unwrap();
+    assert_eq!(r.text.split_whitespace().count(), 5);
+    // TensorRT-LLM ensembles take sampling settings as tensors: unmapped keys are refused, not dropped.
+    let mut trt = info(&format!("{url}?backend=tensorrtllm"), "mock", true);
+    trt.extra_inputs.insert("temperature".into(), 0.5.into());
+    let transport = TransportFactory::create_instance(TransportName::Grpc, &trt).unwrap();
+    let endpoint = EndpointFactory::create_instance(EndpointName::Chat, &trt).unwrap();
+    let err = send(&transport, &endpoint, "/v1/chat/completions").await.unwrap_err();
+    assert!(err.to_string().contains("cannot map temperature"), "{err}");
     // The unary ModelInfer for non-streaming requests.
     let info_unary = info(&format!("{url}?rpc=infer"), "mock", false);
     let transport = TransportFactory::create_instance(TransportName::Grpc, &info_unary).unwrap();

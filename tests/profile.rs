@@ -107,10 +107,12 @@ fn embedded_default_streaming_run_writes_every_export() {
     assert_eq!(inputs["data"][0]["payloads"][0]["max_tokens"], 8);
     let first = &records[0];
     assert_eq!(first["metadata"]["benchmark_phase"], "profiling");
-    assert!(first["metrics"]["inter_chunk_latency"]["value"].is_array());
+    // Gaps between content responses only: 8 tokens streamed as 8 chunks give 7 gaps.
+    assert_eq!(first["metrics"]["inter_chunk_latency"]["value"].as_array().unwrap().len(), 7);
     let csv = std::fs::read_to_string(dir.join("profile_export_aiperf.csv")).unwrap();
     assert!(csv.starts_with("Metric,avg,min,max,p1,p5,p10,p25,p50,p75,p90,p95,p99,std\n"), "{csv}");
     assert!(csv.contains("Request Throughput (requests/sec),"), "{csv}");
+    assert!(csv.contains("\n\nMetric,Value\n"), "a blank line between the sections: {csv}");
 }
 
 #[test]

@@ -20,7 +20,7 @@ use aiperf_transports::{Engine, GenerateRequest};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::wrappers::UnboundedReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::MockConfig;
@@ -117,17 +117,17 @@ impl Service {
     }
 
     /// Runs one request of a stream, sending its responses to `out`.
-    async fn serve_stream_request(&self, request: ModelInferRequest, out: mpsc::Sender<Result<ModelStreamInferResponse, Status>>) {
+    async fn serve_stream_request(&self, request: ModelInferRequest, out: mpsc::UnboundedSender<Result<ModelStreamInferResponse, Status>>) {
         let error = |message: String| ModelStreamInferResponse { error_message: message, infer_response: None };
         let input = match self.read(&request) {
             Ok(input) => input,
             Err(message) => {
-                let _ = out.send(Ok(error(message))).await;
+                let _ = out.send(Ok(error(message)));
                 return;
             }
         };
         if self.errors.inject() {
-            let _ = out.send(Ok(error("simulated server error (--error-rate)".to_owned()))).await;
+            let _ = out.send(Ok(error("simulated server error (--error-rate)".to_owned())));
             return;
         }
         let generate = GenerateRequest {
@@ -145,8 +145,8 @@ impl Service {
                         error_message: String::new(),
                         infer_response: Some(self.response(&input.id, Some(piece), flag(false))),
                     };
-                    // try_send keeps the callback synchronous; the channel is sized for a response per token.
-                    if out.try_send(Ok(message)).is_err() {
+                    // A closed channel means the client went away.
+                    if out.send(Ok(message)).is_err() {
                         return ControlFlow::Break(());
                     }
                 } else {
@@ -170,7 +170,7 @@ impl Service {
             // Without the flag the client cannot see the end anyway; send nothing more.
             return;
         }
-        let _ = out.send(Ok(last)).await;
+        let _ = out.send(Ok(last));
     }
 }
 
@@ -209,14 +209,14 @@ impl GrpcInferenceService for Service {
         Ok(Response::new(self.response(&input.id, Some(&whole), None)))
     }
 
-    type ModelStreamInferStream = ReceiverStream<Result<ModelStreamInferResponse, Status>>;
+    type ModelStreamInferStream = UnboundedReceiverStream<Result<ModelStreamInferResponse, Status>>;
 
     async fn model_stream_infer(
         &self,
         request: Request<Streaming<ModelInferRequest>>,
     ) -> Result<Response<Self::ModelStreamInferStream>, Status> {
         let mut inbound = request.into_inner();
-        let (tx, rx) = mpsc::channel(4096);
+        let (tx, rx) = mpsc::unbounded_channel();
         let service = self.clone();
         tokio::spawn(async move {
             // Each request of the stream runs concurrently, like a decoupled model.
@@ -226,6 +226,6 @@ impl GrpcInferenceService for Service {
                 tokio::spawn(async move { service.serve_stream_request(request, tx).await });
             }
         });
-        Ok(Response::new(ReceiverStream::new(rx)))
+        Ok(Response::new(UnboundedReceiverStream::new(rx)))
     }
 }

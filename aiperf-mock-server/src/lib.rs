@@ -75,11 +75,13 @@ impl MockServer {
         format!("http://{}", self.http_addr)
     }
 
-    /// Stops accepting and ends the serving tasks.
+    /// Stops accepting and ends the serving tasks (streams a client keeps open are cut after 2 s).
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
-        for task in self.tasks.drain(..) {
-            let _ = task.await;
+        for mut task in self.tasks.drain(..) {
+            if tokio::time::timeout(std::time::Duration::from_secs(2), &mut task).await.is_err() {
+                task.abort();
+            }
         }
     }
 }

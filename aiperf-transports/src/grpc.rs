@@ -147,8 +147,14 @@ impl<C: TextCodec> KserveTransport<C> {
         Ok(GrpcInferenceServiceClient::new(channel.clone()))
     }
 
-    /// The KServe request for a text request.
-    fn infer_request(&self, text: &TextRequest, id: &str) -> ModelInferRequest {
+    /// The KServe request for a text request; `extra` holds the body's other keys (sampling
+    /// settings from `--extra-inputs`), which go into `sampling_parameters` for the vLLM backend.
+    fn infer_request(
+        &self,
+        text: &TextRequest,
+        extra: &serde_json::Map<String, serde_json::Value>,
+        id: &str,
+    ) -> Result<ModelInferRequest, TransportError> {
         let prompt = if text.messages.is_empty() {
             text.prompt.clone()
         } else {
@@ -165,18 +171,32 @@ impl<C: TextCodec> KserveTransport<C> {
         tensors::add_input(&mut request, "exclude_input_in_output", "BOOL", shape, vec![1]);
         match self.backend {
             TritonBackend::Vllm => {
+                let mut sampling = extra.clone();
                 if let Some(max_tokens) = text.max_tokens {
-                    let sampling = format!("{{\"max_tokens\":{max_tokens}}}");
-                    tensors::add_input(&mut request, "sampling_parameters", "BYTES", shape, tensors::bytes_value(sampling.as_bytes()));
+                    sampling.insert("max_tokens".to_owned(), max_tokens.into());
+                }
+                if !sampling.is_empty() {
+                    let json = serde_json::Value::Object(sampling).to_string();
+                    tensors::add_input(&mut request, "sampling_parameters", "BYTES", shape, tensors::bytes_value(json.as_bytes()));
                 }
             }
             TritonBackend::TensorRtLlm => {
-                let max_tokens = i32::try_from(text.max_tokens.unwrap_or(16)).unwrap_or(i32::MAX);
+                let unsupported = |reason: String| TransportError::Unsupported { transport: "grpc", reason };
+                if !extra.is_empty() {
+                    let keys: Vec<&str> = extra.keys().map(String::as_str).collect();
+                    return Err(unsupported(format!(
+                        "TensorRT-LLM ensembles take sampling settings as tensors; cannot map {}",
+                        keys.join(", ")
+                    )));
+                }
+                let max_tokens =
+                    text.max_tokens.ok_or_else(|| unsupported("TensorRT-LLM ensembles require max_tokens: pass --osl".to_owned()))?;
+                let max_tokens = i32::try_from(max_tokens).unwrap_or(i32::MAX);
                 tensors::add_input(&mut request, "max_tokens", "INT32", shape, max_tokens.to_le_bytes().to_vec());
             }
         }
         request.outputs.push(InferRequestedOutputTensor { name: "text_output".to_owned(), ..Default::default() });
-        request
+        Ok(request)
     }
 
     async fn exchange(
@@ -197,7 +217,7 @@ impl<C: TextCodec> KserveTransport<C> {
             Err(e) => return Err(TransportError::Unsupported { transport: "grpc", reason: e.message }),
         };
         let id = request.request_id.map_or_else(|| format!("aiperf-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed)), str::to_owned);
-        let infer = self.infer_request(&text, &id);
+        let infer = self.infer_request(&text, &extra_keys(request.body), &id)?;
         let mut client = self.client().await?;
         if self.unary_when_not_streaming && !text.stream {
             return self.unary(&mut client, infer, &text, chat, &id, sink, timing).await;
@@ -228,7 +248,8 @@ impl<C: TextCodec> KserveTransport<C> {
         loop {
             let message = match responses.message().await {
                 Ok(Some(message)) => message,
-                Ok(None) => break,
+                // The request enables `triton_final_response`: an end without it is a cut-off stream.
+                Ok(None) => return Err(TransportError::Protocol("the gRPC stream ended before the final response".to_owned())),
                 Err(status) => return Err(TransportError::Protocol(format!("{}: {}", status.code(), status.message()))),
             };
             let ModelStreamInferResponse { error_message, infer_response } = message;
@@ -268,7 +289,7 @@ impl<C: TextCodec> KserveTransport<C> {
         }
         drop(tx);
         event.clear();
-        let usage = response::UsageOut::new(0, 0);
+        let usage = None;
         match (text.stream, chat) {
             (true, true) => response::chat_chunk(&mut event, head, false, "", Some(finish_reason)),
             (true, false) => response::completion_chunk(&mut event, head, "", Some(finish_reason)),
@@ -303,7 +324,7 @@ impl<C: TextCodec> KserveTransport<C> {
         C::output_text(&response, &mut whole).map_err(TransportError::Protocol)?;
         let head_id = format!("{}-{id}", if chat { "chatcmpl" } else { "cmpl" });
         let head = Head { id: &head_id, created: 0, model: &text.model };
-        let usage = response::UsageOut::new(0, 0);
+        let usage = None;
         let body =
             if chat { response::chat_body(head, &whole, "stop", usage) } else { response::completion_body(head, &whole, "stop", usage) };
         let at = Instant::now();
@@ -337,6 +358,14 @@ impl<C: TextCodec> KserveTransport<C> {
         let _ = sink.on_chunk(at, &body);
         Ok(())
     }
+}
+
+/// Keys of an OpenAI body that are not part of the text mapping (sampling settings).
+fn extra_keys(body: &[u8]) -> serde_json::Map<String, serde_json::Value> {
+    const MAPPED: [&str; 7] = ["model", "messages", "prompt", "max_tokens", "max_completion_tokens", "stream", "stream_options"];
+    let mut map = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body).unwrap_or_default();
+    map.retain(|key, _| !MAPPED.contains(&key.as_str()));
+    map
 }
 
 /// Delivers translated pieces to the sink, counting them.

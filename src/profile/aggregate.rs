@@ -151,6 +151,8 @@ impl ConcurrencyTracker {
     /// A request was issued.
     pub fn started(&self, at: Instant) {
         let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Threads may take the lock out of time order: never step back.
+        let at = state.last.map_or(at, |last| at.max(last));
         self.advance(&mut state, at);
         state.in_flight += 1;
     }

@@ -114,7 +114,10 @@ pub fn write_csv(dir: &Path, records: &[(Metric, Summary)], aggregates: &[Aggreg
         row.extend([s.avg, s.min, s.max, s.p1, s.p5, s.p10, s.p25, s.p50, s.p75, s.p90, s.p95, s.p99, s.std].map(|v| format!("{v:.2}")));
         writer.write_record(&row).map_err(csv_error)?;
     }
-    writer.write_record([""; 0]).map_err(csv_error)?;
+    // A blank line between the sections, as AIPerf writes (an empty CSV record would be `""`).
+    let mut file = writer.into_inner().map_err(|e| ProfileError::Io { path: path.display().to_string(), source: e.into_error() })?;
+    file.write_all(b"\n").map_err(io(&path))?;
+    let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(file);
     writer.write_record(["Metric", "Value"]).map_err(csv_error)?;
     for a in aggregates {
         writer.write_record([format!("{} ({})", a.title, a.unit), format!("{:.2}", a.value)]).map_err(csv_error)?;

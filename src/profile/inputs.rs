@@ -56,15 +56,27 @@ and occasional stalls point at preemption or garbage collection somewhere in the
 
 /// Synthetic inputs: `count` prompts whose lengths follow `lengths`, cut from a built-in corpus and
 /// measured with `tokenizer`. The same seed gives the same prompts.
-pub fn synthetic(endpoint: EndpointName, tokenizer: &Tokenizer, lengths: Lengths, count: usize, seed: u64) -> Vec<Entry> {
+///
+/// # Errors
+/// [`ProfileError::Tokenizer`] when the tokenizer turns the corpus into no tokens.
+pub fn synthetic(
+    endpoint: EndpointName,
+    tokenizer: &Tokenizer,
+    lengths: Lengths,
+    count: usize,
+    seed: u64,
+) -> Result<Vec<Entry>, ProfileError> {
     let corpus = tokenizer.encode(CORPUS);
+    if corpus.is_empty() {
+        return Err(ProfileError::Tokenizer { spec: tokenizer.name(), reason: "it encodes English text into no tokens".to_owned() });
+    }
     let mut rng = fastrand::Rng::with_seed(seed);
     let text = |rng: &mut fastrand::Rng, tokens: u32| -> String {
         let start = rng.usize(..corpus.len());
         let ids: Vec<u32> = (0..tokens as usize).map(|i| corpus[(start + i) % corpus.len()]).collect();
         tokenizer.decode(&ids)
     };
-    (0..count.max(1))
+    Ok((0..count.max(1))
         .map(|_| {
             let isl = sample_length(&mut rng, f64::from(lengths.isl), lengths.isl_stddev);
             let max_tokens = lengths.osl.map(|osl| sample_length(&mut rng, f64::from(osl), lengths.osl_stddev));
@@ -79,7 +91,7 @@ pub fn synthetic(endpoint: EndpointName, tokenizer: &Tokenizer, lengths: Lengths
             let input_tokens = payload_tokens(&payload, tokenizer);
             Entry { payload, max_tokens, input_tokens }
         })
-        .collect()
+        .collect())
 }
 
 /// A length drawn from a normal distribution (Box–Muller), at least 1.

@@ -27,9 +27,9 @@ pub enum Metric {
     UsageCompletionTokens,
     /// Server-reported `usage.total_tokens`.
     UsageTotalTokens,
-    /// Opening a connection (0 when one was reused or not measurable).
+    /// Opening a connection: reported as 0, as the pooled clients do not say which request opened one.
     HttpReqConnecting,
-    /// Issue to the body handed to the connection.
+    /// Issue to the body handed to the connection (connection setup included, when one was opened).
     HttpReqSending,
     /// Body sent to the response headers.
     HttpReqWaiting,

@@ -81,6 +81,9 @@ pub enum ProfileError {
     },
 }
 
+/// The longest duration a flag accepts (a year): larger values would overflow clocks.
+const MAX_SECONDS: Duration = Duration::from_secs(366 * 24 * 3600);
+
 fn invalid(flag: &'static str, value: impl ToString, expected: impl ToString) -> ProfileError {
     ProfileError::InvalidArgument { flag, value: value.to_string(), expected: expected.to_string() }
 }
@@ -139,9 +142,10 @@ fn config(args: &ProfileArgs) -> Result<Config, ProfileError> {
         let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
         extra_inputs.insert(key.to_owned(), value);
     }
-    if !(args.request_timeout_seconds > 0.0 && args.request_timeout_seconds.is_finite()) {
-        return Err(invalid("--request-timeout-seconds", args.request_timeout_seconds, "a positive number of seconds"));
-    }
+    let timeout =
+        Duration::try_from_secs_f64(args.request_timeout_seconds).ok().filter(|t| !t.is_zero() && *t <= MAX_SECONDS).ok_or_else(|| {
+            invalid("--request-timeout-seconds", args.request_timeout_seconds, "a positive number of seconds, at most a year")
+        })?;
     let mut slos = Vec::new();
     for objective in args.goodput.iter().filter(|g| !g.is_empty()) {
         let (key, value) =
@@ -158,13 +162,17 @@ fn config(args: &ProfileArgs) -> Result<Config, ProfileError> {
     }
     let duration = match args.benchmark_duration {
         None => None,
-        Some(s) if s > 0.0 && s.is_finite() => Some(Duration::from_secs_f64(s)),
-        Some(s) => return Err(invalid("--benchmark-duration", s, "a positive number of seconds")),
+        Some(s) => Some(
+            Duration::try_from_secs_f64(s)
+                .ok()
+                .filter(|d| !d.is_zero() && *d <= MAX_SECONDS)
+                .ok_or_else(|| invalid("--benchmark-duration", s, "a positive number of seconds, at most a year"))?,
+        ),
     };
     if let Some(rate) = args.request_rate
-        && !(rate > 0.0 && rate.is_finite())
+        && !(rate.is_finite() && (1e-6..=1e9).contains(&rate))
     {
-        return Err(invalid("--request-rate", rate, "a positive number of requests per second"));
+        return Err(invalid("--request-rate", rate, "requests per second between 0.000001 and 1e9"));
     }
     if args.concurrency == Some(0) {
         return Err(invalid("--concurrency", 0, "at least 1"));
@@ -189,7 +197,7 @@ fn config(args: &ProfileArgs) -> Result<Config, ProfileError> {
         api_key: args.api_key.clone(),
         headers,
         extra_inputs,
-        timeout: Duration::from_secs_f64(args.request_timeout_seconds),
+        timeout,
         engine,
     };
     let plan = Plan {
@@ -229,7 +237,7 @@ pub async fn run(args: &ProfileArgs, cli_command: &str) -> Result<ProfileOutcome
     let lengths = inputs::Lengths { isl: args.isl, isl_stddev: args.isl_stddev, osl: args.osl, osl_stddev: args.osl_stddev };
     let entries = match &args.input_file {
         Some(path) => inputs::from_file(path, &tokenizer, args.osl)?,
-        None => inputs::synthetic(config.endpoint, &tokenizer, lengths, args.num_dataset_entries, args.random_seed),
+        None => inputs::synthetic(config.endpoint, &tokenizer, lengths, args.num_dataset_entries, args.random_seed)?,
     };
     let endpoint = EndpointFactory::create_instance(config.endpoint, &config.info)?;
     let transport = TransportFactory::create_instance(config.transport, &config.info)?;
@@ -261,8 +269,12 @@ pub async fn run(args: &ProfileArgs, cli_command: &str) -> Result<ProfileOutcome
     let (stop_tx, stop_rx) = watch::channel(false);
     let ctrl_c = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\n[aiperf] interrupted: stopping, waiting up to 5 s for requests in flight");
+            eprintln!("\n[aiperf] interrupted: stopping, waiting up to 5 s for requests in flight (Ctrl-C again to quit now)");
             let _ = stop_tx.send(true);
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("[aiperf] interrupted twice: quitting without exports");
+                std::process::exit(130);
+            }
         }
         // Keep the sender alive so receivers see the value, not a closed channel.
         std::future::pending::<()>().await;
@@ -281,7 +293,7 @@ pub async fn run(args: &ProfileArgs, cli_command: &str) -> Result<ProfileOutcome
 
     let start_wall = SystemTime::now();
     let started = Instant::now();
-    let plan = Plan { deadline: config.duration.map(|d| started + d), ..config.plan };
+    let plan = Plan { deadline: config.duration.and_then(|d| started.checked_add(d)), ..config.plan };
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut writer = export::RecordWriter::create(&dir)?;
     let mut aggregate = Aggregate::new(config.slos.clone());
@@ -317,6 +329,7 @@ pub async fn run(args: &ProfileArgs, cli_command: &str) -> Result<ProfileOutcome
         end_wall,
         was_cancelled,
         cli_command,
+        entries: runner.inputs.len(),
     };
     let console = report.write(&dir)?;
     Ok(ProfileOutcome { console, artifact_dir: dir, was_cancelled })
@@ -348,6 +361,7 @@ struct Report<'a> {
     end_wall: SystemTime,
     was_cancelled: bool,
     cli_command: &'a str,
+    entries: usize,
 }
 
 impl Report<'_> {
@@ -436,7 +450,7 @@ impl Report<'_> {
                 "datasets": [{
                     "name": "default",
                     "type": if args.input_file.is_some() { "file" } else { "synthetic" },
-                    "entries": args.num_dataset_entries,
+                    "entries": self.entries,
                     "random_seed": args.random_seed,
                     "prompts": { "isl": { "mean": args.isl, "stddev": args.isl_stddev }, "osl": { "mean": args.osl, "stddev": args.osl_stddev } },
                 }],

@@ -214,7 +214,8 @@ impl Measure<'_> {
                     set(Metric::OutputTokenThroughputPerUser, 1e3 / itl);
                 }
             }
-            record.inter_chunk = response.event_times.windows(2).map(|w| ms(w[1].saturating_duration_since(w[0]))).collect();
+            // Gaps between content responses (role, usage and `[DONE]` events carry no content).
+            record.inter_chunk = response.chunks.windows(2).map(|w| ms(w[1].at.saturating_duration_since(w[0].at))).collect();
         }
         record
     }

@@ -117,7 +117,13 @@ pub async fn run_phase(
     match plan.rate {
         None => {
             let next = Arc::new(AtomicU64::new(0));
-            for worker in 0..plan.concurrency.unwrap_or(1).max(1) {
+            // No more workers than requests: a worker with nothing to send would only spin up and exit.
+            let workers = plan
+                .concurrency
+                .unwrap_or(1)
+                .max(1)
+                .min(plan.count.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)).max(1));
+            for worker in 0..workers {
                 let (runner, next, records, stop) = (Arc::clone(&runner), Arc::clone(&next), records.clone(), stop.clone());
                 tasks.spawn(async move {
                     loop {
@@ -132,15 +138,21 @@ pub async fn run_phase(
             }
         }
         Some((rate, mode)) => {
-            let limit = plan.concurrency.map(|n| Arc::new(Semaphore::new(n.max(1))));
+            let limit = plan.concurrency.map(|n| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS))));
             let mut rng = fastrand::Rng::with_seed(plan.seed);
             let start = tokio::time::Instant::now();
             let mut at = 0.0_f64;
             let mut index = 0;
             while plan.may_issue(index, &stop) {
+                let Some(due) = Duration::try_from_secs_f64(at).ok().and_then(|d| start.checked_add(d)) else { break };
+                // Never sleep past the deadline: a request due after it is not sent.
+                let wake = plan.deadline.map_or(due, |d| due.min(tokio::time::Instant::from_std(d)));
                 tokio::select! {
-                    () = tokio::time::sleep_until(start + Duration::from_secs_f64(at)) => {}
+                    () = tokio::time::sleep_until(wake) => {}
                     () = until_stopped(&mut stop) => break,
+                }
+                if !plan.may_issue(index, &stop) {
+                    break;
                 }
                 let permit = match &limit {
                     Some(limit) => tokio::select! {
@@ -149,6 +161,9 @@ pub async fn run_phase(
                     },
                     None => None,
                 };
+                if !plan.may_issue(index, &stop) {
+                    break;
+                }
                 let (runner, records) = (Arc::clone(&runner), records.clone());
                 let worker = index as usize;
                 tasks.spawn(async move {

@@ -170,9 +170,9 @@ async fn text(engine: &dyn Engine, t: TextRequest, chat: bool, w: &mut Writer<'_
         let output = engine.generate(&request, &mut collect).await?;
         let usage = UsageOut::new(output.prompt_tokens, output.completion_tokens);
         let body = if chat {
-            response::chat_body(head, &content, output.finish_reason, usage)
+            response::chat_body(head, &content, output.finish_reason, Some(usage))
         } else {
-            response::completion_body(head, &content, output.finish_reason, usage)
+            response::completion_body(head, &content, output.finish_reason, Some(usage))
         };
         w.start(200, JSON);
         let _ = w.write(&body);

@@ -121,7 +121,8 @@ struct Body<'a, C> {
     service_tier: Option<Option<()>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     system_fingerprint: Option<Option<()>>,
-    usage: FullUsage,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    usage: Option<FullUsage>,
 }
 
 #[derive(Serialize)]
@@ -158,8 +159,8 @@ struct CompletionBodyChoice<'a> {
     prompt_logprobs: Option<()>,
 }
 
-/// A whole (non-streamed) chat completion.
-pub fn chat_body(head: Head<'_>, content: &str, finish_reason: &str, usage: UsageOut) -> Vec<u8> {
+/// A whole (non-streamed) chat completion; `usage` is omitted when unknown.
+pub fn chat_body(head: Head<'_>, content: &str, finish_reason: &str, usage: Option<UsageOut>) -> Vec<u8> {
     let choice = ChatBodyChoice {
         index: 0,
         message: ChatMessageOut { role: "assistant", content, refusal: None, tool_calls: [] },
@@ -175,12 +176,12 @@ pub fn chat_body(head: Head<'_>, content: &str, finish_reason: &str, usage: Usag
         choices: [choice],
         service_tier: Some(None),
         system_fingerprint: Some(None),
-        usage: FullUsage { usage, prompt_tokens_details: None },
+        usage: usage.map(|usage| FullUsage { usage, prompt_tokens_details: None }),
     })
 }
 
-/// A whole (non-streamed) text completion.
-pub fn completion_body(head: Head<'_>, text: &str, finish_reason: &str, usage: UsageOut) -> Vec<u8> {
+/// A whole (non-streamed) text completion; `usage` is omitted when unknown.
+pub fn completion_body(head: Head<'_>, text: &str, finish_reason: &str, usage: Option<UsageOut>) -> Vec<u8> {
     let choice = CompletionBodyChoice { index: 0, text, logprobs: None, finish_reason, stop_reason: None, prompt_logprobs: None };
     to_vec(&Body {
         id: head.id,
@@ -190,7 +191,7 @@ pub fn completion_body(head: Head<'_>, text: &str, finish_reason: &str, usage: U
         choices: [choice],
         service_tier: None,
         system_fingerprint: None,
-        usage: FullUsage { usage, prompt_tokens_details: None },
+        usage: usage.map(|usage| FullUsage { usage, prompt_tokens_details: None }),
     })
 }
 
@@ -320,7 +321,7 @@ mod tests {
     #[test]
     fn bodies_match_vllm() {
         assert_eq!(
-            text(&chat_body(HEAD, "Hello!", "stop", UsageOut::new(7, 3))),
+            text(&chat_body(HEAD, "Hello!", "stop", Some(UsageOut::new(7, 3)))),
             r#"{"id":"chatcmpl-5d1e","object":"chat.completion","created":1718000000,"model":"demo","choices":[{"index":0,"message":{"role":"assistant","content":"Hello!","refusal":null,"tool_calls":[]},"logprobs":null,"finish_reason":"stop","stop_reason":null}],"service_tier":null,"system_fingerprint":null,"usage":{"prompt_tokens":7,"total_tokens":10,"completion_tokens":3,"prompt_tokens_details":null}}"#
         );
         let mut out = Vec::new();
