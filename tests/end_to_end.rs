@@ -3,10 +3,7 @@
 
 use std::time::Duration;
 
-use aiperf::core::{
-    Endpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, ResponseCollector, Transport,
-    TransportRequest,
-};
+use aiperf::core::{Endpoint, Exchange, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, exchange};
 use aiperf::{EndpointFactory, EndpointName, TransportFactory, TransportName};
 
 fn info(streaming: bool) -> ModelEndpointInfo {
@@ -28,19 +25,10 @@ async fn roundtrip(name: EndpointName, streaming: bool, request: InferenceReques
     let endpoint = EndpointFactory::create_instance(name, &info).unwrap();
     let transport = TransportFactory::create_instance(TransportName::InEngine, &info).unwrap();
     let formatted = endpoint.format_request(&request).unwrap();
-    let mut sink = ResponseCollector::new(&endpoint, formatted.streaming);
-    let path = name.metadata().endpoint_path;
-    let request = TransportRequest {
-        path,
-        body: &formatted.body,
-        content_type: formatted.content_type,
-        streaming: formatted.streaming,
-        request_id: None,
-    };
-    let timing = transport.send(request, &mut sink).await.unwrap();
-    assert_eq!(timing.status, 200);
-    let (response, error) = sink.finish();
-    assert!(error.is_none() && response.done && response.error.is_none(), "{error:?} {response:?}");
+    let Exchange { timing, response, decode_error } =
+        exchange(&transport, &endpoint, name.metadata().endpoint_path, &formatted, None).await;
+    assert_eq!(timing.unwrap().status, 200);
+    assert!(decode_error.is_none() && response.done && response.error.is_none(), "{decode_error:?} {response:?}");
     response
 }
 

@@ -4,8 +4,7 @@
 use std::time::Duration;
 
 use aiperf::core::{
-    Endpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, ResponseCollector, Transport, TransportError,
-    TransportRequest, TransportTiming,
+    Endpoint, Exchange, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, TransportError, TransportTiming, exchange,
 };
 use aiperf::{AnyTransport, EndpointFactory, EndpointName, TransportFactory, TransportName};
 use aiperf_mock_server::{MockConfig, MockServer};
@@ -32,17 +31,10 @@ fn info(url: &str, model: &str, streaming: bool) -> ModelEndpointInfo {
 
 async fn send(transport: &AnyTransport, endpoint: &dyn Endpoint, path: &str) -> Result<(ParsedResponse, TransportTiming), TransportError> {
     let formatted = endpoint.format_request(&InferenceRequest::prompt("tell me how triton streams", Some(5))).unwrap();
-    let mut sink = ResponseCollector::new(endpoint, formatted.streaming);
-    let request = TransportRequest {
-        path,
-        body: &formatted.body,
-        content_type: formatted.content_type,
-        streaming: formatted.streaming,
-        request_id: None,
-    };
-    let timing = transport.send(request, &mut sink).await?;
-    let (response, error) = sink.finish();
-    assert!(error.is_none(), "{error:?}");
+    let Exchange { timing, response, decode_error } = exchange(transport, endpoint, path, &formatted, None).await;
+    // A transport failure leaves the stream unfinished: report that, not the decoder's view of it.
+    let timing = timing?;
+    assert!(decode_error.is_none(), "{decode_error:?}");
     Ok((response, timing))
 }
 

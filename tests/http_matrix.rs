@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use aiperf::core::{
-    Endpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, ResponseCollector, Transport,
-    TransportRequest, TransportTiming,
+    Endpoint, Exchange, FormattedRequest, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, TransportTiming,
+    exchange,
 };
 use aiperf::{AnyTransport, EndpointFactory, EndpointName, TransportFactory, TransportName};
 use aiperf_mock_server::{MockConfig, MockServer};
@@ -40,18 +40,9 @@ async fn send(
     request: &InferenceRequest,
 ) -> (ParsedResponse, TransportTiming) {
     let formatted = endpoint.format_request(request).unwrap();
-    let mut sink = ResponseCollector::new(endpoint, formatted.streaming);
-    let request = TransportRequest {
-        path,
-        body: &formatted.body,
-        content_type: formatted.content_type,
-        streaming: formatted.streaming,
-        request_id: Some("t-1"),
-    };
-    let timing = transport.send(request, &mut sink).await.unwrap();
-    let (response, error) = sink.finish();
-    assert!(error.is_none(), "{error:?}");
-    (response, timing)
+    let Exchange { timing, response, decode_error } = exchange(transport, endpoint, path, &formatted, Some("t-1")).await;
+    assert!(decode_error.is_none(), "{decode_error:?}");
+    (response, timing.unwrap())
 }
 
 fn request_for(name: EndpointName) -> InferenceRequest {
@@ -172,16 +163,9 @@ async fn malformed_requests_get_a_400_json_error() {
     for name in [TransportName::Http, TransportName::Http2] {
         let transport = TransportFactory::create_instance(name, &info).unwrap();
         for body in [&b"{not json"[..], br#"{"messages":"not a list"}"#, br#"{"model":"mock"}"#] {
-            let mut sink = ResponseCollector::new(&endpoint, false);
-            let request = TransportRequest {
-                path: "/v1/chat/completions",
-                body,
-                content_type: "application/json",
-                streaming: false,
-                request_id: None,
-            };
-            let timing = transport.send(request, &mut sink).await.unwrap();
-            let (r, _) = sink.finish();
+            let formatted = FormattedRequest { body: body.to_vec(), content_type: "application/json", streaming: false };
+            let Exchange { timing, response: r, .. } = exchange(&transport, &endpoint, "/v1/chat/completions", &formatted, None).await;
+            let timing = timing.unwrap();
             let error = r.error.unwrap();
             assert_eq!((timing.status, error.kind.as_deref()), (400, Some("BadRequestError")), "{name}");
         }
@@ -198,15 +182,7 @@ async fn unreachable_servers_and_bad_urls_are_clear_errors() {
     let transport = TransportFactory::create_instance(TransportName::Http, &info).unwrap();
     let endpoint = EndpointFactory::create_instance(EndpointName::Chat, &info).unwrap();
     let formatted = endpoint.format_request(&request_for(EndpointName::Chat)).unwrap();
-    let mut sink = ResponseCollector::new(&endpoint, false);
-    let request = TransportRequest {
-        path: "/v1/chat/completions",
-        body: &formatted.body,
-        content_type: "application/json",
-        streaming: false,
-        request_id: None,
-    };
-    let err = transport.send(request, &mut sink).await.unwrap_err();
+    let err = exchange(&transport, &endpoint, "/v1/chat/completions", &formatted, None).await.timing.unwrap_err();
     assert!(err.to_string().starts_with(&format!("cannot connect to {url}")), "{err}");
     let err = TransportFactory::create_instance(TransportName::Http, &ModelEndpointInfo::default()).unwrap_err();
     assert!(err.to_string().contains("needs a server URL"), "{err}");

@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aiperf::core::{Endpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ResponseCollector, Transport, TransportRequest};
+use aiperf::core::{Endpoint, Exchange, InEngineSettings, InferenceRequest, ModelEndpointInfo, exchange};
 use aiperf::{EndpointFactory, EndpointName, TransportFactory, TransportName};
 use aiperf_mock_server::{MockConfig, MockServer};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
@@ -74,16 +74,9 @@ async fn https_and_http2_over_tls() {
         let transport = TransportFactory::create_instance(name, &info).unwrap();
         let endpoint = EndpointFactory::create_instance(EndpointName::Chat, &info).unwrap();
         let formatted = endpoint.format_request(&InferenceRequest::prompt("secure hello", Some(4))).unwrap();
-        let mut sink = ResponseCollector::new(&endpoint, true);
-        let request = TransportRequest {
-            path: "/v1/chat/completions",
-            body: &formatted.body,
-            content_type: formatted.content_type,
-            streaming: true,
-            request_id: None,
-        };
-        let timing = transport.send(request, &mut sink).await.unwrap();
-        let (response, error) = sink.finish();
+        let Exchange { timing, response, decode_error: error } =
+            exchange(&transport, &endpoint, "/v1/chat/completions", &formatted, None).await;
+        let timing = timing.unwrap();
         assert!(error.is_none() && timing.status == 200, "{name}: {error:?}");
         assert_eq!(response.text.split_whitespace().count(), 4, "{name}");
         assert_eq!(protocols.lock().unwrap().last().cloned().flatten(), alpn, "{name}: ALPN");

@@ -27,7 +27,9 @@ pub use info::{FromModelEndpoint, InEngineSettings, ModelEndpointInfo};
 pub use metadata::{EndpointMetadata, ImplementationInfo, TransportMetadata};
 pub use request::{FormattedRequest, InferenceRequest, Message, Payload};
 pub use response::{ContentChunk, Embedding, ParsedResponse, Ranking, ServerError, Usage};
-pub use transport::{ChunkSink, DynTransport, Transport, TransportError, TransportFuture, TransportRequest, TransportTiming};
+pub use transport::{
+    ChunkSink, DynTransport, Exchange, Transport, TransportError, TransportFuture, TransportRequest, TransportTiming, exchange,
+};
 
 #[doc(hidden)]
 pub mod __private {

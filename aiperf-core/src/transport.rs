@@ -113,3 +113,49 @@ impl<T: Transport> DynTransport for T {
         Box::pin(self.send(request, sink))
     }
 }
+
+impl TransportTiming {
+    /// Timing of a request issued at `start` with a body of `bytes_sent` bytes; the transport
+    /// fills in the rest as the request progresses.
+    pub fn begin(start: Instant, bytes_sent: usize) -> Self {
+        Self {
+            start,
+            sent: start,
+            response_start: None,
+            end: start,
+            connecting: Duration::ZERO,
+            status: 0,
+            bytes_sent: bytes_sent as u64,
+            bytes_received: 0,
+            chunks: 0,
+        }
+    }
+}
+
+/// One request sent through a transport and decoded by an endpoint as it arrives.
+#[derive(Debug)]
+pub struct Exchange {
+    /// The transport's timing, or why it could not move the bytes.
+    pub timing: Result<TransportTiming, TransportError>,
+    /// Everything the endpoint parsed (kept even when decoding failed part-way).
+    pub response: crate::ParsedResponse,
+    /// The endpoint's decoding error, if any.
+    pub decode_error: Option<crate::EndpointError>,
+}
+
+/// Sends a formatted request to `path` and decodes the response with `endpoint`: what a benchmark
+/// does for every request.
+pub async fn exchange<T: Transport, E: crate::Endpoint + ?Sized>(
+    transport: &T,
+    endpoint: &E,
+    path: &str,
+    request: &crate::FormattedRequest,
+    request_id: Option<&str>,
+) -> Exchange {
+    let mut collector = crate::ResponseCollector::new(endpoint, request.streaming);
+    let transport_request =
+        TransportRequest { path, body: &request.body, content_type: request.content_type, streaming: request.streaming, request_id };
+    let timing = transport.send(transport_request, &mut collector).await;
+    let (response, decode_error) = collector.finish();
+    Exchange { timing, response, decode_error }
+}

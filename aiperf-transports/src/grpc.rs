@@ -388,18 +388,7 @@ impl Out<'_, '_> {
 
 impl<C: TextCodec> Transport for KserveTransport<C> {
     async fn send<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ChunkSink) -> Result<TransportTiming, TransportError> {
-        let start = Instant::now();
-        let mut timing = TransportTiming {
-            start,
-            sent: start,
-            response_start: None,
-            end: start,
-            connecting: Duration::ZERO,
-            status: 0,
-            bytes_sent: request.body.len() as u64,
-            bytes_received: 0,
-            chunks: 0,
-        };
+        let mut timing = TransportTiming::begin(Instant::now(), request.body.len());
         match tokio::time::timeout(self.timeout, self.exchange(request, sink, &mut timing)).await {
             Ok(result) => result?,
             Err(_) => return Err(TransportError::Timeout(self.timeout)),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use aiperf_core::{FormattedRequest, ResponseCollector, Transport, TransportRequest};
+use aiperf_core::{Exchange, FormattedRequest, exchange};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
@@ -46,24 +46,16 @@ impl Runner {
     pub async fn one(&self, index: u64, phase: Phase, worker: usize) -> RequestRecord {
         let conversation = (index % self.inputs.len() as u64) as usize;
         let (entry, formatted) = &self.inputs[conversation];
-        let mut collector = ResponseCollector::new(&self.endpoint, formatted.streaming);
         let request_id = format!("{}-{index}", phase.as_str());
-        let request = TransportRequest {
-            path: &self.path,
-            body: &formatted.body,
-            content_type: formatted.content_type,
-            streaming: formatted.streaming,
-            request_id: Some(&request_id),
-        };
         let (started, started_wall) = (Instant::now(), SystemTime::now());
         if phase == Phase::Profiling {
             self.tracker.started(started);
         }
-        let timing = self.transport.send(request, &mut collector).await;
+        let Exchange { timing, response, decode_error } =
+            exchange(&self.transport, &self.endpoint, &self.path, formatted, Some(&request_id)).await;
         if phase == Phase::Profiling {
             self.tracker.ended(Instant::now());
         }
-        let (response, decode_error) = collector.finish();
         let measure = Measure {
             tokenizer: &self.tokenizer,
             use_server_token_count: self.use_server_token_count,

@@ -65,7 +65,7 @@ impl ChunkSink for Timed<'_> {
 
 impl Transport for InEngineTransport {
     async fn send<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ChunkSink) -> Result<TransportTiming, TransportError> {
-        let start = Instant::now();
+        let mut timing = TransportTiming::begin(Instant::now(), request.body.len());
         let mut timed = Timed { inner: sink, response_start: None };
         let served = tokio::time::timeout(
             self.timeout,
@@ -73,17 +73,12 @@ impl Transport for InEngineTransport {
         )
         .await
         .map_err(|_| TransportError::Timeout(self.timeout))?;
-        Ok(TransportTiming {
-            start,
-            sent: start,
-            response_start: timed.response_start,
-            end: Instant::now(),
-            connecting: Duration::ZERO,
-            status: served.status,
-            bytes_sent: request.body.len() as u64,
-            bytes_received: served.bytes,
-            chunks: served.chunks,
-        })
+        timing.response_start = timed.response_start;
+        timing.end = Instant::now();
+        timing.status = served.status;
+        timing.bytes_received = served.bytes;
+        timing.chunks = served.chunks;
+        Ok(timing)
     }
 }
 

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use aiperf_core::{
-    Endpoint, FromModelEndpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, ResponseCollector,
-    Transport, TransportRequest, TransportTiming,
+    Endpoint, Exchange, FromModelEndpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, TransportTiming,
+    exchange,
 };
 use aiperf_endpoints::{ChatEndpoint, CompletionsEndpoint, EmbeddingsEndpoint, RankingsEndpoint};
 
@@ -24,7 +24,7 @@ fn info(streaming: bool, ttft_ms: u64, itl_ms: u64) -> ModelEndpointInfo {
     }
 }
 
-async fn exchange(
+async fn roundtrip(
     endpoint: &dyn Endpoint,
     path: &str,
     info: &ModelEndpointInfo,
@@ -32,25 +32,16 @@ async fn exchange(
 ) -> (ParsedResponse, TransportTiming) {
     let transport = InEngineTransport::from_model_endpoint(info).unwrap();
     let formatted = endpoint.format_request(request).unwrap();
-    let mut sink = ResponseCollector::new(endpoint, formatted.streaming);
-    let request = TransportRequest {
-        path,
-        body: &formatted.body,
-        content_type: formatted.content_type,
-        streaming: formatted.streaming,
-        request_id: None,
-    };
-    let timing = transport.send(request, &mut sink).await.unwrap();
-    let (response, error) = sink.finish();
-    assert!(error.is_none(), "{error:?}");
-    (response, timing)
+    let Exchange { timing, response, decode_error } = exchange(&transport, endpoint, path, &formatted, None).await;
+    assert!(decode_error.is_none(), "{decode_error:?}");
+    (response, timing.unwrap())
 }
 
 #[tokio::test]
 async fn chat_streams_real_words_with_the_engine_delays() {
     let info = info(true, 30, 5);
     let chat = ChatEndpoint::from_model_endpoint(&info).unwrap();
-    let (r, timing) = exchange(&chat, "/v1/chat/completions", &info, &InferenceRequest::prompt("tell me about latency", Some(6))).await;
+    let (r, timing) = roundtrip(&chat, "/v1/chat/completions", &info, &InferenceRequest::prompt("tell me about latency", Some(6))).await;
     assert!(r.done && r.error.is_none(), "{r:?}");
     assert_eq!(r.chunks.len(), 6, "one chunk per token");
     assert_eq!(r.text.split_whitespace().count(), 6);
@@ -71,23 +62,23 @@ async fn chat_streams_real_words_with_the_engine_delays() {
 async fn completions_stream_and_bodies_for_every_endpoint() {
     let streaming = info(true, 10, 1);
     let completions = CompletionsEndpoint::from_model_endpoint(&streaming).unwrap();
-    let (r, _) = exchange(&completions, "/v1/completions", &streaming, &InferenceRequest::prompt("a b c", Some(3))).await;
+    let (r, _) = roundtrip(&completions, "/v1/completions", &streaming, &InferenceRequest::prompt("a b c", Some(3))).await;
     assert_eq!((r.chunks.len(), r.usage.unwrap().completion_tokens, r.done), (3, Some(3), true));
 
     let whole = info(false, 10, 1);
     let chat = ChatEndpoint::from_model_endpoint(&whole).unwrap();
-    let (r, _) = exchange(&chat, "/v1/chat/completions", &whole, &InferenceRequest::prompt("hello", None)).await;
+    let (r, _) = roundtrip(&chat, "/v1/chat/completions", &whole, &InferenceRequest::prompt("hello", None)).await;
     assert_eq!((r.chunks.len(), r.text.split_whitespace().count(), r.usage.unwrap().completion_tokens), (1, 4, Some(4)));
 
     let embeddings = EmbeddingsEndpoint::from_model_endpoint(&whole).unwrap();
     let texts = InferenceRequest { payload: Payload::Texts(vec!["one".into(), "two words".into()]), max_tokens: None, model: None };
-    let (r, _) = exchange(&embeddings, "/v1/embeddings", &whole, &texts).await;
+    let (r, _) = roundtrip(&embeddings, "/v1/embeddings", &whole, &texts).await;
     assert_eq!((r.embeddings.len(), r.embeddings[1].vector.len(), r.usage.unwrap().prompt_tokens), (2, 64, Some(3)));
 
     let rankings = RankingsEndpoint::from_model_endpoint(&whole).unwrap();
     let passages = vec!["bananas".to_owned(), "the fastest GPU".to_owned(), "GPU prices".to_owned()];
     let rank = InferenceRequest { payload: Payload::Ranking { query: "fastest GPU".into(), passages }, max_tokens: None, model: None };
-    let (r, _) = exchange(&rankings, "/v1/ranking", &whole, &rank).await;
+    let (r, _) = roundtrip(&rankings, "/v1/ranking", &whole, &rank).await;
     assert_eq!(r.rankings.len(), 3);
     assert_eq!(r.rankings[0].index, 1, "best overlap first: {:?}", r.rankings);
 }
@@ -96,12 +87,12 @@ async fn completions_stream_and_bodies_for_every_endpoint() {
 async fn unknown_paths_and_bad_bodies_are_http_errors() {
     let info = info(false, 1, 1);
     let chat = ChatEndpoint::from_model_endpoint(&info).unwrap();
-    let (r, timing) = exchange(&chat, "/v1/nothing", &info, &InferenceRequest::prompt("x", None)).await;
+    let (r, timing) = roundtrip(&chat, "/v1/nothing", &info, &InferenceRequest::prompt("x", None)).await;
     assert_eq!(timing.status, 404);
     assert_eq!(r.error.unwrap().kind.as_deref(), Some("NotFoundError"));
     // A completions body sent to the chat path lacks `messages`.
     let completions = CompletionsEndpoint::from_model_endpoint(&info).unwrap();
-    let (r, timing) = exchange(&completions, "/v1/chat/completions", &info, &InferenceRequest::prompt("x", None)).await;
+    let (r, timing) = roundtrip(&completions, "/v1/chat/completions", &info, &InferenceRequest::prompt("x", None)).await;
     assert_eq!(timing.status, 400);
     let error = r.error.unwrap();
     assert_eq!((error.status, error.kind.as_deref()), (Some(400), Some("BadRequestError")));
