@@ -79,8 +79,12 @@ impl<V: HttpVersion> FromModelEndpoint for HyperTransport<V> {
         let url = info.url.as_deref().ok_or(ConfigError::MissingUrl { implementation: V::NAME })?;
         let base = BaseUrl::parse(url)?;
         let tls = tls_config(base.is_https())?;
+        // No Nagle: small writes (HTTP/2 HEADERS then DATA) must not wait for the peer's delayed ACK.
+        let mut tcp = HttpConnector::new();
+        tcp.set_nodelay(true);
+        tcp.enforce_http(false);
         let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http();
-        let connector = if V::HTTP2_ONLY { builder.enable_http2().build() } else { builder.enable_http1().build() };
+        let connector = if V::HTTP2_ONLY { builder.enable_http2().wrap_connector(tcp) } else { builder.enable_http1().wrap_connector(tcp) };
         let client = Client::builder(TokioExecutor::new())
             .http2_only(V::HTTP2_ONLY)
             .pool_idle_timeout(Duration::from_secs(90))
