@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every check of the project: formatting, lints, and the tests of both builds
-# (default, and with the nvidia-optimized plugin), then builds all features and targets
-# (benches included) so competing plugins and --all-features always compile.
+# Runs every check of the project: formatting, lints, a build of all features and targets
+# (benches included, so competing plugins and --all-features always compile), the docs, and
+# the tests of both builds (default, and with the nvidia-optimized plugin). Ends with the total.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,11 +21,21 @@ else
     echo "clippy is not installed: lints not checked" >&2
 fi
 
-step "tests: default build"
-cargo test --locked --workspace
-
-step "tests: --features nvidia-optimized"
-cargo test --locked --workspace --features nvidia-optimized
-
 step "build: --all-features, all targets"
 cargo build --locked --workspace --all-features --all-targets
+
+step "docs: no broken links"
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --workspace --all-features
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+step "tests: default build"
+cargo test --locked --workspace 2>&1 | tee -a "$log"
+
+step "tests: --features nvidia-optimized"
+cargo test --locked --workspace --features nvidia-optimized 2>&1 | tee -a "$log"
+
+# One closing line over both builds (default and nvidia-optimized).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed/) p += $(i-1); if ($(i) ~ /^failed/) f += $(i-1) } }
+     END { printf "\ntotal: %d passed, %d failed\n", p, f }' "$log"

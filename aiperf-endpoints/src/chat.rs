@@ -43,7 +43,7 @@ impl ChatEndpoint {
     /// Formats a chat request body (shared with plugins that only change parsing).
     ///
     /// # Errors
-    /// As [`Endpoint::format_request`].
+    /// As [`Endpoint::format_request`](aiperf_core::Endpoint::format_request).
     pub fn format(base: &RequestBase, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
         let mut fields = Map::new();
         fields.insert("messages".into(), chat_messages(&request.payload)?);

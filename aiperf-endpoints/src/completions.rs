@@ -29,7 +29,7 @@ impl CompletionsEndpoint {
     /// Formats a completions request body (shared with plugins that only change parsing).
     ///
     /// # Errors
-    /// As [`Endpoint::format_request`].
+    /// As [`Endpoint::format_request`](aiperf_core::Endpoint::format_request).
     pub fn format(base: &RequestBase, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
         let prompt = match &request.payload {
             Payload::Prompt(text) => Value::String(text.clone()),

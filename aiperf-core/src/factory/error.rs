@@ -5,7 +5,7 @@ use crate::ConfigError;
 /// Why the factory could not resolve, pin, list or create an implementation.
 ///
 /// Boxed, so that `Result<Instance, FactoryError>` stays small on the `create_instance` path;
-/// [`FactoryErrorKind::kind`] tells which case it is.
+/// [`FactoryError::kind`] tells which case it is.
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]
 pub struct FactoryError(Box<FactoryErrorKind>);
