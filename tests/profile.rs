@@ -345,3 +345,45 @@ fn ctrl_c_stops_and_still_writes_valid_exports() {
     assert!(avg(&summary, "request_count") >= 4.0, "{summary:#}");
     assert_eq!(records.len() as f64, avg(&summary, "request_count") + avg(&summary, "error_request_count"));
 }
+
+#[cfg(unix)]
+#[test]
+fn requests_still_running_after_the_grace_period_are_recorded_as_cancelled() {
+    let dir = artifact_dir("abandon");
+    // 2000 tokens at 5 ms each: every request would take 10 s, longer than the 5 s grace period.
+    let child = Command::new(env!("CARGO_BIN_EXE_aiperf"))
+        .args([
+            "profile",
+            "--streaming",
+            "--request-count",
+            "100",
+            "--concurrency",
+            "3",
+            "--isl",
+            "8",
+            "--osl",
+            "2000",
+            "--engine-itl-ms",
+            "5",
+        ])
+        .args(["--ui", "none", "--output-artifact-dir"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let started = Instant::now();
+    let output = child.wait_with_output().unwrap();
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_secs(4) && waited < Duration::from_secs(15), "waited {waited:?} (grace is 5 s)");
+    ok(&output);
+    let (summary, records) = exports(&dir);
+    assert_eq!(summary["was_cancelled"], true);
+    assert_eq!(avg(&summary, "request_count"), 0.0);
+    assert_eq!(avg(&summary, "error_request_count"), 3.0, "the 3 requests in flight are accounted for");
+    assert_eq!(summary["error_summary"][0]["error_details"]["type"], "RequestCancelledError");
+    assert_eq!(records.len(), 3);
+    assert!(records.iter().all(|r| r["metadata"]["was_cancelled"] == true));
+}

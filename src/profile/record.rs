@@ -222,6 +222,37 @@ impl Measure<'_> {
 }
 
 impl RequestRecord {
+    /// The record of a request abandoned before it completed (Ctrl-C's grace period ended).
+    pub fn cancelled(
+        index: u64,
+        phase: Phase,
+        conversation_id: usize,
+        worker_id: usize,
+        started: Instant,
+        started_wall: SystemTime,
+    ) -> Self {
+        let ended = Instant::now();
+        Self {
+            index,
+            phase,
+            conversation_id,
+            worker_id,
+            start_ns: wall_ns(started_wall, started, started),
+            ack_ns: None,
+            end_ns: wall_ns(started_wall, started, ended),
+            started,
+            ended,
+            values: [None; Metric::ALL.len()],
+            inter_chunk: Vec::new(),
+            error: Some(RecordError {
+                code: None,
+                kind: "RequestCancelledError".to_owned(),
+                message: "cancelled: still running when the grace period after Ctrl-C ended".to_owned(),
+            }),
+            was_cancelled: true,
+        }
+    }
+
     /// The value of `metric`, if measured.
     pub fn value(&self, metric: Metric) -> Option<f64> {
         self.values[metric.index()]

@@ -41,9 +41,11 @@ pub struct Runner {
 }
 
 impl Runner {
-    /// Sends request `index` of `phase` and measures it. Bodies were formatted before the run, so
-    /// nothing but the transport and parsing stands between issue and response.
-    pub async fn one(&self, index: u64, phase: Phase, worker: usize) -> RequestRecord {
+    /// Sends request `index` of `phase`, measures it and sends its record to `records`. Bodies were
+    /// formatted before the run, so nothing but the transport and parsing stands between issue and
+    /// response. If the task is aborted mid-request (the Ctrl-C grace period ended), a cancelled
+    /// record is sent instead: no request goes unaccounted.
+    pub async fn one(&self, index: u64, phase: Phase, worker: usize, records: &mpsc::UnboundedSender<RequestRecord>) {
         let conversation = (index % self.inputs.len() as u64) as usize;
         let (entry, formatted) = &self.inputs[conversation];
         let request_id = format!("{}-{index}", phase.as_str());
@@ -51,8 +53,10 @@ impl Runner {
         if phase == Phase::Profiling {
             self.tracker.started(started);
         }
+        let mut in_flight = InFlight { runner: self, records: Some(records), index, phase, conversation, worker, started, started_wall };
         let Exchange { timing, response, decode_error } =
             exchange(&self.transport, &self.endpoint, &self.path, formatted, Some(&request_id)).await;
+        in_flight.records = None;
         if phase == Phase::Profiling {
             self.tracker.ended(Instant::now());
         }
@@ -63,12 +67,39 @@ impl Runner {
             streaming: formatted.streaming,
         };
         let outcome = Outcome { timing, response: &response, decode_error, input_tokens: entry.input_tokens, started, started_wall };
-        let record = measure.record(index, phase, conversation, worker, outcome);
+        self.finished(measure.record(index, phase, conversation, worker, outcome), records);
+    }
+
+    fn finished(&self, record: RequestRecord, records: &mpsc::UnboundedSender<RequestRecord>) {
         self.done.fetch_add(1, Ordering::Relaxed);
         if record.error.is_some() {
             self.failed.fetch_add(1, Ordering::Relaxed);
         }
-        record
+        let _ = records.send(record);
+    }
+}
+
+/// A request on its way; dropped before it completes, it reports a cancelled record.
+struct InFlight<'a> {
+    runner: &'a Runner,
+    records: Option<&'a mpsc::UnboundedSender<RequestRecord>>,
+    index: u64,
+    phase: Phase,
+    conversation: usize,
+    worker: usize,
+    started: Instant,
+    started_wall: SystemTime,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Some(records) = self.records.take() {
+            if self.phase == Phase::Profiling {
+                self.runner.tracker.ended(Instant::now());
+            }
+            let record = RequestRecord::cancelled(self.index, self.phase, self.conversation, self.worker, self.started, self.started_wall);
+            self.runner.finished(record, records);
+        }
     }
 }
 
@@ -123,8 +154,7 @@ pub async fn run_phase(
                         if !plan.may_issue(index, &stop) {
                             break;
                         }
-                        let record = runner.one(index, phase, worker).await;
-                        let _ = records.send(record);
+                        runner.one(index, phase, worker, &records).await;
                     }
                 });
             }
@@ -159,9 +189,8 @@ pub async fn run_phase(
                 let (runner, records) = (Arc::clone(&runner), records.clone());
                 let worker = index as usize;
                 tasks.spawn(async move {
-                    let record = runner.one(index, phase, worker).await;
+                    runner.one(index, phase, worker, &records).await;
                     drop(permit);
-                    let _ = records.send(record);
                 });
                 index += 1;
                 at += match mode {
