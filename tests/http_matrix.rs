@@ -108,6 +108,25 @@ async fn transport_timing_matches_the_server_delays() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connecting_time_is_charged_to_the_request_that_opened_the_connection() {
+    let server = server(1, 0, 0.0).await;
+    for name in [TransportName::Http, TransportName::Http2] {
+        let info = info(&server.url(), false);
+        let transport = TransportFactory::create_instance(name, &info).unwrap();
+        let endpoint = EndpointFactory::create_instance(EndpointName::Chat, &info).unwrap();
+        let request = request_for(EndpointName::Chat);
+        let (_, first) = send(&transport, &endpoint, "/v1/chat/completions", &request).await;
+        // hyper returns a connection to its pool just after the body ends: give it a moment.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let (_, second) = send(&transport, &endpoint, "/v1/chat/completions", &request).await;
+        assert!(first.connecting > Duration::ZERO, "{name}: the first request opened the connection");
+        assert!(first.connecting <= first.sent - first.start, "{name}: connecting happens before the body is sent");
+        assert_eq!(second.connecting, Duration::ZERO, "{name}: the second reused it");
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_concurrent_streams_share_http2() {
     let server = server(20, 2, 0.0).await;
     let info = info(&server.url(), true);

@@ -27,9 +27,9 @@ pub enum Metric {
     UsageCompletionTokens,
     /// Server-reported `usage.total_tokens`.
     UsageTotalTokens,
-    /// Opening a connection: reported as 0, as the pooled clients do not say which request opened one.
+    /// Waiting for a new connection (TCP, and TLS for `https://`); 0 when one was reused.
     HttpReqConnecting,
-    /// Issue to the body handed to the connection (connection setup included, when one was opened).
+    /// Issue to the body handed to the connection, less connecting.
     HttpReqSending,
     /// Body sent to the response headers.
     HttpReqWaiting,

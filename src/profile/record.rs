@@ -167,7 +167,7 @@ impl Measure<'_> {
         set(Metric::RequestLatency, latency);
         // http_req_* breakdown.
         set(Metric::HttpReqConnecting, ms(timing.connecting));
-        set(Metric::HttpReqSending, ms(timing.sent.saturating_duration_since(timing.start)));
+        set(Metric::HttpReqSending, ms(timing.sent.saturating_duration_since(timing.start).saturating_sub(timing.connecting)));
         if let Some(response_start) = timing.response_start {
             set(Metric::HttpReqWaiting, ms(response_start.saturating_duration_since(timing.sent)));
             set(Metric::HttpReqReceiving, ms(timing.end.saturating_duration_since(response_start)));

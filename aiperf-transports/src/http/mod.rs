@@ -1,6 +1,7 @@
 //! The `http` (HTTP/1.1) and `http2` transports, on hyper with rustls for `https://`.
 
 mod body;
+mod connect;
 mod url;
 
 use std::marker::PhantomData;
@@ -21,6 +22,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
 use body::SentBody;
+pub use connect::{ConnectTimes, TimedConnector};
 pub use url::BaseUrl;
 
 /// Which HTTP version a [`HyperTransport`] speaks.
@@ -61,7 +63,7 @@ pub type Http2Transport = HyperTransport<Http2>;
 /// Timing is taken where bytes move: `sent` when the body was handed to the connection,
 /// `response_start` when the status and headers arrived, and each chunk as its frame was read.
 pub struct HyperTransport<V> {
-    client: Client<HttpsConnector<HttpConnector>, SentBody>,
+    client: Client<TimedConnector<HttpsConnector<HttpConnector>>, SentBody>,
     base: BaseUrl,
     headers: HeaderMap,
     timeout: Duration,
@@ -89,7 +91,7 @@ impl<V: HttpVersion> FromModelEndpoint for HyperTransport<V> {
             .http2_only(V::HTTP2_ONLY)
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(usize::MAX)
-            .build(connector);
+            .build(TimedConnector::new(connector));
         Ok(Self { client, base, headers: headers(info)?, timeout: info.timeout, _version: PhantomData })
     }
 }
@@ -174,6 +176,13 @@ impl<V: HttpVersion> HyperTransport<V> {
         let http_request = self.build(&request, body)?;
         let response = self.client.request(http_request).await.map_err(|e| self.error(e))?;
         let at = Instant::now();
+        // A connection that became ready after this request started was opened for it (or it
+        // waited for it): that wait is its connecting time. A reused connection costs nothing.
+        if let Some(times) = response.extensions().get::<ConnectTimes>()
+            && times.ready > timing.start
+        {
+            timing.connecting = times.ready - times.started.max(timing.start);
+        }
         timing.response_start = Some(at);
         timing.sent = sent.get().copied().unwrap_or(at);
         timing.status = response.status().as_u16();

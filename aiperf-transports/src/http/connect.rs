@@ -1,0 +1,100 @@
+//! A connector that times connection setup (TCP, and TLS for `https://`) and attaches the times to
+//! the connection, so every response says whether its request waited for a new connection.
+
+use std::future::Future;
+use std::io::IoSlice;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use http::Uri;
+use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper_util::client::legacy::connect::{Connected, Connection};
+use tower_service::Service;
+
+/// When a connection's setup began and ended; found in the extensions of its responses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectTimes {
+    /// Setup began.
+    pub started: Instant,
+    /// The connection was ready (TLS handshake included).
+    pub ready: Instant,
+}
+
+/// Wraps a connector; its connections carry their [`ConnectTimes`].
+#[derive(Clone, Debug)]
+pub struct TimedConnector<C> {
+    inner: C,
+}
+
+impl<C> TimedConnector<C> {
+    /// Times the connections `inner` opens.
+    pub fn new(inner: C) -> Self {
+        Self { inner }
+    }
+}
+
+impl<C> Service<Uri> for TimedConnector<C>
+where
+    C: Service<Uri>,
+    C::Future: Send + 'static,
+    C::Response: Send + 'static,
+{
+    type Response = TimedIo<C::Response>;
+    type Error = C::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let started = Instant::now();
+        let connecting = self.inner.call(uri);
+        Box::pin(async move {
+            let io = connecting.await?;
+            Ok(TimedIo { io, times: ConnectTimes { started, ready: Instant::now() } })
+        })
+    }
+}
+
+/// A connection that knows when it was set up.
+#[derive(Debug)]
+pub struct TimedIo<T> {
+    io: T,
+    times: ConnectTimes,
+}
+
+impl<T: Connection> Connection for TimedIo<T> {
+    fn connected(&self) -> Connected {
+        self.io.connected().extra(self.times)
+    }
+}
+
+impl<T: Read + Unpin> Read for TimedIo<T> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: ReadBufCursor<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<T: Write + Unpin> Write for TimedIo<T> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[IoSlice<'_>]) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+}
