@@ -11,9 +11,11 @@ use std::sync::Arc;
 
 use aiperf_kserve::inference::grpc_inference_service_server::{GrpcInferenceService, GrpcInferenceServiceServer};
 use aiperf_kserve::inference::model_infer_response::InferOutputTensor;
+use aiperf_kserve::inference::model_metadata_response::TensorMetadata;
 use aiperf_kserve::inference::{
-    ModelInferRequest, ModelInferResponse, ModelReadyRequest, ModelReadyResponse, ModelStreamInferResponse, ServerLiveRequest,
-    ServerLiveResponse, ServerReadyRequest, ServerReadyResponse,
+    ModelInferRequest, ModelInferResponse, ModelMetadataRequest, ModelMetadataResponse, ModelReadyRequest, ModelReadyResponse,
+    ModelStreamInferResponse, ServerLiveRequest, ServerLiveResponse, ServerMetadataRequest, ServerMetadataResponse, ServerReadyRequest,
+    ServerReadyResponse,
 };
 use aiperf_kserve::tensors;
 use aiperf_transports::{Engine, GenerateRequest};
@@ -186,6 +188,35 @@ impl GrpcInferenceService for Service {
 
     async fn model_ready(&self, request: Request<ModelReadyRequest>) -> Result<Response<ModelReadyResponse>, Status> {
         Ok(Response::new(ModelReadyResponse { ready: request.get_ref().name == self.model }))
+    }
+
+    async fn server_metadata(&self, _: Request<ServerMetadataRequest>) -> Result<Response<ServerMetadataResponse>, Status> {
+        Ok(Response::new(ServerMetadataResponse {
+            name: "aiperf-mock-server".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            extensions: vec!["parameters".to_owned()],
+        }))
+    }
+
+    /// The tensors of Triton's vLLM backend model.
+    async fn model_metadata(&self, request: Request<ModelMetadataRequest>) -> Result<Response<ModelMetadataResponse>, Status> {
+        let name = &request.get_ref().name;
+        if *name != self.model {
+            return Err(Status::not_found(format!("Request for unknown model: '{name}' is not found")));
+        }
+        let tensor = |name: &str, datatype: &str| TensorMetadata { name: name.to_owned(), datatype: datatype.to_owned(), shape: vec![1] };
+        Ok(Response::new(ModelMetadataResponse {
+            name: self.model.clone(),
+            versions: vec!["1".to_owned()],
+            platform: "vllm".to_owned(),
+            inputs: vec![
+                tensor("text_input", "BYTES"),
+                tensor("stream", "BOOL"),
+                tensor("sampling_parameters", "BYTES"),
+                tensor("exclude_input_in_output", "BOOL"),
+            ],
+            outputs: vec![TensorMetadata { name: "text_output".to_owned(), datatype: "BYTES".to_owned(), shape: vec![-1] }],
+        }))
     }
 
     async fn model_infer(&self, request: Request<ModelInferRequest>) -> Result<Response<ModelInferResponse>, Status> {
