@@ -192,6 +192,28 @@ async fn malformed_requests_get_a_400_json_error() {
     server.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_key_is_sent_as_a_bearer_token() {
+    let config = MockConfig { engine: engine(1, 0), api_key: Some("s3cret".into()), ..MockConfig::default() };
+    let server = MockServer::start(config).await.unwrap();
+    for (key, status) in [(Some("s3cret"), 200), (Some("wrong"), 401), (None, 401)] {
+        let info = ModelEndpointInfo {
+            api_key: key.map(str::to_owned),
+            headers: vec![("X-Trace".into(), "1".into())],
+            ..info(&server.url(), false)
+        };
+        let transport = TransportFactory::create_instance(TransportName::Http, &info).unwrap();
+        let endpoint = EndpointFactory::create_instance(EndpointName::Chat, &info).unwrap();
+        let (r, timing) = send(&transport, &endpoint, "/v1/chat/completions", &request_for(EndpointName::Chat)).await;
+        assert_eq!(timing.status, status, "key {key:?}");
+        if status == 401 {
+            let error = r.error.unwrap();
+            assert_eq!((error.status, error.message.as_str()), (Some(401), "Unauthorized"), "vLLM's string error envelope");
+        }
+    }
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn unreachable_servers_and_bad_urls_are_clear_errors() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

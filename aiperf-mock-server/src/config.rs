@@ -22,6 +22,8 @@ pub struct MockConfig {
     pub error_rate: f64,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// Require `Authorization: Bearer <key>` on `/v1/*`, answering 401 `{"error":"Unauthorized"}` as vLLM does.
+    pub api_key: Option<String>,
 }
 
 impl Default for MockConfig {
@@ -39,6 +41,7 @@ impl Default for MockConfig {
             },
             error_rate: 0.0,
             max_body_bytes: 16 << 20,
+            api_key: None,
         }
     }
 }

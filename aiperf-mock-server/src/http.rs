@@ -30,6 +30,8 @@ struct State {
     model: String,
     errors: Arc<ErrorInjector>,
     max_body_bytes: usize,
+    /// `Bearer <key>`, when a key is required.
+    authorization: Option<String>,
 }
 
 pub(crate) async fn start(
@@ -40,7 +42,13 @@ pub(crate) async fn start(
 ) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
     let listener = TcpListener::bind((config.host, config.port)).await?;
     let addr = listener.local_addr()?;
-    let state = Arc::new(State { engine, model: config.model.clone(), errors, max_body_bytes: config.max_body_bytes });
+    let state = Arc::new(State {
+        engine,
+        model: config.model.clone(),
+        errors,
+        max_body_bytes: config.max_body_bytes,
+        authorization: config.api_key.as_ref().map(|key| format!("Bearer {key}")),
+    });
     let task = tokio::spawn(async move {
         loop {
             let (stream, _) = tokio::select! {
@@ -68,6 +76,13 @@ pub(crate) async fn start(
 
 async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Response<ResponseBody>, Infallible> {
     let path = request.uri().path().to_owned();
+    if let Some(expected) = &state.authorization
+        && path.starts_with("/v1/")
+        && request.headers().get(header::AUTHORIZATION).is_none_or(|given| given.as_bytes() != expected.as_bytes())
+    {
+        // vLLM's `--api-key` answer: `error` is a string here.
+        return Ok(fixed(StatusCode::UNAUTHORIZED, JSON, Bytes::from_static(br#"{"error":"Unauthorized"}"#)));
+    }
     let response = match (request.method(), path.as_str()) {
         (&Method::GET, "/health") => fixed(StatusCode::OK, "text/plain", Bytes::new()),
         (&Method::GET, "/v1/models") => fixed(StatusCode::OK, JSON, models(&state.model)),

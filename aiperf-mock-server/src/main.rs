@@ -39,6 +39,9 @@ struct Args {
     /// Seed of the generated words and of the injected errors.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Require `Authorization: Bearer <KEY>` on /v1/* (401 otherwise, as vLLM's --api-key).
+    #[arg(long)]
+    api_key: Option<String>,
 }
 
 fn fraction(text: &str) -> Result<f64, String> {
@@ -75,6 +78,7 @@ async fn main() -> ExitCode {
             seed: args.seed,
         },
         error_rate: args.error_rate,
+        api_key: args.api_key,
         ..MockConfig::default()
     };
     let server = match MockServer::start(config).await {
