@@ -51,7 +51,7 @@ pub fn generate(manifest: &str, features: &BTreeSet<String>) -> Result<Generated
 /// # Errors
 /// A [`TableError`] if the manifest is not valid TOML.
 pub fn enabled_features(manifest: &str, is_set: impl Fn(&str) -> bool) -> Result<BTreeSet<String>, TableError> {
-    let doc: toml::Table = toml::from_str(manifest).map_err(|e| TableError::new("Cargo.toml", format!("not valid TOML: {e}")))?;
+    let doc: toml::Table = toml::from_str(manifest).map_err(|e| table::syntax_error(manifest, &e))?;
     let declared = doc.get("features").and_then(toml::Value::as_table).map(|f| f.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
     Ok(declared.into_iter().filter(|f| is_set(&format!("CARGO_FEATURE_{}", f.to_ascii_uppercase().replace('-', "_")))).collect())
 }

@@ -119,7 +119,7 @@ impl Table {
     /// # Errors
     /// A [`TableError`] naming the key at fault.
     pub fn from_manifest(manifest: &str) -> Result<Self, TableError> {
-        let doc: TomlTable = toml::from_str(manifest).map_err(|e| TableError::new("Cargo.toml", format!("not valid TOML: {e}")))?;
+        let doc: TomlTable = toml::from_str(manifest).map_err(|e| syntax_error(manifest, &e))?;
         let (root, aiperf) = find_table(&doc)?;
         let deps = Dependencies::of(&doc);
         let mut table = Table { root: root.to_owned(), entries: Vec::new(), plugins: Vec::new() };
@@ -244,6 +244,32 @@ impl Table {
         }
         Ok(())
     }
+}
+
+/// A TOML syntax error, reported against the dotted key of the line it points at (a duplicate
+/// table or key, a bad value), with the line number.
+pub(crate) fn syntax_error(manifest: &str, error: &toml::de::Error) -> TableError {
+    let Some(offset) = error.span().map(|span| span.start) else {
+        return TableError::new("Cargo.toml", format!("not valid TOML: {}", error.message()));
+    };
+    let line_number = manifest[..offset.min(manifest.len())].matches('\n').count() + 1;
+    let mut table = String::new();
+    let mut key = String::from("Cargo.toml");
+    for (index, line) in manifest.lines().enumerate().take(line_number) {
+        let line = line.trim();
+        if let Some(header) = line.strip_prefix('[').map(|l| l.trim_start_matches('[').split(']').next().unwrap_or("").trim()) {
+            table = header.to_owned();
+            if index + 1 == line_number {
+                key = table.clone();
+            }
+        } else if index + 1 == line_number
+            && let Some((name, _)) = line.split_once('=')
+        {
+            let name = name.trim().trim_matches('"');
+            key = if table.is_empty() { name.to_owned() } else { format!("{table}.{name}") };
+        }
+    }
+    TableError::new(key, format!("not valid TOML (line {line_number}): {}", error.message().trim()))
 }
 
 /// Dependency names of the package (`[dependencies]` keys), and which are optional.

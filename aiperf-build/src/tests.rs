@@ -303,7 +303,17 @@ fn malformed_cases() -> Vec<(String, &'static str, &'static str)> {
                 "[workspace.metadata.aiperf.transport.http]",
                 "[workspace.metadata.aiperf.transport.http]\n[workspace.metadata.aiperf.transport.http]",
             ),
-            "Cargo.toml",
+            "workspace.metadata.aiperf.transport.http",
+            "duplicate key",
+        ),
+        (
+            manifest("").replace("supports_streaming = true", "supports_streaming = true\nsupports_streaming = false"),
+            "workspace.metadata.aiperf.endpoint.chat.supports_streaming",
+            "duplicate key",
+        ),
+        (
+            manifest("").replace("produces_tokens = true", "produces_tokens = yes"),
+            "workspace.metadata.aiperf.endpoint.chat.produces_tokens",
             "not valid TOML",
         ),
     ]
