@@ -112,21 +112,7 @@ impl Measure<'_> {
     /// The record of one request.
     pub fn record(&self, index: u64, phase: Phase, conversation_id: usize, worker_id: usize, outcome: Outcome<'_>) -> RequestRecord {
         let Outcome { timing, response, decode_error, input_tokens, started, started_wall } = outcome;
-        let mut record = RequestRecord {
-            index,
-            phase,
-            conversation_id,
-            worker_id,
-            start_ns: wall_ns(started_wall, started, started),
-            ack_ns: None,
-            end_ns: 0,
-            started,
-            ended: started,
-            values: [None; Metric::ALL.len()],
-            inter_chunk: Vec::new(),
-            error: None,
-            was_cancelled: false,
-        };
+        let mut record = RequestRecord::issued(index, phase, conversation_id, worker_id, started, started_wall);
         let timing = match timing {
             Ok(timing) => timing,
             Err(e) => {
@@ -232,7 +218,20 @@ impl RequestRecord {
         started: Instant,
         started_wall: SystemTime,
     ) -> Self {
-        let ended = Instant::now();
+        let mut record = Self::issued(index, phase, conversation_id, worker_id, started, started_wall);
+        record.ended = Instant::now();
+        record.end_ns = wall_ns(started_wall, started, record.ended);
+        record.error = Some(RecordError {
+            code: None,
+            kind: "RequestCancelledError".to_owned(),
+            message: "cancelled: still running when the grace period after Ctrl-C ended".to_owned(),
+        });
+        record.was_cancelled = true;
+        record
+    }
+
+    /// A record of a request issued at `started`, with nothing measured yet.
+    fn issued(index: u64, phase: Phase, conversation_id: usize, worker_id: usize, started: Instant, started_wall: SystemTime) -> Self {
         Self {
             index,
             phase,
@@ -240,17 +239,13 @@ impl RequestRecord {
             worker_id,
             start_ns: wall_ns(started_wall, started, started),
             ack_ns: None,
-            end_ns: wall_ns(started_wall, started, ended),
+            end_ns: wall_ns(started_wall, started, started),
             started,
-            ended,
+            ended: started,
             values: [None; Metric::ALL.len()],
             inter_chunk: Vec::new(),
-            error: Some(RecordError {
-                code: None,
-                kind: "RequestCancelledError".to_owned(),
-                message: "cancelled: still running when the grace period after Ctrl-C ended".to_owned(),
-            }),
-            was_cancelled: true,
+            error: None,
+            was_cancelled: false,
         }
     }
 
@@ -328,6 +323,10 @@ mod tests {
         (response, timing)
     }
 
+    fn outcome_of(response: &ParsedResponse, timing: Result<TransportTiming, TransportError>, t0: Instant) -> Outcome<'_> {
+        Outcome { timing, response, decode_error: None, input_tokens: 12, started: t0, started_wall: SystemTime::now() }
+    }
+
     fn close(a: Option<f64>, b: f64) -> bool {
         a.is_some_and(|a| (a - b).abs() < 1e-6)
     }
@@ -336,14 +335,7 @@ mod tests {
     fn streamed_metrics_follow_aiperf_definitions() {
         let (tok, t0) = (tokenizer(), Instant::now());
         let (response, timing) = streamed(t0);
-        let outcome = Outcome {
-            timing: Ok(timing),
-            response: &response,
-            decode_error: None,
-            input_tokens: 12,
-            started: t0,
-            started_wall: SystemTime::now(),
-        };
+        let outcome = outcome_of(&response, Ok(timing), t0);
         let r = measure(&tok, true).record(0, Phase::Profiling, 0, 0, outcome);
         assert!(r.error.is_none());
         assert!(close(r.value(Metric::RequestLatency), 150.0));
@@ -368,14 +360,7 @@ mod tests {
         let (tok, t0) = (tokenizer(), Instant::now());
         let (mut response, timing) = streamed(t0);
         response.usage = Some(Usage { prompt_tokens: Some(30), completion_tokens: Some(9), total_tokens: Some(39) });
-        let outcome = Outcome {
-            timing: Ok(timing),
-            response: &response,
-            decode_error: None,
-            input_tokens: 12,
-            started: t0,
-            started_wall: SystemTime::now(),
-        };
+        let outcome = outcome_of(&response, Ok(timing), t0);
         let m = Measure { use_server_token_count: true, ..measure(&tok, true) };
         let r = m.record(0, Phase::Profiling, 0, 0, outcome);
         assert!(close(r.value(Metric::InputSequenceLength), 30.0));
@@ -387,14 +372,7 @@ mod tests {
     fn non_streamed_requests_have_no_streaming_metrics() {
         let (tok, t0) = (tokenizer(), Instant::now());
         let (response, timing) = streamed(t0);
-        let outcome = Outcome {
-            timing: Ok(timing),
-            response: &response,
-            decode_error: None,
-            input_tokens: 12,
-            started: t0,
-            started_wall: SystemTime::now(),
-        };
+        let outcome = outcome_of(&response, Ok(timing), t0);
         let r = measure(&tok, false).record(0, Phase::Profiling, 0, 0, outcome);
         assert!(r.value(Metric::TimeToFirstToken).is_none() && r.value(Metric::InterTokenLatency).is_none());
         assert!(r.inter_chunk.is_empty());
@@ -405,25 +383,11 @@ mod tests {
     fn failures_become_errors_with_their_type() {
         let (tok, t0) = (tokenizer(), Instant::now());
         let (mut response, timing) = streamed(t0);
-        let outcome = Outcome {
-            timing: Err(TransportError::Timeout(Duration::from_secs(1))),
-            response: &response,
-            decode_error: None,
-            input_tokens: 1,
-            started: t0,
-            started_wall: SystemTime::now(),
-        };
+        let outcome = outcome_of(&response, Err(TransportError::Timeout(Duration::from_secs(1))), t0);
         let r = measure(&tok, true).record(0, Phase::Profiling, 0, 0, outcome);
         assert_eq!(r.error.as_ref().map(|e| e.kind.as_str()), Some("TimeoutError"));
         response.error = Some(ServerError { status: Some(503), message: "overloaded".into(), kind: None, code: None });
-        let outcome = Outcome {
-            timing: Ok(timing),
-            response: &response,
-            decode_error: None,
-            input_tokens: 1,
-            started: t0,
-            started_wall: SystemTime::now(),
-        };
+        let outcome = outcome_of(&response, Ok(timing), t0);
         let r = measure(&tok, true).record(1, Phase::Profiling, 0, 0, outcome);
         let error = r.error.unwrap();
         assert_eq!((error.code, error.kind.as_str(), error.message.as_str()), (Some(503), "HTTP 503", "overloaded"));
