@@ -333,7 +333,7 @@ fn ctrl_c_stops_and_still_writes_valid_exports() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(2500));
-    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("sh").args(["-c", &format!("kill -INT {}", child.id())]).status().unwrap();
     assert!(killed.success());
     let started = Instant::now();
     let output = child.wait_with_output().unwrap();
@@ -373,7 +373,7 @@ fn requests_still_running_after_the_grace_period_are_recorded_as_cancelled() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
-    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    assert!(Command::new("sh").args(["-c", &format!("kill -INT {}", child.id())]).status().unwrap().success());
     let started = Instant::now();
     let output = child.wait_with_output().unwrap();
     let waited = started.elapsed();
