@@ -332,7 +332,7 @@ fn ctrl_c_stops_and_still_writes_valid_exports() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(2500));
+    std::thread::sleep(Duration::from_millis(3500));
     let killed = Command::new("sh").args(["-c", &format!("kill -INT {}", child.id())]).status().unwrap();
     assert!(killed.success());
     let started = Instant::now();
@@ -372,7 +372,8 @@ fn requests_still_running_after_the_grace_period_are_recorded_as_cancelled() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Long enough for the tokenizer to load and the first requests to start, on a loaded machine too.
+    std::thread::sleep(Duration::from_millis(3000));
     assert!(Command::new("sh").args(["-c", &format!("kill -INT {}", child.id())]).status().unwrap().success());
     let started = Instant::now();
     let output = child.wait_with_output().unwrap();
