@@ -389,10 +389,7 @@ impl Out<'_, '_> {
 impl<C: TextCodec> Transport for KserveTransport<C> {
     async fn send<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ChunkSink) -> Result<TransportTiming, TransportError> {
         let mut timing = TransportTiming::begin(Instant::now(), request.body.len());
-        match tokio::time::timeout(self.timeout, self.exchange(request, sink, &mut timing)).await {
-            Ok(result) => result?,
-            Err(_) => return Err(TransportError::Timeout(self.timeout)),
-        }
+        crate::deadline::within(self.timeout, self.exchange(request, sink, &mut timing)).await?;
         timing.end = Instant::now();
         Ok(timing)
     }

@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+mod deadline;
 mod engine;
 pub mod grpc;
 pub mod http;

@@ -67,12 +67,9 @@ impl Transport for InEngineTransport {
     async fn send<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ChunkSink) -> Result<TransportTiming, TransportError> {
         let mut timing = TransportTiming::begin(Instant::now(), request.body.len());
         let mut timed = Timed { inner: sink, response_start: None };
-        let served = tokio::time::timeout(
-            self.timeout,
-            serve(&*self.engine, request.path, request.body, &self.default_model, &mut SinkWriter(&mut timed)),
-        )
-        .await
-        .map_err(|_| TransportError::Timeout(self.timeout))?;
+        let mut writer = SinkWriter(&mut timed);
+        let serving = serve(&*self.engine, request.path, request.body, &self.default_model, &mut writer);
+        let served = crate::deadline::within(self.timeout, async { Ok(serving.await) }).await?;
         timing.response_start = timed.response_start;
         timing.end = Instant::now();
         timing.status = served.status;
