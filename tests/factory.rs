@@ -2,7 +2,7 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use aiperf::core::{Endpoint, EndpointMetadata, FactoryErrorKind, ModelEndpointInfo};
+use aiperf::core::{Category as _, Endpoint, EndpointMetadata, FactoryErrorKind, InputKind, ModelEndpointInfo};
 use aiperf::{AnyEndpoint, EndpointFactory, EndpointImpl, EndpointName, TransportFactory, TransportName};
 
 const PLUGIN: bool = cfg!(feature = "nvidia-optimized");
@@ -20,34 +20,42 @@ fn chat() -> AnyEndpoint {
     EndpointFactory::create_instance("chat", &ModelEndpointInfo::default()).unwrap()
 }
 
+/// Whether `chat()` creates the builtin `ChatEndpoint`.
+fn chat_is_builtin() -> bool {
+    chat().implementation() == Some(EndpointImpl::ChatEndpoint)
+}
+
 #[test]
 fn plugin_wins_only_when_its_feature_is_on() {
     let _g = serial();
     let chat = chat();
     assert_eq!(chat.implementation().unwrap().descriptor().class_name, if PLUGIN { "OptimizedChatEndpoint" } else { "ChatEndpoint" });
-    assert_eq!(chat.is_chat_endpoint(), !PLUGIN);
+    assert_eq!(chat.implementation() == Some(EndpointImpl::ChatEndpoint), !PLUGIN);
     let completions = EndpointFactory::create_instance(EndpointName::Completions, &ModelEndpointInfo::default()).unwrap();
-    assert_eq!(completions.implementation().unwrap().descriptor().plugin, PLUGIN.then_some("nvidia-optimized"));
+    let origin = completions.implementation().unwrap().descriptor().origin;
+    assert_eq!(origin.plugin, PLUGIN.then_some("nvidia-optimized"));
+    assert_eq!(origin.name, if PLUGIN { "aiperf-nvidia-optimized" } else { "aiperf-endpoints" });
     // Names the plugin does not provide keep their builtin.
     let embeddings = EndpointFactory::create_instance("embeddings", &ModelEndpointInfo::default()).unwrap();
-    assert!(embeddings.is_embeddings_endpoint());
-    assert_eq!(EndpointImpl::ALL.len(), if PLUGIN { 6 } else { 4 });
+    assert_eq!(embeddings.implementation(), Some(EndpointImpl::EmbeddingsEndpoint));
+    assert_eq!(aiperf::EndpointCategory::implementations().len(), if PLUGIN { 6 } else { 4 });
+    assert_eq!(aiperf::CRATES.len(), if PLUGIN { 3 } else { 2 });
 }
 
 #[test]
 fn use_implementation_pins_and_resets() {
     let _g = serial();
     EndpointFactory::use_implementation("chat", "ChatEndpoint").unwrap();
-    assert!(chat().is_chat_endpoint(), "the builtin stays selectable");
+    assert!(chat_is_builtin(), "the builtin stays selectable");
     EndpointFactory::use_implementation(EndpointName::Chat, EndpointImpl::ChatEndpoint).unwrap();
-    assert!(chat().is_chat_endpoint());
+    assert!(chat_is_builtin());
     EndpointFactory::reset_implementation("chat").unwrap();
-    assert_eq!(chat().is_chat_endpoint(), !PLUGIN);
+    assert_eq!(chat_is_builtin(), !PLUGIN);
     {
         let _pin = EndpointFactory::scoped_implementation("chat", "aiperf_endpoints::ChatEndpoint").unwrap();
-        assert!(chat().is_chat_endpoint());
+        assert!(chat_is_builtin());
     }
-    assert_eq!(chat().is_chat_endpoint(), !PLUGIN, "the guard restored the default");
+    assert_eq!(chat_is_builtin(), !PLUGIN, "the guard restored the default");
 }
 
 #[cfg(feature = "nvidia-optimized")]
@@ -56,7 +64,7 @@ fn the_plugin_can_be_pinned_back_after_a_builtin_pin() {
     let _g = serial();
     EndpointFactory::use_implementation("chat", "ChatEndpoint").unwrap();
     EndpointFactory::use_implementation("chat", EndpointImpl::OptimizedChatEndpoint).unwrap();
-    assert!(chat().is_optimized_chat_endpoint());
+    assert!(chat().implementation() == Some(EndpointImpl::OptimizedChatEndpoint));
 }
 
 #[test]
@@ -102,8 +110,9 @@ fn names_parse_display_and_carry_table_metadata() {
     assert_eq!((chat.endpoint_path, chat.supports_streaming, chat.produces_tokens), ("/v1/chat/completions", true, true));
     assert_eq!(EndpointName::Rankings.metadata().endpoint_path, "/v1/ranking");
     assert!(!EndpointName::Embeddings.metadata().supports_streaming);
-    assert_eq!(TransportName::for_url_scheme("in-engine"), Some(TransportName::InEngine));
-    assert_eq!(TransportName::for_url_scheme("gopher"), None);
+    assert_eq!(TransportFactory::for_url_scheme("in-engine"), Some(TransportName::InEngine));
+    assert_eq!(TransportFactory::for_url_scheme("gopher"), None);
+    assert_eq!(EndpointName::Rankings.metadata().input, InputKind::QueryPassages);
 }
 
 struct Echo;
@@ -136,9 +145,9 @@ impl Endpoint for Echo {
 
 static ECHO_METADATA: EndpointMetadata = EndpointMetadata {
     endpoint_path: "/echo",
+    input: InputKind::Prompt,
     supports_streaming: false,
     produces_tokens: false,
-    tokenizes_input: false,
     metrics_title: "Echo",
 };
 
@@ -153,4 +162,17 @@ fn runtime_registration_extends_the_table_without_touching_it() {
     assert_eq!(EndpointFactory::metadata("echo").unwrap().endpoint_path, "/echo");
     let err = EndpointFactory::register("chat", "Echo", "d", &ECHO_METADATA, make).unwrap_err();
     assert!(matches!(err.kind(), FactoryErrorKind::AlreadyDefined { .. }), "{err}");
+}
+
+#[test]
+fn url_schemes_pick_their_transport() {
+    let pick = |url: Option<&str>| TransportFactory::for_url(url).map_err(|e| e.to_string());
+    assert_eq!(pick(Some("http://127.0.0.1:8000")), Ok(TransportName::Http));
+    assert_eq!(pick(Some("HTTPS://api.example.com")), Ok(TransportName::Http));
+    assert_eq!(pick(Some("h2c://127.0.0.1:8000")), Ok(TransportName::Http2));
+    assert_eq!(pick(Some("grpc://127.0.0.1:8001")), Ok(TransportName::Grpc));
+    assert_eq!(pick(Some("localhost:8000")), Ok(TransportName::Http));
+    assert_eq!(pick(None), Ok(TransportName::InEngine));
+    let err = pick(Some("ftp://x")).unwrap_err();
+    assert!(err.starts_with("unknown URL scheme 'ftp'; valid: http, https, h2c, h2, grpc, in-engine"), "{err}");
 }

@@ -42,7 +42,7 @@ async fn send(transport: &AnyTransport, endpoint: &dyn Endpoint, path: &str) -> 
 async fn chat_and_completions_over_grpc_streaming_and_not() {
     let server = server(5, 1, 0.0).await;
     let url = server.grpc_url().unwrap();
-    assert_eq!(TransportName::for_url_scheme("grpc"), Some(TransportName::Grpc));
+    assert_eq!(TransportFactory::for_url_scheme("grpc"), Some(TransportName::Grpc));
     for name in [EndpointName::Chat, EndpointName::Completions] {
         for streaming in [false, true] {
             let info = info(&url, "mock", streaming);

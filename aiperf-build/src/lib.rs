@@ -1,25 +1,35 @@
-//! Generates aiperf's `match`-based factories from the implementation table in `Cargo.toml`.
+//! Generates aiperf's `match`-based factories from the implementations declared by the crates
+//! compiled into a build.
 //!
-//! The root crate's `build.rs` calls [`compile`]; tests call [`generate`] on small tables. Work is
-//! split like prost-build's: load the table ([`Table::from_manifest`]) → resolve it for the enabled
-//! features ([`resolve()`]) → render formatted source (pure) → write it only if it changed.
+//! Two calls, one per side of Cargo's `links` metadata channel (see [`channel`]):
+//! - an **implementation crate** (builtins, a plugin) declares its entries in its own
+//!   `[package.metadata.aiperf]`, has a `links` key, and its `build.rs` calls [`declare`];
+//! - a **host** (the `aiperf` package, a custom build, a library re-exporting the factories) calls
+//!   [`compile`]: it assembles what its dependencies declared ([`Table::assemble`]), applies the
+//!   selection rules ([`resolve()`]), renders formatted source and writes it only if it changed.
+//!
+//! [`generate`] is the pure middle (payloads in, source out) that tests call on small tables.
 //!
 //! Dependency rule: a build-time library; it depends on no aiperf crate (it emits paths into
 //! `aiperf_core` as text) and on nothing at run time.
 
 #![warn(missing_docs)]
 
+pub mod channel;
 mod codegen;
+mod declaration;
 mod error;
+mod keys;
 mod resolve;
 mod table;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-pub use error::{BuildError, TableError};
+pub use channel::Payload;
+pub use declaration::{CategoryKind, Declaration, Entry, INPUT_KINDS, Metadata, Package, ROOT};
+pub use error::{BuildError, Source, TableError};
 pub use resolve::{Resolved, ResolvedCategory, ResolvedName, resolve};
-pub use table::{CategoryKind, Entry, Metadata, Plugin, Table};
+pub use table::{Crate, Table};
 
 /// Name of the generated file in `OUT_DIR`.
 pub const DEFAULT_FILE_NAME: &str = "aiperf_factories.rs";
@@ -31,50 +41,82 @@ pub struct Generated {
     pub code: String,
     /// Conflicts the rules settled, for `cargo:warning`.
     pub warnings: Vec<String>,
+    /// The assembled table (what a forwarding host sends on).
+    pub table: Table,
 }
 
-/// Generates the factories for a manifest's text with the given features enabled. Pure: no I/O.
+/// Generates the factories from what the dependencies of `host` sent. Pure: no I/O.
 ///
 /// # Errors
-/// A [`TableError`] naming the `Cargo.toml` key at fault.
-pub fn generate(manifest: &str, features: &BTreeSet<String>) -> Result<Generated, TableError> {
-    let table = Table::from_manifest(manifest)?;
-    let resolved = resolve(&table, features);
+/// A [`TableError`] naming the crate and key at fault.
+pub fn generate(host: &Source, payloads: Vec<Payload>) -> Result<Generated, TableError> {
+    let table = Table::assemble(host, payloads)?;
+    let resolved = resolve(&table);
     let code = codegen::render(&table, &resolved);
     let warnings = resolved.warnings;
-    Ok(Generated { code, warnings })
+    Ok(Generated { code, warnings, table })
 }
 
-/// The features of `manifest` that are on, according to `is_set` applied to Cargo's
-/// `CARGO_FEATURE_<NAME>` variable names (upper case, `-` → `_`).
+/// The build script of an implementation crate: `fn main() { aiperf_build::declare() }`.
+/// Reads and checks this crate's `[package.metadata.aiperf]` and sends it to the crates that
+/// depend on this one. On a malformed table it prints the crate, key and fix, and fails the build.
+pub fn declare() {
+    if let Err(error) = try_declare() {
+        fail(&error);
+    }
+}
+
+/// [`declare`], returning the declaration or the error instead of exiting.
 ///
 /// # Errors
-/// A [`TableError`] if the manifest is not valid TOML.
-pub fn enabled_features(manifest: &str, is_set: impl Fn(&str) -> bool) -> Result<BTreeSet<String>, TableError> {
-    let doc: toml::Table = toml::from_str(manifest).map_err(|e| table::syntax_error(manifest, &e))?;
-    let declared = doc.get("features").and_then(toml::Value::as_table).map(|f| f.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
-    Ok(declared.into_iter().filter(|f| is_set(&format!("CARGO_FEATURE_{}", f.to_ascii_uppercase().replace('-', "_")))).collect())
+/// [`BuildError`]: unreadable manifest, malformed table, no `links` key.
+pub fn try_declare() -> Result<Declaration, BuildError> {
+    let dir = PathBuf::from(env("CARGO_MANIFEST_DIR")?);
+    let manifest_path = dir.join("Cargo.toml");
+    println!("cargo::rerun-if-changed={}", manifest_path.display());
+    println!("cargo::rerun-if-changed=build.rs");
+    let manifest = std::fs::read_to_string(&manifest_path).map_err(|source| io_error(&manifest_path, source))?;
+    let package =
+        Package { name: env("CARGO_PKG_NAME")?, version: env("CARGO_PKG_VERSION")?, manifest: manifest_path.display().to_string() };
+    let declaration = Declaration::from_manifest(&manifest, &package)?;
+    if std::env::var_os("CARGO_MANIFEST_LINKS").is_none() {
+        let source = declaration.source();
+        return Err(source
+            .error("package.links", format!("missing: add `links = \"{}\"` to [package], so that Cargo passes this declaration to the crates that depend on this one", package.name))
+            .into());
+    }
+    let payload = Payload { format: channel::FORMAT, via: None, sender: package.name.clone(), crates: vec![declaration.clone()] };
+    println!("{}", payload.to_cargo_line());
+    Ok(declaration)
 }
 
-/// Configures and runs the generator from a build script (the prost-build `Config` pattern).
+/// The build script of a host: `fn main() { aiperf_build::compile() }`. Generates
+/// `$OUT_DIR/aiperf_factories.rs` from the implementation crates compiled into this build; include
+/// it with `aiperf::include_factories!()` (or `aiperf_core::include_factories!()`).
+pub fn compile() {
+    if let Err(error) = Builder::new().compile() {
+        fail(&error);
+    }
+}
+
+fn fail(error: &BuildError) -> ! {
+    // Cargo prints a failed build script's stderr; the message names the crate and key at fault.
+    eprintln!("error: {error}");
+    std::process::exit(1);
+}
+
+/// Configures and runs the generator from a host's build script (the prost-build `Config` pattern).
 #[derive(Clone, Debug, Default)]
 pub struct Builder {
-    manifest_dir: Option<PathBuf>,
     out_dir: Option<PathBuf>,
     file_name: Option<String>,
-    features: Option<BTreeSet<String>>,
+    public_path: Option<String>,
 }
 
 impl Builder {
-    /// A builder reading `CARGO_MANIFEST_DIR`, `OUT_DIR` and `CARGO_FEATURE_*` from the environment.
+    /// A builder reading `OUT_DIR`, the package and the `DEP_*_AIPERF_TABLE` variables from the environment.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Reads `Cargo.toml` from `dir` instead of `CARGO_MANIFEST_DIR`.
-    pub fn manifest_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Self {
-        self.manifest_dir = Some(dir.into());
-        self
     }
 
     /// Writes into `dir` instead of `OUT_DIR`.
@@ -89,51 +131,51 @@ impl Builder {
         self
     }
 
-    /// Uses these enabled features instead of reading `CARGO_FEATURE_*`.
-    pub fn features<S: Into<String>>(&mut self, features: impl IntoIterator<Item = S>) -> &mut Self {
-        self.features = Some(features.into_iter().map(Into::into).collect());
+    /// The path at which this crate's dependents reach the generated module (default
+    /// `::<this lib>::factories`, where `include_factories!()` puts it). Used only when this package
+    /// has a `links` key and therefore forwards its table to its dependents.
+    pub fn public_path(&mut self, path: impl Into<String>) -> &mut Self {
+        self.public_path = Some(path.into());
         self
     }
 
-    /// Reads the table, generates, writes the file if its content changed, and prints the
-    /// `cargo:` lines (inputs to watch, warnings). Returns the generated file's path.
+    /// Assembles, generates, writes the file if its content changed, prints the `cargo::` lines
+    /// (warnings; the forwarded table when this package has a `links` key). Returns the file's path.
     ///
     /// # Errors
-    /// [`BuildError`]: unreadable manifest, malformed table, unwritable output.
+    /// [`BuildError`]: a malformed or conflicting declaration, an unwritable output.
     pub fn compile(&self) -> Result<PathBuf, BuildError> {
-        let manifest_dir = match &self.manifest_dir {
-            Some(dir) => dir.clone(),
-            None => PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").ok_or(BuildError::Env("CARGO_MANIFEST_DIR"))?),
-        };
         let out_dir = match &self.out_dir {
             Some(dir) => dir.clone(),
-            None => PathBuf::from(std::env::var_os("OUT_DIR").ok_or(BuildError::Env("OUT_DIR"))?),
+            None => PathBuf::from(env("OUT_DIR")?),
         };
-        let manifest_path = manifest_dir.join("Cargo.toml");
-        // Printing any rerun-if-changed turns off Cargo's default scan: list every input.
-        println!("cargo:rerun-if-changed={}", manifest_path.display());
-        println!("cargo:rerun-if-changed=build.rs");
-        let manifest = std::fs::read_to_string(&manifest_path).map_err(|source| io_error(&manifest_path, source))?;
-        let features = match &self.features {
-            Some(features) => features.clone(),
-            None => enabled_features(&manifest, |var| std::env::var_os(var).is_some())?,
-        };
-        let generated = generate(&manifest, &features)?;
+        let name = env("CARGO_PKG_NAME")?;
+        let manifest = PathBuf::from(env("CARGO_MANIFEST_DIR")?).join("Cargo.toml");
+        let host = Source { crate_name: name.clone(), manifest: manifest.display().to_string() };
+        // Printing any rerun-if-changed turns off Cargo's default scan of the package: the inputs
+        // are this script and what the dependencies send (a dependency whose declaration changes
+        // reruns its own build script, and this one after it).
+        println!("cargo::rerun-if-changed=build.rs");
+        let payloads = channel::received(std::env::vars())?;
+        let generated = generate(&host, payloads)?;
         for warning in &generated.warnings {
-            println!("cargo:warning=aiperf: {warning}");
+            println!("cargo::warning=aiperf: {warning}");
         }
         let path = out_dir.join(self.file_name.as_deref().unwrap_or(DEFAULT_FILE_NAME));
         write_file_if_changed(&path, &generated.code)?;
+        if std::env::var_os("CARGO_MANIFEST_LINKS").is_some() {
+            let lib = name.replace('-', "_");
+            let public = self.public_path.clone().unwrap_or_else(|| format!("::{lib}::factories"));
+            let crates = generated.table.crates.iter().map(|c| c.declaration.clone()).collect();
+            let payload = Payload { format: channel::FORMAT, via: Some(format!("{public}::__deps")), sender: name, crates };
+            println!("{}", payload.to_cargo_line());
+        }
         Ok(path)
     }
 }
 
-/// [`Builder::compile`] with every setting from the environment: what `build.rs` calls.
-///
-/// # Errors
-/// As [`Builder::compile`].
-pub fn compile() -> Result<PathBuf, BuildError> {
-    Builder::new().compile()
+fn env(name: &'static str) -> Result<String, BuildError> {
+    std::env::var(name).map_err(|_| BuildError::Env(name))
 }
 
 /// Writes `content` unless the file already holds it, so mtimes (and rebuilds) don't move.

@@ -1,17 +1,14 @@
-//! The selection rules: which implementation each name gets in a build with given features.
+//! The selection rules: which implementation each name gets in this build.
 
-use std::collections::BTreeSet;
+use crate::table::Table;
+use crate::{CategoryKind, Entry, Metadata};
 
-use crate::table::{CategoryKind, Entry, Metadata, Plugin, Table};
-
-/// The table resolved for one set of enabled features.
+/// The table resolved: per category, per name, the implementations in rank order.
 #[derive(Debug)]
 pub struct Resolved<'t> {
-    /// Per category, per name: the compiled-in implementations, winner first.
+    /// Per category, in [`CategoryKind::ALL`] order.
     pub categories: Vec<ResolvedCategory<'t>>,
-    /// Plugins whose feature is on, in table order.
-    pub enabled_plugins: Vec<&'t Plugin>,
-    /// Conflicts settled by table order, to print as `cargo:warning`.
+    /// Conflicts the rules settled, to print as `cargo:warning`.
     pub warnings: Vec<String>,
 }
 
@@ -20,7 +17,7 @@ pub struct Resolved<'t> {
 pub struct ResolvedCategory<'t> {
     /// Which category.
     pub kind: CategoryKind,
-    /// Its names: builtin names in table order, then names only plugins provide.
+    /// Its names: builtin names first, then names only plugins provide.
     pub names: Vec<ResolvedName<'t>>,
 }
 
@@ -29,22 +26,23 @@ pub struct ResolvedCategory<'t> {
 pub struct ResolvedName<'t> {
     /// The name.
     pub name: &'t str,
-    /// Its metadata (the builtin's, or the winning plugin entry's for plugin-only names).
+    /// Its metadata (the builtin's, or the plugins' for names only plugins provide).
     pub metadata: &'t Metadata,
-    /// Compiled-in implementations in rank order; the first is the default.
-    pub ranked: Vec<&'t Entry>,
+    /// `(crate index, entry)` in rank order; the first is the default.
+    pub ranked: Vec<(usize, &'t Entry)>,
 }
 
 /// Applies the rules: higher `priority` wins; at equal priority a plugin beats a builtin; among
-/// plugins at equal priority the one listed first in the table wins, with a warning naming both.
-pub fn resolve<'t>(table: &'t Table, features: &BTreeSet<String>) -> Resolved<'t> {
-    let enabled = |entry: &Entry| entry.plugin.is_none_or(|p| features.contains(&table.plugins[p].feature));
+/// plugins at equal priority the crate whose name sorts first wins, with a warning naming both.
+pub fn resolve(table: &Table) -> Resolved<'_> {
     let mut warnings = Vec::new();
     let categories = CategoryKind::ALL
         .into_iter()
         .map(|kind| {
+            let in_kind: Vec<&(usize, Entry)> = table.entries.iter().filter(|(_, e)| e.category == kind).collect();
             let mut names: Vec<&str> = Vec::new();
-            for (_, entry) in table.entries.iter().filter(|(c, e)| *c == kind && enabled(e)) {
+            // Crates are ordered builtins first, so builtin names come first.
+            for (_, entry) in &in_kind {
                 if !names.contains(&entry.name.as_str()) {
                     names.push(&entry.name);
                 }
@@ -52,36 +50,31 @@ pub fn resolve<'t>(table: &'t Table, features: &BTreeSet<String>) -> Resolved<'t
             let names = names
                 .into_iter()
                 .map(|name| {
-                    let mut ranked: Vec<&Entry> =
-                        table.entries.iter().filter(|(c, e)| *c == kind && e.name == name && enabled(e)).map(|(_, e)| e).collect();
-                    // Stable sort: table order breaks the remaining ties.
-                    ranked.sort_by_key(|e| (std::cmp::Reverse(e.priority), e.plugin.is_none()));
-                    if let [first, second, ..] = ranked[..]
-                        && let (Some(a), Some(b)) = (first.plugin, second.plugin)
+                    let mut ranked: Vec<(usize, &Entry)> = in_kind.iter().filter(|(_, e)| e.name == name).map(|(c, e)| (*c, e)).collect();
+                    // Stable sort: crate order (builtins first, then by name) breaks the remaining ties.
+                    ranked.sort_by_key(|(c, e)| (std::cmp::Reverse(e.priority), !table.crate_of(*c).is_plugin()));
+                    if let [(a, first), (b, second), ..] = ranked[..]
+                        && table.crate_of(a).is_plugin()
+                        && table.crate_of(b).is_plugin()
                         && first.priority == second.priority
                     {
-                        let (a, b) = (&table.plugins[a], &table.plugins[b]);
+                        let (a, b) = (table.crate_of(a), table.crate_of(b));
                         warnings.push(format!(
-                            "{} `{name}` is provided by plugins `{}` (feature `{}`) and `{}` (feature `{}`) at priority {}; \
-                             `{}` wins because it is listed first in `{}.plugins`. Give one a higher `priority` to choose explicitly.",
+                            "{} `{name}` is provided by plugins `{}` and `{}` at priority {}; `{}` wins because its name sorts first. \
+                             Give one a higher `priority` in its [package.metadata.aiperf] to choose explicitly.",
                             kind.key(),
-                            a.id,
-                            a.feature,
-                            b.id,
-                            b.feature,
+                            a.crate_name,
+                            b.crate_name,
                             first.priority,
-                            a.id,
-                            table.root,
+                            a.crate_name,
                         ));
                     }
-                    let metadata =
-                        ranked.iter().find_map(|e| e.metadata.as_ref()).expect("validated: builtins and plugin-only names carry metadata");
+                    let metadata = ranked.iter().find_map(|(_, e)| e.metadata.as_ref()).expect("checked: every name is described");
                     ResolvedName { name, metadata, ranked }
                 })
                 .collect();
             ResolvedCategory { kind, names }
         })
         .collect();
-    let enabled_plugins = table.plugins.iter().filter(|p| features.contains(&p.feature)).collect();
-    Resolved { categories, enabled_plugins, warnings }
+    Resolved { categories, warnings }
 }

@@ -1,15 +1,26 @@
-//! The generated code for the real table, compared with checked-in golden files so every change
-//! to the generator or the table shows up as a reviewable diff. `AIPERF_BLESS=1 cargo test -p
+//! The generated code for this repository's real declarations (the builtin crates and the
+//! `nvidia-optimized` plugin), compared with checked-in golden files so every change to the
+//! generator or to a declaration shows up as a reviewable diff. `AIPERF_BLESS=1 cargo test -p
 //! aiperf-build --test golden` rewrites them.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
-fn check(features: &[&str], golden: &str) {
+use aiperf_build::{Declaration, Package, Payload, Source, channel};
+
+/// The declaration of the workspace crate in `dir`, as its build script would send it.
+fn declared(dir: &str, name: &str) -> Payload {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
-    let features: BTreeSet<String> = features.iter().map(|f| (*f).to_owned()).collect();
-    let generated = aiperf_build::generate(&manifest, &features).unwrap();
+    let manifest = std::fs::read_to_string(root.join(dir).join("Cargo.toml")).unwrap();
+    let package = Package { name: name.into(), version: env!("CARGO_PKG_VERSION").into(), manifest: format!("{dir}/Cargo.toml") };
+    let declaration = Declaration::from_manifest(&manifest, &package).unwrap();
+    Payload { format: channel::FORMAT, via: None, sender: name.into(), crates: vec![declaration] }
+}
+
+fn check(plugins: &[(&str, &str)], golden: &str) {
+    let mut payloads = vec![declared("aiperf-endpoints", "aiperf-endpoints"), declared("aiperf-transports", "aiperf-transports")];
+    payloads.extend(plugins.iter().map(|(dir, name)| declared(dir, name)));
+    let host = Source { crate_name: "aiperf".into(), manifest: "Cargo.toml".into() };
+    let generated = aiperf_build::generate(&host, payloads).unwrap();
     assert!(generated.warnings.is_empty(), "{:?}", generated.warnings);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(golden);
     if std::env::var_os("AIPERF_BLESS").is_some() {
@@ -31,16 +42,5 @@ fn default_build() {
 
 #[test]
 fn nvidia_optimized_build() {
-    check(&["nvidia-optimized"], "nvidia-optimized.rs.golden");
-}
-
-#[test]
-fn compile_reports_a_malformed_manifest_by_key() {
-    let dir = std::env::temp_dir().join(format!("aiperf-build-compile-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let manifest = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml")).unwrap();
-    std::fs::write(dir.join("Cargo.toml"), manifest.replace("type = \"aiperf_endpoints::RankingsEndpoint\"\n", "")).unwrap();
-    let err = aiperf_build::Builder::new().manifest_dir(&dir).out_dir(&dir).features(Vec::<String>::new()).compile().unwrap_err();
-    assert_eq!(err.to_string(), "Cargo.toml: `workspace.metadata.aiperf.endpoint.rankings.type`: missing: this key is required");
-    std::fs::remove_dir_all(dir).unwrap();
+    check(&[("plugins/nvidia-optimized", "aiperf-nvidia-optimized")], "nvidia-optimized.rs.golden");
 }

@@ -6,8 +6,7 @@
 //! in every generated file.
 
 /// Implements [`Endpoint`](crate::Endpoint) for an enum whose variants each hold an endpoint and
-/// whose last variant is `Registered(Box<dyn Endpoint>)`; also adds `implementation()`,
-/// `is_<variant>()` and `Debug`.
+/// whose last variant is `Registered(Box<dyn Endpoint>)`; also adds `implementation()` and `Debug`.
 ///
 /// ```ignore
 /// pub enum AnyEndpoint { ChatEndpoint(aiperf_endpoints::ChatEndpoint), Registered(Box<dyn Endpoint>) }
@@ -86,7 +85,7 @@ macro_rules! impl_any_transport {
     };
 }
 
-/// What both dispatch enums share: `implementation()`, `is_<variant>()` and `Debug`.
+/// What both dispatch enums share: `implementation()` and `Debug`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __impl_any_common {
@@ -99,16 +98,6 @@ macro_rules! __impl_any_common {
                     $( Self::$Var(_) => ::core::option::Option::Some($Impl::$Var), )*
                     Self::Registered(_) => ::core::option::Option::None,
                 }
-            }
-
-            $crate::__private::paste! {
-                $(
-                    #[doc = concat!("Whether this instance is a `", stringify!($Var), "`.")]
-                    #[inline]
-                    pub fn [<is_ $Var:snake>](&self) -> bool {
-                        ::core::matches!(self, Self::$Var(_))
-                    }
-                )*
             }
         }
 

@@ -22,17 +22,13 @@ mod transport;
 
 pub use endpoint::{DecodeState, Endpoint, EndpointError, ResponseCollector, decode_response};
 pub use error::ConfigError;
-pub use factory::{Category, Factory, FactoryError, FactoryErrorKind, FactoryState, ImplArg, ImplDescriptor, NameArg, PinGuard};
+pub use factory::{
+    Category, Factories, Factory, FactoryError, FactoryErrorKind, FactoryState, ImplArg, ImplDescriptor, NameArg, NameEntry, PinGuard,
+};
 pub use info::{FromModelEndpoint, InEngineSettings, ModelEndpointInfo};
-pub use metadata::{EndpointMetadata, ImplementationInfo, TransportMetadata};
+pub use metadata::{CrateInfo, EndpointMetadata, ImplementationInfo, InputKind, TransportMetadata};
 pub use request::{FormattedRequest, InferenceRequest, Message, Payload};
 pub use response::{ContentChunk, Embedding, ParsedResponse, Ranking, ServerError, Usage};
 pub use transport::{
     ChunkSink, DynTransport, Exchange, Transport, TransportError, TransportFuture, TransportRequest, TransportTiming, exchange,
 };
-
-#[doc(hidden)]
-pub mod __private {
-    //! Re-exports used by this crate's macros; not part of the API.
-    pub use paste::paste;
-}

@@ -1,18 +1,52 @@
 //! Metadata of the implementation table, as typed constants, and listing entries.
 
-/// The table's metadata of one endpoint name (AIPerf 0.13 `plugins.yaml` fields).
+/// The table's metadata of one endpoint name (AIPerf 0.13 `plugins.yaml` fields). The benchmark
+/// reads everything it needs to know about an endpoint from here, so a plugin can add a name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EndpointMetadata {
     /// Default path on the server (`/v1/chat/completions`).
     pub endpoint_path: &'static str,
+    /// What the endpoint's requests carry; synthetic inputs are built in this shape.
+    pub input: InputKind,
     /// Whether the endpoint can stream its response.
     pub supports_streaming: bool,
-    /// Whether responses carry generated tokens (enables token metrics).
+    /// Whether responses carry generated tokens (enables output-token metrics).
     pub produces_tokens: bool,
-    /// Whether input length is measured by tokenizing the request.
-    pub tokenizes_input: bool,
     /// Title of the console metrics table.
     pub metrics_title: &'static str,
+}
+
+/// The shape of an endpoint's input: which [`Payload`](crate::Payload) synthetic inputs use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InputKind {
+    /// One text prompt (`completions`, TGI's `generate`).
+    Prompt,
+    /// A conversation: synthetic inputs are one user message (`chat`).
+    Messages,
+    /// A batch of texts (`embeddings`).
+    Texts,
+    /// A query and the passages to rank against it (`rankings`).
+    QueryPassages,
+}
+
+impl InputKind {
+    /// Every kind, in the order of the table's documentation.
+    pub const ALL: [Self; 4] = [Self::Prompt, Self::Messages, Self::Texts, Self::QueryPassages];
+
+    /// The kind as the table writes it (`input = "prompt"`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Prompt => "prompt",
+            Self::Messages => "messages",
+            Self::Texts => "texts",
+            Self::QueryPassages => "query_passages",
+        }
+    }
+
+    /// Parses the table's spelling.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
 }
 
 /// The table's metadata of one transport name.
@@ -20,6 +54,20 @@ pub struct EndpointMetadata {
 pub struct TransportMetadata {
     /// URL schemes this transport serves by default (`http`, `https`).
     pub url_schemes: &'static [&'static str],
+}
+
+/// A crate that declared implementations in its `[package.metadata.aiperf]` and was compiled
+/// into this build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CrateInfo {
+    /// The package name (`aiperf-nvidia-optimized`).
+    pub name: &'static str,
+    /// The package version.
+    pub version: &'static str,
+    /// The plugin's name for a plugin crate (`nvidia-optimized`); `None` for a builtin crate.
+    pub plugin: Option<&'static str>,
+    /// One line about the crate's implementations.
+    pub description: &'static str,
 }
 
 /// One implementation of a name, as `list_implementations` reports it.
@@ -33,12 +81,14 @@ pub struct ImplementationInfo {
     pub type_path: &'static str,
     /// One line about it.
     pub description: &'static str,
-    /// Whether a plugin provides it (rather than the builtin table).
+    /// Whether a plugin crate provides it (rather than a builtin crate).
     pub is_plugin: bool,
+    /// Whether it was registered at run time (`register`) rather than compiled in from a table.
+    pub is_registered: bool,
     /// The plugin providing it, if any.
     pub plugin: Option<&'static str>,
-    /// The Cargo feature that compiled it in, if any.
-    pub feature: Option<&'static str>,
+    /// The crate that declared it (`None` for a runtime registration).
+    pub crate_info: Option<&'static CrateInfo>,
     /// Its priority (higher wins).
     pub priority: i64,
     /// Whether `create_instance` currently returns it.

@@ -4,6 +4,7 @@ mod plugins;
 
 use std::process::ExitCode;
 
+use aiperf_core::Factories;
 use clap::{Parser, Subcommand};
 
 pub use plugins::PluginsCommand;
@@ -49,11 +50,13 @@ pub enum CliError {
     Runtime(std::io::Error),
 }
 
-/// Runs the command line: parses `std::env::args`, runs the subcommand, prints its output.
-pub fn main() -> ExitCode {
+/// Runs the command line over the implementation table `F`: parses `std::env::args`, runs the
+/// subcommand, prints its output. `aiperf`'s own `main` is `cli::main::<aiperf::Factories>()`;
+/// a custom build passes its own generated `Factories` (see [`main!`](crate::main)).
+pub fn main<F: Factories>() -> ExitCode {
     let cli = Cli::parse();
     let command_line: Vec<String> = std::env::args().collect();
-    match run(&cli, &command_line.join(" ")) {
+    match run::<F>(&cli, &command_line.join(" ")) {
         Ok(output) => {
             print!("{output}");
             ExitCode::SUCCESS
@@ -69,16 +72,17 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Runs a parsed command and returns what it prints (`command_line` is recorded in exports).
+/// Runs a parsed command over the implementation table `F` and returns what it prints
+/// (`command_line` is recorded in exports). Pins given with `--use` last only for this call.
 ///
 /// # Errors
 /// A message for the user (unknown name with the valid ones, a flag that cannot work, ...).
-pub fn run(cli: &Cli, command_line: &str) -> Result<String, CliError> {
+pub fn run<F: Factories>(cli: &Cli, command_line: &str) -> Result<String, CliError> {
     match &cli.command {
-        Command::Plugins { command } => plugins::run(command.as_ref()),
+        Command::Plugins { command } => plugins::run::<F>(command.as_ref()),
         Command::Profile(args) => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CliError::Runtime)?;
-            let outcome = runtime.block_on(crate::profile::run(args, command_line))?;
+            let outcome = runtime.block_on(crate::profile::run::<F>(args, command_line))?;
             Ok(outcome.console)
         }
     }

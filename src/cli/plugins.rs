@@ -1,11 +1,10 @@
-//! `aiperf plugins [CATEGORY [NAME]]`: what is compiled in and what is active.
+//! `aiperf plugins [CATEGORY [NAME]]`: what is compiled in, where it came from, what is active.
 
 use std::fmt::Write as _;
 
-use aiperf_core::{Category as _, FactoryError, ImplementationInfo};
+use aiperf_core::{Category, Factories, Factory, FactoryError, ImplementationInfo};
 
 use super::CliError;
-use crate::{ENABLED_PLUGINS, EndpointCategory, EndpointFactory, TransportCategory, TransportFactory};
 
 mod validate;
 
@@ -26,68 +25,41 @@ pub enum PluginsCommand {
     Validate,
 }
 
-/// A category of the implementation table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Category {
-    Endpoint,
-    Transport,
-}
-
-pub(super) fn run(command: Option<&PluginsCommand>) -> Result<String, CliError> {
+pub(super) fn run<F: Factories>(command: Option<&PluginsCommand>) -> Result<String, CliError> {
     match command {
-        None => Ok(overview()),
-        Some(PluginsCommand::Endpoint { name: None }) => Ok(names(Category::Endpoint)),
-        Some(PluginsCommand::Transport { name: None }) => Ok(names(Category::Transport)),
-        Some(PluginsCommand::Endpoint { name: Some(name) }) => Ok(implementations(Category::Endpoint, name)?),
-        Some(PluginsCommand::Transport { name: Some(name) }) => Ok(implementations(Category::Transport, name)?),
-        Some(PluginsCommand::Validate) => validate::run(),
+        None => Ok(overview::<F>()),
+        Some(PluginsCommand::Endpoint { name: None }) => Ok(names::<F::Endpoints>()),
+        Some(PluginsCommand::Transport { name: None }) => Ok(names::<F::Transports>()),
+        Some(PluginsCommand::Endpoint { name: Some(name) }) => Ok(implementations::<F::Endpoints>(name)?),
+        Some(PluginsCommand::Transport { name: Some(name) }) => Ok(implementations::<F::Transports>(name)?),
+        Some(PluginsCommand::Validate) => validate::run::<F>(),
     }
 }
 
-fn list(category: Category, name: &str) -> Result<Vec<ImplementationInfo>, FactoryError> {
-    match category {
-        Category::Endpoint => EndpointFactory::list_implementations(name),
-        Category::Transport => TransportFactory::list_implementations(name),
-    }
-}
-
-fn all_names(category: Category) -> Vec<String> {
-    match category {
-        Category::Endpoint => EndpointFactory::names(),
-        Category::Transport => TransportFactory::names(),
-    }
-}
-
-fn key(category: Category) -> &'static str {
-    match category {
-        Category::Endpoint => EndpointCategory::CATEGORY,
-        Category::Transport => TransportCategory::CATEGORY,
-    }
-}
-
-/// `aiperf plugins`: the categories and the enabled plugins.
-fn overview() -> String {
+/// `aiperf plugins`: the names of each category, and the crates that declared them.
+fn overview<F: Factories>() -> String {
     let mut out = String::new();
-    for category in [Category::Endpoint, Category::Transport] {
-        let names = all_names(category);
-        let _ = writeln!(out, "{:<10} {}", key(category), names.join(", "));
+    let _ = writeln!(out, "{:<10} {}", F::Endpoints::CATEGORY, Factory::<F::Endpoints>::names().join(", "));
+    let _ = writeln!(out, "{:<10} {}", F::Transports::CATEGORY, Factory::<F::Transports>::names().join(", "));
+    out.push_str("crates:\n");
+    let width = F::crates().iter().map(|c| c.name.len() + c.version.len() + 1).max().unwrap_or(0);
+    for c in F::crates() {
+        let id = format!("{} {}", c.name, c.version);
+        let kind = c.plugin.map_or_else(|| "builtin".to_owned(), |p| format!("plugin {p}"));
+        let _ = writeln!(out, "  {id:<width$}  {kind}: {}", c.description);
     }
-    if ENABLED_PLUGINS.is_empty() {
-        out.push_str("plugins: none enabled (build with --features nvidia-optimized to enable one)\n");
-    } else {
-        for (id, feature, description) in ENABLED_PLUGINS {
-            let _ = writeln!(out, "plugin {id} (feature {feature}): {description}");
-        }
+    if F::crates().iter().all(|c| c.plugin.is_none()) {
+        out.push_str("plugins: none compiled in (cargo build --features nvidia-optimized, or a custom build: docs/writing-a-plugin.md)\n");
     }
     out
 }
 
 /// `aiperf plugins CATEGORY`: every name, its active implementation, the other compiled-in ones.
-fn names(category: Category) -> String {
-    let rows: Vec<(String, String, String)> = all_names(category)
+fn names<C: Category>() -> String {
+    let rows: Vec<(String, String, String)> = Factory::<C>::names()
         .into_iter()
         .filter_map(|name| {
-            let list = list(category, &name).ok()?;
+            let list = Factory::<C>::list_implementations(&name).ok()?;
             let (active, others): (Vec<_>, Vec<_>) = list.iter().partition(|i| i.is_selected);
             let active = active.first().map(|i| label(i, false)).unwrap_or_default();
             let others = others.iter().map(|i| i.class_name).collect::<Vec<_>>().join(", ");
@@ -116,20 +88,23 @@ fn label(info: &ImplementationInfo, with_active: bool) -> String {
     label
 }
 
+/// `plugin nvidia-optimized (aiperf-nvidia-optimized 0.1.0)`, `builtin (aiperf-endpoints 0.1.0)`,
+/// `registered at run time`.
+fn provider(info: &ImplementationInfo) -> String {
+    match (info.crate_info, info.plugin) {
+        (Some(c), Some(plugin)) => format!("plugin {plugin} ({} {})", c.name, c.version),
+        (Some(c), None) => format!("builtin ({} {})", c.name, c.version),
+        (None, _) => "registered at run time".to_owned(),
+    }
+}
+
 /// `aiperf plugins CATEGORY NAME`: one line per implementation, the active one first, in the
-/// reference's format (`OptimizedChatEndpoint [PLUGIN] ← ACTIVE`), then provider, priority and
-/// description columns.
-fn implementations(category: Category, name: &str) -> Result<String, FactoryError> {
-    let list = list(category, name)?;
+/// reference's format (`OptimizedChatEndpoint [PLUGIN] ← ACTIVE`), then the crate that declared
+/// it, its priority and description.
+fn implementations<C: Category>(name: &str) -> Result<String, FactoryError> {
+    let list = Factory::<C>::list_implementations(name)?;
     let labels: Vec<String> = list.iter().map(|i| label(i, true)).collect();
-    let providers: Vec<String> = list
-        .iter()
-        .map(|i| match (i.plugin, i.feature) {
-            (Some(plugin), Some(feature)) if plugin != feature => format!("plugin {plugin} (feature {feature})"),
-            (Some(plugin), _) => format!("plugin {plugin}"),
-            (None, _) => "builtin".to_owned(),
-        })
-        .collect();
+    let providers: Vec<String> = list.iter().map(provider).collect();
     let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     let provider_width = providers.iter().map(String::len).max().unwrap_or(0);
     let mut out = String::new();

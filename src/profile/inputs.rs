@@ -3,12 +3,11 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use aiperf_core::{Message, Payload};
+use aiperf_core::{InputKind, Message, Payload};
 use serde::Deserialize;
 
 use super::ProfileError;
 use super::tokenizer::Tokenizer;
-use crate::EndpointName;
 
 /// One prepared input; requests cycle through the dataset.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,17 +54,12 @@ spread in time to first token points at queueing, a slow but steady decode point
 and occasional stalls point at preemption or garbage collection somewhere in the stack.";
 
 /// Synthetic inputs: `count` prompts whose lengths follow `lengths`, cut from a built-in corpus and
-/// measured with `tokenizer`. The same seed gives the same prompts.
+/// measured with `tokenizer`, in the shape the endpoint's metadata declares (`input`). The same
+/// seed gives the same prompts.
 ///
 /// # Errors
 /// [`ProfileError::Tokenizer`] when the tokenizer turns the corpus into no tokens.
-pub fn synthetic(
-    endpoint: EndpointName,
-    tokenizer: &Tokenizer,
-    lengths: Lengths,
-    count: usize,
-    seed: u64,
-) -> Result<Vec<Entry>, ProfileError> {
+pub fn synthetic(input: InputKind, tokenizer: &Tokenizer, lengths: Lengths, count: usize, seed: u64) -> Result<Vec<Entry>, ProfileError> {
     let corpus = tokenizer.encode(CORPUS);
     if corpus.is_empty() {
         return Err(ProfileError::Tokenizer { spec: tokenizer.name(), reason: "it encodes English text into no tokens".to_owned() });
@@ -80,10 +74,11 @@ pub fn synthetic(
         .map(|_| {
             let isl = sample_length(&mut rng, f64::from(lengths.isl), lengths.isl_stddev);
             let max_tokens = lengths.osl.map(|osl| sample_length(&mut rng, f64::from(osl), lengths.osl_stddev));
-            let payload = match endpoint {
-                EndpointName::Chat | EndpointName::Completions => Payload::Prompt(text(&mut rng, isl)),
-                EndpointName::Embeddings => Payload::Texts(vec![text(&mut rng, isl)]),
-                EndpointName::Rankings => {
+            let payload = match input {
+                InputKind::Prompt => Payload::Prompt(text(&mut rng, isl)),
+                InputKind::Messages => Payload::Messages(vec![Message { role: "user".to_owned(), content: text(&mut rng, isl) }]),
+                InputKind::Texts => Payload::Texts(vec![text(&mut rng, isl)]),
+                InputKind::QueryPassages => {
                     let query = text(&mut rng, isl.clamp(1, 32));
                     Payload::Ranking { query, passages: (0..4).map(|_| text(&mut rng, isl)).collect() }
                 }

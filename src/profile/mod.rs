@@ -18,7 +18,9 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant, SystemTime};
 
-use aiperf_core::{Endpoint, FactoryError, InEngineSettings, InferenceRequest, ModelEndpointInfo};
+use aiperf_core::{
+    Category, Endpoint, EndpointMetadata, Factories, Factory, FactoryError, InEngineSettings, InferenceRequest, ModelEndpointInfo, PinGuard,
+};
 use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, watch};
 
@@ -30,8 +32,6 @@ use metrics::Metric;
 use record::Phase;
 use runner::{Plan, Runner};
 use tokenizer::Tokenizer;
-
-use crate::{EndpointFactory, EndpointName, TransportFactory, TransportName, transport_for_url};
 
 /// Why a benchmark could not run (or its results could not be written).
 #[derive(Debug, thiserror::Error)]
@@ -101,19 +101,27 @@ pub struct ProfileOutcome {
 
 /// The flags, checked and resolved.
 struct Config {
-    endpoint: EndpointName,
-    transport: TransportName,
+    /// The endpoint name (from the table, or registered at run time).
+    endpoint: String,
+    /// Its metadata: what inputs it takes, its path, whether it streams and produces tokens.
+    endpoint_meta: &'static EndpointMetadata,
+    /// The transport name.
+    transport: String,
     info: ModelEndpointInfo,
     slos: Vec<Slo>,
     plan: Plan,
     duration: Option<Duration>,
 }
 
-fn config(args: &ProfileArgs) -> Result<Config, ProfileError> {
-    let endpoint: EndpointName = args.endpoint_type.parse()?;
+fn config<F: Factories>(args: &ProfileArgs) -> Result<Config, ProfileError> {
+    let endpoint = args.endpoint_type.clone();
+    let endpoint_meta = Factory::<F::Endpoints>::metadata(&endpoint)?;
     let transport = match &args.transport {
-        Some(name) => name.parse()?,
-        None => transport_for_url(args.url.as_deref())?,
+        Some(name) => {
+            Factory::<F::Transports>::metadata(name)?;
+            name.clone()
+        }
+        None => Factory::<F::Transports>::entry(Factory::<F::Transports>::for_url(args.url.as_deref())?).text.to_owned(),
     };
     let model_names = match (&args.url, args.model.is_empty()) {
         (_, false) => args.model.clone(),
@@ -126,9 +134,8 @@ fn config(args: &ProfileArgs) -> Result<Config, ProfileError> {
             ));
         }
     };
-    let metadata = endpoint.metadata();
-    if args.streaming && !metadata.supports_streaming {
-        return Err(invalid("--streaming", endpoint, format!("the {endpoint} endpoint does not stream; drop --streaming")));
+    if args.streaming && !endpoint_meta.supports_streaming {
+        return Err(invalid("--streaming", &endpoint, format!("the {endpoint} endpoint does not stream; drop --streaming")));
     }
     let mut headers = Vec::new();
     for header in &args.headers {
@@ -207,20 +214,27 @@ fn config(args: &ProfileArgs) -> Result<Config, ProfileError> {
         rate: args.request_rate.map(|r| (r, args.request_rate_mode)),
         seed: args.random_seed,
     };
-    Ok(Config { endpoint, transport, info, slos, plan, duration })
+    Ok(Config { endpoint, endpoint_meta, transport, info, slos, plan, duration })
 }
 
-/// Applies `--use NAME=IMPL` pins (endpoint names first, then transport names).
-fn apply_pins(pins: &[String]) -> Result<(), ProfileError> {
+/// `--use` pins, undone when dropped (at the end of the run that set them).
+struct Pins<F: Factories> {
+    _endpoints: Vec<PinGuard<F::Endpoints>>,
+    _transports: Vec<PinGuard<F::Transports>>,
+}
+
+/// Applies `--use NAME=IMPL` pins (endpoint names first, then transport names) for this run.
+fn apply_pins<F: Factories>(pins: &[String]) -> Result<Pins<F>, ProfileError> {
+    let mut guards = Pins { _endpoints: Vec::new(), _transports: Vec::new() };
     for pin in pins {
         let (name, implementation) = pin.split_once('=').ok_or_else(|| invalid("--use", pin, "NAME=IMPL, e.g. chat=ChatEndpoint"))?;
-        if name.parse::<EndpointName>().is_ok() {
-            EndpointFactory::use_implementation(name, implementation)?;
+        if <F::Endpoints as Category>::parse_name(name).is_some() {
+            guards._endpoints.push(Factory::<F::Endpoints>::scoped_implementation(name, implementation)?);
         } else {
-            TransportFactory::use_implementation(name, implementation)?;
+            guards._transports.push(Factory::<F::Transports>::scoped_implementation(name, implementation)?);
         }
     }
-    Ok(())
+    Ok(guards)
 }
 
 /// Runs `aiperf profile`: prints progress to stderr, returns the console table and where the
@@ -230,17 +244,17 @@ fn apply_pins(pins: &[String]) -> Result<(), ProfileError> {
 /// # Errors
 /// [`ProfileError`] for flags that cannot work or artifacts that cannot be written; failed
 /// requests are not errors, they are counted.
-pub async fn run(args: &ProfileArgs, cli_command: &str) -> Result<ProfileOutcome, ProfileError> {
-    let config = config(args)?;
-    apply_pins(&args.pins)?;
+pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<ProfileOutcome, ProfileError> {
+    let config = config::<F>(args)?;
+    let _pins = apply_pins::<F>(&args.pins)?;
     let tokenizer = Arc::new(Tokenizer::load(&args.tokenizer)?);
     let lengths = inputs::Lengths { isl: args.isl, isl_stddev: args.isl_stddev, osl: args.osl, osl_stddev: args.osl_stddev };
     let entries = match &args.input_file {
         Some(path) => inputs::from_file(path, &tokenizer, args.osl)?,
-        None => inputs::synthetic(config.endpoint, &tokenizer, lengths, args.num_dataset_entries, args.random_seed)?,
+        None => inputs::synthetic(config.endpoint_meta.input, &tokenizer, lengths, args.num_dataset_entries, args.random_seed)?,
     };
-    let endpoint = EndpointFactory::create_instance(config.endpoint, &config.info)?;
-    let transport = TransportFactory::create_instance(config.transport, &config.info)?;
+    let endpoint = Factory::<F::Endpoints>::create_instance(&config.endpoint, &config.info)?;
+    let transport = Factory::<F::Transports>::create_instance(&config.transport, &config.info)?;
     let mut prepared = Vec::with_capacity(entries.len());
     for entry in entries {
         let request = InferenceRequest { payload: entry.payload.clone(), max_tokens: entry.max_tokens, model: None };
@@ -251,7 +265,7 @@ pub async fn run(args: &ProfileArgs, cli_command: &str) -> Result<ProfileOutcome
     std::fs::create_dir_all(&dir).map_err(|source| ProfileError::Io { path: dir.display().to_string(), source })?;
     export::write_json(&dir, export::INPUTS_FILE, &inputs_json(&prepared))?;
 
-    let metadata = config.endpoint.metadata();
+    let metadata = config.endpoint_meta;
     let path = config.info.custom_endpoint.clone().unwrap_or_else(|| metadata.endpoint_path.to_owned());
     let runner = Arc::new(Runner {
         endpoint,
@@ -375,7 +389,7 @@ impl Report<'_> {
         .max(1e-9);
         let metric = |key, title, unit, value| AggregateMetric { key, title, unit, value };
         let mut list = Vec::new();
-        let tokens = self.config.endpoint.metadata().produces_tokens;
+        let tokens = self.config.endpoint_meta.produces_tokens;
         if tokens {
             list.push(metric("output_token_throughput", "Output Token Throughput", "tokens/sec", a.total_osl / span));
             list.push(metric("total_token_throughput", "Total Token Throughput", "tokens/sec", (a.total_isl + a.total_osl) / span));
@@ -405,7 +419,7 @@ impl Report<'_> {
         let records: Vec<(Metric, stats::Summary)> =
             Metric::ALL.iter().filter_map(|&m| self.aggregate.summary(m).map(|s| (m, s))).collect();
         let (span, aggregates) = self.aggregates();
-        let title = format!("aiperf | {}", self.config.endpoint.metadata().metrics_title);
+        let title = format!("aiperf | {}", self.config.endpoint_meta.metrics_title);
         let mut console = export::console_table(&title, &records, &aggregates);
         if let Some(c) = &self.concurrency {
             console.push_str(&format!("Effective concurrency: avg {:.2}, p50 {:.2}, max {:.2} requests in flight\n", c.avg, c.p50, c.max));
@@ -442,10 +456,10 @@ impl Report<'_> {
                 "models": { "items": self.config.info.model_names.iter().map(|n| json!({ "name": n })).collect::<Vec<_>>() },
                 "endpoint": {
                     "urls": self.config.info.url.iter().collect::<Vec<_>>(),
-                    "type": self.config.endpoint.as_str(),
+                    "type": self.config.endpoint,
                     "streaming": self.config.info.streaming,
                     "custom_endpoint": self.config.info.custom_endpoint,
-                    "transport": self.config.transport.as_str(),
+                    "transport": self.config.transport,
                 },
                 "datasets": [{
                     "name": "default",

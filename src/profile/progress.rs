@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::task::JoinHandle;
 
+use aiperf_core::{Endpoint, Transport};
+
 use super::runner::Runner;
 
 /// Shows the progress of one phase until [`Progress::finish`].
@@ -19,7 +21,13 @@ pub struct Progress {
 impl Progress {
     /// Starts showing `phase` progress on stderr (`total`: requests, when known; `duration`: when
     /// the phase is timed). `enabled` false shows nothing.
-    pub fn start(enabled: bool, phase: &'static str, runner: Arc<Runner>, total: Option<u64>, duration: Option<Duration>) -> Self {
+    pub fn start<E: Endpoint + 'static, T: Transport + 'static>(
+        enabled: bool,
+        phase: &'static str,
+        runner: Arc<Runner<E, T>>,
+        total: Option<u64>,
+        duration: Option<Duration>,
+    ) -> Self {
         if !enabled {
             return Self { task: None, bar: None };
         }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use aiperf_core::{Exchange, FormattedRequest, exchange};
+use aiperf_core::{Endpoint, Exchange, FormattedRequest, Transport, exchange};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
@@ -14,14 +14,14 @@ use super::args::RateMode;
 use super::inputs::Entry;
 use super::record::{Measure, Outcome, Phase, RequestRecord};
 use super::tokenizer::Tokenizer;
-use crate::{AnyEndpoint, AnyTransport};
 
-/// Everything a request needs, shared by all tasks.
-pub struct Runner {
+/// Everything a request needs, shared by all tasks. Generic over the build's endpoint and
+/// transport types (the generated `AnyEndpoint` / `AnyTransport`), so calls are enum dispatch.
+pub struct Runner<E, T> {
     /// The endpoint (formats were prepared with it; it parses responses).
-    pub endpoint: AnyEndpoint,
+    pub endpoint: E,
     /// The transport.
-    pub transport: AnyTransport,
+    pub transport: T,
     /// Path on the server.
     pub path: String,
     /// The dataset and each entry's prepared request body.
@@ -40,7 +40,7 @@ pub struct Runner {
     pub failed: AtomicU64,
 }
 
-impl Runner {
+impl<E: Endpoint, T: Transport> Runner<E, T> {
     /// Sends request `index` of `phase`, measures it and sends its record to `records`. Bodies were
     /// formatted before the run, so nothing but the transport and parsing stands between issue and
     /// response. If the task is aborted mid-request (the Ctrl-C grace period ended), a cancelled
@@ -80,8 +80,8 @@ impl Runner {
 }
 
 /// A request on its way; dropped before it completes, it reports a cancelled record.
-struct InFlight<'a> {
-    runner: &'a Runner,
+struct InFlight<'a, E: Endpoint, T: Transport> {
+    runner: &'a Runner<E, T>,
     records: Option<&'a mpsc::UnboundedSender<RequestRecord>>,
     index: u64,
     phase: Phase,
@@ -91,7 +91,7 @@ struct InFlight<'a> {
     started_wall: SystemTime,
 }
 
-impl Drop for InFlight<'_> {
+impl<E: Endpoint, T: Transport> Drop for InFlight<'_, E, T> {
     fn drop(&mut self) {
         if let Some(records) = self.records.take() {
             if self.phase == Phase::Profiling {
@@ -126,8 +126,8 @@ impl Plan {
 
 /// Runs one phase; every record goes to `records`. Returns when no request is left in flight,
 /// or `grace` after `stop` turns true (requests still running then are abandoned).
-pub async fn run_phase(
-    runner: Arc<Runner>,
+pub async fn run_phase<E: Endpoint + 'static, T: Transport + 'static>(
+    runner: Arc<Runner<E, T>>,
     phase: Phase,
     plan: Plan,
     records: mpsc::UnboundedSender<RequestRecord>,

@@ -54,7 +54,7 @@ impl<'a, C: Category> ImplArg<'a, C> for &'a str {
             FactoryErrorKind::UnknownImplementation {
                 category: C::CATEGORY,
                 implementation: self.to_owned(),
-                name: C::name_str(name),
+                name: Factory::<C>::entry(name).text,
                 valid: Factory::<C>::class_names(name),
             }
             .into()

@@ -6,8 +6,10 @@
 
 mod args;
 mod error;
+mod names;
 mod state;
 mod suggest;
+mod url;
 
 use std::fmt::Debug;
 use std::marker::PhantomData;
@@ -16,16 +18,18 @@ pub use args::{ImplArg, NameArg, NameRef};
 pub use error::{FactoryError, FactoryErrorKind};
 pub use state::{FactoryState, PinGuard, RegisteredConstructor};
 
-use crate::{ConfigError, ImplementationInfo, ModelEndpointInfo};
+use crate::{
+    ConfigError, CrateInfo, DynTransport, Endpoint, EndpointMetadata, ImplementationInfo, ModelEndpointInfo, Transport, TransportMetadata,
+};
 
 /// One category of the implementation table (`endpoint`, `transport`), implemented by generated code.
 pub trait Category: Sized + 'static {
     /// The category's name in the table and in messages (`endpoint`).
     const CATEGORY: &'static str;
     /// The enum of names (`EndpointName`).
-    type Name: Copy + Eq + Debug + Send + Sync + 'static;
+    type Name: Copy + Eq + Debug + Send + Sync + 'static + for<'a> NameArg<'a, Self>;
     /// The enum of compiled-in implementations (`EndpointImpl`).
-    type Impl: Copy + Eq + Debug + Send + Sync + 'static;
+    type Impl: Copy + Eq + Debug + Send + Sync + 'static + for<'a> ImplArg<'a, Self>;
     /// The table metadata of a name (`EndpointMetadata`).
     type Metadata: Debug + Send + Sync + 'static;
     /// What `create_instance` returns (`AnyEndpoint`).
@@ -33,22 +37,17 @@ pub trait Category: Sized + 'static {
     /// The boxed form of runtime-registered implementations (`dyn Endpoint`).
     type Registered: ?Sized + 'static;
 
-    /// Every name of the table, in table order.
-    fn names() -> &'static [Self::Name];
-    /// The text form of a name (`chat`).
-    fn name_str(name: Self::Name) -> &'static str;
+    /// Every name of the table, in table order; position `i` describes the name whose
+    /// [`Category::name_index`] is `i`.
+    fn names() -> &'static [NameEntry<Self>];
     /// Parses a table name; a `match` on the string.
     fn parse_name(name: &str) -> Option<Self::Name>;
-    /// Position of `name` in [`Category::names`].
+    /// Position of `name` in [`Category::names`] (the enum's discriminant).
     fn name_index(name: Self::Name) -> usize;
     /// Every compiled-in implementation, grouped by name, best-ranked first.
     fn implementations() -> &'static [ImplDescriptor<Self::Name, Self::Impl>];
-    /// Position of `imp` in [`Category::implementations`].
+    /// Position of `imp` in [`Category::implementations`] (the enum's discriminant).
     fn impl_index(imp: Self::Impl) -> usize;
-    /// The implementation the table's rules choose for `name`.
-    fn default_impl(name: Self::Name) -> Self::Impl;
-    /// The table metadata of `name`.
-    fn metadata(name: Self::Name) -> &'static Self::Metadata;
     /// Builds `imp`: one `match` arm per implementation.
     ///
     /// # Errors
@@ -58,6 +57,24 @@ pub trait Category: Sized + 'static {
     fn from_registered(instance: Box<Self::Registered>) -> Self::Instance;
     /// The category's runtime state (pins, registrations).
     fn state() -> &'static FactoryState<Self>;
+}
+
+/// One name of a category, as the table describes it.
+pub struct NameEntry<C: Category> {
+    /// The name's enum value.
+    pub name: C::Name,
+    /// The name as written in the table (`chat`).
+    pub text: &'static str,
+    /// The implementation the table's rules choose when nothing is pinned.
+    pub default: C::Impl,
+    /// The name's metadata.
+    pub metadata: C::Metadata,
+}
+
+impl<C: Category> Debug for NameEntry<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NameEntry").field("text", &self.text).field("default", &self.default).field("metadata", &self.metadata).finish()
+    }
 }
 
 /// A compiled-in implementation, as the table describes it.
@@ -73,14 +90,30 @@ pub struct ImplDescriptor<N: 'static, I: 'static> {
     pub type_path: &'static str,
     /// One line about it.
     pub description: &'static str,
-    /// The plugin providing it (`None` for builtins).
-    pub plugin: Option<&'static str>,
-    /// The Cargo feature that enables the plugin.
-    pub feature: Option<&'static str>,
     /// Its priority (higher wins).
     pub priority: i64,
-    /// The `Cargo.toml` key it came from.
-    pub table_key: &'static str,
+    /// The crate whose `[package.metadata.aiperf]` declared it.
+    pub origin: &'static CrateInfo,
+}
+
+impl<N, I> ImplDescriptor<N, I> {
+    /// Whether a plugin crate declared it.
+    pub fn is_plugin(&self) -> bool {
+        self.origin.plugin.is_some()
+    }
+}
+
+/// A build's implementation table: both generated categories and the crates they came from.
+/// Generated as `Factories` by `aiperf-build`; the benchmark and the command line are generic over
+/// it, so a custom build with other plugin crates is a complete `aiperf`.
+pub trait Factories: 'static {
+    /// The endpoint category (`EndpointCategory`).
+    type Endpoints: Category<Metadata = EndpointMetadata, Registered = dyn Endpoint, Instance: Endpoint + Send + Sync + 'static>;
+    /// The transport category (`TransportCategory`).
+    type Transports: Category<Metadata = TransportMetadata, Registered = dyn DynTransport, Instance: Transport + Send + Sync + 'static>;
+
+    /// The crates that declared implementations in this build, builtins first.
+    fn crates() -> &'static [CrateInfo];
 }
 
 /// The factory of one category: `create_instance`, `use_implementation`, `list_implementations`.
@@ -116,7 +149,7 @@ impl<C: Category> Factory<C> {
     fn create_error(name: C::Name, imp: C::Impl, source: ConfigError) -> FactoryError {
         FactoryErrorKind::Create {
             category: C::CATEGORY,
-            name: C::name_str(name).to_owned(),
+            name: Self::entry(name).text.to_owned(),
             implementation: Self::descriptor(imp).class_name,
             source,
         }
@@ -129,13 +162,14 @@ impl<C: Category> Factory<C> {
     pub fn selected(name: C::Name) -> C::Impl {
         match C::state().pinned_index(C::name_index(name)) {
             Some(index) => C::implementations()[index].implementation,
-            None => C::default_impl(name),
+            None => Self::entry(name).default,
         }
     }
 
-    /// The implementation the table's rules choose for `name` (ignoring pins).
-    pub fn default_implementation(name: C::Name) -> C::Impl {
-        C::default_impl(name)
+    /// The table's entry of `name`: its text, default implementation and metadata.
+    #[inline]
+    pub fn entry(name: C::Name) -> &'static NameEntry<C> {
+        &C::names()[C::name_index(name)]
     }
 
     /// The table entry of a compiled-in implementation.
@@ -181,8 +215,8 @@ impl<C: Category> Factory<C> {
 
     /// Removes every pin of this category.
     pub fn reset_all() {
-        for &name in C::names() {
-            C::state().set_pin(C::name_index(name), None);
+        for entry in C::names() {
+            C::state().set_pin(C::name_index(entry.name), None);
         }
     }
 
@@ -203,18 +237,19 @@ impl<C: Category> Factory<C> {
 
     fn list_table(name: C::Name) -> Vec<ImplementationInfo> {
         let selected = Self::selected(name);
-        let default = C::default_impl(name);
+        let default = Self::entry(name).default;
         let mut list: Vec<ImplementationInfo> = C::implementations()
             .iter()
             .filter(|d| d.name == name)
             .map(|d| ImplementationInfo {
-                name: C::name_str(name).to_owned(),
+                name: Self::entry(name).text.to_owned(),
                 class_name: d.class_name,
                 type_path: d.type_path,
                 description: d.description,
-                is_plugin: d.plugin.is_some(),
-                plugin: d.plugin,
-                feature: d.feature,
+                is_plugin: d.is_plugin(),
+                is_registered: false,
+                plugin: d.origin.plugin,
+                crate_info: Some(d.origin),
                 priority: d.priority,
                 is_selected: d.implementation == selected,
                 is_default: d.implementation == default,
@@ -227,7 +262,7 @@ impl<C: Category> Factory<C> {
 
     /// Every name: the table's, then those registered at run time.
     pub fn names() -> Vec<String> {
-        let mut names: Vec<String> = C::names().iter().map(|&n| C::name_str(n).to_owned()).collect();
+        let mut names: Vec<String> = C::names().iter().map(|entry| entry.text.to_owned()).collect();
         names.extend(C::state().registered_names());
         names
     }
@@ -238,9 +273,9 @@ impl<C: Category> Factory<C> {
     /// [`FactoryErrorKind::UnknownName`] for an unknown name.
     pub fn metadata<'a>(name: impl NameArg<'a, C>) -> Result<&'static C::Metadata, FactoryError> {
         match name.name_ref() {
-            NameRef::Table(name) => Ok(C::metadata(name)),
+            NameRef::Table(name) => Ok(&Self::entry(name).metadata),
             NameRef::Text(text) => match C::parse_name(text) {
-                Some(name) => Ok(C::metadata(name)),
+                Some(name) => Ok(&Self::entry(name).metadata),
                 None => C::state().registered_metadata(text),
             },
         }
@@ -302,8 +337,8 @@ impl<C: Category> Factory<C> {
             return Err(FactoryErrorKind::WrongName {
                 category: C::CATEGORY,
                 implementation: found.class_name,
-                provides: C::name_str(found.name),
-                requested: C::name_str(name),
+                provides: Self::entry(found.name).text,
+                requested: Self::entry(name).text,
                 valid: Self::class_names(name),
             }
             .into());

@@ -4,6 +4,7 @@ use std::sync::atomic::AtomicU16;
 use std::sync::{Mutex, MutexGuard};
 
 use super::*;
+use crate::CrateInfo;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Name {
@@ -28,24 +29,20 @@ struct Test;
 
 static PINS: [AtomicU16; 2] = [const { AtomicU16::new(0) }; 2];
 static STATE: FactoryState<Test> = FactoryState::new(&PINS);
+static ORIGIN_PLUGIN: CrateInfo = CrateInfo { name: "fast-crate", version: "1.0.0", plugin: Some("fast"), description: "test" };
+static ORIGIN_BUILTIN: CrateInfo = CrateInfo { name: "builtin-crate", version: "1.0.0", plugin: None, description: "test" };
 static IMPLS: [ImplDescriptor<Name, Impl>; 3] = [
-    desc(Impl::Fast, Name::Chat, "FastChat", Some("fast")),
-    desc(Impl::Plain, Name::Chat, "PlainChat", None),
-    desc(Impl::Rank, Name::Rankings, "Rank", None),
+    desc(Impl::Fast, Name::Chat, "FastChat", &ORIGIN_PLUGIN),
+    desc(Impl::Plain, Name::Chat, "PlainChat", &ORIGIN_BUILTIN),
+    desc(Impl::Rank, Name::Rankings, "Rank", &ORIGIN_BUILTIN),
+];
+static NAMES: [NameEntry<Test>; 2] = [
+    NameEntry { name: Name::Chat, text: "chat", default: Impl::Fast, metadata: "chat-meta" },
+    NameEntry { name: Name::Rankings, text: "rankings", default: Impl::Rank, metadata: "rank-meta" },
 ];
 
-const fn desc(implementation: Impl, name: Name, class_name: &'static str, plugin: Option<&'static str>) -> ImplDescriptor<Name, Impl> {
-    ImplDescriptor {
-        implementation,
-        name,
-        class_name,
-        type_path: class_name,
-        description: "test",
-        plugin,
-        feature: plugin,
-        priority: 0,
-        table_key: "test",
-    }
+const fn desc(implementation: Impl, name: Name, class_name: &'static str, origin: &'static CrateInfo) -> ImplDescriptor<Name, Impl> {
+    ImplDescriptor { implementation, name, class_name, type_path: class_name, description: "test", priority: 0, origin }
 }
 
 impl Category for Test {
@@ -56,14 +53,8 @@ impl Category for Test {
     type Instance = Instance;
     type Registered = str;
 
-    fn names() -> &'static [Name] {
-        &[Name::Chat, Name::Rankings]
-    }
-    fn name_str(name: Name) -> &'static str {
-        match name {
-            Name::Chat => "chat",
-            Name::Rankings => "rankings",
-        }
+    fn names() -> &'static [NameEntry<Self>] {
+        &NAMES
     }
     fn parse_name(name: &str) -> Option<Name> {
         match name {
@@ -81,18 +72,6 @@ impl Category for Test {
     fn impl_index(imp: Impl) -> usize {
         imp as usize
     }
-    fn default_impl(name: Name) -> Impl {
-        match name {
-            Name::Chat => Impl::Fast,
-            Name::Rankings => Impl::Rank,
-        }
-    }
-    fn metadata(name: Name) -> &'static &'static str {
-        match name {
-            Name::Chat => &"chat-meta",
-            Name::Rankings => &"rank-meta",
-        }
-    }
     fn construct(imp: Impl, info: &ModelEndpointInfo) -> Result<Instance, ConfigError> {
         info.primary_model()?;
         Ok(Instance::Table(imp))
@@ -105,13 +84,13 @@ impl Category for Test {
     }
 }
 
-impl NameArg<'static, Test> for Name {
-    fn name_ref(self) -> NameRef<'static, Test> {
+impl<'a> NameArg<'a, Test> for Name {
+    fn name_ref(self) -> NameRef<'a, Test> {
         NameRef::Table(self)
     }
 }
 
-impl ImplArg<'static, Test> for Impl {
+impl<'a> ImplArg<'a, Test> for Impl {
     fn impl_index(self, _: Name) -> Result<usize, FactoryError> {
         Ok(self as usize)
     }
@@ -176,6 +155,8 @@ fn listing_puts_the_selected_first() {
     let list = F::list_implementations("chat").unwrap();
     let rows: Vec<_> = list.iter().map(|i| (i.class_name, i.is_plugin, i.is_selected, i.is_default)).collect();
     assert_eq!(rows, [("FastChat", true, true, true), ("PlainChat", false, false, false)]);
+    assert_eq!(list[0].crate_info.map(|c| (c.name, c.version)), Some(("fast-crate", "1.0.0")));
+    assert!(!list[0].is_registered);
     let _pin = F::scoped_implementation(Name::Chat, Impl::Plain).unwrap();
     let list = F::list_implementations(Name::Chat).unwrap();
     let rows: Vec<_> = list.iter().map(|i| (i.class_name, i.is_selected, i.is_default)).collect();
@@ -226,7 +207,7 @@ fn runtime_registration_is_consulted_on_a_miss() {
     assert_eq!(*F::metadata("custom").unwrap(), "custom-meta");
     assert_eq!(*F::metadata(Name::Chat).unwrap(), "chat-meta");
     let list = F::list_implementations("custom").unwrap();
-    assert_eq!((list[0].class_name, list[0].is_selected), ("Custom", true));
+    assert_eq!((list[0].class_name, list[0].is_selected, list[0].is_registered, list[0].is_plugin), ("Custom", true, true, false));
     assert!(F::names().contains(&"custom".to_owned()));
     assert!(matches!(F::use_implementation("custom", "Custom"), Err(ref e) if matches!(e.kind(), FactoryErrorKind::NotInTable { .. })));
 }

@@ -8,7 +8,7 @@ const PLUGIN: bool = cfg!(feature = "nvidia-optimized");
 
 fn output(args: &[&str]) -> Result<String, String> {
     let cli = Cli::try_parse_from(std::iter::once("aiperf").chain(args.iter().copied())).map_err(|e| e.to_string())?;
-    run(&cli, "aiperf test").map_err(|e| e.to_string())
+    run::<crate::Factories>(&cli, "aiperf test").map_err(|e| e.to_string())
 }
 
 #[test]
@@ -16,6 +16,8 @@ fn overview_lists_every_category() {
     let out = output(&["plugins"]).unwrap();
     assert!(out.contains("endpoint   chat, completions, embeddings, rankings"), "{out}");
     assert!(out.contains("transport  http, http2, grpc, in_engine"), "{out}");
+    assert!(out.contains("  aiperf-endpoints 0.1.0 "), "every crate with its version: {out}");
+    assert_eq!(out.contains("plugin nvidia-optimized: "), PLUGIN, "{out}");
 }
 
 #[test]
@@ -48,7 +50,13 @@ fn chat_lists_the_active_implementation_first_in_the_reference_format() {
     let lines: Vec<&str> = out.lines().collect();
     if PLUGIN {
         assert_eq!(lines.len(), 2, "{out}");
-        assert!(lines[0].starts_with("OptimizedChatEndpoint [PLUGIN] ← ACTIVE  plugin nvidia-optimized  priority 0"), "{out}");
+        assert!(
+            lines[0].starts_with(
+                "OptimizedChatEndpoint [PLUGIN] ← ACTIVE  plugin nvidia-optimized (aiperf-nvidia-optimized 0.1.0)  priority 0"
+            ),
+            "{out}"
+        );
+        assert!(lines[1].contains("  builtin (aiperf-endpoints 0.1.0)"), "{out}");
         assert!(lines[1].starts_with("ChatEndpoint  "), "{out}");
         assert!(!lines[1].contains("ACTIVE"), "{out}");
     } else {

@@ -3,66 +3,63 @@
 
 use std::fmt::Write as _;
 
-use aiperf_core::{Category as _, ModelEndpointInfo};
+use aiperf_core::{Category, Factories, Factory, ModelEndpointInfo, TransportMetadata};
 
 use super::super::CliError;
-use crate::{EndpointCategory, EndpointFactory, EndpointImpl, TransportCategory, TransportFactory, TransportImpl, TransportName};
 
 struct Row {
     category: &'static str,
-    name: String,
+    name: &'static str,
     implementation: &'static str,
     problem: Option<String>,
 }
 
-/// Options a transport of `name` can be created from without a server: a URL of its first scheme.
-fn probe_info(name: TransportName) -> ModelEndpointInfo {
-    let url = match name.metadata().url_schemes.first() {
+/// Options a transport can be created from without a server: a URL of its first scheme.
+fn probe_info(metadata: &TransportMetadata) -> ModelEndpointInfo {
+    let url = match metadata.url_schemes.first() {
         Some(&"in-engine") | None => None,
         Some(scheme) => Some(format!("{scheme}://127.0.0.1:9")),
     };
     ModelEndpointInfo { url, ..ModelEndpointInfo::default() }
 }
 
-fn check_endpoints(rows: &mut Vec<Row>) {
-    for imp in EndpointImpl::ALL {
-        let d = imp.descriptor();
-        let metadata = d.name.metadata();
-        let problem = if !metadata.endpoint_path.starts_with('/') {
-            Some(format!("endpoint_path `{}` does not start with `/`", metadata.endpoint_path))
-        } else {
-            match EndpointFactory::scoped_implementation(d.name, imp) {
-                Err(e) => Some(e.to_string()),
-                Ok(_pin) => EndpointFactory::create_instance(d.name, &ModelEndpointInfo::default())
-                    .err()
-                    .map(|e| e.to_string())
-                    .or_else(|| (EndpointFactory::selected(d.name) != imp).then(|| "the pin did not select it".to_owned())),
-            }
-        };
-        rows.push(Row { category: EndpointCategory::CATEGORY, name: d.name.to_string(), implementation: d.class_name, problem });
+/// Pins each implementation in turn and creates it with `info` (per name); `check` looks at the
+/// name's metadata first.
+fn check_category<C: Category>(
+    rows: &mut Vec<Row>,
+    check: impl Fn(&'static C::Metadata, C::Name) -> Option<String>,
+    info: impl Fn(&'static C::Metadata) -> ModelEndpointInfo,
+) {
+    for d in C::implementations() {
+        let entry = Factory::<C>::entry(d.name);
+        let problem = check(&entry.metadata, d.name).or_else(|| match Factory::<C>::scoped_implementation(d.name, d.implementation) {
+            Err(e) => Some(e.to_string()),
+            Ok(_pin) => Factory::<C>::create_instance(d.name, &info(&entry.metadata))
+                .err()
+                .map(|e| e.to_string())
+                .or_else(|| (Factory::<C>::selected(d.name) != d.implementation).then(|| "the pin did not select it".to_owned())),
+        });
+        rows.push(Row { category: C::CATEGORY, name: entry.text, implementation: d.class_name, problem });
     }
 }
 
-fn check_transports(rows: &mut Vec<Row>) {
-    for imp in TransportImpl::ALL {
-        let d = imp.descriptor();
-        let schemes = d.name.metadata().url_schemes;
-        let problem = if schemes.iter().any(|s| TransportName::for_url_scheme(s) != Some(d.name)) {
-            Some("a URL scheme does not select this name".to_owned())
-        } else {
-            match TransportFactory::scoped_implementation(d.name, imp) {
-                Err(e) => Some(e.to_string()),
-                Ok(_pin) => TransportFactory::create_instance(d.name, &probe_info(d.name)).err().map(|e| e.to_string()),
-            }
-        };
-        rows.push(Row { category: TransportCategory::CATEGORY, name: d.name.to_string(), implementation: d.class_name, problem });
-    }
-}
-
-pub(super) fn run() -> Result<String, CliError> {
+pub(super) fn run<F: Factories>() -> Result<String, CliError> {
     let mut rows = Vec::new();
-    check_endpoints(&mut rows);
-    check_transports(&mut rows);
+    check_category::<F::Endpoints>(
+        &mut rows,
+        |m, _| (!m.endpoint_path.starts_with('/')).then(|| format!("endpoint_path `{}` does not start with `/`", m.endpoint_path)),
+        |_| ModelEndpointInfo::default(),
+    );
+    check_category::<F::Transports>(
+        &mut rows,
+        |m, name| {
+            m.url_schemes
+                .iter()
+                .any(|s| Factory::<F::Transports>::for_url_scheme(s) != Some(name))
+                .then(|| "a URL scheme does not select this name".to_owned())
+        },
+        probe_info,
+    );
     let width = |f: fn(&Row) -> usize, header: &str| rows.iter().map(f).max().unwrap_or(0).max(header.len());
     let (wc, wn, wi) =
         (width(|r| r.category.len(), "CATEGORY"), width(|r| r.name.len(), "NAME"), width(|r| r.implementation.len(), "IMPLEMENTATION"));
