@@ -145,6 +145,7 @@ impl Endpoint for Echo {
 
 static ECHO_METADATA: EndpointMetadata = EndpointMetadata {
     endpoint_path: "/echo",
+    streaming_endpoint_path: None,
     input: InputKind::Prompt,
     supports_streaming: false,
     produces_tokens: false,

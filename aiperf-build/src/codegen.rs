@@ -251,11 +251,16 @@ fn category(table: &Table, category: &ResolvedCategory<'_>) -> TokenStream {
 
 fn metadata(metadata: &Metadata) -> TokenStream {
     match metadata {
-        Metadata::Endpoint { endpoint_path, input, supports_streaming, produces_tokens, metrics_title } => {
+        Metadata::Endpoint { endpoint_path, streaming_endpoint_path, input, supports_streaming, produces_tokens, metrics_title } => {
             let input = format_ident!("{}", camel(input));
+            let streaming_endpoint_path = match streaming_endpoint_path {
+                Some(path) => quote!(Some(#path)),
+                None => quote!(None),
+            };
             quote! {
                 __deps::aiperf_core::EndpointMetadata {
                     endpoint_path: #endpoint_path,
+                    streaming_endpoint_path: #streaming_endpoint_path,
                     input: __deps::aiperf_core::InputKind::#input,
                     supports_streaming: #supports_streaming,
                     produces_tokens: #produces_tokens,

@@ -46,7 +46,9 @@ impl CategoryKind {
     /// Metadata keys an entry of this category has.
     pub fn metadata_keys(self) -> &'static [&'static str] {
         match self {
-            Self::Endpoint => &["endpoint_path", "input", "supports_streaming", "produces_tokens", "metrics_title"],
+            Self::Endpoint => {
+                &["endpoint_path", "input", "supports_streaming", "produces_tokens", "metrics_title", "streaming_endpoint_path"]
+            }
             Self::Transport => &["url_schemes"],
         }
     }
@@ -60,6 +62,8 @@ pub enum Metadata {
     Endpoint {
         /// `endpoint_path`: the default path on the server.
         endpoint_path: String,
+        /// `streaming_endpoint_path` (optional): the path of streamed requests, when it differs.
+        streaming_endpoint_path: Option<String>,
         /// `input`: `prompt`, `messages`, `texts` or `query_passages`.
         input: String,
         /// `supports_streaming`.
@@ -242,12 +246,17 @@ fn parse_metadata(category: CategoryKind, at: &At<'_>) -> Result<Metadata, Table
             if !endpoint_path.starts_with('/') {
                 return Err(at.error("endpoint_path", format!("`{endpoint_path}` must start with `/` (e.g. \"/v1/chat/completions\")")));
             }
+            let streaming_endpoint_path = at.optional_str("streaming_endpoint_path")?;
+            if let Some(path) = streaming_endpoint_path.as_ref().filter(|p| !p.starts_with('/')) {
+                return Err(at.error("streaming_endpoint_path", format!("`{path}` must start with `/` (e.g. \"/generate_stream\")")));
+            }
             let input = at.required_str("input")?;
             if !INPUT_KINDS.contains(&input.as_str()) {
                 return Err(at.error("input", format!("`{input}` is not an input kind: expected {}", quoted(&INPUT_KINDS))));
             }
             Metadata::Endpoint {
                 endpoint_path,
+                streaming_endpoint_path,
                 input,
                 supports_streaming: at.required_bool("supports_streaming")?,
                 produces_tokens: at.required_bool("produces_tokens")?,

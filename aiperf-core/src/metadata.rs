@@ -6,6 +6,8 @@
 pub struct EndpointMetadata {
     /// Default path on the server (`/v1/chat/completions`).
     pub endpoint_path: &'static str,
+    /// Path for streamed requests, when the server streams elsewhere (TGI's `/generate_stream`).
+    pub streaming_endpoint_path: Option<&'static str>,
     /// What the endpoint's requests carry; synthetic inputs are built in this shape.
     pub input: InputKind,
     /// Whether the endpoint can stream its response.
@@ -14,6 +16,17 @@ pub struct EndpointMetadata {
     pub produces_tokens: bool,
     /// Title of the console metrics table.
     pub metrics_title: &'static str,
+}
+
+impl EndpointMetadata {
+    /// The path a request goes to: `streaming_endpoint_path` for streams when there is one, else
+    /// `endpoint_path`.
+    pub fn path(&self, streaming: bool) -> &'static str {
+        match self.streaming_endpoint_path {
+            Some(path) if streaming => path,
+            _ => self.endpoint_path,
+        }
+    }
 }
 
 /// The shape of an endpoint's input: which [`Payload`](crate::Payload) synthetic inputs use.

@@ -6,6 +6,7 @@
 //! - [`RankingsEndpoint`]: NVIDIA NIM `/v1/ranking`.
 //!
 //! Each formats request bodies and parses responses into [`aiperf_core::ParsedResponse`].
+//! [`conformance`] lets a plugin check its overrides against the builtins on real servers' bytes.
 //! Dependency rule: depends on `aiperf-core` only (plus serde/base64); knows no transport. Plugins
 //! may depend on this crate to reuse pieces (request formatting, error envelopes).
 
@@ -13,6 +14,7 @@
 
 mod chat;
 mod completions;
+pub mod conformance;
 mod embeddings;
 pub mod openai;
 mod rankings;

@@ -18,7 +18,7 @@ use aiperf_kserve::inference::{
     ServerReadyResponse,
 };
 use aiperf_kserve::tensors;
-use aiperf_transports::{Engine, GenerateRequest};
+use aiperf_transports::{Engine, GenerateRequest, Piece};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -141,18 +141,18 @@ impl Service {
         let flag = |last: bool| input.final_flag.then_some(last);
         let mut whole = String::new();
         let result = {
-            let mut on_token = |piece: &str| {
+            let mut on_token = |piece: Piece<'_>| {
                 if input.stream {
                     let message = ModelStreamInferResponse {
                         error_message: String::new(),
-                        infer_response: Some(self.response(&input.id, Some(piece), flag(false))),
+                        infer_response: Some(self.response(&input.id, Some(piece.text), flag(false))),
                     };
                     // A closed channel means the client went away.
                     if out.send(Ok(message)).is_err() {
                         return ControlFlow::Break(());
                     }
                 } else {
-                    whole.push_str(piece);
+                    whole.push_str(piece.text);
                 }
                 ControlFlow::Continue(())
             };
@@ -232,8 +232,8 @@ impl GrpcInferenceService for Service {
         let generate =
             GenerateRequest { model: self.model.clone(), prompt: input.prompt, messages: Vec::new(), max_tokens: Some(input.max_tokens) };
         let mut whole = String::new();
-        let mut collect = |piece: &str| {
-            whole.push_str(piece);
+        let mut collect = |piece: Piece<'_>| {
+            whole.push_str(piece.text);
             ControlFlow::Continue(())
         };
         self.engine.generate(&generate, &mut collect).await.map_err(|e| Status::internal(e.message))?;

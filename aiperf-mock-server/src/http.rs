@@ -86,10 +86,21 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
     let response = match (request.method(), path.as_str()) {
         (&Method::GET, "/health") => fixed(StatusCode::OK, "text/plain", Bytes::new()),
         (&Method::GET, "/v1/models") => fixed(StatusCode::OK, JSON, models(&state.model)),
-        (&Method::POST, "/v1/chat/completions" | "/v1/completions" | "/v1/embeddings" | "/v1/ranking") => {
-            generate(state, &path, request).await
-        }
-        (_, "/health" | "/v1/models" | "/v1/chat/completions" | "/v1/completions" | "/v1/embeddings" | "/v1/ranking") => error(&ApiError {
+        (
+            &Method::POST,
+            "/v1/chat/completions" | "/v1/completions" | "/v1/embeddings" | "/v1/ranking" | "/generate" | "/generate_stream",
+        ) => generate(state, &path, request).await,
+        (
+            _,
+            "/health"
+            | "/v1/models"
+            | "/v1/chat/completions"
+            | "/v1/completions"
+            | "/v1/embeddings"
+            | "/v1/ranking"
+            | "/generate"
+            | "/generate_stream",
+        ) => error(&ApiError {
             status: 405,
             kind: "MethodNotAllowed",
             message: format!("method {} is not allowed on {path}", request.method()),

@@ -10,7 +10,16 @@ use aiperf_core::Message;
 pub type EngineFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, EngineError>> + Send + 'a>>;
 
 /// Receives generated text pieces as they are produced; `Break` asks the engine to stop.
-pub type TokenCallback<'a> = dyn FnMut(&str) -> ControlFlow<()> + Send + 'a;
+pub type TokenCallback<'a> = dyn FnMut(Piece<'_>) -> ControlFlow<()> + Send + 'a;
+
+/// One generated piece of text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Piece<'p> {
+    /// The text (a token, or a few).
+    pub text: &'p str,
+    /// Whether generation ends with this piece (a server marks its last event without waiting).
+    pub last: bool,
+}
 
 /// A text generation request, already parsed out of the wire format.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -19,7 +19,7 @@ mod in_engine;
 pub mod openai_server;
 mod simulated;
 
-pub use engine::{Embedded, Engine, EngineError, EngineFuture, GenerateOutput, GenerateRequest, Ranked, TokenCallback};
+pub use engine::{Embedded, Engine, EngineError, EngineFuture, GenerateOutput, GenerateRequest, Piece, Ranked, TokenCallback};
 pub use grpc::{GrpcTransport, KserveTransport, SerdeCodec, TextCodec, TritonBackend};
 pub use http::{Http2Transport, HttpTransport};
 pub use in_engine::InEngineTransport;

@@ -3,7 +3,7 @@
 use aiperf_core::InEngineSettings;
 use tokio::time::{Instant, sleep_until};
 
-use crate::{Embedded, Engine, EngineFuture, GenerateOutput, GenerateRequest, Ranked, TokenCallback};
+use crate::{Embedded, Engine, EngineFuture, GenerateOutput, GenerateRequest, Piece, Ranked, TokenCallback};
 
 /// Words the simulated engine writes; one word is one token.
 const VOCABULARY: [&str; 64] = [
@@ -154,7 +154,7 @@ impl Engine for SimulatedEngine {
                 }
                 piece.push_str(VOCABULARY[rng.usize(..VOCABULARY.len())]);
                 output.completion_tokens += 1;
-                if on_token(&piece).is_break() {
+                if on_token(Piece { text: &piece, last: k + 1 == wanted }).is_break() {
                     output.finish_reason = "abort";
                     break;
                 }
@@ -219,8 +219,9 @@ mod tests {
         let request = GenerateRequest { model: "m".into(), prompt: prompt.into(), messages: vec![], max_tokens };
         let start = Instant::now();
         let mut pieces = Vec::new();
-        let mut on_token = |t: &str| {
-            pieces.push((t.to_owned(), start.elapsed()));
+        let mut on_token = |t: Piece<'_>| {
+            assert_eq!(t.last, pieces.len() + 1 == max_tokens.unwrap_or(5) as usize, "only the last piece is marked last");
+            pieces.push((t.text.to_owned(), start.elapsed()));
             ControlFlow::Continue(())
         };
         let output = engine.generate(&request, &mut on_token).await.unwrap();
@@ -248,7 +249,7 @@ mod tests {
         let e = engine();
         let request = GenerateRequest { model: "m".into(), prompt: "p".into(), messages: vec![], max_tokens: Some(10) };
         let mut seen = 0;
-        let mut on_token = |_: &str| {
+        let mut on_token = |_: Piece<'_>| {
             seen += 1;
             if seen == 3 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
         };

@@ -266,7 +266,7 @@ pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<
     export::write_json(&dir, export::INPUTS_FILE, &inputs_json(&prepared))?;
 
     let metadata = config.endpoint_meta;
-    let path = config.info.custom_endpoint.clone().unwrap_or_else(|| metadata.endpoint_path.to_owned());
+    let path = config.info.custom_endpoint.clone().unwrap_or_else(|| metadata.path(config.info.streaming).to_owned());
     let runner = Arc::new(Runner {
         endpoint,
         transport,

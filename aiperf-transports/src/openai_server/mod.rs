@@ -1,8 +1,10 @@
 //! The server side of the OpenAI-compatible API over any [`Engine`]: parse a request, run the
-//! engine, write vLLM's exact bytes to a [`ChunkSink`] as they are produced.
+//! engine, write vLLM's exact bytes to a [`ChunkSink`] as they are produced. TGI's native
+//! `/generate` and `/generate_stream` are served too ([`tgi`]).
 
 mod request;
 pub mod response;
+pub mod tgi;
 
 use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,7 +14,7 @@ use aiperf_core::ChunkSink;
 pub use request::{ApiRequest, TextRequest, parse};
 use response::{DONE, Head, UsageOut};
 
-use crate::{Engine, EngineError, GenerateRequest};
+use crate::{Engine, EngineError, GenerateRequest, Piece};
 
 /// An error response: HTTP status, vLLM `type`, message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +88,10 @@ impl ResponseWriter for SinkWriter<'_> {
 /// (SSE events for streams, flushed one by one). `default_model` fills a missing `model`.
 pub async fn serve(engine: &dyn Engine, path: &str, body: &[u8], default_model: &str, out: &mut dyn ResponseWriter) -> Served {
     let mut writer = Writer { out, served: Served { status: 200, bytes: 0, chunks: 0 } };
+    if let Some(stream) = tgi::route(path) {
+        tgi::serve(engine, stream, body, default_model, &mut writer).await;
+        return writer.served;
+    }
     match parse(path, body, default_model) {
         Ok(request) => {
             if let Err(error) = run(engine, request, &mut writer).await {
@@ -163,8 +169,8 @@ async fn text(engine: &dyn Engine, t: TextRequest, chat: bool, w: &mut Writer<'_
     let request = GenerateRequest { model: t.model.clone(), prompt: t.prompt, messages: t.messages, max_tokens: t.max_tokens };
     if !t.stream {
         let mut content = String::new();
-        let mut collect = |piece: &str| {
-            content.push_str(piece);
+        let mut collect = |piece: Piece<'_>| {
+            content.push_str(piece.text);
             ControlFlow::Continue(())
         };
         let output = engine.generate(&request, &mut collect).await?;
@@ -190,12 +196,12 @@ async fn text(engine: &dyn Engine, t: TextRequest, chat: bool, w: &mut Writer<'_
     let result = {
         let w = &mut *w;
         let event = &mut event;
-        let mut send = |piece: &str| {
+        let mut send = |piece: Piece<'_>| {
             event.clear();
             if chat {
-                response::chat_chunk(event, head, false, piece, None);
+                response::chat_chunk(event, head, false, piece.text, None);
             } else {
-                response::completion_chunk(event, head, piece, None);
+                response::completion_chunk(event, head, piece.text, None);
             }
             w.write(event)
         };
