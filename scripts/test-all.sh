@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check of the project: formatting, lints, a build of all features and targets
-# (benches included, so competing plugins and --all-features always compile), the docs, and
-# the tests of both builds (default, and with the nvidia-optimized plugin). Ends with the total.
+# (benches included, so competing plugins and --all-features always compile), the docs, the
+# tests of both builds (default, and with the nvidia-optimized plugin), the two example crates
+# outside the workspace (a third-party plugin and a custom build), and the packaging check
+# (scripts/package-check.sh). Ends with the total.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +38,18 @@ cargo test --locked --workspace 2>&1 | tee -a "$log"
 step "tests: --features nvidia-optimized"
 cargo test --locked --workspace --features nvidia-optimized 2>&1 | tee -a "$log"
 
-# One closing line over both builds (default and nvidia-optimized).
+# The examples are built as an outsider builds them: outside the workspace, each with its own
+# Cargo.lock and target directory, depending on this repository by path only.
+for example in third-party-plugin custom-build; do
+    step "example $example (own workspace, lock file and target directory)"
+    (
+        cd "examples/$example"
+        if cargo fmt --version >/dev/null 2>&1; then cargo fmt --check; fi
+        if cargo clippy --version >/dev/null 2>&1; then cargo clippy --locked --all-targets -- -D warnings; fi
+        cargo test --locked
+    ) 2>&1 | tee -a "$log"
+done
+
+# One closing line over both builds (default and nvidia-optimized) and the examples.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed/) p += $(i-1); if ($(i) ~ /^failed/) f += $(i-1) } }
      END { printf "\ntotal: %d passed, %d failed\n", p, f }' "$log"

@@ -175,10 +175,12 @@ fn category(table: &Table, category: &ResolvedCategory<'_>) -> TokenStream {
         #[doc = #impl_doc]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
+        #[allow(clippy::enum_variant_names)]
         pub enum #impl_ty { #( #[doc = #impl_docs] #impl_vars, )* }
 
         #[doc = #any_doc]
         #[non_exhaustive]
+        #[allow(clippy::enum_variant_names)]
         pub enum #any {
             #( #[doc = #impl_docs] #impl_vars(#impl_types), )*
             /// An implementation registered at run time (boxed; only names outside the table).

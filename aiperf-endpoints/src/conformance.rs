@@ -6,6 +6,9 @@
 //! The fixtures are the bytes real servers send (vLLM, OpenAI, NIM), compiled into this crate, so
 //! a plugin in any repository can run the check from its own tests:
 //!
+//! A new name has no builtin to compare with: [`assert_split_invariant`] checks that it reads its
+//! own fixtures the same however the bytes are cut.
+//!
 //! ```ignore
 //! use aiperf_endpoints::{ChatEndpoint, conformance};
 //! let (builtin, mine) = (conformance::create::<ChatEndpoint>(), conformance::create::<MyChat>());
@@ -167,6 +170,35 @@ pub fn assert_conforms(reference: &dyn Endpoint, candidate: &dyn Endpoint, fixtu
     }
 }
 
+/// What a response holds apart from arrival times, which legitimately depend on where reads cut it.
+fn without_times(result: Result<ParsedResponse, String>, t0: Instant) -> Result<ParsedResponse, String> {
+    result.map(|mut parsed| {
+        parsed.chunks.iter_mut().for_each(|c| c.at = t0);
+        parsed.event_times.clear();
+        parsed
+    })
+}
+
+/// Checks that an endpoint (a new name, with no builtin to compare with) reads `fixture` the same
+/// whole, cut at every byte, and byte by byte, and returns what it read whole.
+///
+/// # Panics
+/// At the first cut that changes what was read, naming it.
+#[track_caller]
+pub fn assert_split_invariant(endpoint: &dyn Endpoint, fixture: &Fixture) -> Result<ParsedResponse, String> {
+    let t0 = Instant::now();
+    let whole = decode_cut(endpoint, fixture, &[], t0);
+    let expected = without_times(whole.clone(), t0);
+    for cut in 0..=fixture.bytes.len() {
+        let found = without_times(decode_cut(endpoint, fixture, &[cut], t0), t0);
+        assert!(found == expected, "{}: cut at {cut}: read {found:?}, whole it reads {expected:?}", fixture.name);
+    }
+    let every: Vec<usize> = (1..fixture.bytes.len()).collect();
+    let found = without_times(decode_cut(endpoint, fixture, &every, t0), t0);
+    assert!(found == expected, "{}: byte by byte: read {found:?}, whole it reads {expected:?}", fixture.name);
+    whole
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,6 +216,12 @@ mod tests {
             }
         }
         assert!(fixtures("tgi_generate").is_none());
+    }
+
+    #[test]
+    fn split_invariance_returns_the_whole_read() {
+        let parsed = assert_split_invariant(&create::<ChatEndpoint>(), &CHAT[0]).unwrap();
+        assert!(parsed.done && !parsed.text.is_empty());
     }
 
     #[test]
