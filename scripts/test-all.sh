@@ -50,6 +50,9 @@ for example in third-party-plugin custom-build; do
     ) 2>&1 | tee -a "$log"
 done
 
+step "packaging: the packaged crates build alone (scripts/package-check.sh)"
+bash scripts/package-check.sh
+
 # One closing line over both builds (default and nvidia-optimized) and the examples.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed/) p += $(i-1); if ($(i) ~ /^failed/) f += $(i-1) } }
      END { printf "\ntotal: %d passed, %d failed\n", p, f }' "$log"

@@ -1,0 +1,98 @@
+//! The command line as a library (`aiperf::cli::run` over a build's `Factories`), as an embedder
+//! or a custom build uses it: names registered at run time work in `profile` and are listed as
+//! registered; `--use` pins last only for the run that set them.
+
+use aiperf::cli::{Cli, run};
+use aiperf::core::{ConfigError, Endpoint, EndpointMetadata, FromModelEndpoint, ModelEndpointInfo};
+use aiperf::{EndpointFactory, Factories};
+use clap::Parser;
+
+fn cli(args: &[&str]) -> Result<String, String> {
+    let cli = Cli::try_parse_from(std::iter::once("aiperf").chain(args.iter().copied())).map_err(|e| e.to_string())?;
+    run::<Factories>(&cli, "aiperf test").map_err(|e| e.to_string())
+}
+
+/// A registered name: chat's wire format under another name, with its own metadata.
+static RELAY_METADATA: EndpointMetadata = EndpointMetadata { metrics_title: "Relay Metrics", ..*chat_metadata() };
+
+const fn chat_metadata() -> &'static EndpointMetadata {
+    &EndpointMetadata {
+        endpoint_path: "/v1/chat/completions",
+        streaming_endpoint_path: None,
+        input: aiperf::core::InputKind::Messages,
+        supports_streaming: true,
+        produces_tokens: true,
+        metrics_title: "LLM Metrics",
+    }
+}
+
+fn make_relay(info: &ModelEndpointInfo) -> Result<Box<dyn Endpoint>, ConfigError> {
+    Ok(Box::new(aiperf::endpoints::ChatEndpoint::from_model_endpoint(info)?))
+}
+
+#[test]
+fn runtime_registered_names_run_in_profile_and_list_as_registered() {
+    EndpointFactory::register("relay", "RelayEndpoint", "chat under another name", &RELAY_METADATA, make_relay).unwrap();
+    let listing = cli(&["plugins", "endpoint", "relay"]).unwrap();
+    assert!(listing.starts_with("RelayEndpoint ← ACTIVE  registered at run time"), "{listing}");
+    assert!(!listing.contains("builtin"), "{listing}");
+    assert!(cli(&["plugins", "endpoint"]).unwrap().lines().any(|l| l.starts_with("relay ")));
+
+    let dir = std::env::temp_dir().join(format!("aiperf-relay-{}", std::process::id()));
+    let dir_arg = dir.display().to_string();
+    let console = cli(&[
+        "profile",
+        "--endpoint-type",
+        "relay",
+        "--streaming",
+        "--request-count",
+        "3",
+        "--engine-ttft-ms",
+        "1",
+        "--engine-itl-ms",
+        "0",
+        "--isl",
+        "16",
+        "--osl",
+        "4",
+        "--output-artifact-dir",
+        &dir_arg,
+        "--ui",
+        "none",
+    ])
+    .unwrap();
+    assert!(console.contains("aiperf | Relay Metrics"), "the registered metadata is used: {console}");
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("profile_export_aiperf.json")).unwrap()).unwrap();
+    assert_eq!(report["input_config"]["endpoint"]["type"], "relay");
+    assert_eq!(report["request_count"]["avg"], 3.0, "{report}");
+    assert_eq!(report["error_request_count"]["avg"], 0.0);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn use_pins_last_only_for_the_run() {
+    let dir = std::env::temp_dir().join(format!("aiperf-pins-{}", std::process::id()));
+    let dir_arg = dir.display().to_string();
+    cli(&[
+        "profile",
+        "--use",
+        "chat=ChatEndpoint",
+        "--request-count",
+        "1",
+        "--engine-ttft-ms",
+        "0",
+        "--engine-itl-ms",
+        "0",
+        "--output-artifact-dir",
+        &dir_arg,
+        "--ui",
+        "none",
+    ])
+    .unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+    for info in EndpointFactory::list_implementations("chat").unwrap() {
+        assert_eq!(info.is_selected, info.is_default, "{} is still pinned after the run", info.class_name);
+    }
+    let err = cli(&["profile", "--use", "chat=NoSuchChat", "--request-count", "1"]).unwrap_err();
+    assert!(err.starts_with("unknown implementation 'NoSuchChat' of endpoint 'chat'"), "{err}");
+}
