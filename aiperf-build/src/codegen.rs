@@ -79,7 +79,7 @@ fn prelude(table: &Table) -> TokenStream {
             Some(p) => quote!(Some(#p)),
             None => quote!(None),
         };
-        quote!(__deps::aiperf_core::CrateInfo { name: #name, version: #version, plugin: #plugin, description: #description })
+        quote!(CrateInfo { name: #name, version: #version, plugin: #plugin, description: #description })
     });
     quote! {
         /// The crates the table's types come from, and `aiperf_core`, as this crate reaches them.
@@ -90,8 +90,13 @@ fn prelude(table: &Table) -> TokenStream {
             #(#reexports)*
         }
 
+        use self::__deps::aiperf_core::{
+            Category, ConfigError, CrateInfo, DynTransport, Endpoint, EndpointMetadata, Factory, FactoryState, FromModelEndpoint as _,
+            ImplDescriptor, InputKind, ModelEndpointInfo, NameEntry, TransportMetadata,
+        };
+
         /// The crates whose declarations are compiled into this build: builtins first, then plugins.
-        pub static CRATES: [__deps::aiperf_core::CrateInfo; #count] = [#(#crates),*];
+        pub static CRATES: [CrateInfo; #count] = [#(#crates),*];
 
         /// This build's implementation table: the benchmark and the command line are generic over it.
         pub struct Factories;
@@ -100,7 +105,7 @@ fn prelude(table: &Table) -> TokenStream {
             type Endpoints = EndpointCategory;
             type Transports = TransportCategory;
 
-            fn crates() -> &'static [__deps::aiperf_core::CrateInfo] {
+            fn crates() -> &'static [CrateInfo] {
                 &CRATES
             }
         }
@@ -140,7 +145,7 @@ fn category(table: &Table, category: &ResolvedCategory<'_>) -> TokenStream {
         let priority = proc_macro2::Literal::i64_unsuffixed(e.priority);
         let origin = proc_macro2::Literal::usize_unsuffixed(*c);
         quote! {
-            __deps::aiperf_core::ImplDescriptor {
+            ImplDescriptor {
                 implementation: #impl_ty::#var,
                 name: #name_ty::#name_var,
                 class_name: #class_name,
@@ -155,7 +160,7 @@ fn category(table: &Table, category: &ResolvedCategory<'_>) -> TokenStream {
         let text = n.name;
         let default = format_ident!("{}", n.ranked[0].1.class_name);
         let metadata = metadata(n.metadata);
-        quote!(__deps::aiperf_core::NameEntry { name: #name_ty::#var, text: #text, default: #impl_ty::#default, metadata: #metadata })
+        quote!(NameEntry { name: #name_ty::#var, text: #text, default: #impl_ty::#default, metadata: #metadata })
     });
     let (metadata_ty, registered, any_macro) = match category.kind {
         CategoryKind::Endpoint => (quote!(EndpointMetadata), quote!(Endpoint), quote!(impl_any_endpoint)),
@@ -184,29 +189,29 @@ fn category(table: &Table, category: &ResolvedCategory<'_>) -> TokenStream {
         pub enum #any {
             #( #[doc = #impl_docs] #impl_vars(#impl_types), )*
             /// An implementation registered at run time (boxed; only names outside the table).
-            Registered(Box<dyn __deps::aiperf_core::#registered>),
+            Registered(Box<dyn #registered>),
         }
 
         #[doc = #category_doc]
         pub struct #category_ty;
 
         #[doc = #factory_doc]
-        pub type #factory = __deps::aiperf_core::Factory<#category_ty>;
+        pub type #factory = Factory<#category_ty>;
 
         __deps::aiperf_core::impl_category!(#category_ty: #name_ty, #impl_ty);
 
         __deps::aiperf_core::#any_macro!(#any for #impl_ty [#(#impl_vars),*]);
 
-        impl __deps::aiperf_core::Category for #category_ty {
+        impl Category for #category_ty {
             const CATEGORY: &'static str = #key;
             type Name = #name_ty;
             type Impl = #impl_ty;
-            type Metadata = __deps::aiperf_core::#metadata_ty;
+            type Metadata = #metadata_ty;
             type Instance = #any;
-            type Registered = dyn __deps::aiperf_core::#registered;
+            type Registered = dyn #registered;
 
-            fn names() -> &'static [__deps::aiperf_core::NameEntry<Self>] {
-                static NAMES: [__deps::aiperf_core::NameEntry<#category_ty>; #name_count] = [#(#name_entries),*];
+            fn names() -> &'static [NameEntry<Self>] {
+                static NAMES: [NameEntry<#category_ty>; #name_count] = [#(#name_entries),*];
                 &NAMES
             }
 
@@ -221,8 +226,8 @@ fn category(table: &Table, category: &ResolvedCategory<'_>) -> TokenStream {
                 name as usize
             }
 
-            fn implementations() -> &'static [__deps::aiperf_core::ImplDescriptor<#name_ty, #impl_ty>] {
-                static IMPLS: [__deps::aiperf_core::ImplDescriptor<#name_ty, #impl_ty>; #impl_count] = [#(#descriptors),*];
+            fn implementations() -> &'static [ImplDescriptor<#name_ty, #impl_ty>] {
+                static IMPLS: [ImplDescriptor<#name_ty, #impl_ty>; #impl_count] = [#(#descriptors),*];
                 &IMPLS
             }
 
@@ -231,9 +236,8 @@ fn category(table: &Table, category: &ResolvedCategory<'_>) -> TokenStream {
             }
 
             #[inline]
-            fn construct(imp: #impl_ty, info: &__deps::aiperf_core::ModelEndpointInfo) -> Result<#any, __deps::aiperf_core::ConfigError> {
-                use __deps::aiperf_core::FromModelEndpoint as _;
-                match imp {
+            fn construct(imp: #impl_ty, info: &ModelEndpointInfo) -> Result<#any, ConfigError> {
+                                match imp {
                     #( #impl_ty::#impl_vars => #impl_types::from_model_endpoint(info).map(#any::#impl_vars), )*
                 }
             }
@@ -242,9 +246,9 @@ fn category(table: &Table, category: &ResolvedCategory<'_>) -> TokenStream {
                 #any::Registered(instance)
             }
 
-            fn state() -> &'static __deps::aiperf_core::FactoryState<Self> {
+            fn state() -> &'static FactoryState<Self> {
                 static PINS: [::std::sync::atomic::AtomicU16; #name_count] = [const { ::std::sync::atomic::AtomicU16::new(0) }; #name_count];
-                static STATE: __deps::aiperf_core::FactoryState<#category_ty> = __deps::aiperf_core::FactoryState::new(&PINS);
+                static STATE: FactoryState<#category_ty> = FactoryState::new(&PINS);
                 &STATE
             }
         }
@@ -260,17 +264,17 @@ fn metadata(metadata: &Metadata) -> TokenStream {
                 None => quote!(None),
             };
             quote! {
-                __deps::aiperf_core::EndpointMetadata {
+                EndpointMetadata {
                     endpoint_path: #endpoint_path,
                     streaming_endpoint_path: #streaming_endpoint_path,
-                    input: __deps::aiperf_core::InputKind::#input,
+                    input: InputKind::#input,
                     supports_streaming: #supports_streaming,
                     produces_tokens: #produces_tokens,
                     metrics_title: #metrics_title,
                 }
             }
         }
-        Metadata::Transport { url_schemes } => quote!(__deps::aiperf_core::TransportMetadata { url_schemes: &[#(#url_schemes),*] }),
+        Metadata::Transport { url_schemes } => quote!(TransportMetadata { url_schemes: &[#(#url_schemes),*] }),
     }
 }
 

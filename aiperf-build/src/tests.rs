@@ -134,7 +134,7 @@ fn plugins_may_add_names_described_by_their_metadata() {
     let names: Vec<&str> = resolve(&table).categories[0].names.iter().map(|n| n.name).collect();
     assert_eq!(names, ["chat", "audio"], "builtin names first");
     let code = generate(&host(), direct(vec![builtins(), declared("fast-plugin", &format!("{FAST}{AUDIO}"))])).unwrap().code;
-    assert!(code.contains("input: __deps::aiperf_core::InputKind::Prompt"), "{code}");
+    assert!(code.contains("input: InputKind::Prompt"), "{code}");
 }
 
 #[test]

@@ -12,7 +12,7 @@
 //! ```ignore
 //! use aiperf_endpoints::{ChatEndpoint, conformance};
 //! let (builtin, mine) = (conformance::create::<ChatEndpoint>(), conformance::create::<MyChat>());
-//! conformance::assert_conforms(&builtin, &mine, conformance::fixtures("chat").unwrap());
+//! conformance::assert_conforms(&builtin, &mine, &conformance::fixtures("chat").unwrap());
 //! ```
 
 use std::time::{Duration, Instant};

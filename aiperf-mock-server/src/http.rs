@@ -88,7 +88,7 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
         (&Method::GET, "/v1/models") => fixed(StatusCode::OK, JSON, models(&state.model)),
         (
             &Method::POST,
-            "/v1/chat/completions" | "/v1/completions" | "/v1/embeddings" | "/v1/ranking" | "/generate" | "/generate_stream",
+            "/v1/chat/completions" | "/v1/completions" | "/v1/embeddings" | "/v1/ranking" | "/generate" | "/generate_stream" | "/",
         ) => generate(state, &path, request).await,
         (
             _,
@@ -99,7 +99,8 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
             | "/v1/embeddings"
             | "/v1/ranking"
             | "/generate"
-            | "/generate_stream",
+            | "/generate_stream"
+            | "/",
         ) => error(&ApiError {
             status: 405,
             kind: "MethodNotAllowed",

@@ -88,8 +88,8 @@ impl ResponseWriter for SinkWriter<'_> {
 /// (SSE events for streams, flushed one by one). `default_model` fills a missing `model`.
 pub async fn serve(engine: &dyn Engine, path: &str, body: &[u8], default_model: &str, out: &mut dyn ResponseWriter) -> Served {
     let mut writer = Writer { out, served: Served { status: 200, bytes: 0, chunks: 0 } };
-    if let Some(stream) = tgi::route(path) {
-        tgi::serve(engine, stream, body, default_model, &mut writer).await;
+    if let Some(route) = tgi::route(path) {
+        tgi::serve(engine, route, body, default_model, &mut writer).await;
         return writer.served;
     }
     match parse(path, body, default_model) {

@@ -1,5 +1,6 @@
-//! Hugging Face text-generation-inference's native API, `POST /generate` and
-//! `POST /generate_stream`, with the bytes TGI ≥ 2.3 sends (router `server.rs`, `lib.rs`):
+//! Hugging Face text-generation-inference's native API, `POST /generate`, `POST /generate_stream`
+//! and the compatibility route `POST /` (`"stream": true|false` in the body; what TGI's Python
+//! client calls), with the bytes TGI ≥ 2.3 sends (router `server.rs`, `lib.rs`):
 //! `data: <json>\n\n` events without `[DONE]`, the last carrying `generated_text` and `details`;
 //! errors as `{"error","error_type"}` (422/424 for whole responses; in-band, after a 200, for streams).
 
@@ -10,11 +11,23 @@ use serde::{Deserialize, Serialize};
 use super::{EVENT_STREAM, JSON, Writer};
 use crate::{Engine, GenerateOutput, GenerateRequest, Piece};
 
-/// The TGI route of `path`: `Some(stream)` for `/generate` (false) and `/generate_stream` (true).
-pub fn route(path: &str) -> Option<bool> {
+/// A route of TGI's native API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// `POST /generate`: one JSON body.
+    Generate,
+    /// `POST /generate_stream`: server-sent events.
+    GenerateStream,
+    /// `POST /`: the body's `stream` chooses; a whole response is a one-element array.
+    Compat,
+}
+
+/// The TGI route of `path`, if it is one.
+pub fn route(path: &str) -> Option<Route> {
     match path.split('?').next().unwrap_or(path) {
-        "/generate" => Some(false),
-        "/generate_stream" => Some(true),
+        "/generate" => Some(Route::Generate),
+        "/generate_stream" => Some(Route::GenerateStream),
+        "/" => Some(Route::Compat),
         _ => None,
     }
 }
@@ -24,6 +37,9 @@ struct Body {
     inputs: String,
     #[serde(default)]
     parameters: Parameters,
+    /// Read on the compatibility route only (TGI ignores it elsewhere).
+    #[serde(default)]
+    stream: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -98,10 +114,15 @@ fn finish_reason(output: &GenerateOutput) -> &'static str {
 }
 
 /// Serves one TGI request; errors go out as TGI sends them.
-pub(super) async fn serve(engine: &dyn Engine, stream: bool, body: &[u8], model: &str, w: &mut Writer<'_>) {
+pub(super) async fn serve(engine: &dyn Engine, route: Route, body: &[u8], model: &str, w: &mut Writer<'_>) {
     let request = match parse(body) {
         Ok(request) => request,
-        Err(message) => return error(w, stream, 422, &message, "validation"),
+        Err(message) => return error(w, route == Route::GenerateStream, 422, &message, "validation"),
+    };
+    let stream = match route {
+        Route::Generate => false,
+        Route::GenerateStream => true,
+        Route::Compat => request.stream,
     };
     let generate = GenerateRequest {
         model: model.to_owned(),
@@ -109,11 +130,11 @@ pub(super) async fn serve(engine: &dyn Engine, stream: bool, body: &[u8], model:
         messages: Vec::new(),
         max_tokens: request.parameters.max_new_tokens,
     };
-    let details = request.parameters.details;
     if stream {
-        streamed(engine, &generate, details, w).await
+        streamed(engine, &generate, request.parameters.details, w).await;
     } else {
-        whole(engine, &generate, details || request.parameters.decoder_input_details, w).await
+        let details = request.parameters.details || request.parameters.decoder_input_details;
+        whole(engine, &generate, details, route == Route::Compat, w).await;
     }
 }
 
@@ -147,7 +168,8 @@ fn event(json: &[u8]) -> Vec<u8> {
     out
 }
 
-async fn whole(engine: &dyn Engine, request: &GenerateRequest, details: bool, w: &mut Writer<'_>) {
+/// A whole response; `array` wraps it in a one-element array, as the compatibility route does.
+async fn whole(engine: &dyn Engine, request: &GenerateRequest, details: bool, array: bool, w: &mut Writer<'_>) {
     let mut pieces: Vec<String> = Vec::new();
     let mut collect = |piece: Piece<'_>| {
         pieces.push(piece.text.to_owned());
@@ -163,8 +185,10 @@ async fn whole(engine: &dyn Engine, request: &GenerateRequest, details: bool, w:
                 prefill: [],
                 tokens: pieces.iter().map(|p| Token::of(p)).collect(),
             });
+            let response = GenerateResponse { generated_text: &text, details };
+            let body = if array { serde_json::to_vec(&[response]) } else { serde_json::to_vec(&response) };
             w.start(200, JSON);
-            let _ = w.write(&serde_json::to_vec(&GenerateResponse { generated_text: &text, details }).expect("plain struct"));
+            let _ = w.write(&body.expect("plain struct"));
         }
         Err(e) if e.status < 500 => error(w, false, 422, &format!("Input validation error: {}", e.message), "validation"),
         Err(e) => error(w, false, 424, &format!("Request failed during generation: {}", e.message), "generation"),
@@ -233,8 +257,65 @@ mod tests {
         assert_eq!(serde_json::to_string(&body).unwrap(), r#"{"generated_text":"Paris"}"#);
         assert!(parse(br#"{"inputs":"x","parameters":{"max_new_tokens":0}}"#).unwrap_err().contains("must be strictly positive"));
         assert!(parse(br#"{"parameters":{}}"#).unwrap_err().contains("missing field `inputs`"));
-        assert_eq!(route("/generate_stream"), Some(true));
-        assert_eq!(route("/generate"), Some(false));
+        assert_eq!(route("/generate_stream"), Some(Route::GenerateStream));
+        assert_eq!(route("/generate"), Some(Route::Generate));
+        assert_eq!(route("/"), Some(Route::Compat));
         assert_eq!(route("/v1/completions"), None);
+        assert!(parse(br#"{"inputs":"x","stream":true}"#).unwrap().stream);
+    }
+
+    struct Capture {
+        status: u16,
+        body: Vec<u8>,
+    }
+
+    impl super::super::ResponseWriter for Capture {
+        fn start(&mut self, status: u16, _content_type: &'static str) {
+            self.status = status;
+        }
+
+        fn write(&mut self, bytes: &[u8]) -> ControlFlow<()> {
+            self.body.extend_from_slice(bytes);
+            ControlFlow::Continue(())
+        }
+    }
+
+    async fn post(path: &str, body: &str) -> (u16, String) {
+        let settings = aiperf_core::InEngineSettings {
+            time_to_first_token: std::time::Duration::from_millis(1),
+            inter_token_latency: std::time::Duration::ZERO,
+            output_tokens: 3,
+            seed: 1,
+        };
+        let engine = crate::SimulatedEngine::new(settings);
+        let mut capture = Capture { status: 0, body: Vec::new() };
+        super::super::serve(&engine, path, body.as_bytes(), "m", &mut capture).await;
+        (capture.status, String::from_utf8(capture.body).unwrap())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_route_answers_as_tgi_does() {
+        let request = r#"{"inputs":"hi there","parameters":{"max_new_tokens":2,"details":true}}"#;
+        let (status, body) = post("/generate", request).await;
+        assert_eq!(status, 200);
+        assert!(body.starts_with(r#"{"generated_text":""#) && body.contains(r#""finish_reason":"length","generated_tokens":2"#), "{body}");
+        let (status, body) = post("/generate_stream", request).await;
+        let events: Vec<&str> = body.split_terminator("\n\n").collect();
+        assert_eq!((status, events.len()), (200, 2), "{body}");
+        assert!(
+            events[0].starts_with(r#"data: {"index":1,"token":{"id":"#) && events[0].ends_with(r#""generated_text":null,"details":null}"#)
+        );
+        assert!(events[1].contains(r#""details":{"finish_reason":"length","generated_tokens":2,"seed":null,"input_length":2}"#), "{body}");
+        let (_, body) = post("/", request).await;
+        assert!(body.starts_with(r#"[{"generated_text":""#) && body.ends_with("]"), "the compatibility route answers an array: {body}");
+        let (_, body) = post("/", &request.replace("\"inputs\"", "\"stream\":true,\"inputs\"")).await;
+        assert!(body.starts_with("data: {\"index\":1"), "{body}");
+        let (status, body) = post("/generate_stream", r#"{"inputs":""}"#).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (200, "data: {\"error\":\"Input validation error: `inputs` cannot be empty\",\"error_type\":\"validation\"}\n\n")
+        );
+        let (status, _) = post("/generate", r#"{"inputs":""}"#).await;
+        assert_eq!(status, 422);
     }
 }
