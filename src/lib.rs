@@ -15,6 +15,8 @@
 
 pub mod cli;
 pub mod profile;
+pub mod redact;
+mod stdio;
 
 aiperf_core::include_factories!();
 

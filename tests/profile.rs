@@ -338,7 +338,7 @@ fn ctrl_c_stops_and_still_writes_valid_exports() {
     let started = Instant::now();
     let output = child.wait_with_output().unwrap();
     assert!(started.elapsed() < Duration::from_secs(20), "stops promptly");
-    ok(&output);
+    assert_eq!(output.status.code(), Some(130), "cancelled by SIGINT: {}", String::from_utf8_lossy(&output.stderr));
     let (summary, records) = exports(&dir);
     assert_eq!(summary["was_cancelled"], true);
     assert_eq!(summary["is_complete"], false);
@@ -379,7 +379,7 @@ fn requests_still_running_after_the_grace_period_are_recorded_as_cancelled() {
     let output = child.wait_with_output().unwrap();
     let waited = started.elapsed();
     assert!(waited >= Duration::from_secs(4) && waited < Duration::from_secs(15), "waited {waited:?} (grace is 5 s)");
-    ok(&output);
+    assert_eq!(output.status.code(), Some(130), "cancelled, not 'no request succeeded'");
     let (summary, records) = exports(&dir);
     assert_eq!(summary["was_cancelled"], true);
     assert_eq!(avg(&summary, "request_count"), 0.0);

@@ -2,6 +2,7 @@
 
 mod plugins;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use aiperf_core::Factories;
@@ -33,7 +34,8 @@ pub enum Command {
     },
 }
 
-/// What a command can fail with.
+/// What a command can fail with. Some failures still have output (the validation table, the
+/// console table of a run whose requests all failed); it is printed before the error.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// An unknown name or implementation.
@@ -42,32 +44,88 @@ pub enum CliError {
     /// The benchmark could not run.
     #[error(transparent)]
     Profile(#[from] ProfileError),
-    /// `plugins validate` found problems (already printed).
-    #[error("{0} implementation(s) failed validation")]
-    Invalid(usize),
+    /// `plugins validate` found problems.
+    #[error("{count} implementation(s) failed validation")]
+    Invalid {
+        /// How many.
+        count: usize,
+        /// The validation table.
+        output: String,
+    },
+    /// The benchmark ran, but no profiled request succeeded (the exports are written).
+    #[error("no request succeeded ({failed} failed): see the errors above and in the exports")]
+    NoRequestSucceeded {
+        /// Requests that failed.
+        failed: u64,
+        /// The console table.
+        output: String,
+    },
+    /// A signal cut the benchmark short (the exports are written, `was_cancelled: true`).
+    #[error("cancelled by {}: the exports cover the requests that ended", signal.name())]
+    Cancelled {
+        /// Which signal.
+        signal: crate::profile::Signal,
+        /// The console table.
+        output: String,
+    },
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+}
+
+impl CliError {
+    /// The process exit status (README, "Exit status"): 1 for an I/O failure or failed
+    /// validation, 2 for a command line that cannot work, 3 when no request succeeded, 130 and
+    /// 143 when SIGINT or SIGTERM cut a run short.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Factory(_) => 2,
+            Self::Profile(ProfileError::Io { .. }) | Self::Runtime(_) | Self::Invalid { .. } => 1,
+            Self::Profile(_) => 2,
+            Self::NoRequestSucceeded { .. } => 3,
+            Self::Cancelled { signal, .. } => signal.exit_code(),
+        }
+    }
+
+    /// What the command printed before failing, if anything.
+    pub fn output(&self) -> Option<&str> {
+        match self {
+            Self::Invalid { output, .. } | Self::NoRequestSucceeded { output, .. } | Self::Cancelled { output, .. } => Some(output),
+            _ => None,
+        }
+    }
 }
 
 /// Runs the command line over the implementation table `F`: parses `std::env::args`, runs the
 /// subcommand, prints its output. `aiperf`'s own `main` is `cli::main::<aiperf::Factories>()`;
 /// a custom build passes its own generated `Factories` (see [`main!`](crate::main)).
 pub fn main<F: Factories>() -> ExitCode {
-    let cli = Cli::parse();
-    let command_line: Vec<String> = std::env::args().collect();
-    match run::<F>(&cli, &command_line.join(" ")) {
-        Ok(output) => {
-            print!("{output}");
-            ExitCode::SUCCESS
-        }
-        Err(CliError::Invalid(n)) => {
-            eprintln!("error: {n} implementation(s) failed validation");
-            ExitCode::FAILURE
-        }
+    // Arguments need not be UTF-8 (paths): clap reads them as OS strings, and the command line
+    // recorded in exports is written lossily, with credentials hidden.
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let cli = Cli::parse_from(&args);
+    match run::<F>(&cli, &crate::redact::command_line(&args)) {
+        Ok(output) if print_output(&output) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
         Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::from(2)
+            if let Some(output) = error.output() {
+                print_output(output);
+            }
+            crate::stdio::note(&format!("error: {error}"));
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+/// Prints a command's output; a reader that went away ends it quietly. Returns false when the
+/// output could not be written (a full disk).
+fn print_output(output: &str) -> bool {
+    match crate::stdio::write_stdout(output) {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => true,
+        Err(e) => {
+            crate::stdio::note(&format!("error: cannot write the output to stdout: {e}"));
+            false
         }
     }
 }
@@ -83,6 +141,12 @@ pub fn run<F: Factories>(cli: &Cli, command_line: &str) -> Result<String, CliErr
         Command::Profile(args) => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CliError::Runtime)?;
             let outcome = runtime.block_on(crate::profile::run::<F>(args, command_line))?;
+            if let Some(signal) = outcome.cancelled_by {
+                return Err(CliError::Cancelled { signal, output: outcome.console });
+            }
+            if outcome.completed == 0 {
+                return Err(CliError::NoRequestSucceeded { failed: outcome.failed, output: outcome.console });
+            }
             Ok(outcome.console)
         }
     }

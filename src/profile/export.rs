@@ -13,6 +13,7 @@ use super::ProfileError;
 use super::metrics::Metric;
 use super::record::RequestRecord;
 use super::stats::Summary;
+use crate::redact::Secrets;
 
 /// Names of the files in the artifact directory.
 pub const JSON_FILE: &str = "profile_export_aiperf.json";
@@ -25,14 +26,36 @@ pub const CONSOLE_FILE: &str = "profile_export_console.txt";
 /// See [`JSON_FILE`].
 pub const INPUTS_FILE: &str = "inputs.json";
 
+/// Every file a run writes.
+pub const FILES: [&str; 5] = [JSON_FILE, CSV_FILE, JSONL_FILE, CONSOLE_FILE, INPUTS_FILE];
+
+/// Removes a previous run's files from `dir` (other files are left alone), so that a run cut
+/// short never leaves its files next to another run's.
+///
+/// # Errors
+/// [`ProfileError::Io`] naming a file that exists but cannot be removed.
+pub fn clear(dir: &Path) -> Result<(), ProfileError> {
+    for name in FILES {
+        let path = dir.join(name);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&path)(e)),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ProfileError + '_ {
     move |source| ProfileError::Io { path: path.display().to_string(), source }
 }
 
-/// Streams one JSON line per request to `profile_export.jsonl`.
+/// Streams one JSON line per request to `profile_export.jsonl`, with the run's secrets scrubbed
+/// (a server may quote a rejected key back in its error).
 pub struct RecordWriter {
     path: PathBuf,
     out: BufWriter<File>,
+    secrets: Secrets,
+    line: Vec<u8>,
 }
 
 impl RecordWriter {
@@ -40,10 +63,10 @@ impl RecordWriter {
     ///
     /// # Errors
     /// [`ProfileError::Io`] naming the file.
-    pub fn create(dir: &Path) -> Result<Self, ProfileError> {
+    pub fn create(dir: &Path, secrets: Secrets) -> Result<Self, ProfileError> {
         let path = dir.join(JSONL_FILE);
         let file = File::create(&path).map_err(io(&path))?;
-        Ok(Self { out: BufWriter::new(file), path })
+        Ok(Self { out: BufWriter::new(file), path, secrets, line: Vec::with_capacity(1024) })
     }
 
     /// Appends a record.
@@ -51,9 +74,23 @@ impl RecordWriter {
     /// # Errors
     /// [`ProfileError::Io`] naming the file.
     pub fn write(&mut self, record: &RequestRecord) -> Result<(), ProfileError> {
-        serde_json::to_writer(&mut self.out, &record.to_json())
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, &record.to_json())
             .map_err(|e| ProfileError::Io { path: self.path.display().to_string(), source: e.into() })?;
-        self.out.write_all(b"\n").map_err(io(&self.path))
+        self.line.push(b'\n');
+        if self.secrets.is_empty() {
+            return self.out.write_all(&self.line).map_err(io(&self.path));
+        }
+        let text = String::from_utf8_lossy(&self.line);
+        self.out.write_all(self.secrets.scrub(&text).as_bytes()).map_err(io(&self.path))
+    }
+
+    /// Pushes what is buffered to the file (so a run cut short keeps its records).
+    ///
+    /// # Errors
+    /// [`ProfileError::Io`] naming the file.
+    pub fn flush(&mut self) -> Result<(), ProfileError> {
+        self.out.flush().map_err(io(&self.path))
     }
 
     /// Flushes what is buffered.
@@ -65,14 +102,14 @@ impl RecordWriter {
     }
 }
 
-/// Writes `value` as pretty JSON to `dir/name`.
+/// Writes `value` as pretty JSON to `dir/name`, with `secrets` scrubbed.
 ///
 /// # Errors
 /// [`ProfileError::Io`] naming the file.
-pub fn write_json(dir: &Path, name: &str, value: &Value) -> Result<(), ProfileError> {
+pub fn write_json(dir: &Path, name: &str, value: &Value, secrets: &Secrets) -> Result<(), ProfileError> {
     let path = dir.join(name);
     let text = serde_json::to_string_pretty(value).map_err(|e| ProfileError::Io { path: path.display().to_string(), source: e.into() })?;
-    std::fs::write(&path, text + "\n").map_err(io(&path))
+    std::fs::write(&path, secrets.scrub(&text).into_owned() + "\n").map_err(io(&path))
 }
 
 /// A record metric's JSON object: `unit` plus every statistic.

@@ -10,12 +10,13 @@ mod metrics;
 mod progress;
 mod record;
 mod runner;
+mod signals;
 mod stats;
 mod tokenizer;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use aiperf_core::{
@@ -31,7 +32,10 @@ use export::AggregateMetric;
 use metrics::Metric;
 use record::Phase;
 use runner::{Plan, Runner};
+pub use signals::Signal;
 use tokenizer::Tokenizer;
+
+use crate::redact::{self, Secrets};
 
 /// Why a benchmark could not run (or its results could not be written).
 #[derive(Debug, thiserror::Error)]
@@ -95,8 +99,12 @@ pub struct ProfileOutcome {
     pub console: String,
     /// Where the exports are.
     pub artifact_dir: PathBuf,
-    /// Whether Ctrl-C cut the run short.
-    pub was_cancelled: bool,
+    /// The signal that cut the run short, if one did (the exports are written all the same).
+    pub cancelled_by: Option<Signal>,
+    /// Profiled requests that succeeded.
+    pub completed: u64,
+    /// Profiled requests that failed (cancelled ones included).
+    pub failed: u64,
 }
 
 /// The flags, checked and resolved.
@@ -107,6 +115,8 @@ struct Config {
     endpoint_meta: &'static EndpointMetadata,
     /// The transport name.
     transport: String,
+    /// Credentials given on the command line, scrubbed from everything written out.
+    secrets: Secrets,
     info: ModelEndpointInfo,
     slos: Vec<Slo>,
     plan: Plan,
@@ -137,10 +147,15 @@ fn config<F: Factories>(args: &ProfileArgs) -> Result<Config, ProfileError> {
     if args.streaming && !endpoint_meta.supports_streaming {
         return Err(invalid("--streaming", &endpoint, format!("the {endpoint} endpoint does not stream; drop --streaming")));
     }
-    let mut headers = Vec::new();
-    for header in &args.headers {
-        let (name, value) = header.split_once(':').ok_or_else(|| invalid("--header", header, "Name:Value"))?;
-        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+    let headers = headers(args)?;
+    if let Some(url) = &args.url
+        && redact::url_userinfo(url).is_some()
+    {
+        return Err(invalid(
+            "--url",
+            redact::url(url),
+            "a URL without credentials: they would not be sent; pass --api-key KEY (sent as `Authorization: Bearer KEY`) or -H 'Authorization: Basic …'",
+        ));
     }
     let mut extra_inputs = Map::new();
     for pair in &args.extra_inputs {
@@ -214,7 +229,46 @@ fn config<F: Factories>(args: &ProfileArgs) -> Result<Config, ProfileError> {
         rate: args.request_rate.map(|r| (r, args.request_rate_mode)),
         seed: args.random_seed,
     };
-    Ok(Config { endpoint, endpoint_meta, transport, info, slos, plan, duration })
+    // Extra inputs are `key:value` too: a key that names a credential (`api_key:…`) is one.
+    let secrets =
+        Secrets::new(args.api_key.as_deref(), args.headers.iter().chain(&args.extra_inputs).map(String::as_str), args.url.as_deref());
+    Ok(Config { endpoint, endpoint_meta, transport, secrets, info, slos, plan, duration })
+}
+
+/// `-H Name:Value` headers, checked. A header's value is never echoed in an error (it may be a
+/// credential); its name is, unless the name itself says it is one.
+fn headers(args: &ProfileArgs) -> Result<Vec<(String, String)>, ProfileError> {
+    let mut headers = Vec::with_capacity(args.headers.len());
+    for header in &args.headers {
+        let Some((name, value)) = header.split_once(':') else {
+            return Err(invalid(
+                "--header",
+                redact::HIDDEN,
+                "Name:Value, e.g. -H 'X-Request-Source: aiperf' (the value given has no colon)",
+            ));
+        };
+        let name = name.trim();
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+            return Err(invalid("--header", redact::header(header), "Name:Value, the name made of letters, digits and `-`"));
+        }
+        let value = value.trim();
+        if !value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b) || b >= 0x80) {
+            return Err(invalid(
+                "--header",
+                redact::header(&format!("{name}:")),
+                "a value without control characters (such as a line break)",
+            ));
+        }
+        if args.api_key.is_some() && name.eq_ignore_ascii_case("authorization") {
+            return Err(invalid(
+                "--header",
+                redact::header(header),
+                "one source of the Authorization header: --api-key KEY already sends `Authorization: Bearer KEY`; drop one of them",
+            ));
+        }
+        headers.push((name.to_owned(), value.to_owned()));
+    }
+    Ok(headers)
 }
 
 /// `--use` pins, undone when dropped (at the end of the run that set them).
@@ -263,7 +317,9 @@ pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<
     }
     let dir = args.output_artifact_dir.clone();
     std::fs::create_dir_all(&dir).map_err(|source| ProfileError::Io { path: dir.display().to_string(), source })?;
-    export::write_json(&dir, export::INPUTS_FILE, &inputs_json(&prepared))?;
+    // A reused directory must not mix two runs: this run's files go first, then are written anew.
+    export::clear(&dir)?;
+    export::write_json(&dir, export::INPUTS_FILE, &inputs_json(&prepared), &config.secrets)?;
 
     let metadata = config.endpoint_meta;
     let path = config.info.custom_endpoint.clone().unwrap_or_else(|| metadata.path(config.info.streaming).to_owned());
@@ -281,19 +337,9 @@ pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<
     });
 
     let (stop_tx, stop_rx) = watch::channel(false);
-    let ctrl_c = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!("\n[aiperf] interrupted: stopping, waiting up to 5 s for requests in flight (Ctrl-C again to quit now)");
-            let _ = stop_tx.send(true);
-            if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("[aiperf] interrupted twice: quitting without exports");
-                std::process::exit(130);
-            }
-        }
-        // Keep the sender alive so receivers see the value, not a closed channel.
-        std::future::pending::<()>().await;
-    });
+    let caught = Arc::new(OnceLock::new());
     let grace = Duration::from_secs(5);
+    let ctrl_c = signals::watch(stop_tx, Arc::clone(&caught), grace.as_secs());
     let show = args.ui == Ui::Simple;
 
     if args.num_warmup_requests > 0 {
@@ -309,14 +355,22 @@ pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<
     let started = Instant::now();
     let plan = Plan { deadline: config.duration.and_then(|d| started.checked_add(d)), ..config.plan };
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut writer = export::RecordWriter::create(&dir)?;
+    let mut writer = export::RecordWriter::create(&dir, config.secrets.clone())?;
     let mut aggregate = Aggregate::new(config.slos.clone());
     let collect = tokio::spawn(async move {
         let mut result = Ok(());
         while let Some(record) = rx.recv().await {
-            aggregate.add(&record);
+            let mut next = Some(record);
+            // Take what is queued, then flush: records reach the file as the run goes, in batches.
+            while let Some(record) = next {
+                aggregate.add(&record);
+                if result.is_ok() {
+                    result = writer.write(&record);
+                }
+                next = rx.try_recv().ok();
+            }
             if result.is_ok() {
-                result = writer.write(&record);
+                result = writer.flush();
             }
         }
         result.and(writer.finish()).map(|()| aggregate)
@@ -327,7 +381,7 @@ pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<
     let aggregate = collect.await.map_err(|e| ProfileError::Io { path: dir.display().to_string(), source: std::io::Error::other(e) })??;
     let ended = Instant::now();
     let end_wall = SystemTime::now();
-    let was_cancelled = *stop_rx.borrow();
+    let cancelled_by = caught.get().copied();
     ctrl_c.abort();
 
     let concurrency = runner.tracker.summary(ended);
@@ -341,12 +395,12 @@ pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<
         ended,
         start_wall,
         end_wall,
-        was_cancelled,
+        was_cancelled: cancelled_by.is_some(),
         cli_command,
         entries: runner.inputs.len(),
     };
     let console = report.write(&dir)?;
-    Ok(ProfileOutcome { console, artifact_dir: dir, was_cancelled })
+    Ok(ProfileOutcome { console, artifact_dir: dir, cancelled_by, completed: aggregate.completed, failed: aggregate.failed })
 }
 
 fn inputs_json(prepared: &[(inputs::Entry, aiperf_core::FormattedRequest)]) -> Value {
@@ -432,10 +486,12 @@ impl Report<'_> {
             console.push_str("Run cancelled: results cover the requests that completed.\n");
         }
         console.push_str(&format!("Benchmark duration: {span:.2} sec; exports in {}\n", dir.display()));
+        // Server error messages may quote a credential back.
+        let console = self.config.secrets.scrub(&console).into_owned();
         export::write_csv(dir, &records, &aggregates)?;
         std::fs::write(dir.join(export::CONSOLE_FILE), &console)
             .map_err(|source| ProfileError::Io { path: dir.join(export::CONSOLE_FILE).display().to_string(), source })?;
-        export::write_json(dir, export::JSON_FILE, &self.json(&records, &aggregates))?;
+        export::write_json(dir, export::JSON_FILE, &self.json(&records, &aggregates), &self.config.secrets)?;
         Ok(console)
     }
 

@@ -66,7 +66,10 @@ impl Progress {
                     .map(|t| format!("/{t}"))
                     .or(duration.map(|d| format!(" in {:.0}/{:.0} s", elapsed, d.as_secs_f64())))
                     .unwrap_or_default();
-                eprintln!("[aiperf] {phase}: {done}{of} requests, {failed} errors, {:.1} req/s", done as f64 / elapsed.max(1e-9));
+                crate::stdio::note(&format!(
+                    "[aiperf] {phase}: {done}{of} requests, {failed} errors, {:.1} req/s",
+                    done as f64 / elapsed.max(1e-9)
+                ));
             }
         });
         Self { task: Some(task), bar: None }

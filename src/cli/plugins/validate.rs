@@ -70,8 +70,7 @@ pub(super) fn run<F: Factories>() -> Result<String, CliError> {
     }
     let failed = rows.iter().filter(|r| r.problem.is_some()).count();
     if failed > 0 {
-        print!("{out}");
-        return Err(CliError::Invalid(failed));
+        return Err(CliError::Invalid { count: failed, output: out });
     }
     let _ = writeln!(out, "{} implementations checked, all valid", rows.len());
     Ok(out)

@@ -1,0 +1,216 @@
+//! Keeping credentials out of every output: the command line recorded in exports, the console,
+//! error messages and the records (a server may quote a rejected key back).
+//!
+//! Two layers: the command line is redacted by its structure (the values of `--api-key`, of
+//! credential headers given with `-H`, and URL passwords), and [`Secrets`] scrubs the known secret
+//! values from any text written out, whatever put them there.
+
+use std::borrow::Cow;
+use std::ffi::OsString;
+
+/// What replaces a hidden value.
+pub const HIDDEN: &str = "<redacted>";
+
+/// Whether a header carries a credential: `Authorization`, `Proxy-Authorization`, `Cookie`, and any
+/// name that mentions a key, token, secret, password or auth (`X-Api-Key`, `X-Auth-Token`).
+pub fn is_credential_header(name: &str) -> bool {
+    let name = name.trim().to_ascii_lowercase();
+    matches!(name.as_str(), "cookie" | "set-cookie")
+        || ["auth", "key", "token", "secret", "password", "passwd", "credential", "session"].iter().any(|word| name.contains(word))
+}
+
+/// The user information (`user:password`) of a URL, if it has any.
+pub fn url_userinfo(url: &str) -> Option<&str> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    authority.rsplit_once('@').map(|(userinfo, _)| userinfo)
+}
+
+/// `url` with its user information hidden (`http://<redacted>@host/`).
+pub fn url(url: &str) -> Cow<'_, str> {
+    match url_userinfo(url) {
+        Some(userinfo) => Cow::Owned(url.replacen(&format!("{userinfo}@"), &format!("{HIDDEN}@"), 1)),
+        None => Cow::Borrowed(url),
+    }
+}
+
+/// A `-H` value with its value hidden when the header is a credential (or is not `Name:Value`).
+pub fn header(header: &str) -> Cow<'_, str> {
+    match header.split_once(':') {
+        Some((name, _)) if is_credential_header(name) => Cow::Owned(format!("{name}: {HIDDEN}")),
+        Some(_) => Cow::Borrowed(header),
+        None => Cow::Borrowed(HIDDEN),
+    }
+}
+
+/// The command line as it may be recorded: shell-quoted words, with the value of `--api-key`,
+/// credential headers and URL user information hidden. Arguments that are not UTF-8 are written
+/// lossily.
+pub fn command_line(args: &[OsString]) -> String {
+    let mut words = Vec::with_capacity(args.len());
+    let mut hide_next: Option<fn(&str) -> Cow<'_, str>> = None;
+    for arg in args {
+        let arg = arg.to_string_lossy();
+        let word = if let Some(hide) = hide_next.take() {
+            hide(&arg).into_owned()
+        } else if arg == "--api-key" {
+            hide_next = Some(|_| Cow::Borrowed(HIDDEN));
+            arg.into_owned()
+        } else if arg == "-H" || arg == "--header" {
+            hide_next = Some(header);
+            arg.into_owned()
+        } else if arg == "-u" || arg == "--url" {
+            hide_next = Some(url);
+            arg.into_owned()
+        } else if let Some(value) = arg.strip_prefix("--url=") {
+            format!("--url={}", url(value))
+        } else if let Some(_key) = arg.strip_prefix("--api-key=") {
+            format!("--api-key={HIDDEN}")
+        } else if let Some(value) = arg.strip_prefix("--header=") {
+            format!("--header={}", header(value))
+        } else if let Some(value) = arg.strip_prefix("-H").filter(|v| !v.is_empty()) {
+            format!("-H{}", header(value))
+        } else if arg.contains("://") {
+            url(&arg).into_owned()
+        } else {
+            arg.into_owned()
+        };
+        words.push(shell_quote(&word).into_owned());
+    }
+    words.join(" ")
+}
+
+fn shell_quote(word: &str) -> Cow<'_, str> {
+    let plain = !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_=:/.,@+%".contains(c));
+    if plain { Cow::Borrowed(word) } else { Cow::Owned(format!("'{}'", word.replace('\'', r"'\''"))) }
+}
+
+/// The secret values of one run, scrubbed from any text before it is written out.
+#[derive(Clone, Debug, Default)]
+pub struct Secrets {
+    values: Vec<String>,
+}
+
+impl Secrets {
+    /// The secrets among an API key, `Name:Value` headers and a URL.
+    pub fn new<'a>(api_key: Option<&str>, headers: impl IntoIterator<Item = &'a str>, url: Option<&str>) -> Self {
+        let mut values: Vec<String> = Vec::new();
+        values.extend(api_key.map(str::to_owned));
+        for header in headers {
+            match header.split_once(':') {
+                Some((name, value)) if is_credential_header(name) => {
+                    let value = value.trim();
+                    values.push(value.to_owned());
+                    // `Bearer sk-…`: the token alone may be quoted back too.
+                    values.extend(value.split_once(' ').map(|(_, token)| token.trim().to_owned()));
+                }
+                Some(_) => {}
+                None => values.push(header.trim().to_owned()),
+            }
+        }
+        if let Some(userinfo) = url.and_then(url_userinfo) {
+            values.push(userinfo.to_owned());
+            values.extend(userinfo.split_once(':').map(|(_, password)| password.to_owned()));
+        }
+        // Very short values would scrub ordinary words; longest first so a token inside a header
+        // value does not leave the rest of it behind.
+        values.retain(|v| v.len() >= 4);
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        values.dedup();
+        Self { values }
+    }
+
+    /// Whether there is nothing to scrub.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// `text` with every secret value (and its JSON-escaped form) replaced by [`HIDDEN`].
+    pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let mut out = Cow::Borrowed(text);
+        for value in &self.values {
+            if out.contains(value.as_str()) {
+                out = Cow::Owned(out.replace(value.as_str(), HIDDEN));
+            }
+            let escaped = serde_json::to_string(value).unwrap_or_default();
+            let escaped = escaped.trim_matches('"');
+            if escaped != value && out.contains(escaped) {
+                out = Cow::Owned(out.replace(escaped, HIDDEN));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(args: &[&str]) -> String {
+        command_line(&args.iter().map(OsString::from).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn the_command_line_hides_keys_credential_headers_and_url_passwords() {
+        let recorded = line(&[
+            "aiperf",
+            "profile",
+            "--api-key",
+            "sk-live-123",
+            "-H",
+            "Authorization: Bearer sk-live-456",
+            "-H",
+            "X-Trace: 7",
+            "--header=X-Api-Key:abc123",
+            "-HCookie:session=1",
+            "--api-key=sk-2",
+            "--url",
+            "http://bob:hunter2@10.0.0.1:8000/v1",
+            "-u",
+            "ann:pw-9@localhost:8000",
+            "--extra-inputs",
+            "user:me@example.com",
+        ]);
+        for secret in ["sk-live-123", "sk-live-456", "abc123", "session=1", "sk-2", "hunter2", "bob", "ann", "pw-9"] {
+            assert!(!recorded.contains(secret), "{secret} in {recorded}");
+        }
+        assert!(recorded.contains("'X-Trace: 7'"), "other headers stay: {recorded}");
+        assert!(recorded.contains("http://<redacted>@10.0.0.1:8000/v1"), "{recorded}");
+        assert!(recorded.contains("-u '<redacted>@localhost:8000'"), "{recorded}");
+        assert!(recorded.ends_with("--extra-inputs user:me@example.com"), "other words with @ stay: {recorded}");
+        assert!(recorded.starts_with("aiperf profile --api-key '<redacted>' -H 'Authorization: <redacted>'"), "{recorded}");
+    }
+
+    #[test]
+    fn non_utf8_arguments_are_written_lossily() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStringExt;
+            let args = vec![OsString::from("aiperf"), OsString::from_vec(b"out-\xff".to_vec())];
+            assert_eq!(command_line(&args), "aiperf 'out-\u{fffd}'");
+        }
+    }
+
+    #[test]
+    fn secrets_are_scrubbed_from_any_text() {
+        let secrets =
+            Secrets::new(Some("sk-live-123"), ["Authorization: Bearer tok\"en-9", "Accept: text/plain"], Some("http://u:pw-secret@h"));
+        let text = r#"{"message":"invalid key sk-live-123","echo":"Bearer tok\"en-9","url":"http://u:pw-secret@h","accept":"text/plain"}"#;
+        let scrubbed = secrets.scrub(text);
+        for secret in ["sk-live-123", "tok\\\"en-9", "pw-secret"] {
+            assert!(!scrubbed.contains(secret), "{secret} in {scrubbed}");
+        }
+        assert!(scrubbed.contains("text/plain"), "non-credential headers stay");
+        assert!(Secrets::new(None, [], None).is_empty());
+    }
+
+    #[test]
+    fn credential_headers_are_recognised_by_name() {
+        for name in ["Authorization", "proxy-authorization", "X-Api-Key", "api-key", "X-Auth-Token", "Cookie", "X-Client-Secret"] {
+            assert!(is_credential_header(name), "{name}");
+        }
+        for name in ["Accept", "Content-Type", "X-Request-Id", "User-Agent"] {
+            assert!(!is_credential_header(name), "{name}");
+        }
+    }
+}
