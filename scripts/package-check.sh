@@ -26,13 +26,14 @@ if grep -q '^\[workspace' "$manifest"; then
     exit 1
 fi
 
-# Built outside the repository's workspace, with a target directory of its own (third-party
-# dependencies compiled once are reused between the two builds).
+# Built outside the repository's workspace, offline (from the crates the workspace build already
+# fetched: the declarations travel through Cargo's links metadata, nothing is downloaded), with a
+# target directory of its own (third-party dependencies compiled once serve both builds).
 check() {
     local expected=$1
     shift
     local out
-    out=$(cargo run --quiet --manifest-path "$manifest" --target-dir "$root/target/package-check" "${patches[@]}" "$@" -- plugins endpoint chat)
+    out=$(cargo run --quiet --offline --manifest-path "$manifest" --target-dir "$root/target/package-check" "${patches[@]}" "$@" -- plugins endpoint chat)
     printf '%s\n' "$out"
     case "$(printf '%s\n' "$out" | head -n 1)" in
         "$expected"*) echo "package check ($*): ok" ;;
