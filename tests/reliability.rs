@@ -193,3 +193,33 @@ fn a_closed_stdout_ends_quietly_and_a_full_one_is_an_error() {
         assert!(text(&output).contains("cannot write the output to stdout"), "{}", text(&output));
     }
 }
+
+#[test]
+fn requests_past_the_duration_and_its_grace_period_are_cut_off_as_cancelled() {
+    let dir = artifact_dir("grace");
+    // Every request would take 10 s (2000 tokens at 5 ms): none finishes within 1 s + 1 s of grace.
+    let args = [
+        "--streaming",
+        "--benchmark-duration",
+        "1",
+        "--benchmark-grace-period",
+        "1",
+        "--concurrency",
+        "2",
+        "--isl",
+        "8",
+        "--osl",
+        "2000",
+        "--engine-itl-ms",
+        "5",
+    ];
+    let output = profile(&args, &dir);
+    assert_eq!(output.status.code(), Some(3), "nothing succeeded: {}", text(&output));
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("profile_export_aiperf.json")).unwrap()).unwrap();
+    assert_eq!(summary["error_request_count"]["avg"], 2.0, "{summary:#}");
+    assert_eq!(summary["error_summary"][0]["error_details"]["type"], "RequestCancelledError");
+    let duration = summary["benchmark_duration"]["avg"].as_f64().unwrap();
+    assert!(duration < 8.0, "the run was cut off, not waited out: {duration} s");
+    assert_eq!(summary["input_config"]["phases"][0]["grace_period"], 1.0);
+    std::fs::remove_dir_all(dir).unwrap();
+}

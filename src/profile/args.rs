@@ -40,6 +40,10 @@ pub struct ProfileArgs {
     /// Profile for this many seconds instead of a request count.
     #[arg(long)]
     pub benchmark_duration: Option<f64>,
+    /// With --benchmark-duration: seconds to wait for requests in flight once the duration is
+    /// over; those still running then are recorded as cancelled.
+    #[arg(long, default_value_t = 30.0)]
+    pub benchmark_grace_period: f64,
     /// Requests sent before profiling, not measured.
     #[arg(long, alias = "warmup-request-count", default_value_t = 0)]
     pub num_warmup_requests: u64,

@@ -121,6 +121,8 @@ struct Config {
     slos: Vec<Slo>,
     plan: Plan,
     duration: Option<Duration>,
+    /// `--benchmark-grace-period`: how long requests in flight may finish after `duration`.
+    grace_period: Duration,
 }
 
 fn config<F: Factories>(args: &ProfileArgs) -> Result<Config, ProfileError> {
@@ -191,6 +193,10 @@ fn config<F: Factories>(args: &ProfileArgs) -> Result<Config, ProfileError> {
                 .ok_or_else(|| invalid("--benchmark-duration", s, "a positive number of seconds, at most a year"))?,
         ),
     };
+    let grace_period = Duration::try_from_secs_f64(args.benchmark_grace_period)
+        .ok()
+        .filter(|d| *d <= MAX_SECONDS)
+        .ok_or_else(|| invalid("--benchmark-grace-period", args.benchmark_grace_period, "a number of seconds from 0 to a year"))?;
     if let Some(rate) = args.request_rate
         && !(rate.is_finite() && (1e-6..=1e9).contains(&rate))
     {
@@ -225,6 +231,7 @@ fn config<F: Factories>(args: &ProfileArgs) -> Result<Config, ProfileError> {
     let plan = Plan {
         count: if duration.is_some() { None } else { Some(args.request_count) },
         deadline: None,
+        cutoff: None,
         concurrency: args.concurrency.or(if args.request_rate.is_some() { None } else { Some(1) }),
         rate: args.request_rate.map(|r| (r, args.request_rate_mode)),
         seed: args.random_seed,
@@ -232,7 +239,7 @@ fn config<F: Factories>(args: &ProfileArgs) -> Result<Config, ProfileError> {
     // Extra inputs are `key:value` too: a key that names a credential (`api_key:…`) is one.
     let secrets =
         Secrets::new(args.api_key.as_deref(), args.headers.iter().chain(&args.extra_inputs).map(String::as_str), args.url.as_deref());
-    Ok(Config { endpoint, endpoint_meta, transport, secrets, info, slos, plan, duration })
+    Ok(Config { endpoint, endpoint_meta, transport, secrets, info, slos, plan, duration, grace_period })
 }
 
 /// `-H Name:Value` headers, checked. A header's value is never echoed in an error (it may be a
@@ -353,7 +360,9 @@ pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<
 
     let start_wall = SystemTime::now();
     let started = Instant::now();
-    let plan = Plan { deadline: config.duration.and_then(|d| started.checked_add(d)), ..config.plan };
+    let deadline = config.duration.and_then(|d| started.checked_add(d));
+    let cutoff = deadline.and_then(|d| d.checked_add(config.grace_period));
+    let plan = Plan { deadline, cutoff, ..config.plan };
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut writer = export::RecordWriter::create(&dir, config.secrets.clone())?;
     let mut aggregate = Aggregate::new(config.slos.clone());
@@ -530,6 +539,7 @@ impl Report<'_> {
                     "type": if args.request_rate.is_some() { "request_rate" } else { "concurrency" },
                     "requests": self.config.plan.count,
                     "duration": args.benchmark_duration,
+                    "grace_period": args.benchmark_duration.map(|_| args.benchmark_grace_period),
                     "concurrency": self.config.plan.concurrency,
                     "request_rate": args.request_rate,
                     "warmup_requests": args.num_warmup_requests,

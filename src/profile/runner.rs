@@ -110,6 +110,9 @@ pub struct Plan {
     pub count: Option<u64>,
     /// Stop issuing at this time.
     pub deadline: Option<Instant>,
+    /// Cut off requests still in flight at this time (the deadline plus the grace period); they
+    /// are recorded as cancelled.
+    pub cutoff: Option<Instant>,
     /// Requests in flight (with a rate: the most allowed).
     pub concurrency: Option<usize>,
     /// Requests per second and how gaps are spread.
@@ -200,18 +203,40 @@ pub async fn run_phase<E: Endpoint + 'static, T: Transport + 'static>(
             }
         }
     }
-    // Wait for what is in flight; after a stop, only for the grace period.
-    let drained = {
+    // Wait for what is in flight: until the cutoff after a timed phase, for the grace period
+    // after a stop. Aborted requests become cancelled records (their `InFlight` guard).
+    let end = {
         let drain = async { while tasks.join_next().await.is_some() {} };
+        let cutoff = async {
+            match plan.cutoff {
+                Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
-            () = drain => true,
-            () = until_stopped(&mut stop) => false,
+            () = drain => End::Drained,
+            () = until_stopped(&mut stop) => End::Stopped,
+            () = cutoff => End::CutOff,
         }
     };
-    if !drained {
-        let _ = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
-        tasks.abort_all();
+    match end {
+        End::Drained => {}
+        End::Stopped => {
+            let _ = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+            tasks.abort_all();
+        }
+        End::CutOff => tasks.abort_all(),
     }
+}
+
+/// How the wait for requests in flight ended.
+enum End {
+    /// They all finished.
+    Drained,
+    /// A signal asked to stop.
+    Stopped,
+    /// The timed phase's grace period ran out.
+    CutOff,
 }
 
 /// Resolves once `stop` is true; never, if its sender is gone.
