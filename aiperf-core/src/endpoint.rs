@@ -107,6 +107,12 @@ pub enum EndpointError {
         /// Why it failed.
         reason: String,
     },
+    /// The response grew past [`MAX_RESPONSE_BYTES`]; it was not read further.
+    #[error("the response exceeded {limit} bytes and was not read further (no inference answer is that large)")]
+    ResponseTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// The stream ended before its end marker (`data: [DONE]`).
     #[error("{endpoint}: the stream ended before `data: [DONE]` ({pending} bytes of an unfinished event discarded)")]
     Truncated {
@@ -129,19 +135,26 @@ impl EndpointError {
     }
 }
 
+/// The most response body bytes a [`ResponseCollector`] reads: 64 MiB, far above any real answer
+/// (16 million tokens of text, 16 million embedding floats), so that one misbehaving server cannot
+/// exhaust the client's memory.
+pub const MAX_RESPONSE_BYTES: usize = 64 << 20;
+
 /// A [`ChunkSink`] that decodes a response with an endpoint as its bytes arrive: what a
-/// benchmark hands a transport. The first decoding error stops the transport from reading on.
+/// benchmark hands a transport. The first decoding error stops the transport from reading on, and
+/// so does a body larger than [`MAX_RESPONSE_BYTES`].
 pub struct ResponseCollector<'e, E: Endpoint + ?Sized> {
     endpoint: &'e E,
     state: DecodeState,
     response: ParsedResponse,
     error: Option<EndpointError>,
+    received: usize,
 }
 
 impl<'e, E: Endpoint + ?Sized> ResponseCollector<'e, E> {
     /// A collector for one response to a request that did (or did not) ask for a stream.
     pub fn new(endpoint: &'e E, streaming: bool) -> Self {
-        Self { endpoint, state: DecodeState::new(200, streaming), response: ParsedResponse::default(), error: None }
+        Self { endpoint, state: DecodeState::new(200, streaming), response: ParsedResponse::default(), error: None, received: 0 }
     }
 
     /// The HTTP status the response started with (200 until the transport reports one).
@@ -168,6 +181,11 @@ impl<E: Endpoint + ?Sized> ChunkSink for ResponseCollector<'_, E> {
 
     fn on_chunk(&mut self, at: Instant, bytes: &[u8]) -> ControlFlow<()> {
         if self.error.is_some() {
+            return ControlFlow::Break(());
+        }
+        self.received = self.received.saturating_add(bytes.len());
+        if self.received > MAX_RESPONSE_BYTES {
+            self.error = Some(EndpointError::ResponseTooLarge { limit: MAX_RESPONSE_BYTES });
             return ControlFlow::Break(());
         }
         match self.endpoint.decode(&mut self.state, at, bytes, &mut self.response) {
@@ -202,5 +220,38 @@ pub fn decode_response<'a, E: Endpoint + ?Sized>(
     match collector.finish() {
         (response, None) => Ok(response),
         (_, Some(error)) => Err(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{FormattedRequest, InferenceRequest};
+
+    /// Counts bytes, keeps nothing.
+    struct Sink;
+
+    impl Endpoint for Sink {
+        fn format_request(&self, _: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
+            Ok(FormattedRequest { body: Vec::new(), content_type: "text/plain", streaming: true })
+        }
+        fn decode(&self, state: &mut DecodeState, _: Instant, bytes: &[u8], _: &mut ParsedResponse) -> Result<(), EndpointError> {
+            state.received += bytes.len() as u64;
+            Ok(())
+        }
+        fn finish(&self, _: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+            out.done = true;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_response_past_the_limit_stops_the_transport() {
+        let mut collector = ResponseCollector::new(&Sink, true);
+        let piece = vec![b'x'; 1 << 20];
+        let fed = (0..).take_while(|_| collector.on_chunk(Instant::now(), &piece).is_continue()).count();
+        assert_eq!(fed, MAX_RESPONSE_BYTES >> 20, "exactly the limit is read");
+        let (_, error) = collector.finish();
+        assert!(matches!(error, Some(EndpointError::ResponseTooLarge { limit: MAX_RESPONSE_BYTES })), "{error:?}");
     }
 }

@@ -112,6 +112,31 @@ pub fn write_json(dir: &Path, name: &str, value: &Value, secrets: &Secrets) -> R
     std::fs::write(&path, secrets.scrub(&text).into_owned() + "\n").map_err(io(&path))
 }
 
+/// `inputs.json`: `{"data": [{"session_id": "0", "payloads": [<body>]}, …]}`, one entry per line,
+/// written as it goes (a large dataset is never built as one JSON tree). A body that is not JSON
+/// is written as a string. Secrets are scrubbed.
+///
+/// # Errors
+/// [`ProfileError::Io`] naming the file.
+pub fn write_inputs<'b>(dir: &Path, bodies: impl Iterator<Item = &'b [u8]>, secrets: &Secrets) -> Result<(), ProfileError> {
+    let path = dir.join(INPUTS_FILE);
+    let mut out = BufWriter::new(File::create(&path).map_err(io(&path))?);
+    let mut entry = String::new();
+    out.write_all(b"{\"data\": [").map_err(io(&path))?;
+    for (i, body) in bodies.enumerate() {
+        entry.clear();
+        let _ = write!(entry, "{}\n{{\"session_id\": \"{i}\", \"payloads\": [", if i == 0 { "" } else { "," });
+        match std::str::from_utf8(body) {
+            Ok(text) if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() => entry.push_str(text),
+            _ => entry.push_str(&Value::String(String::from_utf8_lossy(body).into_owned()).to_string()),
+        }
+        entry.push_str("]}");
+        out.write_all(secrets.scrub(&entry).as_bytes()).map_err(io(&path))?;
+    }
+    out.write_all(b"\n]}\n").map_err(io(&path))?;
+    out.flush().map_err(io(&path))
+}
+
 /// A record metric's JSON object: `unit` plus every statistic.
 pub fn record_metric_json(metric: Metric, summary: &Summary) -> Value {
     let mut object = Map::new();

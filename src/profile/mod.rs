@@ -6,6 +6,7 @@ mod aggregate;
 pub mod args;
 mod export;
 mod inputs;
+mod limits;
 mod metrics;
 mod progress;
 mod record;
@@ -31,7 +32,7 @@ use args::Ui;
 use export::AggregateMetric;
 use metrics::Metric;
 use record::Phase;
-use runner::{Plan, Runner};
+use runner::{Plan, Prepared, Runner};
 pub use signals::Signal;
 use tokenizer::Tokenizer;
 
@@ -87,6 +88,17 @@ pub enum ProfileError {
 
 /// The longest duration a flag accepts (a year): larger values would overflow clocks.
 const MAX_SECONDS: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// The most requests in flight at once (`--concurrency`, and the bound of `--request-rate` when
+/// no concurrency is given): each holds a task, a connection and its buffers.
+pub const MAX_CONCURRENCY: usize = 100_000;
+
+/// The longest synthetic prompt, in tokens (the longest context windows served today).
+pub const MAX_ISL: u32 = 1 << 20;
+
+/// The most synthetic prompt tokens a run prepares (`--isl` × `--num-dataset-entries`), about
+/// 80 MB of request bodies (the payloads are not kept once formatted).
+pub const MAX_DATASET_TOKENS: u64 = 20_000_000;
 
 fn invalid(flag: &'static str, value: impl ToString, expected: impl ToString) -> ProfileError {
     ProfileError::InvalidArgument { flag, value: value.to_string(), expected: expected.to_string() }
@@ -202,11 +214,29 @@ fn config<F: Factories>(args: &ProfileArgs) -> Result<Config, ProfileError> {
     {
         return Err(invalid("--request-rate", rate, "requests per second between 0.000001 and 1e9"));
     }
-    if args.concurrency == Some(0) {
-        return Err(invalid("--concurrency", 0, "at least 1"));
+    if let Some(n) = args.concurrency.filter(|&n| n == 0 || n > MAX_CONCURRENCY) {
+        return Err(invalid(
+            "--concurrency",
+            n,
+            format!("from 1 to {MAX_CONCURRENCY} requests in flight (each holds a connection and its buffers)"),
+        ));
     }
     if args.num_dataset_entries == 0 {
         return Err(invalid("--num-dataset-entries", 0, "at least 1"));
+    }
+    if args.isl > MAX_ISL {
+        return Err(invalid("--isl", args.isl, format!("at most {MAX_ISL} tokens per synthetic prompt")));
+    }
+    let dataset_tokens = (f64::from(args.isl) + 3.0 * args.isl_stddev.max(0.0)) * args.num_dataset_entries as f64;
+    if args.input_file.is_none() && dataset_tokens > MAX_DATASET_TOKENS as f64 {
+        return Err(invalid(
+            "--num-dataset-entries",
+            args.num_dataset_entries,
+            format!(
+                "at most {MAX_DATASET_TOKENS} synthetic prompt tokens in all: --isl {} × {} entries is {dataset_tokens:.0}; lower either (requests cycle through the entries)",
+                args.isl, args.num_dataset_entries
+            ),
+        ));
     }
     let millis = |flag: &'static str, ms: f64| {
         Duration::try_from_secs_f64(ms / 1e3).map_err(|_| invalid(flag, ms, "a non-negative number of milliseconds"))
@@ -308,6 +338,11 @@ fn apply_pins<F: Factories>(pins: &[String]) -> Result<Pins<F>, ProfileError> {
 pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<ProfileOutcome, ProfileError> {
     let config = config::<F>(args)?;
     let _pins = apply_pins::<F>(&args.pins)?;
+    if config.info.url.is_some() {
+        // At a rate without a concurrency, at most rate × timeout requests can be in flight.
+        let by_rate = config.plan.rate.map_or(MAX_CONCURRENCY, |(rate, _)| (rate * config.info.timeout.as_secs_f64()).ceil() as usize);
+        limits::check_open_files(config.plan.concurrency.unwrap_or(by_rate.min(MAX_CONCURRENCY)));
+    }
     let tokenizer = Arc::new(Tokenizer::load(&args.tokenizer)?);
     let lengths = inputs::Lengths { isl: args.isl, isl_stddev: args.isl_stddev, osl: args.osl, osl_stddev: args.osl_stddev };
     let entries = match &args.input_file {
@@ -318,15 +353,15 @@ pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<
     let transport = Factory::<F::Transports>::create_instance(&config.transport, &config.info)?;
     let mut prepared = Vec::with_capacity(entries.len());
     for entry in entries {
-        let request = InferenceRequest { payload: entry.payload.clone(), max_tokens: entry.max_tokens, model: None };
-        let formatted = endpoint.format_request(&request)?;
-        prepared.push((entry, formatted));
+        // The payload is not kept: the body holds it, and holding both doubles a large dataset.
+        let request = InferenceRequest { payload: entry.payload, max_tokens: entry.max_tokens, model: None };
+        prepared.push(Prepared { input_tokens: entry.input_tokens, request: endpoint.format_request(&request)? });
     }
     let dir = args.output_artifact_dir.clone();
     std::fs::create_dir_all(&dir).map_err(|source| ProfileError::Io { path: dir.display().to_string(), source })?;
     // A reused directory must not mix two runs: this run's files go first, then are written anew.
     export::clear(&dir)?;
-    export::write_json(&dir, export::INPUTS_FILE, &inputs_json(&prepared), &config.secrets)?;
+    export::write_inputs(&dir, prepared.iter().map(|p| p.request.body.as_slice()), &config.secrets)?;
 
     let metadata = config.endpoint_meta;
     let path = config.info.custom_endpoint.clone().unwrap_or_else(|| metadata.path(config.info.streaming).to_owned());
@@ -410,19 +445,6 @@ pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<
     };
     let console = report.write(&dir)?;
     Ok(ProfileOutcome { console, artifact_dir: dir, cancelled_by, completed: aggregate.completed, failed: aggregate.failed })
-}
-
-fn inputs_json(prepared: &[(inputs::Entry, aiperf_core::FormattedRequest)]) -> Value {
-    let data: Vec<Value> = prepared
-        .iter()
-        .enumerate()
-        .map(|(i, (_, formatted))| {
-            let payload = serde_json::from_slice::<Value>(&formatted.body)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&formatted.body).into_owned()));
-            json!({ "session_id": i.to_string(), "payloads": [payload] })
-        })
-        .collect();
-    json!({ "data": data })
 }
 
 /// Everything the exports are made of.

@@ -11,9 +11,17 @@ use tokio::task::JoinSet;
 
 use super::aggregate::ConcurrencyTracker;
 use super::args::RateMode;
-use super::inputs::Entry;
 use super::record::{Measure, Outcome, Phase, RequestRecord};
 use super::tokenizer::Tokenizer;
+
+/// One dataset entry, ready to send: its body (the payload itself is not kept) and its length.
+#[derive(Debug)]
+pub struct Prepared {
+    /// Input tokens, measured with the run's tokenizer.
+    pub input_tokens: u64,
+    /// The request body.
+    pub request: FormattedRequest,
+}
 
 /// Everything a request needs, shared by all tasks. Generic over the build's endpoint and
 /// transport types (the generated `AnyEndpoint` / `AnyTransport`), so calls are enum dispatch.
@@ -24,8 +32,8 @@ pub struct Runner<E, T> {
     pub transport: T,
     /// Path on the server.
     pub path: String,
-    /// The dataset and each entry's prepared request body.
-    pub inputs: Vec<(Entry, FormattedRequest)>,
+    /// The dataset: each entry's request body, formatted before the run.
+    pub inputs: Vec<Prepared>,
     /// Tokenizer for output lengths.
     pub tokenizer: Arc<Tokenizer>,
     /// Take token counts from usage.
@@ -47,7 +55,7 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
     /// record is sent instead: no request goes unaccounted.
     pub async fn one(&self, index: u64, phase: Phase, worker: usize, records: &mpsc::UnboundedSender<RequestRecord>) {
         let conversation = (index % self.inputs.len() as u64) as usize;
-        let (entry, formatted) = &self.inputs[conversation];
+        let Prepared { input_tokens, request: formatted } = &self.inputs[conversation];
         let request_id = format!("{}-{index}", phase.as_str());
         let (started, started_wall) = (Instant::now(), SystemTime::now());
         if phase == Phase::Profiling {
@@ -66,7 +74,7 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
             produces_tokens: self.produces_tokens,
             streaming: formatted.streaming,
         };
-        let outcome = Outcome { timing, response: &response, decode_error, input_tokens: entry.input_tokens, started, started_wall };
+        let outcome = Outcome { timing, response: &response, decode_error, input_tokens: *input_tokens, started, started_wall };
         self.finished(measure.record(index, phase, conversation, worker, outcome), records);
     }
 
@@ -163,7 +171,10 @@ pub async fn run_phase<E: Endpoint + 'static, T: Transport + 'static>(
             }
         }
         Some((rate, mode)) => {
-            let limit = plan.concurrency.map(|n| Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS))));
+            // Without a concurrency, a rate the server cannot follow would pile up requests without
+            // bound: the most in flight is then MAX_CONCURRENCY.
+            let limit = plan.concurrency.unwrap_or(super::MAX_CONCURRENCY);
+            let limit = Arc::new(Semaphore::new(limit.clamp(1, Semaphore::MAX_PERMITS)));
             let mut rng = fastrand::Rng::with_seed(plan.seed);
             let start = tokio::time::Instant::now();
             let mut at = 0.0_f64;
@@ -179,12 +190,9 @@ pub async fn run_phase<E: Endpoint + 'static, T: Transport + 'static>(
                 if !plan.may_issue(index, &stop) {
                     break;
                 }
-                let permit = match &limit {
-                    Some(limit) => tokio::select! {
-                        permit = Arc::clone(limit).acquire_owned() => permit.ok(),
-                        () = until_stopped(&mut stop) => break,
-                    },
-                    None => None,
+                let permit = tokio::select! {
+                    permit = Arc::clone(&limit).acquire_owned() => permit.ok(),
+                    () = until_stopped(&mut stop) => break,
                 };
                 if !plan.may_issue(index, &stop) {
                     break;

@@ -5,6 +5,32 @@ use std::path::Path;
 
 use super::ProfileError;
 
+/// The largest piece of text [`Tokenizer::count`] tokenizes at once.
+pub const PIECE: usize = 16 << 10;
+
+/// `text` cut into pieces of at most [`PIECE`] bytes, at the last whitespace before the limit when
+/// there is one, else at a character boundary.
+fn pieces(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut end = rest.len().min(PIECE);
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        if end < rest.len()
+            && let Some(space) = rest[..end].rfind(char::is_whitespace).filter(|&i| i > 0)
+        {
+            end = space;
+        }
+        let (piece, tail) = rest.split_at(end);
+        rest = tail;
+        Some(piece)
+    })
+}
+
 /// A tokenizer used to measure input and output lengths and to build synthetic prompts.
 pub enum Tokenizer {
     /// tiktoken `o200k_base`.
@@ -61,11 +87,11 @@ impl Tokenizer {
     }
 
     /// Number of tokens in `text`.
+    /// Counted in pieces of at most [`PIECE`] bytes cut at whitespace, so that memory and time stay
+    /// linear in the text however it is made (a long run without whitespace makes BPE tokenizers
+    /// slow and hungry); a cut inside a word may count a token more than the whole would.
     pub fn count(&self, text: &str) -> u64 {
-        if text.is_empty() {
-            return 0;
-        }
-        self.encode(text).len() as u64
+        pieces(text).map(|piece| self.encode(piece).len() as u64).sum()
     }
 
     /// Text of `tokens`.
@@ -75,5 +101,24 @@ impl Tokenizer {
             Self::Builtin(bpe) => bpe.decode_bytes(tokens).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default(),
             Self::HuggingFace(tokenizer, _) => tokenizer.decode(tokens, false).unwrap_or_default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_texts_are_counted_in_bounded_pieces() {
+        let words = "the quick brown fox ".repeat(5000);
+        let cut: Vec<&str> = pieces(&words).collect();
+        assert!(cut.len() > 1 && cut.iter().all(|p| p.len() <= PIECE), "{}", cut.len());
+        assert_eq!(cut.concat(), words, "nothing lost or repeated");
+        let bpe = Tokenizer::load("builtin").unwrap();
+        assert_eq!(bpe.count(&words), bpe.encode(&words).len() as u64, "cuts at whitespace do not change the count");
+        let solid = "é".repeat(PIECE);
+        assert!(pieces(&solid).all(|p| p.len() <= PIECE && !p.is_empty()), "character boundaries without whitespace");
+        assert!(bpe.count(&"x".repeat(4 * PIECE)) > 0);
+        assert_eq!(bpe.count(""), 0);
     }
 }
