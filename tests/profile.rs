@@ -289,8 +289,15 @@ fn rate_mode_duration_goodput_input_file_and_tokenizer_file() {
 #[test]
 fn bad_flags_are_clear_errors() {
     let dir = artifact_dir("bad");
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 13] = [
         (&["--endpoint-type", "caht"], "unknown endpoint 'caht'; did you mean 'chat'?"),
+        (&["--concurrency", "100000000"], "from 1 to 100000 requests in flight"),
+        (&["--isl", "4000000000"], "at most 1048576 tokens per synthetic prompt"),
+        (&["--num-dataset-entries", "100000"], "at most 20000000 synthetic prompt tokens in all"),
+        (&["--benchmark-grace-period", "-1"], "invalid --benchmark-grace-period '-1': a number of seconds from 0 to a year"),
+        (&["--concurrency", "-1"], "invalid value '-1' for '--concurrency <CONCURRENCY>'"),
+        (&["--goodput", "time_to_first_token:-5"], "a positive, finite number after the colon"),
+        (&["--url", "http://u:p@127.0.0.1:9", "--model", "m"], "a URL without credentials"),
         (&["--url", "http://127.0.0.1:9"], "--model is required with --url"),
         (&["--url", "ftp://x", "--model", "m"], "unknown URL scheme 'ftp'"),
         (&["--endpoint-type", "embeddings", "--streaming"], "does not stream"),

@@ -25,6 +25,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Benchmark a server (or, without --url, the embedded simulated engine).
+    // Negative numbers are values (then refused with what is allowed), not unknown flags.
+    #[command(allow_negative_numbers = true)]
     Profile(Box<ProfileArgs>),
     /// Show the endpoints and transports compiled into this build, and which implementation is active.
     Plugins {

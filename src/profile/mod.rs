@@ -193,7 +193,11 @@ fn config<F: Factories>(args: &ProfileArgs) -> Result<Config, ProfileError> {
                 "a metric such as time_to_first_token, inter_token_latency, request_latency, output_token_throughput_per_user",
             )
         })?;
-        let value: f64 = value.parse().map_err(|_| invalid("--goodput", objective, "a number after the colon"))?;
+        let value: f64 = value
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite() && *v > 0.0)
+            .ok_or_else(|| invalid("--goodput", objective, "a positive, finite number after the colon"))?;
         slos.push(Slo { metric, value });
     }
     let duration = match args.benchmark_duration {
