@@ -57,8 +57,9 @@ pub const EMBEDDINGS: &[Fixture] = &[fixture!("embeddings-body-float.json", fals
 /// NIM rankings.
 pub const RANKINGS: &[Fixture] = &[fixture!("rankings-body-nim.json", false)];
 
-/// Failures every OpenAI-style text endpoint must report as the builtins do: error statuses with
-/// JSON and text bodies, malformed events and bodies, invalid UTF-8, a usage-only event.
+/// Failures and oddities every OpenAI-style text endpoint must handle as the builtins do: error
+/// statuses with JSON and text bodies, malformed events and bodies, invalid UTF-8 (decoded lossily,
+/// in events and bodies alike), a usage-only event.
 pub const OPENAI_ERRORS: &[Fixture] = &[
     Fixture {
         name: "404 nested error, streaming",
@@ -76,6 +77,12 @@ pub const OPENAI_ERRORS: &[Fixture] = &[
         status: 200,
         streaming: true,
         bytes: b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\xFFb\"}}]}\n\ndata: [DONE]\n\n",
+    },
+    Fixture {
+        name: "invalid UTF-8 in a body",
+        status: 200,
+        streaming: false,
+        bytes: b"{\"choices\":[{\"index\":0,\"message\":{\"content\":\"a\xFFb\"},\"text\":\"a\xFFb\"}]}",
     },
     Fixture {
         name: "choices null, usage only",
@@ -216,6 +223,15 @@ mod tests {
             }
         }
         assert!(fixtures("tgi_generate").is_none());
+    }
+
+    #[test]
+    fn invalid_utf8_is_read_lossily_in_bodies_as_in_events() {
+        let body = OPENAI_ERRORS.iter().find(|f| f.name == "invalid UTF-8 in a body").unwrap();
+        let parsed = decode_cut(&create::<ChatEndpoint>(), body, &[], Instant::now()).unwrap();
+        assert_eq!(parsed.text, "a\u{FFFD}b");
+        let event = OPENAI_ERRORS.iter().find(|f| f.name == "invalid UTF-8 in an event").unwrap();
+        assert_eq!(decode_cut(&create::<ChatEndpoint>(), event, &[], Instant::now()).unwrap().text, "a\u{FFFD}b");
     }
 
     #[test]

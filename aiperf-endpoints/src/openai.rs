@@ -261,7 +261,10 @@ pub fn finish<J: JsonResponses>(json: &J, state: &mut DecodeState, out: &mut Par
         Ok(())
     } else if !state.streaming {
         out.event_times.push(at);
-        let result = json.apply("response body", &state.buffer, at, out);
+        // Invalid UTF-8 is decoded lossily, as in streamed events (WHATWG's SSE decoding): one rule
+        // for every response, kept by the plugins too.
+        let body = String::from_utf8_lossy(&state.buffer);
+        let result = json.apply("response body", body.as_bytes(), at, out);
         out.done = result.is_ok();
         result
     } else if !out.done {
