@@ -134,3 +134,26 @@ fn grpc_urls_are_checked() {
     assert!(err.to_string().contains("backend=vllm or backend=tensorrtllm, rpc=stream or rpc=infer"), "{err}");
     assert!(TransportFactory::create_instance(TransportName::Grpc, &info("grpc://x:1?backend=tensorrtllm", "m", false)).is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_connection_names_the_grpc_url_and_unmapped_endpoints_are_refused_up_front() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("grpc://127.0.0.1:{port}");
+    let transport = TransportFactory::create_instance(TransportName::Grpc, &info(&url, "mock", true)).unwrap();
+    let endpoint = EndpointFactory::create_instance(EndpointName::Chat, &info(&url, "mock", true)).unwrap();
+    let err = send(&transport, &endpoint, "/v1/chat/completions").await.unwrap_err().to_string();
+    assert!(err.starts_with(&format!("cannot connect to {url}")), "{err}");
+    let embeddings = EndpointFactory::create_instance(EndpointName::Embeddings, &info(&url, "mock", false)).unwrap();
+    let body = embeddings
+        .format_request(&InferenceRequest { payload: aiperf::core::Payload::Texts(vec!["a".into()]), max_tokens: None, model: None })
+        .unwrap();
+    let probe = aiperf::core::TransportRequest {
+        path: "/v1/embeddings",
+        body: &body.body,
+        content_type: body.content_type,
+        streaming: false,
+        request_id: None,
+    };
+    let err = aiperf::core::Transport::check(&transport, probe).unwrap_err().to_string();
+    assert!(err.contains("has no KServe text mapping"), "{err}");
+}

@@ -289,7 +289,7 @@ fn rate_mode_duration_goodput_input_file_and_tokenizer_file() {
 #[test]
 fn bad_flags_are_clear_errors() {
     let dir = artifact_dir("bad");
-    let cases: [(&[&str], &str); 13] = [
+    let cases: [(&[&str], &str); 14] = [
         (&["--endpoint-type", "caht"], "unknown endpoint 'caht'; did you mean 'chat'?"),
         (&["--concurrency", "100000000"], "from 1 to 100000 requests in flight"),
         (&["--isl", "4000000000"], "at most 1048576 tokens per synthetic prompt"),
@@ -297,6 +297,7 @@ fn bad_flags_are_clear_errors() {
         (&["--benchmark-grace-period", "-1"], "invalid --benchmark-grace-period '-1': a number of seconds from 0 to a year"),
         (&["--concurrency", "-1"], "invalid value '-1' for '--concurrency <CONCURRENCY>'"),
         (&["--goodput", "time_to_first_token:-5"], "a positive, finite number after the colon"),
+        (&["--url", "grpc://127.0.0.1:9", "--model", "m", "--endpoint-type", "embeddings"], "has no KServe text mapping"),
         (&["--url", "http://u:p@127.0.0.1:9", "--model", "m"], "a URL without credentials"),
         (&["--url", "http://127.0.0.1:9"], "--model is required with --url"),
         (&["--url", "ftp://x", "--model", "m"], "unknown URL scheme 'ftp'"),

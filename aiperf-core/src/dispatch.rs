@@ -81,6 +81,13 @@ macro_rules! impl_any_transport {
                     }
                 }
             }
+
+            fn check(&self, request: $crate::TransportRequest<'_>) -> ::core::result::Result<(), $crate::TransportError> {
+                match self {
+                    $( Self::$Var(inner) => $crate::Transport::check(inner, request), )*
+                    Self::Registered(inner) => inner.check_dyn(request),
+                }
+            }
         }
     };
 }

@@ -107,6 +107,14 @@ pub enum EndpointError {
         /// Why it failed.
         reason: String,
     },
+    /// A request asked for a stream and the server answered with one JSON body instead.
+    #[error(
+        "{endpoint}: the server answered a streaming request with one JSON body, not server-sent events (does it stream on this path? drop --streaming to read it whole)"
+    )]
+    NotAStream {
+        /// The endpoint.
+        endpoint: &'static str,
+    },
     /// The response grew past [`MAX_RESPONSE_BYTES`]; it was not read further.
     #[error("the response exceeded {limit} bytes and was not read further (no inference answer is that large)")]
     ResponseTooLarge {

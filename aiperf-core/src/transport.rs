@@ -100,17 +100,37 @@ pub trait Transport: Send + Sync {
         request: TransportRequest<'a>,
         sink: &'a mut dyn ChunkSink,
     ) -> impl Future<Output = Result<TransportTiming, TransportError>> + Send + 'a;
+
+    /// Whether this transport can carry `request` at all, checked once before a run so that a
+    /// combination it cannot serve (an endpoint without a mapping onto its protocol) is refused
+    /// with the arguments, not on every request. Sends nothing. Default: it can.
+    ///
+    /// # Errors
+    /// [`TransportError::Unsupported`] saying what it does carry.
+    fn check(&self, request: TransportRequest<'_>) -> Result<(), TransportError> {
+        let _ = request;
+        Ok(())
+    }
 }
 
 /// Object-safe form of [`Transport`], for transports registered at run time.
 pub trait DynTransport: Send + Sync {
     /// [`Transport::send`], boxed.
     fn send_boxed<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ChunkSink) -> TransportFuture<'a>;
+    /// [`Transport::check`].
+    ///
+    /// # Errors
+    /// As [`Transport::check`].
+    fn check_dyn(&self, request: TransportRequest<'_>) -> Result<(), TransportError>;
 }
 
 impl<T: Transport> DynTransport for T {
     fn send_boxed<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ChunkSink) -> TransportFuture<'a> {
         Box::pin(self.send(request, sink))
+    }
+
+    fn check_dyn(&self, request: TransportRequest<'_>) -> Result<(), TransportError> {
+        self.check(request)
     }
 }
 

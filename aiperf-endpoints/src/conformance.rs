@@ -73,6 +73,12 @@ pub const OPENAI_ERRORS: &[Fixture] = &[
     Fixture { name: "not JSON event", status: 200, streaming: true, bytes: b"data: {not json}\n\ndata: [DONE]\n\n" },
     Fixture { name: "not JSON body", status: 200, streaming: false, bytes: b"<html>" },
     Fixture {
+        name: "a JSON body to a streaming request",
+        status: 200,
+        streaming: true,
+        bytes: include_bytes!("../fixtures/chat-body-vllm.json"),
+    },
+    Fixture {
         name: "invalid UTF-8 in an event",
         status: 200,
         streaming: true,
@@ -232,6 +238,13 @@ mod tests {
         assert_eq!(parsed.text, "a\u{FFFD}b");
         let event = OPENAI_ERRORS.iter().find(|f| f.name == "invalid UTF-8 in an event").unwrap();
         assert_eq!(decode_cut(&create::<ChatEndpoint>(), event, &[], Instant::now()).unwrap().text, "a\u{FFFD}b");
+    }
+
+    #[test]
+    fn a_json_body_to_a_streaming_request_is_named_as_such() {
+        let fixture = OPENAI_ERRORS.iter().find(|f| f.name == "a JSON body to a streaming request").unwrap();
+        let err = decode_cut(&create::<ChatEndpoint>(), fixture, &[], Instant::now()).unwrap_err();
+        assert!(err.contains("answered a streaming request with one JSON body"), "{err}");
     }
 
     #[test]

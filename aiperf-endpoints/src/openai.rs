@@ -268,7 +268,12 @@ pub fn finish<J: JsonResponses>(json: &J, state: &mut DecodeState, out: &mut Par
         out.done = result.is_ok();
         result
     } else if !out.done {
-        Err(EndpointError::Truncated { endpoint: J::NAME, pending: state.buffer.len() })
+        let json_body = out.event_times.is_empty() && state.buffer.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        if json_body {
+            Err(EndpointError::NotAStream { endpoint: J::NAME })
+        } else {
+            Err(EndpointError::Truncated { endpoint: J::NAME, pending: state.buffer.len() })
+        }
     } else {
         Ok(())
     };

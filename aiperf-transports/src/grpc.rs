@@ -73,7 +73,10 @@ pub type GrpcTransport = KserveTransport<SerdeCodec>;
 
 /// OpenAI-style text requests over KServe v2 gRPC, with a [`TextCodec`] for the responses.
 pub struct KserveTransport<C> {
+    /// What tonic connects to (`http://host:port`).
     target: String,
+    /// The URL as the user gave it, for messages (`grpc://host:port`).
+    url: String,
     backend: TritonBackend,
     unary_when_not_streaming: bool,
     default_model: String,
@@ -122,6 +125,7 @@ impl<C> FromModelEndpoint for KserveTransport<C> {
         Endpoint::from_shared(target.clone()).map_err(|e| invalid(&e.to_string()))?;
         Ok(Self {
             target,
+            url: format!("grpc://{host}"),
             backend,
             unary_when_not_streaming,
             default_model: info.primary_model()?.to_owned(),
@@ -134,13 +138,30 @@ impl<C> FromModelEndpoint for KserveTransport<C> {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+/// The text request a chat or completions body holds (and whether it is chat); other endpoints
+/// have no KServe text mapping.
+fn text_request(request: &TransportRequest<'_>, default_model: &str) -> Result<(TextRequest, bool), TransportError> {
+    match parse(request.path, request.body, default_model) {
+        Ok(ApiRequest::Chat(text)) => Ok((text, true)),
+        Ok(ApiRequest::Completions(text)) => Ok((text, false)),
+        Ok(_) | Err(ApiError { status: 404, .. }) => Err(TransportError::Unsupported {
+            transport: "grpc",
+            reason: format!(
+                "{} has no KServe text mapping: the grpc transport carries chat and completions requests (/v1/chat/completions, /v1/completions)",
+                request.path
+            ),
+        }),
+        Err(e) => Err(TransportError::Unsupported { transport: "grpc", reason: e.message }),
+    }
+}
+
 impl<C: TextCodec> KserveTransport<C> {
     async fn client(&self) -> Result<GrpcInferenceServiceClient<Channel>, TransportError> {
         let channel = self
             .channel
             .get_or_try_init(|| async {
                 let endpoint = Endpoint::from_shared(self.target.clone())
-                    .map_err(|e| TransportError::Connect { target: self.target.clone(), reason: e.to_string() })?;
+                    .map_err(|e| TransportError::Connect { target: self.url.clone(), reason: e.to_string() })?;
                 Ok::<_, TransportError>(endpoint.tcp_nodelay(true).connect_lazy())
             })
             .await?;
@@ -205,17 +226,7 @@ impl<C: TextCodec> KserveTransport<C> {
         sink: &mut dyn ChunkSink,
         timing: &mut TransportTiming,
     ) -> Result<(), TransportError> {
-        let (text, chat) = match parse(request.path, request.body, &self.default_model) {
-            Ok(ApiRequest::Chat(text)) => (text, true),
-            Ok(ApiRequest::Completions(text)) => (text, false),
-            Ok(_) => {
-                return Err(TransportError::Unsupported {
-                    transport: "grpc",
-                    reason: format!("{} has no KServe text mapping (chat and completions do)", request.path),
-                });
-            }
-            Err(e) => return Err(TransportError::Unsupported { transport: "grpc", reason: e.message }),
-        };
+        let (text, chat) = text_request(&request, &self.default_model)?;
         let id = request.request_id.map_or_else(|| format!("aiperf-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed)), str::to_owned);
         let infer = self.infer_request(&text, &extra_keys(request.body), &id)?;
         let mut client = self.client().await?;
@@ -343,7 +354,7 @@ impl<C: TextCodec> KserveTransport<C> {
             Code::InvalidArgument => (400, "BadRequestError"),
             Code::Unimplemented => (501, "NotImplementedError"),
             Code::Unavailable => {
-                return Err(TransportError::Connect { target: self.target.clone(), reason: status.message().to_owned() });
+                return Err(TransportError::Connect { target: self.url.clone(), reason: status.message().to_owned() });
             }
             Code::DeadlineExceeded => return Err(TransportError::Timeout(self.timeout)),
             _ => (500, "InternalServerError"),
@@ -392,5 +403,12 @@ impl<C: TextCodec> Transport for KserveTransport<C> {
         crate::deadline::within(self.timeout, self.exchange(request, sink, &mut timing)).await?;
         timing.end = Instant::now();
         Ok(timing)
+    }
+
+    /// Only chat and completions map onto KServe text tensors, and the backend may need more
+    /// (TensorRT-LLM: `max_tokens`, no other sampling keys).
+    fn check(&self, request: TransportRequest<'_>) -> Result<(), TransportError> {
+        let (text, _) = text_request(&request, &self.default_model)?;
+        self.infer_request(&text, &extra_keys(request.body), "check").map(|_| ())
     }
 }

@@ -72,7 +72,8 @@ impl Aggregate {
         self.last_end = Some(self.last_end.map_or(record.ended, |t| t.max(record.ended)));
         if let Some(error) = &record.error {
             self.failed += 1;
-            *self.errors.entry(error.clone()).or_default() += 1;
+            let group = RecordError { message: group_message(&error.message), ..error.clone() };
+            *self.errors.entry(group).or_default() += 1;
             return;
         }
         self.completed += 1;
@@ -96,7 +97,7 @@ impl Aggregate {
         self.stats[metric.index()].summary()
     }
 
-    /// Errors grouped by code, type and message, most frequent first.
+    /// Errors grouped by code, type and message (see [`group_message`]), most frequent first.
     pub fn errors(&self) -> Vec<(&RecordError, u64)> {
         let mut errors: Vec<_> = self.errors.iter().map(|(e, &n)| (e, n)).collect();
         errors.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.kind.cmp(&b.0.kind)));
@@ -180,6 +181,34 @@ impl ConcurrencyTracker {
     }
 }
 
+/// The message errors are grouped by: one error counts once whatever position or bytes its
+/// message quotes. The bytes an endpoint quotes (`; received: …`) are dropped and every number
+/// that is a word of its own (`line 1 column 57`, `(17 bytes …)`) becomes `N`; numbers inside
+/// names (`llama-3-8b`) stay.
+pub fn group_message(message: &str) -> String {
+    let message = message.split("; received: ").next().unwrap_or(message);
+    let mut out = String::with_capacity(message.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit()) {
+            out.push('N');
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in message.chars() {
+        if c.is_alphanumeric() || matches!(c, '_' | '-') {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +229,15 @@ mod tests {
         let summary = tracker.summary(t0 + Duration::from_secs(1)).unwrap();
         assert!((summary.avg - 4.0).abs() < 1e-6, "{summary:?}");
         assert!((summary.min - 4.0).abs() < 1e-6 && (summary.max - 4.0).abs() < 1e-3, "{summary:?}");
+    }
+
+    #[test]
+    fn one_error_groups_once_whatever_its_message_quotes() {
+        let a = "chat: cannot parse SSE event: expected value at line 1 column 57; received: {\"x\":1";
+        let b = "chat: cannot parse SSE event: expected value at line 1 column 9; received: <html>";
+        assert_eq!(group_message(a), group_message(b));
+        assert_eq!(group_message(a), "chat: cannot parse SSE event: expected value at line N column N");
+        assert_eq!(group_message("The model `llama-3-8b` does not exist."), "The model `llama-3-8b` does not exist.");
+        assert_eq!(group_message("ended before `data: [DONE]` (17 bytes discarded)"), "ended before `data: [DONE]` (N bytes discarded)");
     }
 }

@@ -21,7 +21,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use aiperf_core::{
-    Category, Endpoint, EndpointMetadata, Factories, Factory, FactoryError, InEngineSettings, InferenceRequest, ModelEndpointInfo, PinGuard,
+    Category, Endpoint, EndpointMetadata, Factories, Factory, FactoryError, InEngineSettings, InferenceRequest, ModelEndpointInfo,
+    PinGuard, Transport, TransportRequest,
 };
 use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, watch};
@@ -71,6 +72,17 @@ pub enum ProfileError {
         line: usize,
         /// What is wrong.
         reason: String,
+    },
+    /// The transport cannot carry the endpoint's requests (checked before the run).
+    #[error("endpoint '{endpoint}' over transport '{transport}': {source}")]
+    Unsupported {
+        /// The endpoint name.
+        endpoint: String,
+        /// The transport name.
+        transport: String,
+        /// What the transport said.
+        #[source]
+        source: aiperf_core::TransportError,
     },
     /// A request body cannot be formatted (the input does not fit the endpoint).
     #[error("cannot format a request: {0}")]
@@ -361,14 +373,28 @@ pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<
         let request = InferenceRequest { payload: entry.payload, max_tokens: entry.max_tokens, model: None };
         prepared.push(Prepared { input_tokens: entry.input_tokens, request: endpoint.format_request(&request)? });
     }
+    let metadata = config.endpoint_meta;
+    let path = config.info.custom_endpoint.clone().unwrap_or_else(|| metadata.path(config.info.streaming).to_owned());
+    if let Some(first) = prepared.first() {
+        let probe = TransportRequest {
+            path: &path,
+            body: &first.request.body,
+            content_type: first.request.content_type,
+            streaming: first.request.streaming,
+            request_id: None,
+        };
+        transport.check(probe).map_err(|source| ProfileError::Unsupported {
+            endpoint: config.endpoint.clone(),
+            transport: config.transport.clone(),
+            source,
+        })?;
+    }
     let dir = args.output_artifact_dir.clone();
     std::fs::create_dir_all(&dir).map_err(|source| ProfileError::Io { path: dir.display().to_string(), source })?;
     // A reused directory must not mix two runs: this run's files go first, then are written anew.
     export::clear(&dir)?;
     export::write_inputs(&dir, prepared.iter().map(|p| p.request.body.as_slice()), &config.secrets)?;
 
-    let metadata = config.endpoint_meta;
-    let path = config.info.custom_endpoint.clone().unwrap_or_else(|| metadata.path(config.info.streaming).to_owned());
     let runner = Arc::new(Runner {
         endpoint,
         transport,

@@ -189,7 +189,7 @@ impl<V: HttpVersion> HyperTransport<V> {
         sink.on_response(timing.status, at);
         let mut body = response.into_body();
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|e| TransportError::Io(e.to_string()))?;
+            let frame = frame.map_err(|e| TransportError::Io(source_chain(&e)))?;
             let Ok(data) = frame.into_data() else { continue };
             let at = Instant::now();
             timing.bytes_received += data.len() as u64;
