@@ -24,6 +24,12 @@ pub struct MockConfig {
     pub max_body_bytes: usize,
     /// Require `Authorization: Bearer <key>` on `/v1/*`, answering 401 `{"error":"Unauthorized"}` as vLLM does.
     pub api_key: Option<String>,
+    /// Context length of the simulated model: prompt plus `max_tokens` beyond it is a 400.
+    pub max_model_len: u64,
+    /// How long a client may take to send a request's headers before the connection is closed.
+    pub header_read_timeout: Duration,
+    /// Response bytes a client may leave unread before the server stops generating for it.
+    pub max_unread_bytes: usize,
 }
 
 impl Default for MockConfig {
@@ -42,6 +48,9 @@ impl Default for MockConfig {
             error_rate: 0.0,
             max_body_bytes: 16 << 20,
             api_key: None,
+            max_model_len: aiperf_transports::DEFAULT_MAX_MODEL_LEN,
+            header_read_timeout: Duration::from_secs(30),
+            max_unread_bytes: 4 << 20,
         }
     }
 }

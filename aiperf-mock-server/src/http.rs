@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -15,7 +16,7 @@ use http::{Method, Request, Response, StatusCode, header};
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -32,6 +33,8 @@ struct State {
     max_body_bytes: usize,
     /// `Bearer <key>`, when a key is required.
     authorization: Option<String>,
+    /// Response bytes a client may leave unread.
+    max_unread_bytes: usize,
 }
 
 pub(crate) async fn start(
@@ -48,7 +51,9 @@ pub(crate) async fn start(
         errors,
         max_body_bytes: config.max_body_bytes,
         authorization: config.api_key.as_ref().map(|key| format!("Bearer {key}")),
+        max_unread_bytes: config.max_unread_bytes,
     });
+    let header_read_timeout = config.header_read_timeout;
     let task = tokio::spawn(async move {
         loop {
             let (stream, _) = tokio::select! {
@@ -67,7 +72,10 @@ pub(crate) async fn start(
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |request| handle(Arc::clone(&state), request));
                 // HTTP/1.1 or HTTP/2 with prior knowledge (h2c), detected from the first bytes.
-                let _ = auto::Builder::new(TokioExecutor::new()).serve_connection(TokioIo::new(stream), service).await;
+                let mut builder = auto::Builder::new(TokioExecutor::new());
+                // A client that never finishes its headers does not hold a connection forever.
+                builder.http1().timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+                let _ = builder.serve_connection(TokioIo::new(stream), service).await;
             });
         }
     });
@@ -128,14 +136,16 @@ async fn generate(state: Arc<State>, path: &str, request: Request<Incoming>) -> 
     }
     let (start_tx, start_rx) = oneshot::channel();
     let (chunks_tx, chunks_rx) = mpsc::unbounded_channel();
+    let unread = Arc::new(AtomicUsize::new(0));
     let path = path.to_owned();
+    let (writer_unread, max_unread) = (Arc::clone(&unread), state.max_unread_bytes);
     tokio::spawn(async move {
-        let mut writer = ChannelWriter { start: Some(start_tx), chunks: chunks_tx };
+        let mut writer = ChannelWriter { start: Some(start_tx), chunks: chunks_tx, unread: writer_unread, max_unread };
         openai_server::serve(&*state.engine, &path, &body, &state.model, &mut writer).await;
     });
     match start_rx.await {
         Ok((status, content_type)) => {
-            let mut response = Response::new(ResponseBody::Channel(chunks_rx));
+            let mut response = Response::new(ResponseBody::Channel(chunks_rx, unread));
             *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static(content_type));
             response
@@ -145,9 +155,13 @@ async fn generate(state: Arc<State>, path: &str, request: Request<Incoming>) -> 
 }
 
 /// Hands the status to the request handler, then every piece of body to the response stream.
+/// A client that leaves more than `max_unread` bytes unread is not reading: generation for it
+/// stops (its connection ends after what was queued), so it cannot grow the server's memory.
 struct ChannelWriter {
     start: Option<oneshot::Sender<(u16, &'static str)>>,
     chunks: mpsc::UnboundedSender<Bytes>,
+    unread: Arc<AtomicUsize>,
+    max_unread: usize,
 }
 
 impl ResponseWriter for ChannelWriter {
@@ -158,11 +172,19 @@ impl ResponseWriter for ChannelWriter {
     }
 
     fn write(&mut self, bytes: &[u8]) -> ControlFlow<()> {
+        if self.unread.load(Ordering::Acquire) + bytes.len() > self.max_unread {
+            return ControlFlow::Break(());
+        }
+        self.unread.fetch_add(bytes.len(), Ordering::AcqRel);
         // A closed channel means hyper dropped the body: the client went away.
         match self.chunks.send(Bytes::copy_from_slice(bytes)) {
             Ok(()) => ControlFlow::Continue(()),
             Err(_) => ControlFlow::Break(()),
         }
+    }
+
+    fn is_closed(&self) -> bool {
+        self.chunks.is_closed()
     }
 }
 
@@ -187,10 +209,11 @@ fn models(model: &str) -> Bytes {
     Bytes::from(body.to_string())
 }
 
-/// A response body: fixed bytes, or pieces flushed as the engine writes them.
+/// A response body: fixed bytes, or pieces flushed as the engine writes them (with the count of
+/// bytes written but not yet taken by the connection).
 enum ResponseBody {
     Full(Option<Bytes>),
-    Channel(mpsc::UnboundedReceiver<Bytes>),
+    Channel(mpsc::UnboundedReceiver<Bytes>, Arc<AtomicUsize>),
 }
 
 impl Body for ResponseBody {
@@ -200,14 +223,48 @@ impl Body for ResponseBody {
     fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         match self.get_mut() {
             Self::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
-            Self::Channel(rx) => rx.poll_recv(cx).map(|chunk| chunk.map(|d| Ok(Frame::data(d)))),
+            Self::Channel(rx, unread) => rx.poll_recv(cx).map(|chunk| {
+                chunk.map(|d| {
+                    unread.fetch_sub(d.len(), Ordering::AcqRel);
+                    Ok(Frame::data(d))
+                })
+            }),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         match self {
             Self::Full(data) => SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64)),
-            Self::Channel(_) => SizeHint::default(),
+            Self::Channel(..) => SizeHint::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_that_does_not_read_stops_generation_at_the_limit() {
+        let (start, _start_rx) = oneshot::channel();
+        let (chunks, mut rx) = mpsc::unbounded_channel();
+        let unread = Arc::new(AtomicUsize::new(0));
+        let mut writer = ChannelWriter { start: Some(start), chunks, unread: Arc::clone(&unread), max_unread: 64 << 10 };
+        let piece = [b'x'; 1000];
+        let written = (0..1000).take_while(|_| writer.write(&piece).is_continue()).count();
+        assert_eq!(written, 65, "64 KiB of unread pieces, then no more");
+        assert_eq!(unread.load(Ordering::Acquire), 65_000);
+        // Once the connection takes what is queued, writing resumes.
+        let mut body = ResponseBody::Channel(rx, Arc::clone(&unread));
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        while let Poll::Ready(Some(_)) = Pin::new(&mut body).poll_frame(&mut cx) {}
+        assert_eq!(unread.load(Ordering::Acquire), 0, "everything queued was taken");
+        rx = match body {
+            ResponseBody::Channel(rx, _) => rx,
+            ResponseBody::Full(_) => unreachable!(),
+        };
+        drop(rx);
+        assert!(writer.is_closed(), "a dropped body is a client gone");
     }
 }

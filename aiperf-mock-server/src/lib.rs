@@ -42,7 +42,7 @@ impl MockServer {
     /// When a port cannot be bound.
     pub async fn start(config: MockConfig) -> io::Result<Self> {
         let (stop, stopped) = watch::channel(false);
-        let engine: Arc<dyn Engine> = Arc::new(SimulatedEngine::new(config.engine.clone()));
+        let engine: Arc<dyn Engine> = Arc::new(SimulatedEngine::new(config.engine.clone()).with_max_model_len(config.max_model_len));
         let errors = Arc::new(ErrorInjector::new(config.error_rate, config.engine.seed));
         let (http_addr, http_task) = http::start(&config, Arc::clone(&engine), Arc::clone(&errors), stopped.clone()).await?;
         let mut tasks = vec![http_task];

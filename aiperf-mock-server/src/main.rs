@@ -42,6 +42,9 @@ struct Args {
     /// Require `Authorization: Bearer <KEY>` on /v1/* (401 otherwise, as vLLM's --api-key).
     #[arg(long)]
     api_key: Option<String>,
+    /// Context length: prompt plus max_tokens beyond it is refused with vLLM's 400.
+    #[arg(long, default_value_t = aiperf_transports::DEFAULT_MAX_MODEL_LEN)]
+    max_model_len: u64,
 }
 
 fn fraction(text: &str) -> Result<f64, String> {
@@ -79,6 +82,7 @@ async fn main() -> ExitCode {
         },
         error_rate: args.error_rate,
         api_key: args.api_key,
+        max_model_len: args.max_model_len,
         ..MockConfig::default()
     };
     let server = match MockServer::start(config).await {

@@ -28,4 +28,4 @@ pub use engine::{Embedded, Engine, EngineError, EngineFuture, GenerateOutput, Ge
 pub use grpc::{GrpcTransport, KserveTransport, SerdeCodec, TextCodec, TritonBackend};
 pub use http::{Http2Transport, HttpTransport};
 pub use in_engine::InEngineTransport;
-pub use simulated::SimulatedEngine;
+pub use simulated::{DEFAULT_MAX_MODEL_LEN, SimulatedEngine};

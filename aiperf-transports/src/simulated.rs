@@ -3,7 +3,7 @@
 use aiperf_core::InEngineSettings;
 use tokio::time::{Instant, sleep_until};
 
-use crate::{Embedded, Engine, EngineFuture, GenerateOutput, GenerateRequest, Piece, Ranked, TokenCallback};
+use crate::{Embedded, Engine, EngineError, EngineFuture, GenerateOutput, GenerateRequest, Piece, Ranked, TokenCallback};
 
 /// Words the simulated engine writes; one word is one token.
 const VOCABULARY: [&str; 64] = [
@@ -85,12 +85,24 @@ pub const DEFAULT_EMBEDDING_DIMENSIONS: usize = 64;
 pub struct SimulatedEngine {
     settings: InEngineSettings,
     embedding_dimensions: usize,
+    max_model_len: u64,
 }
+
+/// The context length the simulated engine serves by default, as a typical vLLM deployment.
+pub const DEFAULT_MAX_MODEL_LEN: u64 = 32_768;
 
 impl SimulatedEngine {
     /// An engine with these delays, output length and seed.
     pub fn new(settings: InEngineSettings) -> Self {
-        Self { settings, embedding_dimensions: DEFAULT_EMBEDDING_DIMENSIONS }
+        Self { settings, embedding_dimensions: DEFAULT_EMBEDDING_DIMENSIONS, max_model_len: DEFAULT_MAX_MODEL_LEN }
+    }
+
+    /// Sets the context length: a request whose prompt and `max_tokens` exceed it is refused
+    /// with vLLM's 400, so a huge `max_tokens` cannot make the engine generate without end.
+    #[must_use]
+    pub fn with_max_model_len(mut self, tokens: u64) -> Self {
+        self.max_model_len = tokens.max(1);
+        self
     }
 
     /// Sets the embedding dimensions (at least 1).
@@ -136,9 +148,25 @@ impl Engine for SimulatedEngine {
             } else {
                 request.messages.iter().map(|m| m.content.as_str()).collect::<Vec<_>>().join("\n")
             };
-            let wanted = request.max_tokens.unwrap_or(self.settings.output_tokens);
+            let prompt_tokens = count_tokens(&prompt);
+            let wanted = match request.max_tokens {
+                Some(max_tokens) if prompt_tokens + u64::from(max_tokens) > self.max_model_len => {
+                    return Err(EngineError {
+                        status: 400,
+                        message: format!(
+                            "This model's maximum context length is {} tokens. However, you requested {} tokens ({prompt_tokens} in the messages, {max_tokens} in the completion). Please reduce the length of the messages or completion.",
+                            self.max_model_len,
+                            prompt_tokens + u64::from(max_tokens)
+                        ),
+                    });
+                }
+                Some(max_tokens) => max_tokens,
+                None => {
+                    self.settings.output_tokens.min(u32::try_from(self.max_model_len.saturating_sub(prompt_tokens)).unwrap_or(u32::MAX))
+                }
+            };
             let mut rng = self.rng_for(&prompt);
-            let mut output = GenerateOutput { prompt_tokens: count_tokens(&prompt), completion_tokens: 0, finish_reason: "length" };
+            let mut output = GenerateOutput { prompt_tokens, completion_tokens: 0, finish_reason: "length" };
             if wanted == 0 {
                 return Ok(output);
             }

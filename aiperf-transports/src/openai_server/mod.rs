@@ -64,6 +64,12 @@ pub trait ResponseWriter: Send {
     fn start(&mut self, status: u16, content_type: &'static str);
     /// A piece of body, to be flushed at once; `Break` means the client went away.
     fn write(&mut self, bytes: &[u8]) -> ControlFlow<()>;
+
+    /// Whether the client went away already (checked while a whole response is generated, so
+    /// that nobody's answer is computed to the end). Default: it is there.
+    fn is_closed(&self) -> bool {
+        false
+    }
 }
 
 /// Media type of streamed responses, as vLLM sends it.
@@ -169,9 +175,10 @@ async fn text(engine: &dyn Engine, t: TextRequest, chat: bool, w: &mut Writer<'_
     let request = GenerateRequest { model: t.model.clone(), prompt: t.prompt, messages: t.messages, max_tokens: t.max_tokens };
     if !t.stream {
         let mut content = String::new();
-        let mut collect = |piece: Piece<'_>| {
-            content.push_str(piece.text);
-            ControlFlow::Continue(())
+        let (out, text) = (&mut *w.out, &mut content);
+        let mut collect = move |piece: Piece<'_>| {
+            text.push_str(piece.text);
+            if out.is_closed() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
         };
         let output = engine.generate(&request, &mut collect).await?;
         let usage = UsageOut::new(output.prompt_tokens, output.completion_tokens);

@@ -171,9 +171,10 @@ fn event(json: &[u8]) -> Vec<u8> {
 /// A whole response; `array` wraps it in a one-element array, as the compatibility route does.
 async fn whole(engine: &dyn Engine, request: &GenerateRequest, details: bool, array: bool, w: &mut Writer<'_>) {
     let mut pieces: Vec<String> = Vec::new();
-    let mut collect = |piece: Piece<'_>| {
-        pieces.push(piece.text.to_owned());
-        ControlFlow::Continue(())
+    let (out, collected) = (&mut *w.out, &mut pieces);
+    let mut collect = move |piece: Piece<'_>| {
+        collected.push(piece.text.to_owned());
+        if out.is_closed() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     };
     match engine.generate(request, &mut collect).await {
         Ok(output) => {
