@@ -223,3 +223,25 @@ fn requests_past_the_duration_and_its_grace_period_are_cut_off_as_cancelled() {
     assert_eq!(summary["input_config"]["phases"][0]["grace_period"], 1.0);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_failed_request_threshold_stops_the_run_with_exit_status_4() {
+    let engine =
+        InEngineSettings { time_to_first_token: Duration::from_millis(1), inter_token_latency: Duration::ZERO, output_tokens: 2, seed: 1 };
+    let server = MockServer::start(MockConfig { engine, error_rate: 1.0, ..MockConfig::default() }).await.unwrap();
+    let dir = artifact_dir("threshold");
+    let (url, run_dir) = (server.url(), dir.clone());
+    let args = ["--url", &url, "--model", "mock", "--request-count", "500", "--concurrency", "2", "--failed-request-threshold", "0.1"]
+        .map(str::to_owned);
+    let output =
+        tokio::task::spawn_blocking(move || profile(&args.iter().map(String::as_str).collect::<Vec<_>>(), &run_dir)).await.unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", text(&output));
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("profile_export_aiperf.json")).unwrap()).unwrap();
+    let failed = summary["error_request_count"]["avg"].as_f64().unwrap();
+    assert!((10.0..500.0).contains(&failed), "armed after 10, stopped well before 500: {failed}");
+    assert_eq!((summary["failed_request_threshold_exceeded"].as_bool(), summary["is_complete"].as_bool()), (Some(true), Some(false)));
+    let records = std::fs::read_to_string(dir.join("profile_export.jsonl")).unwrap().lines().count();
+    assert_eq!(records as f64, failed, "requests in flight finished and were recorded");
+    std::fs::remove_dir_all(dir).unwrap();
+    server.shutdown().await;
+}

@@ -62,6 +62,16 @@ pub enum CliError {
         /// The console table.
         output: String,
     },
+    /// `--failed-request-threshold` stopped the benchmark (the exports are written).
+    #[error("stopped early: {failed} of {ended} requests failed, more than --failed-request-threshold allows")]
+    FailedRequestThreshold {
+        /// Requests that failed.
+        failed: u64,
+        /// Requests that ended.
+        ended: u64,
+        /// The console table.
+        output: String,
+    },
     /// A signal cut the benchmark short (the exports are written, `was_cancelled: true`).
     #[error("cancelled by {}: the exports cover the requests that ended", signal.name())]
     Cancelled {
@@ -77,14 +87,15 @@ pub enum CliError {
 
 impl CliError {
     /// The process exit status (README, "Exit status"): 1 for an I/O failure or failed
-    /// validation, 2 for a command line that cannot work, 3 when no request succeeded, 130 and
-    /// 143 when SIGINT or SIGTERM cut a run short.
+    /// validation, 2 for a command line that cannot work, 3 when no request succeeded, 4 when
+    /// `--failed-request-threshold` stopped the run, 130 and 143 when SIGINT or SIGTERM cut it short.
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Factory(_) => 2,
             Self::Profile(ProfileError::Io { .. }) | Self::Runtime(_) | Self::Invalid { .. } => 1,
             Self::Profile(_) => 2,
             Self::NoRequestSucceeded { .. } => 3,
+            Self::FailedRequestThreshold { .. } => 4,
             Self::Cancelled { signal, .. } => signal.exit_code(),
         }
     }
@@ -92,7 +103,10 @@ impl CliError {
     /// What the command printed before failing, if anything.
     pub fn output(&self) -> Option<&str> {
         match self {
-            Self::Invalid { output, .. } | Self::NoRequestSucceeded { output, .. } | Self::Cancelled { output, .. } => Some(output),
+            Self::Invalid { output, .. }
+            | Self::NoRequestSucceeded { output, .. }
+            | Self::FailedRequestThreshold { output, .. }
+            | Self::Cancelled { output, .. } => Some(output),
             _ => None,
         }
     }
@@ -145,6 +159,10 @@ pub fn run<F: Factories>(cli: &Cli, command_line: &str) -> Result<String, CliErr
             let outcome = runtime.block_on(crate::profile::run::<F>(args, command_line))?;
             if let Some(signal) = outcome.cancelled_by {
                 return Err(CliError::Cancelled { signal, output: outcome.console });
+            }
+            if outcome.threshold_crossed {
+                let ended = outcome.completed + outcome.failed;
+                return Err(CliError::FailedRequestThreshold { failed: outcome.failed, ended, output: outcome.console });
             }
             if outcome.completed == 0 {
                 return Err(CliError::NoRequestSucceeded { failed: outcome.failed, output: outcome.console });

@@ -44,6 +44,10 @@ pub struct ProfileArgs {
     /// over; those still running then are recorded as cancelled.
     #[arg(long, default_value_t = 30.0)]
     pub benchmark_grace_period: f64,
+    /// Stop the run when more than this share (0–1) of the profiled requests failed, once 10 have
+    /// ended; requests in flight finish, the exports are written, the exit status is 4.
+    #[arg(long)]
+    pub failed_request_threshold: Option<f64>,
     /// Requests sent before profiling, not measured.
     #[arg(long, alias = "warmup-request-count", default_value_t = 0)]
     pub num_warmup_requests: u64,

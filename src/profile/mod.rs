@@ -16,7 +16,7 @@ mod stats;
 mod tokenizer;
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -33,7 +33,7 @@ use args::Ui;
 use export::AggregateMetric;
 use metrics::Metric;
 use record::Phase;
-use runner::{Plan, Prepared, Runner};
+use runner::{FailureLimit, Plan, Prepared, Runner};
 pub use signals::Signal;
 use tokenizer::Tokenizer;
 
@@ -105,6 +105,9 @@ const MAX_SECONDS: Duration = Duration::from_secs(366 * 24 * 3600);
 /// no concurrency is given): each holds a task, a connection and its buffers.
 pub const MAX_CONCURRENCY: usize = 100_000;
 
+/// Profiled requests that must have ended before `--failed-request-threshold` applies.
+pub const FAILURE_FLOOR: u64 = 10;
+
 /// The longest synthetic prompt, in tokens (the longest context windows served today).
 pub const MAX_ISL: u32 = 1 << 20;
 
@@ -129,6 +132,8 @@ pub struct ProfileOutcome {
     pub completed: u64,
     /// Profiled requests that failed (cancelled ones included).
     pub failed: u64,
+    /// Whether `--failed-request-threshold` stopped the run.
+    pub threshold_crossed: bool,
 }
 
 /// The flags, checked and resolved.
@@ -147,6 +152,8 @@ struct Config {
     duration: Option<Duration>,
     /// `--benchmark-grace-period`: how long requests in flight may finish after `duration`.
     grace_period: Duration,
+    /// `--failed-request-threshold`.
+    failure_limit: Option<FailureLimit>,
 }
 
 fn config<F: Factories>(args: &ProfileArgs) -> Result<Config, ProfileError> {
@@ -225,6 +232,13 @@ fn config<F: Factories>(args: &ProfileArgs) -> Result<Config, ProfileError> {
         .ok()
         .filter(|d| *d <= MAX_SECONDS)
         .ok_or_else(|| invalid("--benchmark-grace-period", args.benchmark_grace_period, "a number of seconds from 0 to a year"))?;
+    let failure_limit = match args.failed_request_threshold {
+        None => None,
+        Some(ratio) if ratio.is_finite() && ratio > 0.0 && ratio <= 1.0 => Some(FailureLimit { ratio, floor: FAILURE_FLOOR }),
+        Some(ratio) => {
+            return Err(invalid("--failed-request-threshold", ratio, "a share of failed requests above 0 and at most 1, e.g. 0.1"));
+        }
+    };
     if let Some(rate) = args.request_rate
         && !(rate.is_finite() && (1e-6..=1e9).contains(&rate))
     {
@@ -285,7 +299,7 @@ fn config<F: Factories>(args: &ProfileArgs) -> Result<Config, ProfileError> {
     // Extra inputs are `key:value` too: a key that names a credential (`api_key:…`) is one.
     let secrets =
         Secrets::new(args.api_key.as_deref(), args.headers.iter().chain(&args.extra_inputs).map(String::as_str), args.url.as_deref());
-    Ok(Config { endpoint, endpoint_meta, transport, secrets, info, slos, plan, duration, grace_period })
+    Ok(Config { endpoint, endpoint_meta, transport, secrets, info, slos, plan, duration, grace_period, failure_limit })
 }
 
 /// `-H Name:Value` headers, checked. A header's value is never echoed in an error (it may be a
@@ -406,6 +420,8 @@ pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<
         tracker: ConcurrencyTracker::new(Duration::from_millis(100)),
         done: AtomicU64::new(0),
         failed: AtomicU64::new(0),
+        failure_limit: config.failure_limit,
+        halted: AtomicBool::new(false),
     });
 
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -470,11 +486,20 @@ pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<
         start_wall,
         end_wall,
         was_cancelled: cancelled_by.is_some(),
+        stopped_early: runner.halted.load(Ordering::Relaxed),
         cli_command,
         entries: runner.inputs.len(),
     };
     let console = report.write(&dir)?;
-    Ok(ProfileOutcome { console, artifact_dir: dir, cancelled_by, completed: aggregate.completed, failed: aggregate.failed })
+    let threshold_crossed = runner.halted.load(Ordering::Relaxed);
+    Ok(ProfileOutcome {
+        console,
+        artifact_dir: dir,
+        cancelled_by,
+        completed: aggregate.completed,
+        failed: aggregate.failed,
+        threshold_crossed,
+    })
 }
 
 /// Everything the exports are made of.
@@ -489,6 +514,7 @@ struct Report<'a> {
     start_wall: SystemTime,
     end_wall: SystemTime,
     was_cancelled: bool,
+    stopped_early: bool,
     cli_command: &'a str,
     entries: usize,
 }
@@ -546,6 +572,13 @@ impl Report<'_> {
         if self.was_cancelled {
             console.push_str("Run cancelled: results cover the requests that completed.\n");
         }
+        if self.stopped_early {
+            let ratio = self.config.failure_limit.map_or(0.0, |l| l.ratio);
+            console.push_str(&format!(
+                "Run stopped early: more than {:.1}% of the requests failed (--failed-request-threshold {ratio}); requests in flight finished.\n",
+                ratio * 100.0
+            ));
+        }
         console.push_str(&format!("Benchmark duration: {span:.2} sec; exports in {}\n", dir.display()));
         // Server error messages may quote a credential back.
         let console = self.config.secrets.scrub(&console).into_owned();
@@ -602,7 +635,8 @@ impl Report<'_> {
             },
             "run_info": { "benchmark_id": id, "random_seed": args.random_seed, "trial": 0, "cli_command": self.cli_command },
             "was_cancelled": self.was_cancelled,
-            "is_complete": !self.was_cancelled,
+            "is_complete": !self.was_cancelled && !self.stopped_early,
+            "failed_request_threshold_exceeded": self.stopped_early,
             "error_summary": error_summary,
             "start_time": humantime::format_rfc3339_micros(self.start_wall).to_string(),
             "end_time": humantime::format_rfc3339_micros(self.end_wall).to_string(),

@@ -2,7 +2,7 @@
 //! rate with constant or Poisson gaps) that keep them in flight.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use aiperf_core::{Endpoint, Exchange, FormattedRequest, Transport, exchange};
@@ -46,6 +46,20 @@ pub struct Runner<E, T> {
     pub done: AtomicU64,
     /// Failed requests so far in the current phase.
     pub failed: AtomicU64,
+    /// `--failed-request-threshold`, if given.
+    pub failure_limit: Option<FailureLimit>,
+    /// Set when the failure limit was crossed: no request is issued after it.
+    pub halted: AtomicBool,
+}
+
+/// AIPerf's `--failed-request-threshold`: once `floor` profiled requests have ended, a share of
+/// failures above `ratio` stops the run; the requests in flight still finish.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FailureLimit {
+    /// The largest acceptable share of failed requests (0–1).
+    pub ratio: f64,
+    /// Requests that must have ended before the limit applies.
+    pub floor: u64,
 }
 
 impl<E: Endpoint, T: Transport> Runner<E, T> {
@@ -79,9 +93,15 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
     }
 
     fn finished(&self, record: RequestRecord, records: &mpsc::UnboundedSender<RequestRecord>) {
-        self.done.fetch_add(1, Ordering::Relaxed);
-        if record.error.is_some() {
-            self.failed.fetch_add(1, Ordering::Relaxed);
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        let failed =
+            if record.error.is_some() { self.failed.fetch_add(1, Ordering::Relaxed) + 1 } else { self.failed.load(Ordering::Relaxed) };
+        if record.phase == Phase::Profiling
+            && let Some(limit) = self.failure_limit
+            && done >= limit.floor
+            && failed as f64 > limit.ratio * done as f64
+        {
+            self.halted.store(true, Ordering::Relaxed);
         }
         let _ = records.send(record);
     }
@@ -130,8 +150,11 @@ pub struct Plan {
 }
 
 impl Plan {
-    fn may_issue(&self, index: u64, stop: &watch::Receiver<bool>) -> bool {
-        !*stop.borrow() && self.count.is_none_or(|n| index < n) && self.deadline.is_none_or(|d| Instant::now() < d)
+    fn may_issue(&self, index: u64, stop: &watch::Receiver<bool>, halted: &AtomicBool) -> bool {
+        !*stop.borrow()
+            && !halted.load(Ordering::Relaxed)
+            && self.count.is_none_or(|n| index < n)
+            && self.deadline.is_none_or(|d| Instant::now() < d)
     }
 }
 
@@ -162,7 +185,7 @@ pub async fn run_phase<E: Endpoint + 'static, T: Transport + 'static>(
                 tasks.spawn(async move {
                     loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
-                        if !plan.may_issue(index, &stop) {
+                        if !plan.may_issue(index, &stop, &runner.halted) {
                             break;
                         }
                         runner.one(index, phase, worker, &records).await;
@@ -179,7 +202,7 @@ pub async fn run_phase<E: Endpoint + 'static, T: Transport + 'static>(
             let start = tokio::time::Instant::now();
             let mut at = 0.0_f64;
             let mut index = 0;
-            while plan.may_issue(index, &stop) {
+            while plan.may_issue(index, &stop, &runner.halted) {
                 let Some(due) = Duration::try_from_secs_f64(at).ok().and_then(|d| start.checked_add(d)) else { break };
                 // Never sleep past the deadline: a request due after it is not sent.
                 let wake = plan.deadline.map_or(due, |d| due.min(tokio::time::Instant::from_std(d)));
@@ -187,14 +210,14 @@ pub async fn run_phase<E: Endpoint + 'static, T: Transport + 'static>(
                     () = tokio::time::sleep_until(wake) => {}
                     () = until_stopped(&mut stop) => break,
                 }
-                if !plan.may_issue(index, &stop) {
+                if !plan.may_issue(index, &stop, &runner.halted) {
                     break;
                 }
                 let permit = tokio::select! {
                     permit = Arc::clone(&limit).acquire_owned() => permit.ok(),
                     () = until_stopped(&mut stop) => break,
                 };
-                if !plan.may_issue(index, &stop) {
+                if !plan.may_issue(index, &stop, &runner.halted) {
                     break;
                 }
                 let (runner, records) = (Arc::clone(&runner), records.clone());
