@@ -113,11 +113,18 @@ async fn grpc_errors_are_reported_not_lost() {
         let (r, _) = send(&transport, &endpoint, "/v1/chat/completions").await.unwrap();
         assert!(r.error.unwrap().message.contains("simulated server error"), "streaming={streaming}");
     }
-    // An unknown model is Triton's in-stream error.
+    // An unknown model is Triton's in-stream error on the stream and NOT_FOUND on the unary RPC:
+    // the same 404 either way.
+    for (streaming, rpc) in [(true, ""), (false, "?rpc=infer"), (false, "")] {
+        let url = format!("{url}{rpc}");
+        let transport = TransportFactory::create_instance(TransportName::Grpc, &info(&url, "no-such-model", streaming)).unwrap();
+        let endpoint_unknown = EndpointFactory::create_instance(EndpointName::Chat, &info(&url, "no-such-model", streaming)).unwrap();
+        let (r, _) = send(&transport, &endpoint_unknown, "/v1/chat/completions").await.unwrap();
+        let error = r.error.unwrap();
+        assert!(error.message.starts_with("Request for unknown model: 'no-such-model'"), "{error:?}");
+        assert_eq!((error.kind.as_deref(), error.code.as_deref()), (Some("NotFoundError"), Some("404")), "streaming={streaming} {rpc}");
+    }
     let transport = TransportFactory::create_instance(TransportName::Grpc, &info(&url, "no-such-model", true)).unwrap();
-    let endpoint_unknown = EndpointFactory::create_instance(EndpointName::Chat, &info(&url, "no-such-model", true)).unwrap();
-    let (r, _) = send(&transport, &endpoint_unknown, "/v1/chat/completions").await.unwrap();
-    assert!(r.error.unwrap().message.starts_with("Request for unknown model: 'no-such-model'"));
     // Embeddings have no KServe text mapping: a clear error, not a guess.
     let embeddings = EndpointFactory::create_instance(EndpointName::Embeddings, &info(&url, "mock", false)).unwrap();
     let err = send(&transport, &embeddings, "/v1/embeddings").await.unwrap_err();

@@ -138,6 +138,16 @@ impl<C> FromModelEndpoint for KserveTransport<C> {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+/// An error Triton sends inside the stream, as the status the same error has on the unary RPC (an
+/// unknown model is NOT_FOUND there: 404 either way).
+fn stream_error(message: String) -> ApiError {
+    if message.starts_with("Request for unknown model") {
+        ApiError { status: 404, kind: "NotFoundError", message }
+    } else {
+        ApiError { status: 500, kind: "InternalServerError", message }
+    }
+}
+
 /// The text request a chat or completions body holds (and whether it is chat); other endpoints
 /// have no KServe text mapping.
 fn text_request(request: &TransportRequest<'_>, default_model: &str) -> Result<(TextRequest, bool), TransportError> {
@@ -265,7 +275,7 @@ impl<C: TextCodec> KserveTransport<C> {
             };
             let ModelStreamInferResponse { error_message, infer_response } = message;
             if !error_message.is_empty() {
-                let error = ApiError { status: 500, kind: "InternalServerError", message: error_message };
+                let error = stream_error(error_message);
                 event.clear();
                 if text.stream {
                     response::error_event(&mut event, error.status, error.kind, &error.message);
@@ -363,7 +373,9 @@ impl<C: TextCodec> KserveTransport<C> {
         timing.status = code;
         timing.response_start = Some(at);
         sink.on_response(code, at);
-        let body = ApiError { status: code, kind, message: format!("gRPC {}: {}", status.code(), status.message()) }.body();
+        // The message alone, as the same error reads inside a stream (the code is in the status).
+        let message = if status.message().is_empty() { format!("gRPC status {}", status.code()) } else { status.message().to_owned() };
+        let body = ApiError { status: code, kind, message }.body();
         timing.bytes_received += body.len() as u64;
         timing.chunks += 1;
         let _ = sink.on_chunk(at, &body);
