@@ -30,6 +30,8 @@ pub struct MockConfig {
     pub header_read_timeout: Duration,
     /// Response bytes a client may leave unread before the server stops generating for it.
     pub max_unread_bytes: usize,
+    /// Faults injected into a share of HTTP generation requests (`--fault`).
+    pub faults: Vec<crate::FaultSpec>,
 }
 
 impl Default for MockConfig {
@@ -51,6 +53,7 @@ impl Default for MockConfig {
             max_model_len: aiperf_transports::DEFAULT_MAX_MODEL_LEN,
             header_read_timeout: Duration::from_secs(30),
             max_unread_bytes: 4 << 20,
+            faults: Vec::new(),
         }
     }
 }

@@ -11,6 +11,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use aiperf_transports::Engine;
 use aiperf_transports::openai_server::{self, ApiError, JSON, ResponseWriter};
+
+use crate::faults::{self, Fault, Faults, NGINX_502};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
 use http_body::{Body, Frame, SizeHint};
@@ -35,6 +37,8 @@ struct State {
     authorization: Option<String>,
     /// Response bytes a client may leave unread.
     max_unread_bytes: usize,
+    /// `--fault`s.
+    faults: Faults,
 }
 
 pub(crate) async fn start(
@@ -52,6 +56,7 @@ pub(crate) async fn start(
         max_body_bytes: config.max_body_bytes,
         authorization: config.api_key.as_ref().map(|key| format!("Bearer {key}")),
         max_unread_bytes: config.max_unread_bytes,
+        faults: Faults::new(config.faults.clone(), config.engine.seed),
     });
     let header_read_timeout = config.header_read_timeout;
     let task = tokio::spawn(async move {
@@ -120,7 +125,7 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
 }
 
 async fn generate(state: Arc<State>, path: &str, request: Request<Incoming>) -> Response<ResponseBody> {
-    let body = match Limited::new(request.into_body(), state.max_body_bytes).collect().await {
+    let mut body = match Limited::new(request.into_body(), state.max_body_bytes).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) => {
             let (status, message) = if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
@@ -134,18 +139,43 @@ async fn generate(state: Arc<State>, path: &str, request: Request<Incoming>) -> 
     if state.errors.inject() {
         return error(&ApiError { status: 500, kind: "InternalServerError", message: "simulated server error (--error-rate)".to_owned() });
     }
+    let fault = state.faults.pick();
+    match fault {
+        Some(Fault::Status429) => {
+            let mut response = error(&ApiError {
+                status: 429,
+                kind: "TooManyRequestsError",
+                message: "the server is at capacity (--fault status-429)".to_owned(),
+            });
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            return response;
+        }
+        Some(Fault::Html502) => return fixed(StatusCode::BAD_GATEWAY, "text/html", Bytes::from_static(NGINX_502.as_bytes())),
+        // Never answers; the connection ends when the client gives up.
+        Some(Fault::Hang) => return std::future::pending().await,
+        Some(Fault::JsonToStream) => body = without_stream(&body),
+        _ => {}
+    }
     let (start_tx, start_rx) = oneshot::channel();
     let (chunks_tx, chunks_rx) = mpsc::unbounded_channel();
     let unread = Arc::new(AtomicUsize::new(0));
     let path = path.to_owned();
     let (writer_unread, max_unread) = (Arc::clone(&unread), state.max_unread_bytes);
     tokio::spawn(async move {
-        let mut writer = ChannelWriter { start: Some(start_tx), chunks: chunks_tx, unread: writer_unread, max_unread };
+        let mut writer = ChannelWriter {
+            start: Some(start_tx),
+            chunks: chunks_tx,
+            unread: writer_unread,
+            max_unread,
+            fault,
+            pieces: 0,
+            streaming: false,
+        };
         openai_server::serve(&*state.engine, &path, &body, &state.model, &mut writer).await;
     });
     match start_rx.await {
         Ok((status, content_type)) => {
-            let mut response = Response::new(ResponseBody::Channel(chunks_rx, unread));
+            let mut response = Response::new(ResponseBody::Channel { rx: chunks_rx, unread, huge_left: 0 });
             *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static(content_type));
             response
@@ -159,13 +189,55 @@ async fn generate(state: Arc<State>, path: &str, request: Request<Incoming>) -> 
 /// stops (its connection ends after what was queued), so it cannot grow the server's memory.
 struct ChannelWriter {
     start: Option<oneshot::Sender<(u16, &'static str)>>,
-    chunks: mpsc::UnboundedSender<Bytes>,
+    chunks: mpsc::UnboundedSender<Out>,
     unread: Arc<AtomicUsize>,
     max_unread: usize,
+    /// The stream fault of this response, if any, applied to piece [`faults::is_target`].
+    fault: Option<Fault>,
+    pieces: u32,
+    streaming: bool,
+}
+
+/// What the engine's side hands the response body.
+enum Out {
+    /// Body bytes.
+    Data(Bytes),
+    /// Reset the connection here (`--fault reset-mid-stream`).
+    Reset,
+    /// Go on with an endless body (`--fault huge-response`).
+    Huge,
+}
+
+impl ChannelWriter {
+    fn send(&mut self, out: Out) -> ControlFlow<()> {
+        // A closed channel means hyper dropped the body: the client went away.
+        if self.chunks.send(out).is_ok() { ControlFlow::Continue(()) } else { ControlFlow::Break(()) }
+    }
+
+    /// Applies the response's fault to the piece it targets; returns whether it took the piece over.
+    fn fault(&mut self, bytes: &[u8]) -> Option<ControlFlow<()>> {
+        let fault = self.fault.filter(|_| faults::is_target(self.pieces, self.streaming))?;
+        Some(match fault {
+            Fault::ResetMidStream => {
+                let _ = self.send(Out::Data(Bytes::copy_from_slice(&bytes[..bytes.len() / 2])));
+                let _ = self.send(Out::Reset);
+                ControlFlow::Break(())
+            }
+            Fault::MalformedEvent => self.send(Out::Data(Bytes::from(faults::malformed(bytes, self.streaming)))),
+            Fault::InvalidUtf8 => self.send(Out::Data(Bytes::from(faults::invalid_utf8(bytes)))),
+            Fault::HugeResponse => {
+                let _ = self.send(Out::Data(Bytes::copy_from_slice(b"data: ")));
+                let _ = self.send(Out::Huge);
+                ControlFlow::Break(())
+            }
+            Fault::Status429 | Fault::Html502 | Fault::Hang | Fault::JsonToStream | Fault::ByteByByte => return None,
+        })
+    }
 }
 
 impl ResponseWriter for ChannelWriter {
     fn start(&mut self, status: u16, content_type: &'static str) {
+        self.streaming = content_type == openai_server::EVENT_STREAM;
         if let Some(start) = self.start.take() {
             let _ = start.send((status, content_type));
         }
@@ -176,11 +248,17 @@ impl ResponseWriter for ChannelWriter {
             return ControlFlow::Break(());
         }
         self.unread.fetch_add(bytes.len(), Ordering::AcqRel);
-        // A closed channel means hyper dropped the body: the client went away.
-        match self.chunks.send(Bytes::copy_from_slice(bytes)) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(_) => ControlFlow::Break(()),
+        self.pieces += 1;
+        if let Some(done) = self.fault(bytes) {
+            return done;
         }
+        if self.fault == Some(Fault::ByteByByte) {
+            for &byte in bytes {
+                self.send(Out::Data(Bytes::copy_from_slice(&[byte])))?;
+            }
+            return ControlFlow::Continue(());
+        }
+        self.send(Out::Data(Bytes::copy_from_slice(bytes)))
     }
 
     fn is_closed(&self) -> bool {
@@ -210,33 +288,62 @@ fn models(model: &str) -> Bytes {
 }
 
 /// A response body: fixed bytes, or pieces flushed as the engine writes them (with the count of
-/// bytes written but not yet taken by the connection).
+/// bytes written but not yet taken by the connection, and what is left of a huge body).
 enum ResponseBody {
     Full(Option<Bytes>),
-    Channel(mpsc::UnboundedReceiver<Bytes>, Arc<AtomicUsize>),
+    Channel { rx: mpsc::UnboundedReceiver<Out>, unread: Arc<AtomicUsize>, huge_left: usize },
 }
+
+/// How much `--fault huge-response` sends: twice what a client reads.
+const HUGE: usize = 128 << 20;
 
 impl Body for ResponseBody {
     type Data = Bytes;
-    type Error = Infallible;
+    type Error = std::io::Error;
 
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
         match self.get_mut() {
             Self::Full(data) => Poll::Ready(data.take().map(|d| Ok(Frame::data(d)))),
-            Self::Channel(rx, unread) => rx.poll_recv(cx).map(|chunk| {
-                chunk.map(|d| {
-                    unread.fetch_sub(d.len(), Ordering::AcqRel);
-                    Ok(Frame::data(d))
+            Self::Channel { rx, unread, huge_left } => {
+                if *huge_left > 0 {
+                    // Made as the connection takes it: as fast as the client reads, never queued.
+                    static MIB: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
+                    let piece = MIB.get_or_init(|| Bytes::from(vec![b'x'; 1 << 20])).slice(..(*huge_left).min(1 << 20));
+                    *huge_left -= piece.len();
+                    return Poll::Ready(Some(Ok(Frame::data(piece))));
+                }
+                rx.poll_recv(cx).map(|out| match out? {
+                    Out::Data(d) => {
+                        unread.fetch_sub(d.len(), Ordering::AcqRel);
+                        Some(Ok(Frame::data(d)))
+                    }
+                    Out::Reset => Some(Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "--fault reset-mid-stream"))),
+                    Out::Huge => {
+                        *huge_left = HUGE;
+                        Some(Ok(Frame::data(Bytes::new())))
+                    }
                 })
-            }),
+            }
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         match self {
             Self::Full(data) => SizeHint::with_exact(data.as_ref().map_or(0, |d| d.len() as u64)),
-            Self::Channel(..) => SizeHint::default(),
+            Self::Channel { .. } => SizeHint::default(),
         }
+    }
+}
+
+/// A request body with `stream` off (`--fault json-to-stream`): the answer is one JSON body.
+fn without_stream(body: &Bytes) -> Bytes {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(mut object)) => {
+            object.insert("stream".to_owned(), false.into());
+            object.remove("stream_options");
+            Bytes::from(serde_json::Value::Object(object).to_string())
+        }
+        _ => body.clone(),
     }
 }
 
@@ -249,19 +356,27 @@ mod tests {
         let (start, _start_rx) = oneshot::channel();
         let (chunks, mut rx) = mpsc::unbounded_channel();
         let unread = Arc::new(AtomicUsize::new(0));
-        let mut writer = ChannelWriter { start: Some(start), chunks, unread: Arc::clone(&unread), max_unread: 64 << 10 };
+        let mut writer = ChannelWriter {
+            start: Some(start),
+            chunks,
+            unread: Arc::clone(&unread),
+            max_unread: 64 << 10,
+            fault: None,
+            pieces: 0,
+            streaming: true,
+        };
         let piece = [b'x'; 1000];
         let written = (0..1000).take_while(|_| writer.write(&piece).is_continue()).count();
         assert_eq!(written, 65, "64 KiB of unread pieces, then no more");
         assert_eq!(unread.load(Ordering::Acquire), 65_000);
         // Once the connection takes what is queued, writing resumes.
-        let mut body = ResponseBody::Channel(rx, Arc::clone(&unread));
+        let mut body = ResponseBody::Channel { rx, unread: Arc::clone(&unread), huge_left: 0 };
         let waker = std::task::Waker::noop();
         let mut cx = Context::from_waker(waker);
         while let Poll::Ready(Some(_)) = Pin::new(&mut body).poll_frame(&mut cx) {}
         assert_eq!(unread.load(Ordering::Acquire), 0, "everything queued was taken");
         rx = match body {
-            ResponseBody::Channel(rx, _) => rx,
+            ResponseBody::Channel { rx, .. } => rx,
             ResponseBody::Full(_) => unreachable!(),
         };
         drop(rx);

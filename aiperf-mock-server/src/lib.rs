@@ -14,6 +14,7 @@
 
 mod config;
 mod errors;
+mod faults;
 mod grpc;
 mod http;
 
@@ -24,6 +25,7 @@ use std::sync::Arc;
 use aiperf_transports::{Engine, SimulatedEngine};
 pub use config::MockConfig;
 use errors::ErrorInjector;
+pub use faults::{Fault, FaultSpec};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 

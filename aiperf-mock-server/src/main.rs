@@ -42,6 +42,11 @@ struct Args {
     /// Require `Authorization: Bearer <KEY>` on /v1/* (401 otherwise, as vLLM's --api-key).
     #[arg(long)]
     api_key: Option<String>,
+    /// Misbehave on a share of HTTP generation requests: KIND[:RATE], repeatable (status-429,
+    /// html-502, hang, reset-mid-stream, malformed-event, invalid-utf8, byte-by-byte,
+    /// json-to-stream, huge-response; RATE defaults to 1).
+    #[arg(long = "fault")]
+    faults: Vec<aiperf_mock_server::FaultSpec>,
     /// Context length: prompt plus max_tokens beyond it is refused with vLLM's 400.
     #[arg(long, default_value_t = aiperf_transports::DEFAULT_MAX_MODEL_LEN)]
     max_model_len: u64,
@@ -83,6 +88,7 @@ async fn main() -> ExitCode {
         error_rate: args.error_rate,
         api_key: args.api_key,
         max_model_len: args.max_model_len,
+        faults: args.faults,
         ..MockConfig::default()
     };
     let server = match MockServer::start(config).await {

@@ -31,7 +31,8 @@ impl Slo {
 /// Everything the profiling phase measured.
 pub struct Aggregate {
     stats: Vec<Stat>,
-    errors: HashMap<RecordError, u64>,
+    /// By group (the error with [`group_message`]): how many, and the first one as it was.
+    errors: HashMap<RecordError, (u64, RecordError)>,
     slos: Vec<Slo>,
     /// Requests that completed without error.
     pub completed: u64,
@@ -73,7 +74,7 @@ impl Aggregate {
         if let Some(error) = &record.error {
             self.failed += 1;
             let group = RecordError { message: group_message(&error.message), ..error.clone() };
-            *self.errors.entry(group).or_default() += 1;
+            self.errors.entry(group).or_insert_with(|| (0, error.clone())).0 += 1;
             return;
         }
         self.completed += 1;
@@ -97,9 +98,10 @@ impl Aggregate {
         self.stats[metric.index()].summary()
     }
 
-    /// Errors grouped by code, type and message (see [`group_message`]), most frequent first.
+    /// Errors grouped by code, type and message (see [`group_message`]), each shown as its first
+    /// occurrence, most frequent first.
     pub fn errors(&self) -> Vec<(&RecordError, u64)> {
-        let mut errors: Vec<_> = self.errors.iter().map(|(e, &n)| (e, n)).collect();
+        let mut errors: Vec<_> = self.errors.values().map(|(n, first)| (first, *n)).collect();
         errors.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.kind.cmp(&b.0.kind)));
         errors
     }
