@@ -137,3 +137,23 @@ async fn a_huge_response_is_cut_at_the_limit() {
     let (_, _, message) = run.error();
     assert!(message.contains("exceeded 67108864 bytes"), "{message}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_to_a_plain_http_server_is_a_connection_error() {
+    let server = MockServer::start(MockConfig::default()).await.unwrap();
+    let url = server.url().replace("http://", "https://");
+    let dir = std::env::temp_dir().join(format!("aiperf-fault-{}-tls", std::process::id()));
+    let args =
+        ["profile", "--url", &url, "--model", "mock", "--request-count", "2", "--ui", "none", "--output-artifact-dir"].map(str::to_owned);
+    let run_dir = dir.clone();
+    let output =
+        tokio::task::spawn_blocking(move || Command::new(env!("CARGO_BIN_EXE_aiperf")).args(&args).arg(&run_dir).output().unwrap())
+            .await
+            .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", String::from_utf8_lossy(&output.stderr));
+    let summary: Value = serde_json::from_slice(&std::fs::read(dir.join("profile_export_aiperf.json")).unwrap()).unwrap();
+    let message = summary["error_summary"][0]["error_details"]["message"].as_str().unwrap().to_owned();
+    assert!(message.starts_with(&format!("cannot connect to {url}")), "{message}");
+    std::fs::remove_dir_all(dir).unwrap();
+    server.shutdown().await;
+}
