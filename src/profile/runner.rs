@@ -10,7 +10,6 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::aggregate::ConcurrencyTracker;
-use super::args::RateMode;
 use super::record::{Measure, Outcome, Phase, RequestRecord};
 use super::tokenizer::Tokenizer;
 
@@ -131,6 +130,15 @@ impl<E: Endpoint, T: Transport> Drop for InFlight<'_, E, T> {
     }
 }
 
+/// How arrivals are spread at a request rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrivals {
+    /// Evenly spaced.
+    Constant,
+    /// Exponential gaps (a Poisson process), seeded.
+    Poisson,
+}
+
 /// How a phase issues requests.
 #[derive(Clone, Copy, Debug)]
 pub struct Plan {
@@ -144,7 +152,7 @@ pub struct Plan {
     /// Requests in flight (with a rate: the most allowed).
     pub concurrency: Option<usize>,
     /// Requests per second and how gaps are spread.
-    pub rate: Option<(f64, RateMode)>,
+    pub rate: Option<(f64, Arrivals)>,
     /// Seed of Poisson gaps.
     pub seed: u64,
 }
@@ -228,8 +236,8 @@ pub async fn run_phase<E: Endpoint + 'static, T: Transport + 'static>(
                 });
                 index += 1;
                 at += match mode {
-                    RateMode::Constant => 1.0 / rate,
-                    RateMode::Poisson => -(1.0 - rng.f64()).ln() / rate,
+                    Arrivals::Constant => 1.0 / rate,
+                    Arrivals::Poisson => -(1.0 - rng.f64()).ln() / rate,
                 };
             }
         }

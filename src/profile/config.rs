@@ -1,0 +1,358 @@
+//! The flags of `aiperf profile`, checked once and resolved into one typed [`Config`]: every
+//! later stage (inputs, the run, the report) reads only that.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use aiperf_core::{EndpointMetadata, Factories, Factory, InEngineSettings, ModelEndpointInfo, PinGuard};
+use serde_json::{Map, Value};
+
+use super::aggregate::Slo;
+use super::args::RateMode;
+use super::args::{ProfileArgs, Ui};
+use super::error::{ProfileError, invalid};
+use super::inputs::Lengths;
+use super::metrics::Metric;
+use super::runner::{Arrivals, FailureLimit, Plan};
+use crate::redact::{self, Secrets};
+
+/// The longest duration a flag accepts (a year): larger values would overflow clocks.
+const MAX_SECONDS: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// The most requests in flight at once (`--concurrency`, and the bound of `--request-rate` when
+/// no concurrency is given): each holds a task, a connection and its buffers.
+pub const MAX_CONCURRENCY: usize = 100_000;
+
+/// Profiled requests that must have ended before `--failed-request-threshold` applies.
+pub const FAILURE_FLOOR: u64 = 10;
+
+/// The longest synthetic prompt, in tokens (the longest context windows served today).
+pub const MAX_ISL: u32 = 1 << 20;
+
+/// The most synthetic prompt tokens a run prepares (`--isl` × `--num-dataset-entries`), about
+/// 80 MB of request bodies (the payloads are not kept once formatted).
+pub const MAX_DATASET_TOKENS: u64 = 20_000_000;
+
+impl From<RateMode> for Arrivals {
+    fn from(mode: RateMode) -> Self {
+        match mode {
+            RateMode::Constant => Self::Constant,
+            RateMode::Poisson => Self::Poisson,
+        }
+    }
+}
+
+/// Everything a run needs, resolved.
+#[derive(Debug)]
+pub(super) struct Config {
+    /// The endpoint name (from the table, or registered at run time).
+    pub endpoint: String,
+    /// Its metadata: what inputs it takes, its path, whether it streams and produces tokens.
+    pub endpoint_meta: &'static EndpointMetadata,
+    /// The transport name.
+    pub transport: String,
+    /// What the endpoint and the transport are built from.
+    pub info: ModelEndpointInfo,
+    /// Credentials given on the command line, scrubbed from everything written out.
+    pub secrets: Secrets,
+    /// `--use NAME=IMPL` pins, for this run.
+    pub pins: Vec<(String, String)>,
+    /// What to send.
+    pub dataset: Dataset,
+    /// When to send it.
+    pub schedule: Schedule,
+    /// `--goodput` objectives.
+    pub slos: Vec<Slo>,
+    /// `--failed-request-threshold`.
+    pub failure_limit: Option<FailureLimit>,
+    /// `--use-server-token-count`.
+    pub use_server_token_count: bool,
+    /// Where the exports go.
+    pub artifact_dir: PathBuf,
+    /// Progress display.
+    pub ui: Ui,
+}
+
+/// The inputs: a file, or synthetic prompts.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Dataset {
+    /// `--input-file`, else synthetic prompts.
+    pub input_file: Option<PathBuf>,
+    /// Synthetic prompts to prepare.
+    pub entries: usize,
+    /// Input and output lengths.
+    pub lengths: Lengths,
+    /// `--tokenizer`.
+    pub tokenizer: String,
+    /// `--random-seed`.
+    pub seed: u64,
+}
+
+/// How requests are issued.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Schedule {
+    /// The profiling phase (its deadline and cutoff are set when it starts).
+    pub plan: Plan,
+    /// `--benchmark-duration`.
+    pub duration: Option<Duration>,
+    /// `--benchmark-grace-period`: how long requests in flight may finish after `duration`.
+    pub grace_period: Duration,
+    /// `--num-warmup-requests`.
+    pub warmup_requests: u64,
+}
+
+impl Config {
+    /// Checks the flags and resolves them against the build's table `F`.
+    ///
+    /// # Errors
+    /// [`ProfileError`] naming the flag that cannot work and what would.
+    pub fn resolve<F: Factories>(args: &ProfileArgs) -> Result<Self, ProfileError> {
+        let endpoint = args.endpoint_type.clone();
+        let endpoint_meta = Factory::<F::Endpoints>::metadata(&endpoint)?;
+        if args.streaming && !endpoint_meta.supports_streaming {
+            return Err(invalid("--streaming", &endpoint, format!("the {endpoint} endpoint does not stream; drop --streaming")));
+        }
+        let transport = match &args.transport {
+            Some(name) => {
+                Factory::<F::Transports>::metadata(name)?;
+                name.clone()
+            }
+            None => Factory::<F::Transports>::entry(Factory::<F::Transports>::for_url(args.url.as_deref())?).text.to_owned(),
+        };
+        // Extra inputs are `key:value` too: a key that names a credential (`api_key:…`) is one.
+        let secrets =
+            Secrets::new(args.api_key.as_deref(), args.headers.iter().chain(&args.extra_inputs).map(String::as_str), args.url.as_deref());
+        Ok(Self {
+            endpoint,
+            endpoint_meta,
+            transport,
+            info: info(args)?,
+            secrets,
+            pins: pins(&args.pins)?,
+            dataset: dataset(args)?,
+            schedule: schedule(args)?,
+            slos: slos(&args.goodput)?,
+            failure_limit: failure_limit(args.failed_request_threshold)?,
+            use_server_token_count: args.use_server_token_count,
+            artifact_dir: args.output_artifact_dir.clone(),
+            ui: args.ui,
+        })
+    }
+}
+
+fn seconds(flag: &'static str, value: f64, zero_ok: bool) -> Result<Duration, ProfileError> {
+    let expected = if zero_ok { "a number of seconds from 0 to a year" } else { "a positive number of seconds, at most a year" };
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| (zero_ok || !d.is_zero()) && *d <= MAX_SECONDS)
+        .ok_or_else(|| invalid(flag, value, expected))
+}
+
+/// The model, the server, and how to talk to it.
+fn info(args: &ProfileArgs) -> Result<ModelEndpointInfo, ProfileError> {
+    let model_names = match (&args.url, args.model.is_empty()) {
+        (_, false) => args.model.clone(),
+        (None, true) => vec!["mock".to_owned()],
+        (Some(url), true) => {
+            let expected = format!("--model is required with --url {} (the served model name, e.g. --model llama-3-8b)", redact::url(url));
+            return Err(invalid("--model", "", expected));
+        }
+    };
+    if let Some(url) = &args.url
+        && redact::url_userinfo(url).is_some()
+    {
+        return Err(invalid(
+            "--url",
+            redact::url(url),
+            "a URL without credentials: they would not be sent; pass --api-key KEY (sent as `Authorization: Bearer KEY`) or -H 'Authorization: Basic …'",
+        ));
+    }
+    let millis = |flag: &'static str, ms: f64| {
+        Duration::try_from_secs_f64(ms / 1e3).map_err(|_| invalid(flag, ms, "a non-negative number of milliseconds"))
+    };
+    let engine = InEngineSettings {
+        time_to_first_token: millis("--engine-ttft-ms", args.engine_ttft_ms)?,
+        inter_token_latency: millis("--engine-itl-ms", args.engine_itl_ms)?,
+        output_tokens: 16,
+        seed: args.random_seed,
+    };
+    Ok(ModelEndpointInfo {
+        model_names,
+        url: args.url.clone(),
+        custom_endpoint: args.custom_endpoint.clone(),
+        streaming: args.streaming,
+        api_key: args.api_key.clone(),
+        headers: headers(args)?,
+        extra_inputs: extra_inputs(&args.extra_inputs)?,
+        timeout: seconds("--request-timeout-seconds", args.request_timeout_seconds, false)?,
+        engine,
+    })
+}
+
+/// `-H Name:Value` headers, checked. A header's value is never echoed in an error (it may be a
+/// credential); its name is, unless the name itself says it is one.
+fn headers(args: &ProfileArgs) -> Result<Vec<(String, String)>, ProfileError> {
+    let mut headers = Vec::with_capacity(args.headers.len());
+    for header in &args.headers {
+        let Some((name, value)) = header.split_once(':') else {
+            return Err(invalid(
+                "--header",
+                redact::HIDDEN,
+                "Name:Value, e.g. -H 'X-Request-Source: aiperf' (the value given has no colon)",
+            ));
+        };
+        let name = name.trim();
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+            return Err(invalid("--header", redact::header(header), "Name:Value, the name made of letters, digits and `-`"));
+        }
+        let value = value.trim();
+        if !value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b) || b >= 0x80) {
+            return Err(invalid(
+                "--header",
+                redact::header(&format!("{name}:")),
+                "a value without control characters (such as a line break)",
+            ));
+        }
+        if args.api_key.is_some() && name.eq_ignore_ascii_case("authorization") {
+            return Err(invalid(
+                "--header",
+                redact::header(header),
+                "one source of the Authorization header: --api-key KEY already sends `Authorization: Bearer KEY`; drop one of them",
+            ));
+        }
+        headers.push((name.to_owned(), value.to_owned()));
+    }
+    Ok(headers)
+}
+
+/// `--extra-inputs key:value` (the value parsed as JSON when it is JSON).
+fn extra_inputs(pairs: &[String]) -> Result<Map<String, Value>, ProfileError> {
+    let mut extra = Map::new();
+    for pair in pairs {
+        let Some((key, value)) = pair.split_once(':') else {
+            // Not echoed: a malformed pair may still hold a credential.
+            return Err(invalid("--extra-inputs", redact::HIDDEN, "key:value (e.g. temperature:0.7 or ignore_eos:true)"));
+        };
+        extra.insert(key.to_owned(), serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned())));
+    }
+    Ok(extra)
+}
+
+/// `--use NAME=IMPL`.
+fn pins(pins: &[String]) -> Result<Vec<(String, String)>, ProfileError> {
+    pins.iter()
+        .map(|pin| {
+            pin.split_once('=')
+                .map(|(name, implementation)| (name.to_owned(), implementation.to_owned()))
+                .ok_or_else(|| invalid("--use", pin, "NAME=IMPL, e.g. chat=ChatEndpoint"))
+        })
+        .collect()
+}
+
+/// The inputs, checked against the dataset bounds.
+fn dataset(args: &ProfileArgs) -> Result<Dataset, ProfileError> {
+    if args.num_dataset_entries == 0 {
+        return Err(invalid("--num-dataset-entries", 0, "at least 1"));
+    }
+    if args.isl > MAX_ISL {
+        return Err(invalid("--isl", args.isl, format!("at most {MAX_ISL} tokens per synthetic prompt")));
+    }
+    let dataset_tokens = (f64::from(args.isl) + 3.0 * args.isl_stddev.max(0.0)) * args.num_dataset_entries as f64;
+    if args.input_file.is_none() && dataset_tokens > MAX_DATASET_TOKENS as f64 {
+        return Err(invalid(
+            "--num-dataset-entries",
+            args.num_dataset_entries,
+            format!(
+                "at most {MAX_DATASET_TOKENS} synthetic prompt tokens in all: --isl {} × {} entries is {dataset_tokens:.0}; lower either (requests cycle through the entries)",
+                args.isl, args.num_dataset_entries
+            ),
+        ));
+    }
+    Ok(Dataset {
+        input_file: args.input_file.clone(),
+        entries: args.num_dataset_entries,
+        lengths: Lengths { isl: args.isl, isl_stddev: args.isl_stddev, osl: args.osl, osl_stddev: args.osl_stddev },
+        tokenizer: args.tokenizer.clone(),
+        seed: args.random_seed,
+    })
+}
+
+/// The phases: count or duration, concurrency or rate.
+fn schedule(args: &ProfileArgs) -> Result<Schedule, ProfileError> {
+    let duration = args.benchmark_duration.map(|s| seconds("--benchmark-duration", s, false)).transpose()?;
+    if let Some(rate) = args.request_rate
+        && !(rate.is_finite() && (1e-6..=1e9).contains(&rate))
+    {
+        return Err(invalid("--request-rate", rate, "requests per second between 0.000001 and 1e9"));
+    }
+    if let Some(n) = args.concurrency.filter(|&n| n == 0 || n > MAX_CONCURRENCY) {
+        let expected = format!("from 1 to {MAX_CONCURRENCY} requests in flight (each holds a connection and its buffers)");
+        return Err(invalid("--concurrency", n, expected));
+    }
+    let plan = Plan {
+        count: if duration.is_some() { None } else { Some(args.request_count) },
+        deadline: None,
+        cutoff: None,
+        concurrency: args.concurrency.or(if args.request_rate.is_some() { None } else { Some(1) }),
+        rate: args.request_rate.map(|r| (r, args.request_rate_mode.into())),
+        seed: args.random_seed,
+    };
+    Ok(Schedule {
+        plan,
+        duration,
+        grace_period: seconds("--benchmark-grace-period", args.benchmark_grace_period, true)?,
+        warmup_requests: args.num_warmup_requests,
+    })
+}
+
+/// `--goodput metric:value …` (times in ms).
+fn slos(objectives: &[String]) -> Result<Vec<Slo>, ProfileError> {
+    let mut slos = Vec::new();
+    for objective in objectives.iter().filter(|g| !g.is_empty()) {
+        let (key, value) =
+            objective.split_once(':').ok_or_else(|| invalid("--goodput", objective, "metric:value, e.g. time_to_first_token:200"))?;
+        let metric = Metric::from_key(key).ok_or_else(|| {
+            let expected = "a metric such as time_to_first_token, inter_token_latency, request_latency, output_token_throughput_per_user";
+            invalid("--goodput", key, expected)
+        })?;
+        let value: f64 = value
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite() && *v > 0.0)
+            .ok_or_else(|| invalid("--goodput", objective, "a positive, finite number after the colon"))?;
+        slos.push(Slo { metric, value });
+    }
+    Ok(slos)
+}
+
+fn failure_limit(threshold: Option<f64>) -> Result<Option<FailureLimit>, ProfileError> {
+    match threshold {
+        None => Ok(None),
+        Some(ratio) if ratio.is_finite() && ratio > 0.0 && ratio <= 1.0 => Ok(Some(FailureLimit { ratio, floor: FAILURE_FLOOR })),
+        Some(ratio) => Err(invalid("--failed-request-threshold", ratio, "a share of failed requests above 0 and at most 1, e.g. 0.1")),
+    }
+}
+
+/// `--use` pins, undone when dropped (at the end of the run that set them).
+pub(super) struct Pins<F: Factories> {
+    _endpoints: Vec<PinGuard<F::Endpoints>>,
+    _transports: Vec<PinGuard<F::Transports>>,
+}
+
+impl<F: Factories> Pins<F> {
+    /// Applies the pins (endpoint names first, then transport names) for as long as they live.
+    ///
+    /// # Errors
+    /// An unknown name or implementation.
+    pub fn apply(pins: &[(String, String)]) -> Result<Self, ProfileError> {
+        let mut guards = Self { _endpoints: Vec::new(), _transports: Vec::new() };
+        for (name, implementation) in pins {
+            if <F::Endpoints as aiperf_core::Category>::parse_name(name).is_some() {
+                guards._endpoints.push(Factory::<F::Endpoints>::scoped_implementation(name, implementation)?);
+            } else {
+                guards._transports.push(Factory::<F::Transports>::scoped_implementation(name, implementation)?);
+            }
+        }
+        Ok(guards)
+    }
+}

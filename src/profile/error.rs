@@ -1,0 +1,68 @@
+//! What can stop a benchmark before or after it runs (failed requests are not errors: they are
+//! counted).
+
+use aiperf_core::FactoryError;
+
+/// Why a benchmark could not run (or its results could not be written).
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// A flag has a value that cannot work.
+    #[error("invalid {flag} '{value}': {expected}")]
+    InvalidArgument {
+        /// The flag.
+        flag: &'static str,
+        /// The value given.
+        value: String,
+        /// What would be accepted.
+        expected: String,
+    },
+    /// An unknown endpoint, transport or implementation.
+    #[error(transparent)]
+    Factory(#[from] FactoryError),
+    /// The tokenizer cannot be loaded.
+    #[error("cannot load tokenizer '{spec}': {reason}")]
+    Tokenizer {
+        /// What was asked for.
+        spec: String,
+        /// Why not.
+        reason: String,
+    },
+    /// The input file cannot be used.
+    #[error("{path}:{line}: {reason}")]
+    InputFile {
+        /// The file.
+        path: String,
+        /// The line (0 for the file as a whole).
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The transport cannot carry the endpoint's requests (checked before the run).
+    #[error("endpoint '{endpoint}' over transport '{transport}': {source}")]
+    Unsupported {
+        /// The endpoint name.
+        endpoint: String,
+        /// The transport name.
+        transport: String,
+        /// What the transport said.
+        #[source]
+        source: aiperf_core::TransportError,
+    },
+    /// A request body cannot be formatted (the input does not fit the endpoint).
+    #[error("cannot format a request: {0}")]
+    Format(#[from] aiperf_core::EndpointError),
+    /// An artifact cannot be written.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A [`ProfileError::InvalidArgument`].
+pub(crate) fn invalid(flag: &'static str, value: impl ToString, expected: impl ToString) -> ProfileError {
+    ProfileError::InvalidArgument { flag, value: value.to_string(), expected: expected.to_string() }
+}

@@ -1,0 +1,189 @@
+//! The report of a run: the aggregate metrics, the console table, the JSON and CSV exports, in
+//! AIPerf 0.13's layout. It reads only the resolved [`Config`] and what the run measured.
+
+use std::time::{Instant, SystemTime};
+
+use serde_json::{Value, json};
+
+use super::aggregate::Aggregate;
+use super::config::Config;
+use super::error::ProfileError;
+use super::export::{self, AggregateMetric};
+use super::metrics::Metric;
+use super::stats;
+use super::tokenizer::Tokenizer;
+
+/// Everything the exports are made of.
+pub(super) struct Report<'a> {
+    /// The run's configuration.
+    pub config: &'a Config,
+    /// Its tokenizer (named in the export).
+    pub tokenizer: &'a Tokenizer,
+    /// What the profiled requests measured.
+    pub aggregate: &'a Aggregate,
+    /// Requests in flight over time.
+    pub concurrency: Option<stats::Summary>,
+    /// When profiling started and ended (monotonic and wall clock).
+    pub started: Instant,
+    /// See `started`.
+    pub ended: Instant,
+    /// See `started`.
+    pub start_wall: SystemTime,
+    /// See `started`.
+    pub end_wall: SystemTime,
+    /// A signal cut the run short.
+    pub was_cancelled: bool,
+    /// `--failed-request-threshold` stopped it.
+    pub stopped_early: bool,
+    /// The command line, redacted.
+    pub cli_command: &'a str,
+    /// Dataset entries prepared.
+    pub entries: usize,
+}
+
+impl Report<'_> {
+    /// Aggregate metrics (AIPerf's keys, units and titles).
+    fn aggregates(&self) -> (f64, Vec<AggregateMetric>) {
+        let a = self.aggregate;
+        let span = match (a.first_start, a.last_end) {
+            (Some(first), Some(last)) => (last - first).as_secs_f64(),
+            _ => (self.ended - self.started).as_secs_f64(),
+        }
+        .max(1e-9);
+        let metric = |key, title, unit, value| AggregateMetric { key, title, unit, value };
+        let mut list = Vec::new();
+        let tokens = self.config.endpoint_meta.produces_tokens;
+        if tokens {
+            list.push(metric("output_token_throughput", "Output Token Throughput", "tokens/sec", a.total_osl / span));
+            list.push(metric("total_token_throughput", "Total Token Throughput", "tokens/sec", (a.total_isl + a.total_osl) / span));
+        }
+        list.push(metric("input_token_throughput", "Input Token Throughput", "tokens/sec", a.total_isl / span));
+        list.push(metric("request_throughput", "Request Throughput", "requests/sec", a.completed as f64 / span));
+        list.push(metric("request_count", "Request Count", "requests", a.completed as f64));
+        list.push(metric("completed_request_count", "Completed Request Count", "requests", a.completed as f64));
+        list.push(metric("error_request_count", "Error Request Count", "requests", a.failed as f64));
+        let attempted = (a.completed + a.failed).max(1) as f64;
+        list.push(metric("request_error_rate", "Request Error Rate", "%", a.failed as f64 * 100.0 / attempted));
+        if tokens {
+            list.push(metric("total_output_tokens", "Total Output Tokens", "tokens", a.total_osl));
+            list.push(metric("total_osl", "Total Output Sequence Length", "tokens", a.total_osl));
+        }
+        list.push(metric("total_isl", "Total Input Sequence Length", "tokens", a.total_isl));
+        if a.has_slos() {
+            list.push(metric("goodput", "Goodput", "requests/sec", a.good as f64 / span));
+            list.push(metric("good_request_count", "Good Request Count", "requests", a.good as f64));
+        }
+        list.push(metric("benchmark_duration", "Benchmark Duration", "sec", span));
+        (span, list)
+    }
+
+    /// Writes the JSON, CSV and console files; returns the console text.
+    pub fn write(&self, dir: &std::path::Path) -> Result<String, ProfileError> {
+        let records: Vec<(Metric, stats::Summary)> =
+            Metric::ALL.iter().filter_map(|&m| self.aggregate.summary(m).map(|s| (m, s))).collect();
+        let (span, aggregates) = self.aggregates();
+        let title = format!("aiperf | {}", self.config.endpoint_meta.metrics_title);
+        let mut console = export::console_table(&title, &records, &aggregates);
+        if let Some(c) = &self.concurrency {
+            console.push_str(&format!("Effective concurrency: avg {:.2}, p50 {:.2}, max {:.2} requests in flight\n", c.avg, c.p50, c.max));
+        }
+        for (error, count) in self.aggregate.errors() {
+            let code = error.code.map(|c| format!(" {c}")).unwrap_or_default();
+            console.push_str(&format!("Errors: {count} × {}{code}: {}\n", error.kind, error.message));
+        }
+        if self.was_cancelled {
+            console.push_str("Run cancelled: results cover the requests that completed.\n");
+        }
+        if self.stopped_early {
+            let ratio = self.config.failure_limit.map_or(0.0, |l| l.ratio);
+            console.push_str(&format!(
+                "Run stopped early: more than {:.1}% of the requests failed (--failed-request-threshold {ratio}); requests in flight finished.\n",
+                ratio * 100.0
+            ));
+        }
+        console.push_str(&format!("Benchmark duration: {span:.2} sec; exports in {}\n", dir.display()));
+        // Server error messages may quote a credential back.
+        let console = self.config.secrets.scrub(&console).into_owned();
+        export::write_csv(dir, &records, &aggregates)?;
+        std::fs::write(dir.join(export::CONSOLE_FILE), &console)
+            .map_err(|source| ProfileError::Io { path: dir.join(export::CONSOLE_FILE).display().to_string(), source })?;
+        export::write_json(dir, export::JSON_FILE, &self.json(&records, &aggregates), &self.config.secrets)?;
+        Ok(console)
+    }
+
+    fn json(&self, records: &[(Metric, stats::Summary)], aggregates: &[AggregateMetric]) -> Value {
+        let config = self.config;
+        let (dataset, schedule) = (&config.dataset, &config.schedule);
+        let id = benchmark_id(self.start_wall, dataset.seed);
+        let error_summary: Vec<Value> = self
+            .aggregate
+            .errors()
+            .into_iter()
+            .map(|(e, count)| json!({ "error_details": { "code": e.code, "type": e.kind, "message": e.message }, "count": count }))
+            .collect();
+        let mut root = json!({
+            "schema_version": "1.4",
+            "aiperf_version": concat!("aiperf-rs ", env!("CARGO_PKG_VERSION")),
+            "benchmark_id": id,
+            "input_config": {
+                "models": { "items": self.config.info.model_names.iter().map(|n| json!({ "name": n })).collect::<Vec<_>>() },
+                "endpoint": {
+                    "urls": self.config.info.url.iter().collect::<Vec<_>>(),
+                    "type": self.config.endpoint,
+                    "streaming": self.config.info.streaming,
+                    "custom_endpoint": self.config.info.custom_endpoint,
+                    "transport": self.config.transport,
+                },
+                "datasets": [{
+                    "name": "default",
+                    "type": if dataset.input_file.is_some() { "file" } else { "synthetic" },
+                    "entries": self.entries,
+                    "random_seed": dataset.seed,
+                    "prompts": { "isl": { "mean": dataset.lengths.isl, "stddev": dataset.lengths.isl_stddev }, "osl": { "mean": dataset.lengths.osl, "stddev": dataset.lengths.osl_stddev } },
+                }],
+                "phases": [{
+                    "name": "profiling",
+                    "kind": "profiling",
+                    "type": if schedule.plan.rate.is_some() { "request_rate" } else { "concurrency" },
+                    "requests": schedule.plan.count,
+                    "duration": schedule.duration.map(|d| d.as_secs_f64()),
+                    "grace_period": schedule.duration.map(|_| schedule.grace_period.as_secs_f64()),
+                    "concurrency": schedule.plan.concurrency,
+                    "request_rate": schedule.plan.rate.map(|(rate, _)| rate),
+                    "warmup_requests": schedule.warmup_requests,
+                }],
+                "artifacts": { "dir": config.artifact_dir.display().to_string() },
+                "tokenizer": { "name": self.tokenizer.name() },
+                "runtime": { "ui": format!("{:?}", config.ui).to_lowercase() },
+            },
+            "run_info": { "benchmark_id": id, "random_seed": dataset.seed, "trial": 0, "cli_command": self.cli_command },
+            "was_cancelled": self.was_cancelled,
+            "is_complete": !self.was_cancelled && !self.stopped_early,
+            "failed_request_threshold_exceeded": self.stopped_early,
+            "error_summary": error_summary,
+            "start_time": humantime::format_rfc3339_micros(self.start_wall).to_string(),
+            "end_time": humantime::format_rfc3339_micros(self.end_wall).to_string(),
+        });
+        let object = root.as_object_mut().expect("a JSON object");
+        for (metric, summary) in records {
+            object.insert(metric.key().to_owned(), export::record_metric_json(*metric, summary));
+        }
+        for a in aggregates {
+            object.insert(a.key.to_owned(), json!({ "unit": a.unit, "avg": a.value }));
+        }
+        if let Some(c) = &self.concurrency {
+            object.insert(
+                "effective_concurrency".to_owned(),
+                json!({ "unit": "requests", "avg": c.avg, "min": c.min, "max": c.max, "p50": c.p50, "p90": c.p90, "p95": c.p95, "p99": c.p99, "std": c.std }),
+            );
+        }
+        root
+    }
+}
+
+/// 12 hex characters identifying a run.
+fn benchmark_id(start: SystemTime, seed: u64) -> String {
+    let nanos = start.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+    let mut rng = fastrand::Rng::with_seed(nanos ^ seed.rotate_left(17) ^ u64::from(std::process::id()));
+    format!("{:012x}", rng.u64(..) & 0xffff_ffff_ffff)
+}
