@@ -14,7 +14,7 @@ mod dispatch;
 mod endpoint;
 mod error;
 pub mod factory;
-mod info;
+mod model_endpoint;
 mod metadata;
 mod request;
 mod response;
@@ -25,7 +25,7 @@ pub use error::ConfigError;
 pub use factory::{
     Category, Factories, Factory, FactoryError, FactoryErrorKind, FactoryState, ImplArg, ImplDescriptor, NameArg, NameEntry, PinGuard,
 };
-pub use info::{FromModelEndpoint, InEngineSettings, ModelEndpointInfo};
+pub use model_endpoint::{FromModelEndpoint, InEngineSettings, ModelEndpointInfo};
 pub use metadata::{CrateInfo, EndpointMetadata, ImplementationInfo, InputKind, TransportMetadata};
 pub use request::{FormattedRequest, InferenceRequest, Message, Payload};
 pub use response::{ContentChunk, Embedding, ParsedResponse, Ranking, ServerError, Usage};

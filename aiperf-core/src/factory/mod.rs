@@ -4,7 +4,7 @@
 //! static tables and a [`Category`] impl whose `construct` is one `match`. Everything else (runtime
 //! pins, listing, runtime registration, error messages) is written once here, over [`Category`].
 
-mod args;
+mod lookup;
 mod error;
 mod names;
 mod state;
@@ -14,7 +14,7 @@ mod url;
 use std::fmt::Debug;
 use std::marker::PhantomData;
 
-pub use args::{ImplArg, NameArg, NameRef};
+pub use lookup::{ImplArg, NameArg, NameRef};
 pub use error::{FactoryError, FactoryErrorKind};
 pub use state::{FactoryState, PinGuard, RegisteredConstructor};
 
