@@ -1,37 +1,27 @@
 //! The generated factories in the build under test: default, or with `--features nvidia-optimized`.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
-use aiperf::core::{Category as _, Endpoint, EndpointMetadata, FactoryErrorKind, InputKind, ModelEndpointInfo};
-use aiperf::{AnyEndpoint, EndpointFactory, EndpointImpl, EndpointName, TransportFactory, TransportName};
+use aiperf::core::{Category as _, Endpoint, EndpointMetadata, FactoryErrorKind, InputKind, ModelEndpointInfo, Selection};
+use aiperf::{AnyEndpoint, EndpointCategory, EndpointFactory, EndpointImpl, EndpointName, TransportFactory, TransportName};
 
 const PLUGIN: bool = cfg!(feature = "nvidia-optimized");
 
-/// Pins are process-wide: tests that set them run one at a time and start from none.
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    let guard = LOCK.lock().unwrap_or_else(PoisonError::into_inner);
-    EndpointFactory::reset_all();
-    TransportFactory::reset_all();
-    guard
+/// What a selection of its own creates for `chat`: tests hold their own choices, so none needs a
+/// lock; only `process_wide_pins_pin_and_reset` touches the process-wide pins.
+fn chat_with(selection: &Selection<EndpointCategory>) -> AnyEndpoint {
+    selection.create_instance("chat", &ModelEndpointInfo::default()).unwrap()
 }
 
 fn chat() -> AnyEndpoint {
-    EndpointFactory::create_instance("chat", &ModelEndpointInfo::default()).unwrap()
-}
-
-/// Whether `chat()` creates the builtin `ChatEndpoint`.
-fn chat_is_builtin() -> bool {
-    chat().implementation() == Some(EndpointImpl::ChatEndpoint)
+    chat_with(&Selection::new())
 }
 
 #[test]
 fn plugin_wins_only_when_its_feature_is_on() {
-    let _g = serial();
     let chat = chat();
     assert_eq!(chat.implementation().unwrap().descriptor().class_name, if PLUGIN { "OptimizedChatEndpoint" } else { "ChatEndpoint" });
     assert_eq!(chat.implementation() == Some(EndpointImpl::ChatEndpoint), !PLUGIN);
-    let completions = EndpointFactory::create_instance(EndpointName::Completions, &ModelEndpointInfo::default()).unwrap();
+    let completions =
+        Selection::<EndpointCategory>::new().create_instance(EndpointName::Completions, &ModelEndpointInfo::default()).unwrap();
     let origin = completions.implementation().unwrap().descriptor().origin;
     assert_eq!(origin.plugin, PLUGIN.then_some("nvidia-optimized"));
     assert_eq!(origin.name, if PLUGIN { "aiperf-nvidia-optimized" } else { "aiperf-endpoints" });
@@ -43,39 +33,52 @@ fn plugin_wins_only_when_its_feature_is_on() {
 }
 
 #[test]
-fn use_implementation_pins_and_resets() {
-    let _g = serial();
+fn the_builtin_stays_selectable_by_enum_type_name_and_path() {
+    for implementation in ["ChatEndpoint", "aiperf_endpoints::ChatEndpoint"] {
+        let mut selection = Selection::<EndpointCategory>::new();
+        selection.use_implementation("chat", implementation).unwrap();
+        assert_eq!(chat_with(&selection).implementation(), Some(EndpointImpl::ChatEndpoint), "{implementation}");
+    }
+    let mut selection = Selection::<EndpointCategory>::new();
+    selection.use_implementation(EndpointName::Chat, EndpointImpl::ChatEndpoint).unwrap();
+    assert_eq!(chat_with(&selection).implementation(), Some(EndpointImpl::ChatEndpoint));
+    assert_eq!(chat().implementation() == Some(EndpointImpl::ChatEndpoint), !PLUGIN, "another selection is untouched");
+}
+
+/// The only test that changes the process-wide pins.
+#[test]
+fn process_wide_pins_pin_and_reset() {
+    let process_wide = || EndpointFactory::create_instance("chat", &ModelEndpointInfo::default()).unwrap().implementation();
     EndpointFactory::use_implementation("chat", "ChatEndpoint").unwrap();
-    assert!(chat_is_builtin(), "the builtin stays selectable");
-    EndpointFactory::use_implementation(EndpointName::Chat, EndpointImpl::ChatEndpoint).unwrap();
-    assert!(chat_is_builtin());
+    assert_eq!(process_wide(), Some(EndpointImpl::ChatEndpoint), "the builtin stays selectable");
     EndpointFactory::reset_implementation("chat").unwrap();
-    assert_eq!(chat_is_builtin(), !PLUGIN);
+    assert_eq!(process_wide() == Some(EndpointImpl::ChatEndpoint), !PLUGIN);
     {
         let _pin = EndpointFactory::scoped_implementation("chat", "aiperf_endpoints::ChatEndpoint").unwrap();
-        assert!(chat_is_builtin());
+        assert_eq!(process_wide(), Some(EndpointImpl::ChatEndpoint));
     }
-    assert_eq!(chat_is_builtin(), !PLUGIN, "the guard restored the default");
+    assert_eq!(process_wide() == Some(EndpointImpl::ChatEndpoint), !PLUGIN, "the guard restored the default");
+    EndpointFactory::reset_all();
 }
 
 #[cfg(feature = "nvidia-optimized")]
 #[test]
 fn the_plugin_can_be_pinned_back_after_a_builtin_pin() {
-    let _g = serial();
-    EndpointFactory::use_implementation("chat", "ChatEndpoint").unwrap();
-    EndpointFactory::use_implementation("chat", EndpointImpl::OptimizedChatEndpoint).unwrap();
-    assert!(chat().implementation() == Some(EndpointImpl::OptimizedChatEndpoint));
+    let mut selection = Selection::<EndpointCategory>::new();
+    selection.use_implementation("chat", "ChatEndpoint").unwrap();
+    selection.use_implementation("chat", EndpointImpl::OptimizedChatEndpoint).unwrap();
+    assert_eq!(chat_with(&selection).implementation(), Some(EndpointImpl::OptimizedChatEndpoint));
 }
 
 #[test]
 fn listing_follows_the_reference_format() {
-    let _g = serial();
-    let list = EndpointFactory::list_implementations("chat").unwrap();
+    let list = Selection::<EndpointCategory>::new().list_implementations("chat").unwrap();
     let rows: Vec<(&str, bool, bool)> = list.iter().map(|i| (i.class_name, i.is_plugin, i.is_selected)).collect();
     if PLUGIN {
         assert_eq!(rows, [("OptimizedChatEndpoint", true, true), ("ChatEndpoint", false, false)]);
-        let _pin = EndpointFactory::scoped_implementation("chat", "ChatEndpoint").unwrap();
-        let list = EndpointFactory::list_implementations(EndpointName::Chat).unwrap();
+        let mut selection = Selection::<EndpointCategory>::new();
+        selection.use_implementation("chat", "ChatEndpoint").unwrap();
+        let list = selection.list_implementations(EndpointName::Chat).unwrap();
         let rows: Vec<(&str, bool, bool)> = list.iter().map(|i| (i.class_name, i.is_selected, i.is_default)).collect();
         assert_eq!(rows, [("ChatEndpoint", true, false), ("OptimizedChatEndpoint", false, true)]);
     } else {
@@ -85,7 +88,6 @@ fn listing_follows_the_reference_format() {
 
 #[test]
 fn unknown_names_and_implementations_explain_themselves() {
-    let _g = serial();
     let err = EndpointFactory::create_instance("caht", &ModelEndpointInfo::default()).unwrap_err();
     assert!(
         err.to_string().starts_with("unknown endpoint 'caht'; did you mean 'chat'? valid: chat, completions, embeddings, rankings"),
@@ -93,9 +95,10 @@ fn unknown_names_and_implementations_explain_themselves() {
     );
     let err = "grcp".parse::<TransportName>().unwrap_err();
     assert!(matches!(err.kind(), FactoryErrorKind::UnknownName { .. }), "{err}");
-    let err = EndpointFactory::use_implementation("chat", "EmbeddingsEndpoint").unwrap_err();
+    let mut selection = Selection::<EndpointCategory>::new();
+    let err = selection.use_implementation("chat", "EmbeddingsEndpoint").unwrap_err();
     assert!(err.to_string().starts_with("EmbeddingsEndpoint implements endpoint 'embeddings', not 'chat'"), "{err}");
-    let err = EndpointFactory::use_implementation("chat", "TurboChat").unwrap_err();
+    let err = selection.use_implementation("chat", "TurboChat").unwrap_err();
     assert!(matches!(err.kind(), FactoryErrorKind::UnknownImplementation { .. }), "{err}");
     let err =
         EndpointFactory::create_instance("chat", &ModelEndpointInfo { model_names: vec![], ..ModelEndpointInfo::default() }).unwrap_err();

@@ -14,8 +14,8 @@ mod dispatch;
 mod endpoint;
 mod error;
 pub mod factory;
-mod model_endpoint;
 mod metadata;
+mod model_endpoint;
 mod request;
 mod response;
 mod transport;
@@ -24,9 +24,10 @@ pub use endpoint::{DecodeState, Endpoint, EndpointError, MAX_RESPONSE_BYTES, Res
 pub use error::ConfigError;
 pub use factory::{
     Category, Factories, Factory, FactoryError, FactoryErrorKind, FactoryState, ImplArg, ImplDescriptor, NameArg, NameEntry, PinGuard,
+    Selection,
 };
-pub use model_endpoint::{FromModelEndpoint, InEngineSettings, ModelEndpointInfo};
 pub use metadata::{CrateInfo, EndpointMetadata, ImplementationInfo, InputKind, TransportMetadata};
+pub use model_endpoint::{FromModelEndpoint, InEngineSettings, ModelEndpointInfo};
 pub use request::{FormattedRequest, InferenceRequest, Message, Payload};
 pub use response::{ContentChunk, Embedding, ParsedResponse, Ranking, ServerError, Usage};
 pub use transport::{

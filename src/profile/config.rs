@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use aiperf_core::{EndpointMetadata, Factories, Factory, InEngineSettings, ModelEndpointInfo, PinGuard};
+use aiperf_core::{EndpointMetadata, Factories, Factory, InEngineSettings, ModelEndpointInfo, Selection};
 use serde_json::{Map, Value};
 
 use super::aggregate::Slo;
@@ -333,26 +333,29 @@ fn failure_limit(threshold: Option<f64>) -> Result<Option<FailureLimit>, Profile
     }
 }
 
-/// `--use` pins, undone when dropped (at the end of the run that set them).
-pub(super) struct Pins<F: Factories> {
-    _endpoints: Vec<PinGuard<F::Endpoints>>,
-    _transports: Vec<PinGuard<F::Transports>>,
+/// The selections of a run: the process-wide pins, then `--use` on top, for this run only
+/// (passed explicitly; nothing global changes).
+pub(super) struct Selections<F: Factories> {
+    /// Endpoint implementations.
+    pub endpoints: Selection<F::Endpoints>,
+    /// Transport implementations.
+    pub transports: Selection<F::Transports>,
 }
 
-impl<F: Factories> Pins<F> {
-    /// Applies the pins (endpoint names first, then transport names) for as long as they live.
+impl<F: Factories> Selections<F> {
+    /// The process-wide choices with `pins` (endpoint names first, then transport names) applied.
     ///
     /// # Errors
     /// An unknown name or implementation.
-    pub fn apply(pins: &[(String, String)]) -> Result<Self, ProfileError> {
-        let mut guards = Self { _endpoints: Vec::new(), _transports: Vec::new() };
+    pub fn with(pins: &[(String, String)]) -> Result<Self, ProfileError> {
+        let mut selections = Self { endpoints: Selection::current(), transports: Selection::current() };
         for (name, implementation) in pins {
             if <F::Endpoints as aiperf_core::Category>::parse_name(name).is_some() {
-                guards._endpoints.push(Factory::<F::Endpoints>::scoped_implementation(name, implementation)?);
+                selections.endpoints.use_implementation(name, implementation)?;
             } else {
-                guards._transports.push(Factory::<F::Transports>::scoped_implementation(name, implementation)?);
+                selections.transports.use_implementation(name, implementation)?;
             }
         }
-        Ok(guards)
+        Ok(selections)
     }
 }

@@ -23,13 +23,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use aiperf_core::{Endpoint, Factories, Factory, InferenceRequest, Transport, TransportRequest};
+use aiperf_core::{Endpoint, Factories, InferenceRequest, Transport, TransportRequest};
 use tokio::sync::{mpsc, watch};
 
 use aggregate::{Aggregate, ConcurrencyTracker};
 pub use args::ProfileArgs;
 use args::Ui;
-use config::{Config, Pins};
+use config::{Config, Selections};
 pub use config::{FAILURE_FLOOR, MAX_CONCURRENCY, MAX_DATASET_TOKENS, MAX_ISL};
 pub use error::ProfileError;
 use record::{Phase, RequestRecord};
@@ -67,10 +67,10 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 /// requests are not errors, they are counted.
 pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<ProfileOutcome, ProfileError> {
     let config = Config::resolve::<F>(args)?;
-    let _pins = Pins::<F>::apply(&config.pins)?;
+    let selections = Selections::<F>::with(&config.pins)?;
     warn_about_open_files(&config);
     let tokenizer = Arc::new(Tokenizer::load(&config.dataset.tokenizer)?);
-    let runner = Arc::new(prepare::<F>(&config, &tokenizer)?);
+    let runner = Arc::new(prepare::<F>(&config, &selections, &tokenizer)?);
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let caught = Arc::new(OnceLock::new());
@@ -125,14 +125,14 @@ type BuildRunner<F> = Runner<
 /// Builds the endpoint and transport, formats every input (before the run, so nothing but the
 /// transport and the parser stands between issuing a request and its response), checks that the
 /// transport can carry them, and writes `inputs.json`.
-fn prepare<F: Factories>(config: &Config, tokenizer: &Arc<Tokenizer>) -> Result<BuildRunner<F>, ProfileError> {
+fn prepare<F: Factories>(config: &Config, selections: &Selections<F>, tokenizer: &Arc<Tokenizer>) -> Result<BuildRunner<F>, ProfileError> {
     let dataset = &config.dataset;
     let entries = match &dataset.input_file {
         Some(path) => inputs::from_file(path, tokenizer, dataset.lengths.osl)?,
         None => inputs::synthetic(config.endpoint_meta.input, tokenizer, dataset.lengths, dataset.entries, dataset.seed)?,
     };
-    let endpoint = Factory::<F::Endpoints>::create_instance(&config.endpoint, &config.info)?;
-    let transport = Factory::<F::Transports>::create_instance(&config.transport, &config.info)?;
+    let endpoint = selections.endpoints.create_instance(&config.endpoint, &config.info)?;
+    let transport = selections.transports.create_instance(&config.transport, &config.info)?;
     let mut prepared = Vec::with_capacity(entries.len());
     for entry in entries {
         // The payload is not kept: the body holds it, and holding both doubles a large dataset.

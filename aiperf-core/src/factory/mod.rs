@@ -4,9 +4,10 @@
 //! static tables and a [`Category`] impl whose `construct` is one `match`. Everything else (runtime
 //! pins, listing, runtime registration, error messages) is written once here, over [`Category`].
 
-mod lookup;
 mod error;
+mod lookup;
 mod names;
+mod selection;
 mod state;
 mod suggest;
 mod url;
@@ -14,8 +15,9 @@ mod url;
 use std::fmt::Debug;
 use std::marker::PhantomData;
 
-pub use lookup::{ImplArg, NameArg, NameRef};
 pub use error::{FactoryError, FactoryErrorKind};
+pub use lookup::{ImplArg, NameArg, NameRef};
+pub use selection::Selection;
 pub use state::{FactoryState, PinGuard, RegisteredConstructor};
 
 use crate::{
@@ -146,7 +148,7 @@ impl<C: Category> Factory<C> {
     }
 
     #[cold]
-    fn create_error(name: C::Name, imp: C::Impl, source: ConfigError) -> FactoryError {
+    pub(crate) fn create_error(name: C::Name, imp: C::Impl, source: ConfigError) -> FactoryError {
         FactoryErrorKind::Create {
             category: C::CATEGORY,
             name: Self::entry(name).text.to_owned(),
@@ -236,7 +238,11 @@ impl<C: Category> Factory<C> {
     }
 
     fn list_table(name: C::Name) -> Vec<ImplementationInfo> {
-        let selected = Self::selected(name);
+        Self::list_with(name, Self::selected(name))
+    }
+
+    /// The listing of `name` when `selected` is the implementation `create_instance` returns.
+    pub(crate) fn list_with(name: C::Name, selected: C::Impl) -> Vec<ImplementationInfo> {
         let default = Self::entry(name).default;
         let mut list: Vec<ImplementationInfo> = C::implementations()
             .iter()
@@ -329,7 +335,10 @@ impl<C: Category> Factory<C> {
         .into()
     }
 
-    fn resolve_pin<'a, 'b>(name: impl NameArg<'a, C>, implementation: impl ImplArg<'b, C>) -> Result<(C::Name, usize), FactoryError> {
+    pub(crate) fn resolve_pin<'a, 'b>(
+        name: impl NameArg<'a, C>,
+        implementation: impl ImplArg<'b, C>,
+    ) -> Result<(C::Name, usize), FactoryError> {
         let name = Self::table_name(name)?;
         let index = implementation.impl_index(name)?;
         let found = &C::implementations()[index];

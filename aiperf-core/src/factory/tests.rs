@@ -1,7 +1,6 @@
 //! The factory over a small hand-written category (the generated ones are tested in the root crate).
 
 use std::sync::atomic::AtomicU16;
-use std::sync::{Mutex, MutexGuard};
 
 use super::*;
 use crate::CrateInfo;
@@ -98,67 +97,69 @@ impl<'a> ImplArg<'a, Test> for Impl {
 
 type F = Factory<Test>;
 
-/// Pins are process-wide: tests that touch them take this lock and start from no pins.
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    let guard = LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    F::reset_all();
-    guard
-}
-
-fn created(name: &str) -> Impl {
-    match F::create_instance(name, &ModelEndpointInfo::default()).unwrap() {
+/// What an explicit selection creates for `name` (no global state: tests run in parallel).
+fn created_with(selection: &Selection<Test>, name: &str) -> Impl {
+    match selection.create_instance(name, &ModelEndpointInfo::default()).unwrap() {
         Instance::Table(imp) => imp,
         Instance::Registered(r) => panic!("expected a table instance, got {r}"),
     }
 }
 
+fn created(name: &str) -> Impl {
+    created_with(&Selection::new(), name)
+}
+
 #[test]
 fn default_follows_the_table() {
-    let _g = serial();
     assert_eq!(created("chat"), Impl::Fast);
-    assert!(matches!(F::create_instance(Name::Rankings, &ModelEndpointInfo::default()), Ok(Instance::Table(Impl::Rank))));
+    let rankings = Selection::<Test>::new().create_instance(Name::Rankings, &ModelEndpointInfo::default());
+    assert!(matches!(rankings, Ok(Instance::Table(Impl::Rank))));
 }
 
 #[test]
-fn pin_by_enum_and_by_type_name_then_reset() {
-    let _g = serial();
-    F::use_implementation(Name::Chat, Impl::Plain).unwrap();
-    assert_eq!(created("chat"), Impl::Plain);
-    F::use_implementation("chat", "FastChat").unwrap();
-    assert_eq!(created("chat"), Impl::Fast);
-    F::use_implementation("chat", "PlainChat").unwrap();
-    F::reset_implementation("chat").unwrap();
-    assert_eq!(created("chat"), Impl::Fast);
+fn a_selection_pins_by_enum_and_by_type_name() {
+    let mut selection = Selection::<Test>::new();
+    selection.use_implementation(Name::Chat, Impl::Plain).unwrap();
+    assert_eq!(created_with(&selection, "chat"), Impl::Plain);
+    selection.use_implementation("chat", "FastChat").unwrap();
+    assert_eq!(created_with(&selection, "chat"), Impl::Fast);
+    assert_eq!(created("chat"), Impl::Fast, "another selection is untouched");
 }
 
+/// The only test that changes the process-wide pins: every other test uses its own selection,
+/// so none needs a lock.
 #[test]
-fn scoped_pin_restores_the_previous_one() {
-    let _g = serial();
+fn process_wide_pins_scope_and_reset() {
     F::use_implementation(Name::Chat, Impl::Plain).unwrap();
+    assert_eq!(F::selected(Name::Chat), Impl::Plain);
+    assert_eq!(Selection::<Test>::current().selected(Name::Chat), Impl::Plain, "current() snapshots the process-wide pins");
     {
         let _pin = F::scoped_implementation(Name::Chat, Impl::Fast).unwrap();
-        assert_eq!(created("chat"), Impl::Fast);
+        assert_eq!(F::selected(Name::Chat), Impl::Fast);
     }
-    assert_eq!(created("chat"), Impl::Plain);
-    F::reset_all();
+    assert_eq!(F::selected(Name::Chat), Impl::Plain, "the guard restored the previous pin");
+    F::use_implementation("chat", "FastChat").unwrap();
+    F::use_implementation("chat", "PlainChat").unwrap();
+    F::reset_implementation("chat").unwrap();
+    assert_eq!(F::selected(Name::Chat), Impl::Fast);
     {
         let _pin = F::scoped_implementation("chat", "PlainChat").unwrap();
-        assert_eq!(created("chat"), Impl::Plain);
+        assert_eq!(F::selected(Name::Chat), Impl::Plain);
     }
-    assert_eq!(created("chat"), Impl::Fast);
+    assert_eq!(F::selected(Name::Chat), Impl::Fast);
+    F::reset_all();
 }
 
 #[test]
 fn listing_puts_the_selected_first() {
-    let _g = serial();
-    let list = F::list_implementations("chat").unwrap();
+    let list = Selection::<Test>::new().list_implementations("chat").unwrap();
     let rows: Vec<_> = list.iter().map(|i| (i.class_name, i.is_plugin, i.is_selected, i.is_default)).collect();
     assert_eq!(rows, [("FastChat", true, true, true), ("PlainChat", false, false, false)]);
     assert_eq!(list[0].crate_info.map(|c| (c.name, c.version)), Some(("fast-crate", "1.0.0")));
     assert!(!list[0].is_registered);
-    let _pin = F::scoped_implementation(Name::Chat, Impl::Plain).unwrap();
-    let list = F::list_implementations(Name::Chat).unwrap();
+    let mut selection = Selection::<Test>::new();
+    selection.use_implementation(Name::Chat, Impl::Plain).unwrap();
+    let list = selection.list_implementations(Name::Chat).unwrap();
     let rows: Vec<_> = list.iter().map(|i| (i.class_name, i.is_selected, i.is_default)).collect();
     assert_eq!(rows, [("PlainChat", true, false), ("FastChat", false, true)]);
 }
@@ -174,14 +175,14 @@ fn unknown_name_suggests_the_closest() {
 
 #[test]
 fn pin_errors_name_what_is_valid() {
-    let _g = serial();
-    let err = F::use_implementation("chat", "Rank").unwrap_err();
+    let mut selection = Selection::<Test>::new();
+    let err = selection.use_implementation("chat", "Rank").unwrap_err();
     assert_eq!(err.to_string(), "Rank implements endpoint 'rankings', not 'chat'; implementations of 'chat': FastChat, PlainChat");
-    let err = F::use_implementation("chat", "SlowChat").unwrap_err();
+    let err = selection.use_implementation("chat", "SlowChat").unwrap_err();
     assert!(err.to_string().starts_with("unknown implementation 'SlowChat' of endpoint 'chat'; compiled in: FastChat, PlainChat"), "{err}");
-    let err = F::use_implementation("chta", "FastChat").unwrap_err();
+    let err = selection.use_implementation("chta", "FastChat").unwrap_err();
     assert!(matches!(err.kind(), FactoryErrorKind::UnknownName { suggestion, .. } if suggestion.as_deref() == Some("chat")));
-    assert_eq!(created("chat"), Impl::Fast, "a failed pin changes nothing");
+    assert_eq!(created_with(&selection, "chat"), Impl::Fast, "a failed pin changes nothing");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use aiperf_core::{Category, Factories, Factory, ModelEndpointInfo, TransportMetadata};
+use aiperf_core::{Category, Factories, Factory, ModelEndpointInfo, Selection, TransportMetadata};
 
 use super::super::CliError;
 
@@ -32,12 +32,15 @@ fn check_category<C: Category>(
 ) {
     for d in C::implementations() {
         let entry = Factory::<C>::entry(d.name);
-        let problem = check(&entry.metadata, d.name).or_else(|| match Factory::<C>::scoped_implementation(d.name, d.implementation) {
+        // Each implementation in turn, through a selection of its own: nothing global changes.
+        let mut selection = Selection::<C>::new();
+        let problem = check(&entry.metadata, d.name).or_else(|| match selection.use_implementation(d.name, d.implementation) {
             Err(e) => Some(e.to_string()),
-            Ok(_pin) => Factory::<C>::create_instance(d.name, &info(&entry.metadata))
+            Ok(selection) => selection
+                .create_instance(d.name, &info(&entry.metadata))
                 .err()
                 .map(|e| e.to_string())
-                .or_else(|| (Factory::<C>::selected(d.name) != d.implementation).then(|| "the pin did not select it".to_owned())),
+                .or_else(|| (selection.selected(d.name) != d.implementation).then(|| "the pin did not select it".to_owned())),
         });
         rows.push(Row { category: C::CATEGORY, name: entry.text, implementation: d.class_name, problem });
     }
