@@ -113,144 +113,216 @@ fn prelude(table: &Table) -> TokenStream {
 }
 
 fn category(table: &Table, category: &ResolvedCategory<'_>) -> TokenStream {
-    let key = category.kind.key();
-    let title = camel(key);
-    let (name_ty, impl_ty, any, category_ty, factory) = (
-        format_ident!("{title}Name"),
-        format_ident!("{title}Impl"),
-        format_ident!("Any{title}"),
-        format_ident!("{title}Category"),
-        format_ident!("{title}Factory"),
-    );
-    let names = &category.names;
-    let name_count = proc_macro2::Literal::usize_unsuffixed(names.len());
-    let name_vars: Vec<Ident> = names.iter().map(|n| Ident::new(&camel(n.name), Span::call_site())).collect();
-    let name_strs: Vec<&str> = names.iter().map(|n| n.name).collect();
-    let name_docs: Vec<String> = names.iter().map(|n| format!(" `{}`: {}.", n.name, ranking(table, n))).collect();
-    let entries: Vec<(&Ident, usize, &Entry)> =
-        names.iter().zip(&name_vars).flat_map(|(n, v)| n.ranked.iter().map(move |(c, e)| (v, *c, *e))).collect();
-    let impl_count = proc_macro2::Literal::usize_unsuffixed(entries.len());
-    let impl_vars: Vec<Ident> = entries.iter().map(|(_, _, e)| format_ident!("{}", e.class_name)).collect();
-    let impl_types: Vec<syn::Path> = entries
-        .iter()
-        .map(|(_, c, e)| syn::parse_str(&format!("__deps::{}::{}", table.crate_of(*c).lib, e.type_path)).expect("checked type path"))
-        .collect();
-    let impl_docs: Vec<String> = entries
-        .iter()
-        .map(|(_, c, e)| format!(" `{}::{}`, from `{}`.", table.crate_of(*c).lib, e.type_path, table.crate_of(*c).crate_name))
-        .collect();
-    let descriptors = entries.iter().zip(&impl_vars).map(|((name_var, c, e), var)| {
-        let krate = table.crate_of(*c);
-        let (class_name, type_path, description) = (&e.class_name, format!("{}::{}", krate.lib, e.type_path), &e.description);
-        let priority = proc_macro2::Literal::i64_unsuffixed(e.priority);
-        let origin = proc_macro2::Literal::usize_unsuffixed(*c);
+    let code = CategoryCode::new(table, category);
+    let mut tokens = code.enums();
+    tokens.extend(code.category_impl());
+    tokens
+}
+
+/// The pieces of one category's code, computed once.
+struct CategoryCode {
+    key: &'static str,
+    kind: CategoryKind,
+    name_ty: Ident,
+    impl_ty: Ident,
+    any: Ident,
+    category_ty: Ident,
+    factory: Ident,
+    name_vars: Vec<Ident>,
+    name_strs: Vec<String>,
+    name_docs: Vec<String>,
+    impl_vars: Vec<Ident>,
+    impl_types: Vec<syn::Path>,
+    impl_docs: Vec<String>,
+    /// `NameEntry { … }` per name.
+    name_entries: Vec<TokenStream>,
+    /// `ImplDescriptor { … }` per implementation.
+    descriptors: Vec<TokenStream>,
+}
+
+impl CategoryCode {
+    fn new(table: &Table, category: &ResolvedCategory<'_>) -> Self {
+        let key = category.kind.key();
+        let title = camel(key);
+        let (name_ty, impl_ty) = (format_ident!("{title}Name"), format_ident!("{title}Impl"));
+        let names = &category.names;
+        let name_vars: Vec<Ident> = names.iter().map(|n| Ident::new(&camel(n.name), Span::call_site())).collect();
+        let entries: Vec<(&Ident, usize, &Entry)> =
+            names.iter().zip(&name_vars).flat_map(|(n, v)| n.ranked.iter().map(move |(c, e)| (v, *c, *e))).collect();
+        let impl_vars: Vec<Ident> = entries.iter().map(|(_, _, e)| format_ident!("{}", e.class_name)).collect();
+        let descriptors = entries
+            .iter()
+            .zip(&impl_vars)
+            .map(|((name_var, c, e), var)| descriptor(table, (&name_ty, name_var), (&impl_ty, var), *c, e))
+            .collect();
+        let name_entries = names
+            .iter()
+            .zip(&name_vars)
+            .map(|(n, var)| {
+                let (text, default, metadata) = (n.name, format_ident!("{}", n.ranked[0].1.class_name), metadata(n.metadata));
+                quote!(NameEntry { name: #name_ty::#var, text: #text, default: #impl_ty::#default, metadata: #metadata })
+            })
+            .collect();
+        Self {
+            key,
+            kind: category.kind,
+            any: format_ident!("Any{title}"),
+            category_ty: format_ident!("{title}Category"),
+            factory: format_ident!("{title}Factory"),
+            name_strs: names.iter().map(|n| n.name.to_owned()).collect(),
+            name_docs: names.iter().map(|n| format!(" `{}`: {}.", n.name, ranking(table, n))).collect(),
+            impl_types: entries
+                .iter()
+                .map(|(_, c, e)| {
+                    syn::parse_str(&format!("__deps::{}::{}", table.crate_of(*c).lib, e.type_path)).expect("checked type path")
+                })
+                .collect(),
+            impl_docs: entries
+                .iter()
+                .map(|(_, c, e)| format!(" `{}::{}`, from `{}`.", table.crate_of(*c).lib, e.type_path, table.crate_of(*c).crate_name))
+                .collect(),
+            name_ty,
+            impl_ty,
+            name_vars,
+            impl_vars,
+            name_entries,
+            descriptors,
+        }
+    }
+
+    /// The three enums (names, implementations, instances), the category, the factory alias and
+    /// the two helper macro lines.
+    fn enums(&self) -> TokenStream {
+        let Self { key, name_ty, impl_ty, any, category_ty, factory, name_vars, name_docs, impl_vars, impl_types, impl_docs, .. } = self;
+        let (registered, any_macro) = match self.kind {
+            CategoryKind::Endpoint => (quote!(Endpoint), quote!(impl_any_endpoint)),
+            CategoryKind::Transport => (quote!(DynTransport), quote!(impl_any_transport)),
+        };
+        let name_doc = format!(" The `{key}` names of this build.");
+        let impl_doc = format!(" Every `{key}` implementation compiled into this build, grouped by name, best-ranked first.");
+        let any_doc = format!(" What [`{factory}`] creates: one variant per compiled-in `{key}` implementation (enum dispatch).");
+        let category_doc = format!(" The `{key}` category of this build's table.");
+        let factory_doc = format!(" `create_instance`, `use_implementation` and `list_implementations` for `{key}` names.");
         quote! {
-            ImplDescriptor {
-                implementation: #impl_ty::#var,
-                name: #name_ty::#name_var,
-                class_name: #class_name,
-                type_path: #type_path,
-                description: #description,
-                priority: #priority,
-                origin: &CRATES[#origin],
+            #[doc = #name_doc]
+            #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            #[non_exhaustive]
+            pub enum #name_ty { #( #[doc = #name_docs] #name_vars, )* }
+
+            #[doc = #impl_doc]
+            #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+            #[non_exhaustive]
+            #[allow(clippy::enum_variant_names)]
+            pub enum #impl_ty { #( #[doc = #impl_docs] #impl_vars, )* }
+
+            #[doc = #any_doc]
+            #[non_exhaustive]
+            #[allow(clippy::enum_variant_names)]
+            pub enum #any {
+                #( #[doc = #impl_docs] #impl_vars(#impl_types), )*
+                /// An implementation registered at run time (boxed; only names outside the table).
+                Registered(Box<dyn #registered>),
+            }
+
+            #[doc = #category_doc]
+            pub struct #category_ty;
+
+            #[doc = #factory_doc]
+            pub type #factory = Factory<#category_ty>;
+
+            __deps::aiperf_core::impl_category!(#category_ty: #name_ty, #impl_ty);
+
+            __deps::aiperf_core::#any_macro!(#any for #impl_ty [#(#impl_vars),*]);
+        }
+    }
+
+    /// `impl Category`: the tables, `parse_name`, and `construct`, one `match` arm per implementation.
+    fn category_impl(&self) -> TokenStream {
+        let Self {
+            key, name_ty, impl_ty, any, category_ty, name_vars, name_strs, impl_vars, impl_types, name_entries, descriptors, ..
+        } = self;
+        let (metadata_ty, registered) = match self.kind {
+            CategoryKind::Endpoint => (quote!(EndpointMetadata), quote!(Endpoint)),
+            CategoryKind::Transport => (quote!(TransportMetadata), quote!(DynTransport)),
+        };
+        let name_count = proc_macro2::Literal::usize_unsuffixed(name_vars.len());
+        let impl_count = proc_macro2::Literal::usize_unsuffixed(impl_vars.len());
+        quote! {
+            impl Category for #category_ty {
+                const CATEGORY: &'static str = #key;
+                type Name = #name_ty;
+                type Impl = #impl_ty;
+                type Metadata = #metadata_ty;
+                type Instance = #any;
+                type Registered = dyn #registered;
+
+                fn names() -> &'static [NameEntry<Self>] {
+                    static NAMES: [NameEntry<#category_ty>; #name_count] = [#(#name_entries),*];
+                    &NAMES
+                }
+
+                fn parse_name(name: &str) -> Option<#name_ty> {
+                    match name {
+                        #( #name_strs => Some(#name_ty::#name_vars), )*
+                        _ => None,
+                    }
+                }
+
+                fn name_index(name: #name_ty) -> usize {
+                    name as usize
+                }
+
+                fn implementations() -> &'static [ImplDescriptor<#name_ty, #impl_ty>] {
+                    static IMPLS: [ImplDescriptor<#name_ty, #impl_ty>; #impl_count] = [#(#descriptors),*];
+                    &IMPLS
+                }
+
+                fn impl_index(imp: #impl_ty) -> usize {
+                    imp as usize
+                }
+
+                #[inline]
+                fn construct(imp: #impl_ty, info: &ModelEndpointInfo) -> Result<#any, ConfigError> {
+                    match imp {
+                        #( #impl_ty::#impl_vars => #impl_types::from_model_endpoint(info).map(#any::#impl_vars), )*
+                    }
+                }
+
+                fn from_registered(instance: Box<Self::Registered>) -> #any {
+                    #any::Registered(instance)
+                }
+
+                fn state() -> &'static FactoryState<Self> {
+                    static PINS: [::std::sync::atomic::AtomicU16; #name_count] = [const { ::std::sync::atomic::AtomicU16::new(0) }; #name_count];
+                    static STATE: FactoryState<#category_ty> = FactoryState::new(&PINS);
+                    &STATE
+                }
             }
         }
-    });
-    let name_entries = names.iter().zip(&name_vars).map(|(n, var)| {
-        let text = n.name;
-        let default = format_ident!("{}", n.ranked[0].1.class_name);
-        let metadata = metadata(n.metadata);
-        quote!(NameEntry { name: #name_ty::#var, text: #text, default: #impl_ty::#default, metadata: #metadata })
-    });
-    let (metadata_ty, registered, any_macro) = match category.kind {
-        CategoryKind::Endpoint => (quote!(EndpointMetadata), quote!(Endpoint), quote!(impl_any_endpoint)),
-        CategoryKind::Transport => (quote!(TransportMetadata), quote!(DynTransport), quote!(impl_any_transport)),
-    };
-    let name_doc = format!(" The `{key}` names of this build.");
-    let impl_doc = format!(" Every `{key}` implementation compiled into this build, grouped by name, best-ranked first.");
-    let any_doc = format!(" What [`{factory}`] creates: one variant per compiled-in `{key}` implementation (enum dispatch).");
-    let category_doc = format!(" The `{key}` category of this build's table.");
-    let factory_doc = format!(" `create_instance`, `use_implementation` and `list_implementations` for `{key}` names.");
+    }
+}
+
+/// The `ImplDescriptor` of one implementation (`origin` indexes `CRATES`).
+fn descriptor(
+    table: &Table,
+    (name_ty, name_var): (&Ident, &Ident),
+    (impl_ty, var): (&Ident, &Ident),
+    crate_index: usize,
+    e: &Entry,
+) -> TokenStream {
+    let krate = table.crate_of(crate_index);
+    let (class_name, type_path, description) = (&e.class_name, format!("{}::{}", krate.lib, e.type_path), &e.description);
+    let priority = proc_macro2::Literal::i64_unsuffixed(e.priority);
+    let origin = proc_macro2::Literal::usize_unsuffixed(crate_index);
     quote! {
-        #[doc = #name_doc]
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum #name_ty { #( #[doc = #name_docs] #name_vars, )* }
-
-        #[doc = #impl_doc]
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        #[allow(clippy::enum_variant_names)]
-        pub enum #impl_ty { #( #[doc = #impl_docs] #impl_vars, )* }
-
-        #[doc = #any_doc]
-        #[non_exhaustive]
-        #[allow(clippy::enum_variant_names)]
-        pub enum #any {
-            #( #[doc = #impl_docs] #impl_vars(#impl_types), )*
-            /// An implementation registered at run time (boxed; only names outside the table).
-            Registered(Box<dyn #registered>),
-        }
-
-        #[doc = #category_doc]
-        pub struct #category_ty;
-
-        #[doc = #factory_doc]
-        pub type #factory = Factory<#category_ty>;
-
-        __deps::aiperf_core::impl_category!(#category_ty: #name_ty, #impl_ty);
-
-        __deps::aiperf_core::#any_macro!(#any for #impl_ty [#(#impl_vars),*]);
-
-        impl Category for #category_ty {
-            const CATEGORY: &'static str = #key;
-            type Name = #name_ty;
-            type Impl = #impl_ty;
-            type Metadata = #metadata_ty;
-            type Instance = #any;
-            type Registered = dyn #registered;
-
-            fn names() -> &'static [NameEntry<Self>] {
-                static NAMES: [NameEntry<#category_ty>; #name_count] = [#(#name_entries),*];
-                &NAMES
-            }
-
-            fn parse_name(name: &str) -> Option<#name_ty> {
-                match name {
-                    #( #name_strs => Some(#name_ty::#name_vars), )*
-                    _ => None,
-                }
-            }
-
-            fn name_index(name: #name_ty) -> usize {
-                name as usize
-            }
-
-            fn implementations() -> &'static [ImplDescriptor<#name_ty, #impl_ty>] {
-                static IMPLS: [ImplDescriptor<#name_ty, #impl_ty>; #impl_count] = [#(#descriptors),*];
-                &IMPLS
-            }
-
-            fn impl_index(imp: #impl_ty) -> usize {
-                imp as usize
-            }
-
-            #[inline]
-            fn construct(imp: #impl_ty, info: &ModelEndpointInfo) -> Result<#any, ConfigError> {
-                                match imp {
-                    #( #impl_ty::#impl_vars => #impl_types::from_model_endpoint(info).map(#any::#impl_vars), )*
-                }
-            }
-
-            fn from_registered(instance: Box<Self::Registered>) -> #any {
-                #any::Registered(instance)
-            }
-
-            fn state() -> &'static FactoryState<Self> {
-                static PINS: [::std::sync::atomic::AtomicU16; #name_count] = [const { ::std::sync::atomic::AtomicU16::new(0) }; #name_count];
-                static STATE: FactoryState<#category_ty> = FactoryState::new(&PINS);
-                &STATE
-            }
+        ImplDescriptor {
+            implementation: #impl_ty::#var,
+            name: #name_ty::#name_var,
+            class_name: #class_name,
+            type_path: #type_path,
+            description: #description,
+            priority: #priority,
+            origin: &CRATES[#origin],
         }
     }
 }
