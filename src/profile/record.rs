@@ -109,61 +109,34 @@ fn wall_ns(start_wall: SystemTime, start: Instant, at: Instant) -> u64 {
 }
 
 impl Measure<'_> {
-    /// The record of one request.
+    /// The record of one request: its failure, or its timing and token metrics.
     pub fn record(&self, index: u64, phase: Phase, conversation_id: usize, worker_id: usize, outcome: Outcome<'_>) -> RequestRecord {
         let Outcome { timing, response, decode_error, input_tokens, started, started_wall } = outcome;
         let mut record = RequestRecord::issued(index, phase, conversation_id, worker_id, started, started_wall);
         let timing = match timing {
             Ok(timing) => timing,
             Err(e) => {
-                let kind = match &e {
-                    TransportError::Connect { .. } => "ConnectionError",
-                    TransportError::Timeout(_) => "TimeoutError",
-                    TransportError::Io(_) => "IOError",
-                    TransportError::Protocol(_) => "ProtocolError",
-                    TransportError::Unsupported { .. } => "UnsupportedError",
-                };
                 record.ended = Instant::now();
                 record.end_ns = wall_ns(started_wall, started, record.ended);
-                record.error = Some(RecordError { code: None, kind: kind.to_owned(), message: e.to_string() });
+                record.error = Some(transport_failure(&e));
                 return record;
             }
         };
         record.ended = timing.end;
         record.end_ns = wall_ns(started_wall, started, timing.end);
         record.ack_ns = timing.response_start.map(|at| wall_ns(started_wall, started, at));
-        if let Some(error) = &response.error {
-            let code = error.status.unwrap_or(timing.status);
-            record.error = Some(RecordError {
-                code: Some(code),
-                kind: error.kind.clone().unwrap_or_else(|| format!("HTTP {code}")),
-                message: error.message.clone(),
-            });
-            return record;
+        record.error = response_failure(&timing, response, decode_error.as_ref());
+        if record.error.is_none() {
+            timing_metrics(&mut record, &timing);
+            self.token_metrics(&mut record, &timing, response, input_tokens);
         }
-        if let Some(e) = decode_error {
-            let kind = match e {
-                EndpointError::Truncated { .. } => "TruncatedStreamError",
-                _ => "ResponseParseError",
-            };
-            record.error = Some(RecordError { code: Some(timing.status), kind: kind.to_owned(), message: e.to_string() });
-            return record;
-        }
+        record
+    }
+
+    /// Usage, input and output lengths, and (streamed) time to first token, inter-token and
+    /// inter-chunk latencies.
+    fn token_metrics(&self, record: &mut RequestRecord, timing: &TransportTiming, response: &ParsedResponse, input_tokens: u64) {
         let mut set = |metric: Metric, value: f64| record.values[metric.index()] = Some(value);
-        let latency = ms(timing.end - timing.start);
-        set(Metric::RequestLatency, latency);
-        // http_req_* breakdown.
-        set(Metric::HttpReqConnecting, ms(timing.connecting));
-        set(Metric::HttpReqSending, ms(timing.sent.saturating_duration_since(timing.start).saturating_sub(timing.connecting)));
-        if let Some(response_start) = timing.response_start {
-            set(Metric::HttpReqWaiting, ms(response_start.saturating_duration_since(timing.sent)));
-            set(Metric::HttpReqReceiving, ms(timing.end.saturating_duration_since(response_start)));
-        }
-        set(Metric::HttpReqDuration, latency);
-        set(Metric::HttpReqDataSent, timing.bytes_sent as f64 / 1e3);
-        set(Metric::HttpReqDataReceived, timing.bytes_received as f64 / 1e3);
-        set(Metric::HttpReqChunksReceived, f64::from(timing.chunks));
-        // Usage as reported.
         if let Some(usage) = response.usage {
             for (metric, value) in [
                 (Metric::UsagePromptTokens, usage.prompt_tokens),
@@ -179,7 +152,7 @@ impl Measure<'_> {
         let isl = server(response.usage.and_then(|u| u.prompt_tokens)).unwrap_or(input_tokens);
         set(Metric::InputSequenceLength, isl as f64);
         if !self.produces_tokens {
-            return record;
+            return;
         }
         let text_tokens = self.tokenizer.count(&response.text);
         let osl =
@@ -195,7 +168,7 @@ impl Measure<'_> {
                 set(Metric::TimeToSecondToken, ms(second.at.saturating_duration_since(first)));
             }
             if osl > 1 {
-                let itl = (latency - ttft) / (osl - 1) as f64;
+                let itl = (ms(timing.end - timing.start) - ttft) / (osl - 1) as f64;
                 set(Metric::InterTokenLatency, itl);
                 if itl > 0.0 {
                     set(Metric::OutputTokenThroughputPerUser, 1e3 / itl);
@@ -204,8 +177,54 @@ impl Measure<'_> {
             // Gaps between content responses (role, usage and `[DONE]` events carry no content).
             record.inter_chunk = response.chunks.windows(2).map(|w| ms(w[1].at.saturating_duration_since(w[0].at))).collect();
         }
-        record
     }
+}
+
+/// A request the transport could not carry.
+fn transport_failure(e: &TransportError) -> RecordError {
+    let kind = match e {
+        TransportError::Connect { .. } => "ConnectionError",
+        TransportError::Timeout(_) => "TimeoutError",
+        TransportError::Io(_) => "IOError",
+        TransportError::Protocol(_) => "ProtocolError",
+        TransportError::Unsupported { .. } => "UnsupportedError",
+    };
+    RecordError { code: None, kind: kind.to_owned(), message: e.to_string() }
+}
+
+/// The server's error, or the endpoint's failure to read the response.
+fn response_failure(timing: &TransportTiming, response: &ParsedResponse, decode_error: Option<&EndpointError>) -> Option<RecordError> {
+    if let Some(error) = &response.error {
+        let code = error.status.unwrap_or(timing.status);
+        let kind = error.kind.clone().unwrap_or_else(|| format!("HTTP {code}"));
+        return Some(RecordError { code: Some(code), kind, message: error.message.clone() });
+    }
+    decode_error.map(|e| {
+        let kind = match e {
+            EndpointError::Truncated { .. } => "TruncatedStreamError",
+            EndpointError::NotAStream { .. } => "NotAStreamError",
+            EndpointError::ResponseTooLarge { .. } => "ResponseTooLargeError",
+            _ => "ResponseParseError",
+        };
+        RecordError { code: Some(timing.status), kind: kind.to_owned(), message: e.to_string() }
+    })
+}
+
+/// The `http_req_*` breakdown and the request latency.
+fn timing_metrics(record: &mut RequestRecord, timing: &TransportTiming) {
+    let mut set = |metric: Metric, value: f64| record.values[metric.index()] = Some(value);
+    let latency = ms(timing.end - timing.start);
+    set(Metric::RequestLatency, latency);
+    set(Metric::HttpReqConnecting, ms(timing.connecting));
+    set(Metric::HttpReqSending, ms(timing.sent.saturating_duration_since(timing.start).saturating_sub(timing.connecting)));
+    if let Some(response_start) = timing.response_start {
+        set(Metric::HttpReqWaiting, ms(response_start.saturating_duration_since(timing.sent)));
+        set(Metric::HttpReqReceiving, ms(timing.end.saturating_duration_since(response_start)));
+    }
+    set(Metric::HttpReqDuration, latency);
+    set(Metric::HttpReqDataSent, timing.bytes_sent as f64 / 1e3);
+    set(Metric::HttpReqDataReceived, timing.bytes_received as f64 / 1e3);
+    set(Metric::HttpReqChunksReceived, f64::from(timing.chunks));
 }
 
 impl RequestRecord {
