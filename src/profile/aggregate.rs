@@ -18,6 +18,20 @@ pub struct Slo {
     pub value: f64,
 }
 
+impl std::str::FromStr for Slo {
+    type Err = String;
+
+    /// `metric:value` (times in ms), as `--goodput` takes it.
+    fn from_str(objective: &str) -> Result<Self, Self::Err> {
+        let (key, value) = objective.split_once(':').ok_or("metric:value, e.g. time_to_first_token:200")?;
+        let metric = Metric::from_key(key).ok_or_else(|| {
+            format!("unknown metric '{key}': a metric such as time_to_first_token, inter_token_latency, request_latency, output_token_throughput_per_user")
+        })?;
+        let value = value.parse().ok().filter(|v: &f64| v.is_finite() && *v > 0.0).ok_or("a positive, finite number after the colon")?;
+        Ok(Self { metric, value })
+    }
+}
+
 impl Slo {
     fn met(&self, record: &RequestRecord) -> bool {
         match record.value(self.metric) {

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+pub use super::aggregate::Slo;
+
 /// Arguments of `aiperf profile`.
 #[derive(Clone, Debug, Args)]
 pub struct ProfileArgs {
@@ -92,7 +94,7 @@ pub struct ProfileArgs {
     pub request_timeout_seconds: f64,
     /// Service-level objectives `metric:value` (ms for times), e.g. `time_to_first_token:200 request_latency:1000`.
     #[arg(long, num_args = 1.., value_delimiter = ' ')]
-    pub goodput: Vec<String>,
+    pub goodput: Vec<Slo>,
     /// Where the export files go.
     #[arg(long = "output-artifact-dir", alias = "artifact-dir", default_value = "artifacts")]
     pub output_artifact_dir: PathBuf,
@@ -101,13 +103,35 @@ pub struct ProfileArgs {
     pub ui: Ui,
     /// Pin an implementation for this run: `NAME=IMPL`, e.g. `chat=ChatEndpoint` (repeatable).
     #[arg(long = "use")]
-    pub pins: Vec<String>,
+    pub pins: Vec<Pin>,
     /// Embedded engine (no --url): time to first token, in milliseconds.
     #[arg(long, default_value_t = 20.0)]
     pub engine_ttft_ms: f64,
     /// Embedded engine (no --url): inter-token latency, in milliseconds.
     #[arg(long, default_value_t = 5.0)]
     pub engine_itl_ms: f64,
+}
+
+/// `--use NAME=IMPL`: an implementation pinned for the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pin {
+    /// The endpoint or transport name (`chat`).
+    pub name: String,
+    /// The implementation: type name or path (`ChatEndpoint`).
+    pub implementation: String,
+}
+
+impl std::str::FromStr for Pin {
+    type Err = String;
+
+    fn from_str(pin: &str) -> Result<Self, Self::Err> {
+        match pin.split_once('=') {
+            Some((name, implementation)) if !name.is_empty() && !implementation.is_empty() => {
+                Ok(Self { name: name.to_owned(), implementation: implementation.to_owned() })
+            }
+            _ => Err("NAME=IMPL, e.g. chat=ChatEndpoint".to_owned()),
+        }
+    }
 }
 
 /// How arrivals are spread at a request rate.

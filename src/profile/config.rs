@@ -12,7 +12,6 @@ use super::args::RateMode;
 use super::args::{ProfileArgs, Ui};
 use super::error::{ProfileError, invalid};
 use super::inputs::Lengths;
-use super::metrics::Metric;
 use super::runner::{Arrivals, FailureLimit, Plan};
 use crate::redact::{self, Secrets};
 
@@ -128,10 +127,10 @@ impl Config {
             transport,
             info: info(args)?,
             secrets,
-            pins: pins(&args.pins)?,
+            pins: args.pins.iter().map(|p| (p.name.clone(), p.implementation.clone())).collect(),
             dataset: dataset(args)?,
             schedule: schedule(args)?,
-            slos: slos(&args.goodput)?,
+            slos: args.goodput.clone(),
             failure_limit: failure_limit(args.failed_request_threshold)?,
             use_server_token_count: args.use_server_token_count,
             artifact_dir: args.output_artifact_dir.clone(),
@@ -238,17 +237,6 @@ fn extra_inputs(pairs: &[String]) -> Result<Map<String, Value>, ProfileError> {
     Ok(extra)
 }
 
-/// `--use NAME=IMPL`.
-fn pins(pins: &[String]) -> Result<Vec<(String, String)>, ProfileError> {
-    pins.iter()
-        .map(|pin| {
-            pin.split_once('=')
-                .map(|(name, implementation)| (name.to_owned(), implementation.to_owned()))
-                .ok_or_else(|| invalid("--use", pin, "NAME=IMPL, e.g. chat=ChatEndpoint"))
-        })
-        .collect()
-}
-
 /// The inputs, checked against the dataset bounds.
 fn dataset(args: &ProfileArgs) -> Result<Dataset, ProfileError> {
     if args.num_dataset_entries == 0 {
@@ -303,26 +291,6 @@ fn schedule(args: &ProfileArgs) -> Result<Schedule, ProfileError> {
         grace_period: seconds("--benchmark-grace-period", args.benchmark_grace_period, true)?,
         warmup_requests: args.num_warmup_requests,
     })
-}
-
-/// `--goodput metric:value …` (times in ms).
-fn slos(objectives: &[String]) -> Result<Vec<Slo>, ProfileError> {
-    let mut slos = Vec::new();
-    for objective in objectives.iter().filter(|g| !g.is_empty()) {
-        let (key, value) =
-            objective.split_once(':').ok_or_else(|| invalid("--goodput", objective, "metric:value, e.g. time_to_first_token:200"))?;
-        let metric = Metric::from_key(key).ok_or_else(|| {
-            let expected = "a metric such as time_to_first_token, inter_token_latency, request_latency, output_token_throughput_per_user";
-            invalid("--goodput", key, expected)
-        })?;
-        let value: f64 = value
-            .parse()
-            .ok()
-            .filter(|v: &f64| v.is_finite() && *v > 0.0)
-            .ok_or_else(|| invalid("--goodput", objective, "a positive, finite number after the colon"))?;
-        slos.push(Slo { metric, value });
-    }
-    Ok(slos)
 }
 
 fn failure_limit(threshold: Option<f64>) -> Result<Option<FailureLimit>, ProfileError> {
