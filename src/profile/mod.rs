@@ -1,6 +1,6 @@
-//! `aiperf profile`: the benchmark. Resolves the flags once ([`config`]), prepares inputs, sends
+//! `aiperf profile`: the benchmark. Resolves the flags once (`config.rs`), prepares inputs, sends
 //! them with the chosen endpoint and transport at a fixed concurrency or request rate, folds every
-//! response into streaming statistics, and writes AIPerf-compatible exports ([`report`]).
+//! response into streaming statistics, and writes AIPerf-compatible exports (`report.rs`).
 
 mod aggregate;
 pub mod args;
