@@ -3,19 +3,20 @@
 
 use std::time::Duration;
 
-use aiperf::core::{Endpoint, Exchange, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, exchange};
+use aiperf::core::{Endpoint, Exchange, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, Settings, exchange};
+use aiperf::transports::InEngineSettings;
 use aiperf::{EndpointFactory, EndpointName, TransportFactory, TransportName};
 
 fn info(streaming: bool) -> ModelEndpointInfo {
     ModelEndpointInfo {
         model_names: vec!["sim".into()],
         streaming,
-        engine: InEngineSettings {
+        settings: Settings::default().with(InEngineSettings {
             time_to_first_token: Duration::from_millis(2),
             inter_token_latency: Duration::from_millis(1),
             output_tokens: 8,
             seed: 3,
-        },
+        }),
         ..ModelEndpointInfo::default()
     }
 }

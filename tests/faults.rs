@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use aiperf_core::InEngineSettings;
+use aiperf::transports::InEngineSettings;
 use aiperf_mock_server::{Fault, FaultSpec, MockConfig, MockServer};
 use serde_json::Value;
 

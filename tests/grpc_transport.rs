@@ -3,9 +3,8 @@
 
 use std::time::Duration;
 
-use aiperf::core::{
-    Endpoint, Exchange, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, TransportError, TransportTiming, exchange,
-};
+use aiperf::core::{Endpoint, Exchange, InferenceRequest, ModelEndpointInfo, ParsedResponse, TransportError, TransportTiming, exchange};
+use aiperf::transports::InEngineSettings;
 use aiperf::{AnyTransport, EndpointFactory, EndpointName, TransportFactory, TransportName};
 use aiperf_mock_server::{MockConfig, MockServer};
 

@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use aiperf::core::{
-    Endpoint, Exchange, FormattedRequest, InEngineSettings, InferenceRequest, InputKind, ModelEndpointInfo, ParsedResponse, Payload,
-    TransportTiming, exchange,
+    Endpoint, Exchange, FormattedRequest, InferenceRequest, InputKind, ModelEndpointInfo, ParsedResponse, Payload, TransportTiming,
+    exchange,
 };
+use aiperf::transports::InEngineSettings;
 use aiperf::{AnyTransport, EndpointFactory, EndpointName, TransportFactory, TransportName};
 use aiperf_mock_server::{MockConfig, MockServer};
 

@@ -7,7 +7,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aiperf::core::{Endpoint, Exchange, InEngineSettings, InferenceRequest, ModelEndpointInfo, exchange};
+use aiperf::core::{Endpoint, Exchange, InferenceRequest, ModelEndpointInfo, exchange};
+use aiperf::transports::InEngineSettings;
 use aiperf::{EndpointFactory, EndpointName, TransportFactory, TransportName};
 use aiperf_mock_server::{MockConfig, MockServer};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use aiperf_core::InEngineSettings;
+use aiperf::transports::InEngineSettings;
 use aiperf_mock_server::{MockConfig, MockServer};
 use serde_json::Value;
 

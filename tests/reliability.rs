@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use aiperf_core::InEngineSettings;
+use aiperf::transports::InEngineSettings;
 use aiperf_mock_server::{MockConfig, MockServer};
 
 fn artifact_dir(name: &str) -> PathBuf {

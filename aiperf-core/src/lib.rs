@@ -27,7 +27,7 @@ pub use factory::{
     Selection,
 };
 pub use metadata::{CrateInfo, EndpointMetadata, ImplementationInfo, InputKind, TransportMetadata};
-pub use model_endpoint::{FromModelEndpoint, InEngineSettings, ModelEndpointInfo};
+pub use model_endpoint::{FromModelEndpoint, ModelEndpointInfo, Settings};
 pub use request::{FormattedRequest, InferenceRequest, Message, Payload};
 pub use response::{ContentChunk, Embedding, ParsedResponse, Ranking, ServerError, Usage};
 pub use transport::{

@@ -1,5 +1,7 @@
 //! What an endpoint or transport is built from: the model, the server and the options a user gave.
 
+use std::any::Any;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::ConfigError;
@@ -8,7 +10,7 @@ use crate::ConfigError;
 ///
 /// Mirrors AIPerf's `ModelEndpointInfo`: one value is built from the command line and handed to
 /// `create_instance` for both the endpoint and the transport.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct ModelEndpointInfo {
     /// Model names; requests use the first unless they name one themselves.
     pub model_names: Vec<String>,
@@ -26,8 +28,8 @@ pub struct ModelEndpointInfo {
     pub extra_inputs: serde_json::Map<String, serde_json::Value>,
     /// Upper bound on one request, from send to last byte.
     pub timeout: Duration,
-    /// Settings of the in-process engine, used by the `in_engine` transport.
-    pub engine: InEngineSettings,
+    /// Settings of particular implementations (the in-process engine's, say), by type.
+    pub settings: Settings,
 }
 
 impl Default for ModelEndpointInfo {
@@ -41,7 +43,7 @@ impl Default for ModelEndpointInfo {
             headers: Vec::new(),
             extra_inputs: serde_json::Map::new(),
             timeout: Duration::from_secs(600),
-            engine: InEngineSettings::default(),
+            settings: Settings::default(),
         }
     }
 }
@@ -57,22 +59,35 @@ impl ModelEndpointInfo {
     }
 }
 
-/// How an in-process (simulated) engine behaves: the server-side delays it reproduces.
-#[derive(Clone, Debug, PartialEq)]
-pub struct InEngineSettings {
-    /// Delay before the first output token.
-    pub time_to_first_token: Duration,
-    /// Delay between two output tokens.
-    pub inter_token_latency: Duration,
-    /// Output tokens per response when the request does not bound them (`max_tokens`).
-    pub output_tokens: u32,
-    /// Seed of the engine's deterministic choices (which words it writes).
-    pub seed: u64,
+/// Settings of particular implementations, by type (OpenDAL's per-service configuration): the
+/// command line puts each implementation's typed settings here (the in-process engine's delays,
+/// say), and the implementation reads its own. This crate knows none of them.
+#[derive(Clone, Default)]
+pub struct Settings(Vec<Arc<dyn Any + Send + Sync>>);
+
+impl Settings {
+    /// Sets the settings of type `T`, replacing earlier ones of that type.
+    pub fn insert<T: Any + Send + Sync>(&mut self, value: T) {
+        self.0.retain(|v| !v.is::<T>());
+        self.0.push(Arc::new(value));
+    }
+
+    /// [`Settings::insert`], by value.
+    #[must_use]
+    pub fn with<T: Any + Send + Sync>(mut self, value: T) -> Self {
+        self.insert(value);
+        self
+    }
+
+    /// The settings of type `T`, if any were given.
+    pub fn get<T: Any>(&self) -> Option<&T> {
+        self.0.iter().find_map(|v| v.downcast_ref::<T>())
+    }
 }
 
-impl Default for InEngineSettings {
-    fn default() -> Self {
-        Self { time_to_first_token: Duration::from_millis(20), inter_token_latency: Duration::from_millis(5), output_tokens: 16, seed: 0 }
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Settings({} typed)", self.0.len())
     }
 }
 

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use aiperf_core::InEngineSettings;
+use aiperf_transports::InEngineSettings;
 
 /// Mock server settings.
 #[derive(Clone, Debug, PartialEq)]

@@ -4,8 +4,8 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use aiperf_core::InEngineSettings;
 use aiperf_mock_server::{MockConfig, MockServer};
+use aiperf_transports::InEngineSettings;
 use clap::Parser;
 
 /// An OpenAI/NIM-compatible mock inference server: vLLM's exact bytes, simulated timing.

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use aiperf_core::InEngineSettings;
 use aiperf_kserve::inference::grpc_inference_service_client::GrpcInferenceServiceClient;
 use aiperf_kserve::inference::model_infer_request::InferRequestedOutputTensor;
 use aiperf_kserve::inference::{
@@ -11,6 +10,7 @@ use aiperf_kserve::inference::{
 };
 use aiperf_kserve::tensors;
 use aiperf_mock_server::{MockConfig, MockServer};
+use aiperf_transports::InEngineSettings;
 
 fn text_request(model: &str, prompt: &str, stream: bool, max_tokens: u32) -> ModelInferRequest {
     let mut request = ModelInferRequest { model_name: model.to_owned(), id: "r1".to_owned(), ..Default::default() };

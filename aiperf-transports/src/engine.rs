@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::ops::ControlFlow;
 use std::pin::Pin;
+use std::time::Duration;
 
 use aiperf_core::Message;
 
@@ -84,4 +85,24 @@ pub trait Engine: Send + Sync {
     fn embed<'a>(&'a self, model: &'a str, inputs: &'a [String]) -> EngineFuture<'a, Embedded>;
     /// Scores every passage against the query.
     fn rank<'a>(&'a self, model: &'a str, query: &'a str, passages: &'a [String]) -> EngineFuture<'a, Ranked>;
+}
+
+/// How the simulated engine behaves (the server-side delays it reproduces): the `in_engine`
+/// transport's own settings, found in `ModelEndpointInfo::settings` (default when absent).
+#[derive(Clone, Debug, PartialEq)]
+pub struct InEngineSettings {
+    /// Delay before the first output token.
+    pub time_to_first_token: Duration,
+    /// Delay between two output tokens.
+    pub inter_token_latency: Duration,
+    /// Output tokens per response when the request does not bound them (`max_tokens`).
+    pub output_tokens: u32,
+    /// Seed of the engine's deterministic choices (which words it writes).
+    pub seed: u64,
+}
+
+impl Default for InEngineSettings {
+    fn default() -> Self {
+        Self { time_to_first_token: Duration::from_millis(20), inter_token_latency: Duration::from_millis(5), output_tokens: 16, seed: 0 }
+    }
 }

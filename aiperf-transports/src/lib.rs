@@ -24,7 +24,9 @@ mod in_engine;
 pub mod openai_server;
 mod simulated;
 
-pub use engine::{Embedded, Engine, EngineError, EngineFuture, GenerateOutput, GenerateRequest, Piece, Ranked, TokenCallback};
+pub use engine::{
+    Embedded, Engine, EngineError, EngineFuture, GenerateOutput, GenerateRequest, InEngineSettings, Piece, Ranked, TokenCallback,
+};
 pub use grpc::{GrpcTransport, KserveTransport, SerdeCodec, TextCodec, TritonBackend};
 pub use http::{Http2Transport, HttpTransport};
 pub use in_engine::InEngineTransport;

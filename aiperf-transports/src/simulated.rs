@@ -1,9 +1,8 @@
 //! A deterministic simulated engine: real words, server-like delays, no model.
 
-use aiperf_core::InEngineSettings;
 use tokio::time::{Instant, sleep_until};
 
-use crate::{Embedded, Engine, EngineError, EngineFuture, GenerateOutput, GenerateRequest, Piece, Ranked, TokenCallback};
+use crate::{Embedded, Engine, EngineError, EngineFuture, GenerateOutput, GenerateRequest, InEngineSettings, Piece, Ranked, TokenCallback};
 
 /// Words the simulated engine writes; one word is one token.
 const VOCABULARY: [&str; 64] = [

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use aiperf_core::{EndpointMetadata, Factories, Factory, InEngineSettings, ModelEndpointInfo, Selection};
+use aiperf_core::{EndpointMetadata, Factories, Factory, ModelEndpointInfo, Selection, Settings};
+use aiperf_transports::InEngineSettings;
 use serde_json::{Map, Value};
 
 use super::aggregate::Slo;
@@ -169,11 +170,12 @@ fn info(args: &ProfileArgs) -> Result<ModelEndpointInfo, ProfileError> {
     let millis = |flag: &'static str, ms: f64| {
         Duration::try_from_secs_f64(ms / 1e3).map_err(|_| invalid(flag, ms, "a non-negative number of milliseconds"))
     };
+    // The embedded engine's own settings (the `in_engine` transport reads them).
     let engine = InEngineSettings {
         time_to_first_token: millis("--engine-ttft-ms", args.engine_ttft_ms)?,
         inter_token_latency: millis("--engine-itl-ms", args.engine_itl_ms)?,
-        output_tokens: 16,
         seed: args.random_seed,
+        ..InEngineSettings::default()
     };
     Ok(ModelEndpointInfo {
         model_names,
@@ -184,7 +186,7 @@ fn info(args: &ProfileArgs) -> Result<ModelEndpointInfo, ProfileError> {
         headers: headers(args)?,
         extra_inputs: extra_inputs(&args.extra_inputs)?,
         timeout: seconds("--request-timeout-seconds", args.request_timeout_seconds, false)?,
-        engine,
+        settings: Settings::default().with(engine),
     })
 }
 

@@ -8,7 +8,7 @@ use aiperf_core::{
 };
 
 use crate::openai_server::{SinkWriter, serve};
-use crate::{Engine, SimulatedEngine};
+use crate::{Engine, InEngineSettings, SimulatedEngine};
 
 /// Sends requests to an inference engine in this process, which answers in the wire format of
 /// the request's path (OpenAI/vLLM), byte for byte, with the engine's own timing.
@@ -41,7 +41,8 @@ impl InEngineTransport {
 impl FromModelEndpoint for InEngineTransport {
     #[inline]
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
-        let engine = Arc::new(SimulatedEngine::new(info.engine.clone()));
+        let settings = info.settings.get::<InEngineSettings>().cloned().unwrap_or_default();
+        let engine = Arc::new(SimulatedEngine::new(settings));
         Ok(Self::with_engine(engine, info.primary_model()?, info.timeout))
     }
 }

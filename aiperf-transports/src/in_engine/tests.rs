@@ -3,23 +3,24 @@
 use std::time::Duration;
 
 use aiperf_core::{
-    Endpoint, Exchange, FromModelEndpoint, InEngineSettings, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, TransportTiming,
+    Endpoint, Exchange, FromModelEndpoint, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, Settings, TransportTiming,
     exchange,
 };
 use aiperf_endpoints::{ChatEndpoint, CompletionsEndpoint, EmbeddingsEndpoint, RankingsEndpoint};
 
 use super::InEngineTransport;
+use crate::InEngineSettings;
 
 fn info(streaming: bool, ttft_ms: u64, itl_ms: u64) -> ModelEndpointInfo {
     ModelEndpointInfo {
         model_names: vec!["sim".into()],
         streaming,
-        engine: InEngineSettings {
+        settings: Settings::default().with(InEngineSettings {
             time_to_first_token: Duration::from_millis(ttft_ms),
             inter_token_latency: Duration::from_millis(itl_ms),
             output_tokens: 4,
             seed: 1,
-        },
+        }),
         ..ModelEndpointInfo::default()
     }
 }

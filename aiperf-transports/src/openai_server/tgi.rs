@@ -282,7 +282,7 @@ mod tests {
     }
 
     async fn post(path: &str, body: &str) -> (u16, String) {
-        let settings = aiperf_core::InEngineSettings {
+        let settings = crate::InEngineSettings {
             time_to_first_token: std::time::Duration::from_millis(1),
             inter_token_latency: std::time::Duration::ZERO,
             output_tokens: 3,

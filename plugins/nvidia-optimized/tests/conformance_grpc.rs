@@ -5,10 +5,11 @@
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
-use aiperf_core::{ChunkSink, FromModelEndpoint, InEngineSettings, ModelEndpointInfo, Transport, TransportRequest};
+use aiperf_core::{ChunkSink, FromModelEndpoint, ModelEndpointInfo, Transport, TransportRequest};
 use aiperf_mock_server::{MockConfig, MockServer};
 use aiperf_nvidia_optimized::OptimizedGrpcTransport;
 use aiperf_transports::GrpcTransport;
+use aiperf_transports::InEngineSettings;
 
 #[derive(Default, Debug, PartialEq, Eq)]
 struct Recorded {
