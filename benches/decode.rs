@@ -55,7 +55,7 @@ fn decode(c: &mut Criterion) {
 /// serde writer against the plugin's hand-written one (same bytes).
 fn grpc_text_event(c: &mut Criterion) {
     use aiperf::transports::TextCodec;
-    use aiperf::transports::openai_server::response::Head;
+    use aiperf_server::openai_server::response::Head;
     let head = Head { id: "chatcmpl-aiperf-1", created: 1_718_000_000, model: "llama-3-8b-instruct" };
     let mut out = Vec::with_capacity(512);
     let mut group = c.benchmark_group("grpc_text_event");

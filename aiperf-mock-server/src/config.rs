@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use aiperf_transports::InEngineSettings;
+use aiperf_server::InEngineSettings;
 
 /// Mock server settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -50,7 +50,7 @@ impl Default for MockConfig {
             error_rate: 0.0,
             max_body_bytes: 16 << 20,
             api_key: None,
-            max_model_len: aiperf_transports::DEFAULT_MAX_MODEL_LEN,
+            max_model_len: aiperf_server::DEFAULT_MAX_MODEL_LEN,
             header_read_timeout: Duration::from_secs(30),
             max_unread_bytes: 4 << 20,
             faults: Vec::new(),

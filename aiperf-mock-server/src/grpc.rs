@@ -18,7 +18,7 @@ use aiperf_kserve::inference::{
     ServerReadyResponse,
 };
 use aiperf_kserve::tensors;
-use aiperf_transports::{Engine, GenerateRequest, Piece};
+use aiperf_server::{Engine, GenerateRequest, Piece};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use aiperf_transports::Engine;
-use aiperf_transports::openai_server::{self, ApiError, JSON, ResponseWriter};
+use aiperf_server::Engine;
+use aiperf_server::openai_server::{self, ApiError, JSON, ResponseWriter};
 
 use crate::faults::{self, Fault, Faults, NGINX_502};
 use bytes::Bytes;

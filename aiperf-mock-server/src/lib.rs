@@ -2,8 +2,8 @@
 //!
 //! It answers the OpenAI-compatible API (`/v1/chat/completions`, `/v1/completions`,
 //! `/v1/embeddings`), NIM's `/v1/ranking`, `/v1/models` and `/health` over HTTP/1.1 and h2c on one
-//! port, with vLLM's exact bytes (from `aiperf_transports::openai_server`), driven by the
-//! deterministic [`aiperf_transports::SimulatedEngine`]: configurable time to first
+//! port, with vLLM's exact bytes (from `aiperf_server::openai_server`), driven by the
+//! deterministic [`aiperf_server::SimulatedEngine`]: configurable time to first
 //! token, inter-token latency, output length, seed, and a rate of injected errors. On a second
 //! port it serves KServe v2 gRPC (`inference.GRPCInferenceService`) as Triton's vLLM backend does.
 //!
@@ -22,7 +22,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use aiperf_transports::{Engine, SimulatedEngine};
+use aiperf_server::{Engine, SimulatedEngine};
 pub use config::MockConfig;
 use errors::ErrorInjector;
 pub use faults::{Fault, FaultSpec};

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use aiperf_mock_server::{MockConfig, MockServer};
-use aiperf_transports::InEngineSettings;
+use aiperf_server::InEngineSettings;
 use clap::Parser;
 
 /// An OpenAI/NIM-compatible mock inference server: vLLM's exact bytes, simulated timing.
@@ -48,7 +48,7 @@ struct Args {
     #[arg(long = "fault")]
     faults: Vec<aiperf_mock_server::FaultSpec>,
     /// Context length: prompt plus max_tokens beyond it is refused with vLLM's 400.
-    #[arg(long, default_value_t = aiperf_transports::DEFAULT_MAX_MODEL_LEN)]
+    #[arg(long, default_value_t = aiperf_server::DEFAULT_MAX_MODEL_LEN)]
     max_model_len: u64,
 }
 

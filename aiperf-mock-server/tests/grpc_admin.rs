@@ -10,7 +10,7 @@ use aiperf_kserve::inference::{
 };
 use aiperf_kserve::tensors;
 use aiperf_mock_server::{MockConfig, MockServer};
-use aiperf_transports::InEngineSettings;
+use aiperf_server::InEngineSettings;
 
 fn text_request(model: &str, prompt: &str, stream: bool, max_tokens: u32) -> ModelInferRequest {
     let mut request = ModelInferRequest { model_name: model.to_owned(), id: "r1".to_owned(), ..Default::default() };

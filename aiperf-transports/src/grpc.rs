@@ -23,8 +23,8 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Status};
 
-use crate::openai_server::response::{self, Head};
-use crate::openai_server::{ApiError, ApiRequest, TextRequest, parse};
+use aiperf_server::openai_server::response::{self, Head};
+use aiperf_server::openai_server::{ApiError, ApiRequest, TextRequest, parse};
 
 /// Which tensors the served model takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

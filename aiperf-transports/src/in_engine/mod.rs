@@ -7,8 +7,8 @@ use aiperf_core::{
     ChunkSink, ConfigError, FromModelEndpoint, ModelEndpointInfo, Transport, TransportError, TransportRequest, TransportTiming,
 };
 
-use crate::openai_server::{SinkWriter, serve};
 use crate::{Engine, InEngineSettings, SimulatedEngine};
+use aiperf_server::openai_server::{SinkWriter, serve};
 
 /// Sends requests to an inference engine in this process, which answers in the wire format of
 /// the request's path (OpenAI/vLLM), byte for byte, with the engine's own timing.

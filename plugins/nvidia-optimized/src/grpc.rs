@@ -3,7 +3,7 @@
 
 use aiperf_kserve::inference::ModelInferResponse;
 use aiperf_kserve::tensors;
-use aiperf_transports::openai_server::response::Head;
+use aiperf_server::openai_server::response::Head;
 use aiperf_transports::{KserveTransport, TextCodec};
 
 /// The KServe v2 / Triton gRPC transport with [`DirectCodec`]; the same bytes as the builtin.

@@ -198,7 +198,7 @@ async fn whole(engine: &dyn Engine, request: &GenerateRequest, details: bool, ar
 
 async fn streamed(engine: &dyn Engine, request: &GenerateRequest, details: bool, w: &mut Writer<'_>) {
     w.start(200, EVENT_STREAM);
-    let input_length = crate::simulated::count_tokens(&request.prompt);
+    let input_length = crate::count_tokens(&request.prompt);
     let (mut index, mut text, mut json) = (0_u32, String::new(), Vec::with_capacity(256));
     let result = {
         let mut send = |piece: Piece<'_>| {
