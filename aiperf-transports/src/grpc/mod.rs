@@ -10,9 +10,7 @@ use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use aiperf_core::{
-    ChunkSink, ConfigError, FromModelEndpoint, ModelEndpointInfo, Transport, TransportError, TransportRequest, TransportTiming,
-};
+use aiperf_core::{ChunkSink, Transport, TransportError, TransportRequest, TransportTiming};
 use aiperf_kserve::inference::grpc_inference_service_client::GrpcInferenceServiceClient;
 use aiperf_kserve::inference::{
     ModelInferRequest, ModelInferResponse, ModelStreamInferResponse, model_infer_request::InferRequestedOutputTensor,
@@ -24,7 +22,11 @@ use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Status};
 
 use aiperf_server::openai_server::response::{self, Head};
-use aiperf_server::openai_server::{ApiError, ApiRequest, TextRequest, parse};
+use aiperf_server::openai_server::{ApiError, TextRequest};
+use mapping::{extra_keys, stream_error, text_request};
+
+mod mapping;
+mod setup;
 
 /// Which tensors the served model takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,82 +93,7 @@ impl<C> std::fmt::Debug for KserveTransport<C> {
     }
 }
 
-impl<C> FromModelEndpoint for KserveTransport<C> {
-    fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
-        let url = info.url.as_deref().ok_or(ConfigError::MissingUrl { implementation: "grpc" })?;
-        let invalid = |reason: &str| ConfigError::InvalidUrl { url: url.to_owned(), reason: reason.to_owned() };
-        // One parser for every URL (http's RFC 3986 `Uri`, as the http transports use); a URL
-        // without a scheme is grpc://.
-        let with_scheme = if url.contains("://") { url.to_owned() } else { format!("grpc://{url}") };
-        let uri: http::Uri = with_scheme.parse().map_err(|e: http::uri::InvalidUri| invalid(&e.to_string()))?;
-        match uri.scheme_str().map(str::to_ascii_lowercase).as_deref() {
-            Some("grpc" | "http") => {}
-            Some(scheme) => return Err(invalid(&format!("the grpc transport takes grpc://host:port (plain HTTP/2), not {scheme}://"))),
-            None => return Err(invalid("expected grpc://host:port")),
-        }
-        let host =
-            uri.authority().map(|a| a.as_str().to_owned()).filter(|a| !a.is_empty()).ok_or_else(|| invalid("expected grpc://host:port"))?;
-        if !matches!(uri.path(), "" | "/") {
-            return Err(invalid("expected grpc://host:port, without a path"));
-        }
-        let query = uri.query().unwrap_or("");
-        let (mut backend, mut unary_when_not_streaming) = (TritonBackend::Vllm, false);
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            match pair {
-                "backend=vllm" => backend = TritonBackend::Vllm,
-                "backend=tensorrtllm" | "backend=trtllm" => backend = TritonBackend::TensorRtLlm,
-                "rpc=stream" => unary_when_not_streaming = false,
-                "rpc=infer" => unary_when_not_streaming = true,
-                other => {
-                    return Err(invalid(&format!(
-                        "unknown option `{other}`: expected backend=vllm or backend=tensorrtllm, rpc=stream or rpc=infer"
-                    )));
-                }
-            }
-        }
-        let target = format!("http://{host}");
-        Endpoint::from_shared(target.clone()).map_err(|e| invalid(&e.to_string()))?;
-        Ok(Self {
-            target,
-            url: format!("grpc://{host}"),
-            backend,
-            unary_when_not_streaming,
-            default_model: info.primary_model()?.to_owned(),
-            timeout: info.timeout,
-            channel: OnceCell::new(),
-            _codec: PhantomData,
-        })
-    }
-}
-
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
-/// An error Triton sends inside the stream, as the status the same error has on the unary RPC (an
-/// unknown model is NOT_FOUND there: 404 either way).
-fn stream_error(message: String) -> ApiError {
-    if message.starts_with("Request for unknown model") {
-        ApiError { status: 404, kind: "NotFoundError", message }
-    } else {
-        ApiError { status: 500, kind: "InternalServerError", message }
-    }
-}
-
-/// The text request a chat or completions body holds (and whether it is chat); other endpoints
-/// have no KServe text mapping.
-fn text_request(request: &TransportRequest<'_>, default_model: &str) -> Result<(TextRequest, bool), TransportError> {
-    match parse(request.path, request.body, default_model) {
-        Ok(ApiRequest::Chat(text)) => Ok((text, true)),
-        Ok(ApiRequest::Completions(text)) => Ok((text, false)),
-        Ok(_) | Err(ApiError { status: 404, .. }) => Err(TransportError::Unsupported {
-            transport: "grpc",
-            reason: format!(
-                "{} has no KServe text mapping: the grpc transport carries chat and completions requests (/v1/chat/completions, /v1/completions)",
-                request.path
-            ),
-        }),
-        Err(e) => Err(TransportError::Unsupported { transport: "grpc", reason: e.message }),
-    }
-}
 
 impl<C: TextCodec> KserveTransport<C> {
     async fn client(&self) -> Result<GrpcInferenceServiceClient<Channel>, TransportError> {
@@ -384,14 +311,6 @@ impl<C: TextCodec> KserveTransport<C> {
         let _ = sink.on_chunk(at, &body);
         Ok(())
     }
-}
-
-/// Keys of an OpenAI body that are not part of the text mapping (sampling settings).
-fn extra_keys(body: &[u8]) -> serde_json::Map<String, serde_json::Value> {
-    const MAPPED: [&str; 7] = ["model", "messages", "prompt", "max_tokens", "max_completion_tokens", "stream", "stream_options"];
-    let mut map = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body).unwrap_or_default();
-    map.retain(|key, _| !MAPPED.contains(&key.as_str()));
-    map
 }
 
 /// Delivers translated pieces to the sink, counting them.

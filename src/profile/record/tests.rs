@@ -1,0 +1,106 @@
+//! Records of one request: failures by type, the metric formulas.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use aiperf_core::{ParsedResponse, ServerError, TransportError, TransportTiming, Usage};
+
+use super::*;
+
+fn tokenizer() -> Tokenizer {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/wordlevel-tokenizer.json");
+    Tokenizer::load(path).unwrap()
+}
+
+fn measure(tokenizer: &Tokenizer, streaming: bool) -> Measure<'_> {
+    Measure { tokenizer, use_server_token_count: false, produces_tokens: true, streaming }
+}
+
+/// A streamed answer "the model serves tokens fast" (5 words): first piece at 100 ms, one more every 10 ms.
+fn streamed(t0: Instant) -> (ParsedResponse, TransportTiming) {
+    let mut response = ParsedResponse::default();
+    for (i, piece) in ["the", " model", " serves", " tokens", " fast"].iter().enumerate() {
+        response.push_content(t0 + Duration::from_millis(100 + 10 * i as u64), piece, "");
+    }
+    response.usage = Some(Usage { prompt_tokens: Some(3), completion_tokens: Some(5), total_tokens: Some(8) });
+    response.done = true;
+    let mut timing = TransportTiming::begin(t0, 2000);
+    timing.sent = t0 + Duration::from_millis(2);
+    timing.connecting = Duration::from_millis(1);
+    timing.response_start = Some(t0 + Duration::from_millis(5));
+    timing.end = t0 + Duration::from_millis(150);
+    timing.status = 200;
+    timing.bytes_received = 3000;
+    timing.chunks = 7;
+    (response, timing)
+}
+
+fn outcome_of(response: &ParsedResponse, timing: Result<TransportTiming, TransportError>, t0: Instant) -> Outcome<'_> {
+    Outcome { timing, response, decode_error: None, input_tokens: 12, started: t0, started_wall: SystemTime::now() }
+}
+
+fn close(a: Option<f64>, b: f64) -> bool {
+    a.is_some_and(|a| (a - b).abs() < 1e-6)
+}
+
+#[test]
+fn streamed_metrics_follow_aiperf_definitions() {
+    let (tok, t0) = (tokenizer(), Instant::now());
+    let (response, timing) = streamed(t0);
+    let outcome = outcome_of(&response, Ok(timing), t0);
+    let r = measure(&tok, true).record(0, Phase::Profiling, 0, 0, outcome);
+    assert!(r.error.is_none());
+    assert!(close(r.value(Metric::RequestLatency), 150.0));
+    assert!(close(r.value(Metric::TimeToFirstToken), 100.0));
+    assert!(close(r.value(Metric::TimeToSecondToken), 10.0));
+    assert!(close(r.value(Metric::OutputSequenceLength), 5.0));
+    assert!(close(r.value(Metric::InputSequenceLength), 12.0));
+    // (150 − 100) / (5 − 1) = 12.5 ms; per user 1000 / 12.5 = 80 tokens/s.
+    assert!(close(r.value(Metric::InterTokenLatency), 12.5));
+    assert!(close(r.value(Metric::OutputTokenThroughputPerUser), 80.0));
+    assert_eq!(r.inter_chunk, [10.0, 10.0, 10.0, 10.0]);
+    assert!(close(r.value(Metric::HttpReqConnecting), 1.0));
+    assert!(close(r.value(Metric::HttpReqSending), 1.0), "sending excludes connecting");
+    assert!(close(r.value(Metric::HttpReqWaiting), 3.0));
+    assert!(close(r.value(Metric::HttpReqReceiving), 145.0));
+    assert!(close(r.value(Metric::HttpReqDataReceived), 3.0));
+    assert!(close(r.value(Metric::UsageCompletionTokens), 5.0));
+}
+
+#[test]
+fn server_token_counts_replace_the_tokenizer_when_asked() {
+    let (tok, t0) = (tokenizer(), Instant::now());
+    let (mut response, timing) = streamed(t0);
+    response.usage = Some(Usage { prompt_tokens: Some(30), completion_tokens: Some(9), total_tokens: Some(39) });
+    let outcome = outcome_of(&response, Ok(timing), t0);
+    let m = Measure { use_server_token_count: true, ..measure(&tok, true) };
+    let r = m.record(0, Phase::Profiling, 0, 0, outcome);
+    assert!(close(r.value(Metric::InputSequenceLength), 30.0));
+    assert!(close(r.value(Metric::OutputSequenceLength), 9.0));
+    assert!(close(r.value(Metric::OutputTokenCount), 5.0), "the answer's own tokens are still counted");
+}
+
+#[test]
+fn non_streamed_requests_have_no_streaming_metrics() {
+    let (tok, t0) = (tokenizer(), Instant::now());
+    let (response, timing) = streamed(t0);
+    let outcome = outcome_of(&response, Ok(timing), t0);
+    let r = measure(&tok, false).record(0, Phase::Profiling, 0, 0, outcome);
+    assert!(r.value(Metric::TimeToFirstToken).is_none() && r.value(Metric::InterTokenLatency).is_none());
+    assert!(r.inter_chunk.is_empty());
+    assert!(close(r.value(Metric::RequestLatency), 150.0));
+}
+
+#[test]
+fn failures_become_errors_with_their_type() {
+    let (tok, t0) = (tokenizer(), Instant::now());
+    let (mut response, timing) = streamed(t0);
+    let outcome = outcome_of(&response, Err(TransportError::Timeout(Duration::from_secs(1))), t0);
+    let r = measure(&tok, true).record(0, Phase::Profiling, 0, 0, outcome);
+    assert_eq!(r.error.as_ref().map(|e| e.kind.as_str()), Some("TimeoutError"));
+    response.error = Some(ServerError { status: Some(503), message: "overloaded".into(), kind: None, code: None });
+    let outcome = outcome_of(&response, Ok(timing), t0);
+    let r = measure(&tok, true).record(1, Phase::Profiling, 0, 0, outcome);
+    let error = r.error.unwrap();
+    assert_eq!((error.code, error.kind.as_str(), error.message.as_str()), (Some(503), "HTTP 503", "overloaded"));
+    assert!(r.values.iter().all(Option::is_none), "a failed request measures nothing");
+}
