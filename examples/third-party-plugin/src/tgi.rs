@@ -14,8 +14,7 @@ use aiperf_core::{
     ConfigError, DecodeState, Endpoint, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, ModelEndpointInfo,
     ParsedResponse, Payload, ServerError, Usage,
 };
-use aiperf_endpoints::openai::{buffer_whole_body, error_from_body, parse_json};
-use aiperf_endpoints::sse;
+use aiperf_endpoints::openai::{self, JsonResponses, parse_json};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -77,26 +76,35 @@ fn apply_details(details: Option<Details>, out: &mut ParsedResponse) {
     }
 }
 
-/// `{"error","error_type"}` as TGI sends it, else whatever the body says.
-fn server_error(body: &[u8], status: u16) -> ServerError {
-    #[derive(Deserialize)]
-    struct Wire {
-        error: String,
-        error_type: Option<String>,
-    }
-    match serde_json::from_slice::<Wire>(body) {
-        Ok(w) => ServerError { status: Some(status), message: w.error, kind: w.error_type, code: None },
-        Err(_) => error_from_body(body, status),
-    }
-}
+/// Everything but the JSON of one event or body comes from the builtins' decode loop
+/// (`aiperf_endpoints::openai`): SSE framing, error statuses (whose `{"error","error_type"}`
+/// envelope it reads), lossy UTF-8, a stream cut short.
+impl JsonResponses for TgiGenerateEndpoint {
+    const NAME: &'static str = NAME;
 
-impl TgiGenerateEndpoint {
-    fn apply_event(data: &str, at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        if data == "[DONE]" {
-            // Not sent by TGI's native routes, but harmless if a proxy adds it.
+    fn format_body(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
+        let Payload::Prompt(inputs) = &request.payload else {
+            return Err(EndpointError::UnsupportedPayload { endpoint: NAME, expected: "a prompt", found: request.payload.kind() });
+        };
+        let mut parameters = Map::new();
+        if let Some(max_new_tokens) = request.max_tokens {
+            parameters.insert("max_new_tokens".into(), max_new_tokens.into());
+        }
+        parameters.insert("details".into(), true.into());
+        parameters.extend(self.parameters.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let body = serde_json::json!({ "inputs": inputs, "parameters": parameters });
+        let body = serde_json::to_vec(&body).map_err(|e| EndpointError::Serialize { endpoint: NAME, reason: e.to_string() })?;
+        Ok(FormattedRequest { body, content_type: "application/json", streaming: self.streaming })
+    }
+
+    fn apply(&self, what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        if what == "response body" {
+            let body: Body = parse_json(NAME, what, json)?;
+            out.push_content(at, &body.generated_text, "");
+            apply_details(body.details, out);
             return Ok(());
         }
-        let event: Event = parse_json(NAME, "SSE event", data.as_bytes())?;
+        let event: Event = parse_json(NAME, what, json)?;
         if let Some(message) = event.error {
             // In-band, after a 200: the stream ends here.
             out.error = Some(ServerError { status: None, message, kind: event.error_type, code: None });
@@ -116,50 +124,14 @@ impl TgiGenerateEndpoint {
 
 impl Endpoint for TgiGenerateEndpoint {
     fn format_request(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
-        let Payload::Prompt(inputs) = &request.payload else {
-            return Err(EndpointError::UnsupportedPayload { endpoint: NAME, expected: "a prompt", found: request.payload.kind() });
-        };
-        let mut parameters = Map::new();
-        if let Some(max_new_tokens) = request.max_tokens {
-            parameters.insert("max_new_tokens".into(), max_new_tokens.into());
-        }
-        parameters.insert("details".into(), true.into());
-        parameters.extend(self.parameters.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let body = serde_json::json!({ "inputs": inputs, "parameters": parameters });
-        let body = serde_json::to_vec(&body).map_err(|e| EndpointError::Serialize { endpoint: NAME, reason: e.to_string() })?;
-        Ok(FormattedRequest { body, content_type: "application/json", streaming: self.streaming })
+        self.format_body(request)
     }
 
     fn decode(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        if buffer_whole_body(state, at, bytes) {
-            return Ok(());
-        }
-        sse::feed(state, bytes, |data| {
-            out.event_times.push(at);
-            Self::apply_event(data, at, out)
-        })
+        openai::decode(self, state, at, bytes, out)
     }
 
     fn finish(&self, state: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        let at = state.last_at.unwrap_or_else(Instant::now);
-        let result = if state.is_error_status() {
-            out.event_times.push(at);
-            out.error = Some(server_error(&state.buffer, state.status));
-            out.done = true;
-            Ok(())
-        } else if !state.streaming {
-            out.event_times.push(at);
-            parse_json::<Body>(NAME, "response body", &state.buffer).map(|body| {
-                out.push_content(at, &body.generated_text, "");
-                apply_details(body.details, out);
-                out.done = true;
-            })
-        } else if !out.done {
-            Err(EndpointError::Truncated { endpoint: NAME, pending: state.buffer.len() })
-        } else {
-            Ok(())
-        };
-        state.buffer.clear();
-        result
+        openai::finish(self, state, out)
     }
 }
