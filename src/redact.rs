@@ -115,6 +115,14 @@ impl Secrets {
         // Very short values would scrub ordinary words; longest first so a token inside a header
         // value does not leave the rest of it behind.
         values.retain(|v| v.len() >= 4);
+        // Each value also as JSON writes it inside a string (quotes and backslashes escaped),
+        // computed once: scrubbing runs for every record written.
+        let escaped: Vec<String> = values
+            .iter()
+            .map(|v| serde_json::to_string(v).unwrap_or_default().trim_matches('"').to_owned())
+            .filter(|e| !values.contains(e))
+            .collect();
+        values.extend(escaped);
         values.sort_by_key(|v| std::cmp::Reverse(v.len()));
         values.dedup();
         Self { values }
@@ -131,11 +139,6 @@ impl Secrets {
         for value in &self.values {
             if out.contains(value.as_str()) {
                 out = Cow::Owned(out.replace(value.as_str(), HIDDEN));
-            }
-            let escaped = serde_json::to_string(value).unwrap_or_default();
-            let escaped = escaped.trim_matches('"');
-            if escaped != value && out.contains(escaped) {
-                out = Cow::Owned(out.replace(escaped, HIDDEN));
             }
         }
         out
