@@ -11,12 +11,28 @@ use std::ffi::OsString;
 /// What replaces a hidden value.
 pub const HIDDEN: &str = "<redacted>";
 
-/// Whether a header carries a credential: `Authorization`, `Proxy-Authorization`, `Cookie`, and any
-/// name that mentions a key, token, secret, password or auth (`X-Api-Key`, `X-Auth-Token`).
+/// Whether a header (or an `--extra-inputs` key) carries a credential: one of its words, split at
+/// `-` and `_`, names one (`Authorization`, `Cookie`, `X-Api-Key`, `X-Auth-Token`, `api_key`,
+/// `client_secret`). Whole words only: `max_tokens` is not a token.
 pub fn is_credential_header(name: &str) -> bool {
-    let name = name.trim().to_ascii_lowercase();
-    matches!(name.as_str(), "cookie" | "set-cookie")
-        || ["auth", "key", "token", "secret", "password", "passwd", "credential", "session"].iter().any(|word| name.contains(word))
+    const WORDS: [&str; 15] = [
+        "authorization",
+        "auth",
+        "cookie",
+        "set-cookie",
+        "key",
+        "apikey",
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "credential",
+        "credentials",
+        "session",
+        "bearer",
+        "jwt",
+    ];
+    name.trim().to_ascii_lowercase().split(['-', '_']).any(|word| WORDS.contains(&word))
 }
 
 /// The user information (`user:password`) of a URL, if it has any.
@@ -205,6 +221,8 @@ mod tests {
         }
         assert!(scrubbed.contains("text/plain"), "non-credential headers stay");
         assert!(Secrets::new(None, [], None).is_empty());
+        // An ordinary extra input is no secret: its value must not be scrubbed out of numbers.
+        assert!(Secrets::new(None, ["max_tokens:1024", "temperature:0.7"], None).is_empty());
     }
 
     #[test]
@@ -212,7 +230,7 @@ mod tests {
         for name in ["Authorization", "proxy-authorization", "X-Api-Key", "api-key", "X-Auth-Token", "Cookie", "X-Client-Secret"] {
             assert!(is_credential_header(name), "{name}");
         }
-        for name in ["Accept", "Content-Type", "X-Request-Id", "User-Agent"] {
+        for name in ["Accept", "Content-Type", "X-Request-Id", "User-Agent", "max_tokens", "X-Max-Tokens", "keyword", "monkey"] {
             assert!(!is_credential_header(name), "{name}");
         }
     }

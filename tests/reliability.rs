@@ -50,6 +50,8 @@ fn credentials_appear_in_no_export_and_no_output() {
         "X-Trace: trace-visible",
         "--extra-inputs",
         "api_token:body-secret-89ab",
+        "--extra-inputs",
+        "max_tokens:1000",
         "--request-count",
         "2",
     ];
@@ -62,6 +64,12 @@ fn credentials_appear_in_no_export_and_no_output() {
     }
     let summary = std::fs::read_to_string(dir.join("profile_export_aiperf.json")).unwrap();
     assert!(summary.contains("--api-key '<redacted>'") && summary.contains("trace-visible"), "{summary}");
+    // Ordinary values (max_tokens 1000) are no secrets: numbers in the records stay intact.
+    serde_json::from_str::<serde_json::Value>(&summary).unwrap();
+    for line in std::fs::read_to_string(dir.join("profile_export.jsonl")).unwrap().lines() {
+        assert!(!line.contains("<redacted>"), "{line}");
+        serde_json::from_str::<serde_json::Value>(line).unwrap();
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }
 
