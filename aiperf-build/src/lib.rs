@@ -166,6 +166,12 @@ impl Builder {
         if std::env::var_os("CARGO_MANIFEST_LINKS").is_some() {
             let lib = name.replace('-', "_");
             let public = self.public_path.clone().unwrap_or_else(|| format!("::{lib}::factories"));
+            // Dependents write it into their generated code: it must be a Rust path.
+            if syn::parse_str::<syn::Path>(&public).is_err() {
+                return Err(host
+                    .error("build.rs", format!("Builder::public_path(\"{public}\") is not a Rust path (e.g. \"::my_lib::factories\")"))
+                    .into());
+            }
             let crates = generated.table.crates.iter().map(|c| c.declaration.clone()).collect();
             let payload = Payload { format: channel::FORMAT, via: Some(format!("{public}::__deps")), sender: name, crates };
             println!("{}", payload.to_cargo_line());

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::channel::Payload;
+use crate::keys::quoted;
 use crate::{CategoryKind, Declaration, Entry, Metadata, Source, TableError};
 
 /// A crate whose declaration arrived, and how this build reaches it.
@@ -170,7 +171,7 @@ impl Table {
                     "missing: no builtin declares {} `{}`, so this entry describes it with {}",
                     entry.category.key(),
                     entry.name,
-                    keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                    quoted(keys)
                 ),
             )),
             (None, Some(mine)) => {

@@ -209,7 +209,12 @@ enum Out {
 }
 
 impl ChannelWriter {
+    /// Queues `out`, counting its bytes as unread until the connection takes them (a fault may
+    /// change a piece's length: what is counted is what is sent).
     fn send(&mut self, out: Out) -> ControlFlow<()> {
+        if let Out::Data(bytes) = &out {
+            self.unread.fetch_add(bytes.len(), Ordering::AcqRel);
+        }
         // A closed channel means hyper dropped the body: the client went away.
         if self.chunks.send(out).is_ok() { ControlFlow::Continue(()) } else { ControlFlow::Break(()) }
     }
@@ -244,21 +249,21 @@ impl ResponseWriter for ChannelWriter {
     }
 
     fn write(&mut self, bytes: &[u8]) -> ControlFlow<()> {
-        if self.unread.load(Ordering::Acquire) + bytes.len() > self.max_unread {
+        if self.unread.load(Ordering::Acquire).saturating_add(bytes.len()) > self.max_unread {
             return ControlFlow::Break(());
         }
-        self.unread.fetch_add(bytes.len(), Ordering::AcqRel);
         self.pieces += 1;
         if let Some(done) = self.fault(bytes) {
             return done;
         }
+        let piece = Bytes::copy_from_slice(bytes);
         if self.fault == Some(Fault::ByteByByte) {
-            for &byte in bytes {
-                self.send(Out::Data(Bytes::copy_from_slice(&[byte])))?;
+            for i in 0..piece.len() {
+                self.send(Out::Data(piece.slice(i..=i)))?;
             }
             return ControlFlow::Continue(());
         }
-        self.send(Out::Data(Bytes::copy_from_slice(bytes)))
+        self.send(Out::Data(piece))
     }
 
     fn is_closed(&self) -> bool {

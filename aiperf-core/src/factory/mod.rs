@@ -135,16 +135,26 @@ impl<C: Category> Factory<C> {
     /// when the implementation rejects `info`.
     #[inline]
     pub fn create_instance<'a>(name: impl NameArg<'a, C>, info: &ModelEndpointInfo) -> Result<C::Instance, FactoryError> {
-        match name.name_ref() {
-            NameRef::Table(name) => {
-                let imp = Self::selected(name);
-                C::construct(imp, info).map_err(|source| Self::create_error(name, imp, source))
-            }
+        Self::create_with(name, info, Self::selected)
+    }
+
+    /// `create_instance` with `selected` choosing each table name's implementation (the
+    /// process-wide pins, or a [`Selection`]'s).
+    #[inline]
+    pub(crate) fn create_with<'a>(
+        name: impl NameArg<'a, C>,
+        info: &ModelEndpointInfo,
+        selected: impl Fn(C::Name) -> C::Impl,
+    ) -> Result<C::Instance, FactoryError> {
+        let name = match name.name_ref() {
+            NameRef::Table(name) => name,
             NameRef::Text(text) => match C::parse_name(text) {
-                Some(name) => Self::create_instance(NameRef::<C>::Table(name), info),
-                None => C::state().create_registered(text, info),
+                Some(name) => name,
+                None => return C::state().create_registered(text, info),
             },
-        }
+        };
+        let imp = selected(name);
+        C::construct(imp, info).map_err(|source| Self::create_error(name, imp, source))
     }
 
     #[cold]
@@ -227,22 +237,26 @@ impl<C: Category> Factory<C> {
     /// # Errors
     /// [`FactoryErrorKind::UnknownName`] for a name neither in the table nor registered.
     pub fn list_implementations<'a>(name: impl NameArg<'a, C>) -> Result<Vec<ImplementationInfo>, FactoryError> {
-        let text = match name.name_ref() {
-            NameRef::Table(name) => return Ok(Self::list_table(name)),
-            NameRef::Text(text) => text,
-        };
-        match C::parse_name(text) {
-            Some(name) => Ok(Self::list_table(name)),
-            None => C::state().list_registered(text),
-        }
+        Self::list_implementations_with(name, Self::selected)
     }
 
-    fn list_table(name: C::Name) -> Vec<ImplementationInfo> {
-        Self::list_with(name, Self::selected(name))
+    /// `list_implementations` with `selected` choosing each table name's implementation.
+    pub(crate) fn list_implementations_with<'a>(
+        name: impl NameArg<'a, C>,
+        selected: impl Fn(C::Name) -> C::Impl,
+    ) -> Result<Vec<ImplementationInfo>, FactoryError> {
+        let name = match name.name_ref() {
+            NameRef::Table(name) => name,
+            NameRef::Text(text) => match C::parse_name(text) {
+                Some(name) => name,
+                None => return C::state().list_registered(text),
+            },
+        };
+        Ok(Self::list_with(name, selected(name)))
     }
 
     /// The listing of `name` when `selected` is the implementation `create_instance` returns.
-    pub(crate) fn list_with(name: C::Name, selected: C::Impl) -> Vec<ImplementationInfo> {
+    fn list_with(name: C::Name, selected: C::Impl) -> Vec<ImplementationInfo> {
         let default = Self::entry(name).default;
         let mut list: Vec<ImplementationInfo> = C::implementations()
             .iter()

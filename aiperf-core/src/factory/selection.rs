@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use super::{Category, Factory, FactoryError, NameArg, NameRef};
+use super::{Category, Factory, FactoryError, NameArg};
 use crate::{ImplementationInfo, ModelEndpointInfo};
 
 /// Which implementation each name of category `C` gets: the table's choice, unless pinned here.
@@ -73,16 +73,7 @@ impl<C: Category> Selection<C> {
     /// # Errors
     /// As [`Factory::create_instance`].
     pub fn create_instance<'a>(&self, name: impl NameArg<'a, C>, info: &ModelEndpointInfo) -> Result<C::Instance, FactoryError> {
-        match name.name_ref() {
-            NameRef::Table(name) => {
-                let imp = self.selected(name);
-                C::construct(imp, info).map_err(|source| Factory::<C>::create_error(name, imp, source))
-            }
-            NameRef::Text(text) => match C::parse_name(text) {
-                Some(name) => self.create_instance(NameRef::<C>::Table(name), info),
-                None => C::state().create_registered(text, info),
-            },
-        }
+        Factory::<C>::create_with(name, info, |name| self.selected(name))
     }
 
     /// Every implementation of `name`, this selection's first.
@@ -90,12 +81,6 @@ impl<C: Category> Selection<C> {
     /// # Errors
     /// As [`Factory::list_implementations`].
     pub fn list_implementations<'a>(&self, name: impl NameArg<'a, C>) -> Result<Vec<ImplementationInfo>, FactoryError> {
-        match name.name_ref() {
-            NameRef::Table(name) => Ok(Factory::<C>::list_with(name, self.selected(name))),
-            NameRef::Text(text) => match C::parse_name(text) {
-                Some(name) => Ok(Factory::<C>::list_with(name, self.selected(name))),
-                None => C::state().list_registered(text),
-            },
-        }
+        Factory::<C>::list_implementations_with(name, |name| self.selected(name))
     }
 }

@@ -155,8 +155,8 @@ impl Measure<'_> {
             return;
         }
         let text_tokens = self.tokenizer.count(&response.text);
-        let osl =
-            server(response.usage.and_then(|u| u.completion_tokens)).unwrap_or(text_tokens + self.tokenizer.count(&response.reasoning));
+        let osl = server(response.usage.and_then(|u| u.completion_tokens))
+            .unwrap_or_else(|| text_tokens + self.tokenizer.count(&response.reasoning));
         set(Metric::OutputTokenCount, text_tokens as f64);
         set(Metric::OutputSequenceLength, osl as f64);
         if self.streaming
