@@ -9,6 +9,12 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+# A clean CI clone builds everything once: incremental state would only take disk. The examples
+# and the packaged crates are workspaces of their own and do not read this workspace's profile;
+# they get the same debug-info level through Cargo's environment (see [profile.dev] in Cargo.toml).
+if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
+export CARGO_PROFILE_DEV_DEBUG=line-tables-only
+
 if cargo fmt --version >/dev/null 2>&1; then
     step "cargo fmt --check"
     cargo fmt --all --check
