@@ -1,6 +1,6 @@
 //! Parsing a streamed chat response: the builtin `ChatEndpoint` against the `nvidia-optimized`
-//! plugin's `OptimizedChatEndpoint` (same bytes, same records); and encoding one gRPC piece as an
-//! SSE event: the builtin `SerdeCodec` against the plugin's `DirectCodec`.
+//! plugin's `OptimizedChatEndpoint` (same bytes, same records); and reading one streamed KServe
+//! gRPC response: the builtin `FullMessages` against the plugin's `LeanMessages`.
 //!
 //! `cargo bench --features nvidia-optimized --bench decode` (without the feature only the builtin runs).
 
@@ -51,31 +51,44 @@ fn decode(c: &mut Criterion) {
     group.finish();
 }
 
-/// Encoding one streamed gRPC piece into the chat SSE event the endpoint parses: the builtin
-/// serde writer against the plugin's hand-written one (same bytes).
-fn grpc_text_event(c: &mut Criterion) {
-    use aiperf::transports::TextCodec;
-    use aiperf_server::openai_server::response::Head;
-    let head = Head { id: "chatcmpl-aiperf-1", created: 1_718_000_000, model: "llama-3-8b-instruct" };
-    let mut out = Vec::with_capacity(512);
-    let mut group = c.benchmark_group("grpc_text_event");
-    group.bench_function("builtin_serde", |b| {
-        b.iter(|| {
-            out.clear();
-            aiperf::transports::SerdeCodec::text_event(&mut out, head, true, black_box(" latency"));
-            out.len()
-        })
-    });
+/// One streamed gRPC response as Triton's vLLM backend sends it: a piece of text, not final.
+fn triton_piece() -> bytes::Bytes {
+    use aiperf_kserve::inference::model_infer_response::InferOutputTensor;
+    use aiperf_kserve::inference::{ModelInferResponse, ModelStreamInferResponse};
+    use aiperf_kserve::tensors;
+    let mut infer = ModelInferResponse {
+        model_name: "llama-3-8b-instruct".into(),
+        model_version: "1".into(),
+        id: "profiling-1234".into(),
+        ..ModelInferResponse::default()
+    };
+    infer.parameters.insert("triton_final_response".into(), tensors::bool_param(false));
+    infer.outputs.push(InferOutputTensor { name: "text_output".into(), datatype: "BYTES".into(), shape: vec![1], ..Default::default() });
+    infer.raw_output_contents.push(tensors::bytes_value(b" latency"));
+    prost::Message::encode_to_vec(&ModelStreamInferResponse { error_message: String::new(), infer_response: Some(infer) }).into()
+}
+
+/// Decodes and reads one message as the grpc transport does for every streamed piece.
+fn read_piece<R: aiperf::transports::StreamReader>(frame: &bytes::Bytes, text: &mut String) -> bool {
+    let message = <R::Message as prost::Message>::decode(frame.clone()).expect("valid message");
+    text.clear();
+    R::read(&message, text).expect("valid output").final_response
+}
+
+/// Reading one streamed gRPC response: the builtin (the generated KServe message) against the
+/// plugin's lean message (the fields read, output bytes borrowed).
+fn grpc_stream_piece(c: &mut Criterion) {
+    let frame = triton_piece();
+    let mut text = String::with_capacity(64);
+    let mut group = c.benchmark_group("grpc_stream_piece");
+    group.throughput(Throughput::Bytes(frame.len() as u64));
+    group.bench_function("builtin", |b| b.iter(|| read_piece::<aiperf::transports::FullMessages>(black_box(&frame), &mut text)));
     #[cfg(feature = "nvidia-optimized")]
-    group.bench_function("nvidia_optimized_direct", |b| {
-        b.iter(|| {
-            out.clear();
-            aiperf::nvidia_optimized::DirectCodec::text_event(&mut out, head, true, black_box(" latency"));
-            out.len()
-        })
+    group.bench_function("nvidia_optimized", |b| {
+        b.iter(|| read_piece::<aiperf::nvidia_optimized::LeanMessages>(black_box(&frame), &mut text))
     });
     group.finish();
 }
 
-criterion_group!(benches, decode, grpc_text_event);
+criterion_group!(benches, decode, grpc_stream_piece);
 criterion_main!(benches);

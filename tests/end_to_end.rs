@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use aiperf::core::{Endpoint, Exchange, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, Settings, exchange};
+use aiperf::core::{Exchange, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload, Settings, Transport, exchange};
 use aiperf::transports::InEngineSettings;
 use aiperf::{EndpointFactory, EndpointName, TransportFactory, TransportName};
 
@@ -25,9 +25,8 @@ async fn roundtrip(name: EndpointName, streaming: bool, request: InferenceReques
     let info = info(streaming);
     let endpoint = EndpointFactory::create_instance(name, &info).unwrap();
     let transport = TransportFactory::create_instance(TransportName::InEngine, &info).unwrap();
-    let formatted = endpoint.format_request(&request).unwrap();
-    let Exchange { timing, response, decode_error } =
-        exchange(&transport, &endpoint, name.metadata().endpoint_path, &formatted, None).await;
+    let prepared = transport.request_form().prepare(&endpoint, &request).unwrap();
+    let Exchange { timing, response, decode_error } = exchange(&transport, &endpoint, name.metadata().endpoint_path, &prepared, None).await;
     assert_eq!(timing.unwrap().status, 200);
     assert!(decode_error.is_none() && response.done && response.error.is_none(), "{decode_error:?} {response:?}");
     response

@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use aiperf::core::{Endpoint, Exchange, InferenceRequest, ModelEndpointInfo, ParsedResponse, TransportError, TransportTiming, exchange};
+use aiperf::core::{
+    Endpoint, EndpointError, Exchange, InferenceRequest, ModelEndpointInfo, ParsedResponse, PreparedRequest, RequestForm, Transport,
+    TransportError, TransportTiming, exchange,
+};
 use aiperf::transports::InEngineSettings;
 use aiperf::{AnyTransport, EndpointFactory, EndpointName, TransportFactory, TransportName};
 use aiperf_mock_server::{MockConfig, MockServer};
@@ -29,8 +32,10 @@ fn info(url: &str, model: &str, streaming: bool) -> ModelEndpointInfo {
 }
 
 async fn send(transport: &AnyTransport, endpoint: &dyn Endpoint, path: &str) -> Result<(ParsedResponse, TransportTiming), TransportError> {
-    let formatted = endpoint.format_request(&InferenceRequest::prompt("tell me how triton streams", Some(5))).unwrap();
-    let Exchange { timing, response, decode_error } = exchange(transport, endpoint, path, &formatted, None).await;
+    let request = InferenceRequest::prompt("tell me how triton streams", Some(5));
+    let prepared = transport.request_form().prepare(endpoint, &request).unwrap();
+    assert!(matches!(prepared, PreparedRequest::Text(_)), "the grpc transport carries typed text requests");
+    let Exchange { timing, response, decode_error } = exchange(transport, endpoint, path, &prepared, None).await;
     // A transport failure leaves the stream unfinished: report that, not the decoder's view of it.
     let timing = timing?;
     assert!(decode_error.is_none(), "{decode_error:?}");
@@ -54,6 +59,13 @@ async fn chat_and_completions_over_grpc_streaming_and_not() {
             assert_eq!(r.text.split_whitespace().count(), 5, "{case}: {:?}", r.text);
             assert_eq!(r.chunks.len(), if streaming { 5 } else { 1 }, "{case}");
             assert_eq!(r.usage, None, "{case}: Triton reports no usage, none is made up");
+            assert_eq!(r.finish_reason, None, "{case}: nor a finish reason");
+            // Byte and message counts are the gRPC messages' (a 5-byte prefix each), not re-encoded text.
+            assert!(
+                timing.chunks as usize >= r.chunks.len() && timing.bytes_received >= 5 * u64::from(timing.chunks),
+                "{case}: {timing:?}"
+            );
+            assert!(timing.bytes_sent > 5, "{case}: {timing:?}");
         }
     }
     // Extra inputs travel in `sampling_parameters` (vLLM backend).
@@ -87,7 +99,9 @@ async fn chat_and_completions_over_grpc_streaming_and_not() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpc_chunks_are_timed_as_the_server_sends_them() {
-    let (ttft, itl) = (60, 15);
+    // Gaps well under the 40 ms of a delayed ACK: small messages held back by Nagle's algorithm on
+    // either side would arrive bunched.
+    let (ttft, itl) = (20, 10);
     let server = server(ttft, itl, 0.0).await;
     let info = info(&server.grpc_url().unwrap(), "mock", true);
     let transport = TransportFactory::create_instance(TransportName::Grpc, &info).unwrap();
@@ -123,11 +137,11 @@ async fn grpc_errors_are_reported_not_lost() {
         assert!(error.message.starts_with("Request for unknown model: 'no-such-model'"), "{error:?}");
         assert_eq!((error.kind.as_deref(), error.code.as_deref()), (Some("NotFoundError"), Some("404")), "streaming={streaming} {rpc}");
     }
-    let transport = TransportFactory::create_instance(TransportName::Grpc, &info(&url, "no-such-model", true)).unwrap();
-    // Embeddings have no KServe text mapping: a clear error, not a guess.
+    // Embeddings have no text-generation form: a clear error, not a guess.
     let embeddings = EndpointFactory::create_instance(EndpointName::Embeddings, &info(&url, "mock", false)).unwrap();
-    let err = send(&transport, &embeddings, "/v1/embeddings").await.unwrap_err();
-    assert!(err.to_string().contains("no KServe text mapping"), "{err}");
+    let texts = InferenceRequest { payload: aiperf::core::Payload::Texts(vec!["a".into()]), max_tokens: None, model: None };
+    let err = RequestForm::Text.prepare(&embeddings, &texts).unwrap_err();
+    assert!(matches!(err, EndpointError::NoTextForm), "{err}");
     drop(endpoint);
     server.shutdown().await;
 }
@@ -153,13 +167,8 @@ async fn a_refused_connection_names_the_grpc_url_and_unmapped_endpoints_are_refu
     let body = embeddings
         .format_request(&InferenceRequest { payload: aiperf::core::Payload::Texts(vec!["a".into()]), max_tokens: None, model: None })
         .unwrap();
-    let probe = aiperf::core::TransportRequest {
-        path: "/v1/embeddings",
-        body: &body.body,
-        content_type: body.content_type,
-        streaming: false,
-        request_id: None,
-    };
-    let err = aiperf::core::Transport::check(&transport, probe).unwrap_err().to_string();
+    let body = PreparedRequest::Encoded(body);
+    let probe = aiperf::core::TransportRequest { path: "/v1/embeddings", body: body.body(), streaming: false, request_id: None };
+    let err = transport.check(probe).unwrap_err().to_string();
     assert!(err.contains("has no KServe text mapping"), "{err}");
 }

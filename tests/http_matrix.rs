@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use aiperf::core::{
-    Endpoint, Exchange, FormattedRequest, InferenceRequest, InputKind, ModelEndpointInfo, ParsedResponse, Payload, TransportTiming,
-    exchange,
+    Endpoint, Exchange, FormattedRequest, InferenceRequest, InputKind, ModelEndpointInfo, ParsedResponse, Payload, Transport as _,
+    TransportTiming, exchange,
 };
 use aiperf::transports::InEngineSettings;
 use aiperf::{AnyTransport, EndpointFactory, EndpointName, TransportFactory, TransportName};
@@ -40,8 +40,8 @@ async fn send(
     path: &str,
     request: &InferenceRequest,
 ) -> (ParsedResponse, TransportTiming) {
-    let formatted = endpoint.format_request(request).unwrap();
-    let Exchange { timing, response, decode_error } = exchange(transport, endpoint, path, &formatted, Some("t-1")).await;
+    let prepared = transport.request_form().prepare(endpoint, request).unwrap();
+    let Exchange { timing, response, decode_error } = exchange(transport, endpoint, path, &prepared, Some("t-1")).await;
     assert!(decode_error.is_none(), "{decode_error:?}");
     (response, timing.unwrap())
 }
@@ -188,7 +188,8 @@ async fn malformed_requests_get_a_400_json_error() {
         let transport = TransportFactory::create_instance(name, &info).unwrap();
         for body in [&b"{not json"[..], br#"{"messages":"not a list"}"#, br#"{"model":"mock"}"#] {
             let formatted = FormattedRequest { body: body.to_vec(), content_type: "application/json", streaming: false };
-            let Exchange { timing, response: r, .. } = exchange(&transport, &endpoint, "/v1/chat/completions", &formatted, None).await;
+            let Exchange { timing, response: r, .. } =
+                exchange(&transport, &endpoint, "/v1/chat/completions", &formatted.into(), None).await;
             let timing = timing.unwrap();
             let error = r.error.unwrap();
             assert_eq!((timing.status, error.kind.as_deref()), (400, Some("BadRequestError")), "{name}");
@@ -228,7 +229,7 @@ async fn unreachable_servers_and_bad_urls_are_clear_errors() {
     let transport = TransportFactory::create_instance(TransportName::Http, &info).unwrap();
     let endpoint = EndpointFactory::create_instance(EndpointName::Chat, &info).unwrap();
     let formatted = endpoint.format_request(&request_for(EndpointName::Chat)).unwrap();
-    let err = exchange(&transport, &endpoint, "/v1/chat/completions", &formatted, None).await.timing.unwrap_err();
+    let err = exchange(&transport, &endpoint, "/v1/chat/completions", &formatted.into(), None).await.timing.unwrap_err();
     assert!(err.to_string().starts_with(&format!("cannot connect to {url}")), "{err}");
     let err = TransportFactory::create_instance(TransportName::Http, &ModelEndpointInfo::default()).unwrap_err();
     assert!(err.to_string().contains("needs a server URL"), "{err}");

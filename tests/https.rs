@@ -76,7 +76,7 @@ async fn https_and_http2_over_tls() {
         let endpoint = EndpointFactory::create_instance(EndpointName::Chat, &info).unwrap();
         let formatted = endpoint.format_request(&InferenceRequest::prompt("secure hello", Some(4))).unwrap();
         let Exchange { timing, response, decode_error: error } =
-            exchange(&transport, &endpoint, "/v1/chat/completions", &formatted, None).await;
+            exchange(&transport, &endpoint, "/v1/chat/completions", &formatted.into(), None).await;
         let timing = timing.unwrap();
         assert!(error.is_none() && timing.status == 200, "{name}: {error:?}");
         assert_eq!(response.text.split_whitespace().count(), 4, "{name}");

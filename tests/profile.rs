@@ -297,7 +297,10 @@ fn bad_flags_are_clear_errors() {
         (&["--benchmark-grace-period", "-1"], "invalid --benchmark-grace-period '-1': a number of seconds from 0 to a year"),
         (&["--concurrency", "-1"], "invalid value '-1' for '--concurrency <CONCURRENCY>'"),
         (&["--goodput", "time_to_first_token:-5"], "a positive, finite number after the colon"),
-        (&["--url", "grpc://127.0.0.1:9", "--model", "m", "--endpoint-type", "embeddings"], "has no KServe text mapping"),
+        (
+            &["--url", "grpc://127.0.0.1:9", "--model", "m", "--endpoint-type", "embeddings"],
+            "endpoint 'embeddings' over transport 'grpc': this endpoint has no text-generation form",
+        ),
         (&["--url", "http://u:p@127.0.0.1:9", "--model", "m"], "a URL without credentials"),
         (&["--url", "http://127.0.0.1:9"], "--model is required with --url"),
         (&["--url", "ftp://x", "--model", "m"], "unknown URL scheme 'ftp'"),

@@ -30,6 +30,17 @@ macro_rules! impl_any_endpoint {
             }
 
             #[inline]
+            fn text_request(
+                &self,
+                request: &$crate::InferenceRequest,
+            ) -> ::core::result::Result<$crate::TextRequest, $crate::EndpointError> {
+                match self {
+                    $( Self::$Var(inner) => inner.text_request(request), )*
+                    Self::Registered(inner) => inner.text_request(request),
+                }
+            }
+
+            #[inline]
             fn decode(
                 &self,
                 state: &mut $crate::DecodeState,
@@ -70,7 +81,7 @@ macro_rules! impl_any_transport {
             fn send<'a>(
                 &'a self,
                 request: $crate::TransportRequest<'a>,
-                sink: &'a mut dyn $crate::ChunkSink,
+                sink: &'a mut dyn $crate::ResponseSink,
             ) -> impl ::core::future::Future<
                 Output = ::core::result::Result<$crate::TransportTiming, $crate::TransportError>,
             > + ::core::marker::Send + 'a {
@@ -79,6 +90,13 @@ macro_rules! impl_any_transport {
                         $( Self::$Var(inner) => $crate::Transport::send(inner, request, sink).await, )*
                         Self::Registered(inner) => inner.send_boxed(request, sink).await,
                     }
+                }
+            }
+
+            fn request_form(&self) -> $crate::RequestForm {
+                match self {
+                    $( Self::$Var(inner) => $crate::Transport::request_form(inner), )*
+                    Self::Registered(inner) => inner.request_form_dyn(),
                 }
             }
 

@@ -3,7 +3,7 @@
 use std::ops::ControlFlow;
 use std::time::Instant;
 
-use crate::{ChunkSink, FormattedRequest, InferenceRequest, ParsedResponse};
+use crate::{FormattedRequest, InferenceRequest, ParsedResponse, ResponseEvent, ResponseSink, TextRequest};
 
 /// A wire format of an inference API, such as OpenAI chat completions.
 ///
@@ -17,6 +17,18 @@ pub trait Endpoint: Send + Sync {
     /// # Errors
     /// [`EndpointError::UnsupportedPayload`] when the payload kind does not fit this endpoint.
     fn format_request(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError>;
+
+    /// The same request as [`format_request`](Endpoint::format_request) would send, in typed form,
+    /// for transports that encode text requests in a protocol of their own (KServe gRPC). Their
+    /// answers come back as [`ResponseEvent`]s, not bytes to [`decode`](Endpoint::decode).
+    ///
+    /// # Errors
+    /// [`EndpointError::NoTextForm`] (the default) for endpoints that are not text generation;
+    /// [`EndpointError::UnsupportedPayload`] as for `format_request`.
+    fn text_request(&self, request: &InferenceRequest) -> Result<TextRequest, EndpointError> {
+        let _ = request;
+        Err(EndpointError::NoTextForm)
+    }
 
     /// Feeds response bytes as they arrive at `at`; parsed content goes to `out`.
     ///
@@ -87,6 +99,11 @@ pub enum EndpointError {
         /// The kind it was given.
         found: &'static str,
     },
+    /// The endpoint has no typed text form, so a transport that carries text requests cannot send it.
+    #[error(
+        "this endpoint has no text-generation form (transports that carry typed text requests, such as grpc, take chat and completions)"
+    )]
+    NoTextForm,
     /// A response body or event is not valid JSON of the expected shape.
     #[error("{endpoint}: cannot parse {what}: {reason}; received: {snippet}")]
     InvalidResponse {
@@ -148,7 +165,7 @@ impl EndpointError {
 /// exhaust the client's memory.
 pub const MAX_RESPONSE_BYTES: usize = 64 << 20;
 
-/// A [`ChunkSink`] that decodes a response with an endpoint as its bytes arrive: what a
+/// A [`ResponseSink`] that decodes a response with an endpoint as its bytes arrive: what a
 /// benchmark hands a transport. The first decoding error stops the transport from reading on, and
 /// so does a body larger than [`MAX_RESPONSE_BYTES`].
 pub struct ResponseCollector<'e, E: Endpoint + ?Sized> {
@@ -157,12 +174,21 @@ pub struct ResponseCollector<'e, E: Endpoint + ?Sized> {
     response: ParsedResponse,
     error: Option<EndpointError>,
     received: usize,
+    /// The transport reported events rather than bytes: there is nothing for the endpoint to finish.
+    events: bool,
 }
 
 impl<'e, E: Endpoint + ?Sized> ResponseCollector<'e, E> {
     /// A collector for one response to a request that did (or did not) ask for a stream.
     pub fn new(endpoint: &'e E, streaming: bool) -> Self {
-        Self { endpoint, state: DecodeState::new(200, streaming), response: ParsedResponse::default(), error: None, received: 0 }
+        Self {
+            endpoint,
+            state: DecodeState::new(200, streaming),
+            response: ParsedResponse::default(),
+            error: None,
+            received: 0,
+            events: false,
+        }
     }
 
     /// The HTTP status the response started with (200 until the transport reports one).
@@ -174,6 +200,7 @@ impl<'e, E: Endpoint + ?Sized> ResponseCollector<'e, E> {
     /// parsed before the error is kept).
     pub fn finish(mut self) -> (ParsedResponse, Option<EndpointError>) {
         if self.error.is_none()
+            && !self.events
             && let Err(e) = self.endpoint.finish(&mut self.state, &mut self.response)
         {
             self.error = Some(e);
@@ -182,9 +209,15 @@ impl<'e, E: Endpoint + ?Sized> ResponseCollector<'e, E> {
     }
 }
 
-impl<E: Endpoint + ?Sized> ChunkSink for ResponseCollector<'_, E> {
+impl<E: Endpoint + ?Sized> ResponseSink for ResponseCollector<'_, E> {
     fn on_response(&mut self, status: u16, _at: Instant) {
         self.state.status = status;
+    }
+
+    fn on_event(&mut self, at: Instant, event: ResponseEvent<'_>) -> ControlFlow<()> {
+        self.events = true;
+        self.response.apply(at, event);
+        ControlFlow::Continue(())
     }
 
     fn on_chunk(&mut self, at: Instant, bytes: &[u8]) -> ControlFlow<()> {

@@ -28,8 +28,9 @@ pub use factory::{
 };
 pub use metadata::{CrateInfo, EndpointMetadata, ImplementationInfo, InputKind, TransportMetadata};
 pub use model_endpoint::{FromModelEndpoint, ModelEndpointInfo, Settings};
-pub use request::{FormattedRequest, InferenceRequest, Message, Payload};
-pub use response::{ContentChunk, Embedding, ParsedResponse, Ranking, ServerError, Usage};
+pub use request::{FormattedRequest, InferenceRequest, Message, Payload, PreparedRequest, TextInput, TextRequest};
+pub use response::{ContentChunk, Embedding, ParsedResponse, Ranking, ResponseEvent, ServerError, Usage};
 pub use transport::{
-    ChunkSink, DynTransport, Exchange, Transport, TransportError, TransportFuture, TransportRequest, TransportTiming, exchange,
+    DynTransport, Exchange, RequestBody, RequestForm, ResponseSink, Transport, TransportError, TransportFuture, TransportRequest,
+    TransportTiming, exchange,
 };

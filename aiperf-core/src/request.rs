@@ -67,3 +67,112 @@ pub struct FormattedRequest {
     /// Whether the body asks the server to stream.
     pub streaming: bool,
 }
+
+/// A text-generation request in typed form, for transports whose protocol is not the endpoint's
+/// wire format (KServe gRPC builds tensors from it): what a chat or completions body says, without
+/// the JSON. [`Endpoint::text_request`](crate::Endpoint::text_request) makes it.
+///
+/// Serialized (for `inputs.json`) it reads as the OpenAI body it stands for.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct TextRequest {
+    /// The model to address.
+    pub model: String,
+    /// The prompt or the conversation.
+    #[serde(flatten)]
+    pub input: TextInput,
+    /// Upper bound on output tokens; `None` leaves it to the server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
+    /// Whether to stream the answer.
+    pub stream: bool,
+    /// Sampling settings (`--extra-inputs`: `temperature`, `top_p`, `ignore_eos`, ...), as JSON values.
+    #[serde(flatten)]
+    pub sampling: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What a [`TextRequest`] asks to continue.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum TextInput {
+    /// A completions prompt.
+    #[serde(rename = "prompt")]
+    Prompt(String),
+    /// A chat conversation.
+    #[serde(rename = "messages")]
+    Messages(Vec<Message>),
+}
+
+impl TextInput {
+    /// The input as one text: the prompt, or the messages' contents one per line (what a model
+    /// without a chat template is given).
+    pub fn joined(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::Prompt(text) => std::borrow::Cow::Borrowed(text),
+            Self::Messages(messages) => std::borrow::Cow::Owned(messages.iter().map(|m| m.content.as_str()).collect::<Vec<_>>().join("\n")),
+        }
+    }
+}
+
+/// One request in the form its transport carries (see [`RequestForm`](crate::RequestForm)),
+/// prepared before a run so that sending it is all that is left.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PreparedRequest {
+    /// The endpoint's encoded body (HTTP and the in-process engine carry it).
+    Encoded(FormattedRequest),
+    /// The typed text request (KServe gRPC carries it).
+    Text(TextRequest),
+}
+
+impl From<FormattedRequest> for PreparedRequest {
+    fn from(formatted: FormattedRequest) -> Self {
+        Self::Encoded(formatted)
+    }
+}
+
+impl From<TextRequest> for PreparedRequest {
+    fn from(text: TextRequest) -> Self {
+        Self::Text(text)
+    }
+}
+
+impl PreparedRequest {
+    /// Whether the request asks the server to stream.
+    pub fn streaming(&self) -> bool {
+        match self {
+            Self::Encoded(formatted) => formatted.streaming,
+            Self::Text(text) => text.stream,
+        }
+    }
+
+    /// The body as a transport takes it.
+    pub fn body(&self) -> crate::RequestBody<'_> {
+        match self {
+            Self::Encoded(formatted) => crate::RequestBody::Encoded { bytes: &formatted.body, content_type: formatted.content_type },
+            Self::Text(text) => crate::RequestBody::Text(text),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_request_serializes_as_the_openai_body_it_stands_for() {
+        let mut sampling = serde_json::Map::new();
+        sampling.insert("temperature".into(), 0.5.into());
+        let chat = TextRequest {
+            model: "m".into(),
+            input: TextInput::Messages(vec![Message { role: "user".into(), content: "hi".into() }]),
+            max_tokens: Some(8),
+            stream: true,
+            sampling,
+        };
+        assert_eq!(
+            serde_json::to_string(&chat).unwrap(),
+            r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":8,"stream":true,"temperature":0.5}"#
+        );
+        let completions = TextRequest { input: TextInput::Prompt("p".into()), max_tokens: None, stream: false, ..chat };
+        assert_eq!(serde_json::to_string(&completions).unwrap(), r#"{"model":"m","prompt":"p","stream":false,"temperature":0.5}"#);
+        assert_eq!(TextInput::Messages(vec![Message { role: "a".into(), content: "x".into() }; 2]).joined(), "x\nx");
+    }
+}

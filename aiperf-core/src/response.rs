@@ -46,11 +46,54 @@ impl ParsedResponse {
         self.chunks.first().map(|c| c.at)
     }
 
+    /// Records one [`ResponseEvent`] that arrived at `at`: what a transport with a protocol of its
+    /// own reports in place of bytes. Events that arrive together (the same `at`) are one server
+    /// event in [`ParsedResponse::event_times`]. [`ResponseEvent::Finish`] and
+    /// [`ResponseEvent::Error`] end the response.
+    pub fn apply(&mut self, at: Instant, event: ResponseEvent<'_>) {
+        if self.event_times.last() != Some(&at) {
+            self.event_times.push(at);
+        }
+        match event {
+            ResponseEvent::Content(text) => self.push_content(at, text, ""),
+            ResponseEvent::Reasoning(reasoning) => self.push_content(at, "", reasoning),
+            ResponseEvent::Usage(usage) => self.usage = Some(usage),
+            ResponseEvent::Finish(reason) => {
+                if let Some(reason) = reason {
+                    self.finish_reason = Some(reason.to_owned());
+                }
+                self.done = true;
+            }
+            ResponseEvent::Error(error) => {
+                self.error = Some(error);
+                self.done = true;
+            }
+        }
+    }
+
     /// Text of chunk `index` (empty for reasoning-only chunks).
     pub fn chunk_text(&self, index: usize) -> &str {
         let start = if index == 0 { 0 } else { self.chunks[index - 1].text_end };
         &self.text[start..self.chunks[index].text_end]
     }
+}
+
+/// What a response says, in the terms of text generation rather than of a wire format: what a
+/// transport whose protocol is not the endpoint's (KServe gRPC) reports, so that nothing is
+/// re-encoded only to be parsed again. See [`ParsedResponse::apply`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ResponseEvent<'a> {
+    /// A piece of generated text (one streamed piece, or a whole answer).
+    Content(&'a str),
+    /// A piece of reasoning text.
+    Reasoning(&'a str),
+    /// Token counts the server reported.
+    Usage(Usage),
+    /// Generation ended, with the reason when the server gives one (`stop`, `length`, ...): the
+    /// response is complete.
+    Finish(Option<&'a str>),
+    /// The server reported an error: the response ends with it.
+    Error(ServerError),
 }
 
 /// Where one piece of streamed content ends in [`ParsedResponse::text`] and when it arrived.
@@ -104,4 +147,32 @@ pub struct ServerError {
     pub kind: Option<String>,
     /// `code`, rendered as text (vLLM sends an integer, OpenAI a string).
     pub code: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn events_build_the_same_record_as_parsed_bytes_would() {
+        let t0 = Instant::now();
+        let t1 = t0 + Duration::from_millis(5);
+        let mut r = ParsedResponse::default();
+        r.apply(t0, ResponseEvent::Reasoning("think"));
+        r.apply(t1, ResponseEvent::Content("Hello"));
+        r.apply(t1, ResponseEvent::Content(""));
+        assert!(!r.done, "content does not end a response");
+        r.apply(t1, ResponseEvent::Usage(Usage { completion_tokens: Some(2), ..Usage::default() }));
+        r.apply(t1, ResponseEvent::Finish(Some("length")));
+        assert_eq!((r.text.as_str(), r.reasoning.as_str()), ("Hello", "think"));
+        assert_eq!(r.chunks.len(), 2, "empty pieces are not chunks");
+        assert_eq!(r.event_times, [t0, t1], "events that arrived together are one server event");
+        assert_eq!((r.finish_reason.as_deref(), r.done), (Some("length"), true));
+        assert_eq!(r.usage.unwrap().completion_tokens, Some(2));
+        let mut failed = ParsedResponse::default();
+        failed.apply(t0, ResponseEvent::Error(ServerError { message: "boom".into(), ..ServerError::default() }));
+        assert!(failed.done && failed.error.is_some());
+    }
 }

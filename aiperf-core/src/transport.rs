@@ -5,29 +5,97 @@ use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
 
-/// One request as a transport sees it: where to send which bytes.
+/// One request as a transport sees it: where to send what.
 #[derive(Clone, Copy, Debug)]
 pub struct TransportRequest<'a> {
     /// Path on the server (`/v1/chat/completions`), joined to the transport's base URL.
     pub path: &'a str,
-    /// The body.
-    pub body: &'a [u8],
-    /// The body's media type.
-    pub content_type: &'a str,
-    /// Whether the response will be a stream of events.
+    /// What to send.
+    pub body: RequestBody<'a>,
+    /// Whether the response will be a stream.
     pub streaming: bool,
     /// Correlation id (`X-Request-ID`), if any.
     pub request_id: Option<&'a str>,
 }
 
-/// Receives a response as it arrives. The transport calls [`ChunkSink::on_response`] once, then
-/// [`ChunkSink::on_chunk`] for every piece of body in arrival order.
-pub trait ChunkSink: Send {
+/// The two forms a request can travel in; a transport carries one (see [`Transport::request_form`]).
+#[derive(Clone, Copy, Debug)]
+pub enum RequestBody<'a> {
+    /// The endpoint's encoded body, sent as it is.
+    Encoded {
+        /// The bytes.
+        bytes: &'a [u8],
+        /// Their media type.
+        content_type: &'a str,
+    },
+    /// A typed text request, which the transport encodes in its own protocol.
+    Text(&'a crate::TextRequest),
+}
+
+impl<'a> RequestBody<'a> {
+    /// The encoded bytes and their media type, for a transport that carries only those.
+    ///
+    /// # Errors
+    /// [`TransportError::Unsupported`] for a typed text request, naming `transport`.
+    pub fn encoded(&self, transport: &'static str) -> Result<(&'a [u8], &'a str), TransportError> {
+        match *self {
+            Self::Encoded { bytes, content_type } => Ok((bytes, content_type)),
+            Self::Text(_) => Err(TransportError::Unsupported {
+                transport,
+                reason: "it carries the endpoint's encoded body, not a typed text request".to_owned(),
+            }),
+        }
+    }
+
+    /// The form this body is in.
+    pub fn form(&self) -> RequestForm {
+        match self {
+            Self::Encoded { .. } => RequestForm::Encoded,
+            Self::Text(_) => RequestForm::Text,
+        }
+    }
+}
+
+/// Which form of request a transport carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestForm {
+    /// The endpoint's encoded body ([`Endpoint::format_request`](crate::Endpoint::format_request)):
+    /// transports that move the endpoint's wire format (HTTP).
+    Encoded,
+    /// A typed [`TextRequest`](crate::TextRequest) ([`Endpoint::text_request`](crate::Endpoint::text_request)):
+    /// transports with a protocol of their own (KServe gRPC), which answer with [`ResponseEvent`](crate::ResponseEvent)s.
+    Text,
+}
+
+impl RequestForm {
+    /// Prepares `request` in this form with `endpoint`.
+    ///
+    /// # Errors
+    /// What the endpoint reports, such as [`EndpointError::NoTextForm`](crate::EndpointError::NoTextForm).
+    pub fn prepare<E: crate::Endpoint + ?Sized>(
+        self,
+        endpoint: &E,
+        request: &crate::InferenceRequest,
+    ) -> Result<crate::PreparedRequest, crate::EndpointError> {
+        Ok(match self {
+            Self::Encoded => crate::PreparedRequest::Encoded(endpoint.format_request(request)?),
+            Self::Text => crate::PreparedRequest::Text(endpoint.text_request(request)?),
+        })
+    }
+}
+
+/// Receives a response as it arrives. The transport calls [`ResponseSink::on_response`] once,
+/// then, in arrival order, [`ResponseSink::on_chunk`] for every piece of an encoded body or
+/// [`ResponseSink::on_event`] for what a protocol of its own reported.
+pub trait ResponseSink: Send {
     /// The response started: its status is known.
     fn on_response(&mut self, status: u16, at: Instant);
     /// A piece of the body arrived at `at` (taken as the bytes were read, monotonic clock).
     /// Returning `Break` stops reading: the transport ends the request early.
     fn on_chunk(&mut self, at: Instant, bytes: &[u8]) -> ControlFlow<()>;
+    /// The server said something, decoded by the transport from its own protocol, at `at`.
+    /// Returning `Break` stops reading, as for [`ResponseSink::on_chunk`].
+    fn on_event(&mut self, at: Instant, event: crate::ResponseEvent<'_>) -> ControlFlow<()>;
 }
 
 /// When things happened during one request, measured by the transport.
@@ -45,11 +113,11 @@ pub struct TransportTiming {
     pub connecting: Duration,
     /// Response status (HTTP status; 200 for transports without one that succeeded).
     pub status: u16,
-    /// Bytes written, body and framing.
+    /// Bytes written: the body as the transport's protocol encodes it.
     pub bytes_sent: u64,
-    /// Body bytes received.
+    /// Bytes received, as they came off the wire: body bytes, or the protocol's messages.
     pub bytes_received: u64,
-    /// Number of body pieces delivered to the sink.
+    /// Number of body pieces (or protocol messages) received.
     pub chunks: u32,
 }
 
@@ -86,7 +154,7 @@ pub enum TransportError {
 /// A boxed transport future, for runtime-registered transports.
 pub type TransportFuture<'a> = Pin<Box<dyn Future<Output = Result<TransportTiming, TransportError>> + Send + 'a>>;
 
-/// Moves one request to a server and streams the response into a [`ChunkSink`].
+/// Moves one request to a server and streams the response into a [`ResponseSink`].
 ///
 /// Not object safe (it returns `impl Future`): table entries are dispatched through a generated
 /// `enum`. Runtime-registered transports go through [`DynTransport`], which every `Transport` gets.
@@ -98,8 +166,13 @@ pub trait Transport: Send + Sync {
     fn send<'a>(
         &'a self,
         request: TransportRequest<'a>,
-        sink: &'a mut dyn ChunkSink,
+        sink: &'a mut dyn ResponseSink,
     ) -> impl Future<Output = Result<TransportTiming, TransportError>> + Send + 'a;
+
+    /// Which form of request this transport carries. Default: [`RequestForm::Encoded`].
+    fn request_form(&self) -> RequestForm {
+        RequestForm::Encoded
+    }
 
     /// Whether this transport can carry `request` at all, checked once before a run so that a
     /// combination it cannot serve (an endpoint without a mapping onto its protocol) is refused
@@ -116,7 +189,9 @@ pub trait Transport: Send + Sync {
 /// Object-safe form of [`Transport`], for transports registered at run time.
 pub trait DynTransport: Send + Sync {
     /// [`Transport::send`], boxed.
-    fn send_boxed<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ChunkSink) -> TransportFuture<'a>;
+    fn send_boxed<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ResponseSink) -> TransportFuture<'a>;
+    /// [`Transport::request_form`].
+    fn request_form_dyn(&self) -> RequestForm;
     /// [`Transport::check`].
     ///
     /// # Errors
@@ -125,8 +200,12 @@ pub trait DynTransport: Send + Sync {
 }
 
 impl<T: Transport> DynTransport for T {
-    fn send_boxed<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ChunkSink) -> TransportFuture<'a> {
+    fn send_boxed<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ResponseSink) -> TransportFuture<'a> {
         Box::pin(self.send(request, sink))
+    }
+
+    fn request_form_dyn(&self) -> RequestForm {
+        self.request_form()
     }
 
     fn check_dyn(&self, request: TransportRequest<'_>) -> Result<(), TransportError> {
@@ -163,18 +242,18 @@ pub struct Exchange {
     pub decode_error: Option<crate::EndpointError>,
 }
 
-/// Sends a formatted request to `path` and decodes the response with `endpoint`: what a benchmark
+/// Sends a prepared request to `path` and decodes the response with `endpoint`: what a benchmark
 /// does for every request.
 pub async fn exchange<T: Transport, E: crate::Endpoint + ?Sized>(
     transport: &T,
     endpoint: &E,
     path: &str,
-    request: &crate::FormattedRequest,
+    request: &crate::PreparedRequest,
     request_id: Option<&str>,
 ) -> Exchange {
-    let mut collector = crate::ResponseCollector::new(endpoint, request.streaming);
-    let transport_request =
-        TransportRequest { path, body: &request.body, content_type: request.content_type, streaming: request.streaming, request_id };
+    let streaming = request.streaming();
+    let mut collector = crate::ResponseCollector::new(endpoint, streaming);
+    let transport_request = TransportRequest { path, body: request.body(), streaming, request_id };
     let timing = transport.send(transport_request, &mut collector).await;
     let (response, decode_error) = collector.finish();
     Exchange { timing, response, decode_error }

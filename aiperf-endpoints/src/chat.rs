@@ -4,9 +4,10 @@ use std::time::Instant;
 
 use aiperf_core::{
     ConfigError, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, Message, ModelEndpointInfo, ParsedResponse, Payload,
+    TextInput, TextRequest,
 };
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Map;
 
 use crate::openai::{self, ChoicesEnvelope, IndexedChoice, JsonResponses, RequestBase};
 
@@ -30,13 +31,12 @@ impl FromModelEndpoint for ChatEndpoint {
 ///
 /// # Errors
 /// [`EndpointError::UnsupportedPayload`] for payloads other than a prompt or messages.
-pub fn chat_messages(payload: &Payload) -> Result<Value, EndpointError> {
-    let messages = match payload {
-        Payload::Prompt(text) => vec![Message { role: "user".into(), content: text.clone() }],
-        Payload::Messages(messages) => messages.clone(),
-        other => return Err(EndpointError::UnsupportedPayload { endpoint: NAME, expected: "a prompt or messages", found: other.kind() }),
-    };
-    serde_json::to_value(messages).map_err(|e| EndpointError::Serialize { endpoint: NAME, reason: e.to_string() })
+pub fn chat_messages(payload: &Payload) -> Result<Vec<Message>, EndpointError> {
+    match payload {
+        Payload::Prompt(text) => Ok(vec![Message { role: "user".into(), content: text.clone() }]),
+        Payload::Messages(messages) => Ok(messages.clone()),
+        other => Err(EndpointError::UnsupportedPayload { endpoint: NAME, expected: "a prompt or messages", found: other.kind() }),
+    }
 }
 
 impl ChatEndpoint {
@@ -45,9 +45,19 @@ impl ChatEndpoint {
     /// # Errors
     /// As [`Endpoint::format_request`](aiperf_core::Endpoint::format_request).
     pub fn format(base: &RequestBase, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
+        let messages = serde_json::to_value(chat_messages(&request.payload)?)
+            .map_err(|e| EndpointError::Serialize { endpoint: NAME, reason: e.to_string() })?;
         let mut fields = Map::new();
-        fields.insert("messages".into(), chat_messages(&request.payload)?);
+        fields.insert("messages".into(), messages);
         base.body(NAME, request, true, fields)
+    }
+
+    /// The typed form of the request [`ChatEndpoint::format`] writes (shared with plugins).
+    ///
+    /// # Errors
+    /// As [`Endpoint::text_request`](aiperf_core::Endpoint::text_request).
+    pub fn text(base: &RequestBase, request: &InferenceRequest) -> Result<TextRequest, EndpointError> {
+        Ok(base.text(request, TextInput::Messages(chat_messages(&request.payload)?)))
     }
 }
 
@@ -95,6 +105,10 @@ impl JsonResponses for ChatEndpoint {
 
     fn format_body(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
         Self::format(&self.base, request)
+    }
+
+    fn text_body(&self, request: &InferenceRequest) -> Result<TextRequest, EndpointError> {
+        Self::text(&self.base, request)
     }
 
     fn apply(&self, what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {

@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use aiperf_core::{
     ConfigError, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, ModelEndpointInfo, ParsedResponse, Payload,
+    TextInput, TextRequest,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -40,6 +41,20 @@ impl CompletionsEndpoint {
         fields.insert("prompt".into(), prompt);
         base.body(NAME, request, true, fields)
     }
+
+    /// The typed form of the request [`CompletionsEndpoint::format`] writes (shared with plugins):
+    /// several texts are one prompt, a line each, as vLLM reads a list prompt for one answer.
+    ///
+    /// # Errors
+    /// As [`Endpoint::text_request`](aiperf_core::Endpoint::text_request).
+    pub fn text(base: &RequestBase, request: &InferenceRequest) -> Result<TextRequest, EndpointError> {
+        let prompt = match &request.payload {
+            Payload::Prompt(text) => text.clone(),
+            Payload::Texts(texts) => texts.join("\n"),
+            other => return Err(EndpointError::UnsupportedPayload { endpoint: NAME, expected: "a prompt or texts", found: other.kind() }),
+        };
+        Ok(base.text(request, TextInput::Prompt(prompt)))
+    }
 }
 
 #[derive(Deserialize)]
@@ -70,6 +85,10 @@ impl JsonResponses for CompletionsEndpoint {
 
     fn format_body(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
         Self::format(&self.base, request)
+    }
+
+    fn text_body(&self, request: &InferenceRequest) -> Result<TextRequest, EndpointError> {
+        Self::text(&self.base, request)
     }
 
     fn apply(&self, what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {

@@ -7,7 +7,8 @@
 use std::time::Instant;
 
 use aiperf_core::{
-    ConfigError, DecodeState, EndpointError, FormattedRequest, InferenceRequest, ModelEndpointInfo, ParsedResponse, ServerError, Usage,
+    ConfigError, DecodeState, EndpointError, FormattedRequest, InferenceRequest, ModelEndpointInfo, ParsedResponse, ServerError, TextInput,
+    TextRequest, Usage,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -66,6 +67,34 @@ impl RequestBase {
         }
         let body = serde_json::to_vec(&body).map_err(|e| EndpointError::Serialize { endpoint, reason: e.to_string() })?;
         Ok(FormattedRequest { body, content_type: "application/json", streaming: self.streaming })
+    }
+
+    /// The typed form of what [`RequestBase::body`] writes for a text-generation endpoint: extra
+    /// inputs override `model`, `max_tokens` (or `max_completion_tokens`) and `stream` as they do in
+    /// the body, and the others are the request's sampling settings.
+    pub fn text(&self, request: &InferenceRequest, input: TextInput) -> TextRequest {
+        let mut text = TextRequest {
+            model: request.model.clone().unwrap_or_else(|| self.model.clone()),
+            input,
+            max_tokens: request.max_tokens,
+            stream: self.streaming,
+            sampling: Map::new(),
+        };
+        for (key, value) in &self.extra_inputs {
+            match (key.as_str(), value) {
+                ("model", Value::String(model)) => text.model.clone_from(model),
+                ("max_tokens" | "max_completion_tokens", Value::Number(n)) if n.as_u64().is_some_and(|n| n <= u64::from(u32::MAX)) => {
+                    text.max_tokens = n.as_u64().map(|n| n as u32);
+                }
+                ("stream", Value::Bool(stream)) => text.stream = *stream,
+                // The body's own keys: the input is the endpoint's, usage is not asked of these protocols.
+                ("messages" | "prompt" | "stream_options", _) => {}
+                _ => {
+                    text.sampling.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        text
     }
 }
 
@@ -183,6 +212,14 @@ pub trait JsonResponses {
     /// # Errors
     /// [`EndpointError::UnsupportedPayload`] for payloads the endpoint cannot send.
     fn format_body(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError>;
+    /// The request in typed form; by default there is none ([`EndpointError::NoTextForm`]).
+    ///
+    /// # Errors
+    /// As [`Endpoint::text_request`](aiperf_core::Endpoint::text_request).
+    fn text_body(&self, request: &InferenceRequest) -> Result<TextRequest, EndpointError> {
+        let _ = request;
+        Err(EndpointError::NoTextForm)
+    }
     /// Applies one JSON document: a streamed event's data, or a whole body (`what` names which).
     ///
     /// # Errors
@@ -196,6 +233,10 @@ macro_rules! json_endpoint {
         impl aiperf_core::Endpoint for $ty {
             fn format_request(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
                 $crate::openai::JsonResponses::format_body(self, request)
+            }
+
+            fn text_request(&self, request: &InferenceRequest) -> Result<aiperf_core::TextRequest, EndpointError> {
+                $crate::openai::JsonResponses::text_body(self, request)
             }
 
             fn decode(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {
@@ -333,5 +374,19 @@ mod tests {
         assert_eq!(body["stream_options"]["include_usage"], true);
         assert!(formatted.streaming);
         assert!(!RequestBase::from_info(&info, false).unwrap().streaming);
+    }
+
+    #[test]
+    fn the_text_form_says_what_the_body_says() {
+        let info = ModelEndpointInfo {
+            model_names: vec!["m".into()],
+            streaming: true,
+            extra_inputs: serde_json::from_str(r#"{"temperature":0.2,"max_tokens":7,"model":"other","stream_options":{}}"#).unwrap(),
+            ..ModelEndpointInfo::default()
+        };
+        let base = RequestBase::from_info(&info, true).unwrap();
+        let text = base.text(&InferenceRequest::prompt("hi", Some(32)), TextInput::Prompt("hi".into()));
+        assert_eq!((text.model.as_str(), text.max_tokens, text.stream), ("other", Some(7), true), "extra inputs override");
+        assert_eq!(Value::Object(text.sampling), serde_json::json!({ "temperature": 0.2 }));
     }
 }

@@ -39,10 +39,13 @@ pub(crate) async fn start(
     let addr = listener.local_addr()?;
     let service = Service { engine, model: config.model.clone(), default_tokens: config.engine.output_tokens, errors };
     let task = tokio::spawn(async move {
+        // `Server::tcp_nodelay` covers only listeners the server binds itself: this one is ours, so
+        // its accepted sockets get TCP_NODELAY here (without it, Nagle's algorithm and the client's
+        // delayed ACK hold small streamed messages back ~40 ms and bunch them).
+        let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
         let _ = tonic::transport::Server::builder()
-            .tcp_nodelay(true)
             .add_service(GrpcInferenceServiceServer::new(service))
-            .serve_with_incoming_shutdown(tonic::transport::server::TcpIncoming::from(listener), async move {
+            .serve_with_incoming_shutdown(incoming, async move {
                 let _ = stop.changed().await;
             })
             .await;

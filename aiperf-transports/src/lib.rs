@@ -24,6 +24,6 @@ pub use aiperf_server::{
     Embedded, Engine, EngineError, EngineFuture, GenerateOutput, GenerateRequest, InEngineSettings, Piece, Ranked, SimulatedEngine,
     TokenCallback,
 };
-pub use grpc::{GrpcTransport, KserveTransport, SerdeCodec, TextCodec, TritonBackend};
+pub use grpc::{FullMessages, GrpcTransport, KserveTransport, StreamReader, TritonBackend};
 pub use http::{Http2Transport, HttpTransport};
 pub use in_engine::InEngineTransport;

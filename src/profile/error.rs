@@ -48,6 +48,15 @@ pub enum ProfileError {
         #[source]
         source: aiperf_core::TransportError,
     },
+    /// The endpoint has no form of request the transport carries (an embeddings endpoint over a
+    /// transport that carries text generation only).
+    #[error("endpoint '{endpoint}' over transport '{transport}': {}", aiperf_core::EndpointError::NoTextForm)]
+    NoRequestForm {
+        /// The endpoint name.
+        endpoint: String,
+        /// The transport name.
+        transport: String,
+    },
     /// A request body cannot be formatted (the input does not fit the endpoint).
     #[error("cannot format a request: {0}")]
     Format(#[from] aiperf_core::EndpointError),

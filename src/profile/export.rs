@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use aiperf_core::PreparedRequest;
 use serde_json::{Map, Value, json};
 
 use super::ProfileError;
@@ -114,21 +115,26 @@ pub fn write_json(dir: &Path, name: &str, value: &Value, secrets: &Secrets) -> R
 
 /// `inputs.json`: `{"data": [{"session_id": "0", "payloads": [<body>]}, …]}`, one entry per line,
 /// written as it goes (a large dataset is never built as one JSON tree). A body that is not JSON
-/// is written as a string. Secrets are scrubbed.
+/// is written as a string; a typed text request as the OpenAI body it stands for. Secrets are
+/// scrubbed.
 ///
 /// # Errors
 /// [`ProfileError::Io`] naming the file.
-pub fn write_inputs<'b>(dir: &Path, bodies: impl Iterator<Item = &'b [u8]>, secrets: &Secrets) -> Result<(), ProfileError> {
+pub fn write_inputs<'r>(dir: &Path, requests: impl Iterator<Item = &'r PreparedRequest>, secrets: &Secrets) -> Result<(), ProfileError> {
     let path = dir.join(INPUTS_FILE);
     let mut out = BufWriter::new(File::create(&path).map_err(io(&path))?);
     let mut entry = String::new();
     out.write_all(b"{\"data\": [").map_err(io(&path))?;
-    for (i, body) in bodies.enumerate() {
+    for (i, request) in requests.enumerate() {
         entry.clear();
         let _ = write!(entry, "{}\n{{\"session_id\": \"{i}\", \"payloads\": [", if i == 0 { "" } else { "," });
-        match std::str::from_utf8(body) {
-            Ok(text) if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() => entry.push_str(text),
-            _ => entry.push_str(&Value::String(String::from_utf8_lossy(body).into_owned()).to_string()),
+        match request {
+            // A typed request reads as the OpenAI body it stands for.
+            PreparedRequest::Text(text) => entry.push_str(&serde_json::to_string(text).unwrap_or_default()),
+            PreparedRequest::Encoded(formatted) => match std::str::from_utf8(&formatted.body) {
+                Ok(text) if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() => entry.push_str(text),
+                _ => entry.push_str(&Value::String(String::from_utf8_lossy(&formatted.body).into_owned()).to_string()),
+            },
         }
         entry.push_str("]}");
         out.write_all(secrets.scrub(&entry).as_bytes()).map_err(io(&path))?;

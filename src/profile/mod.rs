@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use aiperf_core::{Endpoint, Factories, InferenceRequest, Transport, TransportRequest};
+use aiperf_core::{Endpoint, EndpointError, Factories, InferenceRequest, Transport, TransportRequest};
 use tokio::sync::{mpsc, watch};
 
 use aggregate::{Aggregate, ConcurrencyTracker};
@@ -122,7 +122,7 @@ type BuildRunner<F> = Runner<
     <<F as Factories>::Transports as aiperf_core::Category>::Instance,
 >;
 
-/// Builds the endpoint and transport, formats every input (before the run, so nothing but the
+/// Builds the endpoint and transport, prepares every input in the form the transport carries (before the run, so nothing but the
 /// transport and the parser stands between issuing a request and its response), checks that the
 /// transport can carry them, and writes `inputs.json`.
 fn prepare<F: Factories>(config: &Config, selections: &Selections<F>, tokenizer: &Arc<Tokenizer>) -> Result<BuildRunner<F>, ProfileError> {
@@ -133,22 +133,22 @@ fn prepare<F: Factories>(config: &Config, selections: &Selections<F>, tokenizer:
     };
     let endpoint = selections.endpoints.create_instance(&config.endpoint, &config.info)?;
     let transport = selections.transports.create_instance(&config.transport, &config.info)?;
+    let form = transport.request_form();
     let mut prepared = Vec::with_capacity(entries.len());
     for entry in entries {
-        // The payload is not kept: the body holds it, and holding both doubles a large dataset.
+        // The payload is not kept: the prepared request holds it, and holding both doubles a large dataset.
         let request = InferenceRequest { payload: entry.payload, max_tokens: entry.max_tokens, model: None };
-        prepared.push(Prepared { input_tokens: entry.input_tokens, request: endpoint.format_request(&request)? });
+        let request = form.prepare(&endpoint, &request).map_err(|e| match e {
+            EndpointError::NoTextForm => {
+                ProfileError::NoRequestForm { endpoint: config.endpoint.clone(), transport: config.transport.clone() }
+            }
+            other => ProfileError::Format(other),
+        })?;
+        prepared.push(Prepared { input_tokens: entry.input_tokens, request });
     }
     let path = config.info.custom_endpoint.clone().unwrap_or_else(|| config.endpoint_meta.path(config.info.streaming).to_owned());
     if let Some(first) = prepared.first() {
-        let request = &first.request;
-        let probe = TransportRequest {
-            path: &path,
-            body: &request.body,
-            content_type: request.content_type,
-            streaming: request.streaming,
-            request_id: None,
-        };
+        let probe = TransportRequest { path: &path, body: first.request.body(), streaming: first.request.streaming(), request_id: None };
         transport.check(probe).map_err(|source| ProfileError::Unsupported {
             endpoint: config.endpoint.clone(),
             transport: config.transport.clone(),
@@ -177,7 +177,7 @@ fn prepare<F: Factories>(config: &Config, selections: &Selections<F>, tokenizer:
 fn write_inputs(dir: &Path, prepared: &[Prepared], config: &Config) -> Result<(), ProfileError> {
     std::fs::create_dir_all(dir).map_err(|source| ProfileError::Io { path: dir.display().to_string(), source })?;
     export::clear(dir)?;
-    export::write_inputs(dir, prepared.iter().map(|p| p.request.body.as_slice()), &config.secrets)
+    export::write_inputs(dir, prepared.iter().map(|p| &p.request), &config.secrets)
 }
 
 /// `--num-warmup-requests`: sent first, not measured.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use aiperf_core::{Endpoint, Exchange, FormattedRequest, Transport, exchange};
+use aiperf_core::{Endpoint, Exchange, PreparedRequest, Transport, exchange};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
@@ -13,13 +13,14 @@ use super::aggregate::ConcurrencyTracker;
 use super::record::{Measure, Outcome, Phase, RequestRecord};
 use super::tokenizer::Tokenizer;
 
-/// One dataset entry, ready to send: its body (the payload itself is not kept) and its length.
+/// One dataset entry, ready to send: its request in the transport's form (the payload itself is
+/// not kept) and its length.
 #[derive(Debug)]
 pub struct Prepared {
     /// Input tokens, measured with the run's tokenizer.
     pub input_tokens: u64,
-    /// The request body.
-    pub request: FormattedRequest,
+    /// The request, encoded or typed.
+    pub request: PreparedRequest,
 }
 
 /// Everything a request needs, shared by all tasks. Generic over the build's endpoint and
@@ -85,7 +86,7 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
             tokenizer: &self.tokenizer,
             use_server_token_count: self.use_server_token_count,
             produces_tokens: self.produces_tokens,
-            streaming: formatted.streaming,
+            streaming: formatted.streaming(),
         };
         let outcome = Outcome { timing, response: &response, decode_error, input_tokens: *input_tokens, started, started_wall };
         self.finished(measure.record(index, phase, conversation, worker, outcome), records);

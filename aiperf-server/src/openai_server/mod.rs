@@ -1,5 +1,5 @@
 //! The server side of the OpenAI-compatible API over any [`Engine`]: parse a request, run the
-//! engine, write vLLM's exact bytes to a [`ChunkSink`] as they are produced. TGI's native
+//! engine, write vLLM's exact bytes to a [`ResponseSink`] as they are produced. TGI's native
 //! `/generate` and `/generate_stream` are served too ([`tgi`]).
 
 mod request;
@@ -10,7 +10,7 @@ use std::ops::ControlFlow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use aiperf_core::ChunkSink;
+use aiperf_core::ResponseSink;
 pub use request::{ApiRequest, TextRequest, parse};
 use response::{DONE, Head, UsageOut};
 
@@ -57,7 +57,7 @@ pub struct Served {
     pub chunks: u32,
 }
 
-/// Where [`serve`] writes a response: an HTTP response body, or a transport's [`ChunkSink`].
+/// Where [`serve`] writes a response: an HTTP response body, or a transport's [`ResponseSink`].
 pub trait ResponseWriter: Send {
     /// The response starts: status and media type are known (`text/event-stream; charset=utf-8`
     /// for streams, `application/json` otherwise).
@@ -77,8 +77,8 @@ pub const EVENT_STREAM: &str = "text/event-stream; charset=utf-8";
 /// Media type of whole JSON responses.
 pub const JSON: &str = "application/json";
 
-/// Writes a response into a transport's [`ChunkSink`], stamping each piece as it is written.
-pub struct SinkWriter<'a>(pub &'a mut dyn ChunkSink);
+/// Writes a response into a transport's [`ResponseSink`], stamping each piece as it is written.
+pub struct SinkWriter<'a>(pub &'a mut dyn ResponseSink);
 
 impl ResponseWriter for SinkWriter<'_> {
     fn start(&mut self, status: u16, _content_type: &'static str) {

@@ -8,7 +8,7 @@ use tonic::transport::Endpoint;
 
 use super::{KserveTransport, TritonBackend};
 
-impl<C> FromModelEndpoint for KserveTransport<C> {
+impl<R> FromModelEndpoint for KserveTransport<R> {
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
         let url = info.url.as_deref().ok_or(ConfigError::MissingUrl { implementation: "grpc" })?;
         let invalid = |reason: &str| ConfigError::InvalidUrl { url: url.to_owned(), reason: reason.to_owned() };
@@ -48,10 +48,9 @@ impl<C> FromModelEndpoint for KserveTransport<C> {
             url: format!("grpc://{host}"),
             backend,
             unary_when_not_streaming,
-            default_model: info.primary_model()?.to_owned(),
             timeout: info.timeout,
             channel: OnceCell::new(),
-            _codec: PhantomData,
+            _reader: PhantomData,
         })
     }
 }

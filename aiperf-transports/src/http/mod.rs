@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aiperf_core::{
-    ChunkSink, ConfigError, FromModelEndpoint, ModelEndpointInfo, Transport, TransportError, TransportRequest, TransportTiming,
+    ConfigError, FromModelEndpoint, ModelEndpointInfo, ResponseSink, Transport, TransportError, TransportRequest, TransportTiming,
 };
 use bytes::Bytes;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
@@ -150,12 +150,12 @@ fn headers(info: &ModelEndpointInfo) -> Result<HeaderMap, ConfigError> {
 }
 
 impl<V: HttpVersion> HyperTransport<V> {
-    fn build(&self, request: &TransportRequest<'_>, body: SentBody) -> Result<Request<SentBody>, TransportError> {
+    fn build(&self, request: &TransportRequest<'_>, content_type: &str, body: SentBody) -> Result<Request<SentBody>, TransportError> {
         let uri: Uri = self.base.join(request.path).map_err(|reason| TransportError::Unsupported { transport: V::NAME, reason })?;
         let mut builder = Request::builder().method(Method::POST).uri(uri);
         let headers = builder.headers_mut().expect("a fresh builder has headers");
         headers.extend(self.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
-        headers.insert(CONTENT_TYPE, HeaderValue::from_str(request.content_type).unwrap_or(HeaderValue::from_static("application/json")));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/json")));
         if !headers.contains_key(ACCEPT) {
             let accept = if request.streaming { "text/event-stream" } else { "application/json" };
             headers.insert(ACCEPT, HeaderValue::from_static(accept));
@@ -169,11 +169,12 @@ impl<V: HttpVersion> HyperTransport<V> {
     async fn exchange(
         &self,
         request: TransportRequest<'_>,
-        sink: &mut dyn ChunkSink,
+        sink: &mut dyn ResponseSink,
         timing: &mut TransportTiming,
     ) -> Result<(), TransportError> {
-        let (body, sent) = SentBody::new(Bytes::copy_from_slice(request.body));
-        let http_request = self.build(&request, body)?;
+        let (bytes, content_type) = request.body.encoded(V::NAME)?;
+        let (body, sent) = SentBody::new(Bytes::copy_from_slice(bytes));
+        let http_request = self.build(&request, content_type, body)?;
         let response = self.client.request(http_request).await.map_err(|e| self.error(e))?;
         let at = Instant::now();
         // A connection that became ready after this request started was opened for it (or it
@@ -223,8 +224,9 @@ fn source_chain(error: &dyn std::error::Error) -> String {
 }
 
 impl<V: HttpVersion> Transport for HyperTransport<V> {
-    async fn send<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ChunkSink) -> Result<TransportTiming, TransportError> {
-        let mut timing = TransportTiming::begin(Instant::now(), request.body.len());
+    async fn send<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ResponseSink) -> Result<TransportTiming, TransportError> {
+        let sent = request.body.encoded(V::NAME).map_or(0, |(bytes, _)| bytes.len());
+        let mut timing = TransportTiming::begin(Instant::now(), sent);
         crate::deadline::within(self.timeout, self.exchange(request, sink, &mut timing)).await?;
         timing.end = Instant::now();
         Ok(timing)

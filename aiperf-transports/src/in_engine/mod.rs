@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aiperf_core::{
-    ChunkSink, ConfigError, FromModelEndpoint, ModelEndpointInfo, Transport, TransportError, TransportRequest, TransportTiming,
+    ConfigError, FromModelEndpoint, ModelEndpointInfo, ResponseSink, Transport, TransportError, TransportRequest, TransportTiming,
 };
 
 use crate::{Engine, InEngineSettings, SimulatedEngine};
@@ -49,11 +49,11 @@ impl FromModelEndpoint for InEngineTransport {
 
 /// Counts what passes to the caller's sink and when the response started.
 struct Timed<'a> {
-    inner: &'a mut dyn ChunkSink,
+    inner: &'a mut dyn ResponseSink,
     response_start: Option<Instant>,
 }
 
-impl ChunkSink for Timed<'_> {
+impl ResponseSink for Timed<'_> {
     fn on_response(&mut self, status: u16, at: Instant) {
         self.response_start = Some(at);
         self.inner.on_response(status, at);
@@ -62,14 +62,19 @@ impl ChunkSink for Timed<'_> {
     fn on_chunk(&mut self, at: Instant, bytes: &[u8]) -> std::ops::ControlFlow<()> {
         self.inner.on_chunk(at, bytes)
     }
+
+    fn on_event(&mut self, at: Instant, event: aiperf_core::ResponseEvent<'_>) -> std::ops::ControlFlow<()> {
+        self.inner.on_event(at, event)
+    }
 }
 
 impl Transport for InEngineTransport {
-    async fn send<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ChunkSink) -> Result<TransportTiming, TransportError> {
-        let mut timing = TransportTiming::begin(Instant::now(), request.body.len());
+    async fn send<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ResponseSink) -> Result<TransportTiming, TransportError> {
+        let (body, _) = request.body.encoded("in_engine")?;
+        let mut timing = TransportTiming::begin(Instant::now(), body.len());
         let mut timed = Timed { inner: sink, response_start: None };
         let mut writer = SinkWriter(&mut timed);
-        let serving = serve(&*self.engine, request.path, request.body, &self.default_model, &mut writer);
+        let serving = serve(&*self.engine, request.path, body, &self.default_model, &mut writer);
         let served = crate::deadline::within(self.timeout, async { Ok(serving.await) }).await?;
         timing.response_start = timed.response_start;
         timing.end = Instant::now();

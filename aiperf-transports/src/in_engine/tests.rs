@@ -33,7 +33,7 @@ async fn roundtrip(
 ) -> (ParsedResponse, TransportTiming) {
     let transport = InEngineTransport::from_model_endpoint(info).unwrap();
     let formatted = endpoint.format_request(request).unwrap();
-    let Exchange { timing, response, decode_error } = exchange(&transport, endpoint, path, &formatted, None).await;
+    let Exchange { timing, response, decode_error } = exchange(&transport, endpoint, path, &formatted.into(), None).await;
     assert!(decode_error.is_none(), "{decode_error:?}");
     (response, timing.unwrap())
 }

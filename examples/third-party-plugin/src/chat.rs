@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use aiperf_core::{
     ConfigError, DecodeState, Endpoint, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, ModelEndpointInfo,
-    ParsedResponse,
+    ParsedResponse, TextRequest,
 };
 use aiperf_endpoints::ChatEndpoint;
 use serde_json::Value;
@@ -29,6 +29,11 @@ impl FromModelEndpoint for FixedLengthChatEndpoint {
 impl Endpoint for FixedLengthChatEndpoint {
     fn format_request(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
         self.inner.format_request(request)
+    }
+
+    /// The typed form, for transports such as grpc: `ignore_eos` travels with the sampling settings.
+    fn text_request(&self, request: &InferenceRequest) -> Result<TextRequest, EndpointError> {
+        self.inner.text_request(request)
     }
 
     fn decode(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {

@@ -29,4 +29,8 @@ fn requests_ask_to_ignore_eos_unless_the_user_says_otherwise() {
     assert_eq!(ours, expected, "the builtin body plus ignore_eos");
     let info = ModelEndpointInfo { extra_inputs: serde_json::from_str(r#"{"ignore_eos":false}"#).unwrap(), ..ModelEndpointInfo::default() };
     assert_eq!(body(&info)["ignore_eos"], Value::Bool(false));
+    // The typed form (what the grpc transport carries) says the same.
+    let ours = FixedLengthChatEndpoint::from_model_endpoint(&ModelEndpointInfo::default()).unwrap();
+    let text = ours.text_request(&InferenceRequest::prompt("hello", Some(8))).unwrap();
+    assert_eq!((text.sampling.get("ignore_eos"), text.max_tokens), (Some(&Value::Bool(true)), Some(8)));
 }

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use aiperf_core::{
     ConfigError, DecodeState, Endpoint, EndpointError, FormattedRequest, FromModelEndpoint, InferenceRequest, ModelEndpointInfo,
-    ParsedResponse,
+    ParsedResponse, TextRequest,
 };
 use aiperf_endpoints::openai::{self, JsonResponses, RequestBase};
 use aiperf_endpoints::{ChatEndpoint, CompletionsEndpoint};
@@ -24,6 +24,11 @@ pub trait RequestFormat: Send + Sync + 'static {
     /// # Errors
     /// As the builtin's `format_request`.
     fn format(base: &RequestBase, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError>;
+    /// The request in typed form, like the builtin endpoint.
+    ///
+    /// # Errors
+    /// As the builtin's `text_request`.
+    fn text(base: &RequestBase, request: &InferenceRequest) -> Result<TextRequest, EndpointError>;
 }
 
 /// The chat completions request format (`/v1/chat/completions`).
@@ -41,6 +46,10 @@ impl RequestFormat for Chat {
     fn format(base: &RequestBase, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
         ChatEndpoint::format(base, request)
     }
+
+    fn text(base: &RequestBase, request: &InferenceRequest) -> Result<TextRequest, EndpointError> {
+        ChatEndpoint::text(base, request)
+    }
 }
 
 impl RequestFormat for Completions {
@@ -49,6 +58,10 @@ impl RequestFormat for Completions {
 
     fn format(base: &RequestBase, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
         CompletionsEndpoint::format(base, request)
+    }
+
+    fn text(base: &RequestBase, request: &InferenceRequest) -> Result<TextRequest, EndpointError> {
+        CompletionsEndpoint::text(base, request)
     }
 }
 
@@ -88,6 +101,10 @@ impl<F: RequestFormat> JsonResponses for OptimizedEndpoint<F> {
 impl<F: RequestFormat> Endpoint for OptimizedEndpoint<F> {
     fn format_request(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
         self.format_body(request)
+    }
+
+    fn text_request(&self, request: &InferenceRequest) -> Result<TextRequest, EndpointError> {
+        F::text(&self.base, request)
     }
 
     fn decode(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {

@@ -1,115 +1,122 @@
-//! An optimized `grpc` transport: the builtin KServe transport with a [`TextCodec`] that writes
-//! each streamed piece's SSE event straight into the reused buffer, without serde's structs.
+//! An optimized `grpc` transport: the builtin KServe transport with [`LeanMessages`], which
+//! decodes each streamed response into only the fields a benchmark reads.
+//!
+//! The generated `ModelStreamInferResponse` allocates a `String` for the model name, version and
+//! id, a `HashMap` of parameters with their keys, each output's name, datatype, shape and
+//! parameter map, and copies every output's bytes. The lean message keeps the field numbers of
+//! the same proto but reads parameters into a `Vec`, skips what is not read, and borrows output
+//! bytes from the received frame (`bytes::Bytes`, no copy).
 
-use aiperf_kserve::inference::ModelInferResponse;
-use aiperf_kserve::tensors;
-use aiperf_server::openai_server::response::Head;
-use aiperf_transports::{KserveTransport, TextCodec};
+use aiperf_transports::grpc::StreamPiece;
+use aiperf_transports::{KserveTransport, StreamReader};
+use bytes::Bytes;
 
-/// The KServe v2 / Triton gRPC transport with [`DirectCodec`]; the same bytes as the builtin.
-pub type OptimizedGrpcTransport = KserveTransport<DirectCodec>;
+/// The KServe v2 / Triton gRPC transport with [`LeanMessages`]; reads what the builtin reads.
+pub type OptimizedGrpcTransport = KserveTransport<LeanMessages>;
 
-/// Writes vLLM's chunk JSON by hand: the same bytes serde_json writes for the builtin
-/// [`SerdeCodec`](aiperf_transports::SerdeCodec), with one pass over the text and no intermediate values.
+/// A [`StreamReader`] over [`LeanStreamResponse`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DirectCodec;
+pub struct LeanMessages;
 
-impl TextCodec for DirectCodec {
-    fn output_text(response: &ModelInferResponse, text: &mut String) -> Result<(), String> {
-        // Already allocation-free in the builtin helper.
-        tensors::output_text_into(response, "text_output", text)
-    }
+/// `inference.ModelStreamInferResponse`, as far as a benchmark reads it.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct LeanStreamResponse {
+    /// `error_message = 1`.
+    #[prost(string, tag = "1")]
+    pub error_message: String,
+    /// `infer_response = 2`.
+    #[prost(message, optional, tag = "2")]
+    pub infer_response: Option<LeanInferResponse>,
+}
 
-    fn text_event(out: &mut Vec<u8>, head: Head<'_>, chat: bool, piece: &str) {
-        out.extend_from_slice(b"data: {\"id\":");
-        push_json_string(out, head.id);
-        out.extend_from_slice(if chat {
-            b",\"object\":\"chat.completion.chunk\",\"created\":"
-        } else {
-            b",\"object\":\"text_completion\",\"created\":"
-        });
-        push_u64(out, head.created);
-        out.extend_from_slice(b",\"model\":");
-        push_json_string(out, head.model);
-        if chat {
-            out.extend_from_slice(b",\"choices\":[{\"index\":0,\"delta\":{\"content\":");
-            push_json_string(out, piece);
-            out.extend_from_slice(b"},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
-        } else {
-            out.extend_from_slice(b",\"choices\":[{\"index\":0,\"text\":");
-            push_json_string(out, piece);
-            out.extend_from_slice(b",\"logprobs\":null,\"finish_reason\":null,\"stop_reason\":null}]}\n\n");
+/// `inference.ModelInferResponse`: parameters, output names and raw output data only.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct LeanInferResponse {
+    /// `map<string, InferParameter> parameters = 4`, read as its wire form: a list of entries.
+    #[prost(message, repeated, tag = "4")]
+    pub parameters: Vec<ParameterEntry>,
+    /// `repeated InferOutputTensor outputs = 5`.
+    #[prost(message, repeated, tag = "5")]
+    pub outputs: Vec<LeanOutput>,
+    /// `repeated bytes raw_output_contents = 6`, borrowed from the frame.
+    #[prost(bytes = "bytes", repeated, tag = "6")]
+    pub raw_output_contents: Vec<Bytes>,
+}
+
+/// One map entry of `parameters` (`key = 1`, `value = 2`).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ParameterEntry {
+    /// The key's bytes (a protobuf `string` and `bytes` share their wire form).
+    #[prost(bytes = "bytes", tag = "1")]
+    pub key: Bytes,
+    /// The value.
+    #[prost(message, optional, tag = "2")]
+    pub value: Option<LeanParameter>,
+}
+
+/// `inference.InferParameter`: only `bool_param = 1` is read (the other choices are skipped).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct LeanParameter {
+    /// `bool_param`.
+    #[prost(bool, optional, tag = "1")]
+    pub bool_param: Option<bool>,
+}
+
+/// `InferOutputTensor`: its name, and typed contents for servers that do not send raw data.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct LeanOutput {
+    /// `name = 1`.
+    #[prost(bytes = "bytes", tag = "1")]
+    pub name: Bytes,
+    /// `contents = 5`.
+    #[prost(message, optional, tag = "5")]
+    pub contents: Option<LeanContents>,
+}
+
+/// `InferTensorContents`: `bytes_contents = 8` only.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct LeanContents {
+    /// `bytes_contents`.
+    #[prost(bytes = "bytes", repeated, tag = "8")]
+    pub bytes_contents: Vec<Bytes>,
+}
+
+impl StreamReader for LeanMessages {
+    type Message = LeanStreamResponse;
+
+    fn read<'m>(message: &'m LeanStreamResponse, text: &mut String) -> Result<StreamPiece<'m>, String> {
+        if !message.error_message.is_empty() {
+            return Ok(StreamPiece { error: Some(&message.error_message), final_response: true });
         }
+        let Some(infer) = &message.infer_response else { return Ok(StreamPiece::default()) };
+        if !infer.outputs.is_empty() {
+            output_text(infer, text)?;
+        }
+        // A map's last entry for a key wins, as in the generated `HashMap`.
+        let final_response = infer
+            .parameters
+            .iter()
+            .rev()
+            .find(|entry| &entry.key[..] == b"triton_final_response")
+            .is_some_and(|entry| entry.value.as_ref().and_then(|v| v.bool_param) == Some(true));
+        Ok(StreamPiece { error: None, final_response })
     }
 }
 
-fn push_u64(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
+/// Appends `text_output`'s elements to `text`, as `aiperf_kserve::tensors::output_text_into` does.
+fn output_text(infer: &LeanInferResponse, text: &mut String) -> Result<(), String> {
+    let index = infer.outputs.iter().position(|o| &o.name[..] == b"text_output").ok_or("the response has no `text_output` output")?;
+    if let Some(raw) = infer.raw_output_contents.get(index) {
+        for element in aiperf_kserve::tensors::bytes_elements(raw)? {
+            text.push_str(&String::from_utf8_lossy(element));
+        }
+    } else if let Some(contents) = &infer.outputs[index].contents {
+        for element in &contents.bytes_contents {
+            text.push_str(&String::from_utf8_lossy(element));
         }
     }
-    out.extend_from_slice(&digits[i..]);
-}
-
-/// A JSON string literal, escaped exactly as serde_json does: `"` and `\`, the short escapes
-/// for `\b \f \n \r \t`, `\u00XX` (lower-case hex) for other control characters; nothing else.
-fn push_json_string(out: &mut Vec<u8>, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            0x00..=0x1f => &[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]],
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[start..i]);
-        out.extend_from_slice(escape);
-        start = i + 1;
-    }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
+    Ok(())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn both(head: Head<'_>, chat: bool, piece: &str) -> (String, String) {
-        let (mut direct, mut serde) = (Vec::new(), Vec::new());
-        DirectCodec::text_event(&mut direct, head, chat, piece);
-        aiperf_transports::SerdeCodec::text_event(&mut serde, head, chat, piece);
-        (String::from_utf8(direct).unwrap(), String::from_utf8(serde).unwrap())
-    }
-
-    #[test]
-    fn same_bytes_as_serde_for_every_ascii_character_and_beyond() {
-        let mut samples: Vec<String> = (0u8..=0x7f).map(|b| format!("a{}b", char::from(b))).collect();
-        samples.extend(
-            ["", " plain words", "Grüße, 世界 😀", "\u{2028}\u{2029}", "quote \" and \\ back\\slash", "/slash/"].map(str::to_owned),
-        );
-        for created in [0, 7, 1_718_000_000, u64::MAX] {
-            for (id, model) in [("chatcmpl-1", "mock"), ("cmpl-\"x\"", "m\u{1}odel")] {
-                for piece in &samples {
-                    for chat in [true, false] {
-                        let (direct, serde) = both(Head { id, created, model }, chat, piece);
-                        assert_eq!(direct, serde, "piece {piece:?} chat={chat}");
-                    }
-                }
-            }
-        }
-    }
-}
+mod tests;

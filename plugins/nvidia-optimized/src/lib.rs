@@ -5,8 +5,9 @@
 //!   bytes the transport delivered; only an unfinished tail is copied.
 //! - Borrowed JSON parsing: strings without escapes stay borrowed from the input, only choice 0 is
 //!   kept (no `Vec` of choices), and text goes straight into the response's single buffer.
-//! - [`OptimizedGrpcTransport`] (`grpc`): the builtin KServe transport with [`DirectCodec`], which
-//!   writes each streamed piece's event by hand into a reused buffer instead of through serde.
+//! - [`OptimizedGrpcTransport`] (`grpc`): the builtin KServe transport with [`LeanMessages`], which
+//!   decodes each streamed response into only the fields a benchmark reads, borrowing the output
+//!   bytes from the received frame.
 //!
 //! Dependency rule: depends on `aiperf-core`, and on `aiperf-endpoints` / `aiperf-transports` /
 //! `aiperf-kserve` only to reuse request formatting, error envelopes, the body-finishing step and
@@ -21,5 +22,7 @@ mod json;
 pub mod sse;
 
 pub use endpoint::{Chat, Completions, OptimizedChatEndpoint, OptimizedCompletionsEndpoint, OptimizedEndpoint, RequestFormat};
-pub use grpc::{DirectCodec, OptimizedGrpcTransport};
+pub use grpc::{
+    LeanContents, LeanInferResponse, LeanMessages, LeanOutput, LeanParameter, LeanStreamResponse, OptimizedGrpcTransport, ParameterEntry,
+};
 pub use json::Shape;
