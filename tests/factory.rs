@@ -170,7 +170,10 @@ fn runtime_registration_extends_the_table_without_touching_it() {
 
 #[test]
 fn url_schemes_pick_their_transport() {
-    let pick = |url: Option<&str>| TransportFactory::for_url(url).map_err(|e| e.to_string());
+    let pick = |url: Option<&str>| {
+        let url = url.map(|text| aiperf::core::parse_server_url(text).unwrap());
+        TransportFactory::for_url(url.as_ref()).map_err(|e| e.to_string())
+    };
     assert_eq!(pick(Some("http://127.0.0.1:8000")), Ok(TransportName::Http));
     assert_eq!(pick(Some("HTTPS://api.example.com")), Ok(TransportName::Http));
     assert_eq!(pick(Some("h2c://127.0.0.1:8000")), Ok(TransportName::Http2));

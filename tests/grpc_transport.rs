@@ -24,7 +24,7 @@ async fn server(ttft_ms: u64, itl_ms: u64, error_rate: f64) -> MockServer {
 fn info(url: &str, model: &str, streaming: bool) -> ModelEndpointInfo {
     ModelEndpointInfo {
         model_names: vec![model.into()],
-        url: Some(url.to_owned()),
+        url: Some(url.parse().unwrap()),
         streaming,
         timeout: Duration::from_secs(10),
         ..ModelEndpointInfo::default()

@@ -27,7 +27,7 @@ async fn server(ttft_ms: u64, itl_ms: u64, error_rate: f64) -> MockServer {
 fn info(url: &str, streaming: bool) -> ModelEndpointInfo {
     ModelEndpointInfo {
         model_names: vec!["mock".into()],
-        url: Some(url.to_owned()),
+        url: Some(url.parse().unwrap()),
         streaming,
         timeout: Duration::from_secs(10),
         ..ModelEndpointInfo::default()

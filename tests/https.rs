@@ -70,8 +70,12 @@ async fn https_and_http2_over_tls() {
 
     // HTTP/1.1 offers no ALPN (the server then speaks HTTP/1.1); HTTP/2 must negotiate `h2`.
     for (name, alpn) in [(TransportName::Http, None), (TransportName::Http2, Some(b"h2".to_vec()))] {
-        let info =
-            ModelEndpointInfo { model_names: vec!["mock".into()], url: Some(url.clone()), streaming: true, ..ModelEndpointInfo::default() };
+        let info = ModelEndpointInfo {
+            model_names: vec!["mock".into()],
+            url: Some(url.parse().unwrap()),
+            streaming: true,
+            ..ModelEndpointInfo::default()
+        };
         let transport = TransportFactory::create_instance(name, &info).unwrap();
         let endpoint = EndpointFactory::create_instance(EndpointName::Chat, &info).unwrap();
         let formatted = endpoint.format_request(&InferenceRequest::prompt("secure hello", Some(4))).unwrap();

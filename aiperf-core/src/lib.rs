@@ -27,10 +27,12 @@ pub use factory::{
     Selection,
 };
 pub use metadata::{CrateInfo, EndpointMetadata, ImplementationInfo, InputKind, TransportMetadata};
-pub use model_endpoint::{FromModelEndpoint, ModelEndpointInfo, Settings};
+pub use model_endpoint::{FromModelEndpoint, ModelEndpointInfo, Settings, parse_server_url};
 pub use request::{FormattedRequest, InferenceRequest, Message, Payload, PreparedRequest, TextInput, TextRequest};
 pub use response::{ContentChunk, Embedding, ParsedResponse, Ranking, ResponseEvent, ServerError, Usage};
 pub use transport::{
     DynTransport, Exchange, RequestBody, RequestForm, ResponseSink, Transport, TransportError, TransportFuture, TransportRequest,
     TransportTiming, exchange,
 };
+/// The URL type of [`ModelEndpointInfo::url`] (the `url` crate's).
+pub use url::Url;

@@ -14,8 +14,9 @@ use crate::ConfigError;
 pub struct ModelEndpointInfo {
     /// Model names; requests use the first unless they name one themselves.
     pub model_names: Vec<String>,
-    /// Base URL of the server (`http://127.0.0.1:8000`); `None` for in-process engines.
-    pub url: Option<String>,
+    /// Base URL of the server (`http://127.0.0.1:8000`), parsed once ([`parse_server_url`]);
+    /// `None` for in-process engines.
+    pub url: Option<url::Url>,
     /// Path appended to `url` instead of the endpoint's default `endpoint_path`.
     pub custom_endpoint: Option<String>,
     /// Ask the server to stream the response (SSE for the OpenAI endpoints).
@@ -30,6 +31,22 @@ pub struct ModelEndpointInfo {
     pub timeout: Duration,
     /// Settings of particular implementations (the in-process engine's, say), by type.
     pub settings: Settings,
+}
+
+/// Parses a server address as users type it (`--url`): with the `url` crate, and without a scheme
+/// it is `http://` (`localhost:8000`, as AIPerf reads it). Transports read the parts they need
+/// (scheme, host, port, path, query) from the result; nothing parses the text again.
+///
+/// # Errors
+/// Why `text` is not a URL with a host.
+pub fn parse_server_url(text: &str) -> Result<url::Url, String> {
+    let text = text.trim();
+    let parsed = if text.contains("://") { url::Url::parse(text) } else { url::Url::parse(&format!("http://{text}")) };
+    let url = parsed.map_err(|e| e.to_string())?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("no host: expected scheme://host:port".to_owned());
+    }
+    Ok(url)
 }
 
 impl Default for ModelEndpointInfo {
@@ -99,4 +116,24 @@ pub trait FromModelEndpoint: Sized {
     /// # Errors
     /// A [`ConfigError`] naming the option that is missing or wrong.
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_server_url;
+
+    #[test]
+    fn server_urls_as_users_type_them() {
+        let url = parse_server_url("localhost:8000").unwrap();
+        assert_eq!((url.scheme(), url.host_str(), url.port()), ("http", Some("localhost"), Some(8000)));
+        let url = parse_server_url("grpc://127.0.0.1:8001?backend=tensorrtllm").unwrap();
+        assert_eq!(
+            (url.scheme(), url.host_str(), url.port(), url.query()),
+            ("grpc", Some("127.0.0.1"), Some(8001), Some("backend=tensorrtllm"))
+        );
+        assert_eq!(parse_server_url("HTTPS://[::1]:9/proxy/").unwrap().as_str(), "https://[::1]:9/proxy/");
+        assert!(parse_server_url("http://").unwrap_err().contains("host"));
+        assert!(parse_server_url("grpc://:8001").is_err());
+        assert!(parse_server_url("http://h:99999").unwrap_err().contains("port"));
+    }
 }

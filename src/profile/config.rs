@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use aiperf_core::{EndpointMetadata, Factories, Factory, ModelEndpointInfo, Selection, Settings};
+use aiperf_core::{EndpointMetadata, Factories, Factory, ModelEndpointInfo, Selection, Settings, Url, parse_server_url};
 use aiperf_transports::InEngineSettings;
 use serde_json::{Map, Value};
 
@@ -112,12 +112,13 @@ impl Config {
         if args.streaming && !endpoint_meta.supports_streaming {
             return Err(invalid("--streaming", &endpoint, format!("the {endpoint} endpoint does not stream; drop --streaming")));
         }
+        let url = args.url.as_deref().map(server_url).transpose()?;
         let transport = match &args.transport {
             Some(name) => {
                 Factory::<F::Transports>::metadata(name)?;
                 name.clone()
             }
-            None => Factory::<F::Transports>::entry(Factory::<F::Transports>::for_url(args.url.as_deref())?).text.to_owned(),
+            None => Factory::<F::Transports>::entry(Factory::<F::Transports>::for_url(url.as_ref())?).text.to_owned(),
         };
         // Extra inputs are `key:value` too: a key that names a credential (`api_key:…`) is one.
         let secrets =
@@ -126,7 +127,7 @@ impl Config {
             endpoint,
             endpoint_meta,
             transport,
-            info: info(args)?,
+            info: info(args, url)?,
             secrets,
             pins: args.pins.iter().map(|p| (p.name.clone(), p.implementation.clone())).collect(),
             dataset: dataset(args)?,
@@ -148,8 +149,23 @@ fn seconds(flag: &'static str, value: f64, zero_ok: bool) -> Result<Duration, Pr
         .ok_or_else(|| invalid(flag, value, expected))
 }
 
+/// `--url`, parsed once: what every transport reads. Credentials in it are refused (they would not
+/// be sent), and no error shows them.
+fn server_url(text: &str) -> Result<Url, ProfileError> {
+    let url = parse_server_url(text)
+        .map_err(|reason| invalid("--url", redact::url(text), format!("a server URL such as http://127.0.0.1:8000 ({reason})")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "--url",
+            redact::url(text),
+            "a URL without credentials: they would not be sent; pass --api-key KEY (sent as `Authorization: Bearer KEY`) or -H 'Authorization: Basic …'",
+        ));
+    }
+    Ok(url)
+}
+
 /// The model, the server, and how to talk to it.
-fn info(args: &ProfileArgs) -> Result<ModelEndpointInfo, ProfileError> {
+fn info(args: &ProfileArgs, url: Option<Url>) -> Result<ModelEndpointInfo, ProfileError> {
     let model_names = match (&args.url, args.model.is_empty()) {
         (_, false) => args.model.clone(),
         (None, true) => vec!["mock".to_owned()],
@@ -158,15 +174,6 @@ fn info(args: &ProfileArgs) -> Result<ModelEndpointInfo, ProfileError> {
             return Err(invalid("--model", "", expected));
         }
     };
-    if let Some(url) = &args.url
-        && redact::url_userinfo(url).is_some()
-    {
-        return Err(invalid(
-            "--url",
-            redact::url(url),
-            "a URL without credentials: they would not be sent; pass --api-key KEY (sent as `Authorization: Bearer KEY`) or -H 'Authorization: Basic …'",
-        ));
-    }
     let millis = |flag: &'static str, ms: f64| {
         Duration::try_from_secs_f64(ms / 1e3).map_err(|_| invalid(flag, ms, "a non-negative number of milliseconds"))
     };
@@ -179,7 +186,7 @@ fn info(args: &ProfileArgs) -> Result<ModelEndpointInfo, ProfileError> {
     };
     Ok(ModelEndpointInfo {
         model_names,
-        url: args.url.clone(),
+        url,
         custom_endpoint: args.custom_endpoint.clone(),
         streaming: args.streaming,
         api_key: args.api_key.clone(),

@@ -128,7 +128,7 @@ impl Report<'_> {
             "input_config": {
                 "models": { "items": self.config.info.model_names.iter().map(|n| json!({ "name": n })).collect::<Vec<_>>() },
                 "endpoint": {
-                    "urls": self.config.info.url.iter().collect::<Vec<_>>(),
+                    "urls": self.config.info.url.iter().map(url_text).collect::<Vec<_>>(),
                     "type": self.config.endpoint,
                     "streaming": self.config.info.streaming,
                     "custom_endpoint": self.config.info.custom_endpoint,
@@ -186,4 +186,10 @@ fn benchmark_id(start: SystemTime, seed: u64) -> String {
     let nanos = start.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
     let mut rng = fastrand::Rng::with_seed(nanos ^ seed.rotate_left(17) ^ u64::from(std::process::id()));
     format!("{:012x}", rng.u64(..) & 0xffff_ffff_ffff)
+}
+
+/// A server URL as users write it: without the `/` the url crate adds as the path of `http://host`.
+fn url_text(url: &aiperf_core::Url) -> &str {
+    let text = url.as_str();
+    if url.path() == "/" && url.query().is_none() && url.fragment().is_none() { text.strip_suffix('/').unwrap_or(text) } else { text }
 }

@@ -9,16 +9,14 @@ impl<C: Category<Metadata = TransportMetadata>> Factory<C> {
         C::names().iter().find(|entry| entry.metadata.url_schemes.iter().any(|s| s.eq_ignore_ascii_case(scheme))).map(|entry| entry.name)
     }
 
-    /// The transport a `--url` selects by its scheme. A URL without a scheme is `http` (as AIPerf
-    /// reads `localhost:8000`); no URL at all is the in-process engine (`in-engine`).
+    /// The transport a `--url` selects by its scheme (a URL typed without one was given `http` by
+    /// [`parse_server_url`](crate::parse_server_url)); no URL at all is the in-process engine
+    /// (`in-engine`).
     ///
     /// # Errors
     /// [`FactoryErrorKind::UnknownName`] (category "URL scheme") listing the schemes of this build.
-    pub fn for_url(url: Option<&str>) -> Result<C::Name, FactoryError> {
-        let scheme = match url {
-            None => "in-engine",
-            Some(url) => url.split_once("://").map_or("http", |(scheme, _)| scheme),
-        };
+    pub fn for_url(url: Option<&url::Url>) -> Result<C::Name, FactoryError> {
+        let scheme = url.map_or("in-engine", url::Url::scheme);
         Self::for_url_scheme(scheme).ok_or_else(|| {
             let valid: Vec<&str> = C::names().iter().flat_map(|entry| entry.metadata.url_schemes.iter().copied()).collect();
             FactoryErrorKind::UnknownName {

@@ -78,8 +78,8 @@ impl<V> std::fmt::Debug for HyperTransport<V> {
 
 impl<V: HttpVersion> FromModelEndpoint for HyperTransport<V> {
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
-        let url = info.url.as_deref().ok_or(ConfigError::MissingUrl { implementation: V::NAME })?;
-        let base = BaseUrl::parse(url)?;
+        let url = info.url.as_ref().ok_or(ConfigError::MissingUrl { implementation: V::NAME })?;
+        let base = BaseUrl::new(url)?;
         let tls = tls_config(base.is_https())?;
         // No Nagle: small writes (HTTP/2 HEADERS then DATA) must not wait for the peer's delayed ACK.
         let mut tcp = HttpConnector::new();

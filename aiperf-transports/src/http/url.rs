@@ -1,8 +1,8 @@
-//! Base URLs: what users pass as `--url`, normalised once.
+//! The http transports' base URL: scheme, authority and path prefix of the parsed `--url`.
 
 use std::fmt;
 
-use aiperf_core::ConfigError;
+use aiperf_core::{ConfigError, Url};
 use http::Uri;
 
 /// A server's base URL: scheme, authority and an optional path prefix (`http://host:8000/proxy`).
@@ -14,26 +14,30 @@ pub struct BaseUrl {
 }
 
 impl BaseUrl {
-    /// Parses `url`; a URL without a scheme gets `http://` (as AIPerf does for `localhost:8000`).
+    /// The base URL of the http transports from a parsed `--url`
+    /// ([`parse_server_url`](aiperf_core::parse_server_url)).
     ///
     /// # Errors
     /// [`ConfigError::InvalidUrl`] naming what is wrong.
-    pub fn parse(url: &str) -> Result<Self, ConfigError> {
-        let invalid = |reason: &str| ConfigError::InvalidUrl { url: url.to_owned(), reason: reason.to_owned() };
-        let with_scheme = if url.contains("://") { url.to_owned() } else { format!("http://{url}") };
-        let uri: Uri = with_scheme.parse().map_err(|e: http::uri::InvalidUri| invalid(&e.to_string()))?;
+    pub fn new(url: &Url) -> Result<Self, ConfigError> {
+        let invalid = |reason: &str| ConfigError::InvalidUrl { url: url.to_string(), reason: reason.to_owned() };
         // `h2c://` and `h2://` are how a URL selects the http2 transport; on the wire they are http(s).
-        let scheme = match uri.scheme_str().unwrap_or("http").to_ascii_lowercase().as_str() {
-            "http" | "h2c" => "http".to_owned(),
-            "https" | "h2" => "https".to_owned(),
+        let scheme = match url.scheme() {
+            "http" | "h2c" => "http",
+            "https" | "h2" => "https",
             _ => return Err(invalid("the http transports take http:// or https:// URLs (h2c:// and h2:// select HTTP/2)")),
         };
-        let authority = uri.authority().ok_or_else(|| invalid("no host"))?.to_string();
-        if uri.query().is_some() {
+        let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(|| invalid("no host"))?;
+        if url.query().is_some() {
             return Err(invalid("a base URL has no query string"));
         }
-        let prefix = uri.path().trim_end_matches('/').to_owned();
-        Ok(Self { scheme, authority, prefix })
+        // A scheme's default port is implied (the url crate drops it when written out).
+        let authority = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        };
+        let prefix = url.path().trim_end_matches('/').to_owned();
+        Ok(Self { scheme: scheme.to_owned(), authority, prefix })
     }
 
     /// Whether the scheme is `https`.
@@ -63,22 +67,27 @@ impl fmt::Display for BaseUrl {
 mod tests {
     use super::*;
 
+    fn parse(text: &str) -> Result<BaseUrl, ConfigError> {
+        let url = aiperf_core::parse_server_url(text).map_err(|reason| ConfigError::InvalidUrl { url: text.to_owned(), reason })?;
+        BaseUrl::new(&url)
+    }
+
     #[test]
     fn normalises_what_users_type() {
-        let join = |base: &str| BaseUrl::parse(base).unwrap().join("/v1/chat/completions").unwrap().to_string();
+        let join = |base: &str| parse(base).unwrap().join("/v1/chat/completions").unwrap().to_string();
         assert_eq!(join("localhost:8000"), "http://localhost:8000/v1/chat/completions");
         assert_eq!(join("http://127.0.0.1:8000/"), "http://127.0.0.1:8000/v1/chat/completions");
         assert_eq!(join("https://api.example.com/proxy/"), "https://api.example.com/proxy/v1/chat/completions");
-        assert!(BaseUrl::parse("HTTPS://x").unwrap().is_https());
-        assert_eq!(BaseUrl::parse("h2c://127.0.0.1:9").unwrap().to_string(), "http://127.0.0.1:9");
-        assert!(BaseUrl::parse("h2://x").unwrap().is_https());
+        assert!(parse("HTTPS://x").unwrap().is_https());
+        assert_eq!(parse("h2c://127.0.0.1:9").unwrap().to_string(), "http://127.0.0.1:9");
+        assert!(parse("h2://x").unwrap().is_https());
     }
 
     #[test]
     fn rejects_what_cannot_work() {
-        let err = BaseUrl::parse("grpc://host:8001").unwrap_err().to_string();
+        let err = parse("grpc://host:8001").unwrap_err().to_string();
         assert!(err.contains("http:// or https://"), "{err}");
-        assert!(BaseUrl::parse("http://").is_err());
-        assert!(BaseUrl::parse("http://h/?a=1").unwrap_err().to_string().contains("query"));
+        assert!(parse("http://").is_err());
+        assert!(parse("http://h/?a=1").unwrap_err().to_string().contains("query"));
     }
 }

@@ -52,7 +52,7 @@ async fn optimized_grpc_reports_what_the_builtin_reports() {
     for (model, streaming) in [("mock", true), ("mock", false), ("unknown", true), ("unknown", false)] {
         let info = ModelEndpointInfo {
             model_names: vec![model.into()],
-            url: server.grpc_url(),
+            url: server.grpc_url().map(|u| u.parse().unwrap()),
             streaming,
             timeout: Duration::from_secs(10),
             ..ModelEndpointInfo::default()

@@ -18,7 +18,7 @@ struct Row {
 fn probe_info(metadata: &TransportMetadata) -> ModelEndpointInfo {
     let url = match metadata.url_schemes.first() {
         Some(&"in-engine") | None => None,
-        Some(scheme) => Some(format!("{scheme}://127.0.0.1:9")),
+        Some(scheme) => aiperf_core::Url::parse(&format!("{scheme}://127.0.0.1:9")).ok(),
     };
     ModelEndpointInfo { url, ..ModelEndpointInfo::default() }
 }
