@@ -289,8 +289,12 @@ fn rate_mode_duration_goodput_input_file_and_tokenizer_file() {
 #[test]
 fn bad_flags_are_clear_errors() {
     let dir = artifact_dir("bad");
-    let cases: [(&[&str], &str); 14] = [
-        (&["--endpoint-type", "caht"], "unknown endpoint 'caht'; did you mean 'chat'?"),
+    let cases: [(&[&str], &str); 15] = [
+        (
+            &["--endpoint-type", "caht"],
+            "invalid value 'caht' for '--endpoint-type <ENDPOINT_TYPE>'\n  [possible values: chat, completions, embeddings, rankings]\n\n  tip: a similar value exists: 'chat'",
+        ),
+        (&["--transport", "htp"], "[possible values: http, http2, grpc, in_engine]"),
         (&["--concurrency", "100000000"], "from 1 to 100000 requests in flight"),
         (&["--isl", "4000000000"], "at most 1048576 tokens per synthetic prompt"),
         (&["--num-dataset-entries", "100000"], "at most 20000000 synthetic prompt tokens in all"),

@@ -5,8 +5,9 @@ mod plugins;
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use aiperf_core::Factories;
-use clap::{Parser, Subcommand};
+use aiperf_core::{Category, Factories};
+use clap::builder::PossibleValuesParser;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub use plugins::PluginsCommand;
 
@@ -119,7 +120,7 @@ pub fn main<F: Factories>() -> ExitCode {
     // Arguments need not be UTF-8 (paths): clap reads them as OS strings, and the command line
     // recorded in exports is written lossily, with credentials hidden.
     let args: Vec<OsString> = std::env::args_os().collect();
-    let cli = Cli::parse_from(&args);
+    let cli = command::<F>().try_get_matches_from(&args).and_then(|matches| Cli::from_arg_matches(&matches)).unwrap_or_else(|e| e.exit());
     match run::<F>(&cli, &crate::redact::command_line(&args)) {
         Ok(output) if print_output(&output) => ExitCode::SUCCESS,
         Ok(_) => ExitCode::FAILURE,
@@ -131,6 +132,19 @@ pub fn main<F: Factories>() -> ExitCode {
             ExitCode::from(error.exit_code())
         }
     }
+}
+
+/// The command line of a build with the table `F`: `--endpoint-type` and `--transport` take the
+/// names compiled in, so clap refuses any other with the valid ones and the closest.
+pub fn command<F: Factories>() -> clap::Command {
+    fn names<C: Category>() -> PossibleValuesParser {
+        PossibleValuesParser::new(C::names().iter().map(|entry| entry.text))
+    }
+    Cli::command().mut_subcommand("profile", |profile| {
+        profile
+            .mut_arg("endpoint_type", |arg| arg.value_parser(names::<F::Endpoints>()))
+            .mut_arg("transport", |arg| arg.value_parser(names::<F::Transports>()))
+    })
 }
 
 /// Prints a command's output; a reader that went away ends it quietly. Returns false when the

@@ -15,13 +15,13 @@ pub struct ProfileArgs {
     /// Server URL (`http://127.0.0.1:8000`, `grpc://…`); none runs the embedded simulated engine.
     #[arg(short = 'u', long)]
     pub url: Option<String>,
-    /// Endpoint type: chat, completions, embeddings, rankings.
+    /// Endpoint type: a name of the build's table (chat, completions, embeddings, rankings, and any a plugin adds).
     #[arg(long, default_value = "chat")]
     pub endpoint_type: String,
     /// Path on the server instead of the endpoint type's default (`/v1/chat/completions`).
     #[arg(long = "endpoint", alias = "custom-endpoint")]
     pub custom_endpoint: Option<String>,
-    /// Transport: http, http2, grpc, in_engine. Default: chosen by the URL's scheme.
+    /// Transport: a name of the build's table (http, http2, grpc, in_engine, ...). Default: chosen by the URL's scheme.
     #[arg(long)]
     pub transport: Option<String>,
     /// Ask the server to stream responses (needed for time to first token and inter-token latency).
