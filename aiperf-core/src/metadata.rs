@@ -29,7 +29,9 @@ impl EndpointMetadata {
     }
 }
 
-/// The shape of an endpoint's input: which [`Payload`](crate::Payload) synthetic inputs use.
+/// The shape of an endpoint's input: which [`Payload`](crate::Payload) synthetic inputs use. The
+/// table spells it `prompt`, `messages`, `texts` or `query_passages` (`input = "…"`), and the
+/// generated code names the variant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum InputKind {
     /// One text prompt (`completions`, TGI's `generate`).
@@ -40,26 +42,6 @@ pub enum InputKind {
     Texts,
     /// A query and the passages to rank against it (`rankings`).
     QueryPassages,
-}
-
-impl InputKind {
-    /// Every kind, in the order of the table's documentation.
-    pub const ALL: [Self; 4] = [Self::Prompt, Self::Messages, Self::Texts, Self::QueryPassages];
-
-    /// The kind as the table writes it (`input = "prompt"`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Prompt => "prompt",
-            Self::Messages => "messages",
-            Self::Texts => "texts",
-            Self::QueryPassages => "query_passages",
-        }
-    }
-
-    /// Parses the table's spelling.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
-    }
 }
 
 /// The table's metadata of one transport name.
