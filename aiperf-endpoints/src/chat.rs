@@ -1,5 +1,6 @@
 //! OpenAI chat completions (`/v1/chat/completions`).
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use aiperf_core::{
@@ -61,41 +62,48 @@ impl ChatEndpoint {
     }
 }
 
+/// Strings are borrowed from the event unless they hold escapes.
 #[derive(Deserialize)]
-struct Choice {
+struct Choice<'a> {
     #[serde(default)]
     index: Option<u32>,
-    delta: Option<Content>,
-    message: Option<Content>,
-    finish_reason: Option<String>,
+    #[serde(borrow)]
+    delta: Option<Content<'a>>,
+    #[serde(borrow)]
+    message: Option<Content<'a>>,
+    #[serde(borrow)]
+    finish_reason: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
-struct Content {
-    content: Option<String>,
-    reasoning_content: Option<String>,
-    reasoning: Option<String>,
+struct Content<'a> {
+    #[serde(borrow)]
+    content: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    reasoning_content: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    reasoning: Option<Cow<'a, str>>,
 }
 
-impl IndexedChoice for Choice {
+impl IndexedChoice for Choice<'_> {
     fn index(&self) -> u32 {
         self.index.unwrap_or(0)
     }
 }
 
-impl Content {
+impl Content<'_> {
     fn reasoning(&self) -> &str {
         self.reasoning_content.as_deref().or(self.reasoning.as_deref()).unwrap_or("")
     }
 }
 
-fn apply(chunk: ChoicesEnvelope<Choice>, at: Instant, out: &mut ParsedResponse) {
+fn apply(chunk: ChoicesEnvelope<Choice<'_>>, at: Instant, out: &mut ParsedResponse) {
     if let Some(choice) = chunk.into_first_choice(out) {
         if let Some(content) = choice.delta.as_ref().or(choice.message.as_ref()) {
             out.push_content(at, content.content.as_deref().unwrap_or(""), content.reasoning());
         }
-        if choice.finish_reason.is_some() {
-            out.finish_reason = choice.finish_reason;
+        if let Some(reason) = choice.finish_reason {
+            out.finish_reason = Some(reason.into_owned());
         }
     }
 }

@@ -1,5 +1,6 @@
 //! OpenAI text completions (`/v1/completions`).
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use aiperf_core::{
@@ -57,25 +58,28 @@ impl CompletionsEndpoint {
     }
 }
 
+/// Strings are borrowed from the event unless they hold escapes.
 #[derive(Deserialize)]
-struct Choice {
+struct Choice<'a> {
     #[serde(default)]
     index: Option<u32>,
-    text: Option<String>,
-    finish_reason: Option<String>,
+    #[serde(borrow)]
+    text: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    finish_reason: Option<Cow<'a, str>>,
 }
 
-impl IndexedChoice for Choice {
+impl IndexedChoice for Choice<'_> {
     fn index(&self) -> u32 {
         self.index.unwrap_or(0)
     }
 }
 
-fn apply(chunk: ChoicesEnvelope<Choice>, at: Instant, out: &mut ParsedResponse) {
+fn apply(chunk: ChoicesEnvelope<Choice<'_>>, at: Instant, out: &mut ParsedResponse) {
     if let Some(choice) = chunk.into_first_choice(out) {
         out.push_content(at, choice.text.as_deref().unwrap_or(""), "");
-        if choice.finish_reason.is_some() {
-            out.finish_reason = choice.finish_reason;
+        if let Some(reason) = choice.finish_reason {
+            out.finish_reason = Some(reason.into_owned());
         }
     }
 }

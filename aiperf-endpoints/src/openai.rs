@@ -99,7 +99,7 @@ impl RequestBase {
 }
 
 /// `usage` as OpenAI-compatible servers send it.
-#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct WireUsage {
     /// `prompt_tokens`.
     pub prompt_tokens: Option<u64>,
@@ -221,6 +221,8 @@ pub trait JsonResponses {
         Err(EndpointError::NoTextForm)
     }
     /// Applies one JSON document: a streamed event's data, or a whole body (`what` names which).
+    /// It is given the bytes as received; [`decode`] applies an event that fails and is not UTF-8
+    /// again, decoded lossily, so a failed call should leave `out` as it was.
     ///
     /// # Errors
     /// [`EndpointError::InvalidResponse`] when it is not the expected JSON.
@@ -266,13 +268,19 @@ pub fn decode<J: JsonResponses>(
     if buffer_whole_body(state, at, bytes) {
         return Ok(());
     }
-    sse::feed(state, bytes, |data| {
+    sse::feed_bytes(state, bytes, |data| {
         out.event_times.push(at);
-        if data == "[DONE]" {
+        if data == b"[DONE]" {
             out.done = true;
-            Ok(())
-        } else {
-            json.apply("SSE event", data.as_bytes(), at, out)
+            return Ok(());
+        }
+        // Parsed as received; an event that fails and is not UTF-8 is decoded lossily (WHATWG's SSE
+        // decoding) and parsed again. An event that parses applies all at once, so a failure has
+        // changed nothing. (serde_json checks UTF-8 in the strings it reads: a valid event is never
+        // validated twice.)
+        match json.apply("SSE event", data, at, out) {
+            Err(_) if std::str::from_utf8(data).is_err() => json.apply("SSE event", String::from_utf8_lossy(data).as_bytes(), at, out),
+            result => result,
         }
     })
 }

@@ -6,41 +6,77 @@
 //! an event cut off by the end of the stream is not dispatched. One deviation: an event whose data
 //! is empty is skipped (there is nothing to parse), where the spec dispatches `""`.
 
+use std::borrow::Cow;
+
 use aiperf_core::DecodeState;
 
-/// Appends `bytes` to the state's buffer and calls `on_event` with the data of every event that
-/// is now complete. Consumed bytes leave the buffer; an unfinished event stays.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Calls `on_event` with the data of every event that is complete once `bytes` arrived, as text
+/// (invalid UTF-8 decoded lossily, as WHATWG's SSE decoding does). See [`feed_bytes`].
 ///
 /// # Errors
 /// The first error `on_event` returns; the event that failed is consumed.
 pub fn feed<E>(state: &mut DecodeState, bytes: &[u8], mut on_event: impl FnMut(&str) -> Result<(), E>) -> Result<(), E> {
-    state.received += bytes.len() as u64;
-    state.buffer.extend_from_slice(bytes);
-    // Nothing drained yet means the buffer starts at the stream's first byte (a BOM may arrive split).
-    let at_stream_start = state.received == state.buffer.len() as u64;
-    if at_stream_start && state.buffer.starts_with(b"\xEF\xBB\xBF") {
-        state.buffer.drain(..3);
-    }
-    let mut consumed = 0;
-    let mut result = Ok(());
-    let resume = loop {
-        match scan(&state.buffer, state.scanned.max(consumed)) {
-            Scan::Blank { block_end, next } => {
-                let data = event_data(&state.buffer[consumed..block_end]);
-                consumed = next;
-                if let Some(data) = data
-                    && let Err(e) = on_event(&String::from_utf8_lossy(&data))
-                {
-                    result = Err(e);
-                    break consumed;
-                }
-            }
-            Scan::Incomplete { resume } => break resume,
-        }
+    feed_bytes(state, bytes, |data| match std::str::from_utf8(data) {
+        Ok(text) => on_event(text),
+        Err(_) => on_event(&String::from_utf8_lossy(data)),
+    })
+}
+
+/// Calls `on_event` with the data of every event that is complete once `bytes` arrived, as bytes.
+/// Events wholly inside `bytes` are read in place (a one-line event's data is borrowed, not
+/// copied); only an unfinished event is kept in the state's buffer, and completed from there by
+/// the next read.
+///
+/// # Errors
+/// The first error `on_event` returns; the event that failed is consumed.
+pub fn feed_bytes<E>(state: &mut DecodeState, bytes: &[u8], mut on_event: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+    // A BOM (dropped) may open the stream, and may arrive split: until it is known not to, bytes
+    // go through the buffer.
+    let maybe_bom = state.received < BOM.len() as u64 && {
+        let seen = state.received as usize;
+        let head = &bytes[..bytes.len().min(BOM.len() - seen)];
+        !head.is_empty() && BOM[seen..].starts_with(head)
     };
+    state.received += bytes.len() as u64;
+    if state.buffer.is_empty() && !maybe_bom {
+        // The previous read ended on an event boundary: scan the new bytes where they are.
+        let (consumed, resume, result) = dispatch(bytes, 0, &mut on_event);
+        state.buffer.extend_from_slice(&bytes[consumed..]);
+        state.scanned = resume - consumed;
+        return result;
+    }
+    state.buffer.extend_from_slice(bytes);
+    // The stream's first bytes are still in the buffer (a BOM may arrive split): drop a whole BOM.
+    if state.received == state.buffer.len() as u64 && state.buffer.starts_with(BOM) {
+        state.buffer.drain(..BOM.len());
+    }
+    let (consumed, resume, result) = dispatch(&state.buffer, state.scanned, &mut on_event);
     state.buffer.drain(..consumed);
     state.scanned = resume - consumed;
     result
+}
+
+/// Dispatches the complete events of `buf` (scanning from `scanned`, a line start known to hold
+/// no blank line before it). Returns how many bytes were consumed, where scanning may resume, and
+/// the first error.
+fn dispatch<E>(buf: &[u8], scanned: usize, on_event: &mut impl FnMut(&[u8]) -> Result<(), E>) -> (usize, usize, Result<(), E>) {
+    let mut consumed = 0;
+    loop {
+        match scan(buf, scanned.max(consumed)) {
+            Scan::Blank { block_end, next } => {
+                let data = event_data(&buf[consumed..block_end]);
+                consumed = next;
+                if let Some(data) = data
+                    && let Err(e) = on_event(&data)
+                {
+                    return (consumed, consumed, Err(e));
+                }
+            }
+            Scan::Incomplete { resume } => return (consumed, resume, Ok(())),
+        }
+    }
 }
 
 enum Scan {
@@ -53,13 +89,10 @@ enum Scan {
 /// Looks for the blank line that ends the current event block, from `line_start` (a line start;
 /// the block's lines before it hold no blank line).
 fn scan(buf: &[u8], mut line_start: usize) -> Scan {
-    let mut i = line_start;
     let mut resume = line_start;
-    while i < buf.len() {
-        if !matches!(buf[i], b'\n' | b'\r') {
-            i += 1;
-            continue;
-        }
+    let mut from = line_start;
+    while let Some(offset) = memchr::memchr2(b'\n', b'\r', &buf[from..]) {
+        let i = from + offset;
         let term_len = if buf[i] == b'\r' && buf.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
         if line_start == i {
             return Scan::Blank { block_end: i, next: i + term_len };
@@ -68,25 +101,26 @@ fn scan(buf: &[u8], mut line_start: usize) -> Scan {
         if !(buf[i] == b'\r' && i + 1 == buf.len()) {
             resume = i + term_len;
         }
-        i += term_len;
-        line_start = i;
+        from = i + term_len;
+        line_start = from;
     }
     Scan::Incomplete { resume }
 }
 
 /// The `data` of one event block (the lines between two blank lines): the values of its `data`
-/// fields joined with `\n`, or `None` when it has none or they are empty.
-pub fn event_data(block: &[u8]) -> Option<Vec<u8>> {
+/// fields joined with `\n`, or `None` when it has none or they are empty. A block of one `data`
+/// line (what servers send) is borrowed, not copied.
+pub fn event_data(block: &[u8]) -> Option<Cow<'_, [u8]>> {
+    if let Some(value) = single_data_line(block) {
+        return (!value.is_empty()).then_some(Cow::Borrowed(value));
+    }
     let mut data: Option<Vec<u8>> = None;
     for line in block.split(|&b| b == b'\n' || b == b'\r').filter(|l| !l.is_empty()) {
         if line[0] == b':' {
             continue;
         }
         let (field, value) = match line.iter().position(|&b| b == b':') {
-            Some(colon) => {
-                let value = &line[colon + 1..];
-                (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
-            }
+            Some(colon) => (&line[..colon], strip_space(&line[colon + 1..])),
             None => (line, &[][..]),
         };
         if field == b"data" {
@@ -98,7 +132,20 @@ pub fn event_data(block: &[u8]) -> Option<Vec<u8>> {
     let mut data = data?;
     data.pop();
     // An event with empty data carries nothing to parse: skipped (the spec would dispatch "").
-    (!data.is_empty()).then_some(data)
+    (!data.is_empty()).then_some(Cow::Owned(data))
+}
+
+/// The value of a block that is exactly one `data:` line.
+fn single_data_line(block: &[u8]) -> Option<&[u8]> {
+    let line = block.strip_suffix(b"\n").unwrap_or(block);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let value = line.strip_prefix(b"data:")?;
+    memchr::memchr2(b'\n', b'\r', value).is_none().then(|| strip_space(value))
+}
+
+/// A field value without the one space that may follow the colon.
+fn strip_space(value: &[u8]) -> &[u8] {
+    value.strip_prefix(b" ").unwrap_or(value)
 }
 
 #[cfg(test)]
@@ -143,6 +190,12 @@ mod tests {
                 assert!(state.buffer.is_empty());
             }
         }
+    }
+
+    #[test]
+    fn bare_data_lines_and_fields_named_like_data() {
+        assert_eq!(events(&[b"data\ndata:z\r\r"]).0, ["\nz"]);
+        assert_eq!(events(&[b"x\n\ndatum: 1\ndata: 2\n\ndata\n\n"]).0, ["2"]);
     }
 
     #[test]

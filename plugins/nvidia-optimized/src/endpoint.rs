@@ -11,7 +11,6 @@ use aiperf_endpoints::openai::{self, JsonResponses, RequestBase};
 use aiperf_endpoints::{ChatEndpoint, CompletionsEndpoint};
 
 use crate::json::{self, Shape};
-use crate::sse;
 
 /// A request format of the builtins that this plugin keeps as is.
 pub trait RequestFormat: Send + Sync + 'static {
@@ -111,7 +110,7 @@ impl<F: RequestFormat> Endpoint for OptimizedEndpoint<F> {
         if openai::buffer_whole_body(state, at, bytes) {
             return Ok(());
         }
-        sse::feed(state, bytes, |data| {
+        aiperf_endpoints::sse::feed_bytes(state, bytes, |data| {
             out.event_times.push(at);
             if data == b"[DONE]" {
                 out.done = true;

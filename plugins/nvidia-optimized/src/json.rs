@@ -1,5 +1,7 @@
-//! Borrowed views of OpenAI response JSON: strings stay in the input unless they hold escapes, and
-//! only choice 0 is kept, without collecting the `choices` array.
+//! Applying one OpenAI response object (a stream chunk or a whole body) to the record: first with
+//! the single-pass [`reader`](crate::reader), and for what it declines, with borrowed serde views
+//! of the builtins' types (strings stay in the input unless they hold escapes, and only choice 0
+//! is kept, without collecting the `choices` array).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -11,29 +13,47 @@ use aiperf_endpoints::openai::{self, WireUsage};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 
-/// One response object (stream chunk or whole body) of chat or completions.
+use crate::reader;
+
+/// Where a response carries its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// `choices[0].delta` (streamed) or `choices[0].message`: `content`, `reasoning_content`.
+    Chat,
+    /// `choices[0].text`.
+    Completions,
+}
+
+/// One response object, with the choice type of its shape (the fields the builtin of that shape
+/// reads, and no others, so that both accept the same objects).
 #[derive(Deserialize)]
-pub(crate) struct Response<'a> {
-    #[serde(borrow, default)]
-    choices: FirstChoice<'a>,
+#[serde(bound = "C: Deserialize<'de> + Indexed")]
+struct Response<C> {
+    #[serde(default = "FirstChoice::none")]
+    choices: FirstChoice<C>,
     usage: Option<WireUsage>,
     error: Option<IgnoredAny>,
 }
 
-/// Choice 0 of a `choices` array (missing, `null` and `[]` all mean none).
-#[derive(Default)]
-struct FirstChoice<'a>(Option<Choice<'a>>);
+/// The `error` of a response object, as a JSON value.
+#[derive(Deserialize)]
+struct ErrorEnvelope {
+    error: Option<serde_json::Value>,
+}
+
+/// A choice that knows its `index`.
+trait Indexed {
+    fn index(&self) -> u32;
+}
 
 #[derive(Deserialize)]
-struct Choice<'a> {
+struct ChatChoice<'a> {
     #[serde(default)]
     index: Option<u32>,
     #[serde(borrow)]
     delta: Option<Content<'a>>,
     #[serde(borrow)]
     message: Option<Content<'a>>,
-    #[serde(borrow)]
-    text: Option<Cow<'a, str>>,
     #[serde(borrow)]
     finish_reason: Option<Cow<'a, str>>,
 }
@@ -48,12 +68,43 @@ struct Content<'a> {
     reasoning: Option<Cow<'a, str>>,
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for FirstChoice<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Choices<'a>(PhantomData<&'a ()>);
+#[derive(Deserialize)]
+struct CompletionsChoice<'a> {
+    #[serde(default)]
+    index: Option<u32>,
+    #[serde(borrow)]
+    text: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    finish_reason: Option<Cow<'a, str>>,
+}
 
-        impl<'de: 'a, 'a> Visitor<'de> for Choices<'a> {
-            type Value = FirstChoice<'a>;
+impl Indexed for ChatChoice<'_> {
+    fn index(&self) -> u32 {
+        self.index.unwrap_or(0)
+    }
+}
+
+impl Indexed for CompletionsChoice<'_> {
+    fn index(&self) -> u32 {
+        self.index.unwrap_or(0)
+    }
+}
+
+/// Choice 0 of a `choices` array (missing, `null` and `[]` all mean none).
+struct FirstChoice<C>(Option<C>);
+
+impl<C> FirstChoice<C> {
+    fn none() -> Self {
+        Self(None)
+    }
+}
+
+impl<'de, C: Deserialize<'de> + Indexed> Deserialize<'de> for FirstChoice<C> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Choices<C>(PhantomData<C>);
+
+        impl<'de, C: Deserialize<'de> + Indexed> Visitor<'de> for Choices<C> {
+            type Value = FirstChoice<C>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a list of choices")
@@ -73,8 +124,8 @@ impl<'de: 'a, 'a> Deserialize<'de> for FirstChoice<'a> {
 
             fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
                 let mut first = None;
-                while let Some(choice) = seq.next_element::<Choice<'a>>()? {
-                    if first.is_none() && choice.index.unwrap_or(0) == 0 {
+                while let Some(choice) = seq.next_element::<C>()? {
+                    if first.is_none() && choice.index() == 0 {
                         first = Some(choice);
                     }
                 }
@@ -86,15 +137,6 @@ impl<'de: 'a, 'a> Deserialize<'de> for FirstChoice<'a> {
     }
 }
 
-/// Where a response carries its text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shape {
-    /// `choices[0].delta` (streamed) or `choices[0].message`: `content`, `reasoning_content`.
-    Chat,
-    /// `choices[0].text`.
-    Completions,
-}
-
 /// Parses `bytes` (one event or a whole body) and applies it to `out`, as the builtins do.
 pub(crate) fn apply(
     endpoint: &'static str,
@@ -104,8 +146,30 @@ pub(crate) fn apply(
     at: Instant,
     out: &mut ParsedResponse,
 ) -> Result<(), EndpointError> {
-    let response: Response<'_> = match serde_json::from_slice(bytes) {
-        Ok(r) => r,
+    // What servers send is read in one pass; anything else goes through serde below.
+    if let Some(read) = reader::read(bytes, shape) {
+        if let Some(choice) = read.choice {
+            push(out, at, choice.text.as_deref(), choice.reasoning.as_deref(), choice.finish_reason);
+        }
+        if let Some(usage) = read.usage {
+            out.usage = Some(usage.into());
+        }
+        return Ok(());
+    }
+    let parsed = match shape {
+        Shape::Chat => serde_json::from_slice::<Response<ChatChoice<'_>>>(bytes).map(|r| {
+            let choice = r.choices.0.map(|c| {
+                let content = c.delta.or(c.message);
+                let reasoning = content.as_ref().and_then(|c| c.reasoning_content.clone().or_else(|| c.reasoning.clone()));
+                (content.and_then(|c| c.content), reasoning, c.finish_reason)
+            });
+            (choice, r.usage, r.error.is_some())
+        }),
+        Shape::Completions => serde_json::from_slice::<Response<CompletionsChoice<'_>>>(bytes)
+            .map(|r| (r.choices.0.map(|c| (c.text, None, c.finish_reason)), r.usage, r.error.is_some())),
+    };
+    let (choice, usage, has_error) = match parsed {
+        Ok(parsed) => parsed,
         // The builtins decode invalid UTF-8 lossily before parsing; do the same on that rare path.
         Err(_) if std::str::from_utf8(bytes).is_err() => {
             let text = String::from_utf8_lossy(bytes).into_owned();
@@ -113,27 +177,25 @@ pub(crate) fn apply(
         }
         Err(e) => return Err(EndpointError::invalid(endpoint, what, e, bytes)),
     };
-    if response.error.is_some() {
-        // Rare: an in-band or body error; reuse the builtin envelope reader on an owned value.
-        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| EndpointError::invalid(endpoint, what, e, bytes))?;
-        openai::apply_envelope(value.get("error"), None, out);
+    if has_error {
+        // Rare: an in-band or body error; reuse the builtin envelope reader on the error alone (as
+        // the builtins read it: the rest of the object is not parsed into values).
+        let envelope: ErrorEnvelope = serde_json::from_slice(bytes).map_err(|e| EndpointError::invalid(endpoint, what, e, bytes))?;
+        openai::apply_envelope(envelope.error.as_ref(), None, out);
     }
-    if let Some(choice) = response.choices.0 {
-        match shape {
-            Shape::Chat => {
-                if let Some(c) = choice.delta.as_ref().or(choice.message.as_ref()) {
-                    let reasoning = c.reasoning_content.as_deref().or(c.reasoning.as_deref()).unwrap_or("");
-                    out.push_content(at, c.content.as_deref().unwrap_or(""), reasoning);
-                }
-            }
-            Shape::Completions => out.push_content(at, choice.text.as_deref().unwrap_or(""), ""),
-        }
-        if let Some(reason) = choice.finish_reason {
-            out.finish_reason = Some(reason.into_owned());
-        }
+    if let Some((text, reasoning, finish_reason)) = choice {
+        push(out, at, text.as_deref(), reasoning.as_deref(), finish_reason);
     }
-    if let Some(usage) = response.usage {
+    if let Some(usage) = usage {
         out.usage = Some(usage.into());
     }
     Ok(())
+}
+
+/// Records choice 0's text, reasoning and finish reason.
+fn push(out: &mut ParsedResponse, at: Instant, text: Option<&str>, reasoning: Option<&str>, finish_reason: Option<Cow<'_, str>>) {
+    out.push_content(at, text.unwrap_or(""), reasoning.unwrap_or(""));
+    if let Some(reason) = finish_reason {
+        out.finish_reason = Some(reason.into_owned());
+    }
 }

@@ -1,10 +1,11 @@
 //! The `nvidia-optimized` aiperf plugin: OpenAI chat and completions under the builtin names
 //! (`chat`, `completions`), parsing the same bytes into the same records, faster.
 //!
-//! - [`sse`]: zero-copy SSE scanning with `memchr`: complete events are read in place from the
-//!   bytes the transport delivered; only an unfinished tail is copied.
-//! - Borrowed JSON parsing: strings without escapes stay borrowed from the input, only choice 0 is
-//!   kept (no `Vec` of choices), and text goes straight into the response's single buffer.
+//! - SSE framing is the builtin's (`aiperf_endpoints::sse::feed_bytes`: events read in place).
+//! - A single-pass reader of the response objects servers send (`reader`): only the fields recorded
+//!   are read, strings stay borrowed from the input, every other value is checked and skipped in
+//!   place; whatever it does not read with certainty goes to borrowed serde parsing, which keeps
+//!   only choice 0 (no `Vec` of choices). Text goes straight into the response's single buffer.
 //! - [`OptimizedGrpcTransport`] (`grpc`): the builtin KServe transport with [`LeanMessages`], which
 //!   decodes each streamed response into only the fields a benchmark reads, borrowing the output
 //!   bytes from the received frame.
@@ -19,7 +20,7 @@
 mod endpoint;
 mod grpc;
 mod json;
-pub mod sse;
+mod reader;
 
 pub use endpoint::{Chat, Completions, OptimizedChatEndpoint, OptimizedCompletionsEndpoint, OptimizedEndpoint, RequestFormat};
 pub use grpc::{

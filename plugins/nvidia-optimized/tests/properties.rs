@@ -28,6 +28,66 @@ fn wire_bytes() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(token, 0..24).prop_map(|parts| parts.concat())
 }
 
+/// A JSON value among those servers send and those that trip parsers: escapes (`\u` pairs and
+/// lone surrogates too), raw control characters, invalid UTF-8, odd numbers, nesting.
+fn json_scalar() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        r#""plain""#,
+        r#"" token""#,
+        r#""line\nbreak \"quoted\" \\ \/ \t""#,
+        r#""\u00e9\ud83d\ude00""#,
+        r#""\ud800""#,
+        r#""bad \x escape""#,
+        "\"raw\u{1}control\"",
+        "\"Grüße 世界\"",
+        "\"\u{FFFD}\"",
+        "\"\"",
+        "null",
+        "true",
+        "false",
+        "0",
+        "7",
+        "01",
+        "-1",
+        "1.5",
+        "1e3",
+        "1.",
+        "4294967296",
+        "18446744073709551616",
+        "[]",
+        r#"[1,{"a":[null]}]"#,
+        "{}",
+        r#"{"a":{"b":"c"}}"#,
+        "[1,]",
+        "nul",
+    ])
+    .prop_map(str::to_owned)
+}
+
+/// `{"k":v,…}` with keys from `keys` (repeats allowed) and values from `value`, spaced or not.
+fn object(keys: Vec<&'static str>, value: BoxedStrategy<String>) -> impl Strategy<Value = String> {
+    let field = (prop::sample::select(keys), value, prop::sample::select(vec!["", " ", "\n"]));
+    prop::collection::vec(field, 0..6).prop_map(|fields| {
+        let body: Vec<String> = fields.into_iter().map(|(k, v, ws)| format!("{ws}\"{k}\":{ws}{v}")).collect();
+        format!("{{{}}}", body.join(","))
+    })
+}
+
+/// A chat or completions response object, mostly well formed, sometimes not.
+fn response_object() -> impl Strategy<Value = String> {
+    let content = object(vec!["role", "content", "reasoning_content", "reasoning", "tool_calls"], json_scalar().boxed());
+    let choice_value = prop_oneof![2 => content.boxed(), 1 => json_scalar().boxed()].boxed();
+    let choice = object(vec!["index", "delta", "message", "text", "finish_reason", "logprobs", "stop_reason"], choice_value);
+    let choices = prop_oneof![
+        3 => prop::collection::vec(choice, 0..3).prop_map(|c| format!("[{}]", c.join(","))).boxed(),
+        1 => json_scalar().boxed(),
+    ];
+    let usage = object(vec!["prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details"], json_scalar().boxed());
+    let value = prop_oneof![3 => choices, 1 => usage.boxed(), 1 => json_scalar().boxed()].boxed();
+    let keys = vec!["id", "object", "created", "model", "choices", "choices", "usage", "error", "system_fingerprint", "ch\\u006fices"];
+    (object(keys, value), prop::sample::select(vec!["", " ", "\n", " x", "\u{feff}"])).prop_map(|(object, tail)| format!("{object}{tail}"))
+}
+
 fn fixture(bytes: &[u8], status: u16, streaming: bool) -> Fixture {
     // Fixtures hold 'static bytes: leak the few a property case makes.
     Fixture { name: "generated", status, streaming, bytes: Box::leak(bytes.to_vec().into_boxed_slice()) }
@@ -56,6 +116,16 @@ proptest! {
         let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(bytes.len() + 1)).collect();
         cuts.sort_unstable();
         both_agree(&f, &cuts);
+    }
+
+    #[test]
+    fn response_objects_as_events_and_bodies_give_the_builtins_records(
+        objects in prop::collection::vec(response_object(), 1..4),
+        status in prop_oneof![4 => Just(200_u16), 1 => Just(400)],
+    ) {
+        let events: String = objects.iter().map(|o| format!("data: {o}\n\n")).collect();
+        both_agree(&fixture(format!("{events}data: [DONE]\n\n").as_bytes(), status, true), &[]);
+        both_agree(&fixture(objects[0].as_bytes(), status, false), &[]);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use prost::Message;
 use super::*;
 
 /// What a reader made of one encoded message: text, error, finality (or its error message).
-fn read<R: StreamReader>(encoded: &[u8]) -> Result<(String, Option<String>, bool), String> {
+fn read_with<R: StreamReader>(encoded: &[u8]) -> Result<(String, Option<String>, bool), String> {
     let message = R::Message::decode(encoded).map_err(|e| e.to_string())?;
     let mut text = String::from("kept|");
     let piece = R::read(&message, &mut text)?;
@@ -80,7 +80,7 @@ proptest! {
     #[test]
     fn lean_and_full_messages_read_the_same(message in response()) {
         let encoded = message.encode_to_vec();
-        prop_assert_eq!(read::<LeanMessages>(&encoded), read::<FullMessages>(&encoded));
+        prop_assert_eq!(read_with::<LeanMessages>(&encoded), read_with::<FullMessages>(&encoded));
     }
 }
 
@@ -92,6 +92,6 @@ fn a_final_streamed_piece_reads_alike() {
     infer.raw_output_contents.push(tensors::bytes_value("Grüße".as_bytes()));
     let encoded = ModelStreamInferResponse { error_message: String::new(), infer_response: Some(infer) }.encode_to_vec();
     let expected = Ok(("kept|Grüße".to_owned(), None, true));
-    assert_eq!(read::<LeanMessages>(&encoded), expected);
-    assert_eq!(read::<FullMessages>(&encoded), expected);
+    assert_eq!(read_with::<LeanMessages>(&encoded), expected);
+    assert_eq!(read_with::<FullMessages>(&encoded), expected);
 }

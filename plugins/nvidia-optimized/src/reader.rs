@@ -1,0 +1,396 @@
+//! A single-pass reader of OpenAI response objects (stream chunks and whole bodies), specialised
+//! to the fields a benchmark records: no intermediate structs, strings borrowed from the input
+//! (unescaped only when they hold escapes), every other value checked and skipped in place.
+//!
+//! It accepts exactly what `serde_json` with the builtins' types accepts, or declines: any input
+//! it does not read with certainty (an in-band `error`, a `\u` escape, a duplicate field, a number
+//! that is not a plain integer where one is read, deep nesting, invalid JSON) makes it return
+//! `None`, and the caller parses with serde instead. So it is never less correct than the serde
+//! path, only faster on what servers actually send.
+
+use std::borrow::Cow;
+
+use aiperf_endpoints::openai::WireUsage;
+
+use crate::json::Shape;
+
+/// Nesting deeper than this is left to serde.
+const MAX_DEPTH: u32 = 64;
+
+/// What one response object says.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Read<'a> {
+    /// Choice 0 (the first choice whose `index` is 0 or absent), if any.
+    pub choice: Option<ChoiceRead<'a>>,
+    /// `usage`.
+    pub usage: Option<WireUsage>,
+}
+
+/// What choice 0 says (for the response's [`Shape`]).
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct ChoiceRead<'a> {
+    /// `content` (chat) or `text` (completions).
+    pub text: Option<Cow<'a, str>>,
+    /// `reasoning_content`, else `reasoning` (chat).
+    pub reasoning: Option<Cow<'a, str>>,
+    /// `finish_reason`.
+    pub finish_reason: Option<Cow<'a, str>>,
+}
+
+/// Reads `bytes` as one response object of `shape`; `None` leaves it to serde.
+pub(crate) fn read(bytes: &[u8], shape: Shape) -> Option<Read<'_>> {
+    let mut r = Reader { b: bytes, i: 0 };
+    let mut out = Read::default();
+    let (mut choices_seen, mut usage_seen, mut error_seen) = (false, false, false);
+    r.object(|r, key| {
+        match key {
+            b"choices" => {
+                once(&mut choices_seen)?;
+                out.choice = r.choices(shape)?;
+            }
+            b"usage" => {
+                once(&mut usage_seen)?;
+                out.usage = if r.null() { None } else { Some(r.usage()?) };
+            }
+            // An in-band error is rare: serde reads it, with the builtins' envelope rules.
+            b"error" => {
+                once(&mut error_seen)?;
+                r.null().then_some(())?;
+            }
+            _ => r.skip_value(0)?,
+        }
+        Some(())
+    })?;
+    r.ws();
+    (r.i == r.b.len()).then_some(out)
+}
+
+/// The position of the first byte of a little-endian word that ends or escapes a string, or may
+/// not appear in one (`"`, `\\`, below 0x20). Each test flags a byte with its high bit; a flag
+/// can spill only into bytes after a true one, so the lowest flag is exact.
+fn special_byte(word: u64) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+    let mask = zero_byte(word ^ (ONES * u64::from(b'"')))
+        | zero_byte(word ^ (ONES * u64::from(b'\\')))
+        | (word.wrapping_sub(ONES * 0x20) & !word & HIGHS);
+    (mask != 0).then(|| mask.trailing_zeros() as usize / 8)
+}
+
+/// Notes that a field was seen; a second time declines (serde calls it a duplicate field).
+fn once(seen: &mut bool) -> Option<()> {
+    (!std::mem::replace(seen, true)).then_some(())
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    /// The next byte after whitespace, not consumed.
+    fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.b.get(self.i).copied()
+    }
+
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        (self.peek()? == byte).then(|| self.i += 1)
+    }
+
+    fn literal(&mut self, text: &[u8]) -> Option<()> {
+        self.b[self.i..].starts_with(text).then(|| self.i += text.len())
+    }
+
+    /// Consumes `null` if it comes next.
+    fn null(&mut self) -> bool {
+        self.peek() == Some(b'n') && self.literal(b"null").is_some()
+    }
+
+    /// An object, calling `field` with each key (unescaped keys only) positioned at its value.
+    fn object(&mut self, mut field: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
+        self.eat(b'{')?;
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            self.eat(b'"')?;
+            let (key, escaped) = self.raw_string()?;
+            (!escaped).then_some(())?;
+            self.eat(b':')?;
+            field(self, key)?;
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// The bytes of a string whose opening quote was consumed, escapes left in, and whether it
+    /// holds any; checks that no control character appears and that every escape is one JSON
+    /// allows. Plain bytes are skipped eight at a time ([`special_byte`]).
+    fn raw_string(&mut self) -> Option<(&'a [u8], bool)> {
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            while let Some(word) = self.b.get(self.i..self.i + 8) {
+                match special_byte(u64::from_le_bytes(word.try_into().ok()?)) {
+                    Some(at) => {
+                        self.i += at;
+                        break;
+                    }
+                    None => self.i += 8,
+                }
+            }
+            match *self.b.get(self.i)? {
+                b'"' => {
+                    self.i += 1;
+                    return Some((&self.b[start..self.i - 1], escaped));
+                }
+                b'\\' => {
+                    escaped = true;
+                    match *self.b.get(self.i + 1)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
+                        b'u' if self.b.get(self.i + 2..self.i + 6)?.iter().all(u8::is_ascii_hexdigit) => self.i += 6,
+                        _ => return None,
+                    }
+                }
+                0..=0x1f => return None,
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    /// A string value as text: borrowed, or unescaped (`\u` escapes are left to serde).
+    fn string(&mut self) -> Option<Cow<'a, str>> {
+        self.eat(b'"')?;
+        let (raw, escaped) = self.raw_string()?;
+        if !escaped {
+            return std::str::from_utf8(raw).ok().map(Cow::Borrowed);
+        }
+        let mut out = Vec::with_capacity(raw.len());
+        let mut rest = raw;
+        while let Some(at) = memchr::memchr(b'\\', rest) {
+            out.extend_from_slice(&rest[..at]);
+            out.push(match rest[at + 1] {
+                b'b' => 0x08,
+                b'f' => 0x0c,
+                b'n' => b'\n',
+                b'r' => b'\r',
+                b't' => b'\t',
+                b'u' => return None,
+                other => other,
+            });
+            rest = &rest[at + 2..];
+        }
+        out.extend_from_slice(rest);
+        String::from_utf8(out).ok().map(Cow::Owned)
+    }
+
+    /// `null` or a string.
+    fn optional_string(&mut self) -> Option<Option<Cow<'a, str>>> {
+        if self.null() { Some(None) } else { self.string().map(Some) }
+    }
+
+    /// `null` or a plain non-negative integer (what serde reads into `Option<u64>`).
+    fn optional_integer(&mut self) -> Option<Option<u64>> {
+        if self.null() {
+            return Some(None);
+        }
+        self.peek()?;
+        let start = self.i;
+        while let Some(b'0'..=b'9') = self.b.get(self.i) {
+            self.i += 1;
+        }
+        let digits = &self.b[start..self.i];
+        // A sign, fraction or exponent, or a leading zero, is serde's to judge.
+        let plain = !digits.is_empty() && (digits == b"0" || digits[0] != b'0');
+        if !plain || matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E' | b'-' | b'+')) {
+            return None;
+        }
+        std::str::from_utf8(digits).ok()?.parse().ok().map(Some)
+    }
+
+    /// `choices`: `null`, or an array whose elements are all choice objects.
+    fn choices(&mut self, shape: Shape) -> Option<Option<ChoiceRead<'a>>> {
+        if self.null() {
+            return Some(None);
+        }
+        self.eat(b'[')?;
+        let mut first = None;
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Some(None);
+        }
+        loop {
+            let (index, choice) = self.choice(shape)?;
+            if first.is_none() && index.unwrap_or(0) == 0 {
+                first = Some(choice);
+            }
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(first);
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// One choice object and its `index`.
+    fn choice(&mut self, shape: Shape) -> Option<(Option<u64>, ChoiceRead<'a>)> {
+        let mut choice = ChoiceRead::default();
+        let (mut index, mut seen) = (None, [false; 4]);
+        self.object(|r, key| {
+            match (shape, key) {
+                (_, b"index") => {
+                    once(&mut seen[0])?;
+                    index = r.optional_integer()?;
+                    index.is_none_or(|i| i <= u64::from(u32::MAX)).then_some(())?;
+                }
+                (_, b"finish_reason") => {
+                    once(&mut seen[1])?;
+                    choice.finish_reason = r.optional_string()?;
+                }
+                (Shape::Completions, b"text") => {
+                    once(&mut seen[2])?;
+                    choice.text = r.optional_string()?;
+                }
+                // Chat: `delta` when streamed, `message` in a whole body; serde keeps both, the
+                // builtin reads `delta` first. Both at once is left to serde.
+                (Shape::Chat, b"delta" | b"message") => {
+                    once(&mut seen[2])?;
+                    if !r.null() {
+                        r.content(&mut choice)?;
+                    }
+                }
+                _ => r.skip_value(0)?,
+            }
+            Some(())
+        })?;
+        Some((index, choice))
+    }
+
+    /// A chat `delta` or `message` object.
+    fn content(&mut self, choice: &mut ChoiceRead<'a>) -> Option<()> {
+        let (mut seen, mut reasoning_content, mut reasoning) = ([false; 3], None, None);
+        self.object(|r, key| {
+            match key {
+                b"content" => {
+                    once(&mut seen[0])?;
+                    choice.text = r.optional_string()?;
+                }
+                b"reasoning_content" => {
+                    once(&mut seen[1])?;
+                    reasoning_content = r.optional_string()?;
+                }
+                b"reasoning" => {
+                    once(&mut seen[2])?;
+                    reasoning = r.optional_string()?;
+                }
+                _ => r.skip_value(0)?,
+            }
+            Some(())
+        })?;
+        choice.reasoning = reasoning_content.or(reasoning);
+        Some(())
+    }
+
+    /// A `usage` object.
+    fn usage(&mut self) -> Option<WireUsage> {
+        let (mut usage, mut seen) = (WireUsage::default(), [false; 3]);
+        self.object(|r, key| {
+            match key {
+                b"prompt_tokens" => (once(&mut seen[0])?, usage.prompt_tokens = r.optional_integer()?).0,
+                b"completion_tokens" => (once(&mut seen[1])?, usage.completion_tokens = r.optional_integer()?).0,
+                b"total_tokens" => (once(&mut seen[2])?, usage.total_tokens = r.optional_integer()?).0,
+                _ => r.skip_value(0)?,
+            }
+            Some(())
+        })?;
+        Some(usage)
+    }
+
+    /// Checks and skips any JSON value, as serde's `IgnoredAny` does.
+    fn skip_value(&mut self, depth: u32) -> Option<()> {
+        match self.peek()? {
+            b'n' => self.literal(b"null"),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'"' => {
+                self.i += 1;
+                self.raw_string().map(drop)
+            }
+            b'-' | b'0'..=b'9' => self.skip_number(),
+            b'[' if depth < MAX_DEPTH => {
+                self.i += 1;
+                if self.peek()? == b']' {
+                    self.i += 1;
+                    return Some(());
+                }
+                loop {
+                    self.skip_value(depth + 1)?;
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        b']' => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'{' if depth < MAX_DEPTH => self.object(|r, _| r.skip_value(depth + 1)),
+            _ => None,
+        }
+    }
+
+    /// A number by JSON's grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    fn skip_number(&mut self) -> Option<()> {
+        let digits = |r: &mut Self| {
+            let start = r.i;
+            while let Some(b'0'..=b'9') = r.b.get(r.i) {
+                r.i += 1;
+            }
+            r.i - start
+        };
+        if self.b.get(self.i) == Some(&b'-') {
+            self.i += 1;
+        }
+        match self.b.get(self.i)? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => {
+                digits(self);
+            }
+            _ => return None,
+        }
+        if self.b.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            (digits(self) > 0).then_some(())?;
+        }
+        if let Some(b'e' | b'E') = self.b.get(self.i) {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.b.get(self.i) {
+                self.i += 1;
+            }
+            (digits(self) > 0).then_some(())?;
+        }
+        Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

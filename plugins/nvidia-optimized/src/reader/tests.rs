@@ -1,0 +1,72 @@
+//! What the single-pass reader reads itself, and what it leaves to serde.
+
+use super::*;
+
+const VLLM_CHUNK: &str = r#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1718000000,"model":"m","choices":[{"index":0,"delta":{"content":" token"},"logprobs":null,"finish_reason":null}]}"#;
+
+fn chat(json: &str) -> Option<Read<'_>> {
+    read(json.as_bytes(), Shape::Chat)
+}
+
+#[test]
+fn what_servers_send_is_read_in_one_pass() {
+    let chunk = chat(VLLM_CHUNK).expect("a vLLM chunk");
+    assert_eq!(chunk.choice.unwrap().text.as_deref(), Some(" token"));
+    let last =
+        chat(r#"{"choices":[],"usage":{"prompt_tokens":10,"total_tokens":266,"completion_tokens":256,"prompt_tokens_details":null}}"#)
+            .expect("a usage chunk");
+    assert_eq!((last.choice, last.usage.unwrap().completion_tokens), (None, Some(256)));
+    let escaped = chat(r#"{"choices":[{"delta":{"content":"a\n\"b\""},"finish_reason":"stop"}]}"#).unwrap().choice.unwrap();
+    assert_eq!((escaped.text.as_deref(), escaped.finish_reason.as_deref()), (Some("a\n\"b\""), Some("stop")));
+    let reasoning = chat(r#"{"choices":[{"delta":{"reasoning":"r","reasoning_content":"rc"}}]}"#).unwrap().choice.unwrap();
+    assert_eq!(reasoning.reasoning.as_deref(), Some("rc"));
+    let completion =
+        read(br#"{"choices":[{"index":1,"text":"no"},{"index":0,"text":"yes","finish_reason":"length"}]}"#, Shape::Completions);
+    assert_eq!(completion.unwrap().choice.unwrap().text.as_deref(), Some("yes"));
+}
+
+#[test]
+fn anything_uncertain_is_left_to_serde() {
+    for json in [
+        r#"{"error":{"message":"boom"}}"#,
+        r#"{"choices":[{"delta":{"content":"\u00e9"}}]}"#,
+        r#"{"choices":[],"choices":[]}"#,
+        r#"{"choices":[{"index":1.0}]}"#,
+        r#"{"choices":[{"index":-1}]}"#,
+        r#"{"choices":[{"index":4294967296}]}"#,
+        r#"{"usage":{"prompt_tokens":1e2}}"#,
+        r#"{"created":01}"#,
+        r#"{"model":"m"} trailing"#,
+        "{\"model\":\"raw\u{1}control\"}",
+        r#"{"ch\u006fices":[]}"#,
+        r#"{"choices":{}}"#,
+        r#"{"choices":[{"delta":{},"message":{}}]}"#,
+        r#"["array form"]"#,
+        r#"{"a":"bad \x escape"}"#,
+    ] {
+        assert_eq!(chat(json), None, "{json}");
+    }
+    let deep = format!("{{\"x\":{}{}}}", "[".repeat(100), "]".repeat(100));
+    assert_eq!(chat(&deep), None);
+    assert!(read(b"{\"choices\":[{\"delta\":{\"content\":\"\xff\"}}]}", Shape::Chat).is_none(), "invalid UTF-8 in a read string");
+}
+
+#[test]
+fn special_bytes_are_found_eight_at_a_time_exactly() {
+    for special in [b'"', b'\\', 0x00, 0x1f] {
+        for at in 0..8 {
+            for filler in [b'a', 0x20, 0x7f, 0x80, 0xff, b'!', b'#', b'[', b']'] {
+                let mut word = [filler; 8];
+                word[at] = special;
+                // A second special byte after the first must not move the answer.
+                if at < 7 {
+                    word[7] = b'"';
+                }
+                assert_eq!(special_byte(u64::from_le_bytes(word)), Some(at), "{word:?}");
+            }
+        }
+    }
+    for filler in [b'a', 0x20, 0x7f, 0x80, 0xff, b'!', b'#'] {
+        assert_eq!(special_byte(u64::from_le_bytes([filler; 8])), None);
+    }
+}
