@@ -256,11 +256,13 @@ impl CategoryCode {
                 type Instance = #any;
                 type Registered = dyn #registered;
 
+                #[inline]
                 fn names() -> &'static [NameEntry<Self>] {
                     static NAMES: [NameEntry<#category_ty>; #name_count] = [#(#name_entries),*];
                     &NAMES
                 }
 
+                #[inline]
                 fn parse_name(name: &str) -> Option<#name_ty> {
                     match name {
                         #( #name_strs => Some(#name_ty::#name_vars), )*
@@ -268,20 +270,23 @@ impl CategoryCode {
                     }
                 }
 
+                #[inline]
                 fn name_index(name: #name_ty) -> usize {
                     name as usize
                 }
 
+                #[inline]
                 fn implementations() -> &'static [ImplDescriptor<#name_ty, #impl_ty>] {
                     static IMPLS: [ImplDescriptor<#name_ty, #impl_ty>; #impl_count] = [#(#descriptors),*];
                     &IMPLS
                 }
 
+                #[inline]
                 fn impl_index(imp: #impl_ty) -> usize {
                     imp as usize
                 }
 
-                #[inline]
+                #[inline(always)]
                 fn construct(imp: #impl_ty, info: &ModelEndpointInfo) -> Result<#any, ConfigError> {
                     match imp {
                         #( #impl_ty::#impl_vars => #impl_types::from_model_endpoint(info).map(#any::#impl_vars), )*

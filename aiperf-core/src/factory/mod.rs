@@ -140,7 +140,7 @@ impl<C: Category> Factory<C> {
 
     /// `create_instance` with `selected` choosing each table name's implementation (the
     /// process-wide pins, or a [`Selection`]'s).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn create_with<'a>(
         name: impl NameArg<'a, C>,
         info: &ModelEndpointInfo,

@@ -82,6 +82,8 @@ impl<C: Category> FactoryState<C> {
         self.read().iter().map(|r| r.name.clone()).collect()
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn create_registered(&self, name: &str, info: &ModelEndpointInfo) -> Result<C::Instance, FactoryError> {
         let found = self.read().iter().find(|r| r.name == name).map(|r| (r.constructor, r.class_name));
         let Some((constructor, class_name)) = found else {
