@@ -3,7 +3,8 @@
 # (benches included, so competing plugins and --all-features always compile), the docs, the
 # tests of both builds (default, and with the nvidia-optimized plugin), the two example crates
 # outside the workspace (a third-party plugin and a custom build), and the packaging check
-# (scripts/package-check.sh). Ends with the total.
+# (scripts/package-check.sh), and a smoke run of the benchmark harness comparing builds
+# (`cargo xtask compare-builds --quick`). Ends with the total.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,6 +56,9 @@ for example in third-party-plugin custom-build; do
         cargo test --locked
     ) 2>&1 | tee -a "$log"
 done
+
+step "benchmark harness smoke run (cargo xtask compare-builds --quick; no timing is checked)"
+cargo xtask compare-builds --quick 2>&1 | tail -n 25
 
 step "packaging: the packaged crates build alone (scripts/package-check.sh)"
 bash scripts/package-check.sh

@@ -65,7 +65,7 @@ impl RequestFormat for Completions {
 }
 
 /// An OpenAI text endpoint that formats requests like the builtin and parses responses into the
-/// same records with zero-copy SSE scanning and borrowed JSON.
+/// same records, reading each response object in one validating pass.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OptimizedEndpoint<F> {
     base: RequestBase,

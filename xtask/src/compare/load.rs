@@ -1,0 +1,134 @@
+//! The end-to-end loads: `aiperf profile` of each build against `aiperf-mock-server` with zero
+//! delays, and the raw load loop on the same requests, each with its CPU time and peak RSS.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// Sizes of the loads.
+pub struct Plan {
+    /// Concurrencies measured.
+    pub concurrencies: Vec<usize>,
+    /// Requests per run at each concurrency (enough for a few seconds each).
+    requests: fn(usize) -> u64,
+}
+
+impl Plan {
+    /// Full runs, or a smoke run.
+    pub fn new(quick: bool) -> Self {
+        Self { concurrencies: vec![32, 256], requests: if quick { |_| 200 } else { |c| if c >= 256 { 40_000 } else { 20_000 } } }
+    }
+}
+
+/// What one measured process did.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Run {
+    /// Requests completed per second.
+    pub requests_per_s: f64,
+    /// User plus system CPU time per request, in µs.
+    pub cpu_us_per_request: f64,
+    /// Peak resident set size, in MiB.
+    pub peak_rss_mib: f64,
+}
+
+/// `aiperf-mock-server` with zero delays on an ephemeral port of 127.0.0.1, stopped on drop.
+pub struct MockServer {
+    child: Child,
+    /// Its base URL.
+    pub url: String,
+}
+
+impl MockServer {
+    /// Starts the server and reads its URL from its first line.
+    pub fn start(binary: &Path) -> Result<Self, String> {
+        let mut child = Command::new(binary)
+            .args(["--host", "127.0.0.1", "--port", "0", "--ttft-ms", "0", "--itl-ms", "0", "--output-tokens", "16"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+        let mut line = String::new();
+        let stdout = child.stdout.take().ok_or("no stdout from the mock server")?;
+        BufReader::new(stdout).read_line(&mut line).map_err(|e| format!("mock server: {e}"))?;
+        let url = line.trim().strip_prefix("listening on ").ok_or_else(|| format!("mock server said {line:?}"))?.to_owned();
+        Ok(Self { child, url })
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `aiperf profile` of one build: streaming chat, ISL 128, OSL 16. Its exports go to
+/// `dir/<binary name>`.
+pub fn profile(binary: &Path, url: &str, concurrency: usize, plan: &Plan, dir: &Path) -> Result<Run, String> {
+    let name = binary.file_name().and_then(|n| n.to_str()).unwrap_or("aiperf");
+    let artifacts = dir.join(name);
+    let requests = (plan.requests)(concurrency);
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut command = Command::new(binary);
+    command.args(["profile", "--url", url, "--model", "mock", "--streaming", "--isl", "128", "--osl", "16", "--ui", "none"]);
+    command.args(["--concurrency", &concurrency.to_string(), "--request-count", &requests.to_string(), "--output-artifact-dir"]);
+    command.arg(&artifacts);
+    let usage = measure(command, &artifacts.with_extension("log"))?;
+    let export = std::fs::read_to_string(artifacts.join("profile_export_aiperf.json")).map_err(|e| format!("{name}: {e}"))?;
+    let export: serde_json::Value = serde_json::from_str(&export).map_err(|e| format!("{name}: {e}"))?;
+    let requests_per_s = export["request_throughput"]["avg"].as_f64().ok_or_else(|| format!("{name}: no request_throughput"))?;
+    // The raw loop replays the first build's requests.
+    if !dir.join("inputs.json").exists() {
+        std::fs::copy(artifacts.join("inputs.json"), dir.join("inputs.json")).map_err(|e| format!("inputs.json: {e}"))?;
+    }
+    Ok(usage.run(requests_per_s, requests))
+}
+
+/// Runs the raw load loop on the requests of `inputs`.
+pub fn raw(binary: &Path, url: &str, concurrency: usize, plan: &Plan, inputs: &Path) -> Result<Run, String> {
+    let requests = (plan.requests)(concurrency);
+    let mut command = Command::new(binary);
+    command.args(["--url", url, "--streaming", "--concurrency", &concurrency.to_string(), "--requests", &requests.to_string()]);
+    command.arg("--inputs").arg(inputs);
+    let log = inputs.with_file_name("raw_load.log");
+    let usage = measure(command, &log)?;
+    let line = std::fs::read_to_string(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let result: serde_json::Value = serde_json::from_str(line.trim()).map_err(|e| format!("raw load said {line:?}: {e}"))?;
+    let seconds = result["seconds"].as_f64().filter(|s| *s > 0.0).ok_or("raw load: no duration")?;
+    Ok(usage.run(requests as f64 / seconds, requests))
+}
+
+/// CPU time and peak RSS of a finished process.
+struct Usage {
+    cpu_seconds: f64,
+    peak_rss_mib: f64,
+}
+
+impl Usage {
+    fn run(&self, requests_per_s: f64, requests: u64) -> Run {
+        Run { requests_per_s, cpu_us_per_request: self.cpu_seconds * 1e6 / requests as f64, peak_rss_mib: self.peak_rss_mib }
+    }
+}
+
+/// Runs `command` with its output in `log` and returns its own resource usage (`wait4`).
+fn measure(mut command: Command, log: &PathBuf) -> Result<Usage, String> {
+    let out = File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let child = command.stdout(out).stderr(Stdio::inherit()).spawn().map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    let pid = libc::pid_t::try_from(child.id()).map_err(|e| e.to_string())?;
+    let mut status = 0;
+    // SAFETY: an all-zero `rusage` is valid (plain integers); `wait4` fills it and `status` for our
+    // own child `pid`, which nothing else waits for (`child` is dropped without `wait`).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: both pointers are to live locals of the right types.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    drop(child);
+    if waited != pid {
+        return Err(format!("wait4 on {command:?}: {}", std::io::Error::last_os_error()));
+    }
+    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+        return Err(format!("{command:?} failed (wait status {status}); its output is in {}", log.display()));
+    }
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    // Linux reports `ru_maxrss` in KiB.
+    Ok(Usage { cpu_seconds: seconds(usage.ru_utime) + seconds(usage.ru_stime), peak_rss_mib: usage.ru_maxrss as f64 / 1024.0 })
+}

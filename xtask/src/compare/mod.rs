@@ -1,0 +1,85 @@
+//! `cargo xtask compare-builds`: the same benchmarks and loads with each build, side by side.
+
+mod bench;
+mod cargo;
+mod load;
+mod report;
+
+use std::path::{Path, PathBuf};
+
+use report::{Report, Row};
+
+/// The plugin feature always compared with the default build.
+const PLUGIN: &str = "nvidia-optimized";
+
+/// What to compare, and how thoroughly.
+#[derive(Debug)]
+pub struct Options {
+    /// Debug builds, short benches and loads: a smoke run, not a measurement.
+    pub quick: bool,
+    /// The builds: `default`, then each plugin feature.
+    pub builds: Vec<String>,
+}
+
+impl Options {
+    /// Parses the arguments after `compare-builds`.
+    pub fn parse(args: &[String]) -> Result<Self, String> {
+        let mut options = Self { quick: false, builds: vec!["default".to_owned(), PLUGIN.to_owned()] };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--quick" => options.quick = true,
+                "--features" => {
+                    let feature = args.next().ok_or("--features needs a feature name")?;
+                    if !options.builds.contains(feature) {
+                        options.builds.push(feature.clone());
+                    }
+                }
+                other => return Err(format!("unknown argument {other}: expected --quick or --features FEATURE")),
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// The workspace root (this crate is `xtask/` in it).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+/// Runs the comparison and writes the report.
+pub fn run(options: &Options) -> Result<(), String> {
+    let root = root();
+    let out = root.join("target/compare-builds");
+    std::fs::create_dir_all(out.join("bin")).map_err(|e| format!("{}: {e}", out.display()))?;
+    let profile = if options.quick { cargo::Profile::Dev } else { cargo::Profile::Release };
+    let tools = cargo::tools(&root, &out, profile)?;
+    let mut report = Report::new(&options.builds, options.quick);
+    let mut binaries = Vec::new();
+    for build in &options.builds {
+        binaries.push(cargo::aiperf(&root, &out, profile, build)?);
+        let estimates = bench::run(&root, &out, build, options.quick)?;
+        report.add_benches(build, &estimates);
+    }
+    let loads = load::Plan::new(options.quick);
+    let server = load::MockServer::start(&tools.mock_server)?;
+    for &concurrency in &loads.concurrencies {
+        let dir = out.join(format!("loads/c{concurrency}"));
+        let runs: Vec<load::Run> =
+            binaries.iter().map(|binary| load::profile(binary, &server.url, concurrency, &loads, &dir)).collect::<Result<_, _>>()?;
+        let raw = load::raw(&tools.raw_load, &server.url, concurrency, &loads, &dir.join("inputs.json"))?;
+        report.add_loads(concurrency, &runs, &raw);
+    }
+    drop(server);
+    report.write(&out)?;
+    print!("{}", report.markdown());
+    Ok(())
+}
+
+/// One benchmark's result in one build.
+pub type Cell = Option<f64>;
+
+/// Rows of the report, built by each measurement module.
+pub(crate) fn row(name: &str, unit: &str, higher_is_better: bool, cells: Vec<Cell>) -> Row {
+    Row { name: name.to_owned(), unit: unit.to_owned(), higher_is_better, cells }
+}

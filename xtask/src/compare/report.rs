@@ -1,0 +1,127 @@
+//! The side-by-side table: one row per benchmark, one column per build, and each build's ratio to
+//! the default build; as Markdown (printed, `report.md`) and JSON (`report.json`).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::bench::Estimates;
+use super::load::Run;
+use super::{Cell, row};
+
+/// One benchmark across the builds.
+pub struct Row {
+    /// What was measured.
+    pub name: String,
+    /// Its unit.
+    pub unit: String,
+    /// Whether a larger value is better (requests/s) or worse (ns, µs, MiB).
+    pub higher_is_better: bool,
+    /// One value per build, in the report's build order.
+    pub cells: Vec<Cell>,
+}
+
+/// Every row, in order.
+pub struct Report {
+    builds: Vec<String>,
+    quick: bool,
+    rows: Vec<Row>,
+}
+
+impl Report {
+    /// An empty report over `builds` (the first is the baseline of the ratios).
+    pub fn new(builds: &[String], quick: bool) -> Self {
+        Self { builds: builds.to_vec(), quick, rows: Vec::new() }
+    }
+
+    /// Sets `build`'s cell of the row `name`, adding the row when it is new.
+    fn set(&mut self, name: &str, unit: &str, higher_is_better: bool, build: &str, value: Cell) {
+        let column = self.builds.iter().position(|b| b == build).expect("a build of the report");
+        let index = match self.rows.iter().position(|r| r.name == name) {
+            Some(index) => index,
+            None => {
+                self.rows.push(row(name, unit, higher_is_better, vec![None; self.builds.len()]));
+                self.rows.len() - 1
+            }
+        };
+        self.rows[index].cells[column] = value;
+    }
+
+    /// The criterion figures of one build.
+    pub fn add_benches(&mut self, build: &str, e: &Estimates) {
+        self.set("decode: 256-token chat stream (build's `chat`)", "MiB/s", true, build, e.decode_mib_s);
+        self.set("read one streamed gRPC response (build's `grpc`)", "ns", false, build, e.grpc_piece_ns);
+        self.set("create_instance, typed name", "ns", false, build, e.create_typed_ns);
+        self.set("direct constructor call", "ns", false, build, e.direct_ns);
+        self.set("create_instance, &str name", "ns", false, build, e.create_str_ns);
+        self.set("HashMap<String, fn> -> Box<dyn> registry", "ns", false, build, e.boxed_registry_ns);
+    }
+
+    /// The loads at one concurrency: each build's `aiperf profile`, and the raw loop.
+    pub fn add_loads(&mut self, concurrency: usize, runs: &[Run], raw: &Run) {
+        for (build, run) in self.builds.clone().iter().zip(runs) {
+            let name = |what: &str| format!("aiperf profile c={concurrency}: {what}");
+            self.set(&name("requests/s"), "req/s", true, build, Some(run.requests_per_s));
+            self.set(&name("client CPU per request"), "µs", false, build, Some(run.cpu_us_per_request));
+            self.set(&name("peak RSS"), "MiB", false, build, Some(run.peak_rss_mib));
+            self.set(&name("share of the raw loop's requests/s"), "%", true, build, Some(100.0 * run.requests_per_s / raw.requests_per_s));
+            self.set(&format!("raw load loop c={concurrency}: requests/s"), "req/s", true, build, Some(raw.requests_per_s));
+            self.set(&format!("raw load loop c={concurrency}: CPU per request"), "µs", false, build, Some(raw.cpu_us_per_request));
+        }
+    }
+
+    /// The table in Markdown, with the machine it ran on.
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# aiperf: builds compared\n\n{}\n", machine());
+        if self.quick {
+            let _ = writeln!(out, "**--quick: a smoke run (debug builds, short runs). These figures are not measurements.**\n");
+        }
+        let others = &self.builds[1..];
+        let header: Vec<String> = others.iter().map(|b| format!("{b} ÷ {}", self.builds[0])).collect();
+        let _ = writeln!(out, "| benchmark | unit | {} | {} |", self.builds.join(" | "), header.join(" | "));
+        let _ = writeln!(out, "|---|---|{}{}", "---:|".repeat(self.builds.len()), "---:|".repeat(others.len()));
+        for row in &self.rows {
+            let cells: Vec<String> = row.cells.iter().map(|c| c.map_or("n/a".to_owned(), format_value)).collect();
+            let ratios: Vec<String> =
+                row.cells[1..].iter().map(|c| ratio(row.cells[0], *c).map_or("n/a".to_owned(), |r| format!("{r:.2}×"))).collect();
+            let _ = writeln!(out, "| {} | {} | {} | {} |", row.name, row.unit, cells.join(" | "), ratios.join(" | "));
+        }
+        out
+    }
+
+    /// Writes `report.md` and `report.json` into `dir`.
+    pub fn write(&self, dir: &Path) -> Result<(), String> {
+        let rows: Vec<serde_json::Value> = self
+            .rows
+            .iter()
+            .map(|r| {
+                let values: serde_json::Map<String, serde_json::Value> =
+                    self.builds.iter().zip(&r.cells).map(|(b, c)| (b.clone(), (*c).into())).collect();
+                serde_json::json!({ "name": r.name, "unit": r.unit, "higher_is_better": r.higher_is_better, "values": values })
+            })
+            .collect();
+        let json = serde_json::json!({ "machine": machine(), "quick": self.quick, "builds": self.builds, "rows": rows });
+        let write =
+            |name: &str, text: String| std::fs::write(dir.join(name), text).map_err(|e| format!("{}: {e}", dir.join(name).display()));
+        write("report.md", self.markdown())?;
+        write("report.json", serde_json::to_string_pretty(&json).map_err(|e| e.to_string())? + "\n")
+    }
+}
+
+/// A value divided by the baseline's.
+fn ratio(base: Cell, value: Cell) -> Option<f64> {
+    Some(value? / base.filter(|b| *b != 0.0)?)
+}
+
+fn format_value(value: f64) -> String {
+    if value >= 100.0 { format!("{value:.0}") } else { format!("{value:.2}") }
+}
+
+/// The machine, as `/proc/cpuinfo` and `nproc` tell it.
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model =
+        cpuinfo.lines().find_map(|l| l.strip_prefix("model name")).map(|m| m.trim_start_matches([' ', '\t', ':'])).unwrap_or("unknown CPU");
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    format!("Machine: {model}, {cores} cores available.")
+}
