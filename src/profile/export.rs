@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::ProfileError;
 use super::metrics::Metric;
-use super::record::RequestRecord;
+use super::record::{JsonLine, RequestRecord};
 use super::stats::Summary;
 use crate::redact::Secrets;
 
@@ -76,7 +76,7 @@ impl RecordWriter {
     /// [`ProfileError::Io`] naming the file.
     pub fn write(&mut self, record: &RequestRecord) -> Result<(), ProfileError> {
         self.line.clear();
-        serde_json::to_writer(&mut self.line, &record.to_json())
+        serde_json::to_writer(&mut self.line, &JsonLine(record))
             .map_err(|e| ProfileError::Io { path: self.path.display().to_string(), source: e.into() })?;
         self.line.push(b'\n');
         if self.secrets.is_empty() {

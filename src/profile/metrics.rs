@@ -1,24 +1,25 @@
 //! The metrics: AIPerf's names, units and console titles.
 
-/// A per-request ("record") metric.
+/// A per-request ("record") metric. Declared in the order of [`Metric::ALL`], so that a metric's
+/// position is its discriminant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Metric {
-    /// Issue to last byte.
-    RequestLatency,
     /// Issue to the first piece of content.
     TimeToFirstToken,
     /// First to second piece of content.
     TimeToSecondToken,
+    /// Issue to last byte.
+    RequestLatency,
     /// (latency − TTFT) / (output tokens − 1).
     InterTokenLatency,
     /// Gaps between consecutive responses (several values per request).
     InterChunkLatency,
     /// 1 / inter-token latency.
     OutputTokenThroughputPerUser,
-    /// Input tokens.
-    InputSequenceLength,
     /// Output tokens, reasoning included.
     OutputSequenceLength,
+    /// Input tokens.
+    InputSequenceLength,
     /// Output tokens of the answer text.
     OutputTokenCount,
     /// Server-reported `usage.prompt_tokens`.
@@ -70,9 +71,9 @@ impl Metric {
         Self::HttpReqChunksReceived,
     ];
 
-    /// Position in [`Metric::ALL`].
-    pub fn index(self) -> usize {
-        Self::ALL.iter().position(|&m| m == self).expect("every metric is listed")
+    /// Position in [`Metric::ALL`] (its discriminant: the declaration follows that order).
+    pub const fn index(self) -> usize {
+        self as usize
     }
 
     /// The export key (`time_to_first_token`).
@@ -178,5 +179,17 @@ impl Metric {
     /// A metric by its export key (for `--goodput`).
     pub fn from_key(key: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|m| m.key() == key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Metric;
+
+    #[test]
+    fn a_metric_s_index_is_its_position_in_all() {
+        for (position, metric) in Metric::ALL.into_iter().enumerate() {
+            assert_eq!(metric.index(), position, "{metric:?}");
+        }
     }
 }

@@ -69,7 +69,7 @@ pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<
     let config = Config::resolve::<F>(args)?;
     let selections = Selections::<F>::with(&config.pins)?;
     warn_about_open_files(&config);
-    let tokenizer = Arc::new(Tokenizer::load(&config.dataset.tokenizer)?);
+    let tokenizer = Tokenizer::shared(&config.dataset.tokenizer)?;
     let runner = Arc::new(prepare::<F>(&config, &selections, &tokenizer)?);
 
     let (stop_tx, stop_rx) = watch::channel(false);

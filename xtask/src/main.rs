@@ -4,7 +4,8 @@
 //!   each plugin feature (`nvidia-optimized` and any other given), runs the criterion benches and the
 //!   end-to-end loads with each build, and prints one side-by-side table, also written to
 //!   `target/compare-builds/report.md` and `report.json`. `--quick` is a smoke run (debug builds,
-//!   short loads) that CI executes; its figures are not measurements.
+//!   short loads) that CI executes; its figures are not measurements, and its files go to
+//!   `target/compare-builds/quick/`.
 //!
 //! Dependency rule: no aiperf crate; it drives them through cargo and their command lines.
 

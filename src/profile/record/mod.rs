@@ -4,7 +4,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aiperf_core::{EndpointError, ParsedResponse, TransportError, TransportTiming};
 use serde::Serialize;
-use serde_json::{Map, Value, json};
 
 use super::metrics::Metric;
 use super::tokenizer::Tokenizer;
@@ -272,39 +271,11 @@ impl RequestRecord {
     pub fn value(&self, metric: Metric) -> Option<f64> {
         self.values[metric.index()]
     }
-
-    /// The JSONL line (AIPerf's `profile_export.jsonl` layout).
-    pub fn to_json(&self) -> Value {
-        let mut metrics = Map::new();
-        for metric in Metric::ALL {
-            if metric == Metric::InterChunkLatency {
-                if !self.inter_chunk.is_empty() {
-                    metrics.insert(metric.key().to_owned(), json!({ "value": self.inter_chunk, "unit": metric.unit() }));
-                }
-            } else if let Some(value) = self.value(metric) {
-                metrics.insert(metric.key().to_owned(), json!({ "value": value, "unit": metric.unit() }));
-            }
-        }
-        let mut line = json!({
-            "metadata": {
-                "x_request_id": format!("{}-{}", self.phase.as_str(), self.index),
-                "conversation_id": self.conversation_id.to_string(),
-                "turn_index": 0,
-                "request_start_ns": self.start_ns,
-                "request_ack_ns": self.ack_ns,
-                "request_end_ns": self.end_ns,
-                "benchmark_phase": self.phase.as_str(),
-                "was_cancelled": self.was_cancelled,
-                "worker_id": format!("worker_{}", self.worker_id),
-            },
-            "metrics": metrics,
-        });
-        if let Some(error) = &self.error {
-            line["error"] = json!(error);
-        }
-        line
-    }
 }
+
+mod json;
+
+pub use json::JsonLine;
 
 #[cfg(test)]
 mod tests;

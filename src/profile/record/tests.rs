@@ -104,3 +104,25 @@ fn failures_become_errors_with_their_type() {
     assert_eq!((error.code, error.kind.as_str(), error.message.as_str()), (Some(503), "HTTP 503", "overloaded"));
     assert!(r.values.iter().all(Option::is_none), "a failed request measures nothing");
 }
+
+#[test]
+fn a_jsonl_line_has_aiperf_s_layout_in_order() {
+    let t0 = Instant::now();
+    let wall = SystemTime::UNIX_EPOCH + Duration::from_secs(1);
+    let mut record = RequestRecord::cancelled(7, Phase::Profiling, 3, 2, t0, wall);
+    record.end_ns = 1_000_000_500;
+    record.values[Metric::TimeToFirstToken.index()] = Some(12.5);
+    record.values[Metric::HttpReqChunksReceived.index()] = Some(3.0);
+    record.inter_chunk = vec![1.0, 2.25];
+    let line = serde_json::to_string(&JsonLine(&record)).unwrap();
+    assert_eq!(
+        line,
+        concat!(
+            r#"{"metadata":{"x_request_id":"profiling-7","conversation_id":"3","turn_index":0,"request_start_ns":1000000000,"#,
+            r#""request_ack_ns":null,"request_end_ns":1000000500,"benchmark_phase":"profiling","was_cancelled":true,"worker_id":"worker_2"},"#,
+            r#""metrics":{"time_to_first_token":{"value":12.5,"unit":"ms"},"inter_chunk_latency":{"value":[1.0,2.25],"unit":"ms"},"#,
+            r#""http_req_chunks_received":{"value":3.0,"unit":"count"}},"#,
+            r#""error":{"code":null,"type":"RequestCancelledError","message":"cancelled: still running when the grace period after Ctrl-C ended"}}"#
+        )
+    );
+}

@@ -28,6 +28,9 @@ pub struct Run {
     pub requests_per_s: f64,
     /// User plus system CPU time per request, in µs.
     pub cpu_us_per_request: f64,
+    /// The same without the startup (tokenizer tables, dataset, connections): less the CPU time of
+    /// a one-request run, over the other requests.
+    pub steady_cpu_us_per_request: f64,
     /// Peak resident set size, in MiB.
     pub peak_rss_mib: f64,
 }
@@ -69,11 +72,15 @@ pub fn profile(binary: &Path, url: &str, concurrency: usize, plan: &Plan, dir: &
     let artifacts = dir.join(name);
     let requests = (plan.requests)(concurrency);
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut command = Command::new(binary);
-    command.args(["profile", "--url", url, "--model", "mock", "--streaming", "--isl", "128", "--osl", "16", "--ui", "none"]);
-    command.args(["--concurrency", &concurrency.to_string(), "--request-count", &requests.to_string(), "--output-artifact-dir"]);
-    command.arg(&artifacts);
-    let usage = measure(command, &artifacts.with_extension("log"))?;
+    let run = |requests: u64, artifacts: &Path| {
+        let mut command = Command::new(binary);
+        command.args(["profile", "--url", url, "--model", "mock", "--streaming", "--isl", "128", "--osl", "16", "--ui", "none"]);
+        command.args(["--concurrency", &concurrency.to_string(), "--request-count", &requests.to_string(), "--output-artifact-dir"]);
+        command.arg(artifacts);
+        measure(command, &artifacts.with_extension("log"))
+    };
+    let startup = run(1, &dir.join(format!("{name}-startup")))?;
+    let usage = run(requests, &artifacts)?;
     let export = std::fs::read_to_string(artifacts.join("profile_export_aiperf.json")).map_err(|e| format!("{name}: {e}"))?;
     let export: serde_json::Value = serde_json::from_str(&export).map_err(|e| format!("{name}: {e}"))?;
     let requests_per_s = export["request_throughput"]["avg"].as_f64().ok_or_else(|| format!("{name}: no request_throughput"))?;
@@ -81,7 +88,9 @@ pub fn profile(binary: &Path, url: &str, concurrency: usize, plan: &Plan, dir: &
     if !dir.join("inputs.json").exists() {
         std::fs::copy(artifacts.join("inputs.json"), dir.join("inputs.json")).map_err(|e| format!("inputs.json: {e}"))?;
     }
-    Ok(usage.run(requests_per_s, requests))
+    let mut measured = usage.run(requests_per_s, requests);
+    measured.steady_cpu_us_per_request = (usage.cpu_seconds - startup.cpu_seconds).max(0.0) * 1e6 / (requests - 1).max(1) as f64;
+    Ok(measured)
 }
 
 /// Runs the raw load loop on the requests of `inputs`.
@@ -106,7 +115,8 @@ struct Usage {
 
 impl Usage {
     fn run(&self, requests_per_s: f64, requests: u64) -> Run {
-        Run { requests_per_s, cpu_us_per_request: self.cpu_seconds * 1e6 / requests as f64, peak_rss_mib: self.peak_rss_mib }
+        let cpu_us_per_request = self.cpu_seconds * 1e6 / requests as f64;
+        Run { requests_per_s, cpu_us_per_request, steady_cpu_us_per_request: cpu_us_per_request, peak_rss_mib: self.peak_rss_mib }
     }
 }
 

@@ -50,7 +50,8 @@ fn root() -> PathBuf {
 /// Runs the comparison and writes the report.
 pub fn run(options: &Options) -> Result<(), String> {
     let root = root();
-    let out = root.join("target/compare-builds");
+    // A smoke run keeps its files apart, so it never overwrites a measurement.
+    let out = if options.quick { root.join("target/compare-builds/quick") } else { root.join("target/compare-builds") };
     std::fs::create_dir_all(out.join("bin")).map_err(|e| format!("{}: {e}", out.display()))?;
     let profile = if options.quick { cargo::Profile::Dev } else { cargo::Profile::Release };
     let tools = cargo::tools(&root, &out, profile)?;
