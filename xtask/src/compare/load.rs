@@ -43,10 +43,16 @@ pub struct MockServer {
 }
 
 impl MockServer {
-    /// Starts the server and reads its URL from its first line.
+    /// Starts the server with zero delays and reads its URL from its first line.
     pub fn start(binary: &Path) -> Result<Self, String> {
+        Self::start_with(binary, &["--ttft-ms", "0", "--itl-ms", "0"])
+    }
+
+    /// Starts the server with `delays` (its `--ttft-ms`/`--itl-ms` flags).
+    pub fn start_with(binary: &Path, delays: &[&str]) -> Result<Self, String> {
         let mut child = Command::new(binary)
-            .args(["--host", "127.0.0.1", "--port", "0", "--ttft-ms", "0", "--itl-ms", "0", "--output-tokens", "16"])
+            .args(["--host", "127.0.0.1", "--port", "0", "--output-tokens", "16"])
+            .args(delays)
             .stdout(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
@@ -81,8 +87,7 @@ pub fn profile(binary: &Path, url: &str, concurrency: usize, plan: &Plan, dir: &
     };
     let startup = run(1, &dir.join(format!("{name}-startup")))?;
     let usage = run(requests, &artifacts)?;
-    let export = std::fs::read_to_string(artifacts.join("profile_export_aiperf.json")).map_err(|e| format!("{name}: {e}"))?;
-    let export: serde_json::Value = serde_json::from_str(&export).map_err(|e| format!("{name}: {e}"))?;
+    let export = read_export(&artifacts)?;
     let requests_per_s = export["request_throughput"]["avg"].as_f64().ok_or_else(|| format!("{name}: no request_throughput"))?;
     // The raw loop replays the first build's requests.
     if !dir.join("inputs.json").exists() {
@@ -141,4 +146,63 @@ fn measure(mut command: Command, log: &PathBuf) -> Result<Usage, String> {
     let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     // Linux reports `ru_maxrss` in KiB.
     Ok(Usage { cpu_seconds: seconds(usage.ru_utime) + seconds(usage.ru_stime), peak_rss_mib: usage.ru_maxrss as f64 / 1024.0 })
+}
+
+/// What a run against a server with real delays measured: how close to the server's own timing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Fidelity {
+    /// Time to first token, p50, ms.
+    pub ttft_p50_ms: f64,
+    /// Time to first token, p99, ms.
+    pub ttft_p99_ms: f64,
+    /// Inter-token latency, p50, ms.
+    pub itl_p50_ms: f64,
+    /// Mean requests in flight.
+    pub effective_concurrency: f64,
+}
+
+/// The server delays of the fidelity load: `--ttft-ms 20 --itl-ms 5`.
+pub const FIDELITY_DELAYS_MS: (u64, u64) = (20, 5);
+
+/// `aiperf profile` at concurrency 256 against a mock server with [`FIDELITY_DELAYS_MS`].
+pub fn fidelity(binary: &Path, server: &Path, quick: bool, dir: &Path) -> Result<Fidelity, String> {
+    let (ttft, itl) = FIDELITY_DELAYS_MS;
+    let server = MockServer::start_with(server, &["--ttft-ms", &ttft.to_string(), "--itl-ms", &itl.to_string()])?;
+    let name = binary.file_name().and_then(|n| n.to_str()).unwrap_or("aiperf");
+    let artifacts = dir.join(name);
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let requests = if quick { "512" } else { "10000" };
+    let mut command = Command::new(binary);
+    command.args(["profile", "--url", &server.url, "--model", "mock", "--streaming", "--isl", "128", "--osl", "16", "--ui", "none"]);
+    command.args(["--concurrency", "256", "--request-count", requests, "--output-artifact-dir"]).arg(&artifacts);
+    measure(command, &artifacts.with_extension("log"))?;
+    let export = read_export(&artifacts)?;
+    let stat = |metric: &str, stat: &str| export[metric][stat].as_f64().ok_or_else(|| format!("{name}: no {metric}.{stat}"));
+    Ok(Fidelity {
+        ttft_p50_ms: stat("time_to_first_token", "p50")?,
+        ttft_p99_ms: stat("time_to_first_token", "p99")?,
+        itl_p50_ms: stat("inter_token_latency", "p50")?,
+        effective_concurrency: stat("effective_concurrency", "avg")?,
+    })
+}
+
+/// `aiperf profile` on the embedded engine with zero delays (no server, no network): `requests`
+/// requests at concurrency 32, for peak RSS against the request count.
+pub fn embedded(binary: &Path, requests: u64, dir: &Path) -> Result<Run, String> {
+    let artifacts = dir.join(format!("embedded-{requests}"));
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut command = Command::new(binary);
+    command.args(["profile", "--streaming", "--ui", "none", "--engine-ttft-ms", "0", "--engine-itl-ms", "0", "--concurrency", "32"]);
+    command.args(["--request-count", &requests.to_string(), "--output-artifact-dir"]).arg(&artifacts);
+    let usage = measure(command, &artifacts.with_extension("log"))?;
+    let export = read_export(&artifacts)?;
+    let requests_per_s = export["request_throughput"]["avg"].as_f64().ok_or("embedded run: no request_throughput")?;
+    let _ = std::fs::remove_file(artifacts.join("profile_export.jsonl"));
+    Ok(usage.run(requests_per_s, requests))
+}
+
+fn read_export(artifacts: &Path) -> Result<serde_json::Value, String> {
+    let path = artifacts.join("profile_export_aiperf.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -72,6 +72,15 @@ pub fn run(options: &Options) -> Result<(), String> {
         report.add_loads(concurrency, &runs, &raw);
     }
     drop(server);
+    let (ttft, itl) = load::FIDELITY_DELAYS_MS;
+    for (build, binary) in options.builds.iter().zip(&binaries) {
+        let fidelity = load::fidelity(binary, &tools.mock_server, options.quick, &out.join(format!("loads/fidelity-{build}")))?;
+        report.add_fidelity(build, (ttft, itl), &fidelity);
+        let (small, large) = if options.quick { (1_000, 10_000) } else { (10_000, 1_000_000) };
+        let dir = out.join(format!("loads/embedded-{build}"));
+        let runs = [load::embedded(binary, small, &dir)?, load::embedded(binary, large, &dir)?];
+        report.add_memory(build, (small, large), &runs);
+    }
     report.write(&out)?;
     print!("{}", report.markdown());
     Ok(())

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::bench::Estimates;
-use super::load::Run;
+use super::load::{Fidelity, Run};
 use super::{Cell, row};
 
 /// One benchmark across the builds.
@@ -68,6 +68,24 @@ impl Report {
             self.set(&format!("raw load loop c={concurrency}: requests/s"), "req/s", true, build, Some(raw.requests_per_s));
             self.set(&format!("raw load loop c={concurrency}: CPU per request"), "µs", false, build, Some(raw.cpu_us_per_request));
         }
+    }
+
+    /// How close one build's timing is to a server with known delays, at concurrency 256.
+    pub fn add_fidelity(&mut self, build: &str, (ttft, itl): (u64, u64), f: &Fidelity) {
+        let name = |what: &str| format!("fidelity c=256, server TTFT {ttft} ms / ITL {itl} ms: {what}");
+        self.set(&name("TTFT p50"), "ms", false, build, Some(f.ttft_p50_ms));
+        self.set(&name("TTFT p99"), "ms", false, build, Some(f.ttft_p99_ms));
+        self.set(&name("ITL p50"), "ms", false, build, Some(f.itl_p50_ms));
+        self.set(&name("effective concurrency"), "requests", true, build, Some(f.effective_concurrency));
+    }
+
+    /// Peak RSS of the embedded engine with zero delays at two request counts.
+    pub fn add_memory(&mut self, build: &str, (small, large): (u64, u64), runs: &[Run; 2]) {
+        let name = |n: u64, what: &str| format!("embedded engine, zero delays, {n} requests: {what}");
+        self.set(&name(small, "peak RSS"), "MiB", false, build, Some(runs[0].peak_rss_mib));
+        self.set(&name(large, "peak RSS"), "MiB", false, build, Some(runs[1].peak_rss_mib));
+        self.set(&name(large, "requests/s"), "req/s", true, build, Some(runs[1].requests_per_s));
+        self.set(&name(large, "CPU per request"), "µs", false, build, Some(runs[1].cpu_us_per_request));
     }
 
     /// The table in Markdown, with the machine it ran on.
