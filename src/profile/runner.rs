@@ -180,83 +180,103 @@ pub async fn run_phase<E: Endpoint + 'static, T: Transport + 'static>(
     runner.done.store(0, Ordering::Relaxed);
     runner.failed.store(0, Ordering::Relaxed);
     let mut tasks = JoinSet::new();
+    let issue = Issue { runner, phase, plan, records };
     match plan.rate {
-        None => {
-            let next = Arc::new(AtomicU64::new(0));
-            // No more workers than requests: a worker with nothing to send would only spin up and exit.
-            let workers = plan
-                .concurrency
-                .unwrap_or(1)
-                .max(1)
-                .min(plan.count.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)).max(1));
-            for worker in 0..workers {
-                let (runner, next, records, stop) = (Arc::clone(&runner), Arc::clone(&next), records.clone(), stop.clone());
-                tasks.spawn(async move {
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        if !plan.may_issue(index, &stop, &runner.halted) {
-                            break;
-                        }
-                        runner.one(index, phase, worker, &records).await;
+        None => issue.at_concurrency(&mut tasks, &stop),
+        Some((rate, arrivals)) => issue.at_rate(&mut tasks, &mut stop, rate, arrivals).await,
+    }
+    drain(&mut tasks, plan.cutoff, &mut stop, grace).await;
+}
+
+/// What issuing the requests of one phase needs.
+struct Issue<E, T> {
+    runner: Arc<Runner<E, T>>,
+    phase: Phase,
+    plan: Plan,
+    records: mpsc::UnboundedSender<RequestRecord>,
+}
+
+impl<E: Endpoint + 'static, T: Transport + 'static> Issue<E, T> {
+    /// A fixed number of workers, each sending its next request as soon as the last one ended.
+    fn at_concurrency(&self, tasks: &mut JoinSet<()>, stop: &watch::Receiver<bool>) {
+        let (plan, phase) = (self.plan, self.phase);
+        let next = Arc::new(AtomicU64::new(0));
+        // No more workers than requests: a worker with nothing to send would only spin up and exit.
+        let requests = plan.count.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)).max(1);
+        let workers = plan.concurrency.unwrap_or(1).max(1).min(requests);
+        for worker in 0..workers {
+            let (runner, next, records, stop) = (Arc::clone(&self.runner), Arc::clone(&next), self.records.clone(), stop.clone());
+            tasks.spawn(async move {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if !plan.may_issue(index, &stop, &runner.halted) {
+                        break;
                     }
-                });
-            }
-        }
-        Some((rate, mode)) => {
-            // Without a concurrency, a rate the server cannot follow would pile up requests without
-            // bound: the most in flight is then MAX_CONCURRENCY.
-            let limit = plan.concurrency.unwrap_or(super::MAX_CONCURRENCY);
-            let limit = Arc::new(Semaphore::new(limit.clamp(1, Semaphore::MAX_PERMITS)));
-            let mut rng = fastrand::Rng::with_seed(plan.seed);
-            let start = tokio::time::Instant::now();
-            let mut at = 0.0_f64;
-            let mut index = 0;
-            while plan.may_issue(index, &stop, &runner.halted) {
-                let Some(due) = Duration::try_from_secs_f64(at).ok().and_then(|d| start.checked_add(d)) else { break };
-                // Never sleep past the deadline: a request due after it is not sent.
-                let wake = plan.deadline.map_or(due, |d| due.min(tokio::time::Instant::from_std(d)));
-                tokio::select! {
-                    () = tokio::time::sleep_until(wake) => {}
-                    () = until_stopped(&mut stop) => break,
-                }
-                if !plan.may_issue(index, &stop, &runner.halted) {
-                    break;
-                }
-                let permit = tokio::select! {
-                    permit = Arc::clone(&limit).acquire_owned() => permit.ok(),
-                    () = until_stopped(&mut stop) => break,
-                };
-                if !plan.may_issue(index, &stop, &runner.halted) {
-                    break;
-                }
-                let (runner, records) = (Arc::clone(&runner), records.clone());
-                let worker = index as usize;
-                tasks.spawn(async move {
                     runner.one(index, phase, worker, &records).await;
-                    drop(permit);
-                });
-                index += 1;
-                at += match mode {
-                    Arrivals::Constant => 1.0 / rate,
-                    Arrivals::Poisson => -(1.0 - rng.f64()).ln() / rate,
-                };
-            }
+                }
+            });
         }
     }
-    // Wait for what is in flight: until the cutoff after a timed phase, for the grace period
-    // after a stop. Aborted requests become cancelled records (their `InFlight` guard).
+
+    /// Requests issued at `rate` per second (constant or Poisson gaps), each in its own task, with
+    /// at most the plan's concurrency in flight.
+    async fn at_rate(&self, tasks: &mut JoinSet<()>, stop: &mut watch::Receiver<bool>, rate: f64, arrivals: Arrivals) {
+        let plan = self.plan;
+        // Without a concurrency, a rate the server cannot follow would pile up requests without
+        // bound: the most in flight is then MAX_CONCURRENCY.
+        let limit = plan.concurrency.unwrap_or(super::MAX_CONCURRENCY);
+        let limit = Arc::new(Semaphore::new(limit.clamp(1, Semaphore::MAX_PERMITS)));
+        let mut rng = fastrand::Rng::with_seed(plan.seed);
+        let start = tokio::time::Instant::now();
+        let (mut at, mut index) = (0.0_f64, 0);
+        let may_issue = |index, stop: &watch::Receiver<bool>| plan.may_issue(index, stop, &self.runner.halted);
+        while may_issue(index, stop) {
+            let Some(due) = Duration::try_from_secs_f64(at).ok().and_then(|d| start.checked_add(d)) else { break };
+            // Never sleep past the deadline: a request due after it is not sent.
+            let wake = plan.deadline.map_or(due, |d| due.min(tokio::time::Instant::from_std(d)));
+            tokio::select! {
+                () = tokio::time::sleep_until(wake) => {}
+                () = until_stopped(stop) => break,
+            }
+            if !may_issue(index, stop) {
+                break;
+            }
+            let permit = tokio::select! {
+                permit = Arc::clone(&limit).acquire_owned() => permit.ok(),
+                () = until_stopped(stop) => break,
+            };
+            if !may_issue(index, stop) {
+                break;
+            }
+            let (runner, records, phase) = (Arc::clone(&self.runner), self.records.clone(), self.phase);
+            tasks.spawn(async move {
+                runner.one(index, phase, index as usize, &records).await;
+                drop(permit);
+            });
+            index += 1;
+            at += match arrivals {
+                Arrivals::Constant => 1.0 / rate,
+                Arrivals::Poisson => -(1.0 - rng.f64()).ln() / rate,
+            };
+        }
+    }
+}
+
+/// Waits for what is in flight: until `cutoff` after a timed phase, for `grace` after a stop.
+/// Aborted requests become cancelled records (their `InFlight` guard).
+async fn drain(tasks: &mut JoinSet<()>, cutoff: Option<Instant>, stop: &mut watch::Receiver<bool>, grace: Duration) {
     let end = {
-        let drain = async { while tasks.join_next().await.is_some() {} };
-        let cutoff = async {
-            match plan.cutoff {
+        let drained = async { while tasks.join_next().await.is_some() {} };
+        let cut_off = async {
+            match cutoff {
                 Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
                 None => std::future::pending().await,
             }
         };
         tokio::select! {
-            () = drain => End::Drained,
-            () = until_stopped(&mut stop) => End::Stopped,
-            () = cutoff => End::CutOff,
+            () = drained => End::Drained,
+            () = until_stopped(stop) => End::Stopped,
+            () = cut_off => End::CutOff,
         }
     };
     match end {
