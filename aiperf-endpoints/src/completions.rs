@@ -56,6 +56,17 @@ impl CompletionsEndpoint {
         };
         Ok(base.text(request, TextInput::Prompt(prompt)))
     }
+
+    /// Applies one response object (a streamed event's data, or a whole body: `what` says which)
+    /// to `out`: the builtin's reading, shared with plugins that read faster what they can and
+    /// leave the rest to it. A failure leaves `out` as it was.
+    ///
+    /// # Errors
+    /// [`EndpointError::InvalidResponse`] when `json` is not a completions response object.
+    pub fn apply_json(what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        apply(openai::parse_json(NAME, what, json)?, at, out);
+        Ok(())
+    }
 }
 
 /// Strings are borrowed from the event unless they hold escapes.
@@ -96,7 +107,6 @@ impl JsonResponses for CompletionsEndpoint {
     }
 
     fn apply(&self, what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        apply(openai::parse_json(NAME, what, json)?, at, out);
-        Ok(())
+        Self::apply_json(what, json, at, out)
     }
 }

@@ -28,6 +28,11 @@ pub trait RequestFormat: Send + Sync + 'static {
     /// # Errors
     /// As the builtin's `text_request`.
     fn text(base: &RequestBase, request: &InferenceRequest) -> Result<TextRequest, EndpointError>;
+    /// The builtin's reading of one response object, for what the one-pass reader declines.
+    ///
+    /// # Errors
+    /// As the builtin's.
+    fn apply_builtin(what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError>;
 }
 
 /// The chat completions request format (`/v1/chat/completions`).
@@ -49,6 +54,10 @@ impl RequestFormat for Chat {
     fn text(base: &RequestBase, request: &InferenceRequest) -> Result<TextRequest, EndpointError> {
         ChatEndpoint::text(base, request)
     }
+
+    fn apply_builtin(what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        ChatEndpoint::apply_json(what, json, at, out)
+    }
 }
 
 impl RequestFormat for Completions {
@@ -61,6 +70,10 @@ impl RequestFormat for Completions {
 
     fn text(base: &RequestBase, request: &InferenceRequest) -> Result<TextRequest, EndpointError> {
         CompletionsEndpoint::text(base, request)
+    }
+
+    fn apply_builtin(what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        CompletionsEndpoint::apply_json(what, json, at, out)
     }
 }
 
@@ -93,7 +106,7 @@ impl<F: RequestFormat> JsonResponses for OptimizedEndpoint<F> {
     }
 
     fn apply(&self, what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        json::apply(F::NAME, F::SHAPE, what, json, at, out)
+        json::apply(F::SHAPE, F::apply_builtin, what, json, at, out)
     }
 }
 
