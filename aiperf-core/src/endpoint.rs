@@ -196,6 +196,20 @@ impl<'e, E: Endpoint + ?Sized> ResponseCollector<'e, E> {
         self.state.status
     }
 
+    /// Counts `more` bytes of response; true (reading must stop) once decoding failed or the
+    /// response passed [`MAX_RESPONSE_BYTES`].
+    fn exceeds_limit(&mut self, more: usize) -> bool {
+        if self.error.is_some() {
+            return true;
+        }
+        self.received = self.received.saturating_add(more);
+        if self.received > MAX_RESPONSE_BYTES {
+            self.error = Some(EndpointError::ResponseTooLarge { limit: MAX_RESPONSE_BYTES });
+            return true;
+        }
+        false
+    }
+
     /// Ends the response: everything parsed, and the first error if decoding failed (the content
     /// parsed before the error is kept).
     pub fn finish(mut self) -> (ParsedResponse, Option<EndpointError>) {
@@ -216,17 +230,20 @@ impl<E: Endpoint + ?Sized> ResponseSink for ResponseCollector<'_, E> {
 
     fn on_event(&mut self, at: Instant, event: ResponseEvent<'_>) -> ControlFlow<()> {
         self.events = true;
+        // Text kept from events counts against the same bound as bytes to decode.
+        let kept = match event {
+            ResponseEvent::Content(text) | ResponseEvent::Reasoning(text) => text.len(),
+            _ => 0,
+        };
+        if self.exceeds_limit(kept) {
+            return ControlFlow::Break(());
+        }
         self.response.apply(at, event);
         ControlFlow::Continue(())
     }
 
     fn on_chunk(&mut self, at: Instant, bytes: &[u8]) -> ControlFlow<()> {
-        if self.error.is_some() {
-            return ControlFlow::Break(());
-        }
-        self.received = self.received.saturating_add(bytes.len());
-        if self.received > MAX_RESPONSE_BYTES {
-            self.error = Some(EndpointError::ResponseTooLarge { limit: MAX_RESPONSE_BYTES });
+        if self.exceeds_limit(bytes.len()) {
             return ControlFlow::Break(());
         }
         match self.endpoint.decode(&mut self.state, at, bytes, &mut self.response) {
@@ -294,5 +311,16 @@ mod tests {
         assert_eq!(fed, MAX_RESPONSE_BYTES >> 20, "exactly the limit is read");
         let (_, error) = collector.finish();
         assert!(matches!(error, Some(EndpointError::ResponseTooLarge { limit: MAX_RESPONSE_BYTES })), "{error:?}");
+    }
+
+    #[test]
+    fn text_reported_as_events_has_the_same_bound() {
+        let mut collector = ResponseCollector::new(&Sink, true);
+        let piece = "x".repeat(1 << 20);
+        let kept = (0..).take_while(|_| collector.on_event(Instant::now(), ResponseEvent::Content(&piece)).is_continue()).count();
+        assert_eq!(kept, MAX_RESPONSE_BYTES >> 20, "exactly the limit is kept");
+        let (response, error) = collector.finish();
+        assert_eq!(response.text.len(), MAX_RESPONSE_BYTES);
+        assert!(matches!(error, Some(EndpointError::ResponseTooLarge { .. })), "{error:?}");
     }
 }

@@ -11,7 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use aiperf_core::{
-    RequestBody, RequestForm, ResponseEvent, ResponseSink, TextRequest, Transport, TransportError, TransportRequest, TransportTiming,
+    MAX_RESPONSE_BYTES, RequestBody, RequestForm, ResponseEvent, ResponseSink, TextRequest, Transport, TransportError, TransportRequest,
+    TransportTiming,
 };
 use aiperf_kserve::inference::ModelInferRequest;
 use aiperf_kserve::inference::grpc_inference_service_client::GrpcInferenceServiceClient;
@@ -159,6 +160,12 @@ impl<R: StreamReader> KserveTransport<R> {
                     timing.status = error.status.unwrap_or(500);
                 }
                 let _ = sink.on_event(at, ResponseEvent::Error(error));
+                break;
+            }
+            if !streaming && text.len() > MAX_RESPONSE_BYTES {
+                // A whole answer is gathered here: past the response bound it goes to the sink
+                // (which refuses it) and reading stops, so no server grows the client's memory.
+                let _ = sink.on_event(at, ResponseEvent::Content(&text));
                 break;
             }
             let flow =
