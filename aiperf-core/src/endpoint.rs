@@ -62,6 +62,11 @@ pub struct DecodeState {
     pub last_at: Option<Instant>,
     /// Bytes fed so far (to recognise the start of a stream).
     pub received: u64,
+    /// Bytes an endpoint keeps from one event to the next of the same response (a plugin keeps
+    /// the template of the last event it read); emptied for each response.
+    pub carry: Vec<u8>,
+    /// A position in `carry` that its endpoint chose to remember.
+    pub carry_mark: usize,
 }
 
 impl DecodeState {
@@ -83,6 +88,8 @@ impl DecodeState {
         self.scanned = 0;
         self.last_at = None;
         self.received = 0;
+        self.carry.clear();
+        self.carry_mark = 0;
     }
 }
 

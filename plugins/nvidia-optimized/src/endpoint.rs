@@ -11,6 +11,7 @@ use aiperf_endpoints::openai::{self, JsonResponses, RequestBase};
 use aiperf_endpoints::{ChatEndpoint, CompletionsEndpoint};
 
 use crate::json::{self, Shape};
+use crate::template::Template;
 
 /// A request format of the builtins that this plugin keeps as is.
 pub trait RequestFormat: Send + Sync + 'static {
@@ -123,15 +124,18 @@ impl<F: RequestFormat> Endpoint for OptimizedEndpoint<F> {
         if openai::buffer_whole_body(state, at, bytes) {
             return Ok(());
         }
-        aiperf_endpoints::sse::feed_bytes(state, bytes, |data| {
+        let mut template = Template::take(state);
+        let result = aiperf_endpoints::sse::feed_bytes(state, bytes, |data| {
             out.event_times.push(at);
             if data == b"[DONE]" {
                 out.done = true;
                 Ok(())
             } else {
-                self.apply("SSE event", data, at, out)
+                json::apply_event(F::SHAPE, F::apply_builtin, &mut template, data, at, out)
             }
-        })
+        });
+        template.put_back(state);
+        result
     }
 
     fn finish(&self, state: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError> {

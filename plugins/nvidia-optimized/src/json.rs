@@ -7,6 +7,7 @@ use std::time::Instant;
 use aiperf_core::{EndpointError, ParsedResponse};
 
 use crate::reader;
+use crate::template::Template;
 
 /// Where a response carries its text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,16 +30,40 @@ pub(crate) fn apply(
     at: Instant,
     out: &mut ParsedResponse,
 ) -> Result<(), EndpointError> {
-    let Some(read) = reader::read(bytes, shape) else {
-        return match fallback(what, bytes, at, out) {
-            // The builtins decode invalid UTF-8 lossily (a failed reading changed nothing).
-            Err(_) if std::str::from_utf8(bytes).is_err() => {
-                let text = String::from_utf8_lossy(bytes).into_owned();
-                apply(shape, fallback, what, text.as_bytes(), at, out)
-            }
-            result => result,
-        };
-    };
+    match reader::read(bytes, shape) {
+        Some(read) => {
+            record(read, at, out);
+            Ok(())
+        }
+        None => apply_builtin(shape, fallback, what, bytes, at, out),
+    }
+}
+
+/// Applies one streamed event: through the response's [`Template`] when the event matches it,
+/// else as [`apply`] does, keeping the event as the template when it may serve the next ones.
+pub(crate) fn apply_event(
+    shape: Shape,
+    fallback: Fallback,
+    template: &mut Template,
+    event: &[u8],
+    at: Instant,
+    out: &mut ParsedResponse,
+) -> Result<(), EndpointError> {
+    if let Some(text) = template.text_of(event) {
+        out.push_content(at, text, "");
+        return Ok(());
+    }
+    match reader::read(event, shape) {
+        Some(read) => {
+            template.remember(event, &read);
+            record(read, at, out);
+            Ok(())
+        }
+        None => apply_builtin(shape, fallback, "SSE event", event, at, out),
+    }
+}
+
+fn record(read: reader::Read<'_>, at: Instant, out: &mut ParsedResponse) {
     if let Some(choice) = read.choice {
         out.push_content(at, choice.text.as_deref().unwrap_or(""), choice.reasoning.as_deref().unwrap_or(""));
         if let Some(reason) = choice.finish_reason {
@@ -48,5 +73,23 @@ pub(crate) fn apply(
     if let Some(usage) = read.usage {
         out.usage = Some(usage.into());
     }
-    Ok(())
+}
+
+/// What the reader declines: the builtin's reading, with its rule for invalid UTF-8 (decoded
+/// lossily, then read again; a failed reading changed nothing).
+fn apply_builtin(
+    shape: Shape,
+    fallback: Fallback,
+    what: &'static str,
+    bytes: &[u8],
+    at: Instant,
+    out: &mut ParsedResponse,
+) -> Result<(), EndpointError> {
+    match fallback(what, bytes, at, out) {
+        Err(_) if std::str::from_utf8(bytes).is_err() => {
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            apply(shape, fallback, what, text.as_bytes(), at, out)
+        }
+        result => result,
+    }
 }

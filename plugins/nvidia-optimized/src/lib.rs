@@ -4,8 +4,11 @@
 //! - SSE framing is the builtin's (`aiperf_endpoints::sse::feed_bytes`: events read in place).
 //! - A single-pass reader of the response objects servers send (`reader`): only the fields recorded
 //!   are read, strings stay borrowed from the input, every other value is checked and skipped in
-//!   place; whatever it does not read with certainty goes to borrowed serde parsing, which keeps
-//!   only choice 0 (no `Vec` of choices). Text goes straight into the response's single buffer.
+//!   place; whatever it does not read with certainty goes to the builtin's own reading. Text goes
+//!   straight into the response's single buffer.
+//! - Event templates (`template`): the events of one stream repeat everything but their text, so
+//!   an event made of the last template's bytes around a new plain string is read by comparing
+//!   bytes and scanning that string.
 //! - [`OptimizedGrpcTransport`] (`grpc`): the builtin KServe transport with [`LeanMessages`], which
 //!   decodes each streamed response into only the fields a benchmark reads, borrowing the output
 //!   bytes from the received frame.
@@ -21,6 +24,7 @@ mod endpoint;
 mod grpc;
 mod json;
 mod reader;
+mod template;
 
 pub use endpoint::{Chat, Completions, OptimizedChatEndpoint, OptimizedCompletionsEndpoint, OptimizedEndpoint, RequestFormat};
 pub use grpc::{

@@ -35,6 +35,8 @@ pub(crate) struct ChoiceRead<'a> {
     pub reasoning: Option<Cow<'a, str>>,
     /// `finish_reason`.
     pub finish_reason: Option<Cow<'a, str>>,
+    /// Where `text` was read from when it was a string: the token's bytes, quotes included.
+    pub text_span: Option<std::ops::Range<usize>>,
 }
 
 /// Reads `bytes` as one response object of `shape`; `None` leaves it to serde.
@@ -76,6 +78,15 @@ fn special_byte(word: u64) -> Option<usize> {
         | zero_byte(word ^ (ONES * u64::from(b'\\')))
         | (word.wrapping_sub(ONES * 0x20) & !word & HIGHS);
     (mask != 0).then(|| mask.trailing_zeros() as usize / 8)
+}
+
+/// The end of the string token that starts at `at` (just past its closing quote), if it holds no
+/// escape; `None` for anything else (no string there, an escape, a control character, no end).
+pub(crate) fn plain_string_end(bytes: &[u8], at: usize) -> Option<usize> {
+    (bytes.get(at) == Some(&b'"')).then_some(())?;
+    let mut r = Reader { b: bytes, i: at + 1 };
+    let (_, escaped) = r.raw_string()?;
+    (!escaped).then_some(r.i)
 }
 
 /// Notes that a field was seen; a second time declines (serde calls it a duplicate field).
@@ -223,6 +234,15 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(digits).ok()?.parse().ok().map(Some)
     }
 
+    /// The choice's text (`content` or `text`): `null` or a string, and where the string was.
+    fn text(&mut self, choice: &mut ChoiceRead<'a>) -> Option<()> {
+        self.peek()?;
+        let start = self.i;
+        choice.text = self.optional_string()?;
+        choice.text_span = choice.text.is_some().then_some(start..self.i);
+        Some(())
+    }
+
     /// `choices`: `null`, or an array whose elements are all choice objects.
     fn choices(&mut self, shape: Shape) -> Option<Option<ChoiceRead<'a>>> {
         if self.null() {
@@ -267,7 +287,7 @@ impl<'a> Reader<'a> {
                 }
                 (Shape::Completions, b"text") => {
                     once(&mut seen[2])?;
-                    choice.text = r.optional_string()?;
+                    r.text(&mut choice)?;
                 }
                 // Chat: `delta` when streamed, `message` in a whole body; serde keeps both, the
                 // builtin reads `delta` first. Both at once is left to serde.
@@ -291,7 +311,7 @@ impl<'a> Reader<'a> {
             match key {
                 b"content" => {
                     once(&mut seen[0])?;
-                    choice.text = r.optional_string()?;
+                    r.text(choice)?;
                 }
                 b"reasoning_content" => {
                     once(&mut seen[1])?;

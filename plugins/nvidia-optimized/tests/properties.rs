@@ -88,6 +88,28 @@ fn response_object() -> impl Strategy<Value = String> {
     (object(keys, value), prop::sample::select(vec!["", " ", "\n", " x", "\u{feff}"])).prop_map(|(object, tail)| format!("{object}{tail}"))
 }
 
+/// A stream of events that repeat one frame around different `content` values, so that later
+/// events may be read through the template of an earlier one (and must give the same records).
+fn templated_stream() -> impl Strategy<Value = String> {
+    let pick = |options: &[&'static str]| prop::sample::select(options.to_vec());
+    let frame = (
+        pick(&["", r#""id":"chatcmpl-1","created":1,"#, r#""usage":null,"error":null,"#]),
+        pick(&["0", "1"]),
+        pick(&["", r#","reasoning":null"#, r#","reasoning_content":"r""#, r#","content":"again""#]),
+        pick(&["", r#","finish_reason":null"#, r#","finish_reason":"stop""#]),
+        pick(&["", r#","usage":{"completion_tokens":1}"#, " "]),
+    );
+    (frame, prop::collection::vec(json_scalar(), 1..6)).prop_map(|((pre, index, delta_tail, choice_tail, post), contents)| {
+        let event = |content: &str| {
+            format!(
+                "data: {{{pre}\"choices\":[{{\"index\":{index},\"delta\":{{\"content\":{content}{delta_tail}}}{choice_tail}}}]{post}}}\n\n"
+            )
+        };
+        let events: String = contents.iter().map(|c| event(c)).collect();
+        format!("{events}data: [DONE]\n\n")
+    })
+}
+
 fn fixture(bytes: &[u8], status: u16, streaming: bool) -> Fixture {
     // Fixtures hold 'static bytes: leak the few a property case makes.
     Fixture { name: "generated", status, streaming, bytes: Box::leak(bytes.to_vec().into_boxed_slice()) }
@@ -126,6 +148,16 @@ proptest! {
         let events: String = objects.iter().map(|o| format!("data: {o}\n\n")).collect();
         both_agree(&fixture(format!("{events}data: [DONE]\n\n").as_bytes(), status, true), &[]);
         both_agree(&fixture(objects[0].as_bytes(), status, false), &[]);
+    }
+
+    #[test]
+    fn events_read_through_templates_give_the_builtins_records(
+        stream in templated_stream(),
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
+    ) {
+        let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(stream.len() + 1)).collect();
+        cuts.sort_unstable();
+        both_agree(&fixture(stream.as_bytes(), 200, true), &cuts);
     }
 
     #[test]

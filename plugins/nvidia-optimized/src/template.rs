@@ -1,0 +1,123 @@
+//! Event templates: the events of one stream repeat everything but their text.
+//!
+//! vLLM, SGLang, TensorRT-LLM and NIM stream chat chunks whose `id`, `object`, `created` and
+//! `model` are the same for the whole response, and whose only change from token to token is the
+//! `content` string. Once the reader has read an event whose text is its only effect (no
+//! reasoning, no finish reason, no usage), the bytes before and after that string are kept as a
+//! template. A later event made of the same bytes around another plain string has the same
+//! meaning with that string as its text: a JSON reader's state after a string token does not
+//! depend on the string's contents, so the result is what reading the whole event would give.
+//! Matching costs two `memcmp`s and one scan of the new string; anything else is read in full.
+
+use std::ops::Range;
+
+use aiperf_core::DecodeState;
+
+use crate::reader::{self, Read};
+
+/// The template of one response (kept in [`DecodeState::carry`] between reads): the bytes before
+/// the text's string token, then the bytes after it; `mark` is where the second part starts.
+#[derive(Debug, Default)]
+pub(crate) struct Template {
+    bytes: Vec<u8>,
+    mark: usize,
+}
+
+impl Template {
+    /// Takes the template out of `state` for one read.
+    pub(crate) fn take(state: &mut DecodeState) -> Self {
+        Self { bytes: std::mem::take(&mut state.carry), mark: state.carry_mark }
+    }
+
+    /// Puts it back, for the next read of the same response.
+    pub(crate) fn put_back(self, state: &mut DecodeState) {
+        state.carry = self.bytes;
+        state.carry_mark = self.mark;
+    }
+
+    /// The text of `event` when it is the template around a plain string (no escapes, valid UTF-8).
+    pub(crate) fn text_of<'e>(&self, event: &'e [u8]) -> Option<&'e str> {
+        let (before, after) = self.bytes.split_at(self.mark);
+        if before.is_empty() || !event.starts_with(before) || !event.ends_with(after) {
+            return None;
+        }
+        let end = reader::plain_string_end(event, before.len())?;
+        (end + after.len() == event.len()).then_some(())?;
+        std::str::from_utf8(&event[before.len() + 1..end - 1]).ok()
+    }
+
+    /// Keeps `event` as the template when all its reading said is the text found at `span`.
+    pub(crate) fn remember(&mut self, event: &[u8], read: &Read<'_>) {
+        let Some(span) = Self::text_only(read) else { return };
+        self.bytes.clear();
+        self.bytes.extend_from_slice(&event[..span.start]);
+        self.bytes.extend_from_slice(&event[span.end..]);
+        self.mark = span.start;
+    }
+
+    /// Where the text was, when the text is all `read` says.
+    fn text_only(read: &Read<'_>) -> Option<Range<usize>> {
+        let choice = read.choice.as_ref()?;
+        if read.usage.is_some() || choice.reasoning.is_some() || choice.finish_reason.is_some() {
+            return None;
+        }
+        choice.text_span.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::Shape;
+
+    const CHUNK: &[u8] = br#"{"id":"chatcmpl-1","created":1,"choices":[{"index":0,"delta":{"content":" token"},"finish_reason":null}]}"#;
+
+    fn learned(event: &[u8]) -> Template {
+        let mut template = Template::default();
+        template.remember(event, &reader::read(event, Shape::Chat).expect("readable"));
+        template
+    }
+
+    #[test]
+    fn the_same_bytes_around_another_plain_string_give_its_text() {
+        let template = learned(CHUNK);
+        let next = br#"{"id":"chatcmpl-1","created":1,"choices":[{"index":0,"delta":{"content":" latency"},"finish_reason":null}]}"#;
+        assert_eq!(template.text_of(next), Some(" latency"));
+        assert_eq!(template.text_of(CHUNK), Some(" token"));
+        let empty = br#"{"id":"chatcmpl-1","created":1,"choices":[{"index":0,"delta":{"content":""},"finish_reason":null}]}"#;
+        assert_eq!(template.text_of(empty), Some(""));
+    }
+
+    #[test]
+    fn anything_else_is_read_in_full() {
+        let template = learned(CHUNK);
+        for event in [
+            // Another finish reason, id, or a longer tail.
+            &br#"{"id":"chatcmpl-1","created":1,"choices":[{"index":0,"delta":{"content":" t"},"finish_reason":"stop"}]}"#[..],
+            br#"{"id":"chatcmpl-2","created":1,"choices":[{"index":0,"delta":{"content":" t"},"finish_reason":null}]}"#,
+            br#"{"id":"chatcmpl-1","created":1,"choices":[{"index":0,"delta":{"content":" t"},"finish_reason":null}]} "#,
+            // Escapes, control characters, invalid UTF-8, a string that is not one token.
+            br#"{"id":"chatcmpl-1","created":1,"choices":[{"index":0,"delta":{"content":"a\nb"},"finish_reason":null}]}"#,
+            b"{\"id\":\"chatcmpl-1\",\"created\":1,\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\x01b\"},\"finish_reason\":null}]}",
+            b"{\"id\":\"chatcmpl-1\",\"created\":1,\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\xffb\"},\"finish_reason\":null}]}",
+            br#"{"id":"chatcmpl-1","created":1,"choices":[{"index":0,"delta":{"content":"a","x":"b"},"finish_reason":null}]}"#,
+            br#"{"id":"chatcmpl-1","created":1,"choices":[{"index":0,"delta":{"content":null},"finish_reason":null}]}"#,
+        ] {
+            assert_eq!(template.text_of(event), None, "{}", String::from_utf8_lossy(event));
+        }
+    }
+
+    #[test]
+    fn only_events_whose_text_is_all_they_say_become_templates() {
+        for event in [
+            &br#"{"choices":[{"delta":{"content":"a"},"finish_reason":"stop"}]}"#[..],
+            br#"{"choices":[{"delta":{"content":"a","reasoning_content":"r"}}]}"#,
+            br#"{"choices":[{"delta":{"content":"a"}}],"usage":{"completion_tokens":1}}"#,
+            br#"{"choices":[{"delta":{"content":null}}]}"#,
+            br#"{"choices":[]}"#,
+        ] {
+            assert_eq!(learned(event).text_of(event), None, "{}", String::from_utf8_lossy(event));
+        }
+        assert_eq!(Template::default().text_of(CHUNK), None, "no template yet");
+    }
+}
