@@ -1,54 +1,146 @@
-//! Parsing a streamed chat response: the builtin `ChatEndpoint` against the `nvidia-optimized`
-//! plugin's `OptimizedChatEndpoint` (same bytes, same records); and reading one streamed KServe
-//! gRPC response: the builtin `FullMessages` against the plugin's `LeanMessages`.
+//! Parsing what servers send, with each build's endpoints: the builtins, and the `nvidia-optimized`
+//! plugin's overrides where it has them (same bytes, same records). A 256-token chat stream (as
+//! vLLM sends it, and with a field that differs in every chunk), a completions stream, a
+//! 1024-dimension embedding, a 100-passage ranking; SSE framing alone; one streamed KServe gRPC
+//! response. The chat stream is also parsed by the idiomatic typed `serde_json` loop (reference).
 //!
-//! `cargo bench --features nvidia-optimized --bench decode` (without the feature only the builtin runs).
+//! `cargo bench --features nvidia-optimized --bench decode` (without the feature only the builtins run).
+
+mod payloads;
 
 use std::hint::black_box;
 use std::time::Instant;
 
-use aiperf::core::{Endpoint, FromModelEndpoint, ModelEndpointInfo, decode_response};
-use aiperf::endpoints::ChatEndpoint;
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use aiperf::core::{DecodeState, Endpoint, FromModelEndpoint, ModelEndpointInfo, decode_response};
+use aiperf::endpoints::{ChatEndpoint, CompletionsEndpoint, EmbeddingsEndpoint, RankingsEndpoint};
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime};
 
-/// A vLLM chat stream of `tokens` one-word chunks, delivered in reads of `read` bytes.
-fn stream(tokens: usize) -> Vec<u8> {
-    let chunk = |content: &str, finish: &str| {
-        format!(
-            "data: {{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1718000000,\"model\":\"demo\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{content}\"}},\"logprobs\":null,\"finish_reason\":{finish}}}]}}\n\n"
-        )
-    };
-    let mut out = chunk("", "null");
-    for i in 0..tokens {
-        out.push_str(&chunk(if i % 2 == 0 { " token" } else { " latency" }, "null"));
-    }
-    out.push_str(&chunk("", "\"length\""));
-    out.push_str("data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1718000000,\"model\":\"demo\",\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"total_tokens\":266,\"completion_tokens\":256}}\n\ndata: [DONE]\n\n");
-    out.into_bytes()
+fn run(endpoint: &dyn Endpoint, bytes: &[u8], streaming: bool, read: usize, at: Instant) -> usize {
+    let parsed = decode_response(endpoint, 200, streaming, bytes.chunks(read).map(|c| (at, c))).expect("valid response");
+    parsed.chunks.len() + parsed.embeddings.len() + parsed.rankings.len()
 }
 
-fn run(endpoint: &dyn Endpoint, bytes: &[u8], read: usize, at: Instant) -> usize {
-    let parsed = decode_response(endpoint, 200, true, bytes.chunks(read).map(|c| (at, c))).expect("valid stream");
-    parsed.chunks.len()
-}
-
-fn decode(c: &mut Criterion) {
-    let info = ModelEndpointInfo::default();
-    let bytes = stream(256);
+/// Benches `endpoint` on `bytes` as `id`, in reads of `read` bytes.
+fn bench(group: &mut BenchmarkGroup<'_, WallTime>, id: &str, endpoint: &dyn Endpoint, bytes: &[u8], streaming: bool, read: usize) {
     let at = Instant::now();
-    let builtin = ChatEndpoint::from_model_endpoint(&info).unwrap();
+    group.bench_function(id, |b| b.iter(|| run(endpoint, black_box(bytes), streaming, read, at)));
+}
+
+fn create<E: FromModelEndpoint>() -> E {
+    E::from_model_endpoint(&ModelEndpointInfo::default()).expect("default settings")
+}
+
+fn chat_stream(c: &mut Criterion) {
+    let bytes = payloads::chat_stream(256);
     let mut group = c.benchmark_group("decode_chat_stream_256_tokens");
     group.throughput(Throughput::Bytes(bytes.len() as u64));
     // 1 KiB reads split most events; 64 KiB reads hold the whole stream (a fast server).
     for read in [1024, 65536] {
-        group.bench_function(format!("builtin/read_{read}"), |b| b.iter(|| run(&builtin, black_box(&bytes), read, at)));
+        bench(&mut group, &format!("builtin/read_{read}"), &create::<ChatEndpoint>(), &bytes, true, read);
         #[cfg(feature = "nvidia-optimized")]
-        {
-            let optimized = aiperf::nvidia_optimized::OptimizedChatEndpoint::from_model_endpoint(&info).unwrap();
-            group.bench_function(format!("nvidia_optimized/read_{read}"), |b| b.iter(|| run(&optimized, black_box(&bytes), read, at)));
-        }
+        bench(
+            &mut group,
+            &format!("nvidia_optimized/read_{read}"),
+            &create::<aiperf::nvidia_optimized::OptimizedChatEndpoint>(),
+            &bytes,
+            true,
+            read,
+        );
+    }
+    group.bench_function("reference/serde_json_typed", |b| b.iter(|| reference::decode(black_box(&bytes))));
+    group.finish();
+
+    let bytes = payloads::chat_stream_varying(256);
+    let mut group = c.benchmark_group("decode_chat_stream_varying_frames");
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    bench(&mut group, "builtin", &create::<ChatEndpoint>(), &bytes, true, 65536);
+    #[cfg(feature = "nvidia-optimized")]
+    bench(&mut group, "nvidia_optimized", &create::<aiperf::nvidia_optimized::OptimizedChatEndpoint>(), &bytes, true, 65536);
+    group.finish();
+}
+
+fn other_endpoints(c: &mut Criterion) {
+    let bytes = payloads::completions_stream(256);
+    let mut group = c.benchmark_group("decode_completions_stream_256_tokens");
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    bench(&mut group, "builtin", &create::<CompletionsEndpoint>(), &bytes, true, 65536);
+    #[cfg(feature = "nvidia-optimized")]
+    bench(&mut group, "nvidia_optimized", &create::<aiperf::nvidia_optimized::OptimizedCompletionsEndpoint>(), &bytes, true, 65536);
+    group.finish();
+
+    for (name, bytes, endpoint) in [
+        ("decode_embeddings_1024_dims", payloads::embedding_body(1024), &create::<EmbeddingsEndpoint>() as &dyn Endpoint),
+        ("decode_rankings_100_passages", payloads::rankings_body(100), &create::<RankingsEndpoint>()),
+    ] {
+        let mut group = c.benchmark_group(name);
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        bench(&mut group, "builtin", endpoint, &bytes, false, 65536);
+        group.finish();
+    }
+}
+
+/// SSE framing alone (the builtins' and the plugin's): events found and handed over, not parsed.
+fn sse_framing(c: &mut Criterion) {
+    let bytes = payloads::chat_stream(256);
+    let mut group = c.benchmark_group("sse_framing_256_token_stream");
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    let mut state = DecodeState::new(200, true);
+    for read in [1024, 65536] {
+        group.bench_function(format!("read_{read}"), |b| {
+            b.iter(|| {
+                state.reset(200, true);
+                let mut events = 0_usize;
+                for piece in black_box(&bytes).chunks(read) {
+                    let _ = aiperf::endpoints::sse::feed_bytes(&mut state, piece, |data| {
+                        events += data.len();
+                        Ok::<(), ()>(())
+                    });
+                }
+                events
+            })
+        });
     }
     group.finish();
+}
+
+/// What a program that only wants the text would write with `serde_json`: split lines, parse
+/// each chunk into the smallest typed structs, keep `choices[0].delta.content`.
+mod reference {
+    use std::borrow::Cow;
+
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct Chunk<'a> {
+        #[serde(borrow)]
+        choices: Vec<Choice<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    struct Choice<'a> {
+        #[serde(borrow)]
+        delta: Delta<'a>,
+    }
+
+    #[derive(Deserialize)]
+    struct Delta<'a> {
+        #[serde(borrow)]
+        content: Option<Cow<'a, str>>,
+    }
+
+    pub fn decode(bytes: &[u8]) -> usize {
+        let mut text = String::new();
+        for data in bytes.split(|&b| b == b'\n').filter_map(|line| line.strip_prefix(b"data: ")) {
+            if data == b"[DONE]" {
+                break;
+            }
+            let chunk: Chunk<'_> = serde_json::from_slice(data).expect("a chunk");
+            if let Some(content) = chunk.choices.first().and_then(|c| c.delta.content.as_deref()) {
+                text.push_str(content);
+            }
+        }
+        text.len()
+    }
 }
 
 /// One streamed gRPC response as Triton's vLLM backend sends it: a piece of text, not final.
@@ -90,5 +182,5 @@ fn grpc_stream_piece(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, decode, grpc_stream_piece);
+criterion_group!(benches, chat_stream, other_endpoints, sse_framing, grpc_stream_piece);
 criterion_main!(benches);

@@ -1,15 +1,17 @@
 //! `create_instance` through the generated `match`, against a direct constructor call and against
-//! `HashMap<String, fn>` registries (the runtime-registry design this crate replaces).
+//! `HashMap<String, fn>` registries (the runtime-registry design this crate replaces); and calls
+//! through the generated `AnyEndpoint` against calls through a `Box<dyn Endpoint>`.
 //!
 //! `cargo bench --bench factory`; add `--features nvidia-optimized` for the plugin build.
 
 use std::collections::HashMap;
 use std::hint::black_box;
+use std::time::Instant;
 
-use aiperf::core::{ConfigError, Endpoint, FromModelEndpoint, ModelEndpointInfo};
+use aiperf::core::{ConfigError, DecodeState, Endpoint, FromModelEndpoint, ModelEndpointInfo, ParsedResponse};
 use aiperf::endpoints::RankingsEndpoint;
 use aiperf::{AnyEndpoint, EndpointFactory, EndpointName};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main, measurement::WallTime};
 
 type Constructor = fn(&ModelEndpointInfo) -> Result<AnyEndpoint, ConfigError>;
 type BoxedConstructor = fn(&ModelEndpointInfo) -> Result<Box<dyn Endpoint>, ConfigError>;
@@ -57,5 +59,60 @@ fn create_instance(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, create_instance);
+/// Calls through the generated enum (`AnyEndpoint`, a `match`) against calls through a
+/// `Box<dyn Endpoint>` (a vtable) of the same selected `chat` type: decoding one vLLM chunk, and a
+/// call that does nothing (no bytes), where the dispatch is all there is.
+fn endpoint_calls(c: &mut Criterion) {
+    let info = ModelEndpointInfo { model_names: vec!["demo".into()], streaming: true, ..ModelEndpointInfo::default() };
+    let any = EndpointFactory::create_instance(EndpointName::Chat, &info).expect("chat");
+    #[cfg(not(feature = "nvidia-optimized"))]
+    let boxed: Box<dyn Endpoint> = Box::new(aiperf::endpoints::ChatEndpoint::from_model_endpoint(&info).expect("chat"));
+    #[cfg(feature = "nvidia-optimized")]
+    let boxed: Box<dyn Endpoint> = Box::new(aiperf::nvidia_optimized::OptimizedChatEndpoint::from_model_endpoint(&info).expect("chat"));
+    let event: &[u8] = br#"data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1718000000,"model":"demo","choices":[{"index":0,"delta":{"content":" token"},"logprobs":null,"finish_reason":null}]}
+
+"#;
+    let mut group = c.benchmark_group("call_endpoint");
+    for (id, bytes) in [("one_event", event), ("no_bytes", &[][..])] {
+        calls(&mut group, &format!("{id}/any_endpoint"), &any, bytes);
+        calls(&mut group, &format!("{id}/box_dyn_endpoint"), &boxed, bytes);
+    }
+    group.finish();
+}
+
+/// Benches `endpoint.call` on `bytes` (generic: each holder is called its own way).
+fn calls<C: Callable>(group: &mut BenchmarkGroup<'_, WallTime>, id: &str, endpoint: &C, bytes: &[u8]) {
+    let at = Instant::now();
+    let mut state = DecodeState::new(200, true);
+    group.bench_function(id, |b| {
+        b.iter(|| {
+            state.reset(200, true);
+            let mut out = ParsedResponse::default();
+            endpoint.call(&mut state, at, black_box(bytes), &mut out);
+            out.chunks.len()
+        })
+    });
+}
+
+/// The two ways of holding an endpoint, called the way each is called in a program: `AnyEndpoint`
+/// by value (its `match` inlined), `Box<dyn Endpoint>` through its vtable.
+trait Callable {
+    fn call(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse);
+}
+
+impl Callable for AnyEndpoint {
+    #[inline]
+    fn call(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) {
+        let _ = Endpoint::decode(self, state, at, bytes, out);
+    }
+}
+
+impl Callable for Box<dyn Endpoint> {
+    #[inline]
+    fn call(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) {
+        let _ = self.as_ref().decode(state, at, bytes, out);
+    }
+}
+
+criterion_group!(benches, create_instance, endpoint_calls);
 criterion_main!(benches);

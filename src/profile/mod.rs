@@ -2,21 +2,21 @@
 //! them with the chosen endpoint and transport at a fixed concurrency or request rate, folds every
 //! response into streaming statistics, and writes AIPerf-compatible exports (`report.rs`).
 
-mod aggregate;
+pub mod aggregate;
 pub mod args;
 mod config;
 mod error;
 mod export;
 mod inputs;
 mod limits;
-mod metrics;
+pub mod metrics;
 mod progress;
-mod record;
+pub mod record;
 mod report;
 mod runner;
 mod signals;
-mod stats;
-mod tokenizer;
+pub mod stats;
+pub mod tokenizer;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -5,27 +5,63 @@ use std::path::Path;
 
 use super::{Cell, PLUGIN, cargo};
 
-/// What the report reads of one build's benches.
-#[derive(Debug, Default)]
-pub struct Estimates {
-    /// Decoding a 256-token chat stream with the build's `chat`, in MiB/s.
-    pub decode_mib_s: Cell,
-    /// Reading one streamed gRPC response with the build's `grpc`, in ns.
-    pub grpc_piece_ns: Cell,
-    /// `create_instance` by typed name, in ns.
-    pub create_typed_ns: Cell,
-    /// `create_instance` by `&str`, in ns.
-    pub create_str_ns: Cell,
-    /// The direct constructor call, in ns.
-    pub direct_ns: Cell,
-    /// A `HashMap` of `Box<dyn>` constructors, in ns.
-    pub boxed_registry_ns: Cell,
+/// One figure of a build's benches, as the report shows it.
+#[derive(Debug)]
+pub struct Figure {
+    /// The row's label.
+    pub label: &'static str,
+    /// `MiB/s` (from the bench's byte throughput) or `ns` (its median time).
+    pub unit: &'static str,
+    /// The median.
+    pub value: Cell,
 }
 
-/// Runs `benches/decode.rs` and `benches/factory.rs` with `build`'s features and reads the
-/// medians back from criterion's files (its report goes to `out/bench-<build>.log`).
-pub fn run(root: &Path, out: &Path, build: &str, quick: bool) -> Result<Estimates, String> {
-    let mut args = vec!["bench", "--locked", "-p", "aiperf", "--bench", "decode", "--bench", "factory"];
+/// The figures the report reads: label, unit, criterion group, and the bench's id in it, where
+/// `{side}` stands for `builtin`, or `nvidia_optimized` in the plugin's build (the build's own
+/// implementation of that name).
+const FIGURES: &[(&str, &str, &str, &str)] = &[
+    ("decode: 256-token chat stream (build's `chat`)", "MiB/s", "decode_chat_stream_256_tokens", "{side}_read_65536"),
+    ("decode: the same stream in 1 KiB reads", "MiB/s", "decode_chat_stream_256_tokens", "{side}_read_1024"),
+    (
+        "decode: the same stream, idiomatic typed serde_json loop (reference)",
+        "MiB/s",
+        "decode_chat_stream_256_tokens",
+        "reference_serde_json_typed",
+    ),
+    ("decode: 256-token chat stream, a field differing in every chunk", "MiB/s", "decode_chat_stream_varying_frames", "{side}"),
+    ("decode: 256-token completions stream (build's `completions`)", "MiB/s", "decode_completions_stream_256_tokens", "{side}"),
+    ("decode: 1024-dimension embedding (`embeddings`)", "MiB/s", "decode_embeddings_1024_dims", "builtin"),
+    ("decode: 100-passage ranking (`rankings`)", "MiB/s", "decode_rankings_100_passages", "builtin"),
+    ("SSE framing alone, 256-token chat stream", "MiB/s", "sse_framing_256_token_stream", "read_65536"),
+    ("read one streamed gRPC response (build's `grpc`)", "ns", "grpc_stream_piece", "{side}"),
+    ("format: chat request, 128-word message (build's `chat`)", "ns", "format_request", "chat_{side}"),
+    ("format: completions request (build's `completions`)", "ns", "format_request", "completions_{side}"),
+    ("format: embeddings request, 8 texts", "ns", "format_request", "embeddings_builtin"),
+    ("format: rankings request, 100 passages", "ns", "format_request", "rankings_builtin"),
+    ("format: chat request's typed text form (for `grpc`)", "ns", "format_request", "chat_text_form_builtin"),
+    ("record one request: metrics, statistics, JSONL line (OSL 16)", "ns", "record_request", "osl_16"),
+    ("record one request (OSL 256)", "ns", "record_request", "osl_256"),
+    ("create_instance, typed name", "ns", "create_instance", "generated_match_typed_name"),
+    ("direct constructor call", "ns", "create_instance", "direct_constructor"),
+    ("create_instance, &str name", "ns", "create_instance", "generated_match_str_name"),
+    ("HashMap<String, fn> registry", "ns", "create_instance", "hashmap_fn_registry"),
+    ("HashMap<String, fn> -> Box<dyn> registry", "ns", "create_instance", "hashmap_box_dyn_registry"),
+    ("decode one chunk through AnyEndpoint (generated enum)", "ns", "call_endpoint", "one_event_any_endpoint"),
+    ("decode one chunk through Box<dyn Endpoint>", "ns", "call_endpoint", "one_event_box_dyn_endpoint"),
+    ("empty call through AnyEndpoint", "ns", "call_endpoint", "no_bytes_any_endpoint"),
+    ("empty call through Box<dyn Endpoint>", "ns", "call_endpoint", "no_bytes_box_dyn_endpoint"),
+];
+
+/// The benches, each with its own file under `benches/`.
+const BENCHES: &[&str] = &["decode", "format", "record", "factory"];
+
+/// Runs the benches with `build`'s features and reads the medians back from criterion's files
+/// (its report goes to `out/bench-<build>.log`).
+pub fn run(root: &Path, out: &Path, build: &str, quick: bool) -> Result<Vec<Figure>, String> {
+    let mut args = vec!["bench", "--locked", "-p", "aiperf"];
+    for bench in BENCHES {
+        args.extend(["--bench", bench]);
+    }
     if build != "default" {
         args.extend(["--features", build]);
     }
@@ -42,16 +78,14 @@ pub fn run(root: &Path, out: &Path, build: &str, quick: bool) -> Result<Estimate
     cargo::cargo(root, &args, Some(&out.join(format!("bench-{build}.log"))))?;
     let criterion = root.join("target/criterion");
     let side = if build == PLUGIN { "nvidia_optimized" } else { "builtin" };
-    let ns = |group: &str, id: &str| median_ns(&criterion.join(group).join(id).join(build));
-    let decode = format!("{side}_read_65536");
-    Ok(Estimates {
-        decode_mib_s: mib_per_s(&criterion.join("decode_chat_stream_256_tokens").join(&decode).join(build)),
-        grpc_piece_ns: ns("grpc_stream_piece", side),
-        create_typed_ns: ns("create_instance", "generated_match_typed_name"),
-        create_str_ns: ns("create_instance", "generated_match_str_name"),
-        direct_ns: ns("create_instance", "direct_constructor"),
-        boxed_registry_ns: ns("create_instance", "hashmap_box_dyn_registry"),
-    })
+    Ok(FIGURES
+        .iter()
+        .map(|&(label, unit, group, id)| {
+            let dir = criterion.join(group).join(id.replace("{side}", side)).join(build);
+            let value = if unit == "MiB/s" { mib_per_s(&dir) } else { median_ns(&dir) };
+            Figure { label, unit, value }
+        })
+        .collect())
 }
 
 fn json(path: &Path) -> Option<serde_json::Value> {

@@ -59,8 +59,8 @@ pub fn run(options: &Options) -> Result<(), String> {
     let mut binaries = Vec::new();
     for build in &options.builds {
         binaries.push(cargo::aiperf(&root, &out, profile, build)?);
-        let estimates = bench::run(&root, &out, build, options.quick)?;
-        report.add_benches(build, &estimates);
+        let figures = bench::run(&root, &out, build, options.quick)?;
+        report.add_benches(build, &figures);
     }
     let loads = load::Plan::new(options.quick);
     let server = load::MockServer::start(&tools.mock_server)?;

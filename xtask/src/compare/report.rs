@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::bench::Estimates;
+use super::bench::Figure;
 use super::load::{Fidelity, Run};
 use super::{Cell, row};
 
@@ -47,13 +47,10 @@ impl Report {
     }
 
     /// The criterion figures of one build.
-    pub fn add_benches(&mut self, build: &str, e: &Estimates) {
-        self.set("decode: 256-token chat stream (build's `chat`)", "MiB/s", true, build, e.decode_mib_s);
-        self.set("read one streamed gRPC response (build's `grpc`)", "ns", false, build, e.grpc_piece_ns);
-        self.set("create_instance, typed name", "ns", false, build, e.create_typed_ns);
-        self.set("direct constructor call", "ns", false, build, e.direct_ns);
-        self.set("create_instance, &str name", "ns", false, build, e.create_str_ns);
-        self.set("HashMap<String, fn> -> Box<dyn> registry", "ns", false, build, e.boxed_registry_ns);
+    pub fn add_benches(&mut self, build: &str, figures: &[Figure]) {
+        for figure in figures {
+            self.set(figure.label, figure.unit, figure.unit == "MiB/s", build, figure.value);
+        }
     }
 
     /// The loads at one concurrency: each build's `aiperf profile`, and the raw loop.

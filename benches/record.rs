@@ -1,0 +1,72 @@
+//! Recording one request: its metrics from the parsed response (the output counted with the
+//! builtin tokenizer), folded into the run's statistics, and written as its `profile_export.jsonl`
+//! line. For a 16-token answer (the loads') and a 256-token one.
+//!
+//! `cargo bench --bench record`.
+
+mod payloads;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant, SystemTime};
+
+use aiperf::core::{FromModelEndpoint, ParsedResponse, TransportTiming, decode_response};
+use aiperf::endpoints::ChatEndpoint;
+use aiperf::profile::aggregate::Aggregate;
+use aiperf::profile::record::{JsonLine, Measure, Outcome, Phase};
+use aiperf::profile::tokenizer::Tokenizer;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+/// A streamed chat response of `tokens` tokens, one every 5 ms after a 20 ms first token.
+fn response(tokens: usize, start: Instant) -> (ParsedResponse, TransportTiming) {
+    let endpoint = ChatEndpoint::from_model_endpoint(&payloads::info()).expect("valid settings");
+    let bytes = payloads::chat_stream(tokens);
+    let events: Vec<&[u8]> = bytes.split_inclusive(|&b| b == b'\n').collect();
+    let at = |i: usize| start + Duration::from_millis(20 + 5 * i as u64 / 2);
+    let parsed = decode_response(&endpoint, 200, true, events.iter().enumerate().map(|(i, e)| (at(i), *e))).expect("a valid stream");
+    let end = at(events.len());
+    let timing = TransportTiming {
+        start,
+        sent: start + Duration::from_micros(40),
+        response_start: Some(start + Duration::from_millis(1)),
+        end,
+        connecting: Duration::ZERO,
+        status: 200,
+        bytes_sent: 900,
+        bytes_received: bytes.len() as u64,
+        chunks: events.len() as u32,
+    };
+    (parsed, timing)
+}
+
+fn record_request(c: &mut Criterion) {
+    let tokenizer = Tokenizer::shared("builtin").expect("the builtin tokenizer");
+    let measure = Measure { tokenizer: &tokenizer, use_server_token_count: false, produces_tokens: true, streaming: true };
+    let mut aggregate = Aggregate::new(Vec::new());
+    let mut line = Vec::with_capacity(4096);
+    let mut group = c.benchmark_group("record_request");
+    for tokens in [16, 256] {
+        let (start, wall) = (Instant::now(), SystemTime::now());
+        let (response, timing) = response(tokens, start);
+        group.bench_function(format!("osl_{tokens}"), |b| {
+            b.iter(|| {
+                let outcome = Outcome {
+                    timing: Ok(timing),
+                    response: black_box(&response),
+                    decode_error: None,
+                    input_tokens: 128,
+                    started: start,
+                    started_wall: wall,
+                };
+                let record = measure.record(0, Phase::Profiling, 0, 0, outcome);
+                aggregate.add(&record);
+                line.clear();
+                serde_json::to_writer(&mut line, &JsonLine(&record)).expect("serializable");
+                line.len()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, record_request);
+criterion_main!(benches);
