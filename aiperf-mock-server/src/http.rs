@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use aiperf_server::Engine;
 use aiperf_server::openai_server::{self, ApiError, JSON, ResponseWriter};
@@ -26,6 +26,7 @@ use tokio::task::JoinHandle;
 
 use crate::MockConfig;
 use crate::errors::ErrorInjector;
+use crate::timings::Timings;
 
 /// What every connection shares.
 struct State {
@@ -39,6 +40,8 @@ struct State {
     max_unread_bytes: usize,
     /// `--fault`s.
     faults: Faults,
+    /// The server's own times to first token.
+    timings: Timings,
 }
 
 pub(crate) async fn start(
@@ -57,6 +60,7 @@ pub(crate) async fn start(
         authorization: config.api_key.as_ref().map(|key| format!("Bearer {key}")),
         max_unread_bytes: config.max_unread_bytes,
         faults: Faults::new(config.faults.clone(), config.engine.seed),
+        timings: Timings::new(),
     });
     let header_read_timeout = config.header_read_timeout;
     let task = tokio::spawn(async move {
@@ -88,6 +92,7 @@ pub(crate) async fn start(
 }
 
 async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Response<ResponseBody>, Infallible> {
+    let arrived = Instant::now();
     let path = request.uri().path().to_owned();
     if let Some(expected) = &state.authorization
         && path.starts_with("/v1/")
@@ -99,10 +104,11 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
     let response = match (request.method(), path.as_str()) {
         (&Method::GET, "/health") => fixed(StatusCode::OK, "text/plain", Bytes::new()),
         (&Method::GET, "/v1/models") => fixed(StatusCode::OK, JSON, models(&state.model)),
+        (&Method::GET, "/mock/timings") => fixed(StatusCode::OK, JSON, state.timings.json()),
         (
             &Method::POST,
             "/v1/chat/completions" | "/v1/completions" | "/v1/embeddings" | "/v1/ranking" | "/generate" | "/generate_stream" | "/",
-        ) => generate(state, &path, request).await,
+        ) => generate(state, &path, request, arrived).await,
         (
             _,
             "/health"
@@ -124,7 +130,7 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
     Ok(response)
 }
 
-async fn generate(state: Arc<State>, path: &str, request: Request<Incoming>) -> Response<ResponseBody> {
+async fn generate(state: Arc<State>, path: &str, request: Request<Incoming>, arrived: Instant) -> Response<ResponseBody> {
     let mut body = match Limited::new(request.into_body(), state.max_body_bytes).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) => {
@@ -171,7 +177,10 @@ async fn generate(state: Arc<State>, path: &str, request: Request<Incoming>) -> 
             pieces: 0,
             streaming: false,
         };
-        openai_server::serve(&*state.engine, &path, &body, &state.model, &mut writer).await;
+        let served = openai_server::serve(&*state.engine, &path, &body, &state.model, &mut writer).await;
+        if let Some(first) = served.first_token {
+            state.timings.record_first_token(first.saturating_duration_since(arrived));
+        }
     });
     match start_rx.await {
         Ok((status, content_type)) => {

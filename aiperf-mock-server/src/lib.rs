@@ -6,6 +6,8 @@
 //! deterministic [`aiperf_server::SimulatedEngine`]: configurable time to first
 //! token, inter-token latency, output length, seed, and a rate of injected errors. On a second
 //! port it serves KServe v2 gRPC (`inference.GRPCInferenceService`) as Triton's vLLM backend does.
+//! `GET /mock/timings` reports its own time to first token (arrival to first streamed token
+//! handed to the connection), to set a client's measurements against.
 //!
 //! Dependency rule: depends on `aiperf-core` and `aiperf-transports` (for the engine and the
 //! server-side wire format); nothing depends on it but tests and users.
@@ -17,6 +19,7 @@ mod errors;
 mod faults;
 mod grpc;
 mod http;
+mod timings;
 
 use std::io;
 use std::net::SocketAddr;
@@ -44,7 +47,8 @@ impl MockServer {
     /// When a port cannot be bound.
     pub async fn start(config: MockConfig) -> io::Result<Self> {
         let (stop, stopped) = watch::channel(false);
-        let engine: Arc<dyn Engine> = Arc::new(SimulatedEngine::new(config.engine.clone()).with_max_model_len(config.max_model_len));
+        let engine: Arc<dyn Engine> =
+            Arc::new(SimulatedEngine::new(config.engine.clone()).with_max_model_len(config.max_model_len).with_precise_timer(true));
         let errors = Arc::new(ErrorInjector::new(config.error_rate, config.engine.seed));
         let (http_addr, http_task) = http::start(&config, Arc::clone(&engine), Arc::clone(&errors), stopped.clone()).await?;
         let mut tasks = vec![http_task];

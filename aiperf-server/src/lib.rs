@@ -14,6 +14,7 @@
 
 mod engine;
 pub mod openai_server;
+pub mod precise_sleep;
 mod simulated;
 
 pub use engine::{

@@ -85,6 +85,7 @@ pub struct SimulatedEngine {
     settings: InEngineSettings,
     embedding_dimensions: usize,
     max_model_len: u64,
+    precise_timer: bool,
 }
 
 /// The context length the simulated engine serves by default, as a typical vLLM deployment.
@@ -93,7 +94,25 @@ pub const DEFAULT_MAX_MODEL_LEN: u64 = 32_768;
 impl SimulatedEngine {
     /// An engine with these delays, output length and seed.
     pub fn new(settings: InEngineSettings) -> Self {
-        Self { settings, embedding_dimensions: DEFAULT_EMBEDDING_DIMENSIONS, max_model_len: DEFAULT_MAX_MODEL_LEN }
+        Self { settings, embedding_dimensions: DEFAULT_EMBEDDING_DIMENSIONS, max_model_len: DEFAULT_MAX_MODEL_LEN, precise_timer: false }
+    }
+
+    /// Times its delays with [`crate::precise_sleep`] (to within tens of µs, on a thread of its
+    /// own) instead of Tokio's timer (whole milliseconds, so up to 1 ms late, but virtual under
+    /// `tokio::time::pause`). The mock server uses it: its delays are what clients measure.
+    #[must_use]
+    pub fn with_precise_timer(mut self, precise: bool) -> Self {
+        self.precise_timer = precise;
+        self
+    }
+
+    /// Waits until `at` with the engine's timer.
+    async fn wait_until(&self, at: Instant) {
+        if self.precise_timer {
+            crate::precise_sleep::sleep_until(at.into_std()).await;
+        } else {
+            sleep_until(at).await;
+        }
     }
 
     /// Sets the context length: a request whose prompt and `max_tokens` exceed it is refused
@@ -123,7 +142,7 @@ impl SimulatedEngine {
     /// Waits the engine's time to first token (its processing time), counted from `start`.
     async fn first_token_delay(&self, start: Instant) -> Instant {
         let at = start + self.settings.time_to_first_token;
-        sleep_until(at).await;
+        self.wait_until(at).await;
         at
     }
 }
@@ -173,7 +192,7 @@ impl Engine for SimulatedEngine {
             let mut piece = String::new();
             for k in 0..wanted {
                 if k > 0 {
-                    sleep_until(first + self.settings.inter_token_latency * k).await;
+                    self.wait_until(first + self.settings.inter_token_latency * k).await;
                 }
                 piece.clear();
                 if k > 0 {

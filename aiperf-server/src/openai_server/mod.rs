@@ -55,6 +55,8 @@ pub struct Served {
     pub bytes: u64,
     /// Body pieces written.
     pub chunks: u32,
+    /// When the first streamed token was handed to the writer, if one was.
+    pub first_token: Option<Instant>,
 }
 
 /// Where [`serve`] writes a response: an HTTP response body, or a transport's [`ResponseSink`].
@@ -93,7 +95,7 @@ impl ResponseWriter for SinkWriter<'_> {
 /// Serves one `POST` to `path`: writes the status, then the body as the engine produces it
 /// (SSE events for streams, flushed one by one). `default_model` fills a missing `model`.
 pub async fn serve(engine: &dyn Engine, path: &str, body: &[u8], default_model: &str, out: &mut dyn ResponseWriter) -> Served {
-    let mut writer = Writer { out, served: Served { status: 200, bytes: 0, chunks: 0 } };
+    let mut writer = Writer { out, served: Served { status: 200, bytes: 0, chunks: 0, first_token: None } };
     if let Some(route) = tgi::route(path) {
         tgi::serve(engine, route, body, default_model, &mut writer).await;
         return writer.served;
@@ -204,6 +206,7 @@ async fn text(engine: &dyn Engine, t: TextRequest, chat: bool, w: &mut Writer<'_
         let w = &mut *w;
         let event = &mut event;
         let mut send = |piece: Piece<'_>| {
+            w.served.first_token.get_or_insert_with(Instant::now);
             event.clear();
             if chat {
                 response::chat_chunk(event, head, false, piece.text, None);

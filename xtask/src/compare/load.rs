@@ -151,10 +151,15 @@ fn measure(mut command: Command, log: &PathBuf) -> Result<Usage, String> {
 /// What a run against a server with real delays measured: how close to the server's own timing.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Fidelity {
-    /// Time to first token, p50, ms.
+    /// Time to first token as aiperf measured it, p50, ms.
     pub ttft_p50_ms: f64,
-    /// Time to first token, p99, ms.
+    /// The same, p99, ms.
     pub ttft_p99_ms: f64,
+    /// Time to first token as the mock server measured it (arrival to first token handed to the
+    /// connection, `GET /mock/timings`), p50, ms.
+    pub server_ttft_p50_ms: f64,
+    /// The same, p99, ms.
+    pub server_ttft_p99_ms: f64,
     /// Inter-token latency, p50, ms.
     pub itl_p50_ms: f64,
     /// Mean requests in flight.
@@ -164,26 +169,54 @@ pub struct Fidelity {
 /// The server delays of the fidelity load: `--ttft-ms 20 --itl-ms 5`.
 pub const FIDELITY_DELAYS_MS: (u64, u64) = (20, 5);
 
-/// `aiperf profile` at concurrency 256 against a mock server with [`FIDELITY_DELAYS_MS`].
-pub fn fidelity(binary: &Path, server: &Path, quick: bool, dir: &Path) -> Result<Fidelity, String> {
+/// The concurrencies of the fidelity loads: a light one and the heavy one.
+pub const FIDELITY_CONCURRENCIES: [usize; 2] = [32, 256];
+
+/// `aiperf profile` at `concurrency` (after one warm-up request per connection) against a fresh
+/// mock server with [`FIDELITY_DELAYS_MS`], and the server's own times to first token.
+pub fn fidelity(binary: &Path, server: &Path, concurrency: usize, quick: bool, dir: &Path) -> Result<Fidelity, String> {
     let (ttft, itl) = FIDELITY_DELAYS_MS;
     let server = MockServer::start_with(server, &["--ttft-ms", &ttft.to_string(), "--itl-ms", &itl.to_string()])?;
     let name = binary.file_name().and_then(|n| n.to_str()).unwrap_or("aiperf");
-    let artifacts = dir.join(name);
+    let artifacts = dir.join(format!("{name}-c{concurrency}"));
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let requests = if quick { "512" } else { "10000" };
+    let requests = match (quick, concurrency >= 256) {
+        (true, _) => 2 * concurrency,
+        (false, true) => 10_000,
+        (false, false) => 3_000,
+    };
     let mut command = Command::new(binary);
     command.args(["profile", "--url", &server.url, "--model", "mock", "--streaming", "--isl", "128", "--osl", "16", "--ui", "none"]);
-    command.args(["--concurrency", "256", "--request-count", requests, "--output-artifact-dir"]).arg(&artifacts);
+    command.args(["--concurrency", &concurrency.to_string(), "--request-count", &requests.to_string()]);
+    // One warm-up request per connection: the profiled requests are the steady state, not the
+    // first wave, which opens every connection at the same instant (README "Performance").
+    command.args(["--warmup-request-count", &concurrency.to_string(), "--output-artifact-dir"]).arg(&artifacts);
     measure(command, &artifacts.with_extension("log"))?;
     let export = read_export(&artifacts)?;
     let stat = |metric: &str, stat: &str| export[metric][stat].as_f64().ok_or_else(|| format!("{name}: no {metric}.{stat}"));
+    let timings = server_timings(&server.url)?;
+    let server_stat = |stat: &str| timings["time_to_first_token_ms"][stat].as_f64().ok_or_else(|| format!("mock server said {timings}"));
     Ok(Fidelity {
         ttft_p50_ms: stat("time_to_first_token", "p50")?,
         ttft_p99_ms: stat("time_to_first_token", "p99")?,
+        server_ttft_p50_ms: server_stat("p50")?,
+        server_ttft_p99_ms: server_stat("p99")?,
         itl_p50_ms: stat("inter_token_latency", "p50")?,
         effective_concurrency: stat("effective_concurrency", "avg")?,
     })
+}
+
+/// `GET /mock/timings` of the mock server at `url` (plain HTTP/1.1 on 127.0.0.1).
+fn server_timings(url: &str) -> Result<serde_json::Value, String> {
+    use std::io::{Read, Write};
+    let address = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).map_err(|e| format!("mock server at {address}: {e}"))?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).map_err(|e| e.to_string())?;
+    stream.write_all(b"GET /mock/timings HTTP/1.1\r\nHost: mock\r\nConnection: close\r\n\r\n").map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).map_err(|e| format!("mock server timings: {e}"))?;
+    let body = response.split_once("\r\n\r\n").map(|(_, body)| body).ok_or("mock server timings: no body")?;
+    serde_json::from_str(body).map_err(|e| format!("mock server timings {body:?}: {e}"))
 }
 
 /// `aiperf profile` on the embedded engine with zero delays (no server, no network): `requests`

@@ -74,8 +74,11 @@ pub fn run(options: &Options) -> Result<(), String> {
     drop(server);
     let (ttft, itl) = load::FIDELITY_DELAYS_MS;
     for (build, binary) in options.builds.iter().zip(&binaries) {
-        let fidelity = load::fidelity(binary, &tools.mock_server, options.quick, &out.join(format!("loads/fidelity-{build}")))?;
-        report.add_fidelity(build, (ttft, itl), &fidelity);
+        for concurrency in load::FIDELITY_CONCURRENCIES {
+            let dir = out.join(format!("loads/fidelity-{build}"));
+            let fidelity = load::fidelity(binary, &tools.mock_server, concurrency, options.quick, &dir)?;
+            report.add_fidelity(build, concurrency, (ttft, itl), &fidelity);
+        }
         let (small, large) = if options.quick { (1_000, 10_000) } else { (10_000, 1_000_000) };
         let dir = out.join(format!("loads/embedded-{build}"));
         let runs = [load::embedded(binary, small, &dir)?, load::embedded(binary, large, &dir)?];

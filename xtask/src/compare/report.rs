@@ -67,11 +67,15 @@ impl Report {
         }
     }
 
-    /// How close one build's timing is to a server with known delays, at concurrency 256.
-    pub fn add_fidelity(&mut self, build: &str, (ttft, itl): (u64, u64), f: &Fidelity) {
-        let name = |what: &str| format!("fidelity c=256, server TTFT {ttft} ms / ITL {itl} ms: {what}");
+    /// How close one build's timing is to a server with known delays, at `concurrency`: what
+    /// aiperf measured, and what the server measured of itself.
+    pub fn add_fidelity(&mut self, build: &str, concurrency: usize, (ttft, itl): (u64, u64), f: &Fidelity) {
+        let name = |what: &str| format!("fidelity c={concurrency}, server TTFT {ttft} ms / ITL {itl} ms: {what}");
         self.set(&name("TTFT p50"), "ms", false, build, Some(f.ttft_p50_ms));
         self.set(&name("TTFT p99"), "ms", false, build, Some(f.ttft_p99_ms));
+        self.set(&name("the server's own TTFT p50"), "ms", false, build, Some(f.server_ttft_p50_ms));
+        self.set(&name("the server's own TTFT p99"), "ms", false, build, Some(f.server_ttft_p99_ms));
+        self.set(&name("TTFT p50, aiperf less the server"), "ms", false, build, Some(f.ttft_p50_ms - f.server_ttft_p50_ms));
         self.set(&name("ITL p50"), "ms", false, build, Some(f.itl_p50_ms));
         self.set(&name("effective concurrency"), "requests", true, build, Some(f.effective_concurrency));
     }
