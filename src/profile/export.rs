@@ -67,7 +67,7 @@ impl RecordWriter {
     pub fn create(dir: &Path, secrets: Secrets) -> Result<Self, ProfileError> {
         let path = dir.join(JSONL_FILE);
         let file = File::create(&path).map_err(io(&path))?;
-        Ok(Self { out: BufWriter::new(file), path, secrets, line: Vec::with_capacity(1024) })
+        Ok(Self { out: BufWriter::with_capacity(256 << 10, file), path, secrets, line: Vec::with_capacity(1024) })
     }
 
     /// Appends a record.

@@ -55,6 +55,9 @@ pub struct ProfileOutcome {
     pub threshold_crossed: bool,
 }
 
+/// How long a record may wait in the JSONL writer's buffer before it is flushed to the file.
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
+
 /// How long requests in flight may finish after a signal.
 const STOP_GRACE: Duration = Duration::from_secs(5);
 
@@ -225,15 +228,31 @@ async fn profile<E: Endpoint + 'static, T: Transport + 'static>(
     Ok(Measured { aggregate, started, ended: Instant::now(), start_wall, end_wall: SystemTime::now() })
 }
 
-/// Folds records into `aggregate` and writes them as they come: what is queued is taken, then
-/// flushed, so records reach the file as the run goes, in batches.
+/// Folds records into `aggregate` and writes them as they come, in batches: a record reaches the
+/// file at most [`FLUSH_EVERY`] after it was written (one write system call per batch, not per
+/// record), and all of them when the run ends.
 async fn collect(
     mut rx: mpsc::UnboundedReceiver<RequestRecord>,
     mut writer: export::RecordWriter,
     mut aggregate: Aggregate,
 ) -> Result<Aggregate, ProfileError> {
     let mut result = Ok(());
-    while let Some(record) = rx.recv().await {
+    let mut unflushed_since: Option<Instant> = None;
+    loop {
+        // Records written since the last flush reach the file within FLUSH_EVERY, even when no
+        // other record follows them; a run that ends (or is stopped by a signal) flushes at once.
+        let record = match unflushed_since {
+            Some(at) => match tokio::time::timeout_at((at + FLUSH_EVERY).into(), rx.recv()).await {
+                Ok(record) => record,
+                Err(_) => {
+                    result = result.and_then(|()| writer.flush());
+                    unflushed_since = None;
+                    continue;
+                }
+            },
+            None => rx.recv().await,
+        };
+        let Some(record) = record else { break };
         let mut next = Some(record);
         while let Some(record) = next {
             aggregate.add(&record);
@@ -242,8 +261,10 @@ async fn collect(
             }
             next = rx.try_recv().ok();
         }
-        if result.is_ok() {
-            result = writer.flush();
+        let since = *unflushed_since.get_or_insert_with(Instant::now);
+        if since.elapsed() >= FLUSH_EVERY {
+            result = result.and_then(|()| writer.flush());
+            unflushed_since = None;
         }
     }
     result.and(writer.finish()).map(|()| aggregate)
