@@ -47,6 +47,9 @@ pub trait Endpoint: Send + Sync {
     fn finish(&self, state: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError>;
 }
 
+/// The events a streamed response has room for before its vectors grow.
+const STREAM_EVENTS: usize = 24;
+
 /// Per-response decoding state, owned by the caller and handed to every [`Endpoint::decode`].
 #[derive(Clone, Debug, Default)]
 pub struct DecodeState {
@@ -191,7 +194,8 @@ impl<'e, E: Endpoint + ?Sized> ResponseCollector<'e, E> {
         Self {
             endpoint,
             state: DecodeState::new(200, streaming),
-            response: ParsedResponse::default(),
+            // Room for a short answer's events; longer ones grow from there.
+            response: if streaming { ParsedResponse::with_capacity(STREAM_EVENTS) } else { ParsedResponse::default() },
             error: None,
             received: 0,
             events: false,

@@ -31,6 +31,17 @@ pub struct ParsedResponse {
 }
 
 impl ParsedResponse {
+    /// An empty response with room for `events` streamed events (and their text) before its
+    /// vectors grow: a stream's vectors then grow once or never instead of five times over.
+    pub fn with_capacity(events: usize) -> Self {
+        Self {
+            text: String::with_capacity(events * 8),
+            chunks: Vec::with_capacity(events),
+            event_times: Vec::with_capacity(events),
+            ..Self::default()
+        }
+    }
+
     /// Appends a piece of text and/or reasoning that arrived at `at`; empty pieces are ignored.
     pub fn push_content(&mut self, at: Instant, text: &str, reasoning: &str) {
         if text.is_empty() && reasoning.is_empty() {
