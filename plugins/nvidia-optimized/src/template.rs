@@ -15,6 +15,10 @@ use aiperf_core::DecodeState;
 
 use crate::reader::{self, Read};
 
+/// Events longer than this are not kept as templates (stream chunks are a few hundred bytes; a
+/// long event would cost its copy and its comparisons for nothing).
+const MAX_TEMPLATE: usize = 4096;
+
 /// The template of one response (kept in [`DecodeState::carry`] between reads): the bytes before
 /// the text's string token, then the bytes after it; `mark` is where the second part starts.
 #[derive(Debug, Default)]
@@ -48,7 +52,7 @@ impl Template {
 
     /// Keeps `event` as the template when all its reading said is the text found at `span`.
     pub(crate) fn remember(&mut self, event: &[u8], read: &Read<'_>) {
-        let Some(span) = Self::text_only(read) else { return };
+        let Some(span) = Self::text_only(read).filter(|_| event.len() <= MAX_TEMPLATE) else { return };
         self.bytes.clear();
         self.bytes.extend_from_slice(&event[..span.start]);
         self.bytes.extend_from_slice(&event[span.end..]);
@@ -119,5 +123,7 @@ mod tests {
             assert_eq!(learned(event).text_of(event), None, "{}", String::from_utf8_lossy(event));
         }
         assert_eq!(Template::default().text_of(CHUNK), None, "no template yet");
+        let padded = format!(r#"{{"pad":"{}","choices":[{{"delta":{{"content":"a"}}}}]}}"#, "x".repeat(MAX_TEMPLATE));
+        assert_eq!(learned(padded.as_bytes()).text_of(padded.as_bytes()), None, "too long to keep");
     }
 }
