@@ -30,13 +30,7 @@ pub(crate) fn apply(
     at: Instant,
     out: &mut ParsedResponse,
 ) -> Result<(), EndpointError> {
-    match reader::read(bytes, shape) {
-        Some(read) => {
-            record(read, at, out);
-            Ok(())
-        }
-        None => apply_builtin(shape, fallback, what, bytes, at, out),
-    }
+    read(shape, fallback, None, what, bytes, at, out)
 }
 
 /// Applies one streamed event: through the response's [`Template`] when the event matches it,
@@ -53,14 +47,27 @@ pub(crate) fn apply_event(
         out.push_content(at, text, "");
         return Ok(());
     }
-    match reader::read(event, shape) {
-        Some(read) => {
-            template.remember(event, &read);
-            record(read, at, out);
-            Ok(())
-        }
-        None => apply_builtin(shape, fallback, "SSE event", event, at, out),
+    read(shape, fallback, Some(template), "SSE event", event, at, out)
+}
+
+/// The one-pass reader's reading of `bytes` (offered to `template`), or the builtin's.
+fn read(
+    shape: Shape,
+    fallback: Fallback,
+    template: Option<&mut Template>,
+    what: &'static str,
+    bytes: &[u8],
+    at: Instant,
+    out: &mut ParsedResponse,
+) -> Result<(), EndpointError> {
+    let Some(read) = reader::read(bytes, shape) else {
+        return apply_builtin(shape, fallback, what, bytes, at, out);
+    };
+    if let Some(template) = template {
+        template.remember(bytes, &read);
     }
+    record(read, at, out);
+    Ok(())
 }
 
 fn record(read: reader::Read<'_>, at: Instant, out: &mut ParsedResponse) {

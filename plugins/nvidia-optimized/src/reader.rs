@@ -125,11 +125,29 @@ impl<'a> Reader<'a> {
         self.peek() == Some(b'n') && self.literal(b"null").is_some()
     }
 
+    /// Consumes `close` if it comes next: whether the array or object just opened is empty.
+    fn closes(&mut self, close: u8) -> Option<bool> {
+        let empty = self.peek()? == close;
+        if empty {
+            self.i += 1;
+        }
+        Some(empty)
+    }
+
+    /// After an element: a `,` (more follow: `true`) or `close` (the end: `false`), consumed;
+    /// anything else declines.
+    fn more(&mut self, close: u8) -> Option<bool> {
+        let next = self.peek()?;
+        (next == b',' || next == close).then(|| {
+            self.i += 1;
+            next == b','
+        })
+    }
+
     /// An object, calling `field` with each key (unescaped keys only) positioned at its value.
     fn object(&mut self, mut field: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
         self.eat(b'{')?;
-        if self.peek()? == b'}' {
-            self.i += 1;
+        if self.closes(b'}')? {
             return Some(());
         }
         loop {
@@ -138,13 +156,8 @@ impl<'a> Reader<'a> {
             (!escaped).then_some(())?;
             self.eat(b':')?;
             field(self, key)?;
-            match self.peek()? {
-                b',' => self.i += 1,
-                b'}' => {
-                    self.i += 1;
-                    return Some(());
-                }
-                _ => return None,
+            if !self.more(b'}')? {
+                return Some(());
             }
         }
     }
@@ -250,8 +263,7 @@ impl<'a> Reader<'a> {
         }
         self.eat(b'[')?;
         let mut first = None;
-        if self.peek()? == b']' {
-            self.i += 1;
+        if self.closes(b']')? {
             return Some(None);
         }
         loop {
@@ -259,13 +271,8 @@ impl<'a> Reader<'a> {
             if first.is_none() && index.unwrap_or(0) == 0 {
                 first = Some(choice);
             }
-            match self.peek()? {
-                b',' => self.i += 1,
-                b']' => {
-                    self.i += 1;
-                    return Some(first);
-                }
-                _ => return None,
+            if !self.more(b']')? {
+                return Some(first);
             }
         }
     }
@@ -343,74 +350,9 @@ impl<'a> Reader<'a> {
         })?;
         Some(usage)
     }
-
-    /// Checks and skips any JSON value, as serde's `IgnoredAny` does.
-    fn skip_value(&mut self, depth: u32) -> Option<()> {
-        match self.peek()? {
-            b'n' => self.literal(b"null"),
-            b't' => self.literal(b"true"),
-            b'f' => self.literal(b"false"),
-            b'"' => {
-                self.i += 1;
-                self.raw_string().map(drop)
-            }
-            b'-' | b'0'..=b'9' => self.skip_number(),
-            b'[' if depth < MAX_DEPTH => {
-                self.i += 1;
-                if self.peek()? == b']' {
-                    self.i += 1;
-                    return Some(());
-                }
-                loop {
-                    self.skip_value(depth + 1)?;
-                    match self.peek()? {
-                        b',' => self.i += 1,
-                        b']' => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
-            }
-            b'{' if depth < MAX_DEPTH => self.object(|r, _| r.skip_value(depth + 1)),
-            _ => None,
-        }
-    }
-
-    /// A number by JSON's grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
-    fn skip_number(&mut self) -> Option<()> {
-        let digits = |r: &mut Self| {
-            let start = r.i;
-            while let Some(b'0'..=b'9') = r.b.get(r.i) {
-                r.i += 1;
-            }
-            r.i - start
-        };
-        if self.b.get(self.i) == Some(&b'-') {
-            self.i += 1;
-        }
-        match self.b.get(self.i)? {
-            b'0' => self.i += 1,
-            b'1'..=b'9' => {
-                digits(self);
-            }
-            _ => return None,
-        }
-        if self.b.get(self.i) == Some(&b'.') {
-            self.i += 1;
-            (digits(self) > 0).then_some(())?;
-        }
-        if let Some(b'e' | b'E') = self.b.get(self.i) {
-            self.i += 1;
-            if let Some(b'+' | b'-') = self.b.get(self.i) {
-                self.i += 1;
-            }
-            (digits(self) > 0).then_some(())?;
-        }
-        Some(())
-    }
 }
+
+mod skip;
 
 #[cfg(test)]
 mod tests;
