@@ -36,37 +36,41 @@ fn chat_stream(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(bytes.len() as u64));
     // 1 KiB reads split most events; 64 KiB reads hold the whole stream (a fast server).
     for read in [1024, 65536] {
-        bench(&mut group, &format!("builtin/read_{read}"), &create::<ChatEndpoint>(), &bytes, true, read);
-        #[cfg(feature = "nvidia-optimized")]
-        bench(
-            &mut group,
-            &format!("nvidia_optimized/read_{read}"),
-            &create::<aiperf::nvidia_optimized::OptimizedChatEndpoint>(),
-            &bytes,
-            true,
-            read,
-        );
+        for (id, endpoint) in &chat_endpoints() {
+            bench(&mut group, &format!("{id}/read_{read}"), endpoint.as_ref(), &bytes, true, read);
+        }
     }
     group.bench_function("reference/serde_json_typed", |b| b.iter(|| reference::decode(black_box(&bytes))));
     group.finish();
 
-    let bytes = payloads::chat_stream_varying(256);
-    let mut group = c.benchmark_group("decode_chat_stream_varying_frames");
-    group.throughput(Throughput::Bytes(bytes.len() as u64));
-    bench(&mut group, "builtin", &create::<ChatEndpoint>(), &bytes, true, 65536);
+    stream_group(c, "decode_chat_stream_varying_frames", &payloads::chat_stream_varying(256), &chat_endpoints());
+}
+
+/// The build's `chat` implementations: the builtin, and the plugin's when it is built in.
+fn chat_endpoints() -> Vec<(&'static str, Box<dyn Endpoint>)> {
+    #[cfg_attr(not(feature = "nvidia-optimized"), allow(unused_mut))]
+    let mut endpoints: Vec<(&'static str, Box<dyn Endpoint>)> = vec![("builtin", Box::new(create::<ChatEndpoint>()))];
     #[cfg(feature = "nvidia-optimized")]
-    bench(&mut group, "nvidia_optimized", &create::<aiperf::nvidia_optimized::OptimizedChatEndpoint>(), &bytes, true, 65536);
+    endpoints.push(("nvidia_optimized", Box::new(create::<aiperf::nvidia_optimized::OptimizedChatEndpoint>())));
+    endpoints
+}
+
+/// One group: a stream read in 64 KiB pieces by each of `endpoints`.
+fn stream_group(c: &mut Criterion, name: &str, bytes: &[u8], endpoints: &[(&'static str, Box<dyn Endpoint>)]) {
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    for (id, endpoint) in endpoints {
+        bench(&mut group, id, endpoint.as_ref(), bytes, true, 65536);
+    }
     group.finish();
 }
 
 fn other_endpoints(c: &mut Criterion) {
-    let bytes = payloads::completions_stream(256);
-    let mut group = c.benchmark_group("decode_completions_stream_256_tokens");
-    group.throughput(Throughput::Bytes(bytes.len() as u64));
-    bench(&mut group, "builtin", &create::<CompletionsEndpoint>(), &bytes, true, 65536);
+    #[cfg_attr(not(feature = "nvidia-optimized"), allow(unused_mut))]
+    let mut completions: Vec<(&'static str, Box<dyn Endpoint>)> = vec![("builtin", Box::new(create::<CompletionsEndpoint>()))];
     #[cfg(feature = "nvidia-optimized")]
-    bench(&mut group, "nvidia_optimized", &create::<aiperf::nvidia_optimized::OptimizedCompletionsEndpoint>(), &bytes, true, 65536);
-    group.finish();
+    completions.push(("nvidia_optimized", Box::new(create::<aiperf::nvidia_optimized::OptimizedCompletionsEndpoint>())));
+    stream_group(c, "decode_completions_stream_256_tokens", &payloads::completions_stream(256), &completions);
 
     for (name, bytes, endpoint) in [
         ("decode_embeddings_1024_dims", payloads::embedding_body(1024), &create::<EmbeddingsEndpoint>() as &dyn Endpoint),
