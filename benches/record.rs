@@ -60,7 +60,7 @@ fn record_request(c: &mut Criterion) {
                 let record = measure.record(0, Phase::Profiling, 0, 0, outcome);
                 aggregate.add(&record);
                 line.clear();
-                serde_json::to_writer(&mut line, &JsonLine(&record)).expect("serializable");
+                JsonLine(&record).write_to(&mut line).expect("serializable");
                 line.len()
             })
         });

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::openai::{self, ChoicesEnvelope, IndexedChoice, JsonResponses, RequestBase};
+use crate::reader::{self, Shape};
 
 const NAME: &str = "completions";
 
@@ -58,12 +59,29 @@ impl CompletionsEndpoint {
     }
 
     /// Applies one response object (a streamed event's data, or a whole body: `what` says which)
-    /// to `out`: the builtin's reading, shared with plugins that read faster what they can and
-    /// leave the rest to it. A failure leaves `out` as it was.
+    /// to `out`: the builtin's reading, shared with plugins. The one-pass [`reader`] reads what
+    /// servers send; whatever it declines is read with serde ([`Self::apply_serde`]), so the
+    /// records are serde's in every case. A failure leaves `out` as it was.
     ///
     /// # Errors
     /// [`EndpointError::InvalidResponse`] when `json` is not a completions response object.
+    #[inline]
     pub fn apply_json(what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        match reader::read(json, Shape::Completions) {
+            Some(read) => {
+                read.apply(at, out);
+                Ok(())
+            }
+            None => Self::apply_serde(what, json, at, out),
+        }
+    }
+
+    /// Applies one response object to `out` with serde alone: the reference reading, and what
+    /// [`Self::apply_json`] falls back to. A failure leaves `out` as it was.
+    ///
+    /// # Errors
+    /// [`EndpointError::InvalidResponse`] when `json` is not a completions response object.
+    pub fn apply_serde(what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
         apply(openai::parse_json(NAME, what, json)?, at, out);
         Ok(())
     }

@@ -5,9 +5,11 @@
 //! - [`EmbeddingsEndpoint`]: OpenAI `/v1/embeddings`, float or base64 vectors.
 //! - [`RankingsEndpoint`]: NVIDIA NIM `/v1/ranking`.
 //!
-//! Each formats request bodies and parses responses into [`aiperf_core::ParsedResponse`].
+//! Each formats request bodies and parses responses into [`aiperf_core::ParsedResponse`]. Chat and
+//! completions responses are read by a one-pass [`reader`] specialised to what servers send, with
+//! serde for anything it declines.
 //! [`conformance`] lets a plugin check its overrides against the builtins on real servers' bytes.
-//! Dependency rule: depends on `aiperf-core` only (plus serde/base64); knows no transport. Plugins
+//! Dependency rule: depends on `aiperf-core` only (plus serde/base64/memchr); knows no transport. Plugins
 //! may depend on this crate to reuse pieces (request formatting, error envelopes).
 
 #![warn(missing_docs)]
@@ -18,6 +20,7 @@ pub mod conformance;
 mod embeddings;
 pub mod openai;
 mod rankings;
+pub mod reader;
 pub mod sse;
 
 pub use chat::ChatEndpoint;

@@ -76,7 +76,8 @@ impl RecordWriter {
     /// [`ProfileError::Io`] naming the file.
     pub fn write(&mut self, record: &RequestRecord) -> Result<(), ProfileError> {
         self.line.clear();
-        serde_json::to_writer(&mut self.line, &JsonLine(record))
+        JsonLine(record)
+            .write_to(&mut self.line)
             .map_err(|e| ProfileError::Io { path: self.path.display().to_string(), source: e.into() })?;
         self.line.push(b'\n');
         if self.secrets.is_empty() {

@@ -10,7 +10,9 @@ use aiperf_core::{
 use aiperf_endpoints::openai::{self, JsonResponses, RequestBase};
 use aiperf_endpoints::{ChatEndpoint, CompletionsEndpoint};
 
-use crate::json::{self, Shape};
+use aiperf_endpoints::reader::Shape;
+
+use crate::json;
 use crate::template::Template;
 
 /// A request format of the builtins that this plugin keeps as is.
@@ -29,7 +31,7 @@ pub trait RequestFormat: Send + Sync + 'static {
     /// # Errors
     /// As the builtin's `text_request`.
     fn text(base: &RequestBase, request: &InferenceRequest) -> Result<TextRequest, EndpointError>;
-    /// The builtin's reading of one response object, for what the one-pass reader declines.
+    /// The builtin's serde reading of one response object, for what the one-pass reader declines.
     ///
     /// # Errors
     /// As the builtin's.
@@ -57,7 +59,7 @@ impl RequestFormat for Chat {
     }
 
     fn apply_builtin(what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        ChatEndpoint::apply_json(what, json, at, out)
+        ChatEndpoint::apply_serde(what, json, at, out)
     }
 }
 
@@ -74,7 +76,7 @@ impl RequestFormat for Completions {
     }
 
     fn apply_builtin(what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        CompletionsEndpoint::apply_json(what, json, at, out)
+        CompletionsEndpoint::apply_serde(what, json, at, out)
     }
 }
 

@@ -1,24 +1,16 @@
-//! Applying one OpenAI response object (a stream chunk or a whole body) to the record: with the
-//! single-pass [`reader`](crate::reader) when it reads the object with certainty, else with the
-//! builtin's own reading (so the records are the builtin's in every case).
+//! Applying one OpenAI response object (a stream chunk or a whole body) to the record: through the
+//! response's [`Template`] when the event matches it, else with the builtins' one-pass
+//! [`reader`] (offering the event as the next template), else with the builtins' serde reading
+//! (so the records are the builtin's in every case).
 
 use std::time::Instant;
 
 use aiperf_core::{EndpointError, ParsedResponse};
+use aiperf_endpoints::reader::{self, Shape};
 
-use crate::reader;
 use crate::template::Template;
 
-/// Where a response carries its text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shape {
-    /// `choices[0].delta` (streamed) or `choices[0].message`: `content`, `reasoning_content`.
-    Chat,
-    /// `choices[0].text`.
-    Completions,
-}
-
-/// The builtin's reading of one response object (`ChatEndpoint::apply_json`, ...).
+/// The builtin's serde reading of one response object (`ChatEndpoint::apply_serde`, ...).
 pub(crate) type Fallback = fn(&'static str, &[u8], Instant, &mut ParsedResponse) -> Result<(), EndpointError>;
 
 /// Parses `bytes` (one event or a whole body) and applies it to `out`, as the builtins do.
@@ -66,20 +58,8 @@ fn read(
     if let Some(template) = template {
         template.remember(bytes, &read);
     }
-    record(read, at, out);
+    read.apply(at, out);
     Ok(())
-}
-
-fn record(read: reader::Read<'_>, at: Instant, out: &mut ParsedResponse) {
-    if let Some(choice) = read.choice {
-        out.push_content(at, choice.text.as_deref().unwrap_or(""), choice.reasoning.as_deref().unwrap_or(""));
-        if let Some(reason) = choice.finish_reason {
-            out.finish_reason = Some(reason.into_owned());
-        }
-    }
-    if let Some(usage) = read.usage {
-        out.usage = Some(usage.into());
-    }
 }
 
 /// What the reader declines: the builtin's reading, with its rule for invalid UTF-8 (decoded

@@ -1,11 +1,8 @@
 //! The `nvidia-optimized` aiperf plugin: OpenAI chat and completions under the builtin names
 //! (`chat`, `completions`), parsing the same bytes into the same records, faster.
 //!
-//! - SSE framing is the builtin's (`aiperf_endpoints::sse::feed_bytes`: events read in place).
-//! - A single-pass reader of the response objects servers send (`reader`): only the fields recorded
-//!   are read, strings stay borrowed from the input, every other value is checked and skipped in
-//!   place; whatever it does not read with certainty goes to the builtin's own reading. Text goes
-//!   straight into the response's single buffer.
+//! - SSE framing and the one-pass reader of response objects are the builtins'
+//!   (`aiperf_endpoints::sse`, `aiperf_endpoints::reader`), serde for what the reader declines.
 //! - Event templates (`template`): the events of one stream repeat everything but their text, so
 //!   an event made of the last template's bytes around a new plain string is read by comparing
 //!   bytes and scanning that string.
@@ -14,8 +11,8 @@
 //!   bytes from the received frame.
 //!
 //! Dependency rule: depends on `aiperf-core`, and on `aiperf-endpoints` / `aiperf-transports` /
-//! `aiperf-kserve` only to reuse request formatting, error envelopes, the body-finishing step and
-//! the KServe transport. The root crate enables it with the
+//! `aiperf-kserve` only to reuse request formatting, the response reader, error envelopes, the
+//! body-finishing step and the KServe transport. The root crate enables it with the
 //! `nvidia-optimized` feature.
 
 #![warn(missing_docs)]
@@ -23,11 +20,10 @@
 mod endpoint;
 mod grpc;
 mod json;
-mod reader;
 mod template;
 
+pub use aiperf_endpoints::reader::Shape;
 pub use endpoint::{Chat, Completions, OptimizedChatEndpoint, OptimizedCompletionsEndpoint, OptimizedEndpoint, RequestFormat};
 pub use grpc::{
     LeanContents, LeanInferResponse, LeanMessages, LeanOutput, LeanParameter, LeanStreamResponse, OptimizedGrpcTransport, ParameterEntry,
 };
-pub use json::Shape;

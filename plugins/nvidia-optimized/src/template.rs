@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use aiperf_core::DecodeState;
 
-use crate::reader::{self, Read};
+use aiperf_endpoints::reader::{self, Read};
 
 /// Events longer than this are not kept as templates (stream chunks are a few hundred bytes; a
 /// long event would cost its copy and its comparisons for nothing).
@@ -72,7 +72,7 @@ impl Template {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::Shape;
+    use aiperf_endpoints::reader::Shape;
 
     const CHUNK: &[u8] = br#"{"id":"chatcmpl-1","created":1,"choices":[{"index":0,"delta":{"content":" token"},"finish_reason":null}]}"#;
 

@@ -1,9 +1,8 @@
-//! A record as one line of `profile_export.jsonl` (AIPerf's layout), serialized straight from the
-//! record: no JSON tree is built per request.
-
-use std::fmt::Arguments;
-
-use serde::ser::{Serialize, SerializeMap, Serializer};
+//! A record as one line of `profile_export.jsonl` (AIPerf's layout), written straight from the
+//! record into a byte buffer: no JSON tree and no serializer per request. Keys, units and phase
+//! names are constants that need no escaping; numbers are formatted as `serde_json` formats them
+//! (`itoa` for integers, `zmij` for floats, `null` for a float that is not finite); free text (an
+//! error's type and message) goes through `serde_json`'s string escaping.
 
 use super::RequestRecord;
 use crate::profile::metrics::Metric;
@@ -11,69 +10,171 @@ use crate::profile::metrics::Metric;
 /// `{"metadata": {…}, "metrics": {…}, "error": {…}}` (`error` only when the request failed).
 pub struct JsonLine<'a>(pub &'a RequestRecord);
 
-impl Serialize for JsonLine<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let record = self.0;
-        let mut line = serializer.serialize_map(None)?;
-        line.serialize_entry("metadata", &Metadata(record))?;
-        line.serialize_entry("metrics", &Metrics(record))?;
-        if let Some(error) = &record.error {
-            line.serialize_entry("error", error)?;
+impl JsonLine<'_> {
+    /// Appends the line, without its newline, to `out`.
+    ///
+    /// # Errors
+    /// Only if `serde_json` cannot write the error's text (it writes to memory, so in practice
+    /// never); `out` then holds part of the line.
+    pub fn write_to(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        let r = self.0;
+        out.extend_from_slice(b"{\"metadata\":");
+        metadata(r, out);
+        out.extend_from_slice(b",\"metrics\":{");
+        metrics(r, out);
+        out.push(b'}');
+        if let Some(error) = &r.error {
+            out.extend_from_slice(b",\"error\":");
+            serde_json::to_writer(&mut *out, error)?;
         }
-        line.end()
+        out.push(b'}');
+        Ok(())
     }
 }
 
-struct Metadata<'a>(&'a RequestRecord);
-
-impl Serialize for Metadata<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let r = self.0;
-        let mut map = serializer.serialize_map(Some(9))?;
-        map.serialize_entry("x_request_id", &Text(format_args!("{}-{}", r.phase.as_str(), r.index)))?;
-        map.serialize_entry("conversation_id", &Text(format_args!("{}", r.conversation_id)))?;
-        map.serialize_entry("turn_index", &0)?;
-        map.serialize_entry("request_start_ns", &r.start_ns)?;
-        map.serialize_entry("request_ack_ns", &r.ack_ns)?;
-        map.serialize_entry("request_end_ns", &r.end_ns)?;
-        map.serialize_entry("benchmark_phase", r.phase.as_str())?;
-        map.serialize_entry("was_cancelled", &r.was_cancelled)?;
-        map.serialize_entry("worker_id", &Text(format_args!("worker_{}", r.worker_id)))?;
-        map.end()
+fn metadata(r: &RequestRecord, out: &mut Vec<u8>) {
+    let phase = r.phase.as_str().as_bytes();
+    out.extend_from_slice(b"{\"x_request_id\":\"");
+    out.extend_from_slice(phase);
+    out.push(b'-');
+    integer(out, r.index);
+    out.extend_from_slice(b"\",\"conversation_id\":\"");
+    integer(out, r.conversation_id as u64);
+    out.extend_from_slice(b"\",\"turn_index\":0,\"request_start_ns\":");
+    integer(out, r.start_ns);
+    out.extend_from_slice(b",\"request_ack_ns\":");
+    match r.ack_ns {
+        Some(ns) => integer(out, ns),
+        None => out.extend_from_slice(b"null"),
     }
+    out.extend_from_slice(b",\"request_end_ns\":");
+    integer(out, r.end_ns);
+    out.extend_from_slice(b",\"benchmark_phase\":\"");
+    out.extend_from_slice(phase);
+    out.extend_from_slice(if r.was_cancelled { b"\",\"was_cancelled\":true" } else { b"\",\"was_cancelled\":false" });
+    out.extend_from_slice(b",\"worker_id\":\"worker_");
+    integer(out, r.worker_id as u64);
+    out.extend_from_slice(b"\"}");
 }
 
-/// Every measured metric as `{"value": …, "unit": …}`, in the console's order.
-struct Metrics<'a>(&'a RequestRecord);
-
-impl Serialize for Metrics<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let r = self.0;
-        let mut map = serializer.serialize_map(None)?;
-        for metric in Metric::ALL {
-            if metric == Metric::InterChunkLatency {
-                if !r.inter_chunk.is_empty() {
-                    map.serialize_entry(metric.key(), &Measured { value: &r.inter_chunk, unit: metric.unit() })?;
+/// Every measured metric as `"key":{"value":…,"unit":…}`, in the console's order.
+fn metrics(r: &RequestRecord, out: &mut Vec<u8>) {
+    let mut first = true;
+    for metric in Metric::ALL {
+        // Inter-chunk latency is the one list: written when there are gaps, whatever its value.
+        let listed = metric == Metric::InterChunkLatency;
+        let value = if listed { None } else { r.value(metric) };
+        if (listed && r.inter_chunk.is_empty()) || (!listed && value.is_none()) {
+            continue;
+        }
+        if !std::mem::take(&mut first) {
+            out.push(b',');
+        }
+        out.push(b'"');
+        out.extend_from_slice(metric.key().as_bytes());
+        out.extend_from_slice(b"\":{\"value\":");
+        match value {
+            Some(value) => float(out, value),
+            None => {
+                out.push(b'[');
+                for (i, &gap) in r.inter_chunk.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    float(out, gap);
                 }
-            } else if let Some(value) = r.value(metric) {
-                map.serialize_entry(metric.key(), &Measured { value, unit: metric.unit() })?;
+                out.push(b']');
             }
         }
-        map.end()
+        out.extend_from_slice(b",\"unit\":\"");
+        out.extend_from_slice(metric.unit().as_bytes());
+        out.extend_from_slice(b"\"}");
     }
 }
 
-#[derive(serde::Serialize)]
-struct Measured<T> {
-    value: T,
-    unit: &'static str,
+fn integer(out: &mut Vec<u8>, value: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
 }
 
-/// Text written without being built as a `String` first.
-struct Text<'a>(Arguments<'a>);
+/// As `serde_json` writes an `f64`: the shortest form that reads back the same, or `null`.
+fn float(out: &mut Vec<u8>, value: f64) {
+    if value.is_finite() {
+        out.extend_from_slice(zmij::Buffer::new().format_finite(value).as_bytes());
+    } else {
+        out.extend_from_slice(b"null");
+    }
+}
 
-impl Serialize for Text<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&self.0)
+#[cfg(test)]
+mod tests {
+    use std::time::{Instant, SystemTime};
+
+    use proptest::prelude::*;
+    use serde_json::{Map, Value, json};
+
+    use super::*;
+    use crate::profile::record::{Phase, RecordError};
+
+    /// The same line built as a `serde_json` tree (keys in order): what the writer must equal.
+    fn oracle(r: &RequestRecord) -> String {
+        let mut metrics = Map::new();
+        for metric in Metric::ALL {
+            let value = match metric {
+                Metric::InterChunkLatency if !r.inter_chunk.is_empty() => json!(r.inter_chunk),
+                Metric::InterChunkLatency => continue,
+                _ => match r.value(metric) {
+                    Some(value) => json!(value),
+                    None => continue,
+                },
+            };
+            metrics.insert(metric.key().to_owned(), json!({ "value": value, "unit": metric.unit() }));
+        }
+        let mut line = json!({
+            "metadata": {
+                "x_request_id": format!("{}-{}", r.phase.as_str(), r.index),
+                "conversation_id": r.conversation_id.to_string(),
+                "turn_index": 0,
+                "request_start_ns": r.start_ns,
+                "request_ack_ns": r.ack_ns,
+                "request_end_ns": r.end_ns,
+                "benchmark_phase": r.phase.as_str(),
+                "was_cancelled": r.was_cancelled,
+                "worker_id": format!("worker_{}", r.worker_id),
+            },
+            "metrics": Value::Object(metrics),
+        });
+        if let Some(error) = &r.error {
+            line["error"] = json!(error);
+        }
+        line.to_string()
+    }
+
+    fn float() -> impl Strategy<Value = f64> {
+        prop_oneof![any::<f64>(), Just(f64::NAN), Just(f64::INFINITY), Just(0.1 + 0.2), Just(-0.0), 0.0..1e6_f64]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn lines_are_what_serde_json_writes(
+            (index, conversation_id, worker_id) in (any::<u64>(), any::<usize>(), any::<usize>()),
+            (start_ns, ack_ns, end_ns) in (any::<u64>(), any::<Option<u64>>(), any::<u64>()),
+            warmup: bool,
+            was_cancelled: bool,
+            values in prop::collection::vec(prop::option::of(float()), Metric::ALL.len()),
+            inter_chunk in prop::collection::vec(float(), 0..5),
+            error in prop::option::of((any::<Option<u16>>(), ".*", ".*")),
+        ) {
+            let phase = if warmup { Phase::Warmup } else { Phase::Profiling };
+            let mut r = RequestRecord::cancelled(index, phase, conversation_id, worker_id, Instant::now(), SystemTime::now());
+            (r.start_ns, r.ack_ns, r.end_ns, r.was_cancelled) = (start_ns, ack_ns, end_ns, was_cancelled);
+            r.values.copy_from_slice(&values);
+            r.inter_chunk = inter_chunk;
+            r.error = error.map(|(code, kind, message)| RecordError { code, kind, message });
+            let mut line = Vec::new();
+            JsonLine(&r).write_to(&mut line).unwrap();
+            prop_assert_eq!(String::from_utf8(line).unwrap(), oracle(&r));
+        }
     }
 }

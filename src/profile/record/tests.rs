@@ -114,9 +114,10 @@ fn a_jsonl_line_has_aiperf_s_layout_in_order() {
     record.values[Metric::TimeToFirstToken.index()] = Some(12.5);
     record.values[Metric::HttpReqChunksReceived.index()] = Some(3.0);
     record.inter_chunk = vec![1.0, 2.25];
-    let line = serde_json::to_string(&JsonLine(&record)).unwrap();
+    let mut line = Vec::new();
+    JsonLine(&record).write_to(&mut line).unwrap();
     assert_eq!(
-        line,
+        String::from_utf8(line).unwrap(),
         concat!(
             r#"{"metadata":{"x_request_id":"profiling-7","conversation_id":"3","turn_index":0,"request_start_ns":1000000000,"#,
             r#""request_ack_ns":null,"request_end_ns":1000000500,"benchmark_phase":"profiling","was_cancelled":true,"worker_id":"worker_2"},"#,

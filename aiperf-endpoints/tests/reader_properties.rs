@@ -1,12 +1,50 @@
-//! Property tests: on arbitrary bytes, and on valid streams cut anywhere, the optimized endpoints
-//! never panic and give exactly the builtins' records (or the same kind of failure).
+//! Property tests of the one-pass reader: on arbitrary bytes, on response objects servers send and
+//! objects that trip parsers, and on valid streams cut anywhere, the chat and completions endpoints
+//! (reader first) never panic and give exactly serde's records (or the same kind of failure).
 
 use std::time::Instant;
 
+use aiperf_core::{DecodeState, Endpoint, EndpointError, FormattedRequest, InferenceRequest, ParsedResponse};
 use aiperf_endpoints::conformance::{CHAT, COMPLETIONS, Fixture, OPENAI_ERRORS, create, decode_cut};
+use aiperf_endpoints::openai::{self, JsonResponses};
 use aiperf_endpoints::{ChatEndpoint, CompletionsEndpoint};
-use aiperf_nvidia_optimized::{OptimizedChatEndpoint, OptimizedCompletionsEndpoint};
 use proptest::prelude::*;
+
+/// A builtin endpoint whose responses are read with serde alone: the reference.
+macro_rules! serde_only {
+    ($name:ident, $builtin:ty) => {
+        struct $name($builtin);
+
+        impl JsonResponses for $name {
+            const NAME: &'static str = <$builtin as JsonResponses>::NAME;
+
+            fn format_body(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
+                self.0.format_request(request)
+            }
+
+            fn apply(&self, what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+                <$builtin>::apply_serde(what, json, at, out)
+            }
+        }
+
+        impl Endpoint for $name {
+            fn format_request(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
+                self.0.format_request(request)
+            }
+
+            fn decode(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {
+                openai::decode(self, state, at, bytes, out)
+            }
+
+            fn finish(&self, state: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+                openai::finish(self, state, out)
+            }
+        }
+    };
+}
+
+serde_only!(SerdeChat, ChatEndpoint);
+serde_only!(SerdeCompletions, CompletionsEndpoint);
 
 /// Bytes that look like server output: SSE framing, JSON punctuation, keys the parsers read,
 /// multi-byte and invalid UTF-8, and anything else.
@@ -88,28 +126,6 @@ fn response_object() -> impl Strategy<Value = String> {
     (object(keys, value), prop::sample::select(vec!["", " ", "\n", " x", "\u{feff}"])).prop_map(|(object, tail)| format!("{object}{tail}"))
 }
 
-/// A stream of events that repeat one frame around different `content` values, so that later
-/// events may be read through the template of an earlier one (and must give the same records).
-fn templated_stream() -> impl Strategy<Value = String> {
-    let pick = |options: &[&'static str]| prop::sample::select(options.to_vec());
-    let frame = (
-        pick(&["", r#""id":"chatcmpl-1","created":1,"#, r#""usage":null,"error":null,"#]),
-        pick(&["0", "1"]),
-        pick(&["", r#","reasoning":null"#, r#","reasoning_content":"r""#, r#","content":"again""#]),
-        pick(&["", r#","finish_reason":null"#, r#","finish_reason":"stop""#]),
-        pick(&["", r#","usage":{"completion_tokens":1}"#, " "]),
-    );
-    (frame, prop::collection::vec(json_scalar(), 1..6)).prop_map(|((pre, index, delta_tail, choice_tail, post), contents)| {
-        let event = |content: &str| {
-            format!(
-                "data: {{{pre}\"choices\":[{{\"index\":{index},\"delta\":{{\"content\":{content}{delta_tail}}}{choice_tail}}}]{post}}}\n\n"
-            )
-        };
-        let events: String = contents.iter().map(|c| event(c)).collect();
-        format!("{events}data: [DONE]\n\n")
-    })
-}
-
 fn fixture(bytes: &[u8], status: u16, streaming: bool) -> Fixture {
     // Fixtures hold 'static bytes: leak the few a property case makes.
     Fixture { name: "generated", status, streaming, bytes: Box::leak(bytes.to_vec().into_boxed_slice()) }
@@ -117,10 +133,9 @@ fn fixture(bytes: &[u8], status: u16, streaming: bool) -> Fixture {
 
 fn both_agree(f: &Fixture, cuts: &[usize]) {
     let t0 = Instant::now();
-    let chat = (decode_cut(&create::<ChatEndpoint>(), f, cuts, t0), decode_cut(&create::<OptimizedChatEndpoint>(), f, cuts, t0));
+    let chat = (decode_cut(&SerdeChat(create()), f, cuts, t0), decode_cut(&create::<ChatEndpoint>(), f, cuts, t0));
     assert_eq!(chat.0, chat.1, "chat, cuts {cuts:?}, bytes {:?}", String::from_utf8_lossy(f.bytes));
-    let completions =
-        (decode_cut(&create::<CompletionsEndpoint>(), f, cuts, t0), decode_cut(&create::<OptimizedCompletionsEndpoint>(), f, cuts, t0));
+    let completions = (decode_cut(&SerdeCompletions(create()), f, cuts, t0), decode_cut(&create::<CompletionsEndpoint>(), f, cuts, t0));
     assert_eq!(completions.0, completions.1, "completions, cuts {cuts:?}, bytes {:?}", String::from_utf8_lossy(f.bytes));
 }
 
@@ -128,7 +143,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     #[test]
-    fn arbitrary_bytes_give_the_builtins_records(
+    fn arbitrary_bytes_give_serdes_records(
         bytes in wire_bytes(),
         status in prop_oneof![Just(200_u16), Just(400), Just(500)],
         streaming: bool,
@@ -141,7 +156,7 @@ proptest! {
     }
 
     #[test]
-    fn response_objects_as_events_and_bodies_give_the_builtins_records(
+    fn response_objects_as_events_and_bodies_give_serdes_records(
         objects in prop::collection::vec(response_object(), 1..4),
         status in prop_oneof![4 => Just(200_u16), 1 => Just(400)],
     ) {
@@ -151,17 +166,7 @@ proptest! {
     }
 
     #[test]
-    fn events_read_through_templates_give_the_builtins_records(
-        stream in templated_stream(),
-        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..4),
-    ) {
-        let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(stream.len() + 1)).collect();
-        cuts.sort_unstable();
-        both_agree(&fixture(stream.as_bytes(), 200, true), &cuts);
-    }
-
-    #[test]
-    fn valid_streams_cut_anywhere_give_the_builtins_records(
+    fn valid_streams_cut_anywhere_give_serdes_records(
         which in any::<prop::sample::Index>(),
         cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..12),
     ) {

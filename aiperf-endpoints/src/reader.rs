@@ -6,20 +6,31 @@
 //! it does not read with certainty (an in-band `error`, a `\u` escape, a duplicate field, a number
 //! that is not a plain integer where one is read, deep nesting, invalid JSON) makes it return
 //! `None`, and the caller parses with serde instead. So it is never less correct than the serde
-//! path, only faster on what servers actually send.
+//! path, only faster on what servers actually send. [`ChatEndpoint`](crate::ChatEndpoint) and
+//! [`CompletionsEndpoint`](crate::CompletionsEndpoint) read with it first; plugins may reuse it.
 
 use std::borrow::Cow;
+use std::time::Instant;
 
-use aiperf_endpoints::openai::WireUsage;
+use aiperf_core::ParsedResponse;
 
-use crate::json::Shape;
+use crate::openai::WireUsage;
+
+/// Where a response carries its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// `choices[0].delta` (streamed) or `choices[0].message`: `content`, `reasoning_content`.
+    Chat,
+    /// `choices[0].text`.
+    Completions,
+}
 
 /// Nesting deeper than this is left to serde.
 const MAX_DEPTH: u32 = 64;
 
 /// What one response object says.
 #[derive(Debug, Default, PartialEq)]
-pub(crate) struct Read<'a> {
+pub struct Read<'a> {
     /// Choice 0 (the first choice whose `index` is 0 or absent), if any.
     pub choice: Option<ChoiceRead<'a>>,
     /// `usage`.
@@ -28,7 +39,7 @@ pub(crate) struct Read<'a> {
 
 /// What choice 0 says (for the response's [`Shape`]).
 #[derive(Debug, Default, PartialEq)]
-pub(crate) struct ChoiceRead<'a> {
+pub struct ChoiceRead<'a> {
     /// `content` (chat) or `text` (completions).
     pub text: Option<Cow<'a, str>>,
     /// `reasoning_content`, else `reasoning` (chat).
@@ -40,7 +51,7 @@ pub(crate) struct ChoiceRead<'a> {
 }
 
 /// Reads `bytes` as one response object of `shape`; `None` leaves it to serde.
-pub(crate) fn read(bytes: &[u8], shape: Shape) -> Option<Read<'_>> {
+pub fn read(bytes: &[u8], shape: Shape) -> Option<Read<'_>> {
     let mut r = Reader { b: bytes, i: 0 };
     let mut out = Read::default();
     let (mut choices_seen, mut usage_seen, mut error_seen) = (false, false, false);
@@ -67,6 +78,21 @@ pub(crate) fn read(bytes: &[u8], shape: Shape) -> Option<Read<'_>> {
     (r.i == r.b.len()).then_some(out)
 }
 
+impl Read<'_> {
+    /// Applies what was read to `out`, as the builtins' serde reading of the same object does.
+    pub fn apply(self, at: Instant, out: &mut ParsedResponse) {
+        if let Some(choice) = self.choice {
+            out.push_content(at, choice.text.as_deref().unwrap_or(""), choice.reasoning.as_deref().unwrap_or(""));
+            if let Some(reason) = choice.finish_reason {
+                out.finish_reason = Some(reason.into_owned());
+            }
+        }
+        if let Some(usage) = self.usage {
+            out.usage = Some(usage.into());
+        }
+    }
+}
+
 /// The position of the first byte of a little-endian word that ends or escapes a string, or may
 /// not appear in one (`"`, `\\`, below 0x20). Each test flags a byte with its high bit; a flag
 /// can spill only into bytes after a true one, so the lowest flag is exact.
@@ -82,7 +108,7 @@ fn special_byte(word: u64) -> Option<usize> {
 
 /// The end of the string token that starts at `at` (just past its closing quote), if it holds no
 /// escape; `None` for anything else (no string there, an escape, a control character, no end).
-pub(crate) fn plain_string_end(bytes: &[u8], at: usize) -> Option<usize> {
+pub fn plain_string_end(bytes: &[u8], at: usize) -> Option<usize> {
     (bytes.get(at) == Some(&b'"')).then_some(())?;
     let mut r = Reader { b: bytes, i: at + 1 };
     let (_, escaped) = r.raw_string()?;
