@@ -1,17 +1,29 @@
 //! The http transports' base URL: scheme, authority and path prefix of the parsed `--url`.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use aiperf_core::{ConfigError, Url};
 use http::Uri;
 
 /// A server's base URL: scheme, authority and an optional path prefix (`http://host:8000/proxy`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct BaseUrl {
     scheme: String,
     authority: String,
     prefix: String,
+    /// The first path joined and its URI: a run sends every request to one path, and cloning a
+    /// URI costs two reference counts where parsing it again costs a format and a parse.
+    first_join: OnceLock<(Box<str>, Uri)>,
 }
+
+impl PartialEq for BaseUrl {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.scheme, &self.authority, &self.prefix) == (&other.scheme, &other.authority, &other.prefix)
+    }
+}
+
+impl Eq for BaseUrl {}
 
 impl BaseUrl {
     /// The base URL of the http transports from a parsed `--url`
@@ -37,7 +49,7 @@ impl BaseUrl {
             None => host.to_owned(),
         };
         let prefix = url.path().trim_end_matches('/').to_owned();
-        Ok(Self { scheme: scheme.to_owned(), authority, prefix })
+        Ok(Self { scheme: scheme.to_owned(), authority, prefix, first_join: OnceLock::new() })
     }
 
     /// Whether the scheme is `https`.
@@ -50,6 +62,17 @@ impl BaseUrl {
     /// # Errors
     /// A reason when the joined text is not a valid URI.
     pub fn join(&self, path: &str) -> Result<Uri, String> {
+        if let Some((first, uri)) = self.first_join.get()
+            && **first == *path
+        {
+            return Ok(uri.clone());
+        }
+        let uri = self.parse_joined(path)?;
+        let _ = self.first_join.set((path.into(), uri.clone()));
+        Ok(uri)
+    }
+
+    fn parse_joined(&self, path: &str) -> Result<Uri, String> {
         let slash = if path.starts_with('/') { "" } else { "/" };
         format!("{}://{}{}{slash}{path}", self.scheme, self.authority, self.prefix)
             .parse()
@@ -70,6 +93,16 @@ mod tests {
     fn parse(text: &str) -> Result<BaseUrl, ConfigError> {
         let url = aiperf_core::parse_server_url(text).map_err(|reason| ConfigError::InvalidUrl { url: text.to_owned(), reason })?;
         BaseUrl::new(&url)
+    }
+
+    #[test]
+    fn every_path_joins_to_its_own_uri_whichever_came_first() {
+        let base = parse("http://127.0.0.1:8000/proxy").unwrap();
+        for path in ["/v1/chat/completions", "v1/models", "/v1/chat/completions", "/v1/models"] {
+            let expected = format!("http://127.0.0.1:8000/proxy/{}", path.trim_start_matches('/'));
+            assert_eq!(base.join(path).unwrap().to_string(), expected);
+        }
+        assert!(base.join("/bad path").is_err());
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! costly part of counting a short answer. Here the split is a plain `regex_automata` search over
 //! three patterns, the look-ahead done by hand (as GitHub's `bpe-openai` does): `\s+(?!\S)` is a
 //! whitespace run at the end of the text (`\s+$`, in the first pattern), or a run followed by
-//! more whitespace (`\s+\s`, whose last character is given back). Each piece's count comes from
+//! more whitespace (`\s+\s`, whose last character is given back). Where the text is ASCII the
+//! piece is found by hand (`ascii.rs`; a property test requires the search's piece at every
+//! position), and the search is left what may involve other characters. Each piece's count comes from
 //! `tiktoken` itself (`encode_ordinary` of the piece) and is kept in a small per-thread cache, so
 //! the pieces an answer repeats (" the", " of", ...) cost one lookup. Property tests require the
 //! same count as `tiktoken` on arbitrary text.
@@ -54,6 +56,14 @@ impl Splitter {
 
     /// The piece `tiktoken` cuts from `text` at `at`, or `None` if the search finds none there.
     fn next_piece<'t>(&self, text: &'t str, at: usize) -> Option<&'t str> {
+        match ascii::piece_end(text.as_bytes(), at) {
+            Some(end) => Some(&text[at..end]),
+            None => self.search_piece(text, at),
+        }
+    }
+
+    /// [`Self::next_piece`] by the regular expressions alone.
+    fn search_piece<'t>(&self, text: &'t str, at: usize) -> Option<&'t str> {
         let found = self.regex.find(Input::new(text).range(at..).anchored(Anchored::Yes))?;
         let mut end = found.end();
         if found.pattern().as_usize() == 1 {
@@ -93,6 +103,8 @@ impl Splitter {
         })
     }
 }
+
+mod ascii;
 
 #[cfg(test)]
 mod tests {
@@ -141,6 +153,25 @@ mod tests {
         ) {
             let text: String = parts.concat();
             prop_assert_eq!(splitter().count(bpe(), &text), bpe().encode_ordinary(&text).len() as u64, "{:?}", text);
+        }
+
+        #[test]
+        fn ascii_pieces_are_the_searchs_pieces(
+            parts in prop::collection::vec(
+                prop::sample::select(vec![
+                    " ", "  ", "\t", "\n", "\r\n", "\r", "\x0b", "\x0c", "\u{a0}", "\u{85}", "the", "The", "WORD", "x", "'", "'s", "'S",
+                    "'re", "'LL", "'ve", "'d", "'m", "'t", "'x", "'\u{17f}", "1", "12", "3456", "\u{661}", ".", ",", "!?", "/", "//", "-", "é",
+                    "\u{301}", "世", "\u{1}", "\u{7f}", "_",
+                ]),
+                0..16,
+            ),
+        ) {
+            let text: String = parts.concat();
+            for at in (0..text.len()).filter(|&at| text.is_char_boundary(at)) {
+                if let Some(end) = ascii::piece_end(text.as_bytes(), at) {
+                    prop_assert_eq!(Some(&text[at..end]), splitter().search_piece(&text, at), "{:?} at {}", text, at);
+                }
+            }
         }
 
         #[test]
