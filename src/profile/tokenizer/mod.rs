@@ -1,12 +1,11 @@
-//! Counting tokens: tiktoken's `o200k_base` (AIPerf's `builtin`, shipped inside `tiktoken-rs`, so
-//! it works offline) or a local Hugging Face `tokenizer.json`.
+//! Counting tokens: tiktoken's `o200k_base` (AIPerf's `builtin`, from `aiperf-o200k`: tables built
+//! at compile time, so it works offline and starts at once) or a local Hugging Face
+//! `tokenizer.json`.
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use super::ProfileError;
-
-mod o200k;
 
 /// The largest piece of text [`Tokenizer::count`] tokenizes at once.
 pub const PIECE: usize = 16 << 10;
@@ -38,8 +37,8 @@ fn pieces(text: &str) -> impl Iterator<Item = &str> {
 pub struct Tokenizer(Kind);
 
 enum Kind {
-    /// tiktoken `o200k_base`, and its faster pre-tokenizer for counting.
-    Builtin(Box<tiktoken_rs::CoreBPE>, o200k::Splitter),
+    /// tiktoken's `o200k_base`.
+    Builtin(aiperf_o200k::O200k),
     /// A Hugging Face tokenizer loaded from a local file.
     HuggingFace(Box<tokenizers::Tokenizer>, String),
 }
@@ -57,9 +56,8 @@ impl Tokenizer {
     /// [`ProfileError::Tokenizer`] naming the file and why it cannot be used.
     pub fn load(spec: &str) -> Result<Self, ProfileError> {
         if spec == "builtin" {
-            let bpe = tiktoken_rs::o200k_base().map_err(|e| ProfileError::Tokenizer { spec: spec.to_owned(), reason: e.to_string() })?;
-            let splitter = o200k::Splitter::new().map_err(|reason| ProfileError::Tokenizer { spec: spec.to_owned(), reason })?;
-            return Ok(Self(Kind::Builtin(Box::new(bpe), splitter)));
+            let o200k = aiperf_o200k::O200k::new().map_err(|reason| ProfileError::Tokenizer { spec: spec.to_owned(), reason })?;
+            return Ok(Self(Kind::Builtin(o200k)));
         }
         let mut path = Path::new(spec).to_path_buf();
         if path.is_dir() {
@@ -76,9 +74,9 @@ impl Tokenizer {
         Ok(Self(Kind::HuggingFace(Box::new(tokenizer), path.display().to_string())))
     }
 
-    /// [`Tokenizer::load`], sharing the builtin: its tables are built once per process (about 0.3 s
-    /// of CPU) and never torn down, so a run does not pay for them twice (nor a sweep once per
-    /// point). A file tokenizer is loaded for each run.
+    /// [`Tokenizer::load`], sharing the builtin: its search is compiled once per process (a few ms;
+    /// its tables are static) and never torn down, so a sweep does not pay for it once per point.
+    /// A file tokenizer is loaded for each run.
     ///
     /// # Errors
     /// As [`Tokenizer::load`].
@@ -97,7 +95,7 @@ impl Tokenizer {
     /// What to call it in exports (`builtin` or the file path).
     pub fn name(&self) -> String {
         match &self.0 {
-            Kind::Builtin(..) => "builtin".to_owned(),
+            Kind::Builtin(_) => "builtin".to_owned(),
             Kind::HuggingFace(_, path) => path.clone(),
         }
     }
@@ -105,7 +103,7 @@ impl Tokenizer {
     /// Token ids of `text` (no special tokens added).
     pub fn encode(&self, text: &str) -> Vec<u32> {
         match &self.0 {
-            Kind::Builtin(bpe, _) => bpe.encode_ordinary(text),
+            Kind::Builtin(o200k) => o200k.encode(text),
             Kind::HuggingFace(tokenizer, _) => tokenizer.encode(text, false).map(|e| e.get_ids().to_vec()).unwrap_or_default(),
         }
     }
@@ -114,11 +112,11 @@ impl Tokenizer {
     /// Counted in pieces of at most [`PIECE`] bytes cut at whitespace, so that memory and time stay
     /// linear in the text however it is made (a long run without whitespace makes BPE tokenizers
     /// slow and hungry); a cut inside a word may count a token more than the whole would. The
-    /// builtin counts with its own pre-tokenizer and a cache of piece counts (`o200k.rs`): the same
-    /// counts as `tiktoken`, without its look-ahead regex.
+    /// builtin counts with its own pre-tokenizer and a cache of piece counts (`aiperf-o200k`): the
+    /// same counts as `tiktoken`, without its look-ahead regex.
     pub fn count(&self, text: &str) -> u64 {
         match &self.0 {
-            Kind::Builtin(bpe, splitter) => pieces(text).map(|piece| splitter.count(bpe, piece)).sum(),
+            Kind::Builtin(o200k) => pieces(text).map(|piece| o200k.count(piece)).sum(),
             Kind::HuggingFace(..) => pieces(text).map(|piece| self.encode(piece).len() as u64).sum(),
         }
     }
@@ -127,7 +125,7 @@ impl Tokenizer {
     pub fn decode(&self, tokens: &[u32]) -> String {
         match &self.0 {
             // A slice of tokens may cut a character: decode lossily.
-            Kind::Builtin(bpe, _) => bpe.decode_bytes(tokens).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default(),
+            Kind::Builtin(o200k) => o200k.decode(tokens).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default(),
             Kind::HuggingFace(tokenizer, _) => tokenizer.decode(tokens, false).unwrap_or_default(),
         }
     }
