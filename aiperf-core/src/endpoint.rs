@@ -70,6 +70,9 @@ pub struct DecodeState {
     pub carry: Vec<u8>,
     /// A position in `carry` that its endpoint chose to remember.
     pub carry_mark: usize,
+    /// A count its endpoint keeps for the response (a plugin counts the events its template
+    /// missed, to stop trying one on a stream whose events all differ).
+    pub carry_count: u32,
 }
 
 impl DecodeState {
@@ -93,6 +96,7 @@ impl DecodeState {
         self.received = 0;
         self.carry.clear();
         self.carry_mark = 0;
+        self.carry_count = 0;
     }
 }
 

@@ -12,8 +12,9 @@ use crate::ConfigError;
 /// `create_instance` for both the endpoint and the transport.
 #[derive(Clone, Debug)]
 pub struct ModelEndpointInfo {
-    /// Model names; requests use the first unless they name one themselves.
-    pub model_names: Vec<String>,
+    /// Model names; requests use the first unless they name one themselves. Shared, so that an
+    /// endpoint keeps its model without copying it.
+    pub model_names: Vec<Arc<str>>,
     /// Base URL of the server (`http://127.0.0.1:8000`), parsed once ([`parse_server_url`]);
     /// `None` for in-process engines.
     pub url: Option<url::Url>,
@@ -52,7 +53,7 @@ pub fn parse_server_url(text: &str) -> Result<url::Url, String> {
 impl Default for ModelEndpointInfo {
     fn default() -> Self {
         Self {
-            model_names: vec!["mock".to_owned()],
+            model_names: vec!["mock".into()],
             url: None,
             custom_endpoint: None,
             streaming: false,
@@ -72,7 +73,7 @@ impl ModelEndpointInfo {
     /// [`ConfigError::MissingModel`] when no model name was given.
     #[inline]
     pub fn primary_model(&self) -> Result<&str, ConfigError> {
-        self.model_names.first().map(String::as_str).ok_or(ConfigError::MissingModel)
+        self.model_names.first().map(|name| &**name).ok_or(ConfigError::MissingModel)
     }
 }
 

@@ -4,6 +4,7 @@
 //! Public so plugins can reuse request formatting and error parsing while replacing the parsing
 //! they optimize.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use aiperf_core::{
@@ -19,7 +20,7 @@ use crate::sse;
 #[derive(Clone, Debug, PartialEq)]
 pub struct RequestBase {
     /// Default model name.
-    pub model: String,
+    pub model: Arc<str>,
     /// Whether to ask for a stream (only endpoints that stream honour it).
     pub streaming: bool,
     /// Keys merged into every body, overriding the endpoint's own.
@@ -34,7 +35,7 @@ impl RequestBase {
     #[inline]
     pub fn from_info(info: &ModelEndpointInfo, supports_streaming: bool) -> Result<Self, ConfigError> {
         Ok(Self {
-            model: info.primary_model()?.to_owned(),
+            model: Arc::clone(info.model_names.first().ok_or(ConfigError::MissingModel)?),
             streaming: supports_streaming && info.streaming,
             extra_inputs: info.extra_inputs.clone(),
         })
@@ -53,7 +54,7 @@ impl RequestBase {
         fields: Map<String, Value>,
     ) -> Result<FormattedRequest, EndpointError> {
         let mut body = Map::with_capacity(fields.len() + self.extra_inputs.len() + 4);
-        body.insert("model".into(), Value::String(request.model.clone().unwrap_or_else(|| self.model.clone())));
+        body.insert("model".into(), Value::String(request.model.clone().unwrap_or_else(|| self.model.to_string())));
         body.extend(fields);
         if let Some(max_tokens) = request.max_tokens.filter(|_| with_max_tokens) {
             body.insert("max_tokens".into(), max_tokens.into());
@@ -74,7 +75,7 @@ impl RequestBase {
     /// the body, and the others are the request's sampling settings.
     pub fn text(&self, request: &InferenceRequest, input: TextInput) -> TextRequest {
         let mut text = TextRequest {
-            model: request.model.clone().unwrap_or_else(|| self.model.clone()),
+            model: request.model.clone().unwrap_or_else(|| self.model.to_string()),
             input,
             max_tokens: request.max_tokens,
             stream: self.streaming,

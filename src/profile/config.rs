@@ -167,8 +167,8 @@ fn server_url(text: &str) -> Result<Url, ProfileError> {
 /// The model, the server, and how to talk to it.
 fn info(args: &ProfileArgs, url: Option<Url>) -> Result<ModelEndpointInfo, ProfileError> {
     let model_names = match (&args.url, args.model.is_empty()) {
-        (_, false) => args.model.clone(),
-        (None, true) => vec!["mock".to_owned()],
+        (_, false) => args.model.iter().map(|name| name.as_str().into()).collect(),
+        (None, true) => vec!["mock".into()],
         (Some(url), true) => {
             let expected = format!("--model is required with --url {} (the served model name, e.g. --model llama-3-8b)", redact::url(url));
             return Err(invalid("--model", "", expected));

@@ -126,7 +126,7 @@ impl Report<'_> {
             "aiperf_version": concat!("aiperf-rs ", env!("CARGO_PKG_VERSION")),
             "benchmark_id": id,
             "input_config": {
-                "models": { "items": self.config.info.model_names.iter().map(|n| json!({ "name": n })).collect::<Vec<_>>() },
+                "models": { "items": self.config.info.model_names.iter().map(|n| json!({ "name": &**n })).collect::<Vec<_>>() },
                 "endpoint": {
                     "urls": self.config.info.url.iter().map(url_text).collect::<Vec<_>>(),
                     "type": self.config.endpoint,

@@ -8,6 +8,9 @@
 //! meaning with that string as its text: a JSON reader's state after a string token does not
 //! depend on the string's contents, so the result is what reading the whole event would give.
 //! Matching costs two `memcmp`s and one scan of the new string; anything else is read in full.
+//! A stream whose events all differ elsewhere (OpenAI's `obfuscation` field) would pay for a
+//! comparison and a copy per event for nothing: after [`GIVE_UP`] misses in a row, the response
+//! is read without templates.
 
 use std::ops::Range;
 
@@ -19,28 +22,43 @@ use aiperf_endpoints::reader::{self, Read};
 /// long event would cost its copy and its comparisons for nothing).
 const MAX_TEMPLATE: usize = 4096;
 
+/// Misses in a row after which a response stops using templates.
+pub(crate) const GIVE_UP: u32 = 4;
+
 /// The template of one response (kept in [`DecodeState::carry`] between reads): the bytes before
-/// the text's string token, then the bytes after it; `mark` is where the second part starts.
+/// the text's string token, then the bytes after it; `mark` is where the second part starts;
+/// `misses` counts events in a row that the template did not match.
 #[derive(Debug, Default)]
 pub(crate) struct Template {
     bytes: Vec<u8>,
     mark: usize,
+    misses: u32,
 }
 
 impl Template {
     /// Takes the template out of `state` for one read.
     pub(crate) fn take(state: &mut DecodeState) -> Self {
-        Self { bytes: std::mem::take(&mut state.carry), mark: state.carry_mark }
+        Self { bytes: std::mem::take(&mut state.carry), mark: state.carry_mark, misses: state.carry_count }
     }
 
     /// Puts it back, for the next read of the same response.
     pub(crate) fn put_back(self, state: &mut DecodeState) {
         state.carry = self.bytes;
         state.carry_mark = self.mark;
+        state.carry_count = self.misses;
     }
 
     /// The text of `event` when it is the template around a plain string (no escapes, valid UTF-8).
-    pub(crate) fn text_of<'e>(&self, event: &'e [u8]) -> Option<&'e str> {
+    pub(crate) fn text_of<'e>(&mut self, event: &'e [u8]) -> Option<&'e str> {
+        if self.bytes.is_empty() || self.misses >= GIVE_UP {
+            return None;
+        }
+        let text = self.matched(event);
+        self.misses = if text.is_some() { 0 } else { self.misses + 1 };
+        text
+    }
+
+    fn matched<'e>(&self, event: &'e [u8]) -> Option<&'e str> {
         let (before, after) = self.bytes.split_at(self.mark);
         if before.is_empty() || !event.starts_with(before) || !event.ends_with(after) {
             return None;
@@ -52,6 +70,9 @@ impl Template {
 
     /// Keeps `event` as the template when all its reading said is the text found at `span`.
     pub(crate) fn remember(&mut self, event: &[u8], read: &Read<'_>) {
+        if self.misses >= GIVE_UP {
+            return;
+        }
         let Some(span) = Self::text_only(read).filter(|_| event.len() <= MAX_TEMPLATE) else { return };
         self.bytes.clear();
         self.bytes.extend_from_slice(&event[..span.start]);
@@ -84,7 +105,7 @@ mod tests {
 
     #[test]
     fn the_same_bytes_around_another_plain_string_give_its_text() {
-        let template = learned(CHUNK);
+        let mut template = learned(CHUNK);
         let next = br#"{"id":"chatcmpl-1","created":1,"choices":[{"index":0,"delta":{"content":" latency"},"finish_reason":null}]}"#;
         assert_eq!(template.text_of(next), Some(" latency"));
         assert_eq!(template.text_of(CHUNK), Some(" token"));
@@ -94,7 +115,6 @@ mod tests {
 
     #[test]
     fn anything_else_is_read_in_full() {
-        let template = learned(CHUNK);
         for event in [
             // Another finish reason, id, or a longer tail.
             &br#"{"id":"chatcmpl-1","created":1,"choices":[{"index":0,"delta":{"content":" t"},"finish_reason":"stop"}]}"#[..],
@@ -107,8 +127,24 @@ mod tests {
             br#"{"id":"chatcmpl-1","created":1,"choices":[{"index":0,"delta":{"content":"a","x":"b"},"finish_reason":null}]}"#,
             br#"{"id":"chatcmpl-1","created":1,"choices":[{"index":0,"delta":{"content":null},"finish_reason":null}]}"#,
         ] {
-            assert_eq!(template.text_of(event), None, "{}", String::from_utf8_lossy(event));
+            assert_eq!(learned(CHUNK).text_of(event), None, "{}", String::from_utf8_lossy(event));
         }
+    }
+
+    #[test]
+    fn a_stream_whose_events_all_differ_stops_using_templates() {
+        let mut template = learned(CHUNK);
+        let other = br#"{"id":"chatcmpl-2","created":1,"choices":[{"index":0,"delta":{"content":" t"},"finish_reason":null}]}"#;
+        for _ in 0..GIVE_UP - 1 {
+            assert_eq!(template.text_of(other), None);
+        }
+        assert_eq!(template.text_of(CHUNK), Some(" token"), "a hit before giving up starts the count again");
+        for _ in 0..GIVE_UP {
+            assert_eq!(template.text_of(other), None);
+        }
+        assert_eq!(template.text_of(CHUNK), None, "given up");
+        template.remember(other, &reader::read(other, Shape::Chat).expect("readable"));
+        assert_eq!(template.text_of(other), None, "nothing learned after giving up");
     }
 
     #[test]
