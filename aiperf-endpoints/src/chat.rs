@@ -71,13 +71,7 @@ impl ChatEndpoint {
     /// [`EndpointError::InvalidResponse`] when `json` is not a chat response object.
     #[inline]
     pub fn apply_json(what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        match reader::read(json, Shape::Chat) {
-            Some(read) => {
-                read.apply(at, out);
-                Ok(())
-            }
-            None => Self::apply_serde(what, json, at, out),
-        }
+        if reader::apply(json, Shape::Chat, at, out) { Ok(()) } else { Self::apply_serde(what, json, at, out) }
     }
 
     /// Applies one response object to `out` with serde alone: the reference reading, and what

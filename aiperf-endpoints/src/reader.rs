@@ -78,6 +78,13 @@ pub fn read(bytes: &[u8], shape: Shape) -> Option<Read<'_>> {
     (r.i == r.b.len()).then_some(out)
 }
 
+/// Reads `bytes` as one response object of `shape` and applies it to `out`; `false` (and `out`
+/// unchanged) when the reader declines it and serde must read it.
+#[inline]
+pub fn apply(bytes: &[u8], shape: Shape, at: Instant, out: &mut ParsedResponse) -> bool {
+    read(bytes, shape).map(|read| read.apply(at, out)).is_some()
+}
+
 impl Read<'_> {
     /// Applies what was read to `out`, as the builtins' serde reading of the same object does.
     pub fn apply(self, at: Instant, out: &mut ParsedResponse) {
