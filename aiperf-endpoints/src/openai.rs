@@ -275,15 +275,23 @@ pub fn decode<J: JsonResponses>(
             out.done = true;
             return Ok(());
         }
-        // Parsed as received; an event that fails and is not UTF-8 is decoded lossily (WHATWG's SSE
-        // decoding) and parsed again. An event that parses applies all at once, so a failure has
-        // changed nothing. (serde_json checks UTF-8 in the strings it reads: a valid event is never
-        // validated twice.)
-        match json.apply("SSE event", data, at, out) {
-            Err(_) if std::str::from_utf8(data).is_err() => json.apply("SSE event", String::from_utf8_lossy(data).as_bytes(), at, out),
-            result => result,
-        }
+        apply_event(json, data, at, out)
     })
+}
+
+/// Applies one SSE event's data with `json`'s reading. It is parsed as received; an event that
+/// fails and is not UTF-8 is decoded lossily (WHATWG's SSE decoding) and parsed again. An event
+/// that parses applies all at once, so a failure has changed nothing. (The readers check UTF-8 in
+/// the strings they keep: a valid event is never validated twice.) Shared with plugins that read
+/// some events their own way.
+///
+/// # Errors
+/// As [`JsonResponses::apply`], on the event as received or decoded lossily.
+pub fn apply_event<J: JsonResponses + ?Sized>(json: &J, data: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+    match json.apply("SSE event", data, at, out) {
+        Err(_) if std::str::from_utf8(data).is_err() => json.apply("SSE event", String::from_utf8_lossy(data).as_bytes(), at, out),
+        result => result,
+    }
 }
 
 /// Notes the arrival time, and buffers `bytes` when the response is one body (not streamed, or an

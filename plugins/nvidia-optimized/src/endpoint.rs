@@ -31,7 +31,7 @@ pub trait RequestFormat: Send + Sync + 'static {
     /// # Errors
     /// As the builtin's `text_request`.
     fn text(base: &RequestBase, request: &InferenceRequest) -> Result<TextRequest, EndpointError>;
-    /// The builtin's serde reading of one response object, for what the one-pass reader declines.
+    /// The builtin's reading of one response object (its one-pass reader, then serde).
     ///
     /// # Errors
     /// As the builtin's.
@@ -59,7 +59,7 @@ impl RequestFormat for Chat {
     }
 
     fn apply_builtin(what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        ChatEndpoint::apply_serde(what, json, at, out)
+        ChatEndpoint::apply_json(what, json, at, out)
     }
 }
 
@@ -76,7 +76,7 @@ impl RequestFormat for Completions {
     }
 
     fn apply_builtin(what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        CompletionsEndpoint::apply_serde(what, json, at, out)
+        CompletionsEndpoint::apply_json(what, json, at, out)
     }
 }
 
@@ -109,7 +109,7 @@ impl<F: RequestFormat> JsonResponses for OptimizedEndpoint<F> {
     }
 
     fn apply(&self, what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        json::apply(F::SHAPE, F::apply_builtin, what, json, at, out)
+        F::apply_builtin(what, json, at, out)
     }
 }
 
@@ -133,7 +133,7 @@ impl<F: RequestFormat> Endpoint for OptimizedEndpoint<F> {
                 out.done = true;
                 Ok(())
             } else {
-                json::apply_event(F::SHAPE, F::apply_builtin, &mut template, data, at, out)
+                json::apply_event(self, F::SHAPE, &mut template, data, at, out)
             }
         });
         template.put_back(state);
