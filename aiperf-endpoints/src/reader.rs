@@ -59,7 +59,7 @@ pub fn read(bytes: &[u8], shape: Shape) -> Option<Read<'_>> {
         match key {
             b"choices" => {
                 once(&mut choices_seen)?;
-                out.choice = r.choices(shape)?;
+                r.choices(shape, &mut out.choice)?;
             }
             b"usage" => {
                 once(&mut usage_seen)?;
@@ -75,7 +75,10 @@ pub fn read(bytes: &[u8], shape: Shape) -> Option<Read<'_>> {
         Some(())
     })?;
     r.ws();
-    (r.i == r.b.len()).then_some(out)
+    if r.i != r.b.len() {
+        return None;
+    }
+    Some(out)
 }
 
 /// Reads `bytes` as one response object of `shape` and applies it to `out`; `false` (and `out`
@@ -100,17 +103,36 @@ impl Read<'_> {
     }
 }
 
-/// The position of the first byte of a little-endian word that ends or escapes a string, or may
-/// not appear in one (`"`, `\\`, below 0x20). Each test flags a byte with its high bit; a flag
-/// can spill only into bytes after a true one, so the lowest flag is exact.
-fn special_byte(word: u64) -> Option<usize> {
+/// Flags, in its high bit, each byte of a little-endian word that ends or escapes a string, or may
+/// not appear in one (`"`, `\\`, below 0x20); and separately the quotes. A flag can spill only
+/// into bytes after a true one, so the lowest flag of each is exact.
+#[inline(always)]
+fn special_bytes(word: u64) -> (u64, u64) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-    let mask = zero_byte(word ^ (ONES * u64::from(b'"')))
-        | zero_byte(word ^ (ONES * u64::from(b'\\')))
-        | (word.wrapping_sub(ONES * 0x20) & !word & HIGHS);
-    (mask != 0).then(|| mask.trailing_zeros() as usize / 8)
+    let quotes = zero_byte(word ^ (ONES * u64::from(b'"')));
+    let special = quotes | zero_byte(word ^ (ONES * u64::from(b'\\'))) | (word.wrapping_sub(ONES * 0x20) & !word & HIGHS);
+    (special, quotes)
+}
+
+/// The position of the first special byte ([`special_bytes`]) of a little-endian word.
+fn special_byte(word: u64) -> Option<usize> {
+    let (special, _) = special_bytes(word);
+    (special != 0).then(|| special.trailing_zeros() as usize / 8)
+}
+
+/// The length of the plain string at the start of two little-endian words when their first
+/// special byte ([`special_bytes`]) is its closing quote; `None` when it is another, or when
+/// neither word has one.
+#[inline(always)]
+fn closed_within(low: u64, high: u64) -> Option<usize> {
+    let first_is_quote =
+        |(special, quotes): (u64, u64)| (special & special.wrapping_neg() & quotes != 0).then(|| quotes.trailing_zeros() as usize / 8);
+    match special_bytes(low) {
+        (0, _) => first_is_quote(special_bytes(high)).map(|at| at + 8),
+        low => first_is_quote(low),
+    }
 }
 
 /// The end of the string token that starts at `at` (just past its closing quote), if it holds no
@@ -140,9 +162,16 @@ impl<'a> Reader<'a> {
     }
 
     /// The next byte after whitespace, not consumed.
+    #[inline(always)]
     fn peek(&mut self) -> Option<u8> {
-        self.ws();
-        self.b.get(self.i).copied()
+        // Servers send compact JSON: no whitespace between tokens is the case to make fast.
+        match *self.b.get(self.i)? {
+            byte if byte > b' ' => Some(byte),
+            _ => {
+                self.ws();
+                self.b.get(self.i).copied()
+            }
+        }
     }
 
     fn eat(&mut self, byte: u8) -> Option<()> {
@@ -198,34 +227,52 @@ impl<'a> Reader<'a> {
     /// The bytes of a string whose opening quote was consumed, escapes left in, and whether it
     /// holds any; checks that no control character appears and that every escape is one JSON
     /// allows. Plain bytes are skipped eight at a time ([`special_byte`]).
+    #[inline(always)]
     fn raw_string(&mut self) -> Option<(&'a [u8], bool)> {
-        let start = self.i;
+        // Most keys and many values are short: a plain string that ends within the next sixteen
+        // bytes is read here, inline; anything else by the loop.
+        let (b, start) = (self.b, self.i);
+        if let Some(words) = b.get(start..start + 16) {
+            let (low, high) = words.split_at(8);
+            if let Some(length) = closed_within(u64::from_le_bytes(low.try_into().ok()?), u64::from_le_bytes(high.try_into().ok()?)) {
+                self.i = start + length + 1;
+                return Some((&b[start..start + length], false));
+            }
+        }
+        self.raw_string_loop()
+    }
+
+    /// [`Self::raw_string`] for strings longer than a word or holding an escape.
+    #[inline(never)]
+    fn raw_string_loop(&mut self) -> Option<(&'a [u8], bool)> {
+        let (b, start) = (self.b, self.i);
+        let mut i = start;
         let mut escaped = false;
         loop {
-            while let Some(word) = self.b.get(self.i..self.i + 8) {
+            while let Some(word) = b.get(i..i + 8) {
                 match special_byte(u64::from_le_bytes(word.try_into().ok()?)) {
                     Some(at) => {
-                        self.i += at;
+                        i += at;
                         break;
                     }
-                    None => self.i += 8,
+                    None => i += 8,
                 }
             }
-            match *self.b.get(self.i)? {
+            match *b.get(i)? {
                 b'"' => {
-                    self.i += 1;
-                    return Some((&self.b[start..self.i - 1], escaped));
+                    self.i = i + 1;
+                    return Some((&b[start..i], escaped));
                 }
                 b'\\' => {
                     escaped = true;
-                    match *self.b.get(self.i + 1)? {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
-                        b'u' if self.b.get(self.i + 2..self.i + 6)?.iter().all(u8::is_ascii_hexdigit) => self.i += 6,
+                    match *b.get(i + 1)? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                        b'u' if b.get(i + 2..i + 6)?.iter().all(u8::is_ascii_hexdigit) => i += 6,
                         _ => return None,
                     }
                 }
                 0..=0x1f => return None,
-                _ => self.i += 1,
+                _ => i += 1,
             }
         }
     }
@@ -289,30 +336,33 @@ impl<'a> Reader<'a> {
         Some(())
     }
 
-    /// `choices`: `null`, or an array whose elements are all choice objects.
-    fn choices(&mut self, shape: Shape) -> Option<Option<ChoiceRead<'a>>> {
+    /// `choices`: `null`, or an array whose elements are all choice objects; choice 0 is read
+    /// into `first` in place (these structs are large enough for moves to show).
+    fn choices(&mut self, shape: Shape, first: &mut Option<ChoiceRead<'a>>) -> Option<()> {
         if self.null() {
-            return Some(None);
+            return Some(());
         }
         self.eat(b'[')?;
-        let mut first = None;
         if self.closes(b']')? {
-            return Some(None);
+            return Some(());
         }
         loop {
-            let (index, choice) = self.choice(shape)?;
-            if first.is_none() && index.unwrap_or(0) == 0 {
-                first = Some(choice);
+            if first.is_none() {
+                let index = self.choice(shape, first.insert(ChoiceRead::default()))?;
+                if index.unwrap_or(0) != 0 {
+                    *first = None;
+                }
+            } else {
+                self.choice(shape, &mut ChoiceRead::default())?;
             }
             if !self.more(b']')? {
-                return Some(first);
+                return Some(());
             }
         }
     }
 
-    /// One choice object and its `index`.
-    fn choice(&mut self, shape: Shape) -> Option<(Option<u64>, ChoiceRead<'a>)> {
-        let mut choice = ChoiceRead::default();
+    /// One choice object, read into `choice`; its `index`.
+    fn choice(&mut self, shape: Shape, choice: &mut ChoiceRead<'a>) -> Option<Option<u64>> {
         let (mut index, mut seen) = (None, [false; 4]);
         self.object(|r, key| {
             match (shape, key) {
@@ -327,21 +377,21 @@ impl<'a> Reader<'a> {
                 }
                 (Shape::Completions, b"text") => {
                     once(&mut seen[2])?;
-                    r.text(&mut choice)?;
+                    r.text(choice)?;
                 }
                 // Chat: `delta` when streamed, `message` in a whole body; serde keeps both, the
                 // builtin reads `delta` first. Both at once is left to serde.
                 (Shape::Chat, b"delta" | b"message") => {
                     once(&mut seen[2])?;
                     if !r.null() {
-                        r.content(&mut choice)?;
+                        r.content(choice)?;
                     }
                 }
                 _ => r.skip_value(0)?,
             }
             Some(())
         })?;
-        Some((index, choice))
+        Some(index)
     }
 
     /// A chat `delta` or `message` object.

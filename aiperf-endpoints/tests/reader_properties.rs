@@ -66,9 +66,21 @@ fn wire_bytes() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(token, 0..24).prop_map(|parts| parts.concat())
 }
 
+/// A JSON string token of any length up to a few words, from pieces that end, escape or break a
+/// string: so each byte the reader tests a word at a time lands anywhere within its words.
+fn json_string() -> impl Strategy<Value = String> {
+    let piece = prop::sample::select(vec!["a", "token ", " ", "é", "世", "\\n", "\\\"", "\\\\", "\\u00e9", "\u{1}", "\t", "\\x", "\""]);
+    prop::collection::vec(piece, 0..24).prop_map(|pieces| format!("\"{}\"", pieces.concat()))
+}
+
 /// A JSON value among those servers send and those that trip parsers: escapes (`\u` pairs and
 /// lone surrogates too), raw control characters, invalid UTF-8, odd numbers, nesting.
 fn json_scalar() -> impl Strategy<Value = String> {
+    prop_oneof![1 => json_string(), 3 => json_literal()]
+}
+
+/// [`json_scalar`]'s fixed values.
+fn json_literal() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
         r#""plain""#,
         r#"" token""#,

@@ -70,3 +70,38 @@ fn special_bytes_are_found_eight_at_a_time_exactly() {
         assert_eq!(special_byte(u64::from_le_bytes([filler; 8])), None);
     }
 }
+
+/// JSON's string rule one byte at a time, the specification [`Reader::raw_string`] (which tests
+/// words) must match: where the string ends and whether it holds an escape, or `None`.
+fn raw_string_by_bytes(b: &[u8]) -> Option<(usize, bool)> {
+    let (mut i, mut escaped) = (0, false);
+    loop {
+        match *b.get(i)? {
+            b'"' => return Some((i, escaped)),
+            b'\\' => {
+                escaped = true;
+                i += match *b.get(i + 1)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
+                    b'u' if b.get(i + 2..i + 6)?.iter().all(u8::is_ascii_hexdigit) => 6,
+                    _ => return None,
+                }
+            }
+            0..=0x1f => return None,
+            _ => i += 1,
+        }
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn strings_are_read_word_by_word_exactly_as_byte_by_byte(
+        bytes in proptest::collection::vec(proptest::sample::select(b"a\"\\nu0\x01\x1f\x20\x7f\xc3\xa9/".to_vec()), 0..40),
+    ) {
+        let mut reader = Reader { b: &bytes, i: 0 };
+        let words = reader.raw_string().map(|(s, escaped)| (s.len(), escaped));
+        proptest::prop_assert_eq!(words, raw_string_by_bytes(&bytes));
+        if words.is_some() {
+            proptest::prop_assert_eq!(reader.i, words.unwrap().0 + 1);
+        }
+    }
+}
