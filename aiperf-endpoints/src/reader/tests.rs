@@ -1,5 +1,6 @@
 //! What the single-pass reader reads itself, and what it leaves to serde.
 
+use super::strings::special_byte;
 use super::*;
 
 const VLLM_CHUNK: &str = r#"{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1718000000,"model":"m","choices":[{"index":0,"delta":{"content":" token"},"logprobs":null,"finish_reason":null}]}"#;
