@@ -8,23 +8,40 @@
 //!     --inputs artifacts/inputs.json --concurrency 32 --requests 20000 --streaming
 //! ```
 //!
-//! Prints one JSON line: `{"requests":…,"failed":…,"seconds":…}`.
+//! Prints one JSON line: `{"requests":…,"failed":…,"seconds":…,"first_content_p50_ms":…,"first_content_p99_ms":…}`;
+//! the last two are the time from a request's start to the first body bytes holding non-empty
+//! content (`"content":"` then not `"`, found with `memchr::memmem`): against a server with a
+//! known time to first token, about the least any client on this machine can measure.
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use hdrhistogram::Histogram;
+
 use aiperf::core::{ModelEndpointInfo, RequestBody, ResponseEvent, ResponseSink, Transport, TransportRequest, parse_server_url};
 use aiperf::{TransportFactory, TransportName};
 
-/// Discards the response.
-struct Discard;
+/// Discards the response, keeping when its first content arrived.
+#[derive(Default)]
+struct Discard {
+    first_chunk: Option<Instant>,
+}
+
+/// Whether `bytes` hold a non-empty OpenAI `content` string.
+fn has_content(bytes: &[u8]) -> bool {
+    const KEY: &[u8] = br#""content":""#;
+    memchr::memmem::find_iter(bytes, KEY).any(|at| bytes.get(at + KEY.len()).is_some_and(|&b| b != b'"'))
+}
 
 impl ResponseSink for Discard {
     fn on_response(&mut self, _: u16, _: Instant) {}
 
-    fn on_chunk(&mut self, _: Instant, _: &[u8]) -> ControlFlow<()> {
+    fn on_chunk(&mut self, at: Instant, bytes: &[u8]) -> ControlFlow<()> {
+        if self.first_chunk.is_none() && has_content(bytes) {
+            self.first_chunk = Some(at);
+        }
         ControlFlow::Continue(())
     }
 
@@ -93,13 +110,18 @@ fn main() -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     let (next, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let started = Instant::now();
-    runtime.block_on(async {
+    let first_chunk = runtime.block_on(async {
         let mut workers = tokio::task::JoinSet::new();
         for _ in 0..options.concurrency {
             let (transport, bodies, next, failed, path) =
                 (Arc::clone(&transport), Arc::clone(&bodies), Arc::clone(&next), Arc::clone(&failed), options.path.clone());
             let (requests, streaming) = (options.requests, options.streaming);
             workers.spawn(async move {
+                // Microseconds, three significant digits, up to an hour.
+                let mut first_chunk = Histogram::<u64>::new_with_max(3_600_000_000, 3).expect("valid bounds");
+                // Each worker's first request opens its connection: a warm-up, not measured (as
+                // `aiperf profile --warmup-request-count <concurrency>`).
+                let mut warm = false;
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     if index >= requests {
@@ -108,18 +130,36 @@ fn main() -> Result<(), String> {
                     let body = &bodies[(index % bodies.len() as u64) as usize];
                     let body = RequestBody::Encoded { bytes: body, content_type: "application/json" };
                     let request = TransportRequest { path: &path, body, streaming, request_id: None };
-                    match transport.send(request, &mut Discard).await {
-                        Ok(timing) if (200..300).contains(&timing.status) => {}
+                    let mut sink = Discard::default();
+                    match transport.send(request, &mut sink).await {
+                        Ok(timing) if (200..300).contains(&timing.status) => {
+                            if let Some(at) = sink.first_chunk.filter(|_| warm) {
+                                first_chunk.saturating_record(at.saturating_duration_since(timing.start).as_micros() as u64);
+                            }
+                            warm = true;
+                        }
                         _ => {
                             failed.fetch_add(1, Ordering::Relaxed);
                         }
                     }
                 }
+                first_chunk
             });
         }
-        while workers.join_next().await.is_some() {}
+        let mut all = Histogram::<u64>::new_with_max(3_600_000_000, 3).expect("valid bounds");
+        while let Some(Ok(first_chunk)) = workers.join_next().await {
+            all.add(first_chunk).expect("same bounds");
+        }
+        all
     });
     let seconds = started.elapsed().as_secs_f64();
-    println!("{{\"requests\":{},\"failed\":{},\"seconds\":{seconds}}}", options.requests, failed.load(Ordering::Relaxed));
+    let ms = |q: f64| first_chunk.value_at_quantile(q) as f64 / 1000.0;
+    println!(
+        "{{\"requests\":{},\"failed\":{},\"seconds\":{seconds},\"first_content_p50_ms\":{},\"first_content_p99_ms\":{}}}",
+        options.requests,
+        failed.load(Ordering::Relaxed),
+        ms(0.5),
+        ms(0.99)
+    );
     Ok(())
 }

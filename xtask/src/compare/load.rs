@@ -101,15 +101,29 @@ pub fn profile(binary: &Path, url: &str, concurrency: usize, plan: &Plan, dir: &
 /// Runs the raw load loop on the requests of `inputs`.
 pub fn raw(binary: &Path, url: &str, concurrency: usize, plan: &Plan, inputs: &Path) -> Result<Run, String> {
     let requests = (plan.requests)(concurrency);
+    let mut usage = None;
+    let result = raw_run(binary, url, concurrency, requests, inputs, &mut usage)?;
+    let seconds = result["seconds"].as_f64().filter(|s| *s > 0.0).ok_or("raw load: no duration")?;
+    Ok(usage.ok_or("raw load: no usage")?.run(requests as f64 / seconds, requests))
+}
+
+/// Runs the raw load loop (its output in `raw_load.log` beside `inputs`): its JSON line, and its
+/// CPU and memory in `usage`.
+fn raw_run(
+    binary: &Path,
+    url: &str,
+    concurrency: usize,
+    requests: u64,
+    inputs: &Path,
+    usage: &mut Option<Usage>,
+) -> Result<serde_json::Value, String> {
     let mut command = Command::new(binary);
     command.args(["--url", url, "--streaming", "--concurrency", &concurrency.to_string(), "--requests", &requests.to_string()]);
     command.arg("--inputs").arg(inputs);
     let log = inputs.with_file_name("raw_load.log");
-    let usage = measure(command, &log)?;
+    *usage = Some(measure(command, &log)?);
     let line = std::fs::read_to_string(&log).map_err(|e| format!("{}: {e}", log.display()))?;
-    let result: serde_json::Value = serde_json::from_str(line.trim()).map_err(|e| format!("raw load said {line:?}: {e}"))?;
-    let seconds = result["seconds"].as_f64().filter(|s| *s > 0.0).ok_or("raw load: no duration")?;
-    Ok(usage.run(requests as f64 / seconds, requests))
+    serde_json::from_str(line.trim()).map_err(|e| format!("raw load said {line:?}: {e}"))
 }
 
 /// CPU time and peak RSS of a finished process.
@@ -160,6 +174,11 @@ pub struct Fidelity {
     pub server_ttft_p50_ms: f64,
     /// The same, p99, ms.
     pub server_ttft_p99_ms: f64,
+    /// Time to first content as the raw load loop measured it against the same server, right
+    /// after (same concurrency, requests and warm-up), p50, ms: the least a client here can see.
+    pub raw_first_content_p50_ms: f64,
+    /// The same, p99, ms.
+    pub raw_first_content_p99_ms: f64,
     /// Inter-token latency, p50, ms.
     pub itl_p50_ms: f64,
     /// Mean requests in flight.
@@ -173,8 +192,10 @@ pub const FIDELITY_DELAYS_MS: (u64, u64) = (20, 5);
 pub const FIDELITY_CONCURRENCIES: [usize; 2] = [32, 256];
 
 /// `aiperf profile` at `concurrency` (after one warm-up request per connection) against a fresh
-/// mock server with [`FIDELITY_DELAYS_MS`], and the server's own times to first token.
-pub fn fidelity(binary: &Path, server: &Path, concurrency: usize, quick: bool, dir: &Path) -> Result<Fidelity, String> {
+/// mock server with [`FIDELITY_DELAYS_MS`], the server's own times to first token, and then the
+/// raw load loop's against the same server.
+pub fn fidelity(binary: &Path, tools: (&Path, &Path), concurrency: usize, quick: bool, dir: &Path) -> Result<Fidelity, String> {
+    let (server, raw_load) = tools;
     let (ttft, itl) = FIDELITY_DELAYS_MS;
     let server = MockServer::start_with(server, &["--ttft-ms", &ttft.to_string(), "--itl-ms", &itl.to_string()])?;
     let name = binary.file_name().and_then(|n| n.to_str()).unwrap_or("aiperf");
@@ -196,7 +217,12 @@ pub fn fidelity(binary: &Path, server: &Path, concurrency: usize, quick: bool, d
     let stat = |metric: &str, stat: &str| export[metric][stat].as_f64().ok_or_else(|| format!("{name}: no {metric}.{stat}"));
     let timings = server_timings(&server.url)?;
     let server_stat = |stat: &str| timings["time_to_first_token_ms"][stat].as_f64().ok_or_else(|| format!("mock server said {timings}"));
+    // As many measured requests as aiperf profiled: its warm-up is each worker's first request.
+    let raw = raw_run(raw_load, &server.url, concurrency, (requests + concurrency) as u64, &artifacts.join("inputs.json"), &mut None)?;
+    let raw_stat = |key: &str| raw[key].as_f64().ok_or_else(|| format!("raw load said {raw}"));
     Ok(Fidelity {
+        raw_first_content_p50_ms: raw_stat("first_content_p50_ms")?,
+        raw_first_content_p99_ms: raw_stat("first_content_p99_ms")?,
         ttft_p50_ms: stat("time_to_first_token", "p50")?,
         ttft_p99_ms: stat("time_to_first_token", "p99")?,
         server_ttft_p50_ms: server_stat("p50")?,

@@ -76,7 +76,7 @@ pub fn run(options: &Options) -> Result<(), String> {
     for (build, binary) in options.builds.iter().zip(&binaries) {
         for concurrency in load::FIDELITY_CONCURRENCIES {
             let dir = out.join(format!("loads/fidelity-{build}"));
-            let fidelity = load::fidelity(binary, &tools.mock_server, concurrency, options.quick, &dir)?;
+            let fidelity = load::fidelity(binary, (&tools.mock_server, &tools.raw_load), concurrency, options.quick, &dir)?;
             report.add_fidelity(build, concurrency, (ttft, itl), &fidelity);
         }
         let (small, large) = if options.quick { (1_000, 10_000) } else { (10_000, 1_000_000) };

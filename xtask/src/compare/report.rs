@@ -76,6 +76,8 @@ impl Report {
         self.set(&name("the server's own TTFT p50"), "ms", false, build, Some(f.server_ttft_p50_ms));
         self.set(&name("the server's own TTFT p99"), "ms", false, build, Some(f.server_ttft_p99_ms));
         self.set(&name("TTFT p50, aiperf less the server"), "ms", false, build, Some(f.ttft_p50_ms - f.server_ttft_p50_ms));
+        self.set(&name("raw load loop's time to first content p50"), "ms", false, build, Some(f.raw_first_content_p50_ms));
+        self.set(&name("raw load loop's time to first content p99"), "ms", false, build, Some(f.raw_first_content_p99_ms));
         self.set(&name("ITL p50"), "ms", false, build, Some(f.itl_p50_ms));
         self.set(&name("effective concurrency"), "requests", true, build, Some(f.effective_concurrency));
     }
