@@ -237,7 +237,9 @@ impl<R: StreamReader> KserveTransport<R> {
 impl<R: StreamReader> Transport for KserveTransport<R> {
     async fn send<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ResponseSink) -> Result<TransportTiming, TransportError> {
         let mut timing = TransportTiming::begin(Instant::now(), 0);
-        crate::deadline::within(self.timeout, self.exchange(request, sink, &mut timing)).await?;
+        // tonic's futures are large: boxed, so that the dispatch over every transport (whose
+        // future is as large as its largest) keeps an HTTP request's state small.
+        crate::deadline::within(self.timeout, Box::pin(self.exchange(request, sink, &mut timing))).await?;
         timing.end = Instant::now();
         Ok(timing)
     }

@@ -74,7 +74,9 @@ impl Transport for InEngineTransport {
         let mut timing = TransportTiming::begin(Instant::now(), body.len());
         let mut timed = Timed { inner: sink, response_start: None };
         let mut writer = SinkWriter(&mut timed);
-        let serving = serve(&*self.engine, request.path, body, &self.default_model, &mut writer);
+        // The engine's future is large: boxed, so that the dispatch over every transport (whose
+        // future is as large as its largest) keeps an HTTP request's state small.
+        let serving = Box::pin(serve(&*self.engine, request.path, body, &self.default_model, &mut writer));
         let served = crate::deadline::within(self.timeout, async { Ok(serving.await) }).await?;
         timing.response_start = timed.response_start;
         timing.end = Instant::now();
