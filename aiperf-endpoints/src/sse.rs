@@ -64,9 +64,15 @@ pub fn feed_bytes<E>(state: &mut DecodeState, bytes: &[u8], mut on_event: impl F
 fn dispatch<E>(buf: &[u8], scanned: usize, on_event: &mut impl FnMut(&[u8]) -> Result<(), E>) -> (usize, usize, Result<(), E>) {
     let mut consumed = 0;
     loop {
-        match scan(buf, scanned.max(consumed)) {
-            Scan::Blank { block_end, next } => {
-                let data = event_data(&buf[consumed..block_end]);
+        let from = scanned.max(consumed);
+        match scan(buf, from) {
+            Scan::Blank { block_end, next, lines } => {
+                let block = &buf[consumed..block_end];
+                // A block scanned whole in one line (what servers send) needs no second look.
+                let data = match (from == consumed && lines == 1).then(|| data_line(block)).flatten() {
+                    Some(value) => (!value.is_empty()).then_some(Cow::Borrowed(value)),
+                    None => event_data(block),
+                };
                 consumed = next;
                 if let Some(data) = data
                     && let Err(e) = on_event(&data)
@@ -80,8 +86,9 @@ fn dispatch<E>(buf: &[u8], scanned: usize, on_event: &mut impl FnMut(&[u8]) -> R
 }
 
 enum Scan {
-    /// A blank line ends the event block at `block_end`; the next block starts at `next`.
-    Blank { block_end: usize, next: usize },
+    /// A blank line ends the event block at `block_end`; the next block starts at `next`;
+    /// `lines` lines were scanned before it.
+    Blank { block_end: usize, next: usize, lines: usize },
     /// No blank line yet; scanning can resume at `resume`, a line start.
     Incomplete { resume: usize },
 }
@@ -91,12 +98,14 @@ enum Scan {
 fn scan(buf: &[u8], mut line_start: usize) -> Scan {
     let mut resume = line_start;
     let mut from = line_start;
+    let mut lines = 0;
     while let Some(offset) = memchr::memchr2(b'\n', b'\r', &buf[from..]) {
         let i = from + offset;
         let term_len = if buf[i] == b'\r' && buf.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
         if line_start == i {
-            return Scan::Blank { block_end: i, next: i + term_len };
+            return Scan::Blank { block_end: i, next: i + term_len, lines };
         }
+        lines += 1;
         // A `\r` ending the buffer may be the first half of `\r\n`: rescan its line later.
         if !(buf[i] == b'\r' && i + 1 == buf.len()) {
             resume = i + term_len;
@@ -137,10 +146,15 @@ pub fn event_data(block: &[u8]) -> Option<Cow<'_, [u8]>> {
 
 /// The value of a block that is exactly one `data:` line.
 fn single_data_line(block: &[u8]) -> Option<&[u8]> {
+    let value = data_line(block)?;
+    memchr::memchr2(b'\n', b'\r', value).is_none().then_some(value)
+}
+
+/// The value of a block known to be one line, if that line is a `data` field.
+fn data_line(block: &[u8]) -> Option<&[u8]> {
     let line = block.strip_suffix(b"\n").unwrap_or(block);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let value = line.strip_prefix(b"data:")?;
-    memchr::memchr2(b'\n', b'\r', value).is_none().then(|| strip_space(value))
+    line.strip_prefix(b"data:").map(strip_space)
 }
 
 /// A field value without the one space that may follow the colon.
@@ -216,5 +230,51 @@ mod tests {
         assert_eq!(result, Err("bad"));
         assert_eq!(seen, 2);
         assert_eq!(state.buffer, b"data: 3\n\n");
+    }
+
+    /// WHATWG's SSE parsing of a whole stream, line by line: the specification [`feed_bytes`]
+    /// (which scans each read once and reads one-line events in place) must match.
+    fn by_lines(stream: &[u8]) -> Vec<Vec<u8>> {
+        let stream = stream.strip_prefix(BOM).unwrap_or(stream);
+        let (mut events, mut data, mut start) = (Vec::new(), None::<Vec<u8>>, 0);
+        while let Some(end) = stream[start..].iter().position(|&b| b == b'\n' || b == b'\r').map(|at| start + at) {
+            let line = &stream[start..end];
+            start = end + if stream[end..].starts_with(b"\r\n") { 2 } else { 1 };
+            if line.is_empty() {
+                if let Some(mut event) = data.take() {
+                    event.pop();
+                    events.extend((!event.is_empty()).then_some(event));
+                }
+            } else if let Some(value) = line.strip_prefix(b"data:").or((line == b"data").then_some(&b""[..])) {
+                let event = data.get_or_insert_with(Vec::new);
+                event.extend_from_slice(value.strip_prefix(b" ").unwrap_or(value));
+                event.push(b'\n');
+            }
+        }
+        events
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn streams_cut_anywhere_give_whatwgs_events(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                &b"data:"[..], b"data: ", b"data", b"x", b" ", b":c", b"event: e", b"\n", b"\r", b"\r\n", b"\xC3\xA9", BOM,
+            ]), 0..40),
+            cuts in proptest::collection::vec(proptest::prelude::any::<proptest::sample::Index>(), 0..4),
+        ) {
+            let stream = parts.concat();
+            let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(stream.len() + 1)).collect();
+            cuts.sort_unstable();
+            let (mut state, mut got, mut from) = (DecodeState::new(200, true), Vec::new(), 0);
+            for to in cuts.into_iter().chain([stream.len()]) {
+                feed_bytes::<()>(&mut state, &stream[from..to], |data| {
+                    got.push(data.to_vec());
+                    Ok(())
+                })
+                .unwrap();
+                from = to;
+            }
+            proptest::prop_assert_eq!(got, by_lines(&stream));
+        }
     }
 }
