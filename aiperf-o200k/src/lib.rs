@@ -7,30 +7,19 @@
 //!   tables out of its heap.
 //! - Text is cut into pieces by the o200k pre-tokenizer (`split.rs`), and each piece is
 //!   byte-pair encoded as tiktoken does (`bpe.rs`). [`O200k::count`] keeps the counts of short
-//!   pieces in a per-thread cache, so the pieces an answer repeats (" the", " of") cost a lookup.
+//!   pieces in a per-thread cache (`cache.rs`), so the pieces an answer repeats (" the", " of")
+//!   cost a lookup.
 //!
-//! Dependency rule: no aiperf crate; `regex-automata` and `rustc-hash` (and `tiktoken-rs` at build
-//! time and in tests, as the source and the reference).
+//! Dependency rule: no aiperf crate; `regex-automata` (and `tiktoken-rs` at build time and in
+//! tests, as the source and the reference).
 
 #![warn(missing_docs)]
 
-use std::cell::RefCell;
-
-use rustc_hash::FxHashMap;
-
 mod bpe;
+mod cache;
 mod hash;
 mod split;
 mod table;
-
-/// Pieces longer than this are counted but not cached.
-const MAX_CACHED_PIECE: usize = 64;
-/// Cached pieces per thread; the cache starts over when full.
-const MAX_CACHED: usize = 16 << 10;
-
-thread_local! {
-    static COUNTS: RefCell<FxHashMap<Box<str>, u32>> = RefCell::new(FxHashMap::default());
-}
 
 /// The `o200k_base` tokenizer (ordinary tokens only: special tokens are never produced).
 pub struct O200k {
@@ -63,26 +52,7 @@ impl O200k {
 
     /// How many tokens `text` is: `encode(text).len()`, faster.
     pub fn count(&self, text: &str) -> u64 {
-        COUNTS.with(|counts| {
-            let mut counts = counts.borrow_mut();
-            let mut total = 0;
-            for piece in self.splitter.pieces(text) {
-                total += u64::from(match counts.get(piece) {
-                    Some(&n) => n,
-                    None => {
-                        let n = u32::try_from(bpe::count(piece.as_bytes())).unwrap_or(u32::MAX);
-                        if piece.len() <= MAX_CACHED_PIECE {
-                            if counts.len() >= MAX_CACHED {
-                                counts.clear();
-                            }
-                            counts.insert(piece.into(), n);
-                        }
-                        n
-                    }
-                });
-            }
-            total
-        })
+        self.splitter.pieces(text).map(|piece| cache::count(piece.as_bytes(), bpe::count) as u64).sum()
     }
 
     /// The bytes of `tokens` (not necessarily UTF-8: a token may hold part of a character), or
