@@ -53,6 +53,69 @@ const FIGURES: &[(&str, &str, &str, &str)] = &[
     ("empty call through Box<dyn Endpoint>", "ns", "call_endpoint", "no_bytes_box_dyn_endpoint"),
 ];
 
+/// Ratios of two benches of one build's run (measured seconds apart, so the machine's drift
+/// between the builds' runs does not enter them): label, criterion group, the numerator's id, the
+/// denominator's id, and whether only the plugin's build has both. Throughputs divide as
+/// numerator ÷ denominator, times as denominator ÷ numerator: above 1 the numerator is faster.
+const SAME_RUN: &[(&str, &str, &str, &str, bool)] = &[
+    (
+        "decode: 256-token chat stream, plugin's speed ÷ builtin's, one run",
+        "decode_chat_stream_256_tokens",
+        "nvidia_optimized_read_65536",
+        "builtin_read_65536",
+        true,
+    ),
+    (
+        "decode: the same stream in 1 KiB reads, plugin's speed ÷ builtin's, one run",
+        "decode_chat_stream_256_tokens",
+        "nvidia_optimized_read_1024",
+        "builtin_read_1024",
+        true,
+    ),
+    (
+        "decode: a field differing in every chunk, plugin's speed ÷ builtin's, one run",
+        "decode_chat_stream_varying_frames",
+        "nvidia_optimized",
+        "builtin",
+        true,
+    ),
+    (
+        "decode: completions stream, plugin's speed ÷ builtin's, one run",
+        "decode_completions_stream_256_tokens",
+        "nvidia_optimized",
+        "builtin",
+        true,
+    ),
+    (
+        "decode: chat stream, builtin's speed ÷ typed serde_json's, one run",
+        "decode_chat_stream_256_tokens",
+        "builtin_read_65536",
+        "reference_serde_json_typed",
+        false,
+    ),
+    (
+        "create_instance, typed name in the code: speed ÷ the direct call's, one run",
+        "create_instance",
+        "generated_match_literal_name",
+        "direct_constructor",
+        false,
+    ),
+    (
+        "create_instance, typed name at run time: speed ÷ the direct call's, one run",
+        "create_instance",
+        "generated_match_typed_name",
+        "direct_constructor",
+        false,
+    ),
+    (
+        "create_instance, &str name: speed ÷ the Box<dyn> registry's, one run",
+        "create_instance",
+        "generated_match_str_name",
+        "hashmap_box_dyn_registry",
+        false,
+    ),
+];
+
 /// The benches, each with its own file under `benches/`.
 const BENCHES: &[&str] = &["decode", "format", "record", "factory"];
 
@@ -79,14 +142,18 @@ pub fn run(root: &Path, out: &Path, build: &str, quick: bool) -> Result<Vec<Figu
     cargo::cargo(root, &args, Some(&out.join(format!("bench-{build}.log"))))?;
     let criterion = root.join("target/criterion");
     let side = if build == PLUGIN { "nvidia_optimized" } else { "builtin" };
-    Ok(FIGURES
-        .iter()
-        .map(|&(label, unit, group, id)| {
-            let dir = criterion.join(group).join(id.replace("{side}", side)).join(build);
-            let value = if unit == "MiB/s" { mib_per_s(&dir) } else { median_ns(&dir) };
-            Figure { label, unit, value }
-        })
-        .collect())
+    let figures = FIGURES.iter().map(|&(label, unit, group, id)| {
+        let dir = criterion.join(group).join(id.replace("{side}", side)).join(build);
+        let value = if unit == "MiB/s" { mib_per_s(&dir) } else { median_ns(&dir) };
+        Figure { label, unit, value }
+    });
+    let ratios = SAME_RUN.iter().filter(|r| build == PLUGIN || !r.4).map(|&(label, group, numerator, denominator, _)| {
+        let dir = |id: &str| criterion.join(group).join(id).join(build);
+        // A throughput bench has a benchmark.json with bytes; speed is then bytes per time.
+        let speed = |id: &str| mib_per_s(&dir(id)).or_else(|| median_ns(&dir(id)).map(|ns| 1.0 / ns));
+        Figure { label, unit: "×", value: speed(numerator).zip(speed(denominator)).map(|(n, d)| n / d) }
+    });
+    Ok(figures.chain(ratios).collect())
 }
 
 fn json(path: &Path) -> Option<serde_json::Value> {

@@ -49,7 +49,7 @@ impl Report {
     /// The criterion figures of one build.
     pub fn add_benches(&mut self, build: &str, figures: &[Figure]) {
         for figure in figures {
-            self.set(figure.label, figure.unit, figure.unit == "MiB/s", build, figure.value);
+            self.set(figure.label, figure.unit, matches!(figure.unit, "MiB/s" | "×"), build, figure.value);
         }
     }
 
