@@ -1,7 +1,8 @@
 //! Applying one streamed OpenAI event to the record: through the response's [`Template`] when the
 //! event matches it, else with the builtins' one-pass [`reader`] (offering the event as the next
 //! template), else with the builtin's whole reading and its rule for invalid UTF-8 (so the records
-//! are the builtin's in every case).
+//! are the builtin's in every case). A response whose template gave up is read exactly as the
+//! builtin reads it.
 
 use std::time::Instant;
 
@@ -21,6 +22,10 @@ pub(crate) fn apply_event<J: JsonResponses>(
     at: Instant,
     out: &mut ParsedResponse,
 ) -> Result<(), EndpointError> {
+    if template.gave_up() {
+        // A response whose chunks all differ: exactly the builtin's reading.
+        return openai::apply_event(builtin, event, at, out);
+    }
     if let Some(text) = template.text_of(event) {
         out.push_content(at, text, "");
         return Ok(());

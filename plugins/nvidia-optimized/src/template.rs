@@ -48,6 +48,12 @@ impl Template {
         state.carry_count = self.misses;
     }
 
+    /// Whether this response's chunks missed the template [`GIVE_UP`] times in a row: it is read
+    /// without templates from then on.
+    pub(crate) fn gave_up(&self) -> bool {
+        self.misses >= GIVE_UP
+    }
+
     /// The text of `event` when it is the template around a plain string (no escapes, valid UTF-8).
     pub(crate) fn text_of<'e>(&mut self, event: &'e [u8]) -> Option<&'e str> {
         if self.bytes.is_empty() || self.misses >= GIVE_UP {
