@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 pub use super::aggregate::Slo;
+pub use super::dataset::DatasetType;
+pub use super::dataset::sampling::Sampling;
 
 /// Arguments of `aiperf profile`.
 #[derive(Clone, Debug, Args)]
@@ -71,9 +73,15 @@ pub struct ProfileArgs {
     /// Seed of everything random: prompts, lengths, Poisson arrivals, the embedded engine.
     #[arg(long, default_value_t = 0)]
     pub random_seed: u64,
-    /// JSONL file of inputs (`{"text": …}`, `{"texts": […]}`, `{"messages": […]}`, `{"query": …, "passages": […]}`) instead of synthetic prompts.
+    /// JSONL file of inputs, one request per line, instead of synthetic prompts: AIPerf's single_turn lines (`{"text": …}` or `{"texts": […]}`, optional `role`, `output_length`) or `{"messages": […]}`, `{"query": …, "passages": […]}`.
     #[arg(long)]
     pub input_file: Option<PathBuf>,
+    /// Schema of `--input-file` (AIPerf's names); `single_turn` when not given.
+    #[arg(long, value_enum, requires = "input_file")]
+    pub custom_dataset_type: Option<DatasetType>,
+    /// Which entry each request sends: `sequential` (in order, wrapping), `random` (uniform, with replacement) or `shuffle` (every entry once per pass, each pass in a new order).
+    #[arg(long, value_enum, default_value_t = Sampling::Sequential)]
+    pub dataset_sampling_strategy: Sampling,
     /// Tokenizer: `builtin` (tiktoken o200k_base, offline) or a path to a local `tokenizer.json`.
     #[arg(long, default_value = "builtin")]
     pub tokenizer: String,

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::aggregate::Slo;
 use super::args::RateMode;
-use super::args::{ProfileArgs, Ui};
+use super::args::{DatasetType, ProfileArgs, Sampling, Ui};
 use super::error::{ProfileError, invalid};
 use super::inputs::Lengths;
 use super::runner::{Arrivals, FailureLimit, Plan};
@@ -78,6 +78,10 @@ pub(super) struct Config {
 pub(super) struct Dataset {
     /// `--input-file`, else synthetic prompts.
     pub input_file: Option<PathBuf>,
+    /// `--custom-dataset-type`.
+    pub kind: DatasetType,
+    /// `--dataset-sampling-strategy`.
+    pub sampling: Sampling,
     /// Synthetic prompts to prepare.
     pub entries: usize,
     /// Input and output lengths.
@@ -267,6 +271,8 @@ fn dataset(args: &ProfileArgs) -> Result<Dataset, ProfileError> {
     }
     Ok(Dataset {
         input_file: args.input_file.clone(),
+        kind: args.custom_dataset_type.unwrap_or(DatasetType::SingleTurn),
+        sampling: args.dataset_sampling_strategy,
         entries: args.num_dataset_entries,
         lengths: Lengths { isl: args.isl, isl_stddev: args.isl_stddev, osl: args.osl, osl_stddev: args.osl_stddev },
         tokenizer: args.tokenizer.clone(),

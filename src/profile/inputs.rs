@@ -1,10 +1,7 @@
-//! What the benchmark sends: synthetic prompts of measured token lengths, or a JSONL file.
-
-use std::io::BufRead;
-use std::path::Path;
+//! What the benchmark sends when no dataset file is given: synthetic prompts of measured token
+//! lengths (files are read by [`super::dataset`]).
 
 use aiperf_core::{InputKind, Message, Payload};
-use serde::Deserialize;
 
 use super::ProfileError;
 use super::tokenizer::Tokenizer;
@@ -107,60 +104,4 @@ pub fn payload_tokens(payload: &Payload, tokenizer: &Tokenizer) -> u64 {
         Payload::Texts(texts) => texts.iter().map(|t| tokenizer.count(t)).sum(),
         Payload::Ranking { query, passages } => tokenizer.count(query) + passages.iter().map(|p| tokenizer.count(p)).sum::<u64>(),
     }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Line {
-    text: Option<String>,
-    texts: Option<Vec<String>>,
-    messages: Option<Vec<Message>>,
-    query: Option<String>,
-    passages: Option<Vec<String>>,
-    max_tokens: Option<u32>,
-}
-
-/// Inputs read from a JSONL file, one object per line: `text`, `texts`, `messages`, or `query`
-/// with `passages`; `max_tokens` optional (else `default_max_tokens`). Blank lines are skipped.
-///
-/// # Errors
-/// [`ProfileError::InputFile`] naming the line and what a line may hold.
-pub fn from_file(path: &Path, tokenizer: &Tokenizer, default_max_tokens: Option<u32>) -> Result<Vec<Entry>, ProfileError> {
-    let error = |line: usize, reason: String| ProfileError::InputFile { path: path.display().to_string(), line, reason };
-    let file = std::fs::File::open(path).map_err(|e| error(0, e.to_string()))?;
-    let mut entries = Vec::new();
-    for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let number = index + 1;
-        let line = line.map_err(|e| error(number, e.to_string()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let parsed: Line = serde_json::from_str(&line)
-            .map_err(|e| error(number, format!("{e}; expected an object with `text`, `texts`, `messages` or `query`+`passages`")))?;
-        let payload = match parsed {
-            Line { text: Some(text), texts: None, messages: None, query: None, passages: None, .. } => Payload::Prompt(text),
-            Line { texts: Some(texts), text: None, messages: None, query: None, passages: None, .. } if !texts.is_empty() => {
-                Payload::Texts(texts)
-            }
-            Line { messages: Some(messages), text: None, texts: None, query: None, passages: None, .. } if !messages.is_empty() => {
-                Payload::Messages(messages)
-            }
-            Line { query: Some(query), passages: Some(passages), text: None, texts: None, messages: None, .. } if !passages.is_empty() => {
-                Payload::Ranking { query, passages }
-            }
-            _ => {
-                return Err(error(
-                    number,
-                    "expected exactly one of `text`, `texts` (non-empty), `messages` (non-empty), or `query` with non-empty `passages`"
-                        .to_owned(),
-                ));
-            }
-        };
-        let input_tokens = payload_tokens(&payload, tokenizer);
-        entries.push(Entry { payload, max_tokens: parsed.max_tokens.or(default_max_tokens), input_tokens });
-    }
-    if entries.is_empty() {
-        return Err(error(0, "the file holds no inputs".to_owned()));
-    }
-    Ok(entries)
 }

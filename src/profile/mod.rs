@@ -5,6 +5,7 @@
 pub mod aggregate;
 pub mod args;
 mod config;
+pub mod dataset;
 mod error;
 mod export;
 mod inputs;
@@ -31,6 +32,7 @@ pub use args::ProfileArgs;
 use args::Ui;
 use config::{Config, Selections};
 pub use config::{FAILURE_FLOOR, MAX_CONCURRENCY, MAX_DATASET_TOKENS, MAX_ISL};
+use dataset::sampling::Sampler;
 pub use error::ProfileError;
 use record::{Phase, RequestRecord};
 use report::Report;
@@ -131,7 +133,7 @@ type BuildRunner<F> = Runner<
 fn prepare<F: Factories>(config: &Config, selections: &Selections<F>, tokenizer: &Arc<Tokenizer>) -> Result<BuildRunner<F>, ProfileError> {
     let dataset = &config.dataset;
     let entries = match &dataset.input_file {
-        Some(path) => inputs::from_file(path, tokenizer, dataset.lengths.osl)?,
+        Some(path) => dataset::load(dataset.kind, path, tokenizer, dataset.lengths.osl)?,
         None => inputs::synthetic(config.endpoint_meta.input, tokenizer, dataset.lengths, dataset.entries, dataset.seed)?,
     };
     let endpoint = selections.endpoints.create_instance(&config.endpoint, &config.info)?;
@@ -159,6 +161,7 @@ fn prepare<F: Factories>(config: &Config, selections: &Selections<F>, tokenizer:
         })?;
     }
     write_inputs(&config.artifact_dir, &prepared, config)?;
+    let prepared_len = prepared.len();
     Ok(Runner {
         endpoint,
         transport,
@@ -167,6 +170,7 @@ fn prepare<F: Factories>(config: &Config, selections: &Selections<F>, tokenizer:
         tokenizer: Arc::clone(tokenizer),
         use_server_token_count: config.use_server_token_count,
         produces_tokens: config.endpoint_meta.produces_tokens,
+        sampler: Sampler::new(dataset.sampling, prepared_len, dataset.seed),
         tracker: ConcurrencyTracker::new(Duration::from_millis(100)),
         done: AtomicU64::new(0),
         failed: AtomicU64::new(0),

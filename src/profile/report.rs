@@ -3,6 +3,7 @@
 
 use std::time::{Instant, SystemTime};
 
+use clap::ValueEnum;
 use serde_json::{Value, json};
 
 use super::aggregate::Aggregate;
@@ -137,6 +138,8 @@ impl Report<'_> {
                 "datasets": [{
                     "name": "default",
                     "type": if dataset.input_file.is_some() { "file" } else { "synthetic" },
+                    "custom_dataset_type": dataset.input_file.as_ref().map(|_| dataset.kind.to_possible_value().map(|v| v.get_name().to_owned())),
+                    "sampling_strategy": dataset.sampling.to_possible_value().map(|v| v.get_name().to_owned()),
                     "entries": self.entries,
                     "random_seed": dataset.seed,
                     "prompts": { "isl": { "mean": dataset.lengths.isl, "stddev": dataset.lengths.isl_stddev }, "osl": { "mean": dataset.lengths.osl, "stddev": dataset.lengths.osl_stddev } },

@@ -10,6 +10,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::aggregate::ConcurrencyTracker;
+use super::dataset::sampling::Sampler;
 use super::record::{Measure, Outcome, Phase, RequestRecord};
 use super::tokenizer::Tokenizer;
 
@@ -34,6 +35,8 @@ pub struct Runner<E, T> {
     pub path: String,
     /// The dataset: each entry's request body, formatted before the run.
     pub inputs: Vec<Prepared>,
+    /// Which entry each request sends (`--dataset-sampling-strategy`).
+    pub sampler: Sampler,
     /// Tokenizer for output lengths.
     pub tokenizer: Arc<Tokenizer>,
     /// Take token counts from usage.
@@ -68,7 +71,7 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
     /// response. If the task is aborted mid-request (the Ctrl-C grace period ended), a cancelled
     /// record is sent instead: no request goes unaccounted.
     pub async fn one(&self, index: u64, phase: Phase, worker: usize, records: &mpsc::UnboundedSender<RequestRecord>) {
-        let conversation = (index % self.inputs.len() as u64) as usize;
+        let conversation = self.sampler.pick(index);
         let Prepared { input_tokens, request: formatted } = &self.inputs[conversation];
         let request_id = format!("{}-{index}", phase.as_str());
         let (started, started_wall) = (Instant::now(), SystemTime::now());

@@ -1,0 +1,153 @@
+//! `single_turn` JSONL, one request per line: AIPerf 0.13's fields (`text` or `texts`, `role`,
+//! `output_length`, `timestamp`, `type`) and aiperf's (`messages`, `query` with `passages`,
+//! `max_tokens`). Keys neither knows are ignored, as AIPerf ignores them.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use aiperf_core::{Message, Payload};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::file_error;
+use crate::profile::ProfileError;
+use crate::profile::inputs::{Entry, payload_tokens};
+use crate::profile::tokenizer::Tokenizer;
+
+#[derive(Deserialize)]
+struct Line {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    text: Option<String>,
+    texts: Option<Vec<String>>,
+    role: Option<String>,
+    messages: Option<Vec<Message>>,
+    query: Option<String>,
+    passages: Option<Vec<String>>,
+    output_length: Option<u32>,
+    max_tokens: Option<u32>,
+    /// Replayed only by a fixed schedule, which single_turn files need asked for (as in AIPerf).
+    #[allow(dead_code)]
+    timestamp: Option<f64>,
+    delay: Option<Value>,
+    session_id: Option<Value>,
+    extra: Option<Value>,
+    image: Option<Value>,
+    images: Option<Value>,
+    audio: Option<Value>,
+    audios: Option<Value>,
+    video: Option<Value>,
+    videos: Option<Value>,
+}
+
+/// Reads `path`: one entry per non-blank line.
+///
+/// # Errors
+/// [`ProfileError::InputFile`] naming the line and the field at fault.
+pub(super) fn load(path: &Path, tokenizer: &Tokenizer, default_max_tokens: Option<u32>) -> Result<Vec<Entry>, ProfileError> {
+    let file = std::fs::File::open(path).map_err(|e| file_error(path, 0, e.to_string()))?;
+    let mut entries = Vec::new();
+    for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let number = index + 1;
+        let line = line.map_err(|e| file_error(path, number, e.to_string()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let entry = parse(&line, tokenizer, default_max_tokens).map_err(|reason| file_error(path, number, reason))?;
+        entries.push(entry);
+    }
+    Ok(entries)
+}
+
+/// One line as an entry, or what is wrong with it.
+fn parse(line: &str, tokenizer: &Tokenizer, default_max_tokens: Option<u32>) -> Result<Entry, String> {
+    let line: Line = serde_json::from_str(line).map_err(|e| format!("{e}; expected a JSON object with `text` or `texts` (single_turn)"))?;
+    if let Some(kind) = line.kind.as_deref().filter(|k| *k != "single_turn") {
+        return Err(format!("`type` is {kind:?}: this file is read as single_turn"));
+    }
+    let media = [("image", &line.image), ("images", &line.images), ("audio", &line.audio), ("audios", &line.audios)];
+    let media = media.into_iter().chain([("video", &line.video), ("videos", &line.videos)]);
+    if let Some((field, _)) = media.into_iter().find(|(_, value)| value.is_some()) {
+        return Err(format!("`{field}`: aiperf's endpoints send text; give `text` or `texts`"));
+    }
+    if let Some(field) = [("session_id", &line.session_id), ("delay", &line.delay)].iter().find(|(_, v)| v.is_some()).map(|(f, _)| f) {
+        return Err(format!(
+            "`{field}`: sessions (lines sharing a `session_id`, `delay` between them) are not replayed yet; drop the field to send each line on its own"
+        ));
+    }
+    if line.extra.is_some() {
+        return Err("`extra`: per-line request keys are not sent yet; give them to every request with --extra-inputs".to_owned());
+    }
+    let max_tokens = match (line.output_length, line.max_tokens) {
+        (Some(_), Some(_)) => return Err("`output_length` and `max_tokens` both given; keep one".to_owned()),
+        (length, max) => length.or(max).or(default_max_tokens),
+    };
+    let payload = payload(line)?;
+    let input_tokens = payload_tokens(&payload, tokenizer);
+    Ok(Entry { payload, max_tokens, input_tokens })
+}
+
+/// The one payload a line gives.
+fn payload(line: Line) -> Result<Payload, String> {
+    let payload = match line {
+        Line { text: Some(text), texts: None, messages: None, query: None, passages: None, role, .. } => match role {
+            Some(role) => Payload::Messages(vec![Message { role, content: text }]),
+            None => Payload::Prompt(text),
+        },
+        Line { texts: Some(texts), text: None, messages: None, query: None, passages: None, role: None, .. } if !texts.is_empty() => {
+            Payload::Texts(texts)
+        }
+        Line { messages: Some(messages), text: None, texts: None, query: None, passages: None, role: None, .. } if !messages.is_empty() => {
+            Payload::Messages(messages)
+        }
+        Line { query: Some(query), passages: Some(passages), text: None, texts: None, messages: None, role: None, .. }
+            if !passages.is_empty() =>
+        {
+            Payload::Ranking { query, passages }
+        }
+        _ => {
+            return Err("expected exactly one of `text` (with an optional `role`), `texts` (non-empty), `messages` (non-empty), or `query` with non-empty `passages`".to_owned());
+        }
+    };
+    Ok(payload)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(line: &str) -> Result<Entry, String> {
+        parse(line, &Tokenizer::load("builtin").expect("the builtin tokenizer"), Some(7))
+    }
+
+    #[test]
+    fn aiperf_single_turn_lines_and_ours() {
+        let plain = entry(r#"{"text": "Hello there", "timestamp": 1000, "id": "kept out"}"#).unwrap();
+        assert_eq!((plain.payload, plain.max_tokens, plain.input_tokens), (Payload::Prompt("Hello there".into()), Some(7), 2));
+        let system = entry(r#"{"type": "single_turn", "text": "Be brief", "role": "system", "output_length": 3}"#).unwrap();
+        assert_eq!(system.payload, Payload::Messages(vec![Message { role: "system".into(), content: "Be brief".into() }]));
+        assert_eq!(system.max_tokens, Some(3));
+        assert_eq!(entry(r#"{"texts": ["a", "b"]}"#).unwrap().payload, Payload::Texts(vec!["a".into(), "b".into()]));
+        let ranking = entry(r#"{"query": "q", "passages": ["p"], "max_tokens": 2}"#).unwrap();
+        assert_eq!((ranking.payload, ranking.max_tokens), (Payload::Ranking { query: "q".into(), passages: vec!["p".into()] }, Some(2)));
+    }
+
+    #[test]
+    fn each_bad_line_names_its_field_and_what_would_do() {
+        for (line, expected) in [
+            (r#"{"image": "cat.png", "text": "what is this"}"#, "`image`: aiperf's endpoints send text"),
+            (r#"{"text": "hi", "session_id": "s1"}"#, "`session_id`: sessions"),
+            (r#"{"text": "hi", "delay": 500}"#, "`delay`: sessions"),
+            (r#"{"text": "hi", "extra": {"top_k": 5}}"#, "--extra-inputs"),
+            (r#"{"text": "hi", "output_length": 3, "max_tokens": 3}"#, "keep one"),
+            (r#"{"type": "mooncake_trace", "input_length": 10}"#, "read as single_turn"),
+            (r#"{"text": "a", "texts": ["b"]}"#, "exactly one of"),
+            (r#"{"texts": []}"#, "exactly one of"),
+            (r#"{"text": 5}"#, "expected a JSON object with `text`"),
+            ("not json", "expected a JSON object"),
+        ] {
+            let error = entry(line).expect_err(line);
+            assert!(error.contains(expected), "{line}: {error}");
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Dataset files end to end (`--custom-dataset-type`, `--dataset-sampling-strategy`): `aiperf
+//! profile` against the embedded engine, checking which entries the requests sent.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aiperf-datasets-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn aiperf(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aiperf"))
+        .arg("profile")
+        .args(args)
+        .args(["--ui", "none", "--engine-ttft-ms", "1", "--engine-itl-ms", "0", "--output-artifact-dir"])
+        .arg(dir.join("artifacts"))
+        .output()
+        .expect("the aiperf binary runs")
+}
+
+/// Five AIPerf single_turn lines (fields aiperf ignores included), as a file in `dir`.
+fn single_turn_file(dir: &Path) -> PathBuf {
+    let path = dir.join("prompts.jsonl");
+    let lines: Vec<String> = (0..5)
+        .map(|i| format!(r#"{{"type":"single_turn","text":"Question number {i}?","output_length":{},"timestamp":{}}}"#, i + 1, i * 100))
+        .collect();
+    std::fs::write(&path, lines.join("\n") + "\n\n").unwrap();
+    path
+}
+
+#[test]
+fn shuffle_sends_every_entry_once_per_pass() {
+    let dir = dir("shuffle");
+    let file = single_turn_file(&dir);
+    let output = aiperf(
+        &["--custom-dataset-type", "single_turn", "--input-file", file.to_str().unwrap()]
+            .into_iter()
+            .chain(["--dataset-sampling-strategy", "shuffle", "--request-count", "10", "--concurrency", "1", "--streaming"])
+            .collect::<Vec<_>>(),
+        &dir,
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let artifacts = dir.join("artifacts");
+    let records: Vec<Value> = std::fs::read_to_string(artifacts.join("profile_export.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let entries: Vec<usize> = records.iter().map(|r| r["metadata"]["conversation_id"].as_str().unwrap().parse().unwrap()).collect();
+    assert_eq!(entries.len(), 10);
+    for pass in entries.chunks(5) {
+        let mut sorted = pass.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, [0, 1, 2, 3, 4], "each pass sends every entry once: {entries:?}");
+    }
+    assert_ne!(entries[..5], [0, 1, 2, 3, 4], "shuffled, not in the file's order: {entries:?}");
+    // Each line's `output_length` is its request's max_tokens: entry i asks for i + 1 tokens.
+    for (record, entry) in records.iter().zip(&entries) {
+        assert_eq!(record["metrics"]["usage_completion_tokens"]["value"].as_f64(), Some(*entry as f64 + 1.0), "{record}");
+    }
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(artifacts.join("profile_export_aiperf.json")).unwrap()).unwrap();
+    let dataset = &summary["input_config"]["datasets"][0];
+    assert_eq!((dataset["custom_dataset_type"].as_str(), dataset["sampling_strategy"].as_str()), (Some("single_turn"), Some("shuffle")));
+}
+
+#[test]
+fn a_bad_line_is_named_with_its_field() {
+    let dir = dir("bad");
+    let path = dir.join("bad.jsonl");
+    std::fs::write(&path, "{\"text\":\"fine\"}\n{\"text\":\"a picture\",\"image\":\"cat.png\"}\n").unwrap();
+    let output = aiperf(&["--custom-dataset-type", "single_turn", "--input-file", path.to_str().unwrap()], &dir);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains(&format!("{}:2: `image`", path.display())), "{stderr}");
+    let output = aiperf(&["--custom-dataset-type", "single_turn"], &dir);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--input-file"), "the type needs a file");
+}
