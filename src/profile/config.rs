@@ -23,7 +23,8 @@ const MAX_SECONDS: Duration = Duration::from_secs(366 * 24 * 3600);
 /// no concurrency is given): each holds a task, a connection and its buffers.
 pub const MAX_CONCURRENCY: usize = 100_000;
 
-/// Profiled requests that must have ended before `--failed-request-threshold` applies.
+/// Profiled requests that must have ended before `--failed-request-threshold` applies (or
+/// `--concurrency` of them when it is larger, as in AIPerf).
 pub const FAILURE_FLOOR: u64 = 10;
 
 /// The longest synthetic prompt, in tokens (the longest context windows served today).
@@ -137,7 +138,7 @@ impl Config {
             dataset: dataset(args)?,
             schedule: schedule(args)?,
             slos: args.goodput.clone(),
-            failure_limit: failure_limit(args.failed_request_threshold)?,
+            failure_limit: failure_limit(args.failed_request_threshold, args.concurrency)?,
             use_server_token_count: args.use_server_token_count,
             artifact_dir: args.output_artifact_dir.clone(),
             ui: args.ui,
@@ -308,10 +309,11 @@ fn schedule(args: &ProfileArgs) -> Result<Schedule, ProfileError> {
     })
 }
 
-fn failure_limit(threshold: Option<f64>) -> Result<Option<FailureLimit>, ProfileError> {
+fn failure_limit(threshold: Option<f64>, concurrency: Option<usize>) -> Result<Option<FailureLimit>, ProfileError> {
+    let floor = FAILURE_FLOOR.max(concurrency.map_or(0, |c| c as u64));
     match threshold {
         None => Ok(None),
-        Some(ratio) if ratio.is_finite() && ratio > 0.0 && ratio <= 1.0 => Ok(Some(FailureLimit { ratio, floor: FAILURE_FLOOR })),
+        Some(ratio) if ratio.is_finite() && ratio > 0.0 && ratio <= 1.0 => Ok(Some(FailureLimit { ratio, floor })),
         Some(ratio) => Err(invalid("--failed-request-threshold", ratio, "a share of failed requests above 0 and at most 1, e.g. 0.1")),
     }
 }
@@ -340,5 +342,18 @@ impl<F: Factories> Selections<F> {
             }
         }
         Ok(selections)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_failure_threshold_is_armed_after_10_requests_or_the_concurrency() {
+        let floor = |concurrency| failure_limit(Some(0.1), concurrency).unwrap().unwrap().floor;
+        assert_eq!((floor(None), floor(Some(2)), floor(Some(40))), (10, 10, 40));
+        assert!(failure_limit(None, Some(40)).unwrap().is_none());
+        assert!(failure_limit(Some(1.5), None).is_err());
     }
 }
