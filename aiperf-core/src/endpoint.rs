@@ -243,6 +243,10 @@ impl<E: Endpoint + ?Sized> ResponseSink for ResponseCollector<'_, E> {
         self.state.status = status;
     }
 
+    fn on_server_request_id(&mut self, id: &str) {
+        self.response.server_request_id = Some(crate::response::bounded_id(id));
+    }
+
     fn on_event(&mut self, at: Instant, event: ResponseEvent<'_>) -> ControlFlow<()> {
         self.events = true;
         // Text kept from events counts against the same bound as bytes to decode.

@@ -28,6 +28,10 @@ pub struct ParsedResponse {
     pub error: Option<ServerError>,
     /// The response ended properly: `data: [DONE]` for streams, a complete body otherwise.
     pub done: bool,
+    /// The id the server gave the response (OpenAI's `id`, `chatcmpl-…`), from its first object.
+    pub response_id: Option<String>,
+    /// The server's `x-request-id` response header, when it sent one.
+    pub server_request_id: Option<String>,
 }
 
 impl ParsedResponse {
@@ -39,6 +43,13 @@ impl ParsedResponse {
             chunks: Vec::with_capacity(events),
             event_times: Vec::with_capacity(events),
             ..Self::default()
+        }
+    }
+
+    /// Keeps `id` as the response's id unless one was kept already: the first object's.
+    pub fn keep_response_id(&mut self, id: &str) {
+        if self.response_id.is_none() {
+            self.response_id = Some(bounded_id(id));
         }
     }
 
@@ -186,4 +197,12 @@ mod tests {
         failed.apply(t0, ResponseEvent::Error(ServerError { message: "boom".into(), ..ServerError::default() }));
         assert!(failed.done && failed.error.is_some());
     }
+}
+
+/// The most characters of a server-given id a record keeps.
+const MAX_ID_CHARS: usize = 256;
+
+/// A server-given id as a record keeps it: at most [`MAX_ID_CHARS`] characters, whatever the server sent.
+pub(crate) fn bounded_id(id: &str) -> String {
+    id.chars().take(MAX_ID_CHARS).collect()
 }

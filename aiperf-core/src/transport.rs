@@ -96,6 +96,11 @@ pub trait ResponseSink: Send {
     /// The server said something, decoded by the transport from its own protocol, at `at`.
     /// Returning `Break` stops reading, as for [`ResponseSink::on_chunk`].
     fn on_event(&mut self, at: Instant, event: crate::ResponseEvent<'_>) -> ControlFlow<()>;
+    /// The server named the request in its response's `x-request-id` header (or its protocol's
+    /// equivalent), so that a record can be matched with the server's logs. Ignored by default.
+    fn on_server_request_id(&mut self, id: &str) {
+        let _ = id;
+    }
 }
 
 /// When things happened during one request, measured by the transport.

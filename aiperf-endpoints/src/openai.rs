@@ -155,6 +155,9 @@ pub fn error_from_json(value: &Value, status: Option<u16>) -> Option<ServerError
 /// choice type: `choices`, `usage`, and an in-band `error`.
 #[derive(Deserialize)]
 pub struct ChoicesEnvelope<C> {
+    /// `id`: kept when it is a string, any other value ignored.
+    #[serde(default)]
+    pub id: Option<Value>,
     /// `choices` (missing, `null` and `[]` are all none).
     #[serde(default = "Option::default")]
     pub choices: Option<Vec<C>>,
@@ -171,9 +174,12 @@ pub trait IndexedChoice {
 }
 
 impl<C: IndexedChoice> ChoicesEnvelope<C> {
-    /// Records the error and usage in `out` and returns choice 0, the response being measured
+    /// Records the id, error and usage in `out` and returns choice 0, the response being measured
     /// (with `n > 1`, servers stream one choice per chunk).
     pub fn into_first_choice(self, out: &mut ParsedResponse) -> Option<C> {
+        if let Some(Value::String(id)) = &self.id {
+            out.keep_response_id(id);
+        }
         apply_envelope(self.error.as_ref(), self.usage, out);
         self.choices.unwrap_or_default().into_iter().find(|c| c.index() == 0)
     }

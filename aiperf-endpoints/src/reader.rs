@@ -31,6 +31,8 @@ const MAX_DEPTH: u32 = 64;
 /// What one response object says.
 #[derive(Debug, Default, PartialEq)]
 pub struct Read<'a> {
+    /// `id`, when it is a string.
+    pub id: Option<Cow<'a, str>>,
     /// Choice 0 (the first choice whose `index` is 0 or absent), if any.
     pub choice: Option<ChoiceRead<'a>>,
     /// `usage`.
@@ -54,9 +56,14 @@ pub struct ChoiceRead<'a> {
 pub fn read(bytes: &[u8], shape: Shape) -> Option<Read<'_>> {
     let mut r = Reader { b: bytes, i: 0 };
     let mut out = Read::default();
-    let (mut choices_seen, mut usage_seen, mut error_seen) = (false, false, false);
+    let (mut choices_seen, mut usage_seen, mut error_seen, mut id_seen) = (false, false, false, false);
     r.object(|r, key| {
         match key {
+            // Kept when a string; anything else is skipped, as serde's reading ignores it.
+            b"id" => {
+                once(&mut id_seen)?;
+                out.id = if r.peek()? == b'"' { Some(r.string()?) } else { r.skip_value(0).map(|()| None)? };
+            }
             b"choices" => {
                 once(&mut choices_seen)?;
                 r.choices(shape, &mut out.choice)?;
@@ -91,6 +98,9 @@ pub fn apply(bytes: &[u8], shape: Shape, at: Instant, out: &mut ParsedResponse) 
 impl Read<'_> {
     /// Applies what was read to `out`, as the builtins' serde reading of the same object does.
     pub fn apply(self, at: Instant, out: &mut ParsedResponse) {
+        if let Some(id) = self.id {
+            out.keep_response_id(&id);
+        }
         if let Some(choice) = self.choice {
             out.push_content(at, choice.text.as_deref().unwrap_or(""), choice.reasoning.as_deref().unwrap_or(""));
             if let Some(reason) = choice.finish_reason {

@@ -101,7 +101,9 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
         // vLLM's `--api-key` answer: `error` is a string here.
         return Ok(fixed(StatusCode::UNAUTHORIZED, JSON, Bytes::from_static(br#"{"error":"Unauthorized"}"#)));
     }
-    let response = match (request.method(), path.as_str()) {
+    // Echoed as vLLM echoes it, so a client can match its records with the server's.
+    let request_id = request.headers().get(X_REQUEST_ID).cloned();
+    let mut response = match (request.method(), path.as_str()) {
         (&Method::GET, "/health") => fixed(StatusCode::OK, "text/plain", Bytes::new()),
         (&Method::GET, "/v1/models") => fixed(StatusCode::OK, JSON, models(&state.model)),
         (&Method::GET, "/mock/timings") => fixed(StatusCode::OK, JSON, state.timings.json()),
@@ -127,8 +129,13 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
         }),
         _ => error(&ApiError { status: 404, kind: "NotFoundError", message: format!("no route for {} {path}", request.method()) }),
     };
+    if let Some(id) = request_id {
+        response.headers_mut().insert(X_REQUEST_ID, id);
+    }
     Ok(response)
 }
+
+const X_REQUEST_ID: &str = "x-request-id";
 
 async fn generate(state: Arc<State>, path: &str, request: Request<Incoming>, arrived: Instant) -> Response<ResponseBody> {
     let mut body = match Limited::new(request.into_body(), state.max_body_bytes).collect().await {

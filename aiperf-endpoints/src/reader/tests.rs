@@ -106,3 +106,22 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn the_response_id_is_the_first_objects_string_id() {
+    let mut out = ParsedResponse::default();
+    let at = Instant::now();
+    for (json, kept) in [
+        (r#"{"id":7,"choices":[]}"#, None),
+        (r#"{"id":"chatcmpl-a","choices":[]}"#, Some("chatcmpl-a")),
+        (r#"{"id":"chatcmpl-b","choices":[]}"#, Some("chatcmpl-a")),
+    ] {
+        read(json.as_bytes(), Shape::Chat).expect("read").apply(at, &mut out);
+        assert_eq!(out.response_id.as_deref(), kept, "{json}");
+    }
+    let long = format!(r#"{{"id":"{}"}}"#, "x".repeat(1000));
+    let mut out = ParsedResponse::default();
+    read(long.as_bytes(), Shape::Chat).unwrap().apply(at, &mut out);
+    assert_eq!(out.response_id.map(|id| id.len()), Some(256), "a server's id is kept bounded");
+    assert!(read(br#"{"id":"a","id":"b"}"#, Shape::Chat).is_none(), "a duplicate id is serde's to judge");
+}

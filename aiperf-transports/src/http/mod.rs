@@ -188,6 +188,9 @@ impl<V: HttpVersion> HyperTransport<V> {
         timing.sent = sent.get().copied().unwrap_or(at);
         timing.status = response.status().as_u16();
         sink.on_response(timing.status, at);
+        if let Some(id) = response.headers().get("x-request-id").and_then(|id| id.to_str().ok()) {
+            sink.on_server_request_id(id);
+        }
         let mut body = response.into_body();
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| TransportError::Io(source_chain(&e)))?;

@@ -2,7 +2,7 @@
 //! record into a byte buffer: no JSON tree and no serializer per request. Keys, units and phase
 //! names are constants that need no escaping; numbers are formatted as `serde_json` formats them
 //! (`itoa` for integers, `zmij` for floats, `null` for a float that is not finite); free text (an
-//! error's type and message) goes through `serde_json`'s string escaping.
+//! error's type and message, the server's ids) goes through `serde_json`'s string escaping.
 
 use super::RequestRecord;
 use crate::profile::metrics::Metric;
@@ -19,7 +19,7 @@ impl JsonLine<'_> {
     pub fn write_to(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
         let r = self.0;
         out.extend_from_slice(b"{\"metadata\":");
-        metadata(r, out);
+        metadata(r, out)?;
         out.extend_from_slice(b",\"metrics\":{");
         metrics(r, out);
         out.push(b'}');
@@ -32,7 +32,7 @@ impl JsonLine<'_> {
     }
 }
 
-fn metadata(r: &RequestRecord, out: &mut Vec<u8>) {
+fn metadata(r: &RequestRecord, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
     let phase = r.phase.as_str().as_bytes();
     out.extend_from_slice(b"{\"x_request_id\":\"");
     out.extend_from_slice(phase);
@@ -54,7 +54,17 @@ fn metadata(r: &RequestRecord, out: &mut Vec<u8>) {
     out.extend_from_slice(if r.was_cancelled { b"\",\"was_cancelled\":true" } else { b"\",\"was_cancelled\":false" });
     out.extend_from_slice(b",\"worker_id\":\"worker_");
     integer(out, r.worker_id as u64);
-    out.extend_from_slice(b"\"}");
+    out.push(b'"');
+    // The server's names for the request, to match the record with its logs (text it chose:
+    // escaped by serde_json).
+    for (key, id) in [(&b",\"response_id\":"[..], &r.response_id), (b",\"server_request_id\":", &r.server_request_id)] {
+        if let Some(id) = id {
+            out.extend_from_slice(key);
+            serde_json::to_writer(&mut *out, id)?;
+        }
+    }
+    out.push(b'}');
+    Ok(())
 }
 
 /// Every measured metric as `"key":{"value":…,"unit":…}`, in the console's order.
@@ -143,6 +153,11 @@ mod tests {
             },
             "metrics": Value::Object(metrics),
         });
+        for (key, id) in [("response_id", &r.response_id), ("server_request_id", &r.server_request_id)] {
+            if let Some(id) = id {
+                line["metadata"][key] = json!(id);
+            }
+        }
         if let Some(error) = &r.error {
             line["error"] = json!(error);
         }
@@ -165,6 +180,7 @@ mod tests {
             values in prop::collection::vec(prop::option::of(float()), Metric::ALL.len()),
             inter_chunk in prop::collection::vec(float(), 0..5),
             error in prop::option::of((any::<Option<u16>>(), ".*", ".*")),
+            (response_id, server_request_id) in (prop::option::of(".*"), prop::option::of(".*")),
         ) {
             let phase = if warmup { Phase::Warmup } else { Phase::Profiling };
             let mut r = RequestRecord::cancelled(index, phase, conversation_id, worker_id, Instant::now(), SystemTime::now());
@@ -172,6 +188,7 @@ mod tests {
             r.values.copy_from_slice(&values);
             r.inter_chunk = inter_chunk;
             r.error = error.map(|(code, kind, message)| RecordError { code, kind, message });
+            (r.response_id, r.server_request_id) = (response_id, server_request_id);
             let mut line = Vec::new();
             JsonLine(&r).write_to(&mut line).unwrap();
             prop_assert_eq!(String::from_utf8(line).unwrap(), oracle(&r));

@@ -68,6 +68,10 @@ pub struct RequestRecord {
     pub error: Option<RecordError>,
     /// Cut short by cancellation.
     pub was_cancelled: bool,
+    /// The id the server gave its response (`chatcmpl-…`), when it gave one.
+    pub response_id: Option<String>,
+    /// The server's `x-request-id` response header, when it sent one.
+    pub server_request_id: Option<String>,
 }
 
 /// What the runner knows when a request ends.
@@ -123,6 +127,9 @@ impl Measure<'_> {
         };
         record.ended = timing.end;
         record.end_ns = wall_ns(started_wall, started, timing.end);
+        // Kept for failures too: they are what a record is matched with the server's logs for.
+        record.response_id.clone_from(&response.response_id);
+        record.server_request_id.clone_from(&response.server_request_id);
         record.ack_ns = timing.response_start.map(|at| wall_ns(started_wall, started, at));
         record.error = response_failure(&timing, response, decode_error.as_ref());
         if record.error.is_none() {
@@ -264,6 +271,8 @@ impl RequestRecord {
             inter_chunk: Vec::new(),
             error: None,
             was_cancelled: false,
+            response_id: None,
+            server_request_id: None,
         }
     }
 
