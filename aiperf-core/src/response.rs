@@ -171,6 +171,14 @@ pub struct ServerError {
     pub code: Option<String>,
 }
 
+/// The most characters of a server-given id a record keeps.
+const MAX_ID_CHARS: usize = 256;
+
+/// A server-given id as a record keeps it: at most [`MAX_ID_CHARS`] characters, whatever the server sent.
+pub(crate) fn bounded_id(id: &str) -> String {
+    id.chars().take(MAX_ID_CHARS).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
@@ -197,12 +205,4 @@ mod tests {
         failed.apply(t0, ResponseEvent::Error(ServerError { message: "boom".into(), ..ServerError::default() }));
         assert!(failed.done && failed.error.is_some());
     }
-}
-
-/// The most characters of a server-given id a record keeps.
-const MAX_ID_CHARS: usize = 256;
-
-/// A server-given id as a record keeps it: at most [`MAX_ID_CHARS`] characters, whatever the server sent.
-pub(crate) fn bounded_id(id: &str) -> String {
-    id.chars().take(MAX_ID_CHARS).collect()
 }
