@@ -16,6 +16,9 @@ use serde_json::{Map, Value};
 
 use crate::sse;
 
+mod response_id;
+pub use response_id::ResponseId;
+
 /// What every request body of an endpoint starts from: the model, streaming, extra inputs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RequestBase {
@@ -157,7 +160,7 @@ pub fn error_from_json(value: &Value, status: Option<u16>) -> Option<ServerError
 pub struct ChoicesEnvelope<C> {
     /// `id`: kept when it is a string, any other value ignored.
     #[serde(default)]
-    pub id: Option<Value>,
+    pub id: ResponseId,
     /// `choices` (missing, `null` and `[]` are all none).
     #[serde(default = "Option::default")]
     pub choices: Option<Vec<C>>,
@@ -177,7 +180,7 @@ impl<C: IndexedChoice> ChoicesEnvelope<C> {
     /// Records the id, error and usage in `out` and returns choice 0, the response being measured
     /// (with `n > 1`, servers stream one choice per chunk).
     pub fn into_first_choice(self, out: &mut ParsedResponse) -> Option<C> {
-        if let Some(Value::String(id)) = &self.id {
+        if let Some(id) = &self.id.0 {
             out.keep_response_id(id);
         }
         apply_envelope(self.error.as_ref(), self.usage, out);

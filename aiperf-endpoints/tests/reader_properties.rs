@@ -189,3 +189,14 @@ proptest! {
         both_agree(f, &cuts);
     }
 }
+
+/// A case the properties found: an `id` that is not a string holds a lone surrogate escape,
+/// which skipping it (as serde skips what it does not keep) must accept.
+#[test]
+fn an_id_that_is_not_a_string_is_skipped_as_serde_skips_it() {
+    let object = r#"{ "id": [{},{ "index": [1,{"a":[null]}], "text": "\ud800"}], "system_fingerprint": 7, "created": ""}"#;
+    both_agree(&fixture(object.as_bytes(), 200, false), &[]);
+    both_agree(&fixture(format!("data: {object}\n\ndata: [DONE]\n\n").as_bytes(), 200, true), &[]);
+    let decoded = decode_cut(&create::<ChatEndpoint>(), &fixture(object.as_bytes(), 200, false), &[], Instant::now());
+    assert!(decoded.is_ok(), "{decoded:?}");
+}
