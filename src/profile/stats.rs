@@ -4,6 +4,10 @@
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
+/// The largest value a histogram holds (2^44: almost 5 hours in nanoseconds); larger values count
+/// as it in percentiles (the exact moments, minimum and maximum keep them as they are).
+const MAX_RECORDED: u64 = 1 << 44;
+
 /// One metric's running statistics.
 #[derive(Clone, Debug)]
 pub struct Stat {
@@ -57,7 +61,9 @@ impl Stat {
     /// milliseconds recorded to the nanosecond).
     pub fn new(scale: f64) -> Self {
         Self {
-            histogram: Histogram::new(3).expect("3 significant digits is valid"),
+            // Sized once for every value a run can record (the pages it never touches cost no
+            // memory), so a long run does not grow and copy it as rare large values arrive.
+            histogram: Histogram::new_with_max(MAX_RECORDED, 3).expect("valid bounds"),
             scale,
             count: 0,
             sum: 0.0,
@@ -80,7 +86,7 @@ impl Stat {
         self.m2 += delta * (value - self.mean);
         self.min = self.min.min(value);
         self.max = self.max.max(value);
-        let _ = self.histogram.record((value.max(0.0) * self.scale).round() as u64);
+        let _ = self.histogram.record(((value.max(0.0) * self.scale).round() as u64).min(MAX_RECORDED));
     }
 
     /// The summary, or `None` when nothing was recorded.
@@ -127,6 +133,16 @@ mod tests {
         assert!((s.p50 - 50.0).abs() / 50.0 < 0.002, "{}", s.p50);
         assert!((s.p99 - 99.0).abs() / 99.0 < 0.002, "{}", s.p99);
         assert!(Stat::new(1.0).summary().is_none());
+    }
+
+    #[test]
+    fn values_past_the_histogram_keep_their_moments_and_maximum() {
+        let mut stat = Stat::new(1e6);
+        stat.record(1e12);
+        stat.record(f64::MAX);
+        let s = stat.summary().unwrap();
+        assert_eq!((s.count, s.max), (2, f64::MAX));
+        assert!(s.p50 >= (super::MAX_RECORDED as f64 / 1e6) * 0.999, "counted as the largest value held: {}", s.p50);
     }
 
     #[test]
