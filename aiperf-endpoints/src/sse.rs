@@ -69,10 +69,7 @@ fn dispatch<E>(buf: &[u8], scanned: usize, on_event: &mut impl FnMut(&[u8]) -> R
             Scan::Blank { block_end, next, lines } => {
                 let block = &buf[consumed..block_end];
                 // A block scanned whole in one line (what servers send) needs no second look.
-                let data = match (from == consumed && lines == 1).then(|| data_line(block)).flatten() {
-                    Some(value) => (!value.is_empty()).then_some(Cow::Borrowed(value)),
-                    None => event_data(block),
-                };
+                let data = block_data(block, from == consumed && lines == 1);
                 consumed = next;
                 if let Some(data) = data
                     && let Err(e) = on_event(&data)
@@ -120,7 +117,13 @@ fn scan(buf: &[u8], mut line_start: usize) -> Scan {
 /// fields joined with `\n`, or `None` when it has none or they are empty. A block of one `data`
 /// line (what servers send) is borrowed, not copied.
 pub fn event_data(block: &[u8]) -> Option<Cow<'_, [u8]>> {
-    if let Some(value) = single_data_line(block) {
+    block_data(block, false)
+}
+
+/// [`event_data`], told whether the block is known to be one line.
+fn block_data(block: &[u8], one_line: bool) -> Option<Cow<'_, [u8]>> {
+    let single = if one_line { data_line(block) } else { single_data_line(block) };
+    if let Some(value) = single {
         return (!value.is_empty()).then_some(Cow::Borrowed(value));
     }
     let mut data: Option<Vec<u8>> = None;

@@ -1,6 +1,7 @@
 //! `single_turn` JSONL, one request per line: AIPerf 0.13's fields (`text` or `texts`, `role`,
-//! `output_length`, `timestamp`, `type`) and aiperf's (`messages`, `query` with `passages`,
-//! `max_tokens`). Keys neither knows are ignored, as AIPerf ignores them.
+//! `output_length`, `type`) and aiperf's (`messages`, `query` with `passages`, `max_tokens`).
+//! Other keys are ignored, as AIPerf ignores them; so is `timestamp`, which AIPerf replays only
+//! when a fixed schedule is asked for.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -26,9 +27,6 @@ struct Line {
     passages: Option<Vec<String>>,
     output_length: Option<u32>,
     max_tokens: Option<u32>,
-    /// Replayed only by a fixed schedule, which single_turn files need asked for (as in AIPerf).
-    #[allow(dead_code)]
-    timestamp: Option<f64>,
     delay: Option<Value>,
     session_id: Option<Value>,
     extra: Option<Value>,
