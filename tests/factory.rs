@@ -1,7 +1,9 @@
 //! The generated factories in the build under test: default, or with `--features nvidia-optimized`.
 
 use aiperf::core::{Category as _, Endpoint, EndpointMetadata, FactoryErrorKind, InputKind, ModelEndpointInfo, Selection};
-use aiperf::{AnyEndpoint, EndpointCategory, EndpointFactory, EndpointImpl, EndpointName, TransportFactory, TransportName};
+use aiperf::{
+    AnyEndpoint, EndpointCategory, EndpointFactory, EndpointImpl, EndpointName, TransportCategory, TransportFactory, TransportName,
+};
 
 const PLUGIN: bool = cfg!(feature = "nvidia-optimized");
 
@@ -182,4 +184,22 @@ fn url_schemes_pick_their_transport() {
     assert_eq!(pick(None), Ok(TransportName::InEngine));
     let err = pick(Some("ftp://x")).unwrap_err();
     assert!(err.starts_with("unknown URL scheme 'ftp'; valid: http, https, h2c, h2, grpc, in-engine"), "{err}");
+}
+
+/// `create_instance` builds an unpinned name through the generated `construct_default`, a `match`
+/// on the name with the table's choice fused in; it must build what the table names as default.
+#[test]
+fn the_fused_default_builds_the_tables_choice() {
+    let info = ModelEndpointInfo::default();
+    for entry in EndpointCategory::names() {
+        let built = EndpointCategory::construct_default(entry.name, &info).unwrap();
+        assert_eq!(built.implementation(), Some(entry.default), "endpoint {}", entry.text);
+    }
+    // Transports get a server URL, which the network ones need.
+    for entry in TransportCategory::names() {
+        let url = aiperf::core::parse_server_url("http://127.0.0.1:1").unwrap();
+        let info = ModelEndpointInfo { url: Some(url), ..ModelEndpointInfo::default() };
+        let built = TransportCategory::construct_default(entry.name, &info).unwrap();
+        assert_eq!(built.implementation(), Some(entry.default), "transport {}", entry.text);
+    }
 }

@@ -138,6 +138,9 @@ struct CategoryCode {
     name_entries: Vec<TokenStream>,
     /// `ImplDescriptor { … }` per implementation.
     descriptors: Vec<TokenStream>,
+    /// Per name, the position (in `impl_vars` and `impl_types`) of the implementation the table
+    /// chooses for it.
+    defaults: Vec<usize>,
 }
 
 impl CategoryCode {
@@ -150,6 +153,10 @@ impl CategoryCode {
         let entries: Vec<(&Ident, usize, &Entry)> =
             names.iter().zip(&name_vars).flat_map(|(n, v)| n.ranked.iter().map(move |(c, e)| (v, *c, *e))).collect();
         let impl_vars: Vec<Ident> = entries.iter().map(|(_, _, e)| format_ident!("{}", e.class_name)).collect();
+        let impl_types: Vec<syn::Path> = entries
+            .iter()
+            .map(|(_, c, e)| syn::parse_str(&format!("__deps::{}::{}", table.crate_of(*c).lib, e.type_path)).expect("checked type path"))
+            .collect();
         let descriptors = entries
             .iter()
             .zip(&impl_vars)
@@ -163,6 +170,15 @@ impl CategoryCode {
                 quote!(NameEntry { name: #name_ty::#var, text: #text, default: #impl_ty::#default, metadata: #metadata })
             })
             .collect();
+        // `entries` lists each name's implementations best-ranked first, names in order.
+        let defaults = names
+            .iter()
+            .scan(0, |offset, n| {
+                let first = *offset;
+                *offset += n.ranked.len();
+                Some(first)
+            })
+            .collect();
         Self {
             key,
             kind: category.kind,
@@ -171,12 +187,7 @@ impl CategoryCode {
             factory: format_ident!("{title}Factory"),
             name_strs: names.iter().map(|n| n.name.to_owned()).collect(),
             name_docs: names.iter().map(|n| format!(" `{}`: {}.", n.name, ranking(table, n))).collect(),
-            impl_types: entries
-                .iter()
-                .map(|(_, c, e)| {
-                    syn::parse_str(&format!("__deps::{}::{}", table.crate_of(*c).lib, e.type_path)).expect("checked type path")
-                })
-                .collect(),
+            impl_types,
             impl_docs: entries
                 .iter()
                 .map(|(_, c, e)| format!(" `{}::{}`, from `{}`.", table.crate_of(*c).lib, e.type_path, table.crate_of(*c).crate_name))
@@ -187,6 +198,7 @@ impl CategoryCode {
             impl_vars,
             name_entries,
             descriptors,
+            defaults,
         }
     }
 
@@ -236,7 +248,8 @@ impl CategoryCode {
         }
     }
 
-    /// `impl Category`: the tables, `parse_name`, and `construct`, one `match` arm per implementation.
+    /// `impl Category`: the tables, `parse_name`, `construct` (one `match` arm per implementation) and
+    /// `construct_default` (one arm per name, building the table's choice).
     fn category_impl(&self) -> TokenStream {
         let Self {
             key, name_ty, impl_ty, any, category_ty, name_vars, name_strs, impl_vars, impl_types, name_entries, descriptors, ..
@@ -245,6 +258,8 @@ impl CategoryCode {
             CategoryKind::Endpoint => (quote!(EndpointMetadata), quote!(Endpoint)),
             CategoryKind::Transport => (quote!(TransportMetadata), quote!(DynTransport)),
         };
+        let (default_vars, default_types): (Vec<&Ident>, Vec<&syn::Path>) =
+            self.defaults.iter().map(|&i| (&impl_vars[i], &impl_types[i])).unzip();
         let name_count = proc_macro2::Literal::usize_unsuffixed(name_vars.len());
         let impl_count = proc_macro2::Literal::usize_unsuffixed(impl_vars.len());
         quote! {
@@ -293,14 +308,27 @@ impl CategoryCode {
                     }
                 }
 
+                #[inline(always)]
+                fn construct_default(name: #name_ty, info: &ModelEndpointInfo) -> Result<#any, ConfigError> {
+                    match name {
+                        #( #name_ty::#name_vars => #default_types::from_model_endpoint(info).map(#any::#default_vars), )*
+                    }
+                }
+
                 fn from_registered(instance: Box<Self::Registered>) -> #any {
                     #any::Registered(instance)
                 }
 
+                #[inline]
                 fn state() -> &'static FactoryState<Self> {
-                    static PINS: [::std::sync::atomic::AtomicU16; #name_count] = [const { ::std::sync::atomic::AtomicU16::new(0) }; #name_count];
-                    static STATE: FactoryState<#category_ty> = FactoryState::new(&PINS);
+                    static STATE: FactoryState<#category_ty> = FactoryState::new();
                     &STATE
+                }
+
+                #[inline(always)]
+                fn pins() -> &'static [::std::sync::atomic::AtomicU16] {
+                    static PINS: [::std::sync::atomic::AtomicU16; #name_count] = [const { ::std::sync::atomic::AtomicU16::new(0) }; #name_count];
+                    &PINS
                 }
             }
         }

@@ -14,6 +14,7 @@ mod url;
 
 use std::fmt::Debug;
 use std::marker::PhantomData;
+use std::sync::atomic::AtomicU16;
 
 pub use error::{FactoryError, FactoryErrorKind};
 pub use lookup::{ImplArg, NameArg, NameRef};
@@ -55,10 +56,22 @@ pub trait Category: Sized + 'static {
     /// # Errors
     /// The implementation's own [`ConfigError`].
     fn construct(imp: Self::Impl, info: &ModelEndpointInfo) -> Result<Self::Instance, ConfigError>;
+    /// Builds the table's choice for `name` ([`NameEntry::default`]). Generated code fuses the
+    /// choice into one `match` on the name, so an unpinned name loads no table entry.
+    ///
+    /// # Errors
+    /// The implementation's own [`ConfigError`].
+    #[inline(always)]
+    fn construct_default(name: Self::Name, info: &ModelEndpointInfo) -> Result<Self::Instance, ConfigError> {
+        Self::construct(Factory::<Self>::entry(name).default, info)
+    }
     /// Wraps a runtime-registered implementation.
     fn from_registered(instance: Box<Self::Registered>) -> Self::Instance;
-    /// The category's runtime state (pins, registrations).
+    /// The category's runtime registrations.
     fn state() -> &'static FactoryState<Self>;
+    /// The category's pins, one per name (by [`Category::name_index`]): 0 = not pinned, `i + 1` =
+    /// implementation `i`. A `static` array, so that reading a pin is one load.
+    fn pins() -> &'static [AtomicU16];
 }
 
 /// One name of a category, as the table describes it.
@@ -135,16 +148,32 @@ impl<C: Category> Factory<C> {
     /// when the implementation rejects `info`.
     #[inline]
     pub fn create_instance<'a>(name: impl NameArg<'a, C>, info: &ModelEndpointInfo) -> Result<C::Instance, FactoryError> {
-        Self::create_with(name, info, Self::selected)
+        Self::create_with(name, info, Self::create_selected)
     }
 
-    /// `create_instance` with `selected` choosing each table name's implementation (the
-    /// process-wide pins, or a [`Selection`]'s).
+    /// The process-wide choice for a table name: the pin if one is set, else the table's choice
+    /// through [`Category::construct_default`].
+    #[inline(always)]
+    fn create_selected(name: C::Name, info: &ModelEndpointInfo) -> Result<C::Instance, FactoryError> {
+        match C::state().pinned_index(C::name_index(name)) {
+            None => C::construct_default(name, info).map_err(|source| Self::create_error(name, Self::entry(name).default, source)),
+            Some(index) => Self::create_implementation(name, C::implementations()[index].implementation, info),
+        }
+    }
+
+    /// Builds `imp` for `name`, naming both in the error.
+    #[inline(always)]
+    pub(crate) fn create_implementation(name: C::Name, imp: C::Impl, info: &ModelEndpointInfo) -> Result<C::Instance, FactoryError> {
+        C::construct(imp, info).map_err(|source| Self::create_error(name, imp, source))
+    }
+
+    /// Resolves `name` (a string through the table's `match`, then runtime registrations) and
+    /// hands a table name to `create`.
     #[inline(always)]
     pub(crate) fn create_with<'a>(
         name: impl NameArg<'a, C>,
         info: &ModelEndpointInfo,
-        selected: impl Fn(C::Name) -> C::Impl,
+        create: impl FnOnce(C::Name, &ModelEndpointInfo) -> Result<C::Instance, FactoryError>,
     ) -> Result<C::Instance, FactoryError> {
         let name = match name.name_ref() {
             NameRef::Table(name) => name,
@@ -153,8 +182,7 @@ impl<C: Category> Factory<C> {
                 None => return C::state().create_registered(text, info),
             },
         };
-        let imp = selected(name);
-        C::construct(imp, info).map_err(|source| Self::create_error(name, imp, source))
+        create(name, info)
     }
 
     #[cold]

@@ -73,7 +73,7 @@ impl<C: Category> Selection<C> {
     /// # Errors
     /// As [`Factory::create_instance`].
     pub fn create_instance<'a>(&self, name: impl NameArg<'a, C>, info: &ModelEndpointInfo) -> Result<C::Instance, FactoryError> {
-        Factory::<C>::create_with(name, info, |name| self.selected(name))
+        Factory::<C>::create_with(name, info, |name, info| Factory::<C>::create_implementation(name, self.selected(name), info))
     }
 
     /// Every implementation of `name`, this selection's first.

@@ -2,7 +2,7 @@
 //! table path never takes).
 
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{PoisonError, RwLock};
 
 use super::{Category, Factory, FactoryError, FactoryErrorKind};
@@ -19,23 +19,23 @@ struct Registration<C: Category> {
     constructor: RegisteredConstructor<C>,
 }
 
-/// Pins and registrations of one category; generated code declares one `static` per category.
+/// Runtime registrations of one category, and access to its pins ([`Category::pins`]); generated
+/// code declares one `static` per category.
 pub struct FactoryState<C: Category> {
-    /// Per name (by [`Category::name_index`]): 0 = not pinned, `i + 1` = implementation `i`.
-    pins: &'static [AtomicU16],
     registered: RwLock<Vec<Registration<C>>>,
     _category: PhantomData<fn() -> C>,
 }
 
 impl<C: Category> FactoryState<C> {
-    /// State over `pins`, which must hold one slot per name of the category.
-    pub const fn new(pins: &'static [AtomicU16]) -> Self {
-        Self { pins, registered: RwLock::new(Vec::new()), _category: PhantomData }
+    /// A state with no registrations.
+    #[allow(clippy::new_without_default)] // `const`, for a `static`.
+    pub const fn new() -> Self {
+        Self { registered: RwLock::new(Vec::new()), _category: PhantomData }
     }
 
     #[inline]
     pub(crate) fn pinned_index(&self, name_index: usize) -> Option<usize> {
-        match self.pins[name_index].load(Ordering::Acquire) {
+        match C::pins()[name_index].load(Ordering::Acquire) {
             0 => None,
             pin => Some(usize::from(pin) - 1),
         }
@@ -44,11 +44,11 @@ impl<C: Category> FactoryState<C> {
     /// Sets a pin and returns the previous raw value.
     pub(crate) fn set_pin(&self, name_index: usize, impl_index: Option<usize>) -> u16 {
         let raw = impl_index.map_or(0, |i| u16::try_from(i + 1).expect("fewer than 65535 implementations"));
-        self.pins[name_index].swap(raw, Ordering::AcqRel)
+        C::pins()[name_index].swap(raw, Ordering::AcqRel)
     }
 
     fn restore_pin(&self, name_index: usize, raw: u16) {
-        self.pins[name_index].store(raw, Ordering::Release);
+        C::pins()[name_index].store(raw, Ordering::Release);
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<Registration<C>>> {

@@ -27,7 +27,7 @@ enum Instance {
 struct Test;
 
 static PINS: [AtomicU16; 2] = [const { AtomicU16::new(0) }; 2];
-static STATE: FactoryState<Test> = FactoryState::new(&PINS);
+static STATE: FactoryState<Test> = FactoryState::new();
 static ORIGIN_PLUGIN: CrateInfo = CrateInfo { name: "fast-crate", version: "1.0.0", plugin: Some("fast"), description: "test" };
 static ORIGIN_BUILTIN: CrateInfo = CrateInfo { name: "builtin-crate", version: "1.0.0", plugin: None, description: "test" };
 static IMPLS: [ImplDescriptor<Name, Impl>; 3] = [
@@ -80,6 +80,9 @@ impl Category for Test {
     }
     fn state() -> &'static FactoryState<Self> {
         &STATE
+    }
+    fn pins() -> &'static [AtomicU16] {
+        &PINS
     }
 }
 
