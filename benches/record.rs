@@ -56,6 +56,7 @@ fn record_request(c: &mut Criterion) {
                     input_tokens: 128,
                     started: start,
                     started_wall: wall,
+                    scheduled: None,
                 };
                 let record = measure.record(0, Phase::Profiling, 0, 0, outcome);
                 aggregate.add(&record);

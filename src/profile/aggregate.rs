@@ -85,6 +85,10 @@ impl Aggregate {
     pub fn add(&mut self, record: &RequestRecord) {
         self.first_start = Some(self.first_start.map_or(record.started, |t| t.min(record.started)));
         self.last_end = Some(self.last_end.map_or(record.ended, |t| t.max(record.ended)));
+        // Failed requests were sent (or due) all the same: the schedule's accuracy counts them.
+        if let Some(lag) = record.value(Metric::ScheduleLag) {
+            self.stats[Metric::ScheduleLag.index()].record(lag);
+        }
         if let Some(error) = &record.error {
             self.failed += 1;
             let group = RecordError { message: group_message(&error.message), ..error.clone() };
@@ -92,7 +96,7 @@ impl Aggregate {
             return;
         }
         self.completed += 1;
-        for metric in Metric::ALL {
+        for metric in Metric::ALL.into_iter().filter(|&m| m != Metric::ScheduleLag) {
             if let Some(value) = record.value(metric) {
                 self.stats[metric.index()].record(value);
             }

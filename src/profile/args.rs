@@ -38,9 +38,10 @@ pub struct ProfileArgs {
     /// How request times are spread at --request-rate.
     #[arg(long, value_enum, default_value_t = RateMode::Constant)]
     pub request_rate_mode: RateMode,
-    /// Requests to send in the profiling phase (ignored with --benchmark-duration).
-    #[arg(long, alias = "num-requests", default_value_t = 10)]
-    pub request_count: u64,
+    /// Requests to send in the profiling phase (ignored with --benchmark-duration) [default: 10;
+    /// with a fixed schedule, every entry in its window].
+    #[arg(long, alias = "num-requests")]
+    pub request_count: Option<u64>,
     /// Profile for this many seconds instead of a request count.
     #[arg(long)]
     pub benchmark_duration: Option<f64>,
@@ -73,12 +74,32 @@ pub struct ProfileArgs {
     /// Seed of everything random: prompts, lengths, Poisson arrivals, the embedded engine.
     #[arg(long, default_value_t = 0)]
     pub random_seed: u64,
-    /// JSONL file of inputs, one request per line, instead of synthetic prompts: AIPerf's single_turn lines (`{"text": …}` or `{"texts": […]}`, optional `role`, `output_length`) or `{"messages": […]}`, `{"query": …, "passages": […]}`.
+    /// JSONL file of inputs, one request per line, instead of synthetic prompts: AIPerf's single_turn lines (`{"text": …}` or `{"texts": […]}`, optional `role`, `output_length`, `timestamp`) or `{"messages": […]}`, `{"query": …, "passages": […]}`; or a mooncake_trace (see --custom-dataset-type).
     #[arg(long)]
     pub input_file: Option<PathBuf>,
     /// Schema of `--input-file` (AIPerf's names); `single_turn` when not given.
     #[arg(long, value_enum, requires = "input_file")]
     pub custom_dataset_type: Option<DatasetType>,
+    /// Tokens per `hash_ids` block of a trace's synthetic prompts [default: 512, mooncake's].
+    #[arg(long, visible_alias = "prompt-input-tokens-block-size", alias = "synthetic-input-tokens-block-size")]
+    pub isl_block_size: Option<u32>,
+    /// Send each entry of --input-file at its `timestamp` (ms). The default for traces
+    /// (`mooncake_trace`) whose first row has a timestamp.
+    #[arg(long, conflicts_with_all = ["no_fixed_schedule", "request_rate"])]
+    pub fixed_schedule: bool,
+    /// Send a timestamped trace at --concurrency or --request-rate instead of on its timestamps.
+    #[arg(long)]
+    pub no_fixed_schedule: bool,
+    /// Start the schedule at the first timestamp (what a fixed schedule does unless
+    /// --fixed-schedule-start-offset is given).
+    #[arg(long, conflicts_with = "fixed_schedule_start_offset")]
+    pub fixed_schedule_auto_offset: bool,
+    /// Start the schedule at this timestamp (ms): earlier entries are left out.
+    #[arg(long)]
+    pub fixed_schedule_start_offset: Option<u64>,
+    /// Leave out entries after this timestamp (ms; inclusive).
+    #[arg(long)]
+    pub fixed_schedule_end_offset: Option<u64>,
     /// Which entry each request sends: `sequential` (in order, wrapping), `random` (uniform, with replacement) or `shuffle` (every entry once per pass, each pass in a new order).
     #[arg(long, value_enum, default_value_t = Sampling::Sequential)]
     pub dataset_sampling_strategy: Sampling,

@@ -13,6 +13,7 @@ use super::args::RateMode;
 use super::args::{DatasetType, ProfileArgs, Sampling, Ui};
 use super::error::{ProfileError, invalid};
 use super::inputs::Lengths;
+use super::replay::Window;
 use super::runner::{Arrivals, FailureLimit, Plan};
 use crate::redact::{self, Secrets};
 
@@ -26,6 +27,12 @@ pub const MAX_CONCURRENCY: usize = 100_000;
 /// Profiled requests that must have ended before `--failed-request-threshold` applies (or
 /// `--concurrency` of them when it is larger, as in AIPerf).
 pub const FAILURE_FLOOR: u64 = 10;
+
+/// `--request-count` when neither it nor a duration or a fixed schedule is given.
+pub const DEFAULT_REQUEST_COUNT: u64 = 10;
+
+/// `--isl-block-size` when not given: mooncake's block size, as in AIPerf.
+pub const DEFAULT_BLOCK_SIZE: u32 = 512;
 
 /// The longest synthetic prompt, in tokens (the longest context windows served today).
 pub const MAX_ISL: u32 = 1 << 20;
@@ -91,6 +98,8 @@ pub(super) struct Dataset {
     pub tokenizer: String,
     /// `--random-seed`.
     pub seed: u64,
+    /// `--isl-block-size`: tokens per `hash_ids` block.
+    pub block_size: u32,
 }
 
 /// How requests are issued.
@@ -104,6 +113,19 @@ pub(super) struct Schedule {
     pub grace_period: Duration,
     /// `--num-warmup-requests`.
     pub warmup_requests: u64,
+    /// Whether the profiling phase follows the dataset's timestamps.
+    pub fixed: FixedSchedule,
+}
+
+/// Whether the profiling phase sends each entry at its timestamp ([`super::replay`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum FixedSchedule {
+    /// No: at `--concurrency` or `--request-rate`.
+    Off,
+    /// When the dataset's first entry has a timestamp (a trace type, AIPerf's auto promotion).
+    Auto(Window),
+    /// Yes: `--fixed-schedule`.
+    On(Window),
 }
 
 impl Config {
@@ -278,12 +300,17 @@ fn dataset(args: &ProfileArgs) -> Result<Dataset, ProfileError> {
         lengths: Lengths { isl: args.isl, isl_stddev: args.isl_stddev, osl: args.osl, osl_stddev: args.osl_stddev },
         tokenizer: args.tokenizer.clone(),
         seed: args.random_seed,
+        block_size: match args.isl_block_size {
+            Some(0) => return Err(invalid("--isl-block-size", 0, "at least 1 token per block")),
+            size => size.unwrap_or(DEFAULT_BLOCK_SIZE),
+        },
     })
 }
 
 /// The phases: count or duration, concurrency or rate.
 fn schedule(args: &ProfileArgs) -> Result<Schedule, ProfileError> {
     let duration = args.benchmark_duration.map(|s| seconds("--benchmark-duration", s, false)).transpose()?;
+    let fixed = fixed_schedule(args)?;
     if let Some(rate) = args.request_rate
         && !(rate.is_finite() && (1e-6..=1e9).contains(&rate))
     {
@@ -294,10 +321,16 @@ fn schedule(args: &ProfileArgs) -> Result<Schedule, ProfileError> {
         return Err(invalid("--concurrency", n, expected));
     }
     let plan = Plan {
-        count: if duration.is_some() { None } else { Some(args.request_count) },
+        count: match (duration, fixed) {
+            (Some(_), _) => None,
+            // A fixed schedule sends every entry in its window unless told otherwise.
+            (None, FixedSchedule::On(_) | FixedSchedule::Auto(_)) => args.request_count,
+            (None, FixedSchedule::Off) => Some(args.request_count.unwrap_or(DEFAULT_REQUEST_COUNT)),
+        },
         deadline: None,
         cutoff: None,
-        concurrency: args.concurrency.or(if args.request_rate.is_some() { None } else { Some(1) }),
+        // A fixed schedule keeps as many requests in flight as its timestamps ask for, unless told.
+        concurrency: args.concurrency.or(if args.request_rate.is_some() || fixed != FixedSchedule::Off { None } else { Some(1) }),
         rate: args.request_rate.map(|r| (r, args.request_rate_mode.into())),
         seed: args.random_seed,
     };
@@ -306,7 +339,38 @@ fn schedule(args: &ProfileArgs) -> Result<Schedule, ProfileError> {
         duration,
         grace_period: seconds("--benchmark-grace-period", args.benchmark_grace_period, true)?,
         warmup_requests: args.num_warmup_requests,
+        fixed,
     })
+}
+
+/// `--fixed-schedule` and its offsets; on by default for a trace file.
+fn fixed_schedule(args: &ProfileArgs) -> Result<FixedSchedule, ProfileError> {
+    let window = Window { start_ms: args.fixed_schedule_start_offset, end_ms: args.fixed_schedule_end_offset };
+    if let (Some(start), Some(end)) = (window.start_ms, window.end_ms)
+        && start > end
+    {
+        return Err(invalid("--fixed-schedule-end-offset", end, format!("at least --fixed-schedule-start-offset ({start} ms)")));
+    }
+    let trace = args.input_file.is_some() && args.custom_dataset_type.is_some_and(DatasetType::is_trace);
+    if args.fixed_schedule && args.input_file.is_none() {
+        let reason = "needs --input-file: a fixed schedule sends each line of the file at its `timestamp` (ms)".to_owned();
+        return Err(ProfileError::Flags { flag: "--fixed-schedule", reason });
+    }
+    let fixed = match (args.fixed_schedule, trace && !args.no_fixed_schedule) {
+        (true, _) => FixedSchedule::On(window),
+        (false, true) => FixedSchedule::Auto(window),
+        (false, false) => FixedSchedule::Off,
+    };
+    let offsets = [
+        ("--fixed-schedule-start-offset", window.start_ms.is_some()),
+        ("--fixed-schedule-end-offset", window.end_ms.is_some()),
+        ("--fixed-schedule-auto-offset", args.fixed_schedule_auto_offset),
+    ];
+    if let (FixedSchedule::Off, Some((flag, _))) = (fixed, offsets.iter().find(|(_, given)| *given)) {
+        let reason = "applies to a fixed schedule: add --fixed-schedule, with an --input-file whose lines have a `timestamp`".to_owned();
+        return Err(ProfileError::Flags { flag, reason });
+    }
+    Ok(fixed)
 }
 
 fn failure_limit(threshold: Option<f64>, concurrency: Option<usize>) -> Result<Option<FailureLimit>, ProfileError> {

@@ -16,6 +16,14 @@ pub enum ProfileError {
         /// What would be accepted.
         expected: String,
     },
+    /// A flag that does not go with the others.
+    #[error("{flag}: {reason}")]
+    Flags {
+        /// The flag.
+        flag: &'static str,
+        /// What it needs, or what it conflicts with, and what would do.
+        reason: String,
+    },
     /// An unknown endpoint, transport or implementation.
     #[error(transparent)]
     Factory(#[from] FactoryError),

@@ -15,6 +15,10 @@ pub struct Entry {
     pub max_tokens: Option<u32>,
     /// Its input length, measured with the run's tokenizer.
     pub input_tokens: u64,
+    /// Its 1-based line in the dataset file (0: synthetic).
+    pub line: u32,
+    /// When to send it under `--fixed-schedule`, ms from the dataset's zero.
+    pub timestamp_ms: Option<f64>,
 }
 
 /// Lengths of synthetic inputs and outputs.
@@ -57,10 +61,7 @@ and occasional stalls point at preemption or garbage collection somewhere in the
 /// # Errors
 /// [`ProfileError::Tokenizer`] when the tokenizer turns the corpus into no tokens.
 pub fn synthetic(input: InputKind, tokenizer: &Tokenizer, lengths: Lengths, count: usize, seed: u64) -> Result<Vec<Entry>, ProfileError> {
-    let corpus = tokenizer.encode(CORPUS);
-    if corpus.is_empty() {
-        return Err(ProfileError::Tokenizer { spec: tokenizer.name(), reason: "it encodes English text into no tokens".to_owned() });
-    }
+    let corpus = corpus_tokens(tokenizer)?;
     let mut rng = fastrand::Rng::with_seed(seed);
     let text = |rng: &mut fastrand::Rng, tokens: u32| -> String {
         let start = rng.usize(..corpus.len());
@@ -72,18 +73,39 @@ pub fn synthetic(input: InputKind, tokenizer: &Tokenizer, lengths: Lengths, coun
             let isl = sample_length(&mut rng, f64::from(lengths.isl), lengths.isl_stddev);
             let max_tokens = lengths.osl.map(|osl| sample_length(&mut rng, f64::from(osl), lengths.osl_stddev));
             let payload = match input {
-                InputKind::Prompt => Payload::Prompt(text(&mut rng, isl)),
-                InputKind::Messages => Payload::Messages(vec![Message { role: "user".to_owned(), content: text(&mut rng, isl) }]),
-                InputKind::Texts => Payload::Texts(vec![text(&mut rng, isl)]),
                 InputKind::QueryPassages => {
                     let query = text(&mut rng, isl.clamp(1, 32));
                     Payload::Ranking { query, passages: (0..4).map(|_| text(&mut rng, isl)).collect() }
                 }
+                other => shaped(other, text(&mut rng, isl)),
             };
             let input_tokens = payload_tokens(&payload, tokenizer);
-            Entry { payload, max_tokens, input_tokens }
+            Entry { payload, max_tokens, input_tokens, line: 0, timestamp_ms: None }
         })
         .collect())
+}
+
+/// The built-in corpus in `tokenizer`'s ids: what synthetic prompts are cut from.
+///
+/// # Errors
+/// [`ProfileError::Tokenizer`] when the tokenizer turns it into no tokens.
+pub fn corpus_tokens(tokenizer: &Tokenizer) -> Result<Vec<u32>, ProfileError> {
+    let corpus = tokenizer.encode(CORPUS);
+    if corpus.is_empty() {
+        return Err(ProfileError::Tokenizer { spec: tokenizer.name(), reason: "it encodes English text into no tokens".to_owned() });
+    }
+    Ok(corpus)
+}
+
+/// One prompt `text` in the shape an endpoint of `input` takes: a prompt, one user message, or
+/// a batch of one text. A ranking gets the text as its query and its one passage.
+pub fn shaped(input: InputKind, text: String) -> Payload {
+    match input {
+        InputKind::Prompt => Payload::Prompt(text),
+        InputKind::Messages => Payload::Messages(vec![Message { role: "user".to_owned(), content: text }]),
+        InputKind::Texts => Payload::Texts(vec![text]),
+        InputKind::QueryPassages => Payload::Ranking { query: text.clone(), passages: vec![text] },
+    }
 }
 
 /// A length drawn from a normal distribution (Box–Muller), at least 1.

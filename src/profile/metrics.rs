@@ -44,11 +44,13 @@ pub enum Metric {
     HttpReqDataReceived,
     /// Body pieces received.
     HttpReqChunksReceived,
+    /// Under a fixed schedule: when the request was sent, less when it was due.
+    ScheduleLag,
 }
 
 impl Metric {
     /// Every record metric, in the console's order.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::TimeToFirstToken,
         Self::TimeToSecondToken,
         Self::RequestLatency,
@@ -69,6 +71,7 @@ impl Metric {
         Self::HttpReqDataSent,
         Self::HttpReqDataReceived,
         Self::HttpReqChunksReceived,
+        Self::ScheduleLag,
     ];
 
     /// Position in [`Metric::ALL`] (its discriminant: the declaration follows that order).
@@ -99,6 +102,7 @@ impl Metric {
             Self::HttpReqDataSent => "http_req_data_sent",
             Self::HttpReqDataReceived => "http_req_data_received",
             Self::HttpReqChunksReceived => "http_req_chunks_received",
+            Self::ScheduleLag => "schedule_lag",
         }
     }
 
@@ -114,7 +118,8 @@ impl Metric {
             | Self::HttpReqSending
             | Self::HttpReqWaiting
             | Self::HttpReqReceiving
-            | Self::HttpReqDuration => "ms",
+            | Self::HttpReqDuration
+            | Self::ScheduleLag => "ms",
             Self::OutputTokenThroughputPerUser => "tokens/sec/user",
             Self::HttpReqDataSent | Self::HttpReqDataReceived => "KB",
             Self::HttpReqChunksReceived => "count",
@@ -145,6 +150,7 @@ impl Metric {
             Self::HttpReqDataSent => "HTTP Request Data Sent",
             Self::HttpReqDataReceived => "HTTP Request Data Received",
             Self::HttpReqChunksReceived => "HTTP Request Chunks Received",
+            Self::ScheduleLag => "Schedule Lag",
         }
     }
 

@@ -13,30 +13,32 @@ mod limits;
 pub mod metrics;
 mod progress;
 pub mod record;
+mod replay;
 mod report;
 mod runner;
+mod setup;
 mod signals;
+mod source;
 pub mod stats;
 pub mod tokenizer;
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use aiperf_core::{Endpoint, EndpointError, Factories, InferenceRequest, Transport, TransportRequest};
+use aiperf_core::{Endpoint, Factories, Transport};
 use tokio::sync::{mpsc, watch};
 
-use aggregate::{Aggregate, ConcurrencyTracker};
+use aggregate::Aggregate;
 pub use args::ProfileArgs;
 use args::Ui;
 use config::{Config, Selections};
 pub use config::{FAILURE_FLOOR, MAX_CONCURRENCY, MAX_DATASET_TOKENS, MAX_ISL};
-use dataset::sampling::Sampler;
 pub use error::ProfileError;
 use record::{Phase, RequestRecord};
 use report::Report;
-use runner::{Plan, Prepared, Runner};
+use runner::{Plan, Runner};
 pub use signals::Signal;
 use tokenizer::Tokenizer;
 
@@ -73,9 +75,9 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<ProfileOutcome, ProfileError> {
     let config = Config::resolve::<F>(args)?;
     let selections = Selections::<F>::with(&config.pins)?;
-    warn_about_open_files(&config);
     let tokenizer = Tokenizer::shared(&config.dataset.tokenizer)?;
-    let runner = Arc::new(prepare::<F>(&config, &selections, &tokenizer)?);
+    let runner = Arc::new(setup::prepare::<F>(&config, &selections, &tokenizer)?);
+    warn_about_open_files(&config, runner.replay.as_ref().map(|r| r.sends.len()));
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let caught = Arc::new(OnceLock::new());
@@ -99,6 +101,7 @@ pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<
         stopped_early,
         cli_command,
         entries: runner.inputs.len(),
+        fixed_schedule: runner.replay.is_some(),
     };
     let console = report.write(&config.artifact_dir)?;
     Ok(ProfileOutcome {
@@ -112,79 +115,19 @@ pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<
 }
 
 /// Network runs need a file per connection: say so before starting when they may not fit.
-fn warn_about_open_files(config: &Config) {
+/// `scheduled`: the sends of a fixed schedule, if the run has one.
+fn warn_about_open_files(config: &Config, scheduled: Option<usize>) {
     if config.info.url.is_some() {
         let plan = &config.schedule.plan;
-        // At a rate without a concurrency, at most rate × timeout requests can be in flight.
-        let by_rate = plan.rate.map_or(MAX_CONCURRENCY, |(rate, _)| (rate * config.info.timeout.as_secs_f64()).ceil() as usize);
+        // At a rate without a concurrency, at most rate × timeout requests can be in flight; a
+        // fixed schedule has at most its sends in flight.
+        let by_rate = match (plan.rate, scheduled) {
+            (Some((rate, _)), _) => (rate * config.info.timeout.as_secs_f64()).ceil() as usize,
+            (None, Some(sends)) => sends,
+            (None, None) => MAX_CONCURRENCY,
+        };
         limits::check_open_files(plan.concurrency.unwrap_or(by_rate.min(MAX_CONCURRENCY)));
     }
-}
-
-/// The runner of a build's table `F`: its generated endpoint and transport enums.
-type BuildRunner<F> = Runner<
-    <<F as Factories>::Endpoints as aiperf_core::Category>::Instance,
-    <<F as Factories>::Transports as aiperf_core::Category>::Instance,
->;
-
-/// Builds the endpoint and transport, prepares every input in the form the transport carries (before the run, so nothing but the
-/// transport and the parser stands between issuing a request and its response), checks that the
-/// transport can carry them, and writes `inputs.json`.
-fn prepare<F: Factories>(config: &Config, selections: &Selections<F>, tokenizer: &Arc<Tokenizer>) -> Result<BuildRunner<F>, ProfileError> {
-    let dataset = &config.dataset;
-    let entries = match &dataset.input_file {
-        Some(path) => dataset::load(dataset.kind, path, tokenizer, dataset.lengths.osl)?,
-        None => inputs::synthetic(config.endpoint_meta.input, tokenizer, dataset.lengths, dataset.entries, dataset.seed)?,
-    };
-    let endpoint = selections.endpoints.create_instance(&config.endpoint, &config.info)?;
-    let transport = selections.transports.create_instance(&config.transport, &config.info)?;
-    let form = transport.request_form();
-    let mut prepared = Vec::with_capacity(entries.len());
-    for entry in entries {
-        // The payload is not kept: the prepared request holds it, and holding both doubles a large dataset.
-        let request = InferenceRequest { payload: entry.payload, max_tokens: entry.max_tokens, model: None };
-        let request = form.prepare(&endpoint, &request).map_err(|e| match e {
-            EndpointError::NoTextForm => {
-                ProfileError::NoRequestForm { endpoint: config.endpoint.clone(), transport: config.transport.clone() }
-            }
-            other => ProfileError::Format(other),
-        })?;
-        prepared.push(Prepared { input_tokens: entry.input_tokens, request });
-    }
-    let path = config.info.custom_endpoint.clone().unwrap_or_else(|| config.endpoint_meta.path(config.info.streaming).to_owned());
-    if let Some(first) = prepared.first() {
-        let probe = TransportRequest { path: &path, body: first.request.body(), streaming: first.request.streaming(), request_id: None };
-        transport.check(probe).map_err(|source| ProfileError::Unsupported {
-            endpoint: config.endpoint.clone(),
-            transport: config.transport.clone(),
-            source,
-        })?;
-    }
-    write_inputs(&config.artifact_dir, &prepared, config)?;
-    let prepared_len = prepared.len();
-    Ok(Runner {
-        endpoint,
-        transport,
-        path,
-        inputs: prepared,
-        tokenizer: Arc::clone(tokenizer),
-        use_server_token_count: config.use_server_token_count,
-        produces_tokens: config.endpoint_meta.produces_tokens,
-        sampler: Sampler::new(dataset.sampling, prepared_len, dataset.seed),
-        tracker: ConcurrencyTracker::new(Duration::from_millis(100)),
-        done: AtomicU64::new(0),
-        failed: AtomicU64::new(0),
-        failure_limit: config.failure_limit,
-        halted: AtomicBool::new(false),
-    })
-}
-
-/// Creates the artifact directory, removes a previous run's files from it (one directory never
-/// mixes two runs), and writes `inputs.json`.
-fn write_inputs(dir: &Path, prepared: &[Prepared], config: &Config) -> Result<(), ProfileError> {
-    std::fs::create_dir_all(dir).map_err(|source| ProfileError::Io { path: dir.display().to_string(), source })?;
-    export::clear(dir)?;
-    export::write_inputs(dir, prepared.iter().map(|p| &p.request), &config.secrets)
 }
 
 /// `--num-warmup-requests`: sent first, not measured.
@@ -219,7 +162,11 @@ async fn profile<E: Endpoint + 'static, T: Transport + 'static>(
     let (start_wall, started) = (SystemTime::now(), Instant::now());
     let deadline = config.schedule.duration.and_then(|d| started.checked_add(d));
     let cutoff = deadline.and_then(|d| d.checked_add(config.schedule.grace_period));
-    let plan = Plan { deadline, cutoff, ..config.schedule.plan };
+    let mut plan = Plan { deadline, cutoff, ..config.schedule.plan };
+    if let Some(replay) = runner.replay.as_ref().filter(|_| deadline.is_none()) {
+        let scheduled = replay.sends.len() as u64;
+        plan.count = Some(plan.count.map_or(scheduled, |count| count.min(scheduled)));
+    }
     let (tx, rx) = mpsc::unbounded_channel();
     let writer = export::RecordWriter::create(&config.artifact_dir, config.secrets.clone())?;
     let collect = tokio::spawn(collect(rx, writer, Aggregate::new(config.slos.clone())));

@@ -14,6 +14,9 @@ use super::metrics::Metric;
 use super::stats;
 use super::tokenizer::Tokenizer;
 
+/// AIPerf's `replay_sched_degraded`: a replay whose p99 lag is above this many ms.
+const REPLAY_DEGRADED_MS: f64 = 500.0;
+
 /// Everything the exports are made of.
 pub(super) struct Report<'a> {
     /// The run's configuration.
@@ -40,6 +43,8 @@ pub(super) struct Report<'a> {
     pub cli_command: &'a str,
     /// Dataset entries prepared.
     pub entries: usize,
+    /// The profiling phase followed the dataset's timestamps.
+    pub fixed_schedule: bool,
 }
 
 impl Report<'_> {
@@ -147,7 +152,11 @@ impl Report<'_> {
                 "phases": [{
                     "name": "profiling",
                     "kind": "profiling",
-                    "type": if schedule.plan.rate.is_some() { "request_rate" } else { "concurrency" },
+                    "type": match (self.fixed_schedule, schedule.plan.rate) {
+                        (true, _) => "fixed_schedule",
+                        (false, Some(_)) => "request_rate",
+                        (false, None) => "concurrency",
+                    },
                     "requests": schedule.plan.count,
                     "duration": schedule.duration.map(|d| d.as_secs_f64()),
                     "grace_period": schedule.duration.map(|_| schedule.grace_period.as_secs_f64()),
@@ -173,6 +182,16 @@ impl Report<'_> {
         }
         for a in aggregates {
             object.insert(a.key.to_owned(), json!({ "unit": a.unit, "avg": a.value }));
+        }
+        if let Some((_, lag)) = records.iter().find(|(m, _)| *m == Metric::ScheduleLag) {
+            // AIPerf's replay lag metrics, from the same distribution as `schedule_lag`.
+            for (key, value) in [("replay_sched_lag_p50", lag.p50), ("replay_sched_lag_p90", lag.p90), ("replay_sched_lag_p99", lag.p99)] {
+                object.insert(key.to_owned(), json!({ "unit": "ms", "avg": value }));
+            }
+            object.insert(
+                "replay_sched_degraded".to_owned(),
+                json!({ "unit": "", "avg": f64::from(u8::from(lag.p99 > REPLAY_DEGRADED_MS)) }),
+            );
         }
         if let Some(c) = &self.concurrency {
             object.insert(

@@ -1,28 +1,21 @@
 //! Sending requests: one request end to end, and the schedules (fixed concurrency, or a request
-//! rate with constant or Poisson gaps) that keep them in flight.
+//! rate with constant or Poisson gaps) that keep them in flight; a fixed schedule is
+//! [`super::replay`]'s.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use aiperf_core::{Endpoint, Exchange, PreparedRequest, Transport, exchange};
+use aiperf_core::{Endpoint, EndpointError, Exchange, Transport, exchange};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::aggregate::ConcurrencyTracker;
 use super::dataset::sampling::Sampler;
 use super::record::{Measure, Outcome, Phase, RequestRecord};
+use super::replay::Replay;
+use super::source::{Inputs, Prepared, Ready};
 use super::tokenizer::Tokenizer;
-
-/// One dataset entry, ready to send: its request in the transport's form (the payload itself is
-/// not kept) and its length.
-#[derive(Debug)]
-pub struct Prepared {
-    /// Input tokens, measured with the run's tokenizer.
-    pub input_tokens: u64,
-    /// The request, encoded or typed.
-    pub request: PreparedRequest,
-}
 
 /// Everything a request needs, shared by all tasks. Generic over the build's endpoint and
 /// transport types (the generated `AnyEndpoint` / `AnyTransport`), so calls are enum dispatch.
@@ -33,8 +26,10 @@ pub struct Runner<E, T> {
     pub transport: T,
     /// Path on the server.
     pub path: String,
-    /// The dataset: each entry's request body, formatted before the run.
-    pub inputs: Vec<Prepared>,
+    /// The dataset: entries formatted before the run, or trace rows formatted as they are sent.
+    pub inputs: Inputs,
+    /// `--fixed-schedule`: when the profiling phase sends each entry.
+    pub replay: Option<Replay>,
     /// Which entry each request sends (`--dataset-sampling-strategy`).
     pub sampler: Sampler,
     /// Tokenizer for output lengths.
@@ -66,13 +61,26 @@ pub struct FailureLimit {
 }
 
 impl<E: Endpoint, T: Transport> Runner<E, T> {
-    /// Sends request `index` of `phase`, measures it and sends its record to `records`. Bodies were
-    /// formatted before the run, so nothing but the transport and parsing stands between issue and
-    /// response. If the task is aborted mid-request (the Ctrl-C grace period ended), a cancelled
-    /// record is sent instead: no request goes unaccounted.
+    /// Sends request `index` of `phase` (the entry the sampler picks for it), measures it and
+    /// sends its record to `records`.
     pub async fn one(&self, index: u64, phase: Phase, worker: usize, records: &mpsc::UnboundedSender<RequestRecord>) {
         let conversation = self.sampler.pick(index);
-        let Prepared { input_tokens, request: formatted } = &self.inputs[conversation];
+        let ready = self.inputs.ready(conversation, &self.endpoint, self.transport.request_form());
+        self.send_ready(Ticket { index, phase, worker, conversation, scheduled: None }, ready, records).await;
+    }
+
+    /// Sends a request made ready before (an entry's body is formatted before the run, a trace
+    /// row's when it is built), measures it and sends its record to `records`: nothing but the
+    /// transport and parsing stands between issue and response. A request that could not be
+    /// built is a failed record. If the task is aborted mid-request (the Ctrl-C grace period
+    /// ended), a cancelled record is sent instead: no request goes unaccounted.
+    pub async fn send_ready(&self, ticket: Ticket, ready: Result<Ready, EndpointError>, records: &mpsc::UnboundedSender<RequestRecord>) {
+        let Ticket { index, phase, worker, conversation, scheduled } = ticket;
+        let ready = match ready {
+            Ok(ready) => ready,
+            Err(error) => return self.finished(RequestRecord::unbuilt(index, phase, conversation, worker, &error), records),
+        };
+        let Prepared { input_tokens, request: formatted } = self.inputs.get(&ready);
         let request_id = format!("{}-{index}", phase.as_str());
         let (started, started_wall) = (Instant::now(), SystemTime::now());
         if phase == Phase::Profiling {
@@ -91,7 +99,7 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
             produces_tokens: self.produces_tokens,
             streaming: formatted.streaming(),
         };
-        let outcome = Outcome { timing, response: &response, decode_error, input_tokens: *input_tokens, started, started_wall };
+        let outcome = Outcome { timing, response: &response, decode_error, input_tokens: *input_tokens, started, started_wall, scheduled };
         self.finished(measure.record(index, phase, conversation, worker, outcome), records);
     }
 
@@ -108,6 +116,21 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
         }
         let _ = records.send(record);
     }
+}
+
+/// Which request is sent, by whom, and when it was due.
+#[derive(Clone, Copy, Debug)]
+pub struct Ticket {
+    /// Position in its phase.
+    pub index: u64,
+    /// Warmup or profiling.
+    pub phase: Phase,
+    /// Worker (concurrency slot) or dispatch task.
+    pub worker: usize,
+    /// The entry it sends.
+    pub conversation: usize,
+    /// When a fixed schedule wanted it sent.
+    pub scheduled: Option<Instant>,
 }
 
 /// A request on its way; dropped before it completes, it reports a cancelled record.
@@ -162,7 +185,9 @@ pub struct Plan {
 }
 
 impl Plan {
-    fn may_issue(&self, index: u64, stop: &watch::Receiver<bool>, halted: &AtomicBool) -> bool {
+    /// Whether request `index` may still be issued: no stop, no halt, within the count and the
+    /// deadline.
+    pub(super) fn may_issue(&self, index: u64, stop: &watch::Receiver<bool>, halted: &AtomicBool) -> bool {
         !*stop.borrow()
             && !halted.load(Ordering::Relaxed)
             && self.count.is_none_or(|n| index < n)
@@ -183,10 +208,16 @@ pub async fn run_phase<E: Endpoint + 'static, T: Transport + 'static>(
     runner.done.store(0, Ordering::Relaxed);
     runner.failed.store(0, Ordering::Relaxed);
     let mut tasks = JoinSet::new();
-    let issue = Issue { runner, phase, plan, records };
-    match plan.rate {
-        None => issue.at_concurrency(&mut tasks, &stop),
-        Some((rate, arrivals)) => issue.at_rate(&mut tasks, &mut stop, rate, arrivals).await,
+    if phase == Phase::Profiling
+        && let Some(replay) = &runner.replay
+    {
+        super::replay::issue(&runner, replay, plan, &records, &mut tasks, &mut stop).await;
+    } else {
+        let issue = Issue { runner, phase, plan, records };
+        match plan.rate {
+            None => issue.at_concurrency(&mut tasks, &stop),
+            Some((rate, arrivals)) => issue.at_rate(&mut tasks, &mut stop, rate, arrivals).await,
+        }
     }
     drain(&mut tasks, plan.cutoff, &mut stop, grace).await;
 }
@@ -303,7 +334,7 @@ enum End {
 }
 
 /// Resolves once `stop` is true; never, if its sender is gone.
-async fn until_stopped(stop: &mut watch::Receiver<bool>) {
+pub(super) async fn until_stopped(stop: &mut watch::Receiver<bool>) {
     if stop.wait_for(|&stopped| stopped).await.is_err() {
         std::future::pending::<()>().await;
     }

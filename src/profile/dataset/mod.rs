@@ -1,8 +1,11 @@
 //! Dataset files users bring, in AIPerf 0.13's schemas (`--custom-dataset-type` with
-//! `--input-file`): so far `single_turn`, a request per line. Each line is checked as it is read;
-//! an error names the file, the line and the field. `--dataset-sampling-strategy` picks which
-//! entry each request sends ([`sampling`]).
+//! `--input-file`): `single_turn` (a request per line, prepared before the run) and
+//! `mooncake_trace` (a request per row, its prompt built when it is sent, [`blocks`]). Each line is
+//! checked as it is read; an error names the file, the line and the field.
+//! `--dataset-sampling-strategy` picks which entry each request sends ([`sampling`]).
 
+pub mod blocks;
+pub mod mooncake;
 pub mod sampling;
 mod single_turn;
 
@@ -20,21 +23,72 @@ use super::tokenizer::Tokenizer;
 pub enum DatasetType {
     /// One request per line: `text` or `texts`, optional `role` and `output_length`.
     SingleTurn,
+    /// A trace, one request per row: `timestamp`, `input_length` with `hash_ids` (or `text_input`,
+    /// `messages`, `payload`), `output_length`. Replayed on its timestamps by default.
+    MooncakeTrace,
 }
 
-/// Loads `path` as a dataset of `kind`: its entries, with their input lengths measured by
-/// `tokenizer`; lines without an `output_length` request `default_max_tokens`.
+impl DatasetType {
+    /// Whether its rows carry the times they were sent at, so that a fixed schedule is the
+    /// default when the first row has one (AIPerf's trace types).
+    pub fn is_trace(self) -> bool {
+        matches!(self, Self::MooncakeTrace)
+    }
+}
+
+/// A dataset file, read.
+#[derive(Debug)]
+pub enum Loaded {
+    /// Entries to prepare before the run.
+    Entries(Vec<Entry>),
+    /// Trace rows, prepared as each is sent.
+    Trace(mooncake::Trace),
+}
+
+impl Loaded {
+    /// Entries or rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Entries(entries) => entries.len(),
+            Self::Trace(trace) => trace.rows.len(),
+        }
+    }
+
+    /// Whether it holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every entry's 1-based line and timestamp (ms), in entry order.
+    pub fn timestamps(&self) -> Vec<(u32, Option<f64>)> {
+        match self {
+            Self::Entries(entries) => entries.iter().map(|e| (e.line, e.timestamp_ms)).collect(),
+            Self::Trace(trace) => trace.rows.iter().map(|r| (r.line, r.timestamp_ms)).collect(),
+        }
+    }
+}
+
+/// Loads `path` as a dataset of `kind`: entries with their input lengths measured by
+/// `tokenizer` (lines without an `output_length` request `default_max_tokens`), or trace rows
+/// whose `hash_ids` fit `block_size`.
 ///
 /// # Errors
 /// [`ProfileError::InputFile`] naming the file, the line and the field at fault.
-pub fn load(kind: DatasetType, path: &Path, tokenizer: &Tokenizer, default_max_tokens: Option<u32>) -> Result<Vec<Entry>, ProfileError> {
-    let entries = match kind {
-        DatasetType::SingleTurn => single_turn::load(path, tokenizer, default_max_tokens)?,
+pub fn load(
+    kind: DatasetType,
+    path: &Path,
+    tokenizer: &Tokenizer,
+    default_max_tokens: Option<u32>,
+    block_size: u32,
+) -> Result<Loaded, ProfileError> {
+    let loaded = match kind {
+        DatasetType::SingleTurn => Loaded::Entries(single_turn::load(path, tokenizer, default_max_tokens)?),
+        DatasetType::MooncakeTrace => Loaded::Trace(mooncake::load(path, block_size)?),
     };
-    if entries.is_empty() {
+    if loaded.is_empty() {
         return Err(file_error(path, 0, "the file holds no requests".to_owned()));
     }
-    Ok(entries)
+    Ok(loaded)
 }
 
 /// An error about `path` at `line` (0: the file as a whole).

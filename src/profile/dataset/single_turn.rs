@@ -1,7 +1,7 @@
 //! `single_turn` JSONL, one request per line: AIPerf 0.13's fields (`text` or `texts`, `role`,
 //! `output_length`, `type`) and aiperf's (`messages`, `query` with `passages`, `max_tokens`).
-//! Other keys are ignored, as AIPerf ignores them; so is `timestamp`, which AIPerf replays only
-//! when a fixed schedule is asked for.
+//! Other keys are ignored, as AIPerf ignores them. `timestamp` (ms) is kept: `--fixed-schedule`
+//! sends each line at it.
 
 use std::io::BufRead;
 use std::path::Path;
@@ -27,6 +27,7 @@ struct Line {
     passages: Option<Vec<String>>,
     output_length: Option<u32>,
     max_tokens: Option<u32>,
+    timestamp: Option<f64>,
     delay: Option<Value>,
     session_id: Option<Value>,
     extra: Option<Value>,
@@ -51,7 +52,8 @@ pub(super) fn load(path: &Path, tokenizer: &Tokenizer, default_max_tokens: Optio
         if line.trim().is_empty() {
             continue;
         }
-        let entry = parse(&line, tokenizer, default_max_tokens).map_err(|reason| file_error(path, number, reason))?;
+        let mut entry = parse(&line, tokenizer, default_max_tokens).map_err(|reason| file_error(path, number, reason))?;
+        entry.line = u32::try_from(number).unwrap_or(u32::MAX);
         entries.push(entry);
     }
     Ok(entries)
@@ -76,13 +78,17 @@ fn parse(line: &str, tokenizer: &Tokenizer, default_max_tokens: Option<u32>) -> 
     if line.extra.is_some() {
         return Err("`extra`: per-line request keys are not sent yet; give them to every request with --extra-inputs".to_owned());
     }
+    if let Some(ts) = line.timestamp.filter(|ts| !ts.is_finite() || *ts < 0.0) {
+        return Err(format!("`timestamp` is {ts}: expected milliseconds from the dataset's start, 0 or more"));
+    }
+    let timestamp_ms = line.timestamp;
     let max_tokens = match (line.output_length, line.max_tokens) {
         (Some(_), Some(_)) => return Err("`output_length` and `max_tokens` both given; keep one".to_owned()),
         (length, max) => length.or(max).or(default_max_tokens),
     };
     let payload = payload(line)?;
     let input_tokens = payload_tokens(&payload, tokenizer);
-    Ok(Entry { payload, max_tokens, input_tokens })
+    Ok(Entry { payload, max_tokens, input_tokens, line: 0, timestamp_ms })
 }
 
 /// The one payload a line gives.

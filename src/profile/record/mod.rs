@@ -88,6 +88,8 @@ pub struct Outcome<'a> {
     pub started: Instant,
     /// Wall clock at issue.
     pub started_wall: SystemTime,
+    /// When a fixed schedule wanted it issued.
+    pub scheduled: Option<Instant>,
 }
 
 /// How to turn outcomes into metrics.
@@ -114,8 +116,10 @@ fn wall_ns(start_wall: SystemTime, start: Instant, at: Instant) -> u64 {
 impl Measure<'_> {
     /// The record of one request: its failure, or its timing and token metrics.
     pub fn record(&self, index: u64, phase: Phase, conversation_id: usize, worker_id: usize, outcome: Outcome<'_>) -> RequestRecord {
-        let Outcome { timing, response, decode_error, input_tokens, started, started_wall } = outcome;
+        let Outcome { timing, response, decode_error, input_tokens, started, started_wall, scheduled } = outcome;
         let mut record = RequestRecord::issued(index, phase, conversation_id, worker_id, started, started_wall);
+        // Late or not, failed or not: every scheduled send tells how faithful the replay was.
+        record.values[Metric::ScheduleLag.index()] = scheduled.map(|due| ms(started.saturating_duration_since(due)));
         let timing = match timing {
             Ok(timing) => timing,
             Err(e) => {
@@ -252,6 +256,14 @@ impl RequestRecord {
             message: "cancelled: still running when the grace period after Ctrl-C ended".to_owned(),
         });
         record.was_cancelled = true;
+        record
+    }
+
+    /// The record of a request whose body could not be built (a trace row the endpoint cannot
+    /// format): a failure at once, nothing sent.
+    pub fn unbuilt(index: u64, phase: Phase, conversation_id: usize, worker_id: usize, error: &EndpointError) -> Self {
+        let mut record = Self::issued(index, phase, conversation_id, worker_id, Instant::now(), SystemTime::now());
+        record.error = Some(RecordError { code: None, kind: "RequestFormatError".to_owned(), message: error.to_string() });
         record
     }
 

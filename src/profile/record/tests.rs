@@ -35,7 +35,7 @@ fn streamed(t0: Instant) -> (ParsedResponse, TransportTiming) {
 }
 
 fn outcome_of(response: &ParsedResponse, timing: Result<TransportTiming, TransportError>, t0: Instant) -> Outcome<'_> {
-    Outcome { timing, response, decode_error: None, input_tokens: 12, started: t0, started_wall: SystemTime::now() }
+    Outcome { timing, response, decode_error: None, input_tokens: 12, started: t0, started_wall: SystemTime::now(), scheduled: None }
 }
 
 fn close(a: Option<f64>, b: f64) -> bool {

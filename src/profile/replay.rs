@@ -1,0 +1,161 @@
+//! `--fixed-schedule`: every entry is sent at its timestamp, as AIPerf replays a trace. The
+//! schedule starts at the first timestamp (AIPerf's auto offset) or at
+//! `--fixed-schedule-start-offset`; entries outside the start and end offsets (both inclusive)
+//! are left out. Each request's schedule lag (sent minus due) is measured.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aiperf_core::{Endpoint, Transport};
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::JoinSet;
+
+use super::ProfileError;
+use super::record::{Phase, RequestRecord};
+use super::runner::{Plan, Runner, Ticket, until_stopped};
+
+/// `--fixed-schedule-start-offset` and `--fixed-schedule-end-offset`, ms.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Window {
+    /// Entries before it are left out, and the schedule starts at it.
+    pub start_ms: Option<u64>,
+    /// Entries after it are left out.
+    pub end_ms: Option<u64>,
+}
+
+/// The sends of a fixed schedule, in time order.
+#[derive(Debug, PartialEq)]
+pub struct Replay {
+    /// When each is due after the phase starts, and which entry it sends.
+    pub sends: Vec<(Duration, u32)>,
+}
+
+impl Replay {
+    /// The schedule of the entries whose `(line, timestamp)` are given, in entry order.
+    ///
+    /// # Errors
+    /// [`ProfileError::InputFile`] for an entry without a timestamp, or a window that leaves
+    /// none.
+    pub fn build(timestamps: &[(u32, Option<f64>)], window: Window, path: &Path) -> Result<Self, ProfileError> {
+        let mut kept = Vec::with_capacity(timestamps.len());
+        for (entry, &(line, timestamp)) in timestamps.iter().enumerate() {
+            let Some(ms) = timestamp else {
+                return Err(ProfileError::InputFile {
+                    path: path.display().to_string(),
+                    line: line as usize,
+                    reason: "no `timestamp`: a fixed schedule sends each line at its timestamp (ms); give one, or pass --no-fixed-schedule to send at --concurrency or --request-rate".to_owned(),
+                });
+            };
+            let after_start = window.start_ms.is_none_or(|s| ms >= s as f64);
+            if after_start && window.end_ms.is_none_or(|e| ms <= e as f64) {
+                kept.push((ms, u32::try_from(entry).unwrap_or(u32::MAX)));
+            }
+        }
+        // Stable: entries with one timestamp go in file order.
+        kept.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let Some(&(first, _)) = kept.first() else {
+            return Err(ProfileError::InputFile {
+                path: path.display().to_string(),
+                line: 0,
+                reason: format!(
+                    "no line has a timestamp within --fixed-schedule-start-offset {} and --fixed-schedule-end-offset {} (ms, both inclusive)",
+                    window.start_ms.map_or("(none)".to_owned(), |s| s.to_string()),
+                    window.end_ms.map_or("(none)".to_owned(), |e| e.to_string()),
+                ),
+            });
+        };
+        let zero = window.start_ms.map_or(first, |s| s as f64);
+        let sends = kept.into_iter().map(|(ms, entry)| (Duration::from_secs_f64((ms - zero).max(0.0) / 1e3), entry)).collect();
+        Ok(Self { sends })
+    }
+}
+
+/// How long before a send is due the scheduler stops sleeping on the runtime's timer (which
+/// wakes on whole milliseconds) and yields until the instant comes.
+const SPIN: Duration = Duration::from_millis(1);
+
+/// Sends the schedule's entries at their times (the first `plan.count`, before the deadline),
+/// each in a task of its own, with at most the plan's concurrency in flight. A row's request is
+/// built before it is due, so only the wait stands between the schedule and the send.
+pub(super) async fn issue<E: Endpoint + 'static, T: Transport + 'static>(
+    runner: &Arc<Runner<E, T>>,
+    replay: &Replay,
+    plan: Plan,
+    records: &mpsc::UnboundedSender<RequestRecord>,
+    tasks: &mut JoinSet<()>,
+    stop: &mut watch::Receiver<bool>,
+) {
+    let limit = Arc::new(Semaphore::new(plan.concurrency.unwrap_or(super::MAX_CONCURRENCY).clamp(1, Semaphore::MAX_PERMITS)));
+    let start = Instant::now();
+    for (index, &(offset, entry)) in (0u64..).zip(&replay.sends) {
+        if !plan.may_issue(index, stop, &runner.halted) {
+            break;
+        }
+        let Some(due) = start.checked_add(offset) else { break };
+        if plan.deadline.is_some_and(|deadline| due >= deadline) {
+            break;
+        }
+        let conversation = entry as usize;
+        let ready = runner.inputs.ready(conversation, &runner.endpoint, runner.transport.request_form());
+        tokio::select! {
+            () = wait_until(due) => {}
+            () = until_stopped(stop) => break,
+        }
+        let permit = tokio::select! {
+            permit = Arc::clone(&limit).acquire_owned() => permit.ok(),
+            () = until_stopped(stop) => break,
+        };
+        let (runner, records) = (Arc::clone(runner), records.clone());
+        let ticket = Ticket { index, phase: Phase::Profiling, worker: conversation, conversation, scheduled: Some(due) };
+        tasks.spawn(async move {
+            runner.send_ready(ticket, ready, &records).await;
+            drop(permit);
+        });
+    }
+}
+
+/// Sleeps until just before `due` on the runtime's timer, then yields to other tasks until it.
+async fn wait_until(due: Instant) {
+    if let Some(early) = due.checked_sub(SPIN).filter(|&early| early > Instant::now()) {
+        tokio::time::sleep_until(early.into()).await;
+    }
+    while Instant::now() < due {
+        tokio::task::yield_now().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(timestamps: &[Option<f64>], window: Window) -> Result<Vec<(u64, u32)>, String> {
+        let lines: Vec<(u32, Option<f64>)> = (1..).zip(timestamps.iter().copied()).collect();
+        Replay::build(&lines, window, Path::new("t.jsonl"))
+            .map(|r| r.sends.into_iter().map(|(d, e)| (d.as_millis() as u64, e)).collect())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn sends_start_at_the_first_timestamp_in_time_order() {
+        let sends = build(&[Some(1500.0), Some(1000.0), Some(1000.0), Some(4000.0)], Window::default()).unwrap();
+        assert_eq!(sends, [(0, 1), (0, 2), (500, 0), (3000, 3)]);
+    }
+
+    #[test]
+    fn offsets_keep_an_inclusive_window_and_the_start_is_the_zero() {
+        let window = Window { start_ms: Some(1000), end_ms: Some(3000) };
+        let sends = build(&[Some(999.0), Some(1000.0), Some(2500.0), Some(3000.0), Some(3001.0)], window).unwrap();
+        assert_eq!(sends, [(0, 1), (1500, 2), (2000, 3)]);
+        let late = build(&[Some(1500.0)], Window { start_ms: Some(1000), end_ms: None }).unwrap();
+        assert_eq!(late, [(500, 0)], "the schedule starts at the start offset, not the first row kept");
+    }
+
+    #[test]
+    fn missing_timestamps_and_empty_windows_are_explained() {
+        let error = build(&[Some(1.0), None], Window::default()).unwrap_err();
+        assert!(error.starts_with("t.jsonl:2: no `timestamp`") && error.contains("--no-fixed-schedule"), "{error}");
+        let error = build(&[Some(1.0)], Window { start_ms: Some(5), end_ms: Some(9) }).unwrap_err();
+        assert!(error.contains("within --fixed-schedule-start-offset 5 and --fixed-schedule-end-offset 9"), "{error}");
+    }
+}
