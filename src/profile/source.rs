@@ -90,7 +90,7 @@ impl TraceInputs {
         let payload = match &row.input {
             Input::Synthetic { input_length, blocks } => {
                 let ids = self.trace.hash_ids(blocks);
-                let tokens = self.synthesizer.tokens(&self.tokenizer, *input_length, ids, u64::from(row.line));
+                let tokens = self.synthesizer.tokens(&self.tokenizer, *input_length, &ids, u64::from(row.line));
                 shaped(self.input, self.tokenizer.decode(&tokens))
             }
             Input::Text(text) => shaped(self.input, text.to_string()),

@@ -22,7 +22,7 @@ pub struct Trace {
     /// Its rows, in file order.
     pub rows: Vec<Row>,
     /// Every row's hash ids, end to end ([`Input::Synthetic::blocks`] ranges into it).
-    hash_ids: Vec<u64>,
+    hash_ids: HashIds,
     /// A hash of the file's lines, which keys the blocks' text.
     pub file_hash: u64,
 }
@@ -61,8 +61,48 @@ pub enum Input {
 
 impl Trace {
     /// The hash ids of a synthetic row.
-    pub fn hash_ids(&self, blocks: &Range<u32>) -> &[u64] {
-        &self.hash_ids[blocks.start as usize..blocks.end as usize]
+    pub fn hash_ids(&self, blocks: &Range<u32>) -> Vec<u64> {
+        let range = blocks.start as usize..blocks.end as usize;
+        match &self.hash_ids {
+            HashIds::Narrow(ids) => ids[range].iter().map(|&id| u64::from(id)).collect(),
+            HashIds::Wide(ids) => ids[range].to_vec(),
+        }
+    }
+}
+
+/// A trace's hash ids: 32 bits each while they fit (real traces number their blocks from 0), so
+/// a long trace holds half the bytes; 64 once one does not.
+#[derive(Debug)]
+enum HashIds {
+    Narrow(Vec<u32>),
+    Wide(Vec<u64>),
+}
+
+impl Default for HashIds {
+    fn default() -> Self {
+        Self::Narrow(Vec::new())
+    }
+}
+
+impl HashIds {
+    fn len(&self) -> usize {
+        match self {
+            Self::Narrow(ids) => ids.len(),
+            Self::Wide(ids) => ids.len(),
+        }
+    }
+
+    fn extend(&mut self, new: Vec<u64>) {
+        if let Self::Narrow(ids) = self {
+            if new.iter().all(|&id| u32::try_from(id).is_ok()) {
+                ids.extend(new.into_iter().map(|id| id as u32));
+                return;
+            }
+            *self = Self::Wide(ids.iter().map(|&id| u64::from(id)).collect());
+        }
+        if let Self::Wide(ids) = self {
+            ids.extend(new);
+        }
     }
 }
 
@@ -107,7 +147,7 @@ pub(super) fn load(path: &Path, block_size: u32) -> Result<Trace, ProfileError> 
 }
 
 /// One line as a row (its hash ids appended to `hash_ids`), or what is wrong with it.
-fn parse(text: &str, line: u32, block_size: u32, hash_ids: &mut Vec<u64>) -> Result<Row, String> {
+fn parse(text: &str, line: u32, block_size: u32, hash_ids: &mut HashIds) -> Result<Row, String> {
     let parsed: Line = serde_json::from_str(text)
         .map_err(|e| format!("{e}; expected a JSON object with `input_length`, `text_input`, `messages` or `payload` (mooncake_trace)"))?;
     if let Some(kind) = parsed.kind.as_deref().filter(|k| *k != "mooncake_trace") {
@@ -139,7 +179,7 @@ fn input(
     messages: Option<Value>,
     payload: Option<Value>,
     block_size: u32,
-    hash_ids: &mut Vec<u64>,
+    hash_ids: &mut HashIds,
 ) -> Result<Input, String> {
     let given = [input_length.is_some(), text.is_some(), messages.is_some(), payload.is_some()];
     if given.iter().filter(|&&g| g).count() != 1 {
@@ -183,8 +223,13 @@ mod tests {
     use super::*;
 
     fn row(line: &str) -> Result<(Row, Vec<u64>), String> {
-        let mut ids = Vec::new();
-        parse(line, 1, 512, &mut ids).map(|row| (row, ids))
+        let mut trace = Trace::default();
+        let row = parse(line, 1, 512, &mut trace.hash_ids)?;
+        let ids = match &row.input {
+            Input::Synthetic { blocks, .. } => trace.hash_ids(blocks),
+            _ => Vec::new(),
+        };
+        Ok((row, ids))
     }
 
     #[test]
@@ -198,6 +243,20 @@ mod tests {
         assert!(matches!(r.input, Input::Messages(m) if m.len() == 2 && m[0].role == "system"));
         let (r, _) = row(r#"{"payload": {"model": "m", "prompt": "x", "stream": true}}"#).unwrap();
         assert_eq!(r.input, Input::Payload(r#"{"model":"m","prompt":"x","stream":true}"#.into(), true));
+    }
+
+    #[test]
+    fn hash_ids_take_32_bits_until_one_needs_64() {
+        let mut trace = Trace::default();
+        let first = parse(r#"{"input_length": 1500, "hash_ids": [1, 2, 3]}"#, 1, 512, &mut trace.hash_ids).unwrap();
+        assert!(matches!(trace.hash_ids, HashIds::Narrow(_)));
+        let wide = parse(r#"{"input_length": 600, "hash_ids": [4, 5000000000]}"#, 2, 512, &mut trace.hash_ids).unwrap();
+        assert!(matches!(trace.hash_ids, HashIds::Wide(_)));
+        let blocks = |row: &Row| match &row.input {
+            Input::Synthetic { blocks, .. } => blocks.clone(),
+            _ => unreachable!(),
+        };
+        assert_eq!((trace.hash_ids(&blocks(&first)), trace.hash_ids(&blocks(&wide))), (vec![1, 2, 3], vec![4, 5_000_000_000]));
     }
 
     #[test]
