@@ -71,13 +71,17 @@ impl Replay {
     }
 }
 
-/// How long before a send is due the scheduler stops sleeping on the runtime's timer (which
+/// How long before a send is due its task is spawned.
+const LEAD: Duration = Duration::from_millis(2);
+
+/// How long before a send is due its task stops sleeping on the runtime's timer (which
 /// wakes on whole milliseconds) and yields until the instant comes.
 const SPIN: Duration = Duration::from_millis(1);
 
 /// Sends the schedule's entries at their times (the first `plan.count`, before the deadline),
-/// each in a task of its own, with at most the plan's concurrency in flight. A row's request is
-/// built before it is due, so only the wait stands between the schedule and the send.
+/// each in a task of its own started [`LEAD`] early, with at most the plan's concurrency in flight.
+/// A row's request is built before it is due, so only the wait stands between the schedule and
+/// the send.
 pub(super) async fn issue<E: Endpoint + 'static, T: Transport + 'static>(
     runner: &Arc<Runner<E, T>>,
     replay: &Replay,
@@ -98,8 +102,11 @@ pub(super) async fn issue<E: Endpoint + 'static, T: Transport + 'static>(
         }
         let conversation = entry as usize;
         let ready = runner.inputs.ready(conversation, &runner.endpoint, runner.transport.request_form());
+        // The task starts a little early and waits for the instant itself: the time a task takes
+        // to be picked up by a worker thread is not added to the send.
+        let early = due.checked_sub(LEAD).unwrap_or(due);
         tokio::select! {
-            () = wait_until(due) => {}
+            () = tokio::time::sleep_until(early.into()) => {}
             () = until_stopped(stop) => break,
         }
         let permit = tokio::select! {
@@ -109,6 +116,7 @@ pub(super) async fn issue<E: Endpoint + 'static, T: Transport + 'static>(
         let (runner, records) = (Arc::clone(runner), records.clone());
         let ticket = Ticket { index, phase: Phase::Profiling, worker: conversation, conversation, scheduled: Some(due) };
         tasks.spawn(async move {
+            wait_until(due).await;
             runner.send_ready(ticket, ready, &records).await;
             drop(permit);
         });
