@@ -24,6 +24,7 @@ use stream::{ChannelWriter, ResponseBody};
 
 mod stream;
 use crate::errors::ErrorInjector;
+use crate::requests::RequestLog;
 use crate::timings::Timings;
 
 /// What every connection shares.
@@ -40,12 +41,15 @@ struct State {
     faults: Faults,
     /// The server's own times to first token.
     timings: Timings,
+    /// The last generation request bodies.
+    requests: Arc<RequestLog>,
 }
 
 pub(crate) async fn start(
     config: &MockConfig,
     engine: Arc<dyn Engine>,
     errors: Arc<ErrorInjector>,
+    requests: Arc<RequestLog>,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
     let listener = TcpListener::bind((config.host, config.port)).await?;
@@ -59,6 +63,7 @@ pub(crate) async fn start(
         max_unread_bytes: config.max_unread_bytes,
         faults: Faults::new(config.faults.clone(), config.engine.seed),
         timings: Timings::new(),
+        requests,
     });
     let header_read_timeout = config.header_read_timeout;
     let task = tokio::spawn(async move {
@@ -105,6 +110,7 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
         (&Method::GET, "/health") => fixed(StatusCode::OK, "text/plain", Bytes::new()),
         (&Method::GET, "/v1/models") => fixed(StatusCode::OK, JSON, models(&state.model)),
         (&Method::GET, "/mock/timings") => fixed(StatusCode::OK, JSON, state.timings.json()),
+        (&Method::GET, "/mock/requests") => fixed(StatusCode::OK, JSON, state.requests.json()),
         (
             &Method::POST,
             "/v1/chat/completions" | "/v1/completions" | "/v1/embeddings" | "/v1/ranking" | "/generate" | "/generate_stream" | "/",
@@ -147,6 +153,7 @@ async fn generate(state: Arc<State>, path: &str, request: Request<Incoming>, arr
             return error(&ApiError { status, kind: "BadRequestError", message });
         }
     };
+    state.requests.record(&body);
     if state.errors.inject() {
         return error(&ApiError { status: 500, kind: "InternalServerError", message: "simulated server error (--error-rate)".to_owned() });
     }

@@ -6,6 +6,7 @@
 //! deterministic [`aiperf_server::SimulatedEngine`]: configurable time to first
 //! token, inter-token latency, output length, seed, and a rate of injected errors. On a second
 //! port it serves KServe v2 gRPC (`inference.GRPCInferenceService`) as Triton's vLLM backend does.
+//! `GET /mock/requests` returns the last generation request bodies it received (64 at most).
 //! `GET /mock/timings` reports its own time to first token (arrival to first streamed token
 //! handed to the connection), to set a client's measurements against.
 //!
@@ -19,6 +20,7 @@ mod errors;
 mod faults;
 mod grpc;
 mod http;
+mod requests;
 mod timings;
 
 use std::io;
@@ -38,6 +40,7 @@ pub struct MockServer {
     grpc_addr: Option<SocketAddr>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    requests: Arc<requests::RequestLog>,
 }
 
 impl MockServer {
@@ -50,7 +53,9 @@ impl MockServer {
         let engine: Arc<dyn Engine> =
             Arc::new(SimulatedEngine::new(config.engine.clone()).with_max_model_len(config.max_model_len).with_precise_timer(true));
         let errors = Arc::new(ErrorInjector::new(config.error_rate, config.engine.seed));
-        let (http_addr, http_task) = http::start(&config, Arc::clone(&engine), Arc::clone(&errors), stopped.clone()).await?;
+        let requests = Arc::new(requests::RequestLog::default());
+        let (http_addr, http_task) =
+            http::start(&config, Arc::clone(&engine), Arc::clone(&errors), Arc::clone(&requests), stopped.clone()).await?;
         let mut tasks = vec![http_task];
         let mut grpc_addr = None;
         if let Some(port) = config.grpc_port {
@@ -58,7 +63,7 @@ impl MockServer {
             grpc_addr = Some(addr);
             tasks.push(task);
         }
-        Ok(Self { http_addr, grpc_addr, stop, tasks })
+        Ok(Self { http_addr, grpc_addr, stop, tasks, requests })
     }
 
     /// Where KServe v2 gRPC is served, if it was asked for.
@@ -69,6 +74,12 @@ impl MockServer {
     /// The gRPC URL (`grpc://127.0.0.1:PORT`), if gRPC is served.
     pub fn grpc_url(&self) -> Option<String> {
         self.grpc_addr.map(|addr| format!("grpc://{addr}"))
+    }
+
+    /// The last HTTP generation request bodies received (at most 64, each at most 256 KiB),
+    /// oldest first; also served at `GET /mock/requests`.
+    pub fn received(&self) -> Vec<bytes::Bytes> {
+        self.requests.bodies()
     }
 
     /// Where HTTP/1.1 and h2c are served.

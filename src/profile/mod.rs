@@ -16,6 +16,7 @@ pub mod record;
 mod replay;
 mod report;
 mod runner;
+mod session;
 mod setup;
 mod signals;
 mod source;

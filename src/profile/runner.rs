@@ -66,30 +66,41 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
     pub async fn one(&self, index: u64, phase: Phase, worker: usize, records: &mpsc::UnboundedSender<RequestRecord>) {
         let conversation = self.sampler.pick(index);
         let ready = self.inputs.ready(conversation, &self.endpoint, self.transport.request_form());
-        self.send_ready(Ticket { index, phase, worker, conversation, scheduled: None }, ready, records).await;
+        self.send_ready(Ticket { index, phase, worker, conversation, scheduled: None, turn: None }, ready, records).await;
     }
 
     /// Sends a request made ready before (an entry's body is formatted before the run, a trace
-    /// row's when it is built), measures it and sends its record to `records`: nothing but the
-    /// transport and parsing stands between issue and response. A request that could not be
-    /// built is a failed record. If the task is aborted mid-request (the Ctrl-C grace period
-    /// ended), a cancelled record is sent instead: no request goes unaccounted.
-    pub async fn send_ready(&self, ticket: Ticket, ready: Result<Ready, EndpointError>, records: &mpsc::UnboundedSender<RequestRecord>) {
-        let Ticket { index, phase, worker, conversation, scheduled } = ticket;
+    /// row's or a session turn's when it is built), measures it and sends its record to
+    /// `records`: nothing but the transport and parsing stands between issue and response.
+    /// Returns the response's text when it succeeded (a session's next turn carries it). A
+    /// request that could not be built is a failed record. If the task is aborted mid-request
+    /// (the Ctrl-C grace period ended), a cancelled record is sent instead: no request goes
+    /// unaccounted.
+    pub async fn send_ready(
+        &self,
+        ticket: Ticket,
+        ready: Result<Ready, EndpointError>,
+        records: &mpsc::UnboundedSender<RequestRecord>,
+    ) -> Option<String> {
         let ready = match ready {
             Ok(ready) => ready,
-            Err(error) => return self.finished(RequestRecord::unbuilt(index, phase, conversation, worker, &error), records),
+            Err(error) => {
+                let record = RequestRecord::unbuilt(ticket.index, ticket.phase, ticket.conversation, ticket.worker, &error);
+                self.finished(ticket.tag(record), records);
+                return None;
+            }
         };
         let Prepared { input_tokens, request: formatted } = self.inputs.get(&ready);
+        let (index, phase) = (ticket.index, ticket.phase);
         let request_id = format!("{}-{index}", phase.as_str());
         let (started, started_wall) = (Instant::now(), SystemTime::now());
         if phase == Phase::Profiling {
             self.tracker.started(started);
         }
-        let mut in_flight = InFlight { runner: self, records: Some(records), index, phase, conversation, worker, started, started_wall };
-        let Exchange { timing, response, decode_error } =
+        let mut in_flight = InFlight { runner: self, records: Some(records), ticket, started, started_wall };
+        let Exchange { timing, mut response, decode_error } =
             exchange(&self.transport, &self.endpoint, &self.path, formatted, Some(&request_id)).await;
-        in_flight.records = None;
+        let ticket = in_flight.disarm();
         if phase == Phase::Profiling {
             self.tracker.ended(Instant::now());
         }
@@ -99,8 +110,12 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
             produces_tokens: self.produces_tokens,
             streaming: formatted.streaming(),
         };
+        let scheduled = ticket.scheduled;
         let outcome = Outcome { timing, response: &response, decode_error, input_tokens: *input_tokens, started, started_wall, scheduled };
-        self.finished(measure.record(index, phase, conversation, worker, outcome), records);
+        let record = ticket.tag(measure.record(index, phase, ticket.conversation, ticket.worker, outcome));
+        let reply = record.error.is_none().then(|| std::mem::take(&mut response.text));
+        self.finished(record, records);
+        reply
     }
 
     fn finished(&self, record: RequestRecord, records: &mpsc::UnboundedSender<RequestRecord>) {
@@ -119,7 +134,7 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
 }
 
 /// Which request is sent, by whom, and when it was due.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Ticket {
     /// Position in its phase.
     pub index: u64,
@@ -127,32 +142,60 @@ pub struct Ticket {
     pub phase: Phase,
     /// Worker (concurrency slot) or dispatch task.
     pub worker: usize,
-    /// The entry it sends.
+    /// The entry (or session) it sends.
     pub conversation: usize,
     /// When a fixed schedule wanted it sent.
     pub scheduled: Option<Instant>,
+    /// The session and turn, for a session's request.
+    pub turn: Option<TurnTag>,
+}
+
+/// A session's request: which session, which turn.
+#[derive(Clone, Debug)]
+pub struct TurnTag {
+    /// The session's id.
+    pub session: Arc<str>,
+    /// 0-based turn.
+    pub index: u32,
+}
+
+impl Ticket {
+    /// `record` with this ticket's session and turn.
+    fn tag(&self, mut record: RequestRecord) -> RequestRecord {
+        if let Some(turn) = &self.turn {
+            record.session_id = Some(Arc::clone(&turn.session));
+            record.turn_index = turn.index;
+        }
+        record
+    }
 }
 
 /// A request on its way; dropped before it completes, it reports a cancelled record.
 struct InFlight<'a, E: Endpoint, T: Transport> {
     runner: &'a Runner<E, T>,
     records: Option<&'a mpsc::UnboundedSender<RequestRecord>>,
-    index: u64,
-    phase: Phase,
-    conversation: usize,
-    worker: usize,
+    ticket: Ticket,
     started: Instant,
     started_wall: SystemTime,
+}
+
+impl<E: Endpoint, T: Transport> InFlight<'_, E, T> {
+    /// The request completed: nothing to report on drop; its ticket back.
+    fn disarm(&mut self) -> Ticket {
+        self.records = None;
+        self.ticket.clone()
+    }
 }
 
 impl<E: Endpoint, T: Transport> Drop for InFlight<'_, E, T> {
     fn drop(&mut self) {
         if let Some(records) = self.records.take() {
-            if self.phase == Phase::Profiling {
+            if self.ticket.phase == Phase::Profiling {
                 self.runner.tracker.ended(Instant::now());
             }
-            let record = RequestRecord::cancelled(self.index, self.phase, self.conversation, self.worker, self.started, self.started_wall);
-            self.runner.finished(record, records);
+            let Ticket { index, phase, conversation, worker, .. } = self.ticket;
+            let record = RequestRecord::cancelled(index, phase, conversation, worker, self.started, self.started_wall);
+            self.runner.finished(self.ticket.tag(record), records);
         }
     }
 }
@@ -208,7 +251,9 @@ pub async fn run_phase<E: Endpoint + 'static, T: Transport + 'static>(
     runner.done.store(0, Ordering::Relaxed);
     runner.failed.store(0, Ordering::Relaxed);
     let mut tasks = JoinSet::new();
-    if phase == Phase::Profiling
+    if matches!(runner.inputs, Inputs::Sessions(_)) {
+        super::session::issue(runner, phase, plan, records, &mut tasks, &stop);
+    } else if phase == Phase::Profiling
         && let Some(replay) = &runner.replay
     {
         super::replay::issue(&runner, replay, plan, &records, &mut tasks, &mut stop).await;

@@ -17,12 +17,12 @@ use super::dataset::{self, Loaded};
 use super::inputs::{self, Entry, corpus_tokens};
 use super::replay::{Replay, Window};
 use super::runner::Runner;
-use super::source::{Inputs, Prepared, TraceInputs};
+use super::source::{Inputs, Prepared, SessionInputs, TraceInputs};
 use super::tokenizer::Tokenizer;
 use super::{ProfileError, export};
 
-/// Trace rows shown in `inputs.json`: a trace's prompts are built as they are sent, and a long
-/// trace's would not fit a file.
+/// Trace rows (or sessions) shown in `inputs.json`: their requests are built as they are sent, and
+/// a long trace's would not fit a file.
 const TRACE_INPUTS_SHOWN: usize = 100;
 
 /// The runner of a build's table `F`: its generated endpoint and transport enums.
@@ -54,6 +54,14 @@ pub(super) fn prepare<F: Factories>(
             let replay = replay(config, &loaded, path)?;
             let inputs = match loaded {
                 Loaded::Entries(entries) => Inputs::Prepared(prepare_all(entries, &endpoint, form).map_err(format_error)?),
+                Loaded::Sessions(conversations) => {
+                    if config.schedule.plan.rate.is_some() {
+                        let reason =
+                            format!("the sessions of {} run at --concurrency (sessions in flight); drop --request-rate", path.display());
+                        return Err(ProfileError::Flags { flag: "--request-rate", reason });
+                    }
+                    Inputs::Sessions(SessionInputs { conversations, input: config.endpoint_meta.input, tokenizer: Arc::clone(tokenizer) })
+                }
                 Loaded::Trace(trace) => Inputs::Trace(TraceInputs {
                     synthesizer: Synthesizer::new(corpus_tokens(tokenizer)?, dataset.block_size, dataset.seed, trace.file_hash),
                     trace,
@@ -75,7 +83,7 @@ pub(super) fn prepare<F: Factories>(
     let shown = shown(&inputs, &endpoint, form).map_err(format_error)?;
     let probe = match &inputs {
         Inputs::Prepared(entries) => entries.first(),
-        Inputs::Trace(_) => shown.first(),
+        Inputs::Trace(_) | Inputs::Sessions(_) => shown.first(),
     };
     if let Some(Prepared { request: probe, .. }) = probe {
         let probe = TransportRequest { path: &path, body: probe.body(), streaming: probe.streaming(), request_id: None };
@@ -90,7 +98,7 @@ pub(super) fn prepare<F: Factories>(
     export::clear(dir)?;
     match &inputs {
         Inputs::Prepared(entries) => export::write_inputs(dir, entries.iter().map(|p| &p.request), &config.secrets)?,
-        Inputs::Trace(_) => export::write_inputs(dir, shown.iter().map(|p| &p.request), &config.secrets)?,
+        Inputs::Trace(_) | Inputs::Sessions(_) => export::write_inputs(dir, shown.iter().map(|p| &p.request), &config.secrets)?,
     }
     let entries = inputs.len();
     Ok(Runner {
@@ -123,28 +131,43 @@ fn prepare_all<E: Endpoint>(entries: Vec<Entry>, endpoint: &E, form: RequestForm
         .collect()
 }
 
-/// A trace's first rows, built, with the first row of each kind of input among them (so that
-/// each kind is checked before the run); nothing for entries formatted already.
+/// What `inputs.json` shows of inputs built as they are sent: a trace's first rows, with the first
+/// row of each kind of input among them (so that each kind is checked before the run), or the
+/// first turn of the first sessions; nothing for entries formatted already.
 fn shown<E: Endpoint>(inputs: &Inputs, endpoint: &E, form: RequestForm) -> Result<Vec<Prepared>, EndpointError> {
-    let Inputs::Trace(trace) = inputs else { return Ok(Vec::new()) };
-    let rows = &trace.trace.rows;
-    let mut picked: Vec<usize> = (0..rows.len().min(TRACE_INPUTS_SHOWN)).collect();
-    let mut kinds = Vec::new();
-    for (i, row) in rows.iter().enumerate() {
-        let kind = std::mem::discriminant(&row.input);
-        if !kinds.contains(&kind) {
-            kinds.push(kind);
-            picked.push(i);
+    match inputs {
+        Inputs::Prepared(_) => Ok(Vec::new()),
+        Inputs::Sessions(sessions) => {
+            (0..sessions.conversations.list.len().min(TRACE_INPUTS_SHOWN)).map(|i| sessions.build(i, 0, &[], endpoint, form)).collect()
+        }
+        Inputs::Trace(trace) => {
+            let rows = &trace.trace.rows;
+            let mut picked: Vec<usize> = (0..rows.len().min(TRACE_INPUTS_SHOWN)).collect();
+            let mut kinds = Vec::new();
+            for (i, row) in rows.iter().enumerate() {
+                let kind = std::mem::discriminant(&row.input);
+                if !kinds.contains(&kind) {
+                    kinds.push(kind);
+                    picked.push(i);
+                }
+            }
+            picked.sort_unstable();
+            picked.dedup();
+            picked.into_iter().map(|i| trace.build(&rows[i], endpoint, form)).collect()
         }
     }
-    picked.sort_unstable();
-    picked.dedup();
-    picked.into_iter().map(|i| trace.build(&rows[i], endpoint, form)).collect()
 }
 
 /// The fixed schedule of the profiling phase, if there is one: always with `--fixed-schedule`, and
 /// for a trace whose first row has a timestamp unless `--no-fixed-schedule`.
 fn replay(config: &Config, loaded: &Loaded, path: &Path) -> Result<Option<Replay>, ProfileError> {
+    if let (Loaded::Sessions(_), FixedSchedule::On(_)) = (loaded, config.schedule.fixed) {
+        let reason = format!(
+            "{} holds sessions, which are sent turn after turn at --concurrency; a fixed schedule of sessions is not replayed yet: drop --fixed-schedule",
+            path.display()
+        );
+        return Err(ProfileError::Flags { flag: "--fixed-schedule", reason });
+    }
     let timestamps = loaded.timestamps();
     let window = match config.schedule.fixed {
         FixedSchedule::Off => return Ok(None),

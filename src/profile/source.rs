@@ -6,6 +6,7 @@ use std::sync::Arc;
 use aiperf_core::{Endpoint, EndpointError, FormattedRequest, InferenceRequest, InputKind, Payload, PreparedRequest, RequestForm};
 
 use super::dataset::blocks::Synthesizer;
+use super::dataset::conversation::Conversations;
 use super::dataset::mooncake::{Input, Row, Trace};
 use super::inputs::{payload_tokens, shaped};
 use super::tokenizer::Tokenizer;
@@ -26,6 +27,8 @@ pub enum Inputs {
     Prepared(Vec<Prepared>),
     /// Trace rows, formatted when sent.
     Trace(TraceInputs),
+    /// Sessions, each turn formatted when sent (it may carry the replies before it).
+    Sessions(SessionInputs),
 }
 
 /// A request ready to go: an entry formatted before the run, or one just built.
@@ -42,10 +45,12 @@ impl Inputs {
         match self {
             Self::Prepared(entries) => entries.len(),
             Self::Trace(trace) => trace.trace.rows.len(),
+            Self::Sessions(sessions) => sessions.conversations.list.len(),
         }
     }
 
-    /// Entry `conversation`, ready to send: a trace row's prompt is built and formatted here.
+    /// Entry `conversation`, ready to send: a trace row's prompt is built and formatted here; a
+    /// session's first turn is.
     ///
     /// # Errors
     /// The endpoint's, when it cannot format the row.
@@ -53,6 +58,7 @@ impl Inputs {
         match self {
             Self::Prepared(_) => Ok(Ready::Entry(conversation)),
             Self::Trace(trace) => trace.build(&trace.trace.rows[conversation], endpoint, form).map(Ready::Built),
+            Self::Sessions(sessions) => sessions.build(conversation, 0, &[], endpoint, form).map(Ready::Built),
         }
     }
 
@@ -61,7 +67,9 @@ impl Inputs {
         match (self, ready) {
             (_, Ready::Built(prepared)) => prepared,
             (Self::Prepared(entries), Ready::Entry(i)) => &entries[*i],
-            (Self::Trace(_), Ready::Entry(_)) => unreachable!("trace rows are built, never prepared before the run"),
+            (Self::Trace(_) | Self::Sessions(_), Ready::Entry(_)) => {
+                unreachable!("trace rows and turns are built, never prepared before the run")
+            }
         }
     }
 }
@@ -115,5 +123,43 @@ impl TraceInputs {
         }
         let formatted = FormattedRequest { body: body.as_bytes().to_vec(), content_type: "application/json", streaming };
         Ok(Prepared { input_tokens, request: PreparedRequest::Encoded(formatted) })
+    }
+}
+
+/// Sessions and what their turns' requests are built with.
+pub struct SessionInputs {
+    /// The sessions.
+    pub conversations: Conversations,
+    /// What the endpoint takes: a conversation so far becomes one prompt for a prompt endpoint.
+    pub input: InputKind,
+    /// The run's tokenizer.
+    pub tokenizer: Arc<Tokenizer>,
+}
+
+impl SessionInputs {
+    /// Turn `turn` of session `conversation` in the transport's `form`, with `replies` (one per
+    /// earlier turn) when the sessions carry their history.
+    ///
+    /// # Errors
+    /// The endpoint's, when it cannot format the turn.
+    pub fn build<E: Endpoint>(
+        &self,
+        conversation: usize,
+        turn: usize,
+        replies: &[Option<String>],
+        endpoint: &E,
+        form: RequestForm,
+    ) -> Result<Prepared, EndpointError> {
+        let session = &self.conversations.list[conversation];
+        let payload = match session.payload(turn, self.conversations.history, replies) {
+            // A prompt endpoint (completions) gets the conversation as one text.
+            Payload::Messages(messages) if self.input == InputKind::Prompt => {
+                Payload::Prompt(messages.iter().map(|m| m.content.as_str()).collect::<Vec<_>>().join("\n"))
+            }
+            payload => payload,
+        };
+        let input_tokens = payload_tokens(&payload, &self.tokenizer);
+        let request = InferenceRequest { payload, max_tokens: session.turns[turn].max_tokens, model: None };
+        Ok(Prepared { input_tokens, request: form.prepare(endpoint, &request)? })
     }
 }

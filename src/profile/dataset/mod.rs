@@ -5,7 +5,9 @@
 //! `--dataset-sampling-strategy` picks which entry each request sends ([`sampling`]).
 
 pub mod blocks;
+pub mod conversation;
 pub mod mooncake;
+mod multi_turn;
 pub mod sampling;
 mod single_turn;
 
@@ -21,8 +23,12 @@ use super::tokenizer::Tokenizer;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 #[value(rename_all = "snake_case")]
 pub enum DatasetType {
-    /// One request per line: `text` or `texts`, optional `role` and `output_length`.
+    /// One request per line: `text` or `texts`, optional `role` and `output_length`; lines
+    /// sharing a `session_id` are sent in order, each on its own.
     SingleTurn,
+    /// One conversation per line: `session_id` and `turns`, each turn carrying the conversation so
+    /// far with the server's live replies.
+    MultiTurn,
     /// A trace, one request per row: `timestamp`, `input_length` with `hash_ids` (or `text_input`,
     /// `messages`, `payload`), `output_length`. Replayed on its timestamps by default.
     MooncakeTrace,
@@ -43,6 +49,8 @@ pub enum Loaded {
     Entries(Vec<Entry>),
     /// Trace rows, prepared as each is sent.
     Trace(mooncake::Trace),
+    /// Sessions, their turns prepared as each is sent.
+    Sessions(conversation::Conversations),
 }
 
 impl Loaded {
@@ -51,6 +59,7 @@ impl Loaded {
         match self {
             Self::Entries(entries) => entries.len(),
             Self::Trace(trace) => trace.rows.len(),
+            Self::Sessions(sessions) => sessions.list.len(),
         }
     }
 
@@ -64,6 +73,7 @@ impl Loaded {
         match self {
             Self::Entries(entries) => entries.iter().map(|e| (e.line, e.timestamp_ms)).collect(),
             Self::Trace(trace) => trace.rows.iter().map(|r| (r.line, r.timestamp_ms)).collect(),
+            Self::Sessions(sessions) => sessions.list.iter().map(|c| (c.turns[0].line, c.turns[0].timestamp_ms)).collect(),
         }
     }
 }
@@ -82,7 +92,8 @@ pub fn load(
     block_size: u32,
 ) -> Result<Loaded, ProfileError> {
     let loaded = match kind {
-        DatasetType::SingleTurn => Loaded::Entries(single_turn::load(path, tokenizer, default_max_tokens)?),
+        DatasetType::SingleTurn => single_turn::load(path, tokenizer, default_max_tokens)?,
+        DatasetType::MultiTurn => multi_turn::load(path, tokenizer, default_max_tokens)?,
         DatasetType::MooncakeTrace => Loaded::Trace(mooncake::load(path, block_size)?),
     };
     if loaded.is_empty() {

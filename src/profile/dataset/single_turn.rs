@@ -10,13 +10,15 @@ use aiperf_core::{Message, Payload};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::file_error;
+use super::conversation::{Conversations, MAX_DELAY_MS};
+use super::{Loaded, file_error};
 use crate::profile::ProfileError;
 use crate::profile::inputs::{Entry, payload_tokens};
 use crate::profile::tokenizer::Tokenizer;
 
+/// A single_turn line, or one turn of a multi_turn line.
 #[derive(Deserialize)]
-struct Line {
+pub(super) struct Line {
     #[serde(rename = "type")]
     kind: Option<String>,
     text: Option<String>,
@@ -28,8 +30,8 @@ struct Line {
     output_length: Option<u32>,
     max_tokens: Option<u32>,
     timestamp: Option<f64>,
-    delay: Option<Value>,
-    session_id: Option<Value>,
+    delay: Option<f64>,
+    session_id: Option<String>,
     extra: Option<Value>,
     image: Option<Value>,
     images: Option<Value>,
@@ -39,29 +41,48 @@ struct Line {
     videos: Option<Value>,
 }
 
-/// Reads `path`: one entry per non-blank line.
+/// A line's session fields: the session it belongs to, and how long after the previous turn
+/// ended it is sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct SessionFields {
+    /// `session_id`.
+    pub session_id: Option<String>,
+    /// `delay`, ms.
+    pub delay_ms: Option<f64>,
+}
+
+/// Reads `path`: one entry per non-blank line; lines that name a `session_id` make the file a
+/// set of sessions (each line sent alone, in order, as AIPerf sends a single_turn session).
 ///
 /// # Errors
 /// [`ProfileError::InputFile`] naming the line and the field at fault.
-pub(super) fn load(path: &Path, tokenizer: &Tokenizer, default_max_tokens: Option<u32>) -> Result<Vec<Entry>, ProfileError> {
+pub(super) fn load(path: &Path, tokenizer: &Tokenizer, default_max_tokens: Option<u32>) -> Result<Loaded, ProfileError> {
     let file = std::fs::File::open(path).map_err(|e| file_error(path, 0, e.to_string()))?;
-    let mut entries = Vec::new();
+    let mut lines = Vec::new();
     for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
         let number = index + 1;
         let line = line.map_err(|e| file_error(path, number, e.to_string()))?;
         if line.trim().is_empty() {
             continue;
         }
-        let mut entry = parse(&line, tokenizer, default_max_tokens).map_err(|reason| file_error(path, number, reason))?;
+        let parsed: Line = serde_json::from_str(&line)
+            .map_err(|e| file_error(path, number, format!("{e}; expected a JSON object with `text` or `texts` (single_turn)")))?;
+        let (mut entry, session) = turn(parsed, tokenizer, default_max_tokens).map_err(|reason| file_error(path, number, reason))?;
         entry.line = u32::try_from(number).unwrap_or(u32::MAX);
-        entries.push(entry);
+        lines.push((entry, session));
     }
-    Ok(entries)
+    if lines.iter().all(|(_, session)| session.session_id.is_none()) {
+        if let Some((entry, _)) = lines.iter().find(|(_, session)| session.delay_ms.is_some()) {
+            let reason = "`delay`: a delay counts from the previous turn of a session; give the lines a `session_id`".to_owned();
+            return Err(file_error(path, entry.line as usize, reason));
+        }
+        return Ok(Loaded::Entries(lines.into_iter().map(|(entry, _)| entry).collect()));
+    }
+    Ok(Loaded::Sessions(Conversations::group(lines, false)))
 }
 
-/// One line as an entry, or what is wrong with it.
-fn parse(line: &str, tokenizer: &Tokenizer, default_max_tokens: Option<u32>) -> Result<Entry, String> {
-    let line: Line = serde_json::from_str(line).map_err(|e| format!("{e}; expected a JSON object with `text` or `texts` (single_turn)"))?;
+/// One line (or turn) as an entry and its session fields, or what is wrong with it.
+pub(super) fn turn(line: Line, tokenizer: &Tokenizer, default_max_tokens: Option<u32>) -> Result<(Entry, SessionFields), String> {
     if let Some(kind) = line.kind.as_deref().filter(|k| *k != "single_turn") {
         return Err(format!("`type` is {kind:?}: this file is read as single_turn"));
     }
@@ -70,17 +91,20 @@ fn parse(line: &str, tokenizer: &Tokenizer, default_max_tokens: Option<u32>) -> 
     if let Some((field, _)) = media.into_iter().find(|(_, value)| value.is_some()) {
         return Err(format!("`{field}`: aiperf's endpoints send text; give `text` or `texts`"));
     }
-    if let Some(field) = [("session_id", &line.session_id), ("delay", &line.delay)].iter().find(|(_, v)| v.is_some()).map(|(f, _)| f) {
-        return Err(format!(
-            "`{field}`: sessions (lines sharing a `session_id`, `delay` between them) are not replayed yet; drop the field to send each line on its own"
-        ));
-    }
     if line.extra.is_some() {
         return Err("`extra`: per-line request keys are not sent yet; give them to every request with --extra-inputs".to_owned());
     }
     if let Some(ts) = line.timestamp.filter(|ts| !ts.is_finite() || *ts < 0.0) {
         return Err(format!("`timestamp` is {ts}: expected milliseconds from the dataset's start, 0 or more"));
     }
+    match line.delay {
+        Some(delay) if !delay.is_finite() || !(0.0..=MAX_DELAY_MS).contains(&delay) => {
+            return Err(format!("`delay` is {delay}: expected milliseconds after the previous turn ended, 0 to {MAX_DELAY_MS}"));
+        }
+        Some(_) if line.timestamp.is_some() => return Err("`timestamp` and `delay` both given; keep one".to_owned()),
+        _ => {}
+    }
+    let session = SessionFields { session_id: line.session_id.clone(), delay_ms: line.delay };
     let timestamp_ms = line.timestamp;
     let max_tokens = match (line.output_length, line.max_tokens) {
         (Some(_), Some(_)) => return Err("`output_length` and `max_tokens` both given; keep one".to_owned()),
@@ -88,7 +112,7 @@ fn parse(line: &str, tokenizer: &Tokenizer, default_max_tokens: Option<u32>) -> 
     };
     let payload = payload(line)?;
     let input_tokens = payload_tokens(&payload, tokenizer);
-    Ok(Entry { payload, max_tokens, input_tokens, line: 0, timestamp_ms })
+    Ok((Entry { payload, max_tokens, input_tokens, line: 0, timestamp_ms }, session))
 }
 
 /// The one payload a line gives.
@@ -121,7 +145,8 @@ mod tests {
     use super::*;
 
     fn entry(line: &str) -> Result<Entry, String> {
-        parse(line, &Tokenizer::load("builtin").expect("the builtin tokenizer"), Some(7))
+        let line: Line = serde_json::from_str(line).map_err(|e| format!("{e}; expected a JSON object with `text`"))?;
+        turn(line, &Tokenizer::load("builtin").expect("the builtin tokenizer"), Some(7)).map(|(entry, _)| entry)
     }
 
     #[test]
@@ -140,8 +165,8 @@ mod tests {
     fn each_bad_line_names_its_field_and_what_would_do() {
         for (line, expected) in [
             (r#"{"image": "cat.png", "text": "what is this"}"#, "`image`: aiperf's endpoints send text"),
-            (r#"{"text": "hi", "session_id": "s1"}"#, "`session_id`: sessions"),
-            (r#"{"text": "hi", "delay": 500}"#, "`delay`: sessions"),
+            (r#"{"text": "hi", "delay": 5, "timestamp": 3}"#, "keep one"),
+            (r#"{"text": "hi", "delay": -1}"#, "`delay` is -1"),
             (r#"{"text": "hi", "extra": {"top_k": 5}}"#, "--extra-inputs"),
             (r#"{"text": "hi", "output_length": 3, "max_tokens": 3}"#, "keep one"),
             (r#"{"type": "mooncake_trace", "input_length": 10}"#, "read as single_turn"),

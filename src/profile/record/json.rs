@@ -38,9 +38,19 @@ fn metadata(r: &RequestRecord, out: &mut Vec<u8>) -> Result<(), serde_json::Erro
     out.extend_from_slice(phase);
     out.push(b'-');
     integer(out, r.index);
-    out.extend_from_slice(b"\",\"conversation_id\":\"");
-    integer(out, r.conversation_id as u64);
-    out.extend_from_slice(b"\",\"turn_index\":0,\"request_start_ns\":");
+    out.extend_from_slice(b"\",\"conversation_id\":");
+    match &r.session_id {
+        // A session's id is the dataset's text: escaped by serde_json.
+        Some(id) => serde_json::to_writer(&mut *out, &**id)?,
+        None => {
+            out.push(b'"');
+            integer(out, r.conversation_id as u64);
+            out.push(b'"');
+        }
+    }
+    out.extend_from_slice(b",\"turn_index\":");
+    integer(out, u64::from(r.turn_index));
+    out.extend_from_slice(b",\"request_start_ns\":");
     integer(out, r.start_ns);
     out.extend_from_slice(b",\"request_ack_ns\":");
     match r.ack_ns {
@@ -142,8 +152,8 @@ mod tests {
         let mut line = json!({
             "metadata": {
                 "x_request_id": format!("{}-{}", r.phase.as_str(), r.index),
-                "conversation_id": r.conversation_id.to_string(),
-                "turn_index": 0,
+                "conversation_id": r.session_id.as_deref().map_or_else(|| r.conversation_id.to_string(), str::to_owned),
+                "turn_index": r.turn_index,
                 "request_start_ns": r.start_ns,
                 "request_ack_ns": r.ack_ns,
                 "request_end_ns": r.end_ns,
@@ -181,6 +191,7 @@ mod tests {
             inter_chunk in prop::collection::vec(float(), 0..5),
             error in prop::option::of((any::<Option<u16>>(), ".*", ".*")),
             (response_id, server_request_id) in (prop::option::of(".*"), prop::option::of(".*")),
+            (session_id, turn_index) in (prop::option::of(".*"), any::<u32>()),
         ) {
             let phase = if warmup { Phase::Warmup } else { Phase::Profiling };
             let mut r = RequestRecord::cancelled(index, phase, conversation_id, worker_id, Instant::now(), SystemTime::now());
@@ -189,6 +200,7 @@ mod tests {
             r.inter_chunk = inter_chunk;
             r.error = error.map(|(code, kind, message)| RecordError { code, kind, message });
             (r.response_id, r.server_request_id) = (response_id, server_request_id);
+            (r.session_id, r.turn_index) = (session_id.map(Into::into), turn_index);
             let mut line = Vec::new();
             JsonLine(&r).write_to(&mut line).unwrap();
             prop_assert_eq!(String::from_utf8(line).unwrap(), oracle(&r));

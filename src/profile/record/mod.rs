@@ -46,8 +46,12 @@ pub struct RequestRecord {
     pub index: u64,
     /// Warmup or profiling.
     pub phase: Phase,
-    /// Dataset entry it sent.
+    /// Dataset entry (or session) it sent.
     pub conversation_id: usize,
+    /// The session's id, for a session's request (`conversation_id` in the JSONL).
+    pub session_id: Option<std::sync::Arc<str>>,
+    /// Its turn in the session (0 outside sessions).
+    pub turn_index: u32,
     /// Worker (concurrency slot) or dispatch task that ran it.
     pub worker_id: usize,
     /// Wall clock when it was issued, ns since the Unix epoch.
@@ -273,6 +277,8 @@ impl RequestRecord {
             index,
             phase,
             conversation_id,
+            session_id: None,
+            turn_index: 0,
             worker_id,
             start_ns: wall_ns(started_wall, started, started),
             ack_ns: None,
