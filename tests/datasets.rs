@@ -81,3 +81,38 @@ fn a_bad_line_is_named_with_its_field() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--input-file"), "the type needs a file");
 }
+
+#[test]
+fn random_pools_draw_requests_and_a_query_pool_with_a_passage_pool_ranks() {
+    let dir = dir("pool");
+    let pools = dir.join("pools");
+    std::fs::create_dir_all(&pools).unwrap();
+    std::fs::write(pools.join("queries.jsonl"), "{\"text\":\"q1\"}\n{\"text\":\"q2\"}\n").unwrap();
+    std::fs::write(pools.join("passages.jsonl"), "{\"texts\":[\"p1\",\"p2\"]}\n{\"texts\":[\"p3\"]}\n").unwrap();
+    let args = ["--custom-dataset-type", "random_pool", "--input-file", pools.to_str().unwrap(), "--endpoint-type", "rankings"];
+    let output = aiperf(&[&args[..], &["--conversation-num", "6", "--request-count", "6"]].concat(), &dir);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let inputs: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("artifacts/inputs.json")).unwrap()).unwrap();
+    let payloads: Vec<&Value> = inputs["data"].as_array().unwrap().iter().map(|e| &e["payloads"][0]).collect();
+    assert_eq!(payloads.len(), 6, "--conversation-num requests drawn");
+    for payload in &payloads {
+        let query = payload["query"]["text"].as_str().unwrap_or_else(|| panic!("a ranking: {payload}"));
+        assert!(["q1", "q2"].contains(&query), "{payload}");
+        let passages: Vec<&str> = payload["passages"].as_array().unwrap().iter().map(|p| p["text"].as_str().unwrap()).collect();
+        assert!(passages == ["p1", "p2"] || passages == ["p3"], "{payload}");
+    }
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("artifacts/profile_export_aiperf.json")).unwrap()).unwrap();
+    assert_eq!(summary["input_config"]["datasets"][0]["sampling_strategy"], "shuffle", "a random pool's default");
+    // One pool file for chat: each request one of its texts; an entry with a session is refused.
+    let file = dir.join("pool.jsonl");
+    std::fs::write(&file, "{\"text\":\"only this\"}\n").unwrap();
+    let output = aiperf(&["--custom-dataset-type", "random_pool", "--input-file", file.to_str().unwrap(), "--conversation-num", "2"], &dir);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    std::fs::write(&file, "{\"text\":\"x\",\"session_id\":\"s\"}\n").unwrap();
+    let output = aiperf(&["--custom-dataset-type", "random_pool", "--input-file", file.to_str().unwrap()], &dir);
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(":1: a pool entry is drawn at random"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

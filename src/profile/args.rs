@@ -100,9 +100,12 @@ pub struct ProfileArgs {
     /// Leave out entries after this timestamp (ms; inclusive).
     #[arg(long)]
     pub fixed_schedule_end_offset: Option<u64>,
-    /// Which entry each request sends: `sequential` (in order, wrapping), `random` (uniform, with replacement) or `shuffle` (every entry once per pass, each pass in a new order).
-    #[arg(long, value_enum, default_value_t = Sampling::Sequential)]
-    pub dataset_sampling_strategy: Sampling,
+    /// Which entry each request sends: `sequential` (in order, wrapping), `random` (uniform, with replacement) or `shuffle` (every entry once per pass, each pass in a new order) [default: shuffle for a random_pool, else sequential].
+    #[arg(long, value_enum)]
+    pub dataset_sampling_strategy: Option<Sampling>,
+    /// Requests a random_pool draws from its pools [default: 100].
+    #[arg(long, visible_alias = "num-conversations", alias = "num-sessions")]
+    pub conversation_num: Option<usize>,
     /// Tokenizer: `builtin` (tiktoken o200k_base, offline) or a path to a local `tokenizer.json`.
     #[arg(long, default_value = "builtin")]
     pub tokenizer: String,

@@ -31,6 +31,12 @@ pub const FAILURE_FLOOR: u64 = 10;
 /// `--request-count` when neither it nor a duration or a fixed schedule is given.
 pub const DEFAULT_REQUEST_COUNT: u64 = 10;
 
+/// `--conversation-num` when not given, as in AIPerf.
+pub const DEFAULT_CONVERSATIONS: usize = 100;
+
+/// The most requests a random pool draws (each is formatted before the run).
+pub const MAX_CONVERSATIONS: usize = 1_000_000;
+
 /// `--isl-block-size` when not given: mooncake's block size, as in AIPerf.
 pub const DEFAULT_BLOCK_SIZE: u32 = 512;
 
@@ -100,6 +106,8 @@ pub(super) struct Dataset {
     pub seed: u64,
     /// `--isl-block-size`: tokens per `hash_ids` block.
     pub block_size: u32,
+    /// `--conversation-num`: requests a random pool draws.
+    pub conversations: usize,
 }
 
 /// How requests are issued.
@@ -275,6 +283,7 @@ fn extra_inputs(pairs: &[String]) -> Result<Map<String, Value>, ProfileError> {
 
 /// The inputs, checked against the dataset bounds.
 fn dataset(args: &ProfileArgs) -> Result<Dataset, ProfileError> {
+    let kind = args.custom_dataset_type.unwrap_or(DatasetType::SingleTurn);
     if args.num_dataset_entries == 0 {
         return Err(invalid("--num-dataset-entries", 0, "at least 1"));
     }
@@ -294,8 +303,13 @@ fn dataset(args: &ProfileArgs) -> Result<Dataset, ProfileError> {
     }
     Ok(Dataset {
         input_file: args.input_file.clone(),
-        kind: args.custom_dataset_type.unwrap_or(DatasetType::SingleTurn),
-        sampling: args.dataset_sampling_strategy,
+        kind,
+        sampling: args.dataset_sampling_strategy.unwrap_or_else(|| kind.default_sampling()),
+        conversations: match args.conversation_num {
+            Some(0) => return Err(invalid("--conversation-num", 0, "at least 1")),
+            Some(n) if n > MAX_CONVERSATIONS => return Err(invalid("--conversation-num", n, format!("at most {MAX_CONVERSATIONS}"))),
+            n => n.unwrap_or(DEFAULT_CONVERSATIONS),
+        },
         entries: args.num_dataset_entries,
         lengths: Lengths { isl: args.isl, isl_stddev: args.isl_stddev, osl: args.osl, osl_stddev: args.osl_stddev },
         tokenizer: args.tokenizer.clone(),

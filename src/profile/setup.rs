@@ -50,7 +50,15 @@ pub(super) fn prepare<F: Factories>(
     };
     let (inputs, replay) = match &dataset.input_file {
         Some(path) => {
-            let loaded = dataset::load(dataset.kind, path, tokenizer, dataset.lengths.osl, dataset.block_size)?;
+            let options = dataset::LoadOptions {
+                tokenizer,
+                default_max_tokens: dataset.lengths.osl,
+                block_size: dataset.block_size,
+                input: config.endpoint_meta.input,
+                conversations: dataset.conversations,
+                seed: dataset.seed,
+            };
+            let loaded = dataset::load(dataset.kind, path, &options)?;
             let replay = replay(config, &loaded, path)?;
             let inputs = match loaded {
                 Loaded::Entries(entries) => Inputs::Prepared(prepare_all(entries, &endpoint, form).map_err(format_error)?),

@@ -8,11 +8,13 @@ pub mod blocks;
 pub mod conversation;
 pub mod mooncake;
 mod multi_turn;
+mod random_pool;
 pub mod sampling;
 mod single_turn;
 
 use std::path::Path;
 
+use aiperf_core::InputKind;
 use clap::ValueEnum;
 
 use super::ProfileError;
@@ -29,6 +31,8 @@ pub enum DatasetType {
     /// One conversation per line: `session_id` and `turns`, each turn carrying the conversation so
     /// far with the server's live replies.
     MultiTurn,
+    /// Pools of texts (a file, or a directory of one file per pool) drawn from at random.
+    RandomPool,
     /// A trace, one request per row: `timestamp`, `input_length` with `hash_ids` (or `text_input`,
     /// `messages`, `payload`), `output_length`. Replayed on its timestamps by default.
     MooncakeTrace,
@@ -39,6 +43,15 @@ impl DatasetType {
     /// default when the first row has one (AIPerf's trace types).
     pub fn is_trace(self) -> bool {
         matches!(self, Self::MooncakeTrace)
+    }
+
+    /// The `--dataset-sampling-strategy` when none is given: `shuffle` for a random pool, as
+    /// AIPerf prefers, else `sequential`.
+    pub fn default_sampling(self) -> sampling::Sampling {
+        match self {
+            Self::RandomPool => sampling::Sampling::Shuffle,
+            _ => sampling::Sampling::Sequential,
+        }
     }
 }
 
@@ -78,23 +91,33 @@ impl Loaded {
     }
 }
 
-/// Loads `path` as a dataset of `kind`: entries with their input lengths measured by
-/// `tokenizer` (lines without an `output_length` request `default_max_tokens`), or trace rows
-/// whose `hash_ids` fit `block_size`.
+/// What loading a dataset needs besides the file.
+pub struct LoadOptions<'a> {
+    /// The run's tokenizer: entries' input lengths.
+    pub tokenizer: &'a Tokenizer,
+    /// `--osl`: for lines without an `output_length`.
+    pub default_max_tokens: Option<u32>,
+    /// `--isl-block-size`: tokens per `hash_ids` block.
+    pub block_size: u32,
+    /// What the endpoint takes (a random pool's requests are shaped for it).
+    pub input: InputKind,
+    /// `--conversation-num`: requests a random pool draws.
+    pub conversations: usize,
+    /// `--random-seed`.
+    pub seed: u64,
+}
+
+/// Loads `path` as a dataset of `kind`: entries with their input lengths measured, trace rows
+/// whose `hash_ids` fit the block size, or sessions.
 ///
 /// # Errors
 /// [`ProfileError::InputFile`] naming the file, the line and the field at fault.
-pub fn load(
-    kind: DatasetType,
-    path: &Path,
-    tokenizer: &Tokenizer,
-    default_max_tokens: Option<u32>,
-    block_size: u32,
-) -> Result<Loaded, ProfileError> {
+pub fn load(kind: DatasetType, path: &Path, options: &LoadOptions<'_>) -> Result<Loaded, ProfileError> {
     let loaded = match kind {
-        DatasetType::SingleTurn => single_turn::load(path, tokenizer, default_max_tokens)?,
-        DatasetType::MultiTurn => multi_turn::load(path, tokenizer, default_max_tokens)?,
-        DatasetType::MooncakeTrace => Loaded::Trace(mooncake::load(path, block_size)?),
+        DatasetType::SingleTurn => single_turn::load(path, options.tokenizer, options.default_max_tokens)?,
+        DatasetType::MultiTurn => multi_turn::load(path, options.tokenizer, options.default_max_tokens)?,
+        DatasetType::RandomPool => Loaded::Entries(random_pool::load(path, options)?),
+        DatasetType::MooncakeTrace => Loaded::Trace(mooncake::load(path, options.block_size)?),
     };
     if loaded.is_empty() {
         return Err(file_error(path, 0, "the file holds no requests".to_owned()));
