@@ -116,3 +116,43 @@ fn random_pools_draw_requests_and_a_query_pool_with_a_passage_pool_ranks() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn sharegpt_conversations_from_a_local_copy() {
+    let dir = dir("sharegpt");
+    let pair = |q: &str, a: &str| format!(r#"{{"from": "human", "value": "{q}"}}, {{"from": "gpt", "value": "{a}"}}"#);
+    let first = pair("How does paged attention help?", "It keeps the cache in fixed blocks, so memory does not fragment.");
+    let second = pair("And prefix caching?", "Requests that share a prompt prefix reuse its cached blocks.");
+    let file = dir.join("ShareGPT_V3_unfiltered_cleaned_split.json");
+    std::fs::write(&file, format!(r#"[{{"id": "a", "conversations": [{first}, {second}]}}, {{"id": "b", "conversations": [{first}]}}]"#))
+        .unwrap();
+    let output = aiperf(&["--public-dataset", "sharegpt", "--input-file", file.to_str().unwrap(), "--request-count", "3"], &dir);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let records: Vec<Value> = std::fs::read_to_string(dir.join("artifacts/profile_export.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let turns: Vec<(String, u64)> = records
+        .iter()
+        .map(|r| (r["metadata"]["conversation_id"].as_str().unwrap().to_owned(), r["metadata"]["turn_index"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(turns, [("sharegpt_0".to_owned(), 0), ("sharegpt_0".to_owned(), 1), ("sharegpt_1".to_owned(), 0)]);
+    // The second turn carries the first with the engine's reply.
+    let isl = |i: usize| records[i]["metrics"]["input_sequence_length"]["value"].as_f64().unwrap();
+    assert!(isl(1) > isl(0) + 10.0, "{} then {}", isl(0), isl(1));
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("artifacts/profile_export_aiperf.json")).unwrap()).unwrap();
+    assert_eq!(summary["input_config"]["datasets"][0]["public_dataset"], "sharegpt");
+    // Without --input-file it is read from AIPerf's cache path, relative to the working directory.
+    let output = Command::new(env!("CARGO_BIN_EXE_aiperf"))
+        .args(["profile", "--public-dataset", "sharegpt", "--ui", "none", "--output-artifact-dir"])
+        .arg(dir.join("artifacts"))
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(".cache/aiperf/datasets/ShareGPT_V3_unfiltered_cleaned_split.json") && stderr.contains("huggingface.co"),
+        "{stderr}"
+    );
+}

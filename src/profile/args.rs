@@ -80,6 +80,10 @@ pub struct ProfileArgs {
     /// Schema of `--input-file` (AIPerf's names); `single_turn` when not given.
     #[arg(long, value_enum, requires = "input_file")]
     pub custom_dataset_type: Option<DatasetType>,
+    /// A public dataset, read from a local copy: `sharegpt` (ShareGPT_V3_unfiltered_cleaned_split.json
+    /// at AIPerf's cache path `.cache/aiperf/datasets/`, or at --input-file).
+    #[arg(long, value_enum, conflicts_with = "custom_dataset_type")]
+    pub public_dataset: Option<PublicDataset>,
     /// Tokens per `hash_ids` block of a trace's synthetic prompts [default: 512, mooncake's].
     #[arg(long, visible_alias = "prompt-input-tokens-block-size", alias = "synthetic-input-tokens-block-size")]
     pub isl_block_size: Option<u32>,
@@ -103,7 +107,7 @@ pub struct ProfileArgs {
     /// Which entry each request sends: `sequential` (in order, wrapping), `random` (uniform, with replacement) or `shuffle` (every entry once per pass, each pass in a new order) [default: shuffle for a random_pool, else sequential].
     #[arg(long, value_enum)]
     pub dataset_sampling_strategy: Option<Sampling>,
-    /// Requests a random_pool draws from its pools [default: 100].
+    /// Requests a random_pool draws from its pools; ShareGPT conversations kept [default: 100].
     #[arg(long, visible_alias = "num-conversations", alias = "num-sessions")]
     pub conversation_num: Option<usize>,
     /// Tokenizer: `builtin` (tiktoken o200k_base, offline) or a path to a local `tokenizer.json`.
@@ -164,6 +168,13 @@ impl std::str::FromStr for Pin {
             _ => Err("NAME=IMPL, e.g. chat=ChatEndpoint".to_owned()),
         }
     }
+}
+
+/// `--public-dataset`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PublicDataset {
+    /// ShareGPT conversations (vLLM's benchmark set), each human → gpt pair a turn.
+    Sharegpt,
 }
 
 /// How arrivals are spread at a request rate.

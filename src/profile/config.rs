@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::aggregate::Slo;
 use super::args::RateMode;
-use super::args::{DatasetType, ProfileArgs, Sampling, Ui};
+use super::args::{DatasetType, ProfileArgs, PublicDataset, Sampling, Ui};
 use super::error::{ProfileError, invalid};
 use super::inputs::Lengths;
 use super::replay::Window;
@@ -283,7 +283,10 @@ fn extra_inputs(pairs: &[String]) -> Result<Map<String, Value>, ProfileError> {
 
 /// The inputs, checked against the dataset bounds.
 fn dataset(args: &ProfileArgs) -> Result<Dataset, ProfileError> {
-    let kind = args.custom_dataset_type.unwrap_or(DatasetType::SingleTurn);
+    let kind = match args.public_dataset {
+        Some(PublicDataset::Sharegpt) => DatasetType::ShareGpt,
+        None => args.custom_dataset_type.unwrap_or(DatasetType::SingleTurn),
+    };
     if args.num_dataset_entries == 0 {
         return Err(invalid("--num-dataset-entries", 0, "at least 1"));
     }
@@ -302,7 +305,12 @@ fn dataset(args: &ProfileArgs) -> Result<Dataset, ProfileError> {
         ));
     }
     Ok(Dataset {
-        input_file: args.input_file.clone(),
+        // A public dataset is read from AIPerf's cache path unless a file is given.
+        input_file: match (&args.input_file, args.public_dataset) {
+            (Some(file), _) => Some(file.clone()),
+            (None, Some(PublicDataset::Sharegpt)) => Some(PathBuf::from(super::dataset::sharegpt::CACHE_PATH)),
+            (None, None) => None,
+        },
         kind,
         sampling: args.dataset_sampling_strategy.unwrap_or_else(|| kind.default_sampling()),
         conversations: match args.conversation_num {

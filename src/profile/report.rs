@@ -144,6 +144,7 @@ impl Report<'_> {
                     "name": "default",
                     "type": if dataset.input_file.is_some() { "file" } else { "synthetic" },
                     "custom_dataset_type": dataset.input_file.as_ref().map(|_| dataset.kind.to_possible_value().map(|v| v.get_name().to_owned())),
+                    "public_dataset": (dataset.kind == super::dataset::DatasetType::ShareGpt).then_some("sharegpt"),
                     "sampling_strategy": dataset.sampling.to_possible_value().map(|v| v.get_name().to_owned()),
                     "entries": self.entries,
                     "random_seed": dataset.seed,

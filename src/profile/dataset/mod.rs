@@ -10,6 +10,7 @@ pub mod mooncake;
 mod multi_turn;
 mod random_pool;
 pub mod sampling;
+pub mod sharegpt;
 mod single_turn;
 
 use std::path::Path;
@@ -33,6 +34,9 @@ pub enum DatasetType {
     MultiTurn,
     /// Pools of texts (a file, or a directory of one file per pool) drawn from at random.
     RandomPool,
+    /// ShareGPT conversations (`--public-dataset sharegpt`, not a `--custom-dataset-type`).
+    #[value(skip)]
+    ShareGpt,
     /// A trace, one request per row: `timestamp`, `input_length` with `hash_ids` (or `text_input`,
     /// `messages`, `payload`), `output_length`. Replayed on its timestamps by default.
     MooncakeTrace,
@@ -101,7 +105,7 @@ pub struct LoadOptions<'a> {
     pub block_size: u32,
     /// What the endpoint takes (a random pool's requests are shaped for it).
     pub input: InputKind,
-    /// `--conversation-num`: requests a random pool draws.
+    /// `--conversation-num`: requests a random pool draws, ShareGPT conversations kept.
     pub conversations: usize,
     /// `--random-seed`.
     pub seed: u64,
@@ -118,6 +122,9 @@ pub fn load(kind: DatasetType, path: &Path, options: &LoadOptions<'_>) -> Result
         DatasetType::MultiTurn => multi_turn::load(path, options.tokenizer, options.default_max_tokens)?,
         DatasetType::RandomPool => Loaded::Entries(random_pool::load(path, options)?),
         DatasetType::MooncakeTrace => Loaded::Trace(mooncake::load(path, options.block_size)?),
+        DatasetType::ShareGpt => {
+            Loaded::Sessions(sharegpt::load(path, options.tokenizer, options.default_max_tokens, options.conversations)?)
+        }
     };
     if loaded.is_empty() {
         return Err(file_error(path, 0, "the file holds no requests".to_owned()));
