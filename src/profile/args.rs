@@ -29,12 +29,27 @@ pub struct ProfileArgs {
     /// Ask the server to stream responses (needed for time to first token and inter-token latency).
     #[arg(long)]
     pub streaming: bool,
-    /// Requests kept in flight (with --request-rate: the most allowed in flight).
+    /// Requests kept in flight (with --request-rate: the most allowed in flight). A comma list
+    /// (`1,8,32`) sweeps it: one run per value.
     #[arg(long)]
-    pub concurrency: Option<usize>,
-    /// Requests per second to issue instead of a fixed concurrency.
+    pub concurrency: Option<List<usize>>,
+    /// Requests per second to issue instead of a fixed concurrency. A comma list sweeps it.
     #[arg(long)]
-    pub request_rate: Option<f64>,
+    pub request_rate: Option<List<f64>>,
+    /// How several swept flags combine: `grid` (every combination) or `zip` (the i-th values
+    /// together; the lists must be as long).
+    #[arg(long, value_enum, default_value_t = SweepType::Grid)]
+    pub sweep_type: SweepType,
+    /// Runs of each benchmark (1–10): the exports add the mean of every metric across them
+    /// with a Student's t confidence interval.
+    #[arg(long, default_value_t = 1)]
+    pub num_profile_runs: u32,
+    /// Confidence level of the intervals of --num-profile-runs.
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence_level: f64,
+    /// Seconds to wait between runs (of --num-profile-runs and of a sweep).
+    #[arg(long, alias = "parameter-sweep-cooldown-seconds", default_value_t = 0.0)]
+    pub profile_run_cooldown_seconds: f64,
     /// How request times are spread at --request-rate.
     #[arg(long, value_enum, default_value_t = RateMode::Constant)]
     pub request_rate_mode: RateMode,
@@ -168,6 +183,44 @@ impl std::str::FromStr for Pin {
             _ => Err("NAME=IMPL, e.g. chat=ChatEndpoint".to_owned()),
         }
     }
+}
+
+/// A flag value that may be a comma list, one value per run of a sweep: `8` or `1,8,32`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct List<T>(pub Vec<T>);
+
+impl<T: std::str::FromStr> std::str::FromStr for List<T>
+where
+    T::Err: std::fmt::Display,
+{
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let values = text
+            .split(',')
+            .map(|part| part.trim().parse::<T>().map_err(|e| format!("'{}': {e} (a value, or a comma list such as 1,8,32)", part.trim())))
+            .collect::<Result<Vec<T>, String>>()?;
+        Ok(Self(values))
+    }
+}
+
+impl<T: Copy> List<T> {
+    /// The value of a run: the list's only value.
+    pub fn single(&self) -> Option<T> {
+        match self.0[..] {
+            [value] => Some(value),
+            _ => None,
+        }
+    }
+}
+
+/// `--sweep-type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SweepType {
+    /// Every combination of the swept values.
+    Grid,
+    /// The i-th value of each list together.
+    Zip,
 }
 
 /// `--public-dataset`.

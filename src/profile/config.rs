@@ -168,7 +168,7 @@ impl Config {
             dataset: dataset(args)?,
             schedule: schedule(args)?,
             slos: args.goodput.clone(),
-            failure_limit: failure_limit(args.failed_request_threshold, args.concurrency)?,
+            failure_limit: failure_limit(args.failed_request_threshold, single("--concurrency", args.concurrency.as_ref())?)?,
             use_server_token_count: args.use_server_token_count,
             artifact_dir: args.output_artifact_dir.clone(),
             ui: args.ui,
@@ -333,12 +333,14 @@ fn dataset(args: &ProfileArgs) -> Result<Dataset, ProfileError> {
 fn schedule(args: &ProfileArgs) -> Result<Schedule, ProfileError> {
     let duration = args.benchmark_duration.map(|s| seconds("--benchmark-duration", s, false)).transpose()?;
     let fixed = fixed_schedule(args)?;
-    if let Some(rate) = args.request_rate
+    let (concurrency, request_rate) =
+        (single("--concurrency", args.concurrency.as_ref())?, single("--request-rate", args.request_rate.as_ref())?);
+    if let Some(rate) = request_rate
         && !(rate.is_finite() && (1e-6..=1e9).contains(&rate))
     {
         return Err(invalid("--request-rate", rate, "requests per second between 0.000001 and 1e9"));
     }
-    if let Some(n) = args.concurrency.filter(|&n| n == 0 || n > MAX_CONCURRENCY) {
+    if let Some(n) = concurrency.filter(|&n| n == 0 || n > MAX_CONCURRENCY) {
         let expected = format!("from 1 to {MAX_CONCURRENCY} requests in flight (each holds a connection and its buffers)");
         return Err(invalid("--concurrency", n, expected));
     }
@@ -352,8 +354,8 @@ fn schedule(args: &ProfileArgs) -> Result<Schedule, ProfileError> {
         deadline: None,
         cutoff: None,
         // A fixed schedule keeps as many requests in flight as its timestamps ask for, unless told.
-        concurrency: args.concurrency.or(if args.request_rate.is_some() || fixed != FixedSchedule::Off { None } else { Some(1) }),
-        rate: args.request_rate.map(|r| (r, args.request_rate_mode.into())),
+        concurrency: concurrency.or(if request_rate.is_some() || fixed != FixedSchedule::Off { None } else { Some(1) }),
+        rate: request_rate.map(|r| (r, args.request_rate_mode.into())),
         seed: args.random_seed,
     };
     Ok(Schedule {
@@ -393,6 +395,17 @@ fn fixed_schedule(args: &ProfileArgs) -> Result<FixedSchedule, ProfileError> {
         return Err(ProfileError::Flags { flag, reason });
     }
     Ok(fixed)
+}
+
+/// The value of a flag that may be a list, for one run (a sweep runs each value on its own).
+fn single<T: Copy>(flag: &'static str, list: Option<&super::args::List<T>>) -> Result<Option<T>, ProfileError> {
+    match list {
+        None => Ok(None),
+        Some(list) => list.single().map(Some).ok_or_else(|| {
+            let reason = "takes one value per run: a comma list is a sweep (aiperf profile runs it one value at a time)".to_owned();
+            ProfileError::Flags { flag, reason }
+        }),
+    }
 }
 
 fn failure_limit(threshold: Option<f64>, concurrency: Option<usize>) -> Result<Option<FailureLimit>, ProfileError> {

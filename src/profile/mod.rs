@@ -21,6 +21,7 @@ mod setup;
 mod signals;
 mod source;
 pub mod stats;
+pub mod sweep;
 pub mod tokenizer;
 
 use std::path::PathBuf;
@@ -67,13 +68,29 @@ const FLUSH_EVERY: Duration = Duration::from_millis(100);
 const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs `aiperf profile` over the build's table `F`: prints progress to stderr, returns the
-/// console table and where the exports are. SIGINT or SIGTERM stops sending, waits briefly for
+/// console table and where the exports are. Comma lists and `--num-profile-runs` make several
+/// runs ([`sweep`]). SIGINT or SIGTERM stops sending, waits briefly for
 /// requests in flight, and still writes valid exports of what completed (`was_cancelled: true`).
 ///
 /// # Errors
 /// [`ProfileError`] for flags that cannot work or artifacts that cannot be written; failed
 /// requests are not errors, they are counted.
 pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<ProfileOutcome, ProfileError> {
+    if !(1..=sweep::MAX_PROFILE_RUNS).contains(&args.num_profile_runs) {
+        return Err(error::invalid("--num-profile-runs", args.num_profile_runs, format!("from 1 to {}", sweep::MAX_PROFILE_RUNS)));
+    }
+    if !(args.confidence_level > 0.0 && args.confidence_level < 1.0) {
+        return Err(error::invalid("--confidence-level", args.confidence_level, "a level between 0 and 1, e.g. 0.95"));
+    }
+    let points = sweep::points(args)?;
+    if points.len() == 1 && args.num_profile_runs == 1 {
+        return run_one::<F>(args, cli_command).await;
+    }
+    sweep::run::<F>(args, &points, cli_command).await
+}
+
+/// One run of `aiperf profile` (one point of a sweep, one of its runs).
+async fn run_one<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<ProfileOutcome, ProfileError> {
     let config = Config::resolve::<F>(args)?;
     let selections = Selections::<F>::with(&config.pins)?;
     let tokenizer = Tokenizer::shared(&config.dataset.tokenizer)?;

@@ -1,0 +1,88 @@
+//! Sweeps and repeated runs end to end against `aiperf-mock-server` on 127.0.0.1: a 3-point
+//! concurrency sweep writes a directory per point and a summary with a row per point; repeated
+//! runs write AIPerf's `profile_runs/` and `aggregate/` with confidence intervals.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use aiperf::transports::InEngineSettings;
+use aiperf_mock_server::{MockConfig, MockServer};
+use serde_json::Value;
+
+async fn aiperf(server: &MockServer, dir: &Path, extra: &[&str]) -> String {
+    let mut args: Vec<String> =
+        ["profile", "--model", "mock", "--ui", "none", "--streaming", "--url", &server.url()].map(String::from).to_vec();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(["--output-artifact-dir".to_owned(), dir.display().to_string()]);
+    let output =
+        tokio::task::spawn_blocking(move || Command::new(env!("CARGO_BIN_EXE_aiperf")).args(args).output().unwrap()).await.unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+}
+
+fn dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aiperf-sweeps-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+async fn server() -> MockServer {
+    let engine =
+        InEngineSettings { time_to_first_token: Duration::from_millis(2), inter_token_latency: Duration::ZERO, output_tokens: 4, seed: 9 };
+    MockServer::start(MockConfig { engine, ..MockConfig::default() }).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_three_point_concurrency_sweep_writes_each_point_and_a_summary() {
+    let server = server().await;
+    let base = dir("three");
+    let stdout = aiperf(&server, &base, &["--concurrency", "1,2,4", "--request-count", "8", "--isl", "16"]).await;
+    for point in ["concurrency_1", "concurrency_2", "concurrency_4"] {
+        let export = json(&base.join(point).join("profile_export_aiperf.json"));
+        assert_eq!(export["request_count"]["avg"].as_f64(), Some(8.0), "{point}");
+        assert!(stdout.contains(point), "the table has a row per point: {stdout}");
+    }
+    let summary = json(&base.join("sweep_summary.json"));
+    assert_eq!(summary, json(&base.join("sweep_aggregate/profile_export_aiperf_sweep.json")));
+    assert_eq!((summary["sweep_type"].as_str(), summary["parameters"][0].as_str()), (Some("grid"), Some("concurrency")));
+    let points = summary["points"].as_array().unwrap();
+    let concurrency: Vec<f64> = points.iter().map(|p| p["concurrency"].as_f64().unwrap()).collect();
+    assert_eq!(concurrency, [1.0, 2.0, 4.0]);
+    for point in points {
+        for (metric, stat) in
+            [("request_throughput", "avg"), ("time_to_first_token", "p99"), ("request_latency", "p50"), ("inter_token_latency", "avg")]
+        {
+            assert!(point["metrics"][metric][stat].as_f64().is_some_and(|v| v > 0.0), "{metric} {stat}: {point}");
+        }
+    }
+    let csv = std::fs::read_to_string(base.join("sweep_summary.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 4, "a header and a row per point: {csv}");
+    assert!(csv.starts_with("point,concurrency,runs,request_throughput_avg"), "{csv}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_runs_aggregate_with_confidence_intervals() {
+    let server = server().await;
+    let base = dir("trials");
+    let stdout = aiperf(&server, &base, &["--num-profile-runs", "3", "--request-count", "6", "--num-warmup-requests", "2"]).await;
+    assert!(stdout.contains("3 runs, mean and 95% confidence interval"), "{stdout}");
+    for run in 1..=3 {
+        let export = json(&base.join(format!("profile_runs/run_{run:04}/profile_export_aiperf.json")));
+        let warmup = export["input_config"]["phases"][0]["warmup_requests"].as_u64();
+        assert_eq!(warmup, Some(if run == 1 { 2 } else { 0 }), "only the first run warms up");
+    }
+    let aggregate = json(&base.join("aggregate/profile_export_aiperf_aggregate.json"));
+    assert_eq!(aggregate["metadata"]["num_successful_runs"].as_u64(), Some(3));
+    let ttft = &aggregate["metrics"]["time_to_first_token_p50"];
+    let (low, mean, high) = (ttft["ci_low"].as_f64().unwrap(), ttft["mean"].as_f64().unwrap(), ttft["ci_high"].as_f64().unwrap());
+    assert!(low <= mean && mean <= high, "{ttft}");
+    assert!((ttft["t_critical"].as_f64().unwrap() - 4.302_652_7).abs() < 1e-5, "t(0.975, 2): {ttft}");
+    assert_eq!(aggregate["metrics"]["request_count_avg"]["mean"].as_f64(), Some(6.0));
+    server.shutdown().await;
+}
