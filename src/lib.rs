@@ -1,7 +1,7 @@
 //! aiperf: benchmark AI inference servers. Endpoints (wire formats) and transports are plugins
 //! chosen at compile time.
 //!
-//! The benchmark ([`profile`]) and the command line ([`cli`]) are generic over a build's
+//! The benchmark ([`profile`]), its pictures ([`plot`]) and the command line ([`cli`]) are generic over a build's
 //! implementation table, [`Factories`](aiperf_core::Factories), which `aiperf-build` generates from
 //! the implementations the crates compiled into the build declare in their own
 //! `[package.metadata.aiperf]`. This package's own table (builtins, plus the plugins its features
@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod plot;
 pub mod profile;
 pub mod redact;
 mod stdio;

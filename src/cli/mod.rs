@@ -29,6 +29,8 @@ pub enum Command {
     // Negative numbers are values (then refused with what is allowed), not unknown flags.
     #[command(allow_negative_numbers = true)]
     Profile(Box<ProfileArgs>),
+    /// Draw PNG pictures of runs and sweeps from their exports.
+    Plot(crate::plot::PlotArgs),
     /// Show the endpoints and transports compiled into this build, and which implementation is active.
     Plugins {
         /// What to show.
@@ -47,6 +49,9 @@ pub enum CliError {
     /// The benchmark could not run.
     #[error(transparent)]
     Profile(#[from] ProfileError),
+    /// The pictures could not be drawn.
+    #[error(transparent)]
+    Plot(#[from] crate::plot::PlotError),
     /// `plugins validate` found problems.
     #[error("{count} implementation(s) failed validation")]
     Invalid {
@@ -94,7 +99,8 @@ impl CliError {
         match self {
             Self::Factory(_) => 2,
             Self::Profile(ProfileError::Io { .. }) | Self::Runtime(_) | Self::Invalid { .. } => 1,
-            Self::Profile(_) => 2,
+            Self::Profile(_) | Self::Plot(crate::plot::PlotError::NotAnArtifactDir(_)) => 2,
+            Self::Plot(_) => 1,
             Self::NoRequestSucceeded { .. } => 3,
             Self::FailedRequestThreshold { .. } => 4,
             Self::Cancelled { signal, .. } => signal.exit_code(),
@@ -168,6 +174,7 @@ fn print_output(output: &str) -> bool {
 pub fn run<F: Factories>(cli: &Cli, command_line: &str) -> Result<String, CliError> {
     match &cli.command {
         Command::Plugins { command } => plugins::run::<F>(command.as_ref()),
+        Command::Plot(args) => Ok(crate::plot::run(args)?),
         Command::Profile(args) => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CliError::Runtime)?;
             let outcome = runtime.block_on(crate::profile::run::<F>(args, command_line))?;
@@ -181,7 +188,15 @@ pub fn run<F: Factories>(cli: &Cli, command_line: &str) -> Result<String, CliErr
             if outcome.completed == 0 {
                 return Err(CliError::NoRequestSucceeded { failed: outcome.failed, output: outcome.console });
             }
-            Ok(outcome.console)
+            let mut console = outcome.console;
+            if args.auto_plot {
+                // The pictures are a bonus: a failure to draw them does not fail the benchmark.
+                match crate::plot::run(&crate::plot::PlotArgs { paths: vec![outcome.artifact_dir], output: None }) {
+                    Ok(written) => console.push_str(&written),
+                    Err(e) => crate::stdio::note(&format!("[aiperf] --auto-plot: {e}")),
+                }
+            }
+            Ok(console)
         }
     }
 }

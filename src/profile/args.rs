@@ -149,6 +149,10 @@ pub struct ProfileArgs {
     /// Where the export files go.
     #[arg(long = "output-artifact-dir", alias = "artifact-dir", default_value = "artifacts")]
     pub output_artifact_dir: PathBuf,
+    /// Draw the run's (or the sweep's) pictures into `plots/` of the artifact directory afterwards
+    /// (`aiperf plot`).
+    #[arg(long)]
+    pub auto_plot: bool,
     /// Progress display: `simple` (a bar on a terminal, periodic lines otherwise) or `none`.
     #[arg(long, value_enum, default_value_t = Ui::Simple)]
     pub ui: Ui,
