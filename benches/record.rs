@@ -57,6 +57,8 @@ fn record_request(c: &mut Criterion) {
                     started: start,
                     started_wall: wall,
                     scheduled: None,
+                    credit: start,
+                    max_tokens: Some(tokens as u32),
                 };
                 let record = measure.record(0, Phase::Profiling, 0, 0, outcome);
                 aggregate.add(&record);

@@ -54,6 +54,10 @@ pub struct Aggregate {
     pub failed: u64,
     /// Requests that met every SLO.
     pub good: u64,
+    /// Completed requests whose output missed their `max_tokens` (AIPerf's `osl_mismatch_count`).
+    pub osl_mismatches: u64,
+    /// Completed requests whose server `usage` differed from our counts by more than 10%.
+    pub usage_discrepancies: u64,
     /// Sum of input lengths of completed requests.
     pub total_isl: f64,
     /// Sum of output lengths of completed requests.
@@ -68,12 +72,14 @@ impl Aggregate {
     /// An empty aggregate with these SLOs.
     pub fn new(slos: Vec<Slo>) -> Self {
         Self {
-            stats: Metric::ALL.iter().map(|m| Stat::new(m.scale())).collect(),
+            stats: Metric::ALL.iter().map(|m| Stat::with_floor(m.scale(), m.floor())).collect(),
             errors: HashMap::new(),
             slos,
             completed: 0,
             failed: 0,
             good: 0,
+            osl_mismatches: 0,
+            usage_discrepancies: 0,
             total_isl: 0.0,
             total_osl: 0.0,
             first_start: None,
@@ -104,6 +110,8 @@ impl Aggregate {
         for &gap in &record.inter_chunk {
             self.stats[Metric::InterChunkLatency.index()].record(gap);
         }
+        self.osl_mismatches += u64::from(record.osl_mismatch);
+        self.usage_discrepancies += u64::from(super::record::usage_discrepant(record));
         self.total_isl += record.value(Metric::InputSequenceLength).unwrap_or(0.0);
         self.total_osl += record.value(Metric::OutputSequenceLength).unwrap_or(0.0);
         if !self.slos.is_empty() && self.slos.iter().all(|slo| slo.met(record)) {

@@ -165,6 +165,8 @@ pub struct AggregateMetric {
     pub unit: &'static str,
     /// Value.
     pub value: f64,
+    /// Whether the console table shows it (usage totals and cross-checks are export-only).
+    pub on_console: bool,
 }
 
 /// `profile_export_aiperf.csv`: record metrics with their statistics, then aggregate metrics.
@@ -215,7 +217,7 @@ pub fn console_table(title: &str, records: &[(Metric, Summary)], aggregates: &[A
             ]
         })
         .collect();
-    rows.extend(aggregates.iter().map(|a| {
+    rows.extend(aggregates.iter().filter(|a| a.on_console).map(|a| {
         let mut row: [String; 8] = Default::default();
         row[0] = format!("{} ({})", a.title, a.unit);
         row[1] = format!("{:.2}", a.value);

@@ -46,11 +46,29 @@ pub enum Metric {
     HttpReqChunksReceived,
     /// Under a fixed schedule: when the request was sent, less when it was due.
     ScheduleLag,
+    /// Request latency less time to first token (streamed).
+    DecodeDuration,
+    /// Issue to the first piece of answer text, reasoning not counted (streamed).
+    TimeToFirstOutputToken,
+    /// Output tokens per second of the whole request, time to first token included.
+    E2eOutputTokenThroughput,
+    /// Input tokens per second of time to first token (streamed).
+    PrefillThroughputPerUser,
+    /// The scheduler's decision to issue the request to its start (waiting for a slot).
+    CreditToStartLatency,
+    /// The scheduler's decision to issue the request to its end: latency with the wait included.
+    EffectiveLatency,
+    /// (output tokens − `max_tokens` asked) / `max_tokens` × 100, signed.
+    OslMismatchDiffPct,
+    /// |usage.prompt_tokens − input tokens| / input tokens × 100.
+    UsagePromptTokensDiffPct,
+    /// |usage.completion_tokens − output tokens| / output tokens × 100.
+    UsageCompletionTokensDiffPct,
 }
 
 impl Metric {
     /// Every record metric, in the console's order.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 30] = [
         Self::TimeToFirstToken,
         Self::TimeToSecondToken,
         Self::RequestLatency,
@@ -72,6 +90,15 @@ impl Metric {
         Self::HttpReqDataReceived,
         Self::HttpReqChunksReceived,
         Self::ScheduleLag,
+        Self::DecodeDuration,
+        Self::TimeToFirstOutputToken,
+        Self::E2eOutputTokenThroughput,
+        Self::PrefillThroughputPerUser,
+        Self::CreditToStartLatency,
+        Self::EffectiveLatency,
+        Self::OslMismatchDiffPct,
+        Self::UsagePromptTokensDiffPct,
+        Self::UsageCompletionTokensDiffPct,
     ];
 
     /// Position in [`Metric::ALL`] (its discriminant: the declaration follows that order).
@@ -103,6 +130,15 @@ impl Metric {
             Self::HttpReqDataReceived => "http_req_data_received",
             Self::HttpReqChunksReceived => "http_req_chunks_received",
             Self::ScheduleLag => "schedule_lag",
+            Self::DecodeDuration => "decode_duration",
+            Self::TimeToFirstOutputToken => "time_to_first_output_token",
+            Self::E2eOutputTokenThroughput => "e2e_output_token_throughput",
+            Self::PrefillThroughputPerUser => "prefill_throughput_per_user",
+            Self::CreditToStartLatency => "credit_to_start_latency",
+            Self::EffectiveLatency => "effective_latency",
+            Self::OslMismatchDiffPct => "osl_mismatch_diff_pct",
+            Self::UsagePromptTokensDiffPct => "usage_prompt_tokens_diff_pct",
+            Self::UsageCompletionTokensDiffPct => "usage_completion_tokens_diff_pct",
         }
     }
 
@@ -119,8 +155,13 @@ impl Metric {
             | Self::HttpReqWaiting
             | Self::HttpReqReceiving
             | Self::HttpReqDuration
-            | Self::ScheduleLag => "ms",
-            Self::OutputTokenThroughputPerUser => "tokens/sec/user",
+            | Self::ScheduleLag
+            | Self::DecodeDuration
+            | Self::TimeToFirstOutputToken
+            | Self::CreditToStartLatency
+            | Self::EffectiveLatency => "ms",
+            Self::OutputTokenThroughputPerUser | Self::E2eOutputTokenThroughput | Self::PrefillThroughputPerUser => "tokens/sec/user",
+            Self::OslMismatchDiffPct | Self::UsagePromptTokensDiffPct | Self::UsageCompletionTokensDiffPct => "%",
             Self::HttpReqDataSent | Self::HttpReqDataReceived => "KB",
             Self::HttpReqChunksReceived => "count",
             _ => "tokens",
@@ -151,6 +192,15 @@ impl Metric {
             Self::HttpReqDataReceived => "HTTP Request Data Received",
             Self::HttpReqChunksReceived => "HTTP Request Chunks Received",
             Self::ScheduleLag => "Schedule Lag",
+            Self::DecodeDuration => "Decode Duration",
+            Self::TimeToFirstOutputToken => "Time to First Output Token",
+            Self::E2eOutputTokenThroughput => "End-to-End Output Token Throughput",
+            Self::PrefillThroughputPerUser => "Prefill Throughput Per User",
+            Self::CreditToStartLatency => "Credit to Start Latency",
+            Self::EffectiveLatency => "Effective Latency",
+            Self::OslMismatchDiffPct => "OSL Mismatch Diff",
+            Self::UsagePromptTokensDiffPct => "Usage Prompt Tokens Diff",
+            Self::UsageCompletionTokensDiffPct => "Usage Completion Tokens Diff",
         }
     }
 
@@ -158,12 +208,13 @@ impl Metric {
     pub fn scale(self) -> f64 {
         match self.unit() {
             "ms" => 1e6,
-            "tokens/sec/user" | "KB" => 1e3,
+            "tokens/sec/user" | "KB" | "%" => 1e3,
             _ => 1.0,
         }
     }
 
-    /// Whether the console table shows it (the http_req_* breakdown and usage are export-only).
+    /// Whether the console table shows it (the http_req_* breakdown, usage and the cross-checks are
+    /// export-only).
     pub fn on_console(self) -> bool {
         !matches!(
             self,
@@ -179,7 +230,22 @@ impl Metric {
                 | Self::HttpReqDataSent
                 | Self::HttpReqDataReceived
                 | Self::HttpReqChunksReceived
+                | Self::DecodeDuration
+                | Self::TimeToFirstOutputToken
+                | Self::E2eOutputTokenThroughput
+                | Self::PrefillThroughputPerUser
+                | Self::CreditToStartLatency
+                | Self::EffectiveLatency
+                | Self::OslMismatchDiffPct
+                | Self::UsagePromptTokensDiffPct
+                | Self::UsageCompletionTokensDiffPct
         )
+    }
+
+    /// The lowest value it can take: 0, but −100 for the signed `osl_mismatch_diff_pct` (the
+    /// statistics keep values from there).
+    pub fn floor(self) -> f64 {
+        if self == Self::OslMismatchDiffPct { -100.0 } else { 0.0 }
     }
 
     /// A metric by its export key (for `--goodput`).

@@ -114,7 +114,8 @@ pub(super) async fn issue<E: Endpoint + 'static, T: Transport + 'static>(
             () = until_stopped(stop) => break,
         };
         let (runner, records) = (Arc::clone(runner), records.clone());
-        let ticket = Ticket { index, phase: Phase::Profiling, worker: conversation, conversation, scheduled: Some(due), turn: None };
+        let ticket =
+            Ticket { index, phase: Phase::Profiling, worker: conversation, conversation, scheduled: Some(due), credit: due, turn: None };
         tasks.spawn(async move {
             wait_until(due).await;
             runner.send_ready(ticket, ready, &records).await;

@@ -56,7 +56,8 @@ impl Report<'_> {
             _ => (self.ended - self.started).as_secs_f64(),
         }
         .max(1e-9);
-        let metric = |key, title, unit, value| AggregateMetric { key, title, unit, value };
+        let metric = |key, title, unit, value| AggregateMetric { key, title, unit, value, on_console: true };
+        let hidden = |key, title, unit, value| AggregateMetric { key, title, unit, value, on_console: false };
         let mut list = Vec::new();
         let tokens = self.config.endpoint_meta.produces_tokens;
         if tokens {
@@ -75,6 +76,22 @@ impl Report<'_> {
             list.push(metric("total_osl", "Total Output Sequence Length", "tokens", a.total_osl));
         }
         list.push(metric("total_isl", "Total Input Sequence Length", "tokens", a.total_isl));
+        // The server's own counts summed, and the cross-checks against ours (export only).
+        for (key, title, usage) in [
+            ("total_usage_prompt_tokens", "Total Usage Prompt Tokens", Metric::UsagePromptTokens),
+            ("total_usage_completion_tokens", "Total Usage Completion Tokens", Metric::UsageCompletionTokens),
+            ("total_usage_total_tokens", "Total Usage Total Tokens", Metric::UsageTotalTokens),
+        ] {
+            if let Some(summary) = a.summary(usage) {
+                list.push(hidden(key, title, "tokens", summary.sum));
+            }
+        }
+        if a.summary(Metric::OslMismatchDiffPct).is_some() {
+            list.push(hidden("osl_mismatch_count", "OSL Mismatch Count", "requests", a.osl_mismatches as f64));
+        }
+        if a.summary(Metric::UsagePromptTokensDiffPct).is_some() || a.summary(Metric::UsageCompletionTokensDiffPct).is_some() {
+            list.push(hidden("usage_discrepancy_count", "Usage Discrepancy Count", "requests", a.usage_discrepancies as f64));
+        }
         if a.has_slos() {
             list.push(metric("goodput", "Goodput", "requests/sec", a.good as f64 / span));
             list.push(metric("good_request_count", "Good Request Count", "requests", a.good as f64));

@@ -61,12 +61,12 @@ pub struct FailureLimit {
 }
 
 impl<E: Endpoint, T: Transport> Runner<E, T> {
-    /// Sends request `index` of `phase` (the entry the sampler picks for it), measures it and
-    /// sends its record to `records`.
-    pub async fn one(&self, index: u64, phase: Phase, worker: usize, records: &mpsc::UnboundedSender<RequestRecord>) {
+    /// Sends request `index` of `phase` (the entry the sampler picks for it), which the scheduler
+    /// decided to send at `credit`, measures it and sends its record to `records`.
+    pub async fn one(&self, index: u64, phase: Phase, worker: usize, credit: Instant, records: &mpsc::UnboundedSender<RequestRecord>) {
         let conversation = self.sampler.pick(index);
         let ready = self.inputs.ready(conversation, &self.endpoint, self.transport.request_form());
-        self.send_ready(Ticket { index, phase, worker, conversation, scheduled: None, turn: None }, ready, records).await;
+        self.send_ready(Ticket { index, phase, worker, conversation, scheduled: None, credit, turn: None }, ready, records).await;
     }
 
     /// Sends a request made ready before (an entry's body is formatted before the run, a trace
@@ -90,7 +90,7 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
                 return None;
             }
         };
-        let Prepared { input_tokens, request: formatted } = self.inputs.get(&ready);
+        let Prepared { input_tokens, request: formatted, max_tokens } = self.inputs.get(&ready);
         let (index, phase) = (ticket.index, ticket.phase);
         let request_id = format!("{}-{index}", phase.as_str());
         let (started, started_wall) = (Instant::now(), SystemTime::now());
@@ -110,8 +110,18 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
             produces_tokens: self.produces_tokens,
             streaming: formatted.streaming(),
         };
-        let scheduled = ticket.scheduled;
-        let outcome = Outcome { timing, response: &response, decode_error, input_tokens: *input_tokens, started, started_wall, scheduled };
+        let (scheduled, credit, max_tokens) = (ticket.scheduled, ticket.credit, *max_tokens);
+        let outcome = Outcome {
+            timing,
+            response: &response,
+            decode_error,
+            input_tokens: *input_tokens,
+            started,
+            started_wall,
+            scheduled,
+            credit,
+            max_tokens,
+        };
         let record = ticket.tag(measure.record(index, phase, ticket.conversation, ticket.worker, outcome));
         let reply = record.error.is_none().then(|| std::mem::take(&mut response.text));
         self.finished(record, records);
@@ -146,6 +156,8 @@ pub struct Ticket {
     pub conversation: usize,
     /// When a fixed schedule wanted it sent.
     pub scheduled: Option<Instant>,
+    /// When the scheduler decided to send it: a worker was free, a rate's or a schedule's time came.
+    pub credit: Instant,
     /// The session and turn, for a session's request.
     pub turn: Option<TurnTag>,
 }
@@ -291,7 +303,7 @@ impl<E: Endpoint + 'static, T: Transport + 'static> Issue<E, T> {
                     if !plan.may_issue(index, &stop, &runner.halted) {
                         break;
                     }
-                    runner.one(index, phase, worker, &records).await;
+                    runner.one(index, phase, worker, Instant::now(), &records).await;
                 }
             });
         }
@@ -329,7 +341,7 @@ impl<E: Endpoint + 'static, T: Transport + 'static> Issue<E, T> {
             }
             let (runner, records, phase) = (Arc::clone(&self.runner), self.records.clone(), self.phase);
             tasks.spawn(async move {
-                runner.one(index, phase, index as usize, &records).await;
+                runner.one(index, phase, index as usize, due.into_std(), &records).await;
                 drop(permit);
             });
             index += 1;

@@ -72,9 +72,10 @@ impl<E: Endpoint, T: Transport> Shared<E, T> {
             if !self.plan.may_issue(index, stop, &runner.halted) {
                 return false;
             }
+            let credit = std::time::Instant::now();
             let ready = sessions.build(conversation, turn, &replies, &runner.endpoint, runner.transport.request_form()).map(Ready::Built);
             let tag = TurnTag { session: Arc::clone(&session.id), index: u32::try_from(turn).unwrap_or(u32::MAX) };
-            let ticket = Ticket { index, phase: self.phase, worker, conversation, scheduled: None, turn: Some(tag) };
+            let ticket = Ticket { index, phase: self.phase, worker, conversation, scheduled: None, credit, turn: Some(tag) };
             replies.push(runner.send_ready(ticket, ready, &self.records).await);
         }
         true

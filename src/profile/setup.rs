@@ -134,7 +134,7 @@ fn prepare_all<E: Endpoint>(entries: Vec<Entry>, endpoint: &E, form: RequestForm
         .into_iter()
         .map(|entry| {
             let request = InferenceRequest { payload: entry.payload, max_tokens: entry.max_tokens, model: None };
-            Ok(Prepared { input_tokens: entry.input_tokens, request: form.prepare(endpoint, &request)? })
+            Ok(Prepared { input_tokens: entry.input_tokens, request: form.prepare(endpoint, &request)?, max_tokens: entry.max_tokens })
         })
         .collect()
 }

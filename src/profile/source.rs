@@ -19,6 +19,8 @@ pub struct Prepared {
     pub input_tokens: u64,
     /// The request, encoded or typed.
     pub request: PreparedRequest,
+    /// The `max_tokens` it asks for.
+    pub max_tokens: Option<u32>,
 }
 
 /// The run's inputs.
@@ -106,8 +108,9 @@ impl TraceInputs {
             Input::Payload(body, streaming) => return self.verbatim(body, *streaming, form),
         };
         let input_tokens = payload_tokens(&payload, &self.tokenizer);
-        let request = InferenceRequest { payload, max_tokens: row.max_tokens.or(self.default_max_tokens), model: None };
-        Ok(Prepared { input_tokens, request: form.prepare(endpoint, &request)? })
+        let max_tokens = row.max_tokens.or(self.default_max_tokens);
+        let request = InferenceRequest { payload, max_tokens, model: None };
+        Ok(Prepared { input_tokens, request: form.prepare(endpoint, &request)?, max_tokens })
     }
 
     /// A `payload` row: its body as it is; its input length is that of its `prompt` or its
@@ -122,7 +125,9 @@ impl TraceInputs {
             input_tokens += message.get("content").and_then(|c| c.as_str()).map_or(0, |c| self.tokenizer.count(c));
         }
         let formatted = FormattedRequest { body: body.as_bytes().to_vec(), content_type: "application/json", streaming };
-        Ok(Prepared { input_tokens, request: PreparedRequest::Encoded(formatted) })
+        let max_tokens = ["max_tokens", "max_completion_tokens"].iter().find_map(|key| value.get(*key)?.as_u64());
+        let max_tokens = max_tokens.and_then(|m| u32::try_from(m).ok());
+        Ok(Prepared { input_tokens, request: PreparedRequest::Encoded(formatted), max_tokens })
     }
 }
 
@@ -159,7 +164,8 @@ impl SessionInputs {
             payload => payload,
         };
         let input_tokens = payload_tokens(&payload, &self.tokenizer);
-        let request = InferenceRequest { payload, max_tokens: session.turns[turn].max_tokens, model: None };
-        Ok(Prepared { input_tokens, request: form.prepare(endpoint, &request)? })
+        let max_tokens = session.turns[turn].max_tokens;
+        let request = InferenceRequest { payload, max_tokens, model: None };
+        Ok(Prepared { input_tokens, request: form.prepare(endpoint, &request)?, max_tokens })
     }
 }

@@ -13,6 +13,8 @@ const MAX_RECORDED: u64 = 1 << 44;
 pub struct Stat {
     histogram: Histogram<u64>,
     scale: f64,
+    /// The lowest value recorded; the histogram holds `value − floor`.
+    floor: f64,
     count: u64,
     sum: f64,
     mean: f64,
@@ -65,6 +67,7 @@ impl Stat {
             // memory), so a long run does not grow and copy it as rare large values arrive.
             histogram: Histogram::new_with_max(MAX_RECORDED, 3).expect("valid bounds"),
             scale,
+            floor: 0.0,
             count: 0,
             sum: 0.0,
             mean: 0.0,
@@ -86,7 +89,12 @@ impl Stat {
         self.m2 += delta * (value - self.mean);
         self.min = self.min.min(value);
         self.max = self.max.max(value);
-        let _ = self.histogram.record(((value.max(0.0) * self.scale).round() as u64).min(MAX_RECORDED));
+        let _ = self.histogram.record((((value - self.floor).max(0.0) * self.scale).round() as u64).min(MAX_RECORDED));
+    }
+
+    /// Like [`Stat::new`], for values from `floor` up (a signed percentage from −100).
+    pub fn with_floor(scale: f64, floor: f64) -> Self {
+        Self { floor, ..Self::new(scale) }
     }
 
     /// The summary, or `None` when nothing was recorded.
@@ -94,7 +102,7 @@ impl Stat {
         if self.count == 0 {
             return None;
         }
-        let q = |p: f64| (self.histogram.value_at_quantile(p) as f64 / self.scale).clamp(self.min, self.max);
+        let q = |p: f64| (self.histogram.value_at_quantile(p) as f64 / self.scale + self.floor).clamp(self.min, self.max);
         Some(Summary {
             avg: self.mean,
             min: self.min,
@@ -133,6 +141,17 @@ mod tests {
         assert!((s.p50 - 50.0).abs() / 50.0 < 0.002, "{}", s.p50);
         assert!((s.p99 - 99.0).abs() / 99.0 < 0.002, "{}", s.p99);
         assert!(Stat::new(1.0).summary().is_none());
+    }
+
+    #[test]
+    fn a_floor_keeps_negative_values_in_the_percentiles() {
+        let mut stat = Stat::with_floor(1e3, -100.0);
+        for v in [-50.0, -10.0, 0.0, 20.0] {
+            stat.record(v);
+        }
+        let s = stat.summary().unwrap();
+        assert_eq!((s.min, s.max), (-50.0, 20.0));
+        assert!((s.p50 + 10.0).abs() < 0.1 && (s.p1 + 50.0).abs() < 0.1 && (s.p75 - 0.0).abs() < 0.1, "{s:?}");
     }
 
     #[test]

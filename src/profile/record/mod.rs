@@ -76,6 +76,8 @@ pub struct RequestRecord {
     pub response_id: Option<String>,
     /// The server's `x-request-id` response header, when it sent one.
     pub server_request_id: Option<String>,
+    /// Its output missed the `max_tokens` it asked for (AIPerf's `osl_mismatch_count` rule).
+    pub osl_mismatch: bool,
 }
 
 /// What the runner knows when a request ends.
@@ -94,6 +96,10 @@ pub struct Outcome<'a> {
     pub started_wall: SystemTime,
     /// When a fixed schedule wanted it issued.
     pub scheduled: Option<Instant>,
+    /// When the scheduler decided to issue it.
+    pub credit: Instant,
+    /// `max_tokens` it asked for.
+    pub max_tokens: Option<u32>,
 }
 
 /// How to turn outcomes into metrics.
@@ -120,7 +126,7 @@ fn wall_ns(start_wall: SystemTime, start: Instant, at: Instant) -> u64 {
 impl Measure<'_> {
     /// The record of one request: its failure, or its timing and token metrics.
     pub fn record(&self, index: u64, phase: Phase, conversation_id: usize, worker_id: usize, outcome: Outcome<'_>) -> RequestRecord {
-        let Outcome { timing, response, decode_error, input_tokens, started, started_wall, scheduled } = outcome;
+        let Outcome { timing, response, decode_error, input_tokens, started, started_wall, scheduled, credit, max_tokens } = outcome;
         let mut record = RequestRecord::issued(index, phase, conversation_id, worker_id, started, started_wall);
         // Late or not, failed or not: every scheduled send tells how faithful the replay was.
         record.values[Metric::ScheduleLag.index()] = scheduled.map(|due| ms(started.saturating_duration_since(due)));
@@ -143,6 +149,8 @@ impl Measure<'_> {
         if record.error.is_none() {
             timing_metrics(&mut record, &timing);
             self.token_metrics(&mut record, &timing, response, input_tokens);
+            let asked = derived::Asked { credit, started, ended: timing.end, max_tokens };
+            derived::derive(&mut record, response, &asked, self.streaming.then_some(timing.start));
         }
         record
     }
@@ -291,6 +299,7 @@ impl RequestRecord {
             was_cancelled: false,
             response_id: None,
             server_request_id: None,
+            osl_mismatch: false,
         }
     }
 
@@ -300,8 +309,10 @@ impl RequestRecord {
     }
 }
 
+mod derived;
 mod json;
 
+pub use derived::usage_discrepant;
 pub use json::JsonLine;
 
 #[cfg(test)]

@@ -35,7 +35,17 @@ fn streamed(t0: Instant) -> (ParsedResponse, TransportTiming) {
 }
 
 fn outcome_of(response: &ParsedResponse, timing: Result<TransportTiming, TransportError>, t0: Instant) -> Outcome<'_> {
-    Outcome { timing, response, decode_error: None, input_tokens: 12, started: t0, started_wall: SystemTime::now(), scheduled: None }
+    Outcome {
+        timing,
+        response,
+        decode_error: None,
+        input_tokens: 12,
+        started: t0,
+        started_wall: SystemTime::now(),
+        scheduled: None,
+        credit: t0,
+        max_tokens: None,
+    }
 }
 
 fn close(a: Option<f64>, b: f64) -> bool {
