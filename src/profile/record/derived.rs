@@ -111,9 +111,9 @@ mod tests {
             record.values[metric.index()] = Some(value);
         }
         // Reasoning first (at 210 ms), answer text from 400 ms.
-        let mut response = ParsedResponse::default();
-        response.chunks =
+        let chunks =
             vec![ContentChunk { at: at(210), text_end: 0, reasoning_end: 5 }, ContentChunk { at: at(410), text_end: 3, reasoning_end: 5 }];
+        let response = ParsedResponse { chunks, ..ParsedResponse::default() };
         let asked = Asked { credit: at(0), started: at(10), ended: at(1010), max_tokens: Some(100) };
         derive(&mut record, &response, &asked, Some(at(10)));
         let value = |m: Metric| record.value(m).unwrap();
