@@ -2,8 +2,8 @@
 //! `--concurrency` and `--request-rate` make points (`--sweep-type grid|zip`), each run into a
 //! directory of its own (`concurrency_8`, dimensions joined with `__`); `--num-profile-runs N`
 //! repeats every point (`profile_runs/run_0001/`, or `profile_runs/trial_0001/<point>/` in a
-//! sweep) and aggregates the runs with Student's t confidence intervals ([`confidence`]). A sweep
-//! ends with a summary of its points ([`summary`]).
+//! sweep) and aggregates the runs with Student's t confidence intervals (`confidence.rs`). A sweep
+//! ends with a summary of its points (`summary.rs`).
 
 mod confidence;
 mod summary;
