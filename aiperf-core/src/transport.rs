@@ -114,8 +114,20 @@ pub struct TransportTiming {
     pub response_start: Option<Instant>,
     /// The last body byte arrived (or the request failed).
     pub end: Instant,
-    /// Time spent opening a connection, zero when one was reused.
+    /// Time spent opening a connection (TCP, and TLS for `https://`), DNS not included; zero when
+    /// one was reused.
     pub connecting: Duration,
+    /// Time spent resolving the server's name for a new connection (zero for an IP address or a
+    /// reused connection).
+    pub dns_lookup: Duration,
+    /// Time waiting for a connection before its own setup began, or for another request's
+    /// connection to become ready (HTTP/2 shares one).
+    pub blocked: Duration,
+    /// Whether the request went over a connection that was open before it started; `None` for
+    /// transports without connections of their own.
+    pub connection_reused: Option<bool>,
+    /// Body pieces written.
+    pub chunks_sent: u32,
     /// Response status (HTTP status; 200 for transports without one that succeeded).
     pub status: u16,
     /// Bytes written: the body as the transport's protocol encodes it.
@@ -228,6 +240,10 @@ impl TransportTiming {
             response_start: None,
             end: start,
             connecting: Duration::ZERO,
+            dns_lookup: Duration::ZERO,
+            blocked: Duration::ZERO,
+            connection_reused: None,
+            chunks_sent: 0,
             status: 0,
             bytes_sent: bytes_sent as u64,
             bytes_received: 0,

@@ -44,6 +44,18 @@ pub enum Metric {
     HttpReqDataReceived,
     /// Body pieces received.
     HttpReqChunksReceived,
+    /// Waiting for a connection: before its own setup began, or for another request's.
+    HttpReqBlocked,
+    /// Resolving the server's name for a new connection (0 for an IP address or a reused one).
+    HttpReqDnsLookup,
+    /// Blocked, DNS lookup and connecting: what the connection cost the request.
+    HttpReqConnectionOverhead,
+    /// Blocked, DNS lookup, connecting, sending, waiting and receiving.
+    HttpReqTotal,
+    /// 1 when the request went over a connection already open (the average is the reuse rate).
+    HttpReqConnectionReused,
+    /// Body pieces written.
+    HttpReqChunksSent,
     /// Under a fixed schedule: when the request was sent, less when it was due.
     ScheduleLag,
     /// Request latency less time to first token (streamed).
@@ -68,7 +80,7 @@ pub enum Metric {
 
 impl Metric {
     /// Every record metric, in the console's order.
-    pub const ALL: [Self; 30] = [
+    pub const ALL: [Self; 36] = [
         Self::TimeToFirstToken,
         Self::TimeToSecondToken,
         Self::RequestLatency,
@@ -89,6 +101,12 @@ impl Metric {
         Self::HttpReqDataSent,
         Self::HttpReqDataReceived,
         Self::HttpReqChunksReceived,
+        Self::HttpReqBlocked,
+        Self::HttpReqDnsLookup,
+        Self::HttpReqConnectionOverhead,
+        Self::HttpReqTotal,
+        Self::HttpReqConnectionReused,
+        Self::HttpReqChunksSent,
         Self::ScheduleLag,
         Self::DecodeDuration,
         Self::TimeToFirstOutputToken,
@@ -129,6 +147,12 @@ impl Metric {
             Self::HttpReqDataSent => "http_req_data_sent",
             Self::HttpReqDataReceived => "http_req_data_received",
             Self::HttpReqChunksReceived => "http_req_chunks_received",
+            Self::HttpReqBlocked => "http_req_blocked",
+            Self::HttpReqDnsLookup => "http_req_dns_lookup",
+            Self::HttpReqConnectionOverhead => "http_req_connection_overhead",
+            Self::HttpReqTotal => "http_req_total",
+            Self::HttpReqConnectionReused => "http_req_connection_reused",
+            Self::HttpReqChunksSent => "http_req_chunks_sent",
             Self::ScheduleLag => "schedule_lag",
             Self::DecodeDuration => "decode_duration",
             Self::TimeToFirstOutputToken => "time_to_first_output_token",
@@ -155,6 +179,10 @@ impl Metric {
             | Self::HttpReqWaiting
             | Self::HttpReqReceiving
             | Self::HttpReqDuration
+            | Self::HttpReqBlocked
+            | Self::HttpReqDnsLookup
+            | Self::HttpReqConnectionOverhead
+            | Self::HttpReqTotal
             | Self::ScheduleLag
             | Self::DecodeDuration
             | Self::TimeToFirstOutputToken
@@ -163,7 +191,8 @@ impl Metric {
             Self::OutputTokenThroughputPerUser | Self::E2eOutputTokenThroughput | Self::PrefillThroughputPerUser => "tokens/sec/user",
             Self::OslMismatchDiffPct | Self::UsagePromptTokensDiffPct | Self::UsageCompletionTokensDiffPct => "%",
             Self::HttpReqDataSent | Self::HttpReqDataReceived => "KB",
-            Self::HttpReqChunksReceived => "count",
+            Self::HttpReqChunksReceived | Self::HttpReqChunksSent => "count",
+            Self::HttpReqConnectionReused => "ratio",
             _ => "tokens",
         }
     }
@@ -191,6 +220,12 @@ impl Metric {
             Self::HttpReqDataSent => "HTTP Request Data Sent",
             Self::HttpReqDataReceived => "HTTP Request Data Received",
             Self::HttpReqChunksReceived => "HTTP Request Chunks Received",
+            Self::HttpReqBlocked => "HTTP Request Blocked",
+            Self::HttpReqDnsLookup => "HTTP Request DNS Lookup",
+            Self::HttpReqConnectionOverhead => "HTTP Request Connection Overhead",
+            Self::HttpReqTotal => "HTTP Request Total",
+            Self::HttpReqConnectionReused => "HTTP Request Connection Reused",
+            Self::HttpReqChunksSent => "HTTP Request Chunks Sent",
             Self::ScheduleLag => "Schedule Lag",
             Self::DecodeDuration => "Decode Duration",
             Self::TimeToFirstOutputToken => "Time to First Output Token",
@@ -208,7 +243,7 @@ impl Metric {
     pub fn scale(self) -> f64 {
         match self.unit() {
             "ms" => 1e6,
-            "tokens/sec/user" | "KB" | "%" => 1e3,
+            "tokens/sec/user" | "KB" | "%" | "ratio" => 1e3,
             _ => 1.0,
         }
     }
@@ -230,6 +265,12 @@ impl Metric {
                 | Self::HttpReqDataSent
                 | Self::HttpReqDataReceived
                 | Self::HttpReqChunksReceived
+                | Self::HttpReqBlocked
+                | Self::HttpReqDnsLookup
+                | Self::HttpReqConnectionOverhead
+                | Self::HttpReqTotal
+                | Self::HttpReqConnectionReused
+                | Self::HttpReqChunksSent
                 | Self::DecodeDuration
                 | Self::TimeToFirstOutputToken
                 | Self::E2eOutputTokenThroughput

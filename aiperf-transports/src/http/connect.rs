@@ -1,14 +1,17 @@
-//! A connector that times connection setup (TCP, and TLS for `https://`) and attaches the times to
-//! the connection, so every response says whether its request waited for a new connection.
+//! A connector that times connection setup (name resolution, then TCP, and TLS for `https://`) and
+//! attaches the times to the connection, so every response says whether its request waited for a
+//! new connection and for what.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::io::IoSlice;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use http::Uri;
 use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper_util::client::legacy::connect::dns::{GaiAddrs, GaiResolver, Name};
 use hyper_util::client::legacy::connect::{Connected, Connection};
 use tower_service::Service;
 
@@ -19,6 +22,53 @@ pub struct ConnectTimes {
     pub started: Instant,
     /// The connection was ready (TLS handshake included).
     pub ready: Instant,
+    /// How long resolving the server's name took (zero for an IP address).
+    pub dns: Duration,
+}
+
+tokio::task_local! {
+    /// The name resolution time of the connection being set up in this task.
+    static DNS: Cell<Duration>;
+}
+
+/// Resolves names as hyper's default resolver does, and reports how long it took to the
+/// connection being set up ([`TimedConnector`] reads it).
+#[derive(Clone, Debug)]
+pub struct TimedResolver {
+    inner: GaiResolver,
+}
+
+impl TimedResolver {
+    /// A resolver over the system's (`getaddrinfo`, on a blocking thread).
+    pub fn new() -> Self {
+        Self { inner: GaiResolver::new() }
+    }
+}
+
+impl Default for TimedResolver {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Service<Name> for TimedResolver {
+    type Response = GaiAddrs;
+    type Error = std::io::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<GaiAddrs, std::io::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
+        let resolving = self.inner.call(name);
+        Box::pin(async move {
+            let started = Instant::now();
+            let resolved = resolving.await;
+            let _ = DNS.try_with(|dns| dns.set(started.elapsed()));
+            resolved
+        })
+    }
 }
 
 /// Wraps a connector; its connections carry their [`ConnectTimes`].
@@ -51,10 +101,12 @@ where
     fn call(&mut self, uri: Uri) -> Self::Future {
         let started = Instant::now();
         let connecting = self.inner.call(uri);
-        Box::pin(async move {
+        // The resolver runs inside this future: it reports its time through the task-local.
+        Box::pin(DNS.scope(Cell::new(Duration::ZERO), async move {
             let io = connecting.await?;
-            Ok(TimedIo { io, times: ConnectTimes { started, ready: Instant::now() } })
-        })
+            let dns = DNS.with(Cell::get);
+            Ok(TimedIo { io, times: ConnectTimes { started, ready: Instant::now(), dns } })
+        }))
     }
 }
 

@@ -22,7 +22,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
 use body::SentBody;
-pub use connect::{ConnectTimes, TimedConnector};
+pub use connect::{ConnectTimes, TimedConnector, TimedResolver};
 pub use url::BaseUrl;
 
 /// Which HTTP version a [`HyperTransport`] speaks.
@@ -63,7 +63,7 @@ pub type Http2Transport = HyperTransport<Http2>;
 /// Timing is taken where bytes move: `sent` when the body was handed to the connection,
 /// `response_start` when the status and headers arrived, and each chunk as its frame was read.
 pub struct HyperTransport<V> {
-    client: Client<TimedConnector<HttpsConnector<HttpConnector>>, SentBody>,
+    client: Client<TimedConnector<HttpsConnector<HttpConnector<TimedResolver>>>, SentBody>,
     base: BaseUrl,
     headers: HeaderMap,
     timeout: Duration,
@@ -82,7 +82,7 @@ impl<V: HttpVersion> FromModelEndpoint for HyperTransport<V> {
         let base = BaseUrl::new(url)?;
         let tls = tls_config(base.is_https())?;
         // No Nagle: small writes (HTTP/2 HEADERS then DATA) must not wait for the peer's delayed ACK.
-        let mut tcp = HttpConnector::new();
+        let mut tcp = HttpConnector::new_with_resolver(TimedResolver::new());
         tcp.set_nodelay(true);
         tcp.enforce_http(false);
         let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http();
@@ -177,13 +177,10 @@ impl<V: HttpVersion> HyperTransport<V> {
         let http_request = self.build(&request, content_type, body)?;
         let response = self.client.request(http_request).await.map_err(|e| self.error(e))?;
         let at = Instant::now();
-        // A connection that became ready after this request started was opened for it (or it
-        // waited for it): that wait is its connecting time. A reused connection costs nothing.
-        if let Some(times) = response.extensions().get::<ConnectTimes>()
-            && times.ready > timing.start
-        {
-            timing.connecting = times.ready - times.started.max(timing.start);
+        if let Some(times) = response.extensions().get::<ConnectTimes>() {
+            connection_times(timing, times);
         }
+        timing.chunks_sent = u32::from(sent.get().is_some() && !bytes.is_empty());
         timing.response_start = Some(at);
         timing.sent = sent.get().copied().unwrap_or(at);
         timing.status = response.status().as_u16();
@@ -233,5 +230,24 @@ impl<V: HttpVersion> Transport for HyperTransport<V> {
         crate::deadline::within(self.timeout, self.exchange(request, sink, &mut timing)).await?;
         timing.end = Instant::now();
         Ok(timing)
+    }
+}
+
+/// What a request's connection cost it. A connection ready before the request started was
+/// reused: nothing. One set up after the request started was opened for it: the wait before its
+/// setup began is blocked, then name resolution, then connecting. One whose setup began before the
+/// request started but was ready after (another request's, HTTP/2 sharing it) kept it blocked.
+fn connection_times(timing: &mut TransportTiming, times: &ConnectTimes) {
+    let reused = times.ready <= timing.start;
+    timing.connection_reused = Some(reused);
+    if reused {
+        return;
+    }
+    if times.started >= timing.start {
+        timing.blocked = times.started - timing.start;
+        timing.dns_lookup = times.dns;
+        timing.connecting = (times.ready - times.started).saturating_sub(times.dns);
+    } else {
+        timing.blocked = times.ready - timing.start;
     }
 }

@@ -236,17 +236,30 @@ fn response_failure(timing: &TransportTiming, response: &ParsedResponse, decode_
 fn timing_metrics(record: &mut RequestRecord, timing: &TransportTiming) {
     let mut set = |metric: Metric, value: f64| record.values[metric.index()] = Some(value);
     let latency = ms(timing.end - timing.start);
+    let overhead = timing.blocked + timing.dns_lookup + timing.connecting;
+    let sending = timing.sent.saturating_duration_since(timing.start).saturating_sub(overhead);
     set(Metric::RequestLatency, latency);
     set(Metric::HttpReqConnecting, ms(timing.connecting));
-    set(Metric::HttpReqSending, ms(timing.sent.saturating_duration_since(timing.start).saturating_sub(timing.connecting)));
+    set(Metric::HttpReqSending, ms(sending));
     if let Some(response_start) = timing.response_start {
         set(Metric::HttpReqWaiting, ms(response_start.saturating_duration_since(timing.sent)));
         set(Metric::HttpReqReceiving, ms(timing.end.saturating_duration_since(response_start)));
     }
-    set(Metric::HttpReqDuration, latency);
+    // k6's and AIPerf's split: duration is sending to last byte, total adds the connection's cost.
+    set(Metric::HttpReqDuration, ms(timing.end.saturating_duration_since(timing.start + overhead)));
     set(Metric::HttpReqDataSent, timing.bytes_sent as f64 / 1e3);
     set(Metric::HttpReqDataReceived, timing.bytes_received as f64 / 1e3);
     set(Metric::HttpReqChunksReceived, f64::from(timing.chunks));
+    set(Metric::HttpReqBlocked, ms(timing.blocked));
+    set(Metric::HttpReqDnsLookup, ms(timing.dns_lookup));
+    set(Metric::HttpReqConnectionOverhead, ms(overhead));
+    // The phases follow one another: together they span issue to last byte.
+    set(Metric::HttpReqTotal, latency);
+    // Connection-level facts only for transports with connections of their own.
+    if let Some(reused) = timing.connection_reused {
+        set(Metric::HttpReqConnectionReused, f64::from(u8::from(reused)));
+        set(Metric::HttpReqChunksSent, f64::from(timing.chunks_sent));
+    }
 }
 
 impl RequestRecord {
