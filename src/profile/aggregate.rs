@@ -1,11 +1,10 @@
-//! Folding records into statistics as they arrive (bounded memory), and the time-sliced
-//! effective concurrency.
+//! Folding records into statistics as they arrive (bounded memory).
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::metrics::Metric;
+use super::phases::PhaseSweep;
 use super::record::{RecordError, RequestRecord};
 use super::stats::{Stat, Summary};
 
@@ -66,11 +65,13 @@ pub struct Aggregate {
     pub first_start: Option<Instant>,
     /// When the last request ended.
     pub last_end: Option<Instant>,
+    /// The time-weighted (sweep-line) metrics of the completed requests.
+    pub phases: PhaseSweep,
 }
 
 impl Aggregate {
-    /// An empty aggregate with these SLOs.
-    pub fn new(slos: Vec<Slo>) -> Self {
+    /// An empty aggregate with these SLOs, its times counted from `zero` (before any request).
+    pub fn new(slos: Vec<Slo>, zero: Instant) -> Self {
         Self {
             stats: Metric::ALL.iter().map(|m| Stat::with_floor(m.scale(), m.floor())).collect(),
             errors: HashMap::new(),
@@ -84,6 +85,7 @@ impl Aggregate {
             total_osl: 0.0,
             first_start: None,
             last_end: None,
+            phases: PhaseSweep::new(zero),
         }
     }
 
@@ -102,6 +104,7 @@ impl Aggregate {
             return;
         }
         self.completed += 1;
+        self.phases.add(record);
         for metric in Metric::ALL.into_iter().filter(|&m| m != Metric::ScheduleLag) {
             if let Some(value) = record.value(metric) {
                 self.stats[metric.index()].record(value);
@@ -138,77 +141,6 @@ impl Aggregate {
     }
 }
 
-/// Requests in flight, averaged over fixed time slices: AIPerf's time-sliced effective concurrency.
-pub struct ConcurrencyTracker {
-    slice: Duration,
-    state: Mutex<TrackerState>,
-}
-
-struct TrackerState {
-    in_flight: u64,
-    last: Option<Instant>,
-    slice_start: Option<Instant>,
-    integral: f64,
-    stat: Stat,
-}
-
-impl ConcurrencyTracker {
-    /// A tracker averaging over `slice`-long windows.
-    pub fn new(slice: Duration) -> Self {
-        Self { slice, state: Mutex::new(TrackerState { in_flight: 0, last: None, slice_start: None, integral: 0.0, stat: Stat::new(1e3) }) }
-    }
-
-    fn advance(&self, state: &mut TrackerState, now: Instant) {
-        let (Some(mut last), Some(mut slice_start)) = (state.last, state.slice_start) else {
-            state.last = Some(now);
-            state.slice_start = Some(now);
-            return;
-        };
-        while now >= slice_start + self.slice {
-            let slice_end = slice_start + self.slice;
-            state.integral += state.in_flight as f64 * (slice_end - last).as_secs_f64();
-            state.stat.record(state.integral / self.slice.as_secs_f64());
-            state.integral = 0.0;
-            slice_start = slice_end;
-            last = slice_end;
-        }
-        state.integral += state.in_flight as f64 * (now - last).as_secs_f64();
-        state.last = Some(now);
-        state.slice_start = Some(slice_start);
-    }
-
-    /// A request was issued.
-    pub fn started(&self, at: Instant) {
-        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Threads may take the lock out of time order: never step back.
-        let at = state.last.map_or(at, |last| at.max(last));
-        self.advance(&mut state, at);
-        state.in_flight += 1;
-    }
-
-    /// A request ended.
-    pub fn ended(&self, at: Instant) {
-        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let at = state.last.map_or(at, |last| at.max(last));
-        self.advance(&mut state, at);
-        state.in_flight = state.in_flight.saturating_sub(1);
-    }
-
-    /// The statistics of the completed slices (and the partial last one).
-    pub fn summary(&self, now: Instant) -> Option<Summary> {
-        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.advance(&mut state, now);
-        let mut stat = state.stat.clone();
-        if let Some(slice_start) = state.slice_start {
-            let partial = (now - slice_start).as_secs_f64();
-            if partial > self.slice.as_secs_f64() / 10.0 {
-                stat.record(state.integral / partial);
-            }
-        }
-        stat.summary()
-    }
-}
-
 /// The message errors are grouped by: one error counts once whatever position or bytes its
 /// message quotes. The bytes an endpoint quotes (`; received: …`) are dropped and every number
 /// that is a word of its own (`line 1 column 57`, `(17 bytes …)`) becomes `N`; numbers inside
@@ -240,24 +172,6 @@ pub fn group_message(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn constant_concurrency_averages_to_itself() {
-        let tracker = ConcurrencyTracker::new(Duration::from_millis(100));
-        let t0 = Instant::now();
-        for _ in 0..4 {
-            tracker.started(t0);
-        }
-        // Keep 4 in flight for 1 s: one ends and another starts every 50 ms.
-        for step in 1..=20 {
-            let at = t0 + Duration::from_millis(50 * step);
-            tracker.ended(at);
-            tracker.started(at);
-        }
-        let summary = tracker.summary(t0 + Duration::from_secs(1)).unwrap();
-        assert!((summary.avg - 4.0).abs() < 1e-6, "{summary:?}");
-        assert!((summary.min - 4.0).abs() < 1e-6 && (summary.max - 4.0).abs() < 1e-3, "{summary:?}");
-    }
 
     #[test]
     fn one_error_groups_once_whatever_its_message_quotes() {

@@ -11,6 +11,7 @@ mod export;
 mod inputs;
 mod limits;
 pub mod metrics;
+mod phases;
 mod progress;
 pub mod record;
 mod replay;
@@ -110,7 +111,7 @@ async fn run_one<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<
         config: &config,
         tokenizer: &tokenizer,
         aggregate: &measured.aggregate,
-        concurrency: runner.tracker.summary(measured.ended),
+        phases: &measured.phases,
         started: measured.started,
         ended: measured.ended,
         start_wall: measured.start_wall,
@@ -165,6 +166,8 @@ async fn warmup<E: Endpoint + 'static, T: Transport + 'static>(config: &Config, 
 /// What the profiling phase measured, and when.
 struct Measured {
     aggregate: Aggregate,
+    /// The time-weighted metrics: key, unit, summary.
+    phases: Vec<(&'static str, &'static str, phases::WeightedSummary)>,
     started: Instant,
     ended: Instant,
     start_wall: SystemTime,
@@ -187,23 +190,27 @@ async fn profile<E: Endpoint + 'static, T: Transport + 'static>(
     }
     let (tx, rx) = mpsc::unbounded_channel();
     let writer = export::RecordWriter::create(&config.artifact_dir, config.secrets.clone())?;
-    let collect = tokio::spawn(collect(rx, writer, Aggregate::new(config.slos.clone())));
+    let aggregate = Aggregate::new(config.slos.clone(), started);
+    let collect = tokio::spawn(collect(rx, writer, aggregate, Arc::clone(&runner.in_flight)));
     let progress =
         progress::Progress::start(config.ui == Ui::Simple, "profiling", Arc::clone(runner), plan.count, config.schedule.duration);
     runner::run_phase(Arc::clone(runner), Phase::Profiling, plan, tx, stop.clone(), STOP_GRACE).await;
     progress.finish();
     let dir = config.artifact_dir.display().to_string();
-    let aggregate = collect.await.map_err(|e| ProfileError::Io { path: dir, source: std::io::Error::other(e) })??;
-    Ok(Measured { aggregate, started, ended: Instant::now(), start_wall, end_wall: SystemTime::now() })
+    let mut aggregate = collect.await.map_err(|e| ProfileError::Io { path: dir, source: std::io::Error::other(e) })??;
+    let phases = aggregate.phases.finish();
+    Ok(Measured { aggregate, phases, started, ended: Instant::now(), start_wall, end_wall: SystemTime::now() })
 }
 
 /// Folds records into `aggregate` and writes them as they come, in batches: a record reaches the
 /// file at most [`FLUSH_EVERY`] after it was written (one write system call per batch, not per
-/// record), and all of them when the run ends.
+/// record), and all of them when the run ends. After each batch the time-weighted metrics sweep up
+/// to the earliest start still `in_flight`.
 async fn collect(
     mut rx: mpsc::UnboundedReceiver<RequestRecord>,
     mut writer: export::RecordWriter,
     mut aggregate: Aggregate,
+    in_flight: Arc<phases::InFlightStarts>,
 ) -> Result<Aggregate, ProfileError> {
     let mut result = Ok(());
     let mut unflushed_since: Option<Instant> = None;
@@ -223,13 +230,24 @@ async fn collect(
         };
         let Some(record) = record else { break };
         let mut next = Some(record);
-        while let Some(record) = next {
-            aggregate.add(&record);
-            if result.is_ok() {
-                result = writer.write(&record);
+        // The earliest start in flight is read before the last records are taken: every request
+        // that started before it has its record in the channel by then.
+        let mut watermark = None;
+        loop {
+            while let Some(record) = next {
+                aggregate.add(&record);
+                if result.is_ok() {
+                    result = writer.write(&record);
+                }
+                next = rx.try_recv().ok();
             }
+            if watermark.is_some() {
+                break;
+            }
+            watermark = Some(in_flight.earliest().unwrap_or_else(Instant::now));
             next = rx.try_recv().ok();
         }
+        aggregate.phases.advance(watermark);
         let since = *unflushed_since.get_or_insert_with(Instant::now);
         if since.elapsed() >= FLUSH_EVERY {
             result = result.and_then(|()| writer.flush());

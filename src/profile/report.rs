@@ -25,8 +25,8 @@ pub(super) struct Report<'a> {
     pub tokenizer: &'a Tokenizer,
     /// What the profiled requests measured.
     pub aggregate: &'a Aggregate,
-    /// Requests in flight over time.
-    pub concurrency: Option<stats::Summary>,
+    /// The time-weighted metrics (effective concurrency and the phases' throughputs).
+    pub phases: &'a [(&'static str, &'static str, super::phases::WeightedSummary)],
     /// When profiling started and ended (monotonic and wall clock).
     pub started: Instant,
     /// See `started`.
@@ -107,7 +107,7 @@ impl Report<'_> {
         let (span, aggregates) = self.aggregates();
         let title = format!("aiperf | {}", self.config.endpoint_meta.metrics_title);
         let mut console = export::console_table(&title, &records, &aggregates);
-        if let Some(c) = &self.concurrency {
+        if let Some((.., c)) = self.phases.iter().find(|(key, ..)| *key == "effective_concurrency") {
             console.push_str(&format!("Effective concurrency: avg {:.2}, p50 {:.2}, max {:.2} requests in flight\n", c.avg, c.p50, c.max));
         }
         for (error, count) in self.aggregate.errors() {
@@ -211,10 +211,10 @@ impl Report<'_> {
                 json!({ "unit": "", "avg": f64::from(u8::from(lag.p99 > REPLAY_DEGRADED_MS)) }),
             );
         }
-        if let Some(c) = &self.concurrency {
+        for (key, unit, s) in self.phases {
             object.insert(
-                "effective_concurrency".to_owned(),
-                json!({ "unit": "requests", "avg": c.avg, "min": c.min, "max": c.max, "p50": c.p50, "p90": c.p90, "p95": c.p95, "p99": c.p99, "std": c.std }),
+                (*key).to_owned(),
+                json!({ "unit": unit, "avg": s.avg, "min": s.min, "max": s.max, "p50": s.p50, "p90": s.p90, "p95": s.p95, "p99": s.p99, "std": s.std }),
             );
         }
         root

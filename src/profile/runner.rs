@@ -10,8 +10,8 @@ use aiperf_core::{Endpoint, EndpointError, Exchange, Transport, exchange};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
-use super::aggregate::ConcurrencyTracker;
 use super::dataset::sampling::Sampler;
+use super::phases::InFlightStarts;
 use super::record::{Measure, Outcome, Phase, RequestRecord};
 use super::replay::Replay;
 use super::source::{Inputs, Prepared, Ready};
@@ -38,8 +38,9 @@ pub struct Runner<E, T> {
     pub use_server_token_count: bool,
     /// Whether the endpoint produces tokens.
     pub produces_tokens: bool,
-    /// Requests in flight over time (profiling only).
-    pub tracker: ConcurrencyTracker,
+    /// The start times of the profiled requests whose records are not sent yet (the sweep-line
+    /// metrics wait for them).
+    pub in_flight: Arc<InFlightStarts>,
     /// Requests ended so far in the current phase, and how many failed (for progress).
     pub done: AtomicU64,
     /// Failed requests so far in the current phase.
@@ -86,7 +87,7 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
             Ok(ready) => ready,
             Err(error) => {
                 let record = RequestRecord::unbuilt(ticket.index, ticket.phase, ticket.conversation, ticket.worker, &error);
-                self.finished(ticket.tag(record), records);
+                self.finished(ticket.tag(record), false, records);
                 return None;
             }
         };
@@ -95,15 +96,12 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
         let request_id = format!("{}-{index}", phase.as_str());
         let (started, started_wall) = (Instant::now(), SystemTime::now());
         if phase == Phase::Profiling {
-            self.tracker.started(started);
+            self.in_flight.started(started);
         }
         let mut in_flight = InFlight { runner: self, records: Some(records), ticket, started, started_wall };
         let Exchange { timing, mut response, decode_error } =
             exchange(&self.transport, &self.endpoint, &self.path, formatted, Some(&request_id)).await;
         let ticket = in_flight.disarm();
-        if phase == Phase::Profiling {
-            self.tracker.ended(Instant::now());
-        }
         let measure = Measure {
             tokenizer: &self.tokenizer,
             use_server_token_count: self.use_server_token_count,
@@ -124,11 +122,14 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
         };
         let record = ticket.tag(measure.record(index, phase, ticket.conversation, ticket.worker, outcome));
         let reply = record.error.is_none().then(|| std::mem::take(&mut response.text));
-        self.finished(record, records);
+        self.finished(record, true, records);
         reply
     }
 
-    fn finished(&self, record: RequestRecord, records: &mpsc::UnboundedSender<RequestRecord>) {
+    /// Counts `record`, checks the failure limit and sends it; then, for a request that was
+    /// `registered` in flight, says its record is out (only then may the sweep pass its start).
+    fn finished(&self, record: RequestRecord, registered: bool, records: &mpsc::UnboundedSender<RequestRecord>) {
+        let (phase, started) = (record.phase, record.started);
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         let failed =
             if record.error.is_some() { self.failed.fetch_add(1, Ordering::Relaxed) + 1 } else { self.failed.load(Ordering::Relaxed) };
@@ -140,6 +141,9 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
             self.halted.store(true, Ordering::Relaxed);
         }
         let _ = records.send(record);
+        if registered && phase == Phase::Profiling {
+            self.in_flight.released(started);
+        }
     }
 }
 
@@ -202,12 +206,9 @@ impl<E: Endpoint, T: Transport> InFlight<'_, E, T> {
 impl<E: Endpoint, T: Transport> Drop for InFlight<'_, E, T> {
     fn drop(&mut self) {
         if let Some(records) = self.records.take() {
-            if self.ticket.phase == Phase::Profiling {
-                self.runner.tracker.ended(Instant::now());
-            }
             let Ticket { index, phase, conversation, worker, .. } = self.ticket;
             let record = RequestRecord::cancelled(index, phase, conversation, worker, self.started, self.started_wall);
-            self.runner.finished(self.ticket.tag(record), records);
+            self.runner.finished(self.ticket.tag(record), true, records);
         }
     }
 }

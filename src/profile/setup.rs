@@ -5,16 +5,15 @@
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64};
-use std::time::Duration;
 
 use aiperf_core::{Endpoint, EndpointError, Factories, InferenceRequest, RequestForm, Transport, TransportRequest};
 
-use super::aggregate::ConcurrencyTracker;
 use super::config::{Config, FixedSchedule, Selections};
 use super::dataset::blocks::Synthesizer;
 use super::dataset::sampling::Sampler;
 use super::dataset::{self, Loaded};
 use super::inputs::{self, Entry, corpus_tokens};
+use super::phases::InFlightStarts;
 use super::replay::{Replay, Window};
 use super::runner::Runner;
 use super::source::{Inputs, Prepared, SessionInputs, TraceInputs};
@@ -119,7 +118,7 @@ pub(super) fn prepare<F: Factories>(
         use_server_token_count: config.use_server_token_count,
         produces_tokens: config.endpoint_meta.produces_tokens,
         sampler: Sampler::new(dataset.sampling, entries, dataset.seed),
-        tracker: ConcurrencyTracker::new(Duration::from_millis(100)),
+        in_flight: Arc::new(InFlightStarts::default()),
         done: AtomicU64::new(0),
         failed: AtomicU64::new(0),
         failure_limit: config.failure_limit,

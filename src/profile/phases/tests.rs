@@ -1,0 +1,80 @@
+use std::time::{Duration, SystemTime};
+
+use super::*;
+use crate::profile::record::Phase;
+
+/// A completed request: times in ms after `zero`.
+fn request(zero: Instant, start: u64, ttft: f64, end: u64, isl: f64, osl: f64) -> RequestRecord {
+    let mut record = RequestRecord::cancelled(0, Phase::Profiling, 0, 0, zero, SystemTime::now());
+    record.started = zero + Duration::from_millis(start);
+    record.ended = zero + Duration::from_millis(end);
+    for (metric, value) in [(Metric::TimeToFirstToken, ttft), (Metric::InputSequenceLength, isl), (Metric::OutputSequenceLength, osl)] {
+        record.values[metric.index()] = Some(value);
+    }
+    record
+}
+
+fn summary<'a>(all: &'a [(&str, &str, WeightedSummary)], key: &str) -> &'a WeightedSummary {
+    &all.iter().find(|(k, ..)| *k == key).unwrap_or_else(|| panic!("{key}")).2
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-6 * b.abs().max(1.0)
+}
+
+#[test]
+fn time_weighted_levels_over_the_window() {
+    let zero = Instant::now();
+    let mut sweep = PhaseSweep::new(zero);
+    // A: prefill 0–100 ms at 1000 tokens/s, decode 100–1100 ms at 10 tokens/s.
+    // B: prefill 500–600 ms at 500 tokens/s, decode 600–1100 ms at 10 tokens/s. Window: 1.1 s.
+    sweep.add(&request(zero, 500, 100.0, 1100, 50.0, 6.0));
+    sweep.add(&request(zero, 0, 100.0, 1100, 100.0, 11.0));
+    let all = sweep.finish();
+    let s = |key| summary(&all, key);
+    assert!(close(s("effective_concurrency").avg, 1.7 / 1.1), "{:?}", s("effective_concurrency"));
+    assert_eq!((s("effective_concurrency").min, s("effective_concurrency").max), (1.0, 2.0));
+    assert!(close(s("effective_prefill_concurrency").avg, 0.2 / 1.1));
+    assert!(close(s("effective_prefill_throughput").avg, 150.0 / 1.1));
+    assert!(close(s("effective_decode_throughput").avg, 15.0 / 1.1));
+    assert!(close(s("effective_total_throughput").avg, 165.0 / 1.1));
+    assert!(close(s("active_decode_throughput").avg, 15.0), "decode runs 1.0 s of the window: {:?}", s("active_decode_throughput"));
+    assert!(close(s("active_prefill_throughput").avg, 750.0), "prefill runs 0.2 s: {:?}", s("active_prefill_throughput"));
+    assert!(close(s("effective_decode_throughput_per_user").max, 10.0));
+    assert!(close(s("tokens_in_flight").avg, 154.0 / 1.1), "{:?}", s("tokens_in_flight"));
+    // Concurrency is 1 for 0.5 s and 2 for 0.6 s of 1.1 s: the median is 2, a quarter of the time 1.
+    assert_eq!((s("effective_concurrency").p50, s("effective_concurrency").p90), (2.0, 2.0));
+    assert!(close(s("effective_concurrency").std, (0.5f64 * 0.6).sqrt() / 1.1), "{:?}", s("effective_concurrency"));
+}
+
+#[test]
+fn events_wait_for_the_oldest_request_in_flight() {
+    let zero = Instant::now();
+    let mut sweep = PhaseSweep::new(zero);
+    sweep.add(&request(zero, 300, 10.0, 400, 10.0, 2.0));
+    // A request started at 100 ms is still in flight: nothing from 100 ms on is swept.
+    sweep.advance(Some(zero + Duration::from_millis(100)));
+    assert_eq!(sweep.clock, None);
+    sweep.add(&request(zero, 100, 10.0, 500, 10.0, 2.0));
+    let all = sweep.finish();
+    // Both counted in order: 2 in flight from 300 to 400 ms of a 400 ms window.
+    assert!(close(summary(&all, "effective_concurrency").avg, 500.0 / 400.0), "{all:?}");
+}
+
+#[test]
+fn in_flight_starts_keep_the_earliest_until_released() {
+    let starts = InFlightStarts::default();
+    let t0 = Instant::now();
+    let (a, b) = (t0, t0 + Duration::from_millis(5));
+    starts.started(b);
+    starts.started(a);
+    starts.started(a);
+    assert_eq!(starts.earliest(), Some(a));
+    starts.released(a);
+    assert_eq!(starts.earliest(), Some(a), "two requests started at that instant");
+    starts.released(a);
+    assert_eq!(starts.earliest(), Some(b));
+    starts.released(b);
+    starts.released(b);
+    assert_eq!(starts.earliest(), None);
+}
