@@ -21,6 +21,10 @@ use hdrhistogram::Histogram;
 use super::metrics::Metric;
 use super::record::RequestRecord;
 
+/// The largest value the histograms keep apart (× 1000): larger ones count as it in percentiles;
+/// the mean, minimum and maximum keep them.
+const MAX_WEIGHTED: u64 = 1 << 44;
+
 /// Events that may wait for older requests still in flight.
 pub const MAX_PENDING: usize = 1 << 18;
 
@@ -259,7 +263,9 @@ pub struct WeightedSummary {
 
 impl WeightedStat {
     fn new() -> Self {
-        let histogram = Histogram::new(3).expect("valid precision");
+        // Sized once for every value a run records (as the per-request statistics are): a
+        // histogram that grows with the values would make a long run's memory drift.
+        let histogram = Histogram::new_with_max(MAX_WEIGHTED, 3).expect("valid bounds");
         Self { weight: 0.0, sum: 0.0, sum_sq: 0.0, min: f64::INFINITY, max: f64::NEG_INFINITY, histogram }
     }
 
@@ -274,7 +280,7 @@ impl WeightedStat {
         self.min = self.min.min(value);
         self.max = self.max.max(value);
         let micros = ns.div_ceil(1000);
-        let _ = self.histogram.record_n(((value.max(0.0) * 1e3).round() as u64).min(1 << 50), micros);
+        let _ = self.histogram.record_n(((value.max(0.0) * 1e3).round() as u64).min(MAX_WEIGHTED), micros);
     }
 
     fn summary(&self) -> Option<WeightedSummary> {
