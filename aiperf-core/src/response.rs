@@ -18,6 +18,8 @@ pub struct ParsedResponse {
     pub event_times: Vec<Instant>,
     /// Token usage reported by the server, the last report wins.
     pub usage: Option<Usage>,
+    /// `usage.completion_tokens_details.reasoning_tokens`, from the same report as `usage`.
+    pub usage_reasoning_tokens: Option<u64>,
     /// Why generation stopped (`stop`, `length`, ...), as the server said.
     pub finish_reason: Option<String>,
     /// Embedding vectors, sorted by index.

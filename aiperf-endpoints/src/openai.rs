@@ -111,11 +111,28 @@ pub struct WireUsage {
     pub completion_tokens: Option<u64>,
     /// `total_tokens`.
     pub total_tokens: Option<u64>,
+    /// `completion_tokens_details` (reasoning models).
+    pub completion_tokens_details: Option<WireUsageDetails>,
+}
+
+/// `usage.completion_tokens_details`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct WireUsageDetails {
+    /// `reasoning_tokens`: the completion tokens spent reasoning.
+    pub reasoning_tokens: Option<u64>,
 }
 
 impl From<WireUsage> for Usage {
     fn from(u: WireUsage) -> Self {
         Usage { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens }
+    }
+}
+
+impl WireUsage {
+    /// Records this report in `out`: the usage, and the reasoning tokens it gives.
+    pub fn apply(self, out: &mut ParsedResponse) {
+        out.usage = Some(self.into());
+        out.usage_reasoning_tokens = self.completion_tokens_details.and_then(|d| d.reasoning_tokens);
     }
 }
 
@@ -197,7 +214,7 @@ pub fn apply_envelope(error: Option<&Value>, usage: Option<WireUsage>, out: &mut
         out.error = error_from_json(&Value::Object(wrapped), None);
     }
     if let Some(usage) = usage {
-        out.usage = Some(usage.into());
+        usage.apply(out);
     }
 }
 

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use aiperf_core::ParsedResponse;
 
-use crate::openai::WireUsage;
+use crate::openai::{WireUsage, WireUsageDetails};
 
 /// Where a response carries its text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,7 +108,7 @@ impl Read<'_> {
             }
         }
         if let Some(usage) = self.usage {
-            out.usage = Some(usage.into());
+            usage.apply(out);
         }
     }
 }
@@ -320,17 +320,34 @@ impl<'a> Reader<'a> {
 
     /// A `usage` object.
     fn usage(&mut self) -> Option<WireUsage> {
-        let (mut usage, mut seen) = (WireUsage::default(), [false; 3]);
+        let (mut usage, mut seen) = (WireUsage::default(), [false; 4]);
         self.object(|r, key| {
             match key {
                 b"prompt_tokens" => (once(&mut seen[0])?, usage.prompt_tokens = r.optional_integer()?).0,
                 b"completion_tokens" => (once(&mut seen[1])?, usage.completion_tokens = r.optional_integer()?).0,
                 b"total_tokens" => (once(&mut seen[2])?, usage.total_tokens = r.optional_integer()?).0,
+                b"completion_tokens_details" => {
+                    once(&mut seen[3])?;
+                    usage.completion_tokens_details = if r.null() { None } else { Some(r.usage_details()?) };
+                }
                 _ => r.skip_value(0)?,
             }
             Some(())
         })?;
         Some(usage)
+    }
+
+    /// A `completion_tokens_details` object.
+    fn usage_details(&mut self) -> Option<WireUsageDetails> {
+        let (mut details, mut seen) = (WireUsageDetails::default(), false);
+        self.object(|r, key| {
+            match key {
+                b"reasoning_tokens" => (once(&mut seen)?, details.reasoning_tokens = r.optional_integer()?).0,
+                _ => r.skip_value(0)?,
+            }
+            Some(())
+        })?;
+        Some(details)
     }
 }
 

@@ -132,7 +132,10 @@ fn response_object() -> impl Strategy<Value = String> {
         3 => prop::collection::vec(choice, 0..3).prop_map(|c| format!("[{}]", c.join(","))).boxed(),
         1 => json_scalar().boxed(),
     ];
-    let usage = object(vec!["prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details"], json_scalar().boxed());
+    let details = object(vec!["reasoning_tokens", "reasoning_tokens", "accepted_prediction_tokens"], json_scalar().boxed());
+    let usage_value = prop_oneof![3 => json_scalar().boxed(), 1 => details.boxed()].boxed();
+    let usage_keys = vec!["prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details", "completion_tokens_details"];
+    let usage = object(usage_keys, usage_value);
     let value = prop_oneof![3 => choices, 1 => usage.boxed(), 1 => json_scalar().boxed()].boxed();
     let keys = vec!["id", "object", "created", "model", "choices", "choices", "usage", "error", "system_fingerprint", "ch\\u006fices"];
     (object(keys, value), prop::sample::select(vec!["", " ", "\n", " x", "\u{feff}"])).prop_map(|(object, tail)| format!("{object}{tail}"))

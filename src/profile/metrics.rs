@@ -76,11 +76,17 @@ pub enum Metric {
     UsagePromptTokensDiffPct,
     /// |usage.completion_tokens − output tokens| / output tokens × 100.
     UsageCompletionTokensDiffPct,
+    /// Tokens of the reasoning text (reasoning models).
+    ReasoningTokenCount,
+    /// Server-reported `usage.completion_tokens_details.reasoning_tokens`.
+    UsageReasoningTokens,
+    /// |usage reasoning tokens − reasoning tokens| / reasoning tokens × 100.
+    UsageReasoningTokensDiffPct,
 }
 
 impl Metric {
     /// Every record metric, in the console's order.
-    pub const ALL: [Self; 36] = [
+    pub const ALL: [Self; 39] = [
         Self::TimeToFirstToken,
         Self::TimeToSecondToken,
         Self::RequestLatency,
@@ -117,6 +123,9 @@ impl Metric {
         Self::OslMismatchDiffPct,
         Self::UsagePromptTokensDiffPct,
         Self::UsageCompletionTokensDiffPct,
+        Self::ReasoningTokenCount,
+        Self::UsageReasoningTokens,
+        Self::UsageReasoningTokensDiffPct,
     ];
 
     /// Position in [`Metric::ALL`] (its discriminant: the declaration follows that order).
@@ -163,6 +172,9 @@ impl Metric {
             Self::OslMismatchDiffPct => "osl_mismatch_diff_pct",
             Self::UsagePromptTokensDiffPct => "usage_prompt_tokens_diff_pct",
             Self::UsageCompletionTokensDiffPct => "usage_completion_tokens_diff_pct",
+            Self::ReasoningTokenCount => "reasoning_token_count",
+            Self::UsageReasoningTokens => "usage_reasoning_tokens",
+            Self::UsageReasoningTokensDiffPct => "usage_reasoning_tokens_diff_pct",
         }
     }
 
@@ -189,7 +201,10 @@ impl Metric {
             | Self::CreditToStartLatency
             | Self::EffectiveLatency => "ms",
             Self::OutputTokenThroughputPerUser | Self::E2eOutputTokenThroughput | Self::PrefillThroughputPerUser => "tokens/sec/user",
-            Self::OslMismatchDiffPct | Self::UsagePromptTokensDiffPct | Self::UsageCompletionTokensDiffPct => "%",
+            Self::OslMismatchDiffPct
+            | Self::UsagePromptTokensDiffPct
+            | Self::UsageCompletionTokensDiffPct
+            | Self::UsageReasoningTokensDiffPct => "%",
             Self::HttpReqDataSent | Self::HttpReqDataReceived => "KB",
             Self::HttpReqChunksReceived | Self::HttpReqChunksSent => "count",
             Self::HttpReqConnectionReused => "ratio",
@@ -236,6 +251,9 @@ impl Metric {
             Self::OslMismatchDiffPct => "OSL Mismatch Diff",
             Self::UsagePromptTokensDiffPct => "Usage Prompt Tokens Diff",
             Self::UsageCompletionTokensDiffPct => "Usage Completion Tokens Diff",
+            Self::ReasoningTokenCount => "Reasoning Token Count",
+            Self::UsageReasoningTokens => "Usage Reasoning Tokens",
+            Self::UsageReasoningTokensDiffPct => "Usage Reasoning Tokens Diff",
         }
     }
 
@@ -280,6 +298,8 @@ impl Metric {
                 | Self::OslMismatchDiffPct
                 | Self::UsagePromptTokensDiffPct
                 | Self::UsageCompletionTokensDiffPct
+                | Self::UsageReasoningTokens
+                | Self::UsageReasoningTokensDiffPct
         )
     }
 

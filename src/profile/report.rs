@@ -81,6 +81,8 @@ impl Report<'_> {
             ("total_usage_prompt_tokens", "Total Usage Prompt Tokens", Metric::UsagePromptTokens),
             ("total_usage_completion_tokens", "Total Usage Completion Tokens", Metric::UsageCompletionTokens),
             ("total_usage_total_tokens", "Total Usage Total Tokens", Metric::UsageTotalTokens),
+            ("total_usage_reasoning_tokens", "Total Usage Reasoning Tokens", Metric::UsageReasoningTokens),
+            ("total_reasoning_tokens", "Total Reasoning Tokens", Metric::ReasoningTokenCount),
         ] {
             if let Some(summary) = a.summary(usage) {
                 list.push(hidden(key, title, "tokens", summary.sum));
@@ -89,7 +91,8 @@ impl Report<'_> {
         if a.summary(Metric::OslMismatchDiffPct).is_some() {
             list.push(hidden("osl_mismatch_count", "OSL Mismatch Count", "requests", a.osl_mismatches as f64));
         }
-        if a.summary(Metric::UsagePromptTokensDiffPct).is_some() || a.summary(Metric::UsageCompletionTokensDiffPct).is_some() {
+        let diffs = [Metric::UsagePromptTokensDiffPct, Metric::UsageCompletionTokensDiffPct, Metric::UsageReasoningTokensDiffPct];
+        if diffs.into_iter().any(|m| a.summary(m).is_some()) {
             list.push(hidden("usage_discrepancy_count", "Usage Discrepancy Count", "requests", a.usage_discrepancies as f64));
         }
         if a.has_slos() {

@@ -125,3 +125,21 @@ fn the_response_id_is_the_first_objects_string_id() {
     assert_eq!(out.response_id.map(|id| id.len()), Some(256), "a server's id is kept bounded");
     assert!(read(br#"{"id":"a","id":"b"}"#, Shape::Chat).is_none(), "a duplicate id is serde's to judge");
 }
+
+#[test]
+fn reasoning_tokens_are_read_as_serde_reads_them() {
+    let usage = r#"{"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12,"completion_tokens_details":{"reasoning_tokens":3,"audio_tokens":0}}}"#;
+    let read_usage = chat(usage).expect("a usage chunk").usage.unwrap();
+    let serde_usage: crate::openai::WireUsage = serde_json::from_str(&usage[usage.find("{\"prompt").unwrap()..usage.len() - 1]).unwrap();
+    assert_eq!(read_usage, serde_usage);
+    assert_eq!(read_usage.completion_tokens_details.and_then(|d| d.reasoning_tokens), Some(3));
+    let mut out = ParsedResponse::default();
+    read_usage.apply(&mut out);
+    assert_eq!((out.usage.unwrap().completion_tokens, out.usage_reasoning_tokens), (Some(7), Some(3)));
+    assert!(
+        chat(r#"{"usage":{"completion_tokens_details":{"reasoning_tokens":1,"reasoning_tokens":2}}}"#).is_none(),
+        "a repeated key is serde's"
+    );
+    let none = chat(r#"{"usage":{"completion_tokens":1,"completion_tokens_details":null}}"#).unwrap().usage.unwrap();
+    assert_eq!(none.completion_tokens_details, None);
+}

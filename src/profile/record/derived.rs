@@ -71,15 +71,17 @@ pub(super) fn derive(record: &mut RequestRecord, response: &ParsedResponse, aske
     };
     let usage_prompt = diff(value(record, Metric::UsagePromptTokens), isl);
     let usage_completion = diff(value(record, Metric::UsageCompletionTokens), osl);
+    let usage_reasoning = diff(value(record, Metric::UsageReasoningTokens), value(record, Metric::ReasoningTokenCount));
     derived.extend(usage_prompt.map(|d| (Metric::UsagePromptTokensDiffPct, d)));
     derived.extend(usage_completion.map(|d| (Metric::UsageCompletionTokensDiffPct, d)));
+    derived.extend(usage_reasoning.map(|d| (Metric::UsageReasoningTokensDiffPct, d)));
     for (metric, v) in derived {
         record.values[metric.index()] = Some(v);
     }
 }
 
-/// AIPerf's `usage_discrepancy_count` rule: the server's prompt or completion count differs from
-/// ours by more than 10%.
+/// AIPerf's `usage_discrepancy_count` rule: the server's prompt, completion or reasoning count
+/// differs from ours by more than 10%.
 pub fn usage_discrepant(record: &RequestRecord) -> bool {
     [Metric::UsagePromptTokensDiffPct, Metric::UsageCompletionTokensDiffPct]
         .into_iter()
@@ -107,6 +109,8 @@ mod tests {
             (Metric::OutputSequenceLength, 120.0),
             (Metric::UsagePromptTokens, 112.0),
             (Metric::UsageCompletionTokens, 120.0),
+            (Metric::ReasoningTokenCount, 5.0),
+            (Metric::UsageReasoningTokens, 6.0),
         ] {
             record.values[metric.index()] = Some(value);
         }
@@ -123,6 +127,7 @@ mod tests {
         assert_eq!(value(Metric::OslMismatchDiffPct), 20.0);
         assert!(record.osl_mismatch, "20 tokens over is more than min(5% of 100, 50)");
         assert_eq!((value(Metric::UsagePromptTokensDiffPct), value(Metric::UsageCompletionTokensDiffPct)), (12.0, 0.0));
+        assert_eq!(value(Metric::UsageReasoningTokensDiffPct), 20.0);
         assert!(usage_discrepant(&record));
     }
 }

@@ -164,6 +164,7 @@ impl Measure<'_> {
                 (Metric::UsagePromptTokens, usage.prompt_tokens),
                 (Metric::UsageCompletionTokens, usage.completion_tokens),
                 (Metric::UsageTotalTokens, usage.total_tokens),
+                (Metric::UsageReasoningTokens, response.usage_reasoning_tokens),
             ] {
                 if let Some(v) = value {
                     set(metric, v as f64);
@@ -177,9 +178,12 @@ impl Measure<'_> {
             return;
         }
         let text_tokens = self.tokenizer.count(&response.text);
-        let osl = server(response.usage.and_then(|u| u.completion_tokens))
-            .unwrap_or_else(|| text_tokens + self.tokenizer.count(&response.reasoning));
+        let reasoning_tokens = self.tokenizer.count(&response.reasoning);
+        let osl = server(response.usage.and_then(|u| u.completion_tokens)).unwrap_or(text_tokens + reasoning_tokens);
         set(Metric::OutputTokenCount, text_tokens as f64);
+        if reasoning_tokens > 0 {
+            set(Metric::ReasoningTokenCount, reasoning_tokens as f64);
+        }
         set(Metric::OutputSequenceLength, osl as f64);
         if self.streaming
             && let Some(first) = response.first_content_at()
