@@ -24,6 +24,7 @@ mod source;
 pub mod stats;
 pub mod sweep;
 pub mod tokenizer;
+mod wait;
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;

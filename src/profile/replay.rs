@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 use super::ProfileError;
 use super::record::{Phase, RequestRecord};
 use super::runner::{Plan, Runner, Ticket, until_stopped};
+use super::wait::{LEAD, wait_until};
 
 /// `--fixed-schedule-start-offset` and `--fixed-schedule-end-offset`, ms.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -71,15 +72,8 @@ impl Replay {
     }
 }
 
-/// How long before a send is due its task is spawned.
-const LEAD: Duration = Duration::from_millis(2);
-
-/// How long before a send is due its task stops sleeping on the runtime's timer (which
-/// wakes on whole milliseconds) and yields until the instant comes.
-const SPIN: Duration = Duration::from_millis(1);
-
 /// Sends the schedule's entries at their times (the first `plan.count`, before the deadline),
-/// each in a task of its own started [`LEAD`] early, with at most the plan's concurrency in flight.
+/// each in a task of its own started [`LEAD`] early (it waits for its instant itself), with at most the plan's concurrency in flight.
 /// A row's request is built before it is due, so only the wait stands between the schedule and
 /// the send.
 pub(super) async fn issue<E: Endpoint + 'static, T: Transport + 'static>(
@@ -121,16 +115,6 @@ pub(super) async fn issue<E: Endpoint + 'static, T: Transport + 'static>(
             runner.send_ready(ticket, ready, &records).await;
             drop(permit);
         });
-    }
-}
-
-/// Sleeps until just before `due` on the runtime's timer, then yields to other tasks until it.
-async fn wait_until(due: Instant) {
-    if let Some(early) = due.checked_sub(SPIN).filter(|&early| early > Instant::now()) {
-        tokio::time::sleep_until(early.into()).await;
-    }
-    while Instant::now() < due {
-        tokio::task::yield_now().await;
     }
 }
 

@@ -324,10 +324,14 @@ impl<E: Endpoint + 'static, T: Transport + 'static> Issue<E, T> {
         let may_issue = |index, stop: &watch::Receiver<bool>| plan.may_issue(index, stop, &self.runner.halted);
         while may_issue(index, stop) {
             let Some(due) = Duration::try_from_secs_f64(at).ok().and_then(|d| start.checked_add(d)) else { break };
-            // Never sleep past the deadline: a request due after it is not sent.
-            let wake = plan.deadline.map_or(due, |d| due.min(tokio::time::Instant::from_std(d)));
+            // A request due after the deadline is not sent.
+            if plan.deadline.is_some_and(|deadline| due.into_std() >= deadline) {
+                break;
+            }
+            // The task starts a little early and waits for its instant itself (`super::wait`).
+            let early = due.checked_sub(super::wait::LEAD).unwrap_or(due);
             tokio::select! {
-                () = tokio::time::sleep_until(wake) => {}
+                () = tokio::time::sleep_until(early) => {}
                 () = until_stopped(stop) => break,
             }
             if !may_issue(index, stop) {
@@ -342,6 +346,7 @@ impl<E: Endpoint + 'static, T: Transport + 'static> Issue<E, T> {
             }
             let (runner, records, phase) = (Arc::clone(&self.runner), self.records.clone(), self.phase);
             tasks.spawn(async move {
+                super::wait::wait_until(due.into_std()).await;
                 runner.one(index, phase, index as usize, due.into_std(), &records).await;
                 drop(permit);
             });
