@@ -36,35 +36,6 @@ pub(super) fn derive(record: &mut RequestRecord, response: &ParsedResponse, aske
     let latency = value(record, Metric::RequestLatency);
     let ttft = value(record, Metric::TimeToFirstToken);
     let (isl, osl) = (value(record, Metric::InputSequenceLength), value(record, Metric::OutputSequenceLength));
-    let mut derived: Vec<(Metric, f64)> = vec![
-        (Metric::CreditToStartLatency, ms(asked.started.saturating_duration_since(asked.credit))),
-        (Metric::EffectiveLatency, ms(asked.ended.saturating_duration_since(asked.credit))),
-    ];
-    if let (Some(latency), Some(ttft)) = (latency, ttft) {
-        derived.push((Metric::DecodeDuration, (latency - ttft).max(0.0)));
-    }
-    if let (Some(ttft), Some(isl)) = (ttft, isl)
-        && ttft > 0.0
-    {
-        derived.push((Metric::PrefillThroughputPerUser, isl / (ttft / 1e3)));
-    }
-    if let (Some(latency), Some(osl)) = (latency, osl)
-        && latency > 0.0
-    {
-        derived.push((Metric::E2eOutputTokenThroughput, osl / (latency / 1e3)));
-    }
-    // The first piece that carried answer text, not reasoning.
-    let mut text_end = 0;
-    let first_text = response.chunks.iter().find(|chunk| std::mem::replace(&mut text_end, chunk.text_end) < chunk.text_end);
-    if let (Some(start), Some(chunk)) = (streamed_start, first_text) {
-        derived.push((Metric::TimeToFirstOutputToken, ms(chunk.at.saturating_duration_since(start))));
-    }
-    if let (Some(asked), Some(osl)) = (asked.max_tokens.filter(|&m| m > 0), osl) {
-        let asked = f64::from(asked);
-        derived.push((Metric::OslMismatchDiffPct, (osl - asked) / asked * 100.0));
-        // AIPerf's `osl_mismatch_count` rule: off by more than the smaller of 5% and 50 tokens.
-        record.osl_mismatch = (osl - asked).abs() > (asked * OSL_MISMATCH_PCT / 100.0).min(OSL_MISMATCH_TOKENS);
-    }
     let diff = |usage: Option<f64>, ours: Option<f64>| match (usage, ours) {
         (Some(usage), Some(ours)) if ours > 0.0 => Some((usage - ours).abs() / ours * 100.0),
         _ => None,
@@ -72,11 +43,29 @@ pub(super) fn derive(record: &mut RequestRecord, response: &ParsedResponse, aske
     let usage_prompt = diff(value(record, Metric::UsagePromptTokens), isl);
     let usage_completion = diff(value(record, Metric::UsageCompletionTokens), osl);
     let usage_reasoning = diff(value(record, Metric::UsageReasoningTokens), value(record, Metric::ReasoningTokenCount));
-    derived.extend(usage_prompt.map(|d| (Metric::UsagePromptTokensDiffPct, d)));
-    derived.extend(usage_completion.map(|d| (Metric::UsageCompletionTokensDiffPct, d)));
-    derived.extend(usage_reasoning.map(|d| (Metric::UsageReasoningTokensDiffPct, d)));
-    for (metric, v) in derived {
-        record.values[metric.index()] = Some(v);
+    // The first piece that carried answer text, not reasoning.
+    let mut text_end = 0;
+    let first_text = response.chunks.iter().find(|chunk| std::mem::replace(&mut text_end, chunk.text_end) < chunk.text_end);
+    // Each metric is set where it is known: no list is built per request.
+    let mut set = |metric: Metric, v: Option<f64>| {
+        if v.is_some() {
+            record.values[metric.index()] = v;
+        }
+    };
+    set(Metric::CreditToStartLatency, Some(ms(asked.started.saturating_duration_since(asked.credit))));
+    set(Metric::EffectiveLatency, Some(ms(asked.ended.saturating_duration_since(asked.credit))));
+    set(Metric::DecodeDuration, latency.zip(ttft).map(|(latency, ttft)| (latency - ttft).max(0.0)));
+    set(Metric::PrefillThroughputPerUser, ttft.filter(|&t| t > 0.0).zip(isl).map(|(ttft, isl)| isl / (ttft / 1e3)));
+    set(Metric::E2eOutputTokenThroughput, latency.filter(|&l| l > 0.0).zip(osl).map(|(latency, osl)| osl / (latency / 1e3)));
+    set(Metric::TimeToFirstOutputToken, streamed_start.zip(first_text).map(|(start, chunk)| ms(chunk.at.saturating_duration_since(start))));
+    set(Metric::UsagePromptTokensDiffPct, usage_prompt);
+    set(Metric::UsageCompletionTokensDiffPct, usage_completion);
+    set(Metric::UsageReasoningTokensDiffPct, usage_reasoning);
+    if let (Some(asked), Some(osl)) = (asked.max_tokens.filter(|&m| m > 0), osl) {
+        let asked = f64::from(asked);
+        record.values[Metric::OslMismatchDiffPct.index()] = Some((osl - asked) / asked * 100.0);
+        // AIPerf's `osl_mismatch_count` rule: off by more than the smaller of 5% and 50 tokens.
+        record.osl_mismatch = (osl - asked).abs() > (asked * OSL_MISMATCH_PCT / 100.0).min(OSL_MISMATCH_TOKENS);
     }
 }
 
