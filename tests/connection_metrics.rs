@@ -43,7 +43,9 @@ async fn new_connections_cost_their_requests_and_reused_ones_do_not() {
             assert!(m("http_req_connecting") > 0.0 && m("http_req_dns_lookup") > 0.0, "`localhost` was resolved: {record}");
         }
     }
-    assert!((1..=2).contains(&fresh) && reused == records.len() - fresh, "{fresh} new connections, {reused} reused");
+    // Two workers open at least one connection each time the pool has none idle (hyper returns a
+    // connection to it as the response ends, which a next request may just miss).
+    assert!(fresh >= 1 && reused >= 1 && fresh + reused == records.len(), "{fresh} new connections, {reused} reused");
     let summary: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("profile_export_aiperf.json")).unwrap()).unwrap();
     let rate = summary["http_req_connection_reused"]["avg"].as_f64().unwrap();
     assert!((rate - reused as f64 / records.len() as f64).abs() < 1e-9, "the average is the reuse rate: {rate}");
