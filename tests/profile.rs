@@ -289,7 +289,7 @@ fn rate_mode_duration_goodput_input_file_and_tokenizer_file() {
 #[test]
 fn bad_flags_are_clear_errors() {
     let dir = artifact_dir("bad");
-    let cases: [(&[&str], &str); 15] = [
+    let cases: [(&[&str], &str); 19] = [
         (
             &["--endpoint-type", "caht"],
             "invalid value 'caht' for '--endpoint-type <ENDPOINT_TYPE>'\n  [possible values: chat, completions, embeddings, rankings]\n\n  tip: a similar value exists: 'chat'",
@@ -311,6 +311,10 @@ fn bad_flags_are_clear_errors() {
         (&["--endpoint-type", "embeddings", "--streaming"], "does not stream"),
         (&["--use", "chat=TurboChat"], "unknown implementation 'TurboChat' of endpoint 'chat'"),
         (&["--tokenizer", "/nonexistent/tokenizer.json"], "cannot load tokenizer"),
+        (&["--profile-run-cooldown-seconds", "-1"], "invalid --profile-run-cooldown-seconds '-1': seconds from 0 to a day"),
+        (&["--num-profile-runs", "11"], "invalid --num-profile-runs '11': from 1 to 10"),
+        (&["--confidence-level", "1.5"], "a level between 0 and 1"),
+        (&["--concurrency", "1,x"], "'x': invalid digit found in string (a value, or a comma list such as 1,8,32)"),
     ];
     for (args, expected) in cases {
         let output = aiperf(args, &dir);

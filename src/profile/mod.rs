@@ -84,6 +84,7 @@ pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<
     if !(args.confidence_level > 0.0 && args.confidence_level < 1.0) {
         return Err(error::invalid("--confidence-level", args.confidence_level, "a level between 0 and 1, e.g. 0.95"));
     }
+    sweep::cooldown(args)?;
     let points = sweep::points(args)?;
     if points.len() == 1 && args.num_profile_runs == 1 {
         return run_one::<F>(args, cli_command).await;

@@ -55,24 +55,14 @@ impl InFlightStarts {
     }
 }
 
-/// How one event changes the levels.
-#[derive(Clone, Copy, Debug, Default)]
-struct Delta {
-    requests: i32,
-    prefill: i32,
-    decode: i32,
-    prefill_rate: f64,
-    decode_rate: f64,
-    tokens: f64,
-}
-
 /// An event: its time (ns after the sweep's zero), its order at one instant (ends first), what it
 /// changes.
 #[derive(Clone, Copy, Debug)]
 struct Event {
     at: u64,
     order: u8,
-    delta: Delta,
+    /// What it adds to the levels (negative to take away).
+    delta: Levels,
 }
 
 impl PartialEq for Event {
@@ -92,7 +82,7 @@ impl Ord for Event {
     }
 }
 
-/// The step functions' values between two events.
+/// The step functions' values between two events; an event's change of them has the same shape.
 #[derive(Clone, Copy, Debug, Default)]
 struct Levels {
     requests: i32,
@@ -153,10 +143,10 @@ impl PhaseSweep {
         let rate = |tokens: f64, from: u64, to: u64| if to > from { tokens / ((to - from) as f64 / 1e9) } else { 0.0 };
         let (prefill_rate, decode_rate) = (rate(isl, start, first), rate((osl - 1.0).max(0.0), first, end));
         let event = |at, order, delta| Reverse(Event { at, order, delta });
-        self.pending.push(event(start, 2, Delta { requests: 1, prefill: 1, prefill_rate, tokens: isl, ..Delta::default() }));
-        let first_delta = Delta { prefill: -1, decode: 1, prefill_rate: -prefill_rate, decode_rate, tokens: osl, ..Delta::default() };
+        self.pending.push(event(start, 2, Levels { requests: 1, prefill: 1, prefill_rate, tokens: isl, ..Levels::default() }));
+        let first_delta = Levels { prefill: -1, decode: 1, prefill_rate: -prefill_rate, decode_rate, tokens: osl, ..Levels::default() };
         self.pending.push(event(first, 1, first_delta));
-        let end_delta = Delta { requests: -1, decode: -1, decode_rate: -decode_rate, tokens: -(isl + osl), ..Delta::default() };
+        let end_delta = Levels { requests: -1, decode: -1, decode_rate: -decode_rate, tokens: -(isl + osl), ..Levels::default() };
         self.pending.push(event(end, 0, end_delta));
         while self.pending.len() > MAX_PENDING {
             let Some(Reverse(oldest)) = self.pending.pop() else { break };

@@ -16,6 +16,9 @@ use super::record::{Phase, RequestRecord};
 use super::runner::{Plan, Runner, Ticket, until_stopped};
 use super::wait::{LEAD, wait_until};
 
+/// The longest schedule: a send later than this after the start is refused.
+const MAX_SPAN: Duration = Duration::from_secs(366 * 24 * 3600);
+
 /// `--fixed-schedule-start-offset` and `--fixed-schedule-end-offset`, ms.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Window {
@@ -67,7 +70,17 @@ impl Replay {
             });
         };
         let zero = window.start_ms.map_or(first, |s| s as f64);
-        let sends = kept.into_iter().map(|(ms, entry)| (Duration::from_secs_f64((ms - zero).max(0.0) / 1e3), entry)).collect();
+        let mut sends = Vec::with_capacity(kept.len());
+        for (ms, entry) in kept {
+            // A timestamp a clock cannot reach (beyond a year after the first) is refused, not wrapped.
+            let Some(offset) = Duration::try_from_secs_f64((ms - zero).max(0.0) / 1e3).ok().filter(|d| *d <= MAX_SPAN) else {
+                let (line, _) = timestamps[entry as usize];
+                let reason =
+                    format!("`timestamp` is {ms} ms: more than a year after the schedule's start; expected ms from the trace's start");
+                return Err(ProfileError::InputFile { path: path.display().to_string(), line: line as usize, reason });
+            };
+            sends.push((offset, entry));
+        }
         Ok(Self { sends })
     }
 }
@@ -142,6 +155,12 @@ mod tests {
         assert_eq!(sends, [(0, 1), (1500, 2), (2000, 3)]);
         let late = build(&[Some(1500.0)], Window { start_ms: Some(1000), end_ms: None }).unwrap();
         assert_eq!(late, [(500, 0)], "the schedule starts at the start offset, not the first row kept");
+    }
+
+    #[test]
+    fn a_timestamp_beyond_a_year_is_refused() {
+        let error = build(&[Some(0.0), Some(1e30)], Window::default()).unwrap_err();
+        assert!(error.starts_with("t.jsonl:2: `timestamp` is 1000000000000000000000000000000 ms"), "{error}");
     }
 
     #[test]

@@ -15,7 +15,11 @@ use aiperf_core::Factories;
 use serde_json::Value;
 
 use super::args::{List, ProfileArgs, SweepType};
+use super::error::invalid;
 use super::{ProfileError, ProfileOutcome};
+
+/// The longest pause between runs.
+const MAX_COOLDOWN: Duration = Duration::from_secs(24 * 3600);
 
 /// The most runs of one point, as in AIPerf.
 pub const MAX_PROFILE_RUNS: u32 = 10;
@@ -76,6 +80,18 @@ pub fn points(args: &ProfileArgs) -> Result<Vec<Point>, ProfileError> {
         .collect())
 }
 
+/// `--profile-run-cooldown-seconds`, checked.
+///
+/// # Errors
+/// A pause that is negative, not a number, or longer than a day.
+pub fn cooldown(args: &ProfileArgs) -> Result<Duration, ProfileError> {
+    let seconds = args.profile_run_cooldown_seconds;
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|d| *d <= MAX_COOLDOWN)
+        .ok_or_else(|| invalid("--profile-run-cooldown-seconds", seconds, "seconds from 0 to a day"))
+}
+
 /// Where run `trial` (1-based) of `point` writes, AIPerf's layout.
 fn run_dir(base: &Path, point: &Point, trial: u32, trials: u32) -> PathBuf {
     match (point.label.is_empty(), trials > 1) {
@@ -101,7 +117,7 @@ struct Ran {
 pub async fn run<F: Factories>(args: &ProfileArgs, points: &[Point], cli_command: &str) -> Result<ProfileOutcome, ProfileError> {
     let trials = args.num_profile_runs;
     let base = args.output_artifact_dir.clone();
-    let cooldown = Duration::try_from_secs_f64(args.profile_run_cooldown_seconds).unwrap_or_default();
+    let cooldown = cooldown(args)?;
     let mut ran = Vec::new();
     'runs: for trial in 1..=trials {
         for (index, point) in points.iter().enumerate() {
