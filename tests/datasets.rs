@@ -6,21 +6,14 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod common;
+
 fn dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aiperf-datasets-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::dir("datasets", name)
 }
 
 fn aiperf(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aiperf"))
-        .arg("profile")
-        .args(args)
-        .args(["--ui", "none", "--engine-ttft-ms", "1", "--engine-itl-ms", "0", "--output-artifact-dir"])
-        .arg(dir.join("artifacts"))
-        .output()
-        .expect("the aiperf binary runs")
+    common::profile(args, &dir.join("artifacts"))
 }
 
 /// Five AIPerf single_turn lines (fields aiperf ignores included), as a file in `dir`.

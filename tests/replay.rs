@@ -3,29 +3,20 @@
 //! prompts' shared prefixes following the rows' `hash_ids`, and the schedule's accuracy exported.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
-use aiperf::transports::InEngineSettings;
-use aiperf_mock_server::{MockConfig, MockServer};
 use serde_json::Value;
 
+mod common;
+
 fn dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aiperf-replay-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::dir("replay", name)
 }
 
 /// `aiperf profile` with `args`, exports in `dir/artifacts`; the embedded engine unless a `--url` is given.
 fn aiperf(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aiperf"))
-        .arg("profile")
-        .args(args)
-        .args(["--ui", "none", "--engine-ttft-ms", "1", "--engine-itl-ms", "0", "--output-artifact-dir"])
-        .arg(dir.join("artifacts"))
-        .output()
-        .expect("the aiperf binary runs")
+    common::profile(args, &dir.join("artifacts"))
 }
 
 /// A mooncake trace in `dir` for blocks of 16 tokens: `rows` rows 20 ms apart from t = 5000 ms,
@@ -45,34 +36,25 @@ fn trace(dir: &Path, rows: u64) -> PathBuf {
 }
 
 fn records(dir: &Path) -> Vec<Value> {
-    let jsonl = std::fs::read_to_string(dir.join("artifacts/profile_export.jsonl")).unwrap();
-    jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    common::records(&dir.join("artifacts"))
 }
 
 fn summary(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("artifacts/profile_export_aiperf.json")).unwrap()).unwrap()
+    common::json(&dir.join("artifacts/profile_export_aiperf.json"))
 }
 
 fn ok(output: &Output) {
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    common::ok(output);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timestamped_trace_is_replayed_on_its_schedule_against_the_mock_server() {
-    let engine =
-        InEngineSettings { time_to_first_token: Duration::from_millis(2), inter_token_latency: Duration::ZERO, output_tokens: 3, seed: 1 };
-    let server = MockServer::start(MockConfig { engine, ..MockConfig::default() }).await.unwrap();
+    let server = common::mock_server(Duration::from_millis(2), 3, 1).await;
     let dir = dir("mock");
     let file = trace(&dir, 12);
-    let (url, file_arg, run_dir) = (server.url(), file.display().to_string(), dir.clone());
-    let output = tokio::task::spawn_blocking(move || {
-        let args = ["--url", &url, "--model", "mock", "--custom-dataset-type", "mooncake_trace", "--input-file", &file_arg];
-        let args = [&args[..], &["--streaming", "--isl-block-size", "16"]].concat();
-        aiperf(&args, &run_dir)
-    })
-    .await
-    .unwrap();
-    ok(&output);
+    let file_arg = file.display().to_string();
+    let args = ["--custom-dataset-type", "mooncake_trace", "--input-file", &file_arg, "--streaming", "--isl-block-size", "16"];
+    common::profile_against(&server, &args, &dir.join("artifacts")).await;
     server.shutdown().await;
     let records = records(&dir);
     assert_eq!(records.len(), 13, "every row once, no --request-count needed");

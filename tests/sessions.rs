@@ -4,40 +4,28 @@
 //! its session and turn.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
-use aiperf::transports::InEngineSettings;
-use aiperf_mock_server::{MockConfig, MockServer};
+use aiperf_mock_server::MockServer;
 use serde_json::Value;
 
+mod common;
+
 async fn run(server: &MockServer, file: &Path, dir: &Path, extra: &[&str]) {
-    let mut args: Vec<String> =
-        ["profile", "--model", "mock", "--ui", "none", "--url", &server.url(), "--input-file"].map(String::from).to_vec();
-    args.push(file.display().to_string());
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args.extend(["--output-artifact-dir".to_owned(), dir.display().to_string()]);
-    let output =
-        tokio::task::spawn_blocking(move || Command::new(env!("CARGO_BIN_EXE_aiperf")).args(args).output().unwrap()).await.unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let file = file.display().to_string();
+    common::profile_against(server, &[&["--input-file", &file][..], extra].concat(), dir).await;
 }
 
 fn records(dir: &Path) -> Vec<Value> {
-    let jsonl = std::fs::read_to_string(dir.join("profile_export.jsonl")).unwrap();
-    jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    common::records(dir)
 }
 
 fn dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aiperf-sessions-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::dir("sessions", name)
 }
 
 async fn server() -> MockServer {
-    let engine =
-        InEngineSettings { time_to_first_token: Duration::from_millis(1), inter_token_latency: Duration::ZERO, output_tokens: 4, seed: 3 };
-    MockServer::start(MockConfig { engine, ..MockConfig::default() }).await.unwrap()
+    common::mock_server(Duration::from_millis(1), 4, 3).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

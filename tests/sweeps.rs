@@ -3,38 +3,27 @@
 //! runs write AIPerf's `profile_runs/` and `aggregate/` with confidence intervals.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
-use aiperf::transports::InEngineSettings;
-use aiperf_mock_server::{MockConfig, MockServer};
+use aiperf_mock_server::MockServer;
 use serde_json::Value;
 
+mod common;
+
 async fn aiperf(server: &MockServer, dir: &Path, extra: &[&str]) -> String {
-    let mut args: Vec<String> =
-        ["profile", "--model", "mock", "--ui", "none", "--streaming", "--url", &server.url()].map(String::from).to_vec();
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args.extend(["--output-artifact-dir".to_owned(), dir.display().to_string()]);
-    let output =
-        tokio::task::spawn_blocking(move || Command::new(env!("CARGO_BIN_EXE_aiperf")).args(args).output().unwrap()).await.unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap()
+    common::profile_against(server, &[&["--streaming"][..], extra].concat(), dir).await
 }
 
 fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+    common::json(path)
 }
 
 fn dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aiperf-sweeps-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+    common::dir("sweeps", name)
 }
 
 async fn server() -> MockServer {
-    let engine =
-        InEngineSettings { time_to_first_token: Duration::from_millis(2), inter_token_latency: Duration::ZERO, output_tokens: 4, seed: 9 };
-    MockServer::start(MockConfig { engine, ..MockConfig::default() }).await.unwrap()
+    common::mock_server(Duration::from_millis(2), 4, 9).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
