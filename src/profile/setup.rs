@@ -175,24 +175,24 @@ fn replay(config: &Config, loaded: &Loaded, path: &Path) -> Result<Option<Replay
         );
         return Err(ProfileError::Flags { flag: "--fixed-schedule", reason });
     }
-    let timestamps = loaded.timestamps();
-    let window = match config.schedule.fixed {
+    let (window, auto) = match config.schedule.fixed {
         FixedSchedule::Off => return Ok(None),
-        FixedSchedule::On(window) => window,
-        FixedSchedule::Auto(window) => {
-            if timestamps.first().is_none_or(|(_, ts)| ts.is_none()) {
-                if window != Window::default() {
-                    let reason = format!("applies to a fixed schedule, and the first row of {} has no `timestamp`", path.display());
-                    return Err(ProfileError::Flags { flag: "--fixed-schedule-start-offset/--fixed-schedule-end-offset", reason });
-                }
-                return Ok(None);
-            }
-            if config.schedule.plan.rate.is_some() {
-                let reason = "the trace has timestamps, so it is replayed on them (a fixed schedule); drop --request-rate, or pass --no-fixed-schedule to send it at that rate".to_owned();
-                return Err(ProfileError::Flags { flag: "--request-rate", reason });
-            }
-            window
-        }
+        FixedSchedule::On(window) => (window, false),
+        FixedSchedule::Auto(window) => (window, true),
     };
+    let timestamps = loaded.timestamps();
+    if auto {
+        if timestamps.first().is_none_or(|(_, ts)| ts.is_none()) {
+            if window != Window::default() {
+                let reason = format!("applies to a fixed schedule, and the first row of {} has no `timestamp`", path.display());
+                return Err(ProfileError::Flags { flag: "--fixed-schedule-start-offset/--fixed-schedule-end-offset", reason });
+            }
+            return Ok(None);
+        }
+        if config.schedule.plan.rate.is_some() {
+            let reason = "the trace has timestamps, so it is replayed on them (a fixed schedule); drop --request-rate, or pass --no-fixed-schedule to send it at that rate".to_owned();
+            return Err(ProfileError::Flags { flag: "--request-rate", reason });
+        }
+    }
     Replay::build(&timestamps, window, path).map(Some)
 }
