@@ -51,13 +51,20 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ProfileError + '_ {
 }
 
 /// Streams one JSON line per request to `profile_export.jsonl`, with the run's secrets scrubbed
-/// (a server may quote a rejected key back in its error).
+/// (a server may quote a rejected key back in its error). Lines are formatted straight into the
+/// write buffer (no copy per line), which goes to the file when it is full or flushed.
 pub struct RecordWriter {
     path: PathBuf,
-    out: BufWriter<File>,
+    file: File,
+    /// Lines not yet written to the file.
+    pending: Vec<u8>,
     secrets: Secrets,
+    /// A line to scrub, when there are secrets.
     line: Vec<u8>,
 }
+
+/// Bytes of lines held before they are written (a few hundred records).
+const WRITE_BUFFER: usize = 256 << 10;
 
 impl RecordWriter {
     /// Creates (truncates) the file in `dir`.
@@ -67,7 +74,7 @@ impl RecordWriter {
     pub fn create(dir: &Path, secrets: Secrets) -> Result<Self, ProfileError> {
         let path = dir.join(JSONL_FILE);
         let file = File::create(&path).map_err(io(&path))?;
-        Ok(Self { out: BufWriter::with_capacity(256 << 10, file), path, secrets, line: Vec::with_capacity(1024) })
+        Ok(Self { file, path, pending: Vec::with_capacity(WRITE_BUFFER + (16 << 10)), secrets, line: Vec::new() })
     }
 
     /// Appends a record.
@@ -75,16 +82,25 @@ impl RecordWriter {
     /// # Errors
     /// [`ProfileError::Io`] naming the file.
     pub fn write(&mut self, record: &RequestRecord) -> Result<(), ProfileError> {
-        self.line.clear();
-        JsonLine(record)
-            .write_to(&mut self.line)
-            .map_err(|e| ProfileError::Io { path: self.path.display().to_string(), source: e.into() })?;
-        self.line.push(b'\n');
+        let format_error = |e: serde_json::Error| ProfileError::Io { path: self.path.display().to_string(), source: e.into() };
         if self.secrets.is_empty() {
-            return self.out.write_all(&self.line).map_err(io(&self.path));
+            let start = self.pending.len();
+            if let Err(e) = JsonLine(record).write_to(&mut self.pending) {
+                self.pending.truncate(start);
+                return Err(format_error(e));
+            }
+            self.pending.push(b'\n');
+        } else {
+            self.line.clear();
+            JsonLine(record).write_to(&mut self.line).map_err(format_error)?;
+            self.line.push(b'\n');
+            let text = String::from_utf8_lossy(&self.line);
+            self.pending.extend_from_slice(self.secrets.scrub(&text).as_bytes());
         }
-        let text = String::from_utf8_lossy(&self.line);
-        self.out.write_all(self.secrets.scrub(&text).as_bytes()).map_err(io(&self.path))
+        if self.pending.len() >= WRITE_BUFFER {
+            return self.flush();
+        }
+        Ok(())
     }
 
     /// Pushes what is buffered to the file (so a run cut short keeps its records).
@@ -92,7 +108,9 @@ impl RecordWriter {
     /// # Errors
     /// [`ProfileError::Io`] naming the file.
     pub fn flush(&mut self) -> Result<(), ProfileError> {
-        self.out.flush().map_err(io(&self.path))
+        let result = self.file.write_all(&self.pending).map_err(io(&self.path));
+        self.pending.clear();
+        result
     }
 
     /// Flushes what is buffered.
@@ -100,7 +118,7 @@ impl RecordWriter {
     /// # Errors
     /// [`ProfileError::Io`] naming the file.
     pub fn finish(mut self) -> Result<(), ProfileError> {
-        self.out.flush().map_err(io(&self.path))
+        self.flush()
     }
 }
 

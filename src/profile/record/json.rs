@@ -4,6 +4,8 @@
 //! (`itoa` for integers, `zmij` for floats, `null` for a float that is not finite); free text (an
 //! error's type and message, the server's ids) goes through `serde_json`'s string escaping.
 
+use std::sync::OnceLock;
+
 use super::RequestRecord;
 use crate::profile::metrics::Metric;
 
@@ -79,20 +81,16 @@ fn metadata(r: &RequestRecord, out: &mut Vec<u8>) -> Result<(), serde_json::Erro
 
 /// Every measured metric as `"key":{"value":…,"unit":…}`, in the console's order.
 fn metrics(r: &RequestRecord, out: &mut Vec<u8>) {
+    let fields = fields();
     let mut first = true;
-    for metric in Metric::ALL {
+    for (metric, (open, close)) in Metric::ALL.into_iter().zip(fields) {
         // Inter-chunk latency is the one list: written when there are gaps, whatever its value.
         let listed = metric == Metric::InterChunkLatency;
         let value = if listed { None } else { r.value(metric) };
         if (listed && r.inter_chunk.is_empty()) || (!listed && value.is_none()) {
             continue;
         }
-        if !std::mem::take(&mut first) {
-            out.push(b',');
-        }
-        out.push(b'"');
-        out.extend_from_slice(metric.key().as_bytes());
-        out.extend_from_slice(b"\":{\"value\":");
+        out.extend_from_slice(&open[usize::from(std::mem::take(&mut first))..]);
         match value {
             Some(value) => float(out, value),
             None => {
@@ -106,10 +104,22 @@ fn metrics(r: &RequestRecord, out: &mut Vec<u8>) {
                 out.push(b']');
             }
         }
-        out.extend_from_slice(b",\"unit\":\"");
-        out.extend_from_slice(metric.unit().as_bytes());
-        out.extend_from_slice(b"\"}");
+        out.extend_from_slice(close);
     }
+}
+
+/// Each metric's text around its value: `,"key":{"value":` (the comma dropped for the first
+/// field) and `,"unit":"…"}`. Built once: a field is then two copies, not five.
+fn fields() -> &'static [(Box<[u8]>, Box<[u8]>)] {
+    static FIELDS: OnceLock<Vec<(Box<[u8]>, Box<[u8]>)>> = OnceLock::new();
+    FIELDS.get_or_init(|| {
+        let text = |metric: Metric| {
+            let open = format!(",\"{}\":{{\"value\":", metric.key());
+            let close = format!(",\"unit\":\"{}\"}}", metric.unit());
+            (open.into_bytes().into_boxed_slice(), close.into_bytes().into_boxed_slice())
+        };
+        Metric::ALL.into_iter().map(text).collect()
+    })
 }
 
 fn integer(out: &mut Vec<u8>, value: u64) {
@@ -118,7 +128,12 @@ fn integer(out: &mut Vec<u8>, value: u64) {
 
 /// As `serde_json` writes an `f64`: the shortest form that reads back the same, or `null`.
 fn float(out: &mut Vec<u8>, value: f64) {
-    if value.is_finite() {
+    // Counts (tokens, chunks, 0 and 1 flags) are whole numbers: below 10^15 their shortest form
+    // is the integer and `.0` (zmij and ryu switch to an exponent from 10^16).
+    if value.fract() == 0.0 && value.abs() < 1e15 && value.is_sign_positive() {
+        integer(out, value as u64);
+        out.extend_from_slice(b".0");
+    } else if value.is_finite() {
         out.extend_from_slice(zmij::Buffer::new().format_finite(value).as_bytes());
     } else {
         out.extend_from_slice(b"null");
@@ -175,7 +190,16 @@ mod tests {
     }
 
     fn float() -> impl Strategy<Value = f64> {
-        prop_oneof![any::<f64>(), Just(f64::NAN), Just(f64::INFINITY), Just(0.1 + 0.2), Just(-0.0), 0.0..1e6_f64]
+        prop_oneof![
+            any::<f64>(),
+            Just(f64::NAN),
+            Just(f64::INFINITY),
+            Just(0.1 + 0.2),
+            Just(-0.0),
+            0.0..1e6_f64,
+            (0..2_000_000_000_000_000u64).prop_map(|n| n as f64),
+            prop::sample::select(vec![0.0, 1.0, 16.0, 1e14, 1e15 - 1.0, 1e15, 1e16, -1.0, -16.0]),
+        ]
     }
 
     proptest! {
