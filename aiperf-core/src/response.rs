@@ -49,6 +49,7 @@ impl ParsedResponse {
     }
 
     /// Keeps `id` as the response's id unless one was kept already: the first object's.
+    #[inline]
     pub fn keep_response_id(&mut self, id: &str) {
         if self.response_id.is_none() {
             self.response_id = Some(bounded_id(id));
@@ -56,6 +57,7 @@ impl ParsedResponse {
     }
 
     /// Appends a piece of text and/or reasoning that arrived at `at`; empty pieces are ignored.
+    #[inline]
     pub fn push_content(&mut self, at: Instant, text: &str, reasoning: &str) {
         if text.is_empty() && reasoning.is_empty() {
             return;
@@ -178,7 +180,9 @@ const MAX_ID_CHARS: usize = 256;
 
 /// A server-given id as a record keeps it: at most [`MAX_ID_CHARS`] characters, whatever the server sent.
 pub(crate) fn bounded_id(id: &str) -> String {
-    id.chars().take(MAX_ID_CHARS).collect()
+    // Ids are short: cut (at a character boundary) only one that may be too long.
+    let end = if id.len() <= MAX_ID_CHARS { id.len() } else { id.char_indices().nth(MAX_ID_CHARS).map_or(id.len(), |(at, _)| at) };
+    id[..end].to_owned()
 }
 
 #[cfg(test)]
@@ -186,6 +190,15 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    #[test]
+    fn ids_keep_at_most_their_first_256_characters() {
+        assert_eq!(bounded_id("chatcmpl-1"), "chatcmpl-1");
+        let long = "é".repeat(300);
+        assert_eq!(bounded_id(&long), "é".repeat(MAX_ID_CHARS));
+        assert_eq!(bounded_id(&"a".repeat(256)), "a".repeat(256));
+        assert_eq!(bounded_id(&format!("{}é", "a".repeat(255))), format!("{}é", "a".repeat(255)));
+    }
 
     #[test]
     fn events_build_the_same_record_as_parsed_bytes_would() {

@@ -54,6 +54,13 @@ pub struct ChoiceRead<'a> {
 
 /// Reads `bytes` as one response object of `shape`; `None` leaves it to serde.
 pub fn read(bytes: &[u8], shape: Shape) -> Option<Read<'_>> {
+    read_with(bytes, shape, true)
+}
+
+/// [`read`], told whether the `id` is wanted: a response keeps its first, so the events after it
+/// skip theirs. A skipped id is not checked for UTF-8, where serde would decline an invalid one
+/// and the lossy re-read then apply the event all the same: the result is the one serde gives.
+fn read_with(bytes: &[u8], shape: Shape, keep_id: bool) -> Option<Read<'_>> {
     let mut r = Reader { b: bytes, i: 0 };
     let mut out = Read::default();
     let (mut choices_seen, mut usage_seen, mut error_seen, mut id_seen) = (false, false, false, false);
@@ -62,7 +69,7 @@ pub fn read(bytes: &[u8], shape: Shape) -> Option<Read<'_>> {
             // Kept when a string; anything else is skipped, as serde's reading ignores it.
             b"id" => {
                 once(&mut id_seen)?;
-                out.id = if r.peek()? == b'"' { Some(r.string()?) } else { r.skip_value(0).map(|()| None)? };
+                out.id = if keep_id && r.peek()? == b'"' { Some(r.string()?) } else { r.skip_value(0).map(|()| None)? };
             }
             b"choices" => {
                 once(&mut choices_seen)?;
@@ -92,7 +99,7 @@ pub fn read(bytes: &[u8], shape: Shape) -> Option<Read<'_>> {
 /// unchanged) when the reader declines it and serde must read it.
 #[inline]
 pub fn apply(bytes: &[u8], shape: Shape, at: Instant, out: &mut ParsedResponse) -> bool {
-    read(bytes, shape).map(|read| read.apply(at, out)).is_some()
+    read_with(bytes, shape, out.response_id.is_none()).map(|read| read.apply(at, out)).is_some()
 }
 
 impl Read<'_> {
@@ -214,7 +221,10 @@ impl<'a> Reader<'a> {
         }
         self.peek()?;
         let start = self.i;
-        while let Some(b'0'..=b'9') = self.b.get(self.i) {
+        let mut value: u64 = 0;
+        while let Some(&digit @ b'0'..=b'9') = self.b.get(self.i) {
+            // Past u64 (serde tries a float then) is serde's to judge.
+            value = value.checked_mul(10)?.checked_add(u64::from(digit - b'0'))?;
             self.i += 1;
         }
         let digits = &self.b[start..self.i];
@@ -223,7 +233,7 @@ impl<'a> Reader<'a> {
         if !plain || matches!(self.b.get(self.i), Some(b'.' | b'e' | b'E' | b'-' | b'+')) {
             return None;
         }
-        std::str::from_utf8(digits).ok()?.parse().ok().map(Some)
+        Some(Some(value))
     }
 
     /// The choice's text (`content` or `text`): `null` or a string, and where the string was.

@@ -96,8 +96,17 @@ fn scan(buf: &[u8], mut line_start: usize) -> Scan {
     let mut resume = line_start;
     let mut from = line_start;
     let mut lines = 0;
-    while let Some(offset) = memchr::memchr2(b'\n', b'\r', &buf[from..]) {
-        let i = from + offset;
+    loop {
+        // A line that starts with its terminator is blank: what follows every data line, found
+        // without a search.
+        let i = match buf.get(from) {
+            Some(b'\n' | b'\r') => from,
+            Some(_) => match memchr::memchr2(b'\n', b'\r', &buf[from..]) {
+                Some(offset) => from + offset,
+                None => break,
+            },
+            None => break,
+        };
         let term_len = if buf[i] == b'\r' && buf.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
         if line_start == i {
             return Scan::Blank { block_end: i, next: i + term_len, lines };

@@ -270,7 +270,7 @@ impl WeightedStat {
         self.min = self.min.min(value);
         self.max = self.max.max(value);
         let micros = ns.div_ceil(1000);
-        let _ = self.histogram.record_n(((value.max(0.0) * 1e3).round() as u64).min(MAX_WEIGHTED), micros);
+        let _ = self.histogram.record_n(super::stats::round(value.max(0.0) * 1e3).min(MAX_WEIGHTED), micros);
     }
 
     fn summary(&self) -> Option<WeightedSummary> {

@@ -89,7 +89,7 @@ impl Stat {
         self.m2 += delta * (value - self.mean);
         self.min = self.min.min(value);
         self.max = self.max.max(value);
-        let _ = self.histogram.record((((value - self.floor).max(0.0) * self.scale).round() as u64).min(MAX_RECORDED));
+        let _ = self.histogram.record(round((value - self.floor).max(0.0) * self.scale).min(MAX_RECORDED));
     }
 
     /// Like [`Stat::new`], for values from `floor` up (a signed percentage from −100).
@@ -123,9 +123,23 @@ impl Stat {
     }
 }
 
+/// A non-negative value rounded to the nearest integer (saturating): `f64::round` without its
+/// library call, which this path makes about a hundred times a request.
+#[inline]
+pub fn round(value: f64) -> u64 {
+    (value + 0.5) as u64
+}
+
 #[cfg(test)]
 mod tests {
     use super::Stat;
+
+    #[test]
+    fn rounding_without_the_library_call() {
+        for (value, rounded) in [(0.0, 0), (0.49, 0), (0.5, 1), (1.5, 2), (2.4999, 2), (1e6 + 0.6, 1_000_001), (f64::MAX, u64::MAX)] {
+            assert_eq!(super::round(value), rounded, "{value}");
+        }
+    }
 
     #[test]
     fn exact_moments_and_close_percentiles() {

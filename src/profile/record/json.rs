@@ -130,7 +130,7 @@ fn integer(out: &mut Vec<u8>, value: u64) {
 fn float(out: &mut Vec<u8>, value: f64) {
     // Counts (tokens, chunks, 0 and 1 flags) are whole numbers: below 10^15 their shortest form
     // is the integer and `.0` (zmij and ryu switch to an exponent from 10^16).
-    if value.fract() == 0.0 && value.abs() < 1e15 && value.is_sign_positive() {
+    if (0.0..1e15).contains(&value) && (value as u64) as f64 == value && value.is_sign_positive() {
         integer(out, value as u64);
         out.extend_from_slice(b".0");
     } else if value.is_finite() {
