@@ -69,7 +69,7 @@ fn read_with(bytes: &[u8], shape: Shape, keep_id: bool) -> Option<Read<'_>> {
             // Kept when a string; anything else is skipped, as serde's reading ignores it.
             b"id" => {
                 once(&mut id_seen)?;
-                out.id = if keep_id && r.peek()? == b'"' { Some(r.string()?) } else { r.skip_value(0).map(|()| None)? };
+                out.id = if keep_id && r.peek()? == b'"' { Some(r.string()?) } else { r.skip_field().map(|()| None)? };
             }
             b"choices" => {
                 once(&mut choices_seen)?;
@@ -84,7 +84,7 @@ fn read_with(bytes: &[u8], shape: Shape, keep_id: bool) -> Option<Read<'_>> {
                 once(&mut error_seen)?;
                 r.null().then_some(())?;
             }
-            _ => r.skip_value(0)?,
+            _ => r.skip_field()?,
         }
         Some(())
     })?;
@@ -198,15 +198,30 @@ impl<'a> Reader<'a> {
             return Some(());
         }
         loop {
-            self.eat(b'"')?;
-            let (key, escaped) = self.raw_string()?;
-            (!escaped).then_some(())?;
-            self.eat(b':')?;
+            let key = self.key()?;
             field(self, key)?;
             if !self.more(b'}')? {
                 return Some(());
             }
         }
+    }
+
+    /// An object's key (unescaped keys only) and the `:` after it; compact JSON (`"key":`, what
+    /// servers send) is read without looking for whitespace.
+    #[inline(always)]
+    fn key(&mut self) -> Option<&'a [u8]> {
+        if self.b.get(self.i) == Some(&b'"') {
+            self.i += 1;
+        } else {
+            self.eat(b'"')?;
+        }
+        let (key, escaped) = self.raw_string()?;
+        (!escaped).then_some(())?;
+        if self.b.get(self.i) == Some(&b':') {
+            self.i += 1;
+            return Some(key);
+        }
+        self.eat(b':').map(|()| key)
     }
 
     /// `null` or a string.
@@ -296,7 +311,7 @@ impl<'a> Reader<'a> {
                         r.content(choice)?;
                     }
                 }
-                _ => r.skip_value(0)?,
+                _ => r.skip_field()?,
             }
             Some(())
         })?;
@@ -320,7 +335,7 @@ impl<'a> Reader<'a> {
                     once(&mut seen[2])?;
                     reasoning = r.optional_string()?;
                 }
-                _ => r.skip_value(0)?,
+                _ => r.skip_field()?,
             }
             Some(())
         })?;
@@ -340,7 +355,7 @@ impl<'a> Reader<'a> {
                     once(&mut seen[3])?;
                     usage.completion_tokens_details = if r.null() { None } else { Some(r.usage_details()?) };
                 }
-                _ => r.skip_value(0)?,
+                _ => r.skip_field()?,
             }
             Some(())
         })?;
@@ -353,7 +368,7 @@ impl<'a> Reader<'a> {
         self.object(|r, key| {
             match key {
                 b"reasoning_tokens" => (once(&mut seen)?, details.reasoning_tokens = r.optional_integer()?).0,
-                _ => r.skip_value(0)?,
+                _ => r.skip_field()?,
             }
             Some(())
         })?;

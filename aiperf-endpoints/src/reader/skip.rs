@@ -3,6 +3,20 @@
 use super::{MAX_DEPTH, Reader};
 
 impl Reader<'_> {
+    /// [`Self::skip_value`] of a field's value, with the values servers send most in fields the
+    /// reader ignores (a string, `null`) skipped inline.
+    #[inline(always)]
+    pub(super) fn skip_field(&mut self) -> Option<()> {
+        match self.b.get(self.i) {
+            Some(b'"') => {
+                self.i += 1;
+                self.raw_string().map(drop)
+            }
+            Some(b'n') => self.literal(b"null"),
+            _ => self.skip_value(0),
+        }
+    }
+
     /// Checks and skips any JSON value, as serde's `IgnoredAny` does.
     pub(super) fn skip_value(&mut self, depth: u32) -> Option<()> {
         match self.peek()? {

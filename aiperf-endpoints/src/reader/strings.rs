@@ -23,34 +23,29 @@ pub(super) fn special_byte(word: u64) -> Option<usize> {
     (special != 0).then(|| special.trailing_zeros() as usize / 8)
 }
 
-/// The length of the plain string at the start of two little-endian words when their first
-/// special byte ([`special_bytes`]) is its closing quote; `None` when it is another, or when
-/// neither word has one.
-#[inline(always)]
-fn closed_within(low: u64, high: u64) -> Option<usize> {
-    let first_is_quote =
-        |(special, quotes): (u64, u64)| (special & special.wrapping_neg() & quotes != 0).then(|| quotes.trailing_zeros() as usize / 8);
-    match special_bytes(low) {
-        (0, _) => first_is_quote(special_bytes(high)).map(|at| at + 8),
-        low => first_is_quote(low),
-    }
-}
-
 impl<'a> Reader<'a> {
     /// The bytes of a string whose opening quote was consumed, escapes left in, and whether it
     /// holds any; checks that no control character appears and that every escape is one JSON
     /// allows. Plain bytes are skipped eight at a time ([`special_byte`]).
     #[inline(always)]
     pub(super) fn raw_string(&mut self) -> Option<(&'a [u8], bool)> {
-        // Most keys and many values are short: a plain string that ends within the next sixteen
-        // bytes is read here, inline; anything else by the loop.
+        // Keys, ids, object names and most tokens are plain and short: one that ends within the
+        // next four words is read here, inline, a word at a time; anything else by the loop.
         let (b, start) = (self.b, self.i);
-        if let Some(words) = b.get(start..start + 16) {
-            let (low, high) = words.split_at(8);
-            if let Some(length) = closed_within(u64::from_le_bytes(low.try_into().ok()?), u64::from_le_bytes(high.try_into().ok()?)) {
-                self.i = start + length + 1;
-                return Some((&b[start..start + length], false));
+        let mut at = start;
+        for _ in 0..4 {
+            let Some(word) = b.get(at..at + 8) else { break };
+            let (special, quotes) = special_bytes(u64::from_le_bytes(word.try_into().ok()?));
+            if special != 0 {
+                // The first special byte ends the string when it is a quote.
+                if special & special.wrapping_neg() & quotes == 0 {
+                    break;
+                }
+                let end = at + quotes.trailing_zeros() as usize / 8;
+                self.i = end + 1;
+                return Some((&b[start..end], false));
             }
+            at += 8;
         }
         self.raw_string_loop()
     }

@@ -114,8 +114,14 @@ pub struct Measure<'t> {
     pub streaming: bool,
 }
 
+/// `d` in milliseconds: the double nearest the exact value (one rounding, from whole
+/// nanoseconds), so 1234567 ns is `1.234567`, not `1.2345670000000001`.
 fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
+    match u64::try_from(d.as_nanos()) {
+        // Exact below 2^53 ns (104 days); one rounding in the division.
+        Ok(ns) if ns < 1 << 53 => ns as f64 / 1e6,
+        _ => d.as_secs_f64() * 1e3,
+    }
 }
 
 fn wall_ns(start_wall: SystemTime, start: Instant, at: Instant) -> u64 {

@@ -137,3 +137,11 @@ fn a_jsonl_line_has_aiperf_s_layout_in_order() {
         )
     );
 }
+
+#[test]
+fn milliseconds_are_the_doubles_nearest_the_exact_values() {
+    for (ns, exact) in [(1_234_567, 1.234567), (134_220_931, 134.220931), (1, 1e-6), (0, 0.0), (27_745_635, 27.745635)] {
+        assert_eq!(super::ms(Duration::from_nanos(ns)), exact, "{ns} ns");
+    }
+    assert_eq!(super::ms(Duration::from_secs(1 << 40)), (1u64 << 40) as f64 * 1e3);
+}
