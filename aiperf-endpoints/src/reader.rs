@@ -25,6 +25,50 @@ pub enum Shape {
     Completions,
 }
 
+/// A stream chunk's keys as servers send them, in their order (see `Reader::object`).
+const USUAL_CHUNK: &[Known] = &[known(b"id"), known(b"object"), known(b"created"), known(b"model"), known(b"choices"), known(b"usage")];
+
+/// A delta's usual keys: most deltas hold the content alone (the first one also has a role).
+const USUAL_DELTA: &[Known] = &[known(b"content")];
+
+/// A choice's usual keys, in order, for responses of `shape`.
+fn usual_choice(shape: Shape) -> &'static [Known] {
+    const CHAT: &[Known] = &[known(b"index"), known(b"delta"), known(b"logprobs"), known(b"finish_reason"), known(b"stop_reason")];
+    const COMPLETIONS: &[Known] = &[known(b"index"), known(b"text"), known(b"logprobs"), known(b"finish_reason"), known(b"stop_reason")];
+    match shape {
+        Shape::Chat => CHAT,
+        Shape::Completions => COMPLETIONS,
+    }
+}
+
+/// A key written `"key":` (at most 16 bytes so), as two little-endian words and the masks of
+/// its bytes in them: recognised with two loads and two comparisons.
+struct Known {
+    key: &'static [u8],
+    words: [u64; 2],
+    masks: [u64; 2],
+}
+
+/// The [`Known`] form of `key` (at most 13 bytes, plain ASCII).
+const fn known(key: &'static [u8]) -> Known {
+    assert!(key.len() <= 13, "a known key is at most 13 bytes");
+    let (mut words, mut masks) = ([0u64; 2], [0u64; 2]);
+    let mut at = 0;
+    while at < key.len() + 3 {
+        let byte = if at == 0 || at == key.len() + 1 {
+            b'"'
+        } else if at == key.len() + 2 {
+            b':'
+        } else {
+            key[at - 1]
+        };
+        words[at / 8] |= (byte as u64) << (8 * (at % 8));
+        masks[at / 8] |= 0xff << (8 * (at % 8));
+        at += 1;
+    }
+    Known { key, words, masks }
+}
+
 /// Nesting deeper than this is left to serde.
 const MAX_DEPTH: u32 = 64;
 
@@ -64,7 +108,7 @@ fn read_with(bytes: &[u8], shape: Shape, keep_id: bool) -> Option<Read<'_>> {
     let mut r = Reader { b: bytes, i: 0 };
     let mut out = Read::default();
     let (mut choices_seen, mut usage_seen, mut error_seen, mut id_seen) = (false, false, false, false);
-    r.object(|r, key| {
+    r.object(USUAL_CHUNK, |r, key| {
         match key {
             // Kept when a string; anything else is skipped, as serde's reading ignores it.
             b"id" => {
@@ -192,18 +236,49 @@ impl<'a> Reader<'a> {
     }
 
     /// An object, calling `field` with each key (unescaped keys only) positioned at its value.
-    fn object(&mut self, mut field: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
+    /// `usual` lists, as `"key":`, keys servers send in the order they send them (OpenAI's field
+    /// order, which vLLM, SGLang, TensorRT-LLM and NIM keep): the key expected next is recognised
+    /// by comparing its bytes, not scanned as a string; any other key is read as usual, and the
+    /// expectation resumes after it.
+    fn object(&mut self, usual: &[Known], mut field: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
         self.eat(b'{')?;
         if self.closes(b'}')? {
             return Some(());
         }
+        let mut next = 0;
         loop {
-            let key = self.key()?;
+            let key = match usual.get(next) {
+                Some(expected) if self.comes(expected) => {
+                    self.i += expected.key.len() + 3;
+                    next += 1;
+                    expected.key
+                }
+                _ => {
+                    let key = self.key()?;
+                    next = usual.iter().position(|k| k.key == key).map_or(next, |at| at + 1);
+                    key
+                }
+            };
             field(self, key)?;
             if !self.more(b'}')? {
                 return Some(());
             }
         }
+    }
+
+    /// Whether `"key":` of `known` comes next, byte for byte.
+    #[inline(always)]
+    fn comes(&self, known: &Known) -> bool {
+        let Some(bytes) = self.b.get(self.i..self.i + 16) else {
+            // The input's last bytes: compared one by one.
+            let rest = &self.b[self.i..];
+            return rest.len() >= known.key.len() + 3
+                && rest[0] == b'"'
+                && rest[1..].starts_with(known.key)
+                && rest[known.key.len() + 1..].starts_with(b"\":");
+        };
+        let word = |at: usize| u64::from_le_bytes([0, 1, 2, 3, 4, 5, 6, 7].map(|i| bytes[at + i]));
+        word(0) & known.masks[0] == known.words[0] && word(8) & known.masks[1] == known.words[1]
     }
 
     /// An object's key (unescaped keys only) and the `:` after it; compact JSON (`"key":`, what
@@ -288,7 +363,7 @@ impl<'a> Reader<'a> {
     /// One choice object, read into `choice`; its `index`.
     fn choice(&mut self, shape: Shape, choice: &mut ChoiceRead<'a>) -> Option<Option<u64>> {
         let (mut index, mut seen) = (None, [false; 4]);
-        self.object(|r, key| {
+        self.object(usual_choice(shape), |r, key| {
             match (shape, key) {
                 (_, b"index") => {
                     once(&mut seen[0])?;
@@ -321,7 +396,7 @@ impl<'a> Reader<'a> {
     /// A chat `delta` or `message` object.
     fn content(&mut self, choice: &mut ChoiceRead<'a>) -> Option<()> {
         let (mut seen, mut reasoning_content, mut reasoning) = ([false; 3], None, None);
-        self.object(|r, key| {
+        self.object(USUAL_DELTA, |r, key| {
             match key {
                 b"content" => {
                     once(&mut seen[0])?;
@@ -346,7 +421,7 @@ impl<'a> Reader<'a> {
     /// A `usage` object.
     fn usage(&mut self) -> Option<WireUsage> {
         let (mut usage, mut seen) = (WireUsage::default(), [false; 4]);
-        self.object(|r, key| {
+        self.object(&[], |r, key| {
             match key {
                 b"prompt_tokens" => (once(&mut seen[0])?, usage.prompt_tokens = r.optional_integer()?).0,
                 b"completion_tokens" => (once(&mut seen[1])?, usage.completion_tokens = r.optional_integer()?).0,
@@ -365,7 +440,7 @@ impl<'a> Reader<'a> {
     /// A `completion_tokens_details` object.
     fn usage_details(&mut self) -> Option<WireUsageDetails> {
         let (mut details, mut seen) = (WireUsageDetails::default(), false);
-        self.object(|r, key| {
+        self.object(&[], |r, key| {
             match key {
                 b"reasoning_tokens" => (once(&mut seen)?, details.reasoning_tokens = r.optional_integer()?).0,
                 _ => r.skip_field()?,

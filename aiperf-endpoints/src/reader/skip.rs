@@ -40,7 +40,7 @@ impl Reader<'_> {
                     }
                 }
             }
-            b'{' if depth < MAX_DEPTH => self.object(|r, _| r.skip_value(depth + 1)),
+            b'{' if depth < MAX_DEPTH => self.object(&[], |r, _| r.skip_value(depth + 1)),
             _ => None,
         }
     }

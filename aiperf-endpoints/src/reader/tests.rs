@@ -143,3 +143,21 @@ fn reasoning_tokens_are_read_as_serde_reads_them() {
     let none = chat(r#"{"usage":{"completion_tokens":1,"completion_tokens_details":null}}"#).unwrap().usage.unwrap();
     assert_eq!(none.completion_tokens_details, None);
 }
+
+#[test]
+fn keys_recognised_by_their_bytes_read_as_scanned_ones() {
+    let usual = r#"{"id":"c","object":"o","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"x"},"logprobs":null,"finish_reason":"stop","stop_reason":null}],"usage":null}"#;
+    let reordered = r#"{"choices":[{"finish_reason":"stop","delta":{"role":"assistant","content":"x"},"index":0}],"model":"m","id":"c"}"#;
+    let spaced = r#"{ "id" : "c" , "choices" : [ { "index" : 0 , "delta" : { "content" : "x" } , "finish_reason" : "stop" } ] }"#;
+    let (a, b, c) = (chat(usual).unwrap(), chat(reordered).unwrap(), chat(spaced).unwrap());
+    for read in [&a, &b, &c] {
+        let choice = read.choice.as_ref().unwrap();
+        assert_eq!((read.id.as_deref(), choice.text.as_deref(), choice.finish_reason.as_deref()), (Some("c"), Some("x"), Some("stop")));
+    }
+    // A key cut short by the end of the input, or one that only starts like a known key.
+    assert_eq!(chat(r#"{"id""#), None);
+    assert_eq!(chat(r#"{"idx":1}"#).unwrap().id, None);
+    assert_eq!(chat(r#"{"id":"z"}"#).unwrap().id.as_deref(), Some("z"));
+    // Duplicates are still caught when the second copy is recognised by its bytes.
+    assert_eq!(chat(r#"{"choices":[],"id":"a","choices":[]}"#), None);
+}
