@@ -25,6 +25,13 @@ use body::SentBody;
 pub use connect::{ConnectTimes, TimedConnector, TimedResolver};
 pub use url::BaseUrl;
 
+/// The request id header: sent with aiperf's id, read back for the server's (named once: a
+/// name given as text is parsed on every use).
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The content type of JSON bodies (and the fallback for one that is not a valid header value).
+const JSON: &str = "application/json";
+
 /// Which HTTP version a [`HyperTransport`] speaks.
 pub trait HttpVersion: Send + Sync + 'static {
     /// The transport's name, for messages.
@@ -152,18 +159,26 @@ fn headers(info: &ModelEndpointInfo) -> Result<HeaderMap, ConfigError> {
 impl<V: HttpVersion> HyperTransport<V> {
     fn build(&self, request: &TransportRequest<'_>, content_type: &str, body: SentBody) -> Result<Request<SentBody>, TransportError> {
         let uri: Uri = self.base.join(request.path).map_err(|reason| TransportError::Unsupported { transport: V::NAME, reason })?;
-        let mut builder = Request::builder().method(Method::POST).uri(uri);
-        let headers = builder.headers_mut().expect("a fresh builder has headers");
+        // Room for every header, hyper's `host` and `content-length` too: the map never regrows.
+        let mut headers = HeaderMap::with_capacity(self.headers.len() + 6);
         headers.extend(self.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
-        headers.insert(CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/json")));
+        let content_type = match content_type {
+            JSON => HeaderValue::from_static(JSON),
+            other => HeaderValue::from_str(other).unwrap_or(HeaderValue::from_static(JSON)),
+        };
+        headers.insert(CONTENT_TYPE, content_type);
         if !headers.contains_key(ACCEPT) {
-            let accept = if request.streaming { "text/event-stream" } else { "application/json" };
+            let accept = if request.streaming { "text/event-stream" } else { JSON };
             headers.insert(ACCEPT, HeaderValue::from_static(accept));
         }
         if let Some(id) = request.request_id.and_then(|id| HeaderValue::from_str(id).ok()) {
-            headers.insert("x-request-id", id);
+            headers.insert(X_REQUEST_ID, id);
         }
-        builder.body(body).map_err(|e| TransportError::Protocol(e.to_string()))
+        let mut http_request = Request::new(body);
+        *http_request.method_mut() = Method::POST;
+        *http_request.uri_mut() = uri;
+        *http_request.headers_mut() = headers;
+        Ok(http_request)
     }
 
     async fn exchange(
@@ -185,7 +200,7 @@ impl<V: HttpVersion> HyperTransport<V> {
         timing.sent = sent.get().copied().unwrap_or(at);
         timing.status = response.status().as_u16();
         sink.on_response(timing.status, at);
-        if let Some(id) = response.headers().get("x-request-id").and_then(|id| id.to_str().ok()) {
+        if let Some(id) = response.headers().get(X_REQUEST_ID).and_then(|id| id.to_str().ok()) {
             sink.on_server_request_id(id);
         }
         let mut body = response.into_body();

@@ -133,11 +133,40 @@ fn float(out: &mut Vec<u8>, value: f64) {
     if (0.0..1e15).contains(&value) && (value as u64) as f64 == value && value.is_sign_positive() {
         integer(out, value as u64);
         out.extend_from_slice(b".0");
+    } else if let Some(n) = millionths(value) {
+        decimal(out, n);
     } else if value.is_finite() {
         out.extend_from_slice(zmij::Buffer::new().format_finite(value).as_bytes());
     } else {
         out.extend_from_slice(b"null");
     }
+}
+
+/// `value` as `n` millionths, when it is the double nearest `n / 10^6` for some `n` from 10^3 to
+/// 10^15: what a duration measured in nanoseconds gives in milliseconds. The shortest form of
+/// such a double is that decimal itself (it has at most 15 significant digits, and every decimal
+/// that short reads back as itself), so it is written from `n` with no float formatting.
+fn millionths(value: f64) -> Option<u64> {
+    if !(1e-3..1e9).contains(&value) {
+        return None;
+    }
+    let n = (value * 1e6 + 0.5) as u64;
+    (n as f64 / 1e6 == value).then_some(n)
+}
+
+/// `n / 10^6` in decimal, its fraction's trailing zeros dropped (`n` is not a multiple of 10^6:
+/// whole numbers are written before).
+fn decimal(out: &mut Vec<u8>, n: u64) {
+    integer(out, n / 1_000_000);
+    let mut fraction = n % 1_000_000;
+    let mut digits = [b'0'; 7];
+    digits[0] = b'.';
+    for digit in digits[1..].iter_mut().rev() {
+        *digit = b'0' + (fraction % 10) as u8;
+        fraction /= 10;
+    }
+    let end = digits.iter().rposition(|&d| d != b'0').map_or(digits.len(), |at| at + 1);
+    out.extend_from_slice(&digits[..end]);
 }
 
 #[cfg(test)]
@@ -204,6 +233,18 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn milliseconds_from_nanoseconds_are_written_as_serde_json_writes_them(
+            ns in (1u64..1_000_000_000, 0..9u32).prop_map(|(n, k)| n * 10u64.pow(k)),
+            scale in 0..3u32,
+        ) {
+            // Durations, and values near them that are not whole millionths.
+            let value = ns as f64 / 1e6 * [1.0, 1.0 + f64::EPSILON, 0.1][scale as usize];
+            let mut ours = Vec::new();
+            super::float(&mut ours, value);
+            prop_assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&value).unwrap());
+        }
 
         #[test]
         fn lines_are_what_serde_json_writes(
