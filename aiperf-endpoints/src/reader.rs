@@ -306,6 +306,11 @@ impl<'a> Reader<'a> {
 
     /// `null` or a plain non-negative integer (what serde reads into `Option<u64>`).
     fn optional_integer(&mut self) -> Option<Option<u64>> {
+        // A single digit and a `,` or `}` (a choice's `index`, most often) is read at once.
+        if let Some(&[digit @ b'0'..=b'9', b',' | b'}']) = self.b.get(self.i..self.i + 2) {
+            self.i += 1;
+            return Some(Some(u64::from(digit - b'0')));
+        }
         if self.null() {
             return Some(None);
         }

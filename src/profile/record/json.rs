@@ -43,7 +43,7 @@ fn metadata(r: &RequestRecord, out: &mut Vec<u8>) -> Result<(), serde_json::Erro
     out.extend_from_slice(b"\",\"conversation_id\":");
     match &r.session_id {
         // A session's id is the dataset's text: escaped by serde_json.
-        Some(id) => serde_json::to_writer(&mut *out, &**id)?,
+        Some(id) => text(out, id)?,
         None => {
             out.push(b'"');
             integer(out, r.conversation_id as u64);
@@ -72,7 +72,7 @@ fn metadata(r: &RequestRecord, out: &mut Vec<u8>) -> Result<(), serde_json::Erro
     for (key, id) in [(&b",\"response_id\":"[..], &r.response_id), (b",\"server_request_id\":", &r.server_request_id)] {
         if let Some(id) = id {
             out.extend_from_slice(key);
-            serde_json::to_writer(&mut *out, id)?;
+            text(out, id)?;
         }
     }
     out.push(b'}');
@@ -120,6 +120,18 @@ fn fields() -> &'static [(Box<[u8]>, Box<[u8]>)] {
         };
         Metric::ALL.into_iter().map(text).collect()
     })
+}
+
+/// A JSON string: as it is between quotes when nothing in it needs an escape (ids mostly), else
+/// escaped by `serde_json`.
+fn text(out: &mut Vec<u8>, value: &str) -> Result<(), serde_json::Error> {
+    if value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(value.as_bytes());
+        out.push(b'"');
+        return Ok(());
+    }
+    serde_json::to_writer(&mut *out, value)
 }
 
 fn integer(out: &mut Vec<u8>, value: u64) {
