@@ -170,15 +170,12 @@ fn millionths(value: f64) -> Option<u64> {
 /// whole numbers are written before).
 fn decimal(out: &mut Vec<u8>, n: u64) {
     integer(out, n / 1_000_000);
-    let mut fraction = n % 1_000_000;
-    let mut digits = [b'0'; 7];
-    digits[0] = b'.';
-    for digit in digits[1..].iter_mut().rev() {
-        *digit = b'0' + (fraction % 10) as u8;
-        fraction /= 10;
-    }
+    // The fraction's six digits, zeros in front kept by a leading 1 that becomes the point.
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(n % 1_000_000 + 1_000_000).as_bytes();
     let end = digits.iter().rposition(|&d| d != b'0').map_or(digits.len(), |at| at + 1);
-    out.extend_from_slice(&digits[..end]);
+    out.push(b'.');
+    out.extend_from_slice(&digits[1..end]);
 }
 
 #[cfg(test)]
