@@ -158,11 +158,13 @@ async fn warmup<E: Endpoint + 'static, T: Transport + 'static>(config: &Config, 
         return;
     }
     let plan = Plan { count: Some(count), deadline: None, cutoff: None, ..config.schedule.plan };
-    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (tx, mut rx) = mpsc::channel(runner::RECORD_BACKLOG);
+    // Warmup records are not kept: taken as they come.
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
     let progress = progress::Progress::start(config.ui == Ui::Simple, "warmup", Arc::clone(runner), plan.count, None);
     runner::run_phase(Arc::clone(runner), Phase::Warmup, plan, tx, stop.clone(), STOP_GRACE).await;
     progress.finish();
-    while rx.try_recv().is_ok() {}
+    let _ = drain.await;
 }
 
 /// What the profiling phase measured, and when.
@@ -190,7 +192,7 @@ async fn profile<E: Endpoint + 'static, T: Transport + 'static>(
         let scheduled = replay.sends.len() as u64;
         plan.count = Some(plan.count.map_or(scheduled, |count| count.min(scheduled)));
     }
-    let (tx, rx) = mpsc::unbounded_channel();
+    let (tx, rx) = mpsc::channel(runner::RECORD_BACKLOG);
     let writer = export::RecordWriter::create(&config.artifact_dir, config.secrets.clone())?;
     let aggregate = Aggregate::new(config.slos.clone(), started);
     let collect = tokio::spawn(collect(rx, writer, aggregate, Arc::clone(&runner.in_flight)));
@@ -209,7 +211,7 @@ async fn profile<E: Endpoint + 'static, T: Transport + 'static>(
 /// record), and all of them when the run ends. After each batch the time-weighted metrics sweep up
 /// to the earliest start still `in_flight`.
 async fn collect(
-    mut rx: mpsc::UnboundedReceiver<RequestRecord>,
+    mut rx: mpsc::Receiver<RequestRecord>,
     mut writer: export::RecordWriter,
     mut aggregate: Aggregate,
     in_flight: Arc<phases::InFlightStarts>,

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aiperf_core::{Endpoint, Transport};
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::ProfileError;
-use super::record::{Phase, RequestRecord};
-use super::runner::{Plan, Runner, Ticket, until_stopped};
+use super::record::Phase;
+use super::runner::{Plan, RecordSender, Runner, Ticket, until_stopped};
 use super::wait::{LEAD, wait_until};
 
 /// The longest schedule: a send later than this after the start is refused.
@@ -93,7 +93,7 @@ pub(super) async fn issue<E: Endpoint + 'static, T: Transport + 'static>(
     runner: &Arc<Runner<E, T>>,
     replay: &Replay,
     plan: Plan,
-    records: &mpsc::UnboundedSender<RequestRecord>,
+    records: &RecordSender,
     tasks: &mut JoinSet<()>,
     stop: &mut watch::Receiver<bool>,
 ) {

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use aiperf_core::{Endpoint, Transport};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use super::record::{Phase, RequestRecord};
-use super::runner::{Plan, Runner, Ticket, TurnTag, until_stopped};
+use super::record::Phase;
+use super::runner::{Plan, RecordSender, Runner, Ticket, TurnTag, until_stopped};
 use super::source::{Inputs, Ready, SessionInputs};
 
 /// What the workers of one phase share.
@@ -19,7 +19,7 @@ struct Shared<E, T> {
     runner: Arc<Runner<E, T>>,
     phase: Phase,
     plan: Plan,
-    records: mpsc::UnboundedSender<RequestRecord>,
+    records: RecordSender,
     /// The next request's index (turns, across sessions).
     next_request: AtomicU64,
     /// The next session's number (the sampler's input).
@@ -31,7 +31,7 @@ pub(super) fn issue<E: Endpoint + 'static, T: Transport + 'static>(
     runner: Arc<Runner<E, T>>,
     phase: Phase,
     plan: Plan,
-    records: mpsc::UnboundedSender<RequestRecord>,
+    records: RecordSender,
     tasks: &mut JoinSet<()>,
     stop: &watch::Receiver<bool>,
 ) {

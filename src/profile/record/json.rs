@@ -108,10 +108,13 @@ fn metrics(r: &RequestRecord, out: &mut Vec<u8>) {
     }
 }
 
+/// A metric's text before its value, and after it.
+type Field = (Box<[u8]>, Box<[u8]>);
+
 /// Each metric's text around its value: `,"key":{"value":` (the comma dropped for the first
 /// field) and `,"unit":"…"}`. Built once: a field is then two copies, not five.
-fn fields() -> &'static [(Box<[u8]>, Box<[u8]>)] {
-    static FIELDS: OnceLock<Vec<(Box<[u8]>, Box<[u8]>)>> = OnceLock::new();
+fn fields() -> &'static [Field] {
+    static FIELDS: OnceLock<Vec<Field>> = OnceLock::new();
     FIELDS.get_or_init(|| {
         let text = |metric: Metric| {
             let open = format!(",\"{}\":{{\"value\":", metric.key());

@@ -21,6 +21,13 @@ use super::replay::Replay;
 use super::source::{Inputs, Prepared, Ready};
 use super::tokenizer::Tokenizer;
 
+/// Where requests' records go: to the collector, through a bounded channel.
+pub type RecordSender = mpsc::Sender<RequestRecord>;
+
+/// Records the collector may be behind before requests wait for it (about a megabyte): a disk
+/// that stalls the JSONL file slows the load instead of filling memory with records.
+pub const RECORD_BACKLOG: usize = 1024;
+
 /// Everything a request needs, shared by all tasks. Generic over the build's endpoint and
 /// transport types (the generated `AnyEndpoint` / `AnyTransport`), so calls are enum dispatch.
 pub struct Runner<E, T> {
@@ -68,7 +75,7 @@ pub struct FailureLimit {
 impl<E: Endpoint, T: Transport> Runner<E, T> {
     /// Sends request `index` of `phase` (the entry the sampler picks for it), which the scheduler
     /// decided to send at `credit`, measures it and sends its record to `records`.
-    pub async fn one(&self, index: u64, phase: Phase, worker: usize, credit: Instant, records: &mpsc::UnboundedSender<RequestRecord>) {
+    pub async fn one(&self, index: u64, phase: Phase, worker: usize, credit: Instant, records: &RecordSender) {
         let conversation = self.sampler.pick(index);
         let ready = self.inputs.ready(conversation, &self.endpoint, self.transport.request_form());
         self.send_ready(Ticket { index, phase, worker, conversation, scheduled: None, credit, turn: None }, ready, records).await;
@@ -81,17 +88,12 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
     /// request that could not be built is a failed record. If the task is aborted mid-request
     /// (the Ctrl-C grace period ended), a cancelled record is sent instead: no request goes
     /// unaccounted.
-    pub async fn send_ready(
-        &self,
-        ticket: Ticket,
-        ready: Result<Ready, EndpointError>,
-        records: &mpsc::UnboundedSender<RequestRecord>,
-    ) -> Option<String> {
+    pub async fn send_ready(&self, ticket: Ticket, ready: Result<Ready, EndpointError>, records: &RecordSender) -> Option<String> {
         let ready = match ready {
             Ok(ready) => ready,
             Err(error) => {
                 let record = RequestRecord::unbuilt(ticket.index, ticket.phase, ticket.conversation, ticket.worker, &error);
-                self.finished(ticket.tag(record), false, records);
+                self.finished(ticket.tag(record), false, records).await;
                 return None;
             }
         };
@@ -127,14 +129,24 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
         };
         let record = ticket.tag(measure.record(index, phase, ticket.conversation, ticket.worker, outcome));
         let reply = record.error.is_none().then(|| std::mem::take(&mut response.text));
-        self.finished(record, true, records);
+        self.finished(record, true, records).await;
         reply
     }
 
-    /// Counts `record`, checks the failure limit and sends it; then, for a request that was
-    /// `registered` in flight, says its record is out (only then may the sweep pass its start).
-    fn finished(&self, record: RequestRecord, registered: bool, records: &mpsc::UnboundedSender<RequestRecord>) {
+    /// Counts `record`, checks the failure limit and sends it (waiting while the collector is
+    /// [`RECORD_BACKLOG`] records behind); then, for a request that was `registered` in flight,
+    /// says its record is out (only then may the sweep pass its start).
+    async fn finished(&self, record: RequestRecord, registered: bool, records: &RecordSender) {
         let (phase, started) = (record.phase, record.started);
+        self.count(&record);
+        let _ = records.send(record).await;
+        if registered && phase == Phase::Profiling {
+            self.in_flight.released(started);
+        }
+    }
+
+    /// Counts an ended request for progress, and halts the run once the failure limit is crossed.
+    fn count(&self, record: &RequestRecord) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         let failed =
             if record.error.is_some() { self.failed.fetch_add(1, Ordering::Relaxed) + 1 } else { self.failed.load(Ordering::Relaxed) };
@@ -144,10 +156,6 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
             && failed as f64 > limit.ratio * done as f64
         {
             self.halted.store(true, Ordering::Relaxed);
-        }
-        let _ = records.send(record);
-        if registered && phase == Phase::Profiling {
-            self.in_flight.released(started);
         }
     }
 }
@@ -194,7 +202,7 @@ impl Ticket {
 /// A request on its way; dropped before it completes, it reports a cancelled record.
 struct InFlight<'a, E: Endpoint, T: Transport> {
     runner: &'a Runner<E, T>,
-    records: Option<&'a mpsc::UnboundedSender<RequestRecord>>,
+    records: Option<&'a RecordSender>,
     ticket: Ticket,
     started: Instant,
     started_wall: SystemTime,
@@ -212,8 +220,24 @@ impl<E: Endpoint, T: Transport> Drop for InFlight<'_, E, T> {
     fn drop(&mut self) {
         if let Some(records) = self.records.take() {
             let Ticket { index, phase, conversation, worker, .. } = self.ticket;
-            let record = RequestRecord::cancelled(index, phase, conversation, worker, self.started, self.started_wall);
-            self.runner.finished(self.ticket.tag(record), true, records);
+            let record = self.ticket.tag(RequestRecord::cancelled(index, phase, conversation, worker, self.started, self.started_wall));
+            self.runner.count(&record);
+            let in_flight = (phase == Phase::Profiling).then(|| Arc::clone(&self.runner.in_flight));
+            let started = self.started;
+            match records.try_send(record) {
+                // The collector is behind: the record waits in a task of its own (dropping cannot
+                // wait), and its start stays in flight until it is sent.
+                Err(mpsc::error::TrySendError::Full(record)) if tokio::runtime::Handle::try_current().is_ok() => {
+                    let records = records.clone();
+                    tokio::spawn(async move {
+                        let _ = records.send(record).await;
+                        in_flight.inspect(|starts| starts.released(started));
+                    });
+                }
+                _ => {
+                    in_flight.inspect(|starts| starts.released(started));
+                }
+            }
         }
     }
 }

@@ -6,11 +6,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use aiperf_core::{Endpoint, Transport};
-use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
-use super::Runner;
-use crate::profile::record::{Phase, RequestRecord};
+use super::{RecordSender, Runner};
+use crate::profile::record::Phase;
 use crate::profile::source::Inputs;
 
 /// How arrivals are spread at a request rate.
@@ -57,7 +57,7 @@ pub async fn run_phase<E: Endpoint + 'static, T: Transport + 'static>(
     runner: Arc<Runner<E, T>>,
     phase: Phase,
     plan: Plan,
-    records: mpsc::UnboundedSender<RequestRecord>,
+    records: RecordSender,
     mut stop: watch::Receiver<bool>,
     grace: Duration,
 ) {
@@ -85,7 +85,7 @@ struct Issue<E, T> {
     runner: Arc<Runner<E, T>>,
     phase: Phase,
     plan: Plan,
-    records: mpsc::UnboundedSender<RequestRecord>,
+    records: RecordSender,
 }
 
 impl<E: Endpoint + 'static, T: Transport + 'static> Issue<E, T> {

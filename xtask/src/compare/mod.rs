@@ -2,6 +2,7 @@
 
 mod bench;
 mod cargo;
+mod instructions;
 mod load;
 mod report;
 
@@ -70,6 +71,9 @@ pub fn run(options: &Options) -> Result<(), String> {
             binaries.iter().map(|binary| load::profile(binary, &server.url, concurrency, &loads, &dir)).collect::<Result<_, _>>()?;
         let raw = load::raw(&tools.raw_load, &server.url, concurrency, &loads, &dir.join("inputs.json"))?;
         report.add_loads(concurrency, &runs, &raw);
+        if concurrency == INSTRUCTIONS_CONCURRENCY {
+            count_instructions(options, (&binaries, &tools.raw_load), &server.url, &dir, &mut report)?;
+        }
     }
     drop(server);
     let (ttft, itl) = load::FIDELITY_DELAYS_MS;
@@ -86,6 +90,53 @@ pub fn run(options: &Options) -> Result<(), String> {
     }
     report.write(&out)?;
     print!("{}", report.markdown());
+    Ok(())
+}
+
+/// The concurrency whose requests callgrind counts.
+const INSTRUCTIONS_CONCURRENCY: usize = 32;
+
+/// Requests callgrind counts (valgrind slows a run about fiftyfold; the smoke run counts a few
+/// requests of debug builds, to check the harness).
+fn counted_requests(quick: bool) -> u64 {
+    if quick { 20 } else { 4_000 }
+}
+
+/// Counts each build's instructions per request, and the raw loop's, against the running server.
+fn count_instructions(
+    options: &Options,
+    (binaries, raw_load): (&[PathBuf], &Path),
+    url: &str,
+    dir: &Path,
+    report: &mut Report,
+) -> Result<(), String> {
+    let concurrency = INSTRUCTIONS_CONCURRENCY.to_string();
+    let raw = instructions::Counted {
+        binary: raw_load,
+        args: ["--url", url, "--streaming", "--concurrency", &concurrency, "--inputs"]
+            .map(str::to_owned)
+            .into_iter()
+            .chain([dir.join("inputs.json").display().to_string()])
+            .collect(),
+        count_flag: "--requests",
+    };
+    let requests = counted_requests(options.quick);
+    let raw = instructions::per_request(&raw, requests, &dir.join("callgrind-raw"))?;
+    for (build, binary) in options.builds.iter().zip(binaries) {
+        let artifacts = dir.join(format!("callgrind-{build}"));
+        let mut args: Vec<String> =
+            ["profile", "--url", url, "--model", "mock", "--streaming", "--isl", "128", "--osl", "16", "--ui", "none"]
+                .map(str::to_owned)
+                .into();
+        args.extend([
+            "--concurrency".to_owned(),
+            concurrency.clone(),
+            "--output-artifact-dir".to_owned(),
+            artifacts.join("run").display().to_string(),
+        ]);
+        let counted = instructions::Counted { binary, args, count_flag: "--request-count" };
+        report.add_instructions(INSTRUCTIONS_CONCURRENCY, build, instructions::per_request(&counted, requests, &artifacts)?, raw);
+    }
     Ok(())
 }
 

@@ -67,6 +67,15 @@ impl Report {
         }
     }
 
+    /// Instructions per request counted by callgrind (thousands): a build's `aiperf profile` and
+    /// the raw loop, `None` without valgrind.
+    pub fn add_instructions(&mut self, concurrency: usize, build: &str, aiperf: Option<f64>, raw: Option<f64>) {
+        let name = |who: &str| format!("{who} c={concurrency}: user-space instructions per request (callgrind)");
+        let thousands = |n: Option<f64>| n.map(|n| n / 1e3);
+        self.set(&name("aiperf profile"), "k", false, build, thousands(aiperf));
+        self.set(&name("raw load loop"), "k", false, build, thousands(raw));
+    }
+
     /// How close one build's timing is to a server with known delays, at `concurrency`: what
     /// aiperf measured, and what the server measured of itself.
     pub fn add_fidelity(&mut self, build: &str, concurrency: usize, (ttft, itl): (u64, u64), f: &Fidelity) {
