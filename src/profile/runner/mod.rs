@@ -2,6 +2,7 @@
 //! them in flight (`phase.rs`: fixed concurrency, or a request rate with constant or Poisson gaps);
 //! a fixed schedule is [`super::replay`]'s, sessions are [`super::session`]'s.
 
+mod delivery;
 mod phase;
 
 use std::sync::Arc;
@@ -13,6 +14,8 @@ use tokio::sync::mpsc;
 
 pub(super) use phase::until_stopped;
 pub use phase::{Arrivals, Plan, run_phase};
+
+use delivery::Delivery;
 
 use super::dataset::sampling::Sampler;
 use super::phases::InFlightStarts;
@@ -137,12 +140,14 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
     /// [`RECORD_BACKLOG`] records behind); then, for a request that was `registered` in flight,
     /// says its record is out (only then may the sweep pass its start).
     async fn finished(&self, record: RequestRecord, registered: bool, records: &RecordSender) {
-        let (phase, started) = (record.phase, record.started);
+        self.delivery(record, registered, records).send().await;
+    }
+
+    /// `record`, counted, ready to go to the collector (see [`Delivery`]).
+    fn delivery<'r>(&self, record: RequestRecord, registered: bool, records: &'r RecordSender) -> Delivery<'r> {
         self.count(&record);
-        let _ = records.send(record).await;
-        if registered && phase == Phase::Profiling {
-            self.in_flight.released(started);
-        }
+        let release = (registered && record.phase == Phase::Profiling).then(|| (Arc::clone(&self.in_flight), record.started));
+        Delivery { record: Some(record), records, release }
     }
 
     /// Counts an ended request for progress, and halts the run once the failure limit is crossed.
@@ -221,23 +226,8 @@ impl<E: Endpoint, T: Transport> Drop for InFlight<'_, E, T> {
         if let Some(records) = self.records.take() {
             let Ticket { index, phase, conversation, worker, .. } = self.ticket;
             let record = self.ticket.tag(RequestRecord::cancelled(index, phase, conversation, worker, self.started, self.started_wall));
-            self.runner.count(&record);
-            let in_flight = (phase == Phase::Profiling).then(|| Arc::clone(&self.runner.in_flight));
-            let started = self.started;
-            match records.try_send(record) {
-                // The collector is behind: the record waits in a task of its own (dropping cannot
-                // wait), and its start stays in flight until it is sent.
-                Err(mpsc::error::TrySendError::Full(record)) if tokio::runtime::Handle::try_current().is_ok() => {
-                    let records = records.clone();
-                    tokio::spawn(async move {
-                        let _ = records.send(record).await;
-                        in_flight.inspect(|starts| starts.released(started));
-                    });
-                }
-                _ => {
-                    in_flight.inspect(|starts| starts.released(started));
-                }
-            }
+            // Dropping cannot wait: a collector that is behind gets the record from a task.
+            drop(self.runner.delivery(record, true, records));
         }
     }
 }
