@@ -4,6 +4,7 @@
 
 pub mod aggregate;
 pub mod args;
+mod collect;
 mod config;
 pub mod dataset;
 mod error;
@@ -40,7 +41,7 @@ use args::Ui;
 use config::{Config, Selections};
 pub use config::{FAILURE_FLOOR, MAX_CONCURRENCY, MAX_DATASET_TOKENS, MAX_ISL};
 pub use error::ProfileError;
-use record::{Phase, RequestRecord};
+use record::Phase;
 use report::Report;
 use runner::{Plan, Runner};
 pub use signals::Signal;
@@ -62,9 +63,6 @@ pub struct ProfileOutcome {
     /// Whether `--failed-request-threshold` stopped the run.
     pub threshold_crossed: bool,
 }
-
-/// How long a record may wait in the JSONL writer's buffer before it is flushed to the file.
-const FLUSH_EVERY: Duration = Duration::from_millis(100);
 
 /// How long requests in flight may finish after a signal.
 const STOP_GRACE: Duration = Duration::from_secs(5);
@@ -195,7 +193,7 @@ async fn profile<E: Endpoint + 'static, T: Transport + 'static>(
     let (tx, rx) = mpsc::channel(runner::RECORD_BACKLOG);
     let writer = export::RecordWriter::create(&config.artifact_dir, config.secrets.clone())?;
     let aggregate = Aggregate::new(config.slos.clone(), started);
-    let collect = tokio::spawn(collect(rx, writer, aggregate, Arc::clone(&runner.in_flight)));
+    let collect = tokio::spawn(collect::collect(rx, writer, aggregate, Arc::clone(&runner.in_flight)));
     let progress =
         progress::Progress::start(config.ui == Ui::Simple, "profiling", Arc::clone(runner), plan.count, config.schedule.duration);
     runner::run_phase(Arc::clone(runner), Phase::Profiling, plan, tx, stop.clone(), STOP_GRACE).await;
@@ -204,59 +202,4 @@ async fn profile<E: Endpoint + 'static, T: Transport + 'static>(
     let mut aggregate = collect.await.map_err(|e| ProfileError::Io { path: dir, source: std::io::Error::other(e) })??;
     let phases = aggregate.phases.finish();
     Ok(Measured { aggregate, phases, started, ended: Instant::now(), start_wall, end_wall: SystemTime::now() })
-}
-
-/// Folds records into `aggregate` and writes them as they come, in batches: a record reaches the
-/// file at most [`FLUSH_EVERY`] after it was written (one write system call per batch, not per
-/// record), and all of them when the run ends. After each batch the time-weighted metrics sweep up
-/// to the earliest start still `in_flight`.
-async fn collect(
-    mut rx: mpsc::Receiver<RequestRecord>,
-    mut writer: export::RecordWriter,
-    mut aggregate: Aggregate,
-    in_flight: Arc<phases::InFlightStarts>,
-) -> Result<Aggregate, ProfileError> {
-    let mut result = Ok(());
-    let mut unflushed_since: Option<Instant> = None;
-    loop {
-        // Records written since the last flush reach the file within FLUSH_EVERY, even when no
-        // other record follows them; a run that ends (or is stopped by a signal) flushes at once.
-        let record = match unflushed_since {
-            Some(at) => match tokio::time::timeout_at((at + FLUSH_EVERY).into(), rx.recv()).await {
-                Ok(record) => record,
-                Err(_) => {
-                    result = result.and_then(|()| writer.flush());
-                    unflushed_since = None;
-                    continue;
-                }
-            },
-            None => rx.recv().await,
-        };
-        let Some(record) = record else { break };
-        let mut next = Some(record);
-        // The earliest start in flight is read before the last records are taken: every request
-        // that started before it has its record in the channel by then.
-        let mut watermark = None;
-        loop {
-            while let Some(record) = next {
-                aggregate.add(&record);
-                if result.is_ok() {
-                    result = writer.write(&record);
-                }
-                next = rx.try_recv().ok();
-            }
-            if watermark.is_some() {
-                break;
-            }
-            watermark = Some(in_flight.earliest().unwrap_or_else(Instant::now));
-            next = rx.try_recv().ok();
-        }
-        aggregate.phases.advance(watermark);
-        let since = *unflushed_since.get_or_insert_with(Instant::now);
-        if since.elapsed() >= FLUSH_EVERY {
-            result = result.and_then(|()| writer.flush());
-            unflushed_since = None;
-        }
-    }
-    result.and(writer.finish()).map(|()| aggregate)
 }

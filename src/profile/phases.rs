@@ -28,6 +28,11 @@ const MAX_WEIGHTED: u64 = 1 << 44;
 /// Events that may wait for older requests still in flight.
 pub const MAX_PENDING: usize = 1 << 18;
 
+/// Room for waiting events made when the sweep starts (448 KiB): what a run's collector batches
+/// and requests in flight need, so the heap does not grow in the middle of a run (a growth
+/// there is a step in the run's memory, and leaves a hole in the allocator's heap).
+const INITIAL_PENDING: usize = 1 << 13;
+
 /// The start times of the profiled requests in flight, until their records are sent.
 #[derive(Debug, Default)]
 pub struct InFlightStarts(Mutex<BTreeMap<Instant, u32>>);
@@ -125,7 +130,7 @@ impl PhaseSweep {
     pub fn new(zero: Instant) -> Self {
         Self {
             zero,
-            pending: BinaryHeap::new(),
+            pending: BinaryHeap::with_capacity(INITIAL_PENDING),
             clock: None,
             levels: Levels::default(),
             stats: SERIES.iter().map(|_| WeightedStat::new()).collect(),

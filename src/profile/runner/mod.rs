@@ -27,9 +27,11 @@ use super::tokenizer::Tokenizer;
 /// Where requests' records go: to the collector, through a bounded channel.
 pub type RecordSender = mpsc::Sender<RequestRecord>;
 
-/// Records the collector may be behind before requests wait for it (about a megabyte): a disk
-/// that stalls the JSONL file slows the load instead of filling memory with records.
-pub const RECORD_BACKLOG: usize = 1024;
+/// Records the collector may be behind before requests wait for it: a disk that stalls the JSONL
+/// file slows the load instead of filling memory with records. Room for every request of a
+/// concurrency-256 run ending at once (about half a megabyte with their allocations); a backlog
+/// of 1024 filled once in a long run raised its peak memory by 2 MiB.
+pub const RECORD_BACKLOG: usize = 256;
 
 /// Everything a request needs, shared by all tasks. Generic over the build's endpoint and
 /// transport types (the generated `AnyEndpoint` / `AnyTransport`), so calls are enum dispatch.
