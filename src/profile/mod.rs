@@ -156,7 +156,7 @@ async fn warmup<E: Endpoint + 'static, T: Transport + 'static>(config: &Config, 
         return;
     }
     let plan = Plan { count: Some(count), deadline: None, cutoff: None, ..config.schedule.plan };
-    let (tx, mut rx) = mpsc::channel(runner::RECORD_BACKLOG);
+    let (tx, mut rx) = mpsc::channel(runner::record_backlog(plan.concurrency));
     // Warmup records are not kept: taken as they come.
     let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
     let progress = progress::Progress::start(config.ui == Ui::Simple, "warmup", Arc::clone(runner), plan.count, None);
@@ -190,7 +190,7 @@ async fn profile<E: Endpoint + 'static, T: Transport + 'static>(
         let scheduled = replay.sends.len() as u64;
         plan.count = Some(plan.count.map_or(scheduled, |count| count.min(scheduled)));
     }
-    let (tx, rx) = mpsc::channel(runner::RECORD_BACKLOG);
+    let (tx, rx) = mpsc::channel(runner::record_backlog(plan.concurrency));
     let writer = export::RecordWriter::create(&config.artifact_dir, config.secrets.clone())?;
     let aggregate = Aggregate::new(config.slos.clone(), started);
     let collect = tokio::spawn(collect::collect(rx, writer, aggregate, Arc::clone(&runner.in_flight)));
