@@ -46,6 +46,8 @@ const FIGURES: &[(&str, &str, &str, &str)] = &[
     ("direct constructor call", "ns", "create_instance", "direct_constructor"),
     ("direct constructor call, into AnyEndpoint", "ns", "create_instance", "direct_constructor_any_endpoint"),
     ("create_instance, &str name", "ns", "create_instance", "generated_match_str_name"),
+    ("resolving a typed name alone (pin load and match)", "ns", "resolve", "generated_match_typed_name"),
+    ("resolving a &str name alone", "ns", "resolve", "generated_match_str_name"),
     ("HashMap<String, fn> registry", "ns", "create_instance", "hashmap_fn_registry"),
     ("HashMap<String, fn> -> Box<dyn> registry", "ns", "create_instance", "hashmap_box_dyn_registry"),
     ("decode one chunk through AnyEndpoint (generated enum)", "ns", "call_endpoint", "one_event_any_endpoint"),
@@ -161,7 +163,17 @@ pub fn run(root: &Path, out: &Path, build: &str, quick: bool) -> Result<Vec<Figu
         let speed = |id: &str| mib_per_s(&dir(id)).or_else(|| median_ns(&dir(id)).map(|ns| 1.0 / ns));
         Figure { label, unit: "×", value: speed(numerator).zip(speed(denominator)).map(|(n, d)| n / d) }
     });
-    Ok(figures.chain(ratios).collect())
+    // The lookup's share of a creation: resolving a typed name alone against the direct call
+    // into the factory's type, both of this run.
+    let lookup = median_ns(&criterion.join("resolve/generated_match_typed_name").join(build))
+        .zip(median_ns(&criterion.join("create_instance/direct_constructor_any_endpoint").join(build)))
+        .map(|(resolve, direct)| 100.0 * resolve / direct);
+    let lookup = Figure {
+        label: "create_instance, typed name: resolving it alone ÷ the direct call into AnyEndpoint, one run",
+        unit: "%",
+        value: lookup,
+    };
+    Ok(figures.chain(ratios).chain([lookup]).collect())
 }
 
 fn json(path: &Path) -> Option<serde_json::Value> {
