@@ -12,12 +12,15 @@ pub struct Plan {
     pub concurrencies: Vec<usize>,
     /// Requests per run at each concurrency (enough for a few seconds each).
     requests: fn(usize) -> u64,
+    /// Rounds at each concurrency, each running every build and then the raw loop.
+    pub rounds: usize,
 }
 
 impl Plan {
     /// Full runs, or a smoke run.
     pub fn new(quick: bool) -> Self {
-        Self { concurrencies: vec![32, 256], requests: if quick { |_| 200 } else { |c| if c >= 256 { 40_000 } else { 20_000 } } }
+        let requests: fn(usize) -> u64 = if quick { |_| 200 } else { |c| if c >= 256 { 40_000 } else { 20_000 } };
+        Self { concurrencies: vec![32, 256], requests, rounds: if quick { 1 } else { 3 } }
     }
 }
 
@@ -33,6 +36,24 @@ pub struct Run {
     pub steady_cpu_us_per_request: f64,
     /// Peak resident set size, in MiB.
     pub peak_rss_mib: f64,
+}
+
+impl Run {
+    /// Each figure's median over `runs`: rounds that alternate the builds and the raw loop, so
+    /// that a drift of the machine's speed during one of them does not decide their ratios.
+    pub fn median(runs: &[Run]) -> Run {
+        let median = |figure: fn(&Run) -> f64| {
+            let mut values: Vec<f64> = runs.iter().map(figure).collect();
+            values.sort_by(f64::total_cmp);
+            values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+        };
+        Run {
+            requests_per_s: median(|r| r.requests_per_s),
+            cpu_us_per_request: median(|r| r.cpu_us_per_request),
+            steady_cpu_us_per_request: median(|r| r.steady_cpu_us_per_request),
+            peak_rss_mib: median(|r| r.peak_rss_mib),
+        }
+    }
 }
 
 /// `aiperf-mock-server` with zero delays on an ephemeral port of 127.0.0.1, stopped on drop.

@@ -67,10 +67,15 @@ pub fn run(options: &Options) -> Result<(), String> {
     let server = load::MockServer::start(&tools.mock_server)?;
     for &concurrency in &loads.concurrencies {
         let dir = out.join(format!("loads/c{concurrency}"));
-        let runs: Vec<load::Run> =
-            binaries.iter().map(|binary| load::profile(binary, &server.url, concurrency, &loads, &dir)).collect::<Result<_, _>>()?;
-        let raw = load::raw(&tools.raw_load, &server.url, concurrency, &loads, &dir.join("inputs.json"))?;
-        report.add_loads(concurrency, &runs, &raw);
+        let (mut runs, mut raw) = (vec![Vec::new(); binaries.len()], Vec::new());
+        for _ in 0..loads.rounds {
+            for (binary, runs) in binaries.iter().zip(&mut runs) {
+                runs.push(load::profile(binary, &server.url, concurrency, &loads, &dir)?);
+            }
+            raw.push(load::raw(&tools.raw_load, &server.url, concurrency, &loads, &dir.join("inputs.json"))?);
+        }
+        let runs: Vec<load::Run> = runs.iter().map(|runs| load::Run::median(runs)).collect();
+        report.add_loads(concurrency, &runs, &load::Run::median(&raw));
         if concurrency == INSTRUCTIONS_CONCURRENCY {
             count_instructions(options, (&binaries, &tools.raw_load), &server.url, &dir, &mut report)?;
         }
