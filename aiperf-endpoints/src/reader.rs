@@ -101,19 +101,27 @@ fn read_with(bytes: &[u8], shape: Shape, keep_id: bool) -> Option<Read<'_>> {
 /// unchanged) when the reader declines it and serde must read it.
 #[inline]
 pub fn apply(bytes: &[u8], shape: Shape, at: Instant, out: &mut ParsedResponse) -> bool {
-    read_with(bytes, shape, out.response_id.is_none()).map(|read| read.apply(at, out)).is_some()
+    match &read_with(bytes, shape, out.response_id.is_none()) {
+        Some(read) => {
+            read.apply(at, out);
+            true
+        }
+        None => false,
+    }
 }
 
 impl Read<'_> {
     /// Applies what was read to `out`, as the builtins' serde reading of the same object does.
-    pub fn apply(self, at: Instant, out: &mut ParsedResponse) {
-        if let Some(id) = self.id {
-            out.keep_response_id(&id);
+    /// Borrowed, not consumed: a `Read` is large enough that moving it into the call cost a
+    /// `memcpy` per event where the optimizer kept the move.
+    pub fn apply(&self, at: Instant, out: &mut ParsedResponse) {
+        if let Some(id) = &self.id {
+            out.keep_response_id(id);
         }
-        if let Some(choice) = self.choice {
+        if let Some(choice) = &self.choice {
             out.push_content(at, choice.text.as_deref().unwrap_or(""), choice.reasoning.as_deref().unwrap_or(""));
-            if let Some(reason) = choice.finish_reason {
-                out.finish_reason = Some(reason.into_owned());
+            if let Some(reason) = &choice.finish_reason {
+                out.finish_reason = Some(reason.as_ref().to_owned());
             }
         }
         if let Some(usage) = self.usage {
