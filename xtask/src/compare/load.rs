@@ -92,6 +92,12 @@ impl Drop for MockServer {
     }
 }
 
+/// The load every `aiperf profile` of the comparison runs against the mock server at `url`:
+/// streaming chat, ISL 128, OSL 16, no progress display.
+pub fn profile_args(url: &str) -> [&str; 12] {
+    ["profile", "--url", url, "--model", "mock", "--streaming", "--isl", "128", "--osl", "16", "--ui", "none"]
+}
+
 /// Runs `aiperf profile` of one build: streaming chat, ISL 128, OSL 16. Its exports go to
 /// `dir/<binary name>`.
 pub fn profile(binary: &Path, url: &str, concurrency: usize, plan: &Plan, dir: &Path) -> Result<Run, String> {
@@ -101,7 +107,7 @@ pub fn profile(binary: &Path, url: &str, concurrency: usize, plan: &Plan, dir: &
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let run = |requests: u64, artifacts: &Path| {
         let mut command = Command::new(binary);
-        command.args(["profile", "--url", url, "--model", "mock", "--streaming", "--isl", "128", "--osl", "16", "--ui", "none"]);
+        command.args(profile_args(url));
         command.args(["--concurrency", &concurrency.to_string(), "--request-count", &requests.to_string(), "--output-artifact-dir"]);
         command.arg(artifacts);
         measure(command, &artifacts.with_extension("log"))
@@ -228,7 +234,7 @@ pub fn fidelity(binary: &Path, tools: (&Path, &Path), concurrency: usize, quick:
         (false, false) => 3_000,
     };
     let mut command = Command::new(binary);
-    command.args(["profile", "--url", &server.url, "--model", "mock", "--streaming", "--isl", "128", "--osl", "16", "--ui", "none"]);
+    command.args(profile_args(&server.url));
     command.args(["--concurrency", &concurrency.to_string(), "--request-count", &requests.to_string()]);
     // One warm-up request per connection: the profiled requests are the steady state, not the
     // first wave, which opens every connection at the same instant (README "Performance").

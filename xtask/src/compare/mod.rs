@@ -129,10 +129,7 @@ fn count_instructions(
     let raw = instructions::per_request(&raw, requests, &dir.join("callgrind-raw"))?;
     for (build, binary) in options.builds.iter().zip(binaries) {
         let artifacts = dir.join(format!("callgrind-{build}"));
-        let mut args: Vec<String> =
-            ["profile", "--url", url, "--model", "mock", "--streaming", "--isl", "128", "--osl", "16", "--ui", "none"]
-                .map(str::to_owned)
-                .into();
+        let mut args: Vec<String> = load::profile_args(url).map(str::to_owned).into();
         args.extend([
             "--concurrency".to_owned(),
             concurrency.clone(),
