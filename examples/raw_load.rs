@@ -1,7 +1,7 @@
 //! The limit of aiperf's stack: sends the requests an `aiperf profile` run wrote to its
-//! `inputs.json`, over the same transport at the same concurrency, and does nothing else (no
-//! parsing, no records, no statistics). `cargo xtask compare-builds` compares `aiperf profile`
-//! against it.
+//! `inputs.json`, over the same transport at the same concurrency, with the same `x-request-id`
+//! header (`profiling-<index>`), and does nothing else (no parsing, no records, no statistics).
+//! `cargo xtask compare-builds` compares `aiperf profile` against it.
 //!
 //! ```text
 //! cargo run --release --example raw_load -- --url http://127.0.0.1:8000 \
@@ -129,7 +129,9 @@ fn main() -> Result<(), String> {
                     }
                     let body = &bodies[(index % bodies.len() as u64) as usize];
                     let body = RequestBody::Encoded { bytes: body, content_type: "application/json" };
-                    let request = TransportRequest { path: &path, body, streaming, request_id: None };
+                    // The `x-request-id` aiperf sends with the request (the server echoes it back).
+                    let request_id = ["profiling-", itoa::Buffer::new().format(index)].concat();
+                    let request = TransportRequest { path: &path, body, streaming, request_id: Some(&request_id) };
                     let mut sink = Discard::default();
                     match transport.send(request, &mut sink).await {
                         Ok(timing) if (200..300).contains(&timing.status) => {

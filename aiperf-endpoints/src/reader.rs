@@ -56,15 +56,18 @@ pub struct ChoiceRead<'a> {
 
 /// Reads `bytes` as one response object of `shape`; `None` leaves it to serde.
 pub fn read(bytes: &[u8], shape: Shape) -> Option<Read<'_>> {
-    read_with(bytes, shape, true)
+    let mut out = Read::default();
+    read_with(bytes, shape, true, &mut out).map(|()| out)
 }
 
 /// [`read`], told whether the `id` is wanted: a response keeps its first, so the events after it
 /// skip theirs. A skipped id is not checked for UTF-8, where serde would decline an invalid one
 /// and the lossy re-read then apply the event all the same: the result is the one serde gives.
-fn read_with(bytes: &[u8], shape: Shape, keep_id: bool) -> Option<Read<'_>> {
+///
+/// What is read goes into `out` (left partly written when declining): a `Read` built here and
+/// returned was copied out, a `memcpy` per event.
+fn read_with<'a>(bytes: &'a [u8], shape: Shape, keep_id: bool, out: &mut Read<'a>) -> Option<()> {
     let mut r = Reader { b: bytes, i: 0 };
-    let mut out = Read::default();
     let (mut choices_seen, mut usage_seen, mut error_seen, mut id_seen) = (false, false, false, false);
     r.object(USUAL_CHUNK, |r, key| {
         match key {
@@ -91,23 +94,19 @@ fn read_with(bytes: &[u8], shape: Shape, keep_id: bool) -> Option<Read<'_>> {
         Some(())
     })?;
     r.ws();
-    if r.i != r.b.len() {
-        return None;
-    }
-    Some(out)
+    (r.i == r.b.len()).then_some(())
 }
 
 /// Reads `bytes` as one response object of `shape` and applies it to `out`; `false` (and `out`
 /// unchanged) when the reader declines it and serde must read it.
 #[inline]
 pub fn apply(bytes: &[u8], shape: Shape, at: Instant, out: &mut ParsedResponse) -> bool {
-    match &read_with(bytes, shape, out.response_id.is_none()) {
-        Some(read) => {
-            read.apply(at, out);
-            true
-        }
-        None => false,
+    let mut read = Read::default();
+    let applies = read_with(bytes, shape, out.response_id.is_none(), &mut read).is_some();
+    if applies {
+        read.apply(at, out);
     }
+    applies
 }
 
 impl Read<'_> {

@@ -27,7 +27,7 @@ const BATCH: usize = 1024;
 /// per batch, not per record), and all of them when the run ends. After each batch the
 /// time-weighted metrics sweep up to the earliest start still `in_flight`.
 pub(super) async fn collect(
-    mut rx: mpsc::Receiver<RequestRecord>,
+    mut rx: mpsc::Receiver<Box<RequestRecord>>,
     writer: RecordWriter,
     aggregate: Aggregate,
     in_flight: Arc<InFlightStarts>,
@@ -69,7 +69,7 @@ pub(super) async fn collect(
 }
 
 /// Folds up to `count` records already in the channel, without waiting for more.
-fn take_ready(rx: &mut mpsc::Receiver<RequestRecord>, count: usize, sink: &mut Sink) {
+fn take_ready(rx: &mut mpsc::Receiver<Box<RequestRecord>>, count: usize, sink: &mut Sink) {
     for _ in 0..count {
         let Ok(record) = rx.try_recv() else { return };
         sink.take(&record);

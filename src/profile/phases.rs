@@ -16,14 +16,10 @@ use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use hdrhistogram::Histogram;
-
 use super::metrics::Metric;
 use super::record::RequestRecord;
-
-/// The largest value the histograms keep apart (× 1000): larger ones count as it in percentiles;
-/// the mean, minimum and maximum keep them.
-const MAX_WEIGHTED: u64 = 1 << 44;
+pub use weighted::WeightedSummary;
+use weighted::{Activity, WeightedStat};
 
 /// Events that may wait for older requests still in flight.
 pub const MAX_PENDING: usize = 1 << 18;
@@ -98,7 +94,8 @@ struct Levels {
     tokens: f64,
 }
 
-/// The sweep-line metrics, in export order: key, unit.
+/// The sweep-line metrics, in export order: key, unit. The `effective_*` ones and
+/// `tokens_in_flight` come first, one [`WeightedStat`] each; the `active_*` ones follow.
 pub const SERIES: [(&str, &str); 14] = [
     ("effective_concurrency", "requests"),
     ("effective_prefill_concurrency", "requests"),
@@ -116,6 +113,16 @@ pub const SERIES: [(&str, &str); 14] = [
     ("active_total_throughput", "tokens/sec"),
 ];
 
+/// The effective series each `active_*` series (the last of [`SERIES`], in order) is the active
+/// part of: the prefill and decode throughputs and their per-user values, and the total. Each is
+/// 0 exactly while its phase has no request in flight (the levels reset it), so the active
+/// series is the effective one less that idle time, kept by an [`Activity`] instead of a
+/// histogram of its own (one histogram record less per series at each event).
+const ACTIVE_OF: [usize; 5] = [3, 6, 4, 7, 5];
+
+/// The effective series and `tokens_in_flight`: every series but the active ones.
+const EFFECTIVE: usize = SERIES.len() - ACTIVE_OF.len();
+
 /// The sweep over one run's records.
 pub struct PhaseSweep {
     zero: Instant,
@@ -123,6 +130,7 @@ pub struct PhaseSweep {
     clock: Option<u64>,
     levels: Levels,
     stats: Vec<WeightedStat>,
+    activity: [Activity; ACTIVE_OF.len()],
 }
 
 impl PhaseSweep {
@@ -133,7 +141,8 @@ impl PhaseSweep {
             pending: BinaryHeap::with_capacity(INITIAL_PENDING),
             clock: None,
             levels: Levels::default(),
-            stats: SERIES.iter().map(|_| WeightedStat::new()).collect(),
+            stats: (0..EFFECTIVE).map(|_| WeightedStat::new()).collect(),
+            activity: [(); ACTIVE_OF.len()].map(|()| Activity::new()),
         }
     }
 
@@ -195,99 +204,36 @@ impl PhaseSweep {
         let per_user = |rate: f64, users: i32| if users > 0 { rate / f64::from(users) } else { 0.0 };
         let total = l.prefill_rate + l.decode_rate;
         let values = [
-            Some(f64::from(l.requests)),
-            Some(f64::from(l.prefill)),
-            Some(f64::from(l.decode)),
-            Some(l.prefill_rate),
-            Some(l.decode_rate),
-            Some(total),
-            Some(per_user(l.prefill_rate, l.prefill)),
-            Some(per_user(l.decode_rate, l.decode)),
-            Some(l.tokens),
-            (l.prefill > 0).then_some(l.prefill_rate),
-            (l.prefill > 0).then(|| per_user(l.prefill_rate, l.prefill)),
-            (l.decode > 0).then_some(l.decode_rate),
-            (l.decode > 0).then(|| per_user(l.decode_rate, l.decode)),
-            (l.requests > 0).then_some(total),
+            f64::from(l.requests),
+            f64::from(l.prefill),
+            f64::from(l.decode),
+            l.prefill_rate,
+            l.decode_rate,
+            total,
+            per_user(l.prefill_rate, l.prefill),
+            per_user(l.decode_rate, l.decode),
+            l.tokens,
         ];
         for (stat, value) in self.stats.iter_mut().zip(values) {
-            if let Some(value) = value {
-                stat.record(value, ns);
-            }
+            stat.record(value, ns);
+        }
+        // In the order of ACTIVE_OF: when each active series' phase has a request in flight.
+        let active = [l.prefill > 0, l.prefill > 0, l.decode > 0, l.decode > 0, l.requests > 0];
+        for ((activity, series), active) in self.activity.iter_mut().zip(ACTIVE_OF).zip(active) {
+            activity.record(values[series], ns, active);
         }
     }
 
     /// Sweeps what is left and gives every series' summary that has a window.
     pub fn finish(&mut self) -> Vec<(&'static str, &'static str, WeightedSummary)> {
         self.advance(None);
-        SERIES.iter().zip(&self.stats).filter_map(|(&(key, unit), stat)| stat.summary().map(|s| (key, unit, s))).collect()
+        let effective = self.stats.iter().map(WeightedStat::summary);
+        let active = ACTIVE_OF.iter().zip(&self.activity).map(|(&series, activity)| self.stats[series].active_summary(activity));
+        SERIES.iter().zip(effective.chain(active)).filter_map(|(&(key, unit), summary)| summary.map(|s| (key, unit, s))).collect()
     }
 }
 
-/// Time-weighted statistics of a step function.
-struct WeightedStat {
-    weight: f64,
-    sum: f64,
-    sum_sq: f64,
-    min: f64,
-    max: f64,
-    /// Values (× 1000) weighted by µs held.
-    histogram: Histogram<u64>,
-}
-
-/// A time-weighted summary, AIPerf's fields for these metrics.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
-pub struct WeightedSummary {
-    /// Time-weighted mean.
-    pub avg: f64,
-    /// Lowest value held for any time.
-    pub min: f64,
-    /// Highest value held for any time.
-    pub max: f64,
-    /// Value held at or below for half of the window.
-    pub p50: f64,
-    #[allow(missing_docs)]
-    pub p90: f64,
-    #[allow(missing_docs)]
-    pub p95: f64,
-    #[allow(missing_docs)]
-    pub p99: f64,
-    /// Time-weighted standard deviation.
-    pub std: f64,
-}
-
-impl WeightedStat {
-    fn new() -> Self {
-        // Sized once for every value a run records (as the per-request statistics are): a
-        // histogram that grows with the values would make a long run's memory drift.
-        let histogram = Histogram::new_with_max(MAX_WEIGHTED, 3).expect("valid bounds");
-        Self { weight: 0.0, sum: 0.0, sum_sq: 0.0, min: f64::INFINITY, max: f64::NEG_INFINITY, histogram }
-    }
-
-    fn record(&mut self, value: f64, ns: u64) {
-        if !value.is_finite() {
-            return;
-        }
-        let weight = ns as f64;
-        self.weight += weight;
-        self.sum += value * weight;
-        self.sum_sq += value * value * weight;
-        self.min = self.min.min(value);
-        self.max = self.max.max(value);
-        let micros = ns.div_ceil(1000);
-        let _ = self.histogram.record_n(super::stats::round(value.max(0.0) * 1e3).min(MAX_WEIGHTED), micros);
-    }
-
-    fn summary(&self) -> Option<WeightedSummary> {
-        if self.weight <= 0.0 {
-            return None;
-        }
-        let avg = self.sum / self.weight;
-        let q = |p: f64| (self.histogram.value_at_quantile(p) as f64 / 1e3).clamp(self.min, self.max);
-        let std = (self.sum_sq / self.weight - avg * avg).max(0.0).sqrt();
-        Some(WeightedSummary { avg, min: self.min, max: self.max, p50: q(0.5), p90: q(0.9), p95: q(0.95), p99: q(0.99), std })
-    }
-}
+mod weighted;
 
 #[cfg(test)]
 mod tests;

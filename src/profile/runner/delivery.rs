@@ -14,7 +14,7 @@ use crate::profile::record::RequestRecord;
 /// went out (its task aborted when Ctrl-C's grace period ended, the collector behind) hands the
 /// record to a task of its own: no record is lost, and the wait stays bounded otherwise.
 pub(super) struct Delivery<'a> {
-    pub(super) record: Option<RequestRecord>,
+    pub(super) record: Option<Box<RequestRecord>>,
     pub(super) records: &'a RecordSender,
     pub(super) release: Option<(Arc<InFlightStarts>, Instant)>,
 }
