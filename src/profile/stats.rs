@@ -91,7 +91,7 @@ impl Stat {
         self.m2 += delta * (value - self.mean);
         self.min = self.min.min(value);
         self.max = self.max.max(value);
-        let _ = self.histogram.record(round((value - self.floor).max(0.0) * self.scale).min(MAX_RECORDED));
+        let _ = self.histogram.record(round_capped((value - self.floor) * self.scale, MAX_RECORDED));
     }
 
     /// Like [`Stat::new`], for values from `floor` up (a signed percentage from −100).
@@ -125,11 +125,14 @@ impl Stat {
     }
 }
 
-/// A non-negative value rounded to the nearest integer (saturating): `f64::round` without its
-/// library call, which this path makes about a hundred times a request.
+/// `value` rounded to the nearest integer, from 0 up to `cap` (below 2^63): `f64::round` without
+/// its library call, and a conversion from a float already in range (a signed conversion: a few
+/// instructions where the saturating unsigned one takes a dozen). This path runs about a hundred
+/// times a request.
 #[inline]
-pub fn round(value: f64) -> u64 {
-    (value + 0.5) as u64
+pub fn round_capped(value: f64, cap: u64) -> u64 {
+    // `max` also turns NaN into 0.
+    (value.max(0.0) + 0.5).min(cap as f64) as i64 as u64
 }
 
 #[cfg(test)]
@@ -138,8 +141,22 @@ mod tests {
 
     #[test]
     fn rounding_without_the_library_call() {
-        for (value, rounded) in [(0.0, 0), (0.49, 0), (0.5, 1), (1.5, 2), (2.4999, 2), (1e6 + 0.6, 1_000_001), (f64::MAX, u64::MAX)] {
-            assert_eq!(super::round(value), rounded, "{value}");
+        let cap = 1 << 44;
+        for (value, rounded) in [
+            (0.0, 0),
+            (0.49, 0),
+            (0.5, 1),
+            (1.5, 2),
+            (2.4999, 2),
+            (1e6 + 0.6, 1_000_001),
+            (-3.0, 0),
+            (f64::NAN, 0),
+            ((cap - 1) as f64 + 0.4, cap - 1),
+            (cap as f64 + 0.6, cap),
+            (f64::MAX, cap),
+            (f64::INFINITY, cap),
+        ] {
+            assert_eq!(super::round_capped(value, cap), rounded, "{value}");
         }
     }
 

@@ -3,6 +3,8 @@
 
 use hdrhistogram::Histogram;
 
+use crate::profile::stats::round_capped;
+
 /// The largest value the histograms keep apart (× 1000): larger ones count as it in percentiles;
 /// the mean, minimum and maximum keep them.
 const MAX_WEIGHTED: u64 = 1 << 44;
@@ -74,7 +76,7 @@ impl WeightedStat {
         self.sum_sq += value * value * weight;
         self.min = self.min.min(value);
         self.max = self.max.max(value);
-        let _ = self.histogram.record_n(super::super::stats::round(value.max(0.0) * 1e3).min(MAX_WEIGHTED), micros(ns));
+        let _ = self.histogram.record_n(round_capped(value * 1e3, MAX_WEIGHTED), micros(ns));
     }
 
     /// The summary over the whole window, if it has any time.

@@ -81,16 +81,21 @@ fn metadata(r: &RequestRecord, out: &mut Vec<u8>) -> Result<(), serde_json::Erro
 
 /// Every measured metric as `"key":{"value":…,"unit":…}`, in the console's order.
 fn metrics(r: &RequestRecord, out: &mut Vec<u8>) {
-    let fields = fields();
-    let mut first = true;
-    for (metric, (open, close)) in Metric::ALL.into_iter().zip(fields) {
+    let texts = texts();
+    // The unit of the field written last: its end and the next field's start are one text.
+    let mut last_unit: Option<usize> = None;
+    for metric in Metric::ALL {
         // Inter-chunk latency is the one list: written when there are gaps, whatever its value.
         let listed = metric == Metric::InterChunkLatency;
         let value = if listed { None } else { r.value(metric) };
         if (listed && r.inter_chunk.is_empty()) || (!listed && value.is_none()) {
             continue;
         }
-        out.extend_from_slice(&open[usize::from(std::mem::take(&mut first))..]);
+        let index = metric.index();
+        out.extend_from_slice(match last_unit {
+            None => &texts.first[index],
+            Some(unit) => &texts.between[unit][index],
+        });
         match value {
             Some(value) => float(out, value),
             None => {
@@ -104,24 +109,46 @@ fn metrics(r: &RequestRecord, out: &mut Vec<u8>) {
                 out.push(b']');
             }
         }
-        out.extend_from_slice(close);
+        last_unit = Some(texts.unit[index]);
+    }
+    if let Some(unit) = last_unit {
+        out.extend_from_slice(&texts.last[unit]);
     }
 }
 
-/// A metric's text before its value, and after it.
-type Field = (Box<[u8]>, Box<[u8]>);
+/// The text around the metrics' values, built once: one copy a field. There are few units, so
+/// the text from one field's value to the next's is kept whole for every unit and metric.
+struct Texts {
+    /// `"key":{"value":` by metric: the first field's start.
+    first: Vec<Box<[u8]>>,
+    /// `,"unit":"…"},"key":{"value":` by the unit before and the metric after.
+    between: Vec<Vec<Box<[u8]>>>,
+    /// `,"unit":"…"}` by unit: the last field's end.
+    last: Vec<Box<[u8]>>,
+    /// Each metric's unit, by metric: an index of `last` and `between`.
+    unit: Vec<usize>,
+}
 
-/// Each metric's text around its value: `,"key":{"value":` (the comma dropped for the first
-/// field) and `,"unit":"…"}`. Built once: a field is then two copies, not five.
-fn fields() -> &'static [Field] {
-    static FIELDS: OnceLock<Vec<Field>> = OnceLock::new();
-    FIELDS.get_or_init(|| {
-        let text = |metric: Metric| {
-            let open = format!(",\"{}\":{{\"value\":", metric.key());
-            let close = format!(",\"unit\":\"{}\"}}", metric.unit());
-            (open.into_bytes().into_boxed_slice(), close.into_bytes().into_boxed_slice())
-        };
-        Metric::ALL.into_iter().map(text).collect()
+fn texts() -> &'static Texts {
+    static TEXTS: OnceLock<Texts> = OnceLock::new();
+    TEXTS.get_or_init(|| {
+        let mut units: Vec<&str> = Vec::new();
+        let unit = Metric::ALL.map(|metric| match units.iter().position(|&u| u == metric.unit()) {
+            Some(at) => at,
+            None => {
+                units.push(metric.unit());
+                units.len() - 1
+            }
+        });
+        let bytes = |text: String| text.into_bytes().into_boxed_slice();
+        let start = |metric: Metric| format!("\"{}\":{{\"value\":", metric.key());
+        let end = |unit: &str| format!(",\"unit\":\"{unit}\"}}");
+        Texts {
+            first: Metric::ALL.map(|metric| bytes(start(metric))).into(),
+            between: units.iter().map(|&u| Metric::ALL.map(|metric| bytes(format!("{},{}", end(u), start(metric)))).into()).collect(),
+            last: units.iter().map(|&u| bytes(end(u))).collect(),
+            unit: unit.into(),
+        }
     })
 }
 
@@ -145,8 +172,9 @@ fn integer(out: &mut Vec<u8>, value: u64) {
 fn float(out: &mut Vec<u8>, value: f64) {
     // Counts (tokens, chunks, 0 and 1 flags) are whole numbers: below 10^15 their shortest form
     // is the integer and `.0` (zmij and ryu switch to an exponent from 10^16).
-    if (0.0..1e15).contains(&value) && (value as u64) as f64 == value && value.is_sign_positive() {
-        integer(out, value as u64);
+    // (Conversions through `i64`, in range here: shorter code than the saturating `as u64`.)
+    if (0.0..1e15).contains(&value) && (value as i64) as f64 == value && value.is_sign_positive() {
+        integer(out, value as i64 as u64);
         out.extend_from_slice(b".0");
     } else if let Some(n) = millionths(value) {
         decimal(out, n);
@@ -165,7 +193,7 @@ fn millionths(value: f64) -> Option<u64> {
     if !(1e-3..1e9).contains(&value) {
         return None;
     }
-    let n = (value * 1e6 + 0.5) as u64;
+    let n = (value * 1e6 + 0.5) as i64 as u64;
     (n as f64 / 1e6 == value).then_some(n)
 }
 
@@ -173,13 +201,28 @@ fn millionths(value: f64) -> Option<u64> {
 /// whole numbers are written before).
 fn decimal(out: &mut Vec<u8>, n: u64) {
     integer(out, n / 1_000_000);
-    // The fraction's six digits, zeros in front kept by a leading 1 that becomes the point.
-    let mut digits = itoa::Buffer::new();
-    let digits = digits.format(n % 1_000_000 + 1_000_000).as_bytes();
-    let end = digits.iter().rposition(|&d| d != b'0').map_or(digits.len(), |at| at + 1);
-    out.push(b'.');
-    out.extend_from_slice(&digits[1..end]);
+    // The point and six digits, appended at once (a copy of known length, no call), then the
+    // trailing zeros cut (at least one digit stays).
+    let fraction = (n % 1_000_000) as usize;
+    let [a, b] = PAIRS[fraction / 10_000];
+    let [c, d] = PAIRS[fraction / 100 % 100];
+    let [e, f] = PAIRS[fraction % 100];
+    let text = [b'.', a, b, c, d, e, f];
+    let zeros = text[2..].iter().rev().take_while(|&&digit| digit == b'0').count();
+    out.extend_from_slice(&text);
+    out.truncate(out.len() - zeros);
 }
+
+/// The two decimal digits of each number below 100.
+const PAIRS: [[u8; 2]; 100] = {
+    let mut pairs = [[0; 2]; 100];
+    let mut n = 0;
+    while n < 100 {
+        pairs[n] = [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+        n += 1;
+    }
+    pairs
+};
 
 #[cfg(test)]
 mod tests {
