@@ -16,7 +16,10 @@ use aiperf_core::ParsedResponse;
 
 use crate::openai::{WireUsage, WireUsageDetails};
 
-use keys::{USUAL_CHUNK, USUAL_DELTA, usual_choice};
+use keys::{
+    CHOICE_FINISH_REASON, CHOICE_INDEX, CHOICE_TEXT, CHUNK_CHOICES, CHUNK_ID, CHUNK_USAGE, DELTA_CONTENT, Key, USUAL_CHUNK, USUAL_DELTA,
+    usual_choice,
+};
 
 /// Where a response carries its text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,20 +75,20 @@ fn read_with<'a>(bytes: &'a [u8], shape: Shape, keep_id: bool, out: &mut Read<'a
     r.object(USUAL_CHUNK, |r, key| {
         match key {
             // Kept when a string; anything else is skipped, as serde's reading ignores it.
-            b"id" => {
+            Key::Usual(CHUNK_ID) => {
                 once(&mut id_seen)?;
                 out.id = if keep_id && r.peek()? == b'"' { Some(r.string()?) } else { r.skip_field().map(|()| None)? };
             }
-            b"choices" => {
+            Key::Usual(CHUNK_CHOICES) => {
                 once(&mut choices_seen)?;
                 r.choices(shape, &mut out.choice)?;
             }
-            b"usage" => {
+            Key::Usual(CHUNK_USAGE) => {
                 once(&mut usage_seen)?;
                 out.usage = if r.null() { None } else { Some(r.usage()?) };
             }
             // An in-band error is rare: serde reads it, with the builtins' envelope rules.
-            b"error" => {
+            Key::Other(b"error") => {
                 once(&mut error_seen)?;
                 r.null().then_some(())?;
             }
@@ -270,23 +273,23 @@ impl<'a> Reader<'a> {
     fn choice(&mut self, shape: Shape, choice: &mut ChoiceRead<'a>) -> Option<Option<u64>> {
         let (mut index, mut seen) = (None, [false; 4]);
         self.object(usual_choice(shape), |r, key| {
-            match (shape, key) {
-                (_, b"index") => {
+            match key {
+                Key::Usual(CHOICE_INDEX) => {
                     once(&mut seen[0])?;
                     index = r.optional_integer()?;
                     index.is_none_or(|i| i <= u64::from(u32::MAX)).then_some(())?;
                 }
-                (_, b"finish_reason") => {
+                Key::Usual(CHOICE_FINISH_REASON) => {
                     once(&mut seen[1])?;
                     choice.finish_reason = r.optional_string()?;
                 }
-                (Shape::Completions, b"text") => {
+                Key::Usual(CHOICE_TEXT) if shape == Shape::Completions => {
                     once(&mut seen[2])?;
                     r.text(choice)?;
                 }
                 // Chat: `delta` when streamed, `message` in a whole body; serde keeps both, the
                 // builtin reads `delta` first. Both at once is left to serde.
-                (Shape::Chat, b"delta" | b"message") => {
+                Key::Usual(CHOICE_TEXT) | Key::Other(b"message") if shape == Shape::Chat => {
                     once(&mut seen[2])?;
                     if !r.null() {
                         r.content(choice)?;
@@ -304,15 +307,15 @@ impl<'a> Reader<'a> {
         let (mut seen, mut reasoning_content, mut reasoning) = ([false; 3], None, None);
         self.object(USUAL_DELTA, |r, key| {
             match key {
-                b"content" => {
+                Key::Usual(DELTA_CONTENT) => {
                     once(&mut seen[0])?;
                     r.text(choice)?;
                 }
-                b"reasoning_content" => {
+                Key::Other(b"reasoning_content") => {
                     once(&mut seen[1])?;
                     reasoning_content = r.optional_string()?;
                 }
-                b"reasoning" => {
+                Key::Other(b"reasoning") => {
                     once(&mut seen[2])?;
                     reasoning = r.optional_string()?;
                 }
@@ -329,10 +332,10 @@ impl<'a> Reader<'a> {
         let (mut usage, mut seen) = (WireUsage::default(), [false; 4]);
         self.object(&[], |r, key| {
             match key {
-                b"prompt_tokens" => (once(&mut seen[0])?, usage.prompt_tokens = r.optional_integer()?).0,
-                b"completion_tokens" => (once(&mut seen[1])?, usage.completion_tokens = r.optional_integer()?).0,
-                b"total_tokens" => (once(&mut seen[2])?, usage.total_tokens = r.optional_integer()?).0,
-                b"completion_tokens_details" => {
+                Key::Other(b"prompt_tokens") => (once(&mut seen[0])?, usage.prompt_tokens = r.optional_integer()?).0,
+                Key::Other(b"completion_tokens") => (once(&mut seen[1])?, usage.completion_tokens = r.optional_integer()?).0,
+                Key::Other(b"total_tokens") => (once(&mut seen[2])?, usage.total_tokens = r.optional_integer()?).0,
+                Key::Other(b"completion_tokens_details") => {
                     once(&mut seen[3])?;
                     usage.completion_tokens_details = if r.null() { None } else { Some(r.usage_details()?) };
                 }
@@ -348,7 +351,7 @@ impl<'a> Reader<'a> {
         let (mut details, mut seen) = (WireUsageDetails::default(), false);
         self.object(&[], |r, key| {
             match key {
-                b"reasoning_tokens" => (once(&mut seen)?, details.reasoning_tokens = r.optional_integer()?).0,
+                Key::Other(b"reasoning_tokens") => (once(&mut seen)?, details.reasoning_tokens = r.optional_integer()?).0,
                 _ => r.skip_field()?,
             }
             Some(())
