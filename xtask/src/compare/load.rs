@@ -12,7 +12,7 @@ pub struct Plan {
     pub concurrencies: Vec<usize>,
     /// Requests per run at each concurrency (enough for a few seconds each).
     requests: fn(usize) -> u64,
-    /// Rounds at each concurrency, each running every build and then the raw loop.
+    /// Rounds at each concurrency, each running every build beside a raw loop of its own.
     pub rounds: usize,
 }
 
@@ -20,7 +20,7 @@ impl Plan {
     /// Full runs, or a smoke run.
     pub fn new(quick: bool) -> Self {
         let requests: fn(usize) -> u64 = if quick { |_| 200 } else { |c| if c >= 256 { 40_000 } else { 20_000 } };
-        Self { concurrencies: vec![32, 256], requests, rounds: if quick { 1 } else { 3 } }
+        Self { concurrencies: vec![32, 256], requests, rounds: if quick { 1 } else { 7 } }
     }
 }
 
@@ -40,13 +40,9 @@ pub struct Run {
 
 impl Run {
     /// Each figure's median over `runs`: rounds that alternate the builds and the raw loop, so
-    /// that a drift of the machine's speed during one of them does not decide their ratios.
+    /// that a drift of the machine's speed during one of them does not decide the figures.
     pub fn median(runs: &[Run]) -> Run {
-        let median = |figure: fn(&Run) -> f64| {
-            let mut values: Vec<f64> = runs.iter().map(figure).collect();
-            values.sort_by(f64::total_cmp);
-            values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
-        };
+        let median = |figure: fn(&Run) -> f64| median(&runs.iter().map(figure).collect::<Vec<_>>());
         Run {
             requests_per_s: median(|r| r.requests_per_s),
             cpu_us_per_request: median(|r| r.cpu_us_per_request),
@@ -54,6 +50,13 @@ impl Run {
             peak_rss_mib: median(|r| r.peak_rss_mib),
         }
     }
+}
+
+/// The median of `values` (the upper one of an even count; NaN for none).
+pub fn median(values: &[f64]) -> f64 {
+    let mut values = values.to_vec();
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 /// `aiperf-mock-server` with zero delays on an ephemeral port of 127.0.0.1, stopped on drop.

@@ -67,15 +67,27 @@ pub fn run(options: &Options) -> Result<(), String> {
     let server = load::MockServer::start(&tools.mock_server)?;
     for &concurrency in &loads.concurrencies {
         let dir = out.join(format!("loads/c{concurrency}"));
-        let (mut runs, mut raw) = (vec![Vec::new(); binaries.len()], Vec::new());
-        for _ in 0..loads.rounds {
-            for (binary, runs) in binaries.iter().zip(&mut runs) {
-                runs.push(load::profile(binary, &server.url, concurrency, &loads, &dir)?);
+        let (mut runs, mut shares, mut raw) = (vec![Vec::new(); binaries.len()], vec![Vec::new(); binaries.len()], Vec::new());
+        for round in 0..loads.rounds {
+            for (binary, (runs, shares)) in binaries.iter().zip(runs.iter_mut().zip(&mut shares)) {
+                // Each build's run beside a raw loop's, in turn before and after it: the share
+                // of a pair measured seconds apart, so the machine's drift between them is small.
+                let raw_run = || load::raw(&tools.raw_load, &server.url, concurrency, &loads, &dir.join("inputs.json"));
+                let (run, raw_run) = if round % 2 == 0 {
+                    let run = load::profile(binary, &server.url, concurrency, &loads, &dir)?;
+                    (run, raw_run()?)
+                } else {
+                    let raw_run = raw_run()?;
+                    (load::profile(binary, &server.url, concurrency, &loads, &dir)?, raw_run)
+                };
+                shares.push(100.0 * run.requests_per_s / raw_run.requests_per_s);
+                runs.push(run);
+                raw.push(raw_run);
             }
-            raw.push(load::raw(&tools.raw_load, &server.url, concurrency, &loads, &dir.join("inputs.json"))?);
         }
         let runs: Vec<load::Run> = runs.iter().map(|runs| load::Run::median(runs)).collect();
-        report.add_loads(concurrency, &runs, &load::Run::median(&raw));
+        let shares: Vec<f64> = shares.iter().map(|shares| load::median(shares)).collect();
+        report.add_loads(concurrency, &runs, &shares, &load::Run::median(&raw));
         if concurrency == INSTRUCTIONS_CONCURRENCY {
             count_instructions(options, (&binaries, &tools.raw_load), &server.url, &dir, &mut report)?;
         }

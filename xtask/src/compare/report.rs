@@ -53,15 +53,16 @@ impl Report {
         }
     }
 
-    /// The loads at one concurrency: each build's `aiperf profile`, and the raw loop.
-    pub fn add_loads(&mut self, concurrency: usize, runs: &[Run], raw: &Run) {
-        for (build, run) in self.builds.clone().iter().zip(runs) {
+    /// The loads at one concurrency: each build's `aiperf profile` (`runs`), its share of the raw
+    /// loop's requests/s (`shares`: the median of its rounds' pairs), and the raw loop.
+    pub fn add_loads(&mut self, concurrency: usize, runs: &[Run], shares: &[f64], raw: &Run) {
+        for ((build, run), &share) in self.builds.clone().iter().zip(runs).zip(shares) {
             let name = |what: &str| format!("aiperf profile c={concurrency}: {what}");
             self.set(&name("requests/s"), "req/s", true, build, Some(run.requests_per_s));
             self.set(&name("client CPU per request"), "µs", false, build, Some(run.cpu_us_per_request));
             self.set(&name("client CPU per request, startup excluded"), "µs", false, build, Some(run.steady_cpu_us_per_request));
             self.set(&name("peak RSS"), "MiB", false, build, Some(run.peak_rss_mib));
-            self.set(&name("share of the raw loop's requests/s"), "%", true, build, Some(100.0 * run.requests_per_s / raw.requests_per_s));
+            self.set(&name("share of the raw loop's requests/s"), "%", true, build, Some(share));
             self.set(&format!("raw load loop c={concurrency}: requests/s"), "req/s", true, build, Some(raw.requests_per_s));
             self.set(&format!("raw load loop c={concurrency}: CPU per request"), "µs", false, build, Some(raw.cpu_us_per_request));
         }
