@@ -36,21 +36,21 @@ pub struct Summary {
     pub max: f64,
     /// Percentiles.
     pub p1: f64,
-    #[allow(missing_docs)]
+    /// The 5th percentile: the value at or below which that percentage of the values fall.
     pub p5: f64,
-    #[allow(missing_docs)]
+    /// The 10th percentile: the value at or below which that percentage of the values fall.
     pub p10: f64,
-    #[allow(missing_docs)]
+    /// The 25th percentile: the value at or below which that percentage of the values fall.
     pub p25: f64,
-    #[allow(missing_docs)]
+    /// The 50th percentile: the value at or below which that percentage of the values fall.
     pub p50: f64,
-    #[allow(missing_docs)]
+    /// The 75th percentile: the value at or below which that percentage of the values fall.
     pub p75: f64,
-    #[allow(missing_docs)]
+    /// The 90th percentile: the value at or below which that percentage of the values fall.
     pub p90: f64,
-    #[allow(missing_docs)]
+    /// The 95th percentile: the value at or below which that percentage of the values fall.
     pub p95: f64,
-    #[allow(missing_docs)]
+    /// The 99th percentile: the value at or below which that percentage of the values fall.
     pub p99: f64,
     /// Population standard deviation.
     pub std: f64,

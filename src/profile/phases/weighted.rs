@@ -42,11 +42,11 @@ pub struct WeightedSummary {
     pub max: f64,
     /// Value held at or below for half of the window.
     pub p50: f64,
-    #[allow(missing_docs)]
+    /// The 90th percentile: the value held at or below for that percentage of the time.
     pub p90: f64,
-    #[allow(missing_docs)]
+    /// The 95th percentile: the value held at or below for that percentage of the time.
     pub p95: f64,
-    #[allow(missing_docs)]
+    /// The 99th percentile: the value held at or below for that percentage of the time.
     pub p99: f64,
     /// Time-weighted standard deviation.
     pub std: f64,
@@ -91,9 +91,11 @@ impl WeightedStat {
         }
         let mut histogram = self.histogram.clone();
         let mut idle = Histogram::new_from(&self.histogram);
-        // Both histograms hold 0, and the idle time at 0 is part of this one's count there.
-        idle.record_n(0, activity.idle_micros).ok()?;
-        histogram.subtract(&idle).ok()?;
+        // Every idle segment was recorded at 0 in this histogram with the same microseconds, so
+        // neither step can fail; were one to, the series would be left out, not misreported.
+        let subtracted = idle.record_n(0, activity.idle_micros).is_ok() && histogram.subtract(&idle).is_ok();
+        debug_assert!(subtracted, "the idle time is part of the histogram's count at 0");
+        subtracted.then_some(())?;
         self.summarize(activity.weight, activity.min, activity.max, &histogram)
     }
 
