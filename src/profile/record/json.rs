@@ -174,8 +174,22 @@ fn float(out: &mut Vec<u8>, value: f64) {
     // is the integer and `.0` (zmij and ryu switch to an exponent from 10^16).
     // (Conversions through `i64`, in range here: shorter code than the saturating `as u64`.)
     if (0.0..1e15).contains(&value) && (value as i64) as f64 == value && value.is_sign_positive() {
-        integer(out, value as i64 as u64);
-        out.extend_from_slice(b".0");
+        match value as i64 as u64 {
+            // Token counts and flags (below 1000 mostly): one copy of known length.
+            whole @ 0..10 => out.extend_from_slice(&[b'0' + whole as u8, b'.', b'0']),
+            whole @ 10..100 => {
+                let [t, u] = PAIRS[whole as usize];
+                out.extend_from_slice(&[t, u, b'.', b'0']);
+            }
+            whole @ 100..1000 => {
+                let [t, u] = PAIRS[whole as usize % 100];
+                out.extend_from_slice(&[b'0' + (whole / 100) as u8, t, u, b'.', b'0']);
+            }
+            whole => {
+                integer(out, whole);
+                out.extend_from_slice(b".0");
+            }
+        }
     } else if let Some(n) = millionths(value) {
         decimal(out, n);
     } else if value.is_finite() {
@@ -200,16 +214,26 @@ fn millionths(value: f64) -> Option<u64> {
 /// `n / 10^6` in decimal, its fraction's trailing zeros dropped (`n` is not a multiple of 10^6:
 /// whole numbers are written before).
 fn decimal(out: &mut Vec<u8>, n: u64) {
-    integer(out, n / 1_000_000);
-    // The point and six digits, appended at once (a copy of known length, no call), then the
-    // trailing zeros cut (at least one digit stays).
+    let whole = n / 1_000_000;
+    // The point and six digits, then the trailing zeros cut (at least one digit stays).
     let fraction = (n % 1_000_000) as usize;
     let [a, b] = PAIRS[fraction / 10_000];
     let [c, d] = PAIRS[fraction / 100 % 100];
     let [e, f] = PAIRS[fraction % 100];
-    let text = [b'.', a, b, c, d, e, f];
-    let zeros = text[2..].iter().rev().take_while(|&&digit| digit == b'0').count();
-    out.extend_from_slice(&text);
+    let zeros = [b, c, d, e, f].iter().rev().take_while(|&&digit| digit == b'0').count();
+    // Milliseconds below 100 (most of a record's values) are one copy of known length: no call
+    // into `itoa` or `memcpy`.
+    match whole {
+        0..10 => out.extend_from_slice(&[b'0' + whole as u8, b'.', a, b, c, d, e, f]),
+        10..100 => {
+            let [t, u] = PAIRS[whole as usize];
+            out.extend_from_slice(&[t, u, b'.', a, b, c, d, e, f]);
+        }
+        _ => {
+            integer(out, whole);
+            out.extend_from_slice(&[b'.', a, b, c, d, e, f]);
+        }
+    }
     out.truncate(out.len() - zeros);
 }
 
@@ -282,7 +306,7 @@ mod tests {
             Just(-0.0),
             0.0..1e6_f64,
             (0..2_000_000_000_000_000u64).prop_map(|n| n as f64),
-            prop::sample::select(vec![0.0, 1.0, 16.0, 1e14, 1e15 - 1.0, 1e15, 1e16, -1.0, -16.0]),
+            prop::sample::select(vec![0.0, 1.0, 9.0, 10.0, 16.0, 99.0, 100.0, 128.0, 999.0, 1000.0, 1e14, 1e15 - 1.0, 1e15, 1e16, -1.0, -16.0]),
         ]
     }
 
