@@ -109,6 +109,7 @@ fn apply(chunk: ChoicesEnvelope<Choice<'_>>, at: Instant, out: &mut ParsedRespon
 
 impl JsonResponses for CompletionsEndpoint {
     const NAME: &'static str = NAME;
+    const SHAPE: Option<Shape> = Some(Shape::Completions);
 
     fn format_body(&self, request: &InferenceRequest) -> Result<FormattedRequest, EndpointError> {
         Self::format(&self.base, request)

@@ -14,6 +14,7 @@ use aiperf_core::{
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::reader::{self, Shape};
 use crate::sse;
 
 mod response_id;
@@ -254,6 +255,10 @@ pub trait JsonResponses {
     /// # Errors
     /// [`EndpointError::InvalidResponse`] when it is not the expected JSON.
     fn apply(&self, what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError>;
+    /// The shape of the response objects when [`JsonResponses::apply`] reads them with the
+    /// builtins' [`reader`] first (chat, completions): [`decode`] then reads whole stream events
+    /// with it where they are. `None` (the default) for any other reading.
+    const SHAPE: Option<Shape> = None;
 }
 
 /// Implements [`Endpoint`](aiperf_core::Endpoint) for [`JsonResponses`] types with [`decode`] and [`finish`].
@@ -295,6 +300,10 @@ pub fn decode<J: JsonResponses>(
     if buffer_whole_body(state, at, bytes) {
         return Ok(());
     }
+    let bytes = match J::SHAPE {
+        Some(shape) => read_whole_events(shape, state, at, bytes, out),
+        None => bytes,
+    };
     sse::feed_bytes(state, bytes, |data| {
         out.event_times.push(at);
         if data == b"[DONE]" {
@@ -303,6 +312,28 @@ pub fn decode<J: JsonResponses>(
         }
         apply_event(json, data, at, out)
     })
+}
+
+/// Reads the events that open `bytes` whole, each one `data:` line holding a response object of
+/// `shape` and a blank line (what servers send), where they are: the reader finds where each
+/// line's object ends, so no search for the line's end comes first. They apply as the same
+/// events through [`sse::feed_bytes`] and [`apply_event`] do. Returns the bytes after them (all
+/// of `bytes` when the first is not such an event), for the SSE framing.
+fn read_whole_events<'a>(shape: Shape, state: &mut DecodeState, at: Instant, bytes: &'a [u8], out: &mut ParsedResponse) -> &'a [u8] {
+    if !sse::starts_event(state, bytes) {
+        return bytes;
+    }
+    let mut rest = bytes;
+    loop {
+        let mut read = reader::Read::default();
+        let keep_id = out.response_id.is_none();
+        let Some(length) = sse::one_line_event(rest, |line| reader::read_line(line, shape, keep_id, &mut read)) else { break };
+        out.event_times.push(at);
+        read.apply(at, out);
+        rest = &rest[length..];
+    }
+    sse::consumed(state, bytes.len() - rest.len());
+    rest
 }
 
 /// Applies one SSE event's data with `json`'s reading. It is parsed as received; an event that

@@ -70,7 +70,25 @@ pub fn read(bytes: &[u8], shape: Shape) -> Option<Read<'_>> {
 /// What is read goes into `out` (left partly written when declining): a `Read` built here and
 /// returned was copied out, a `memcpy` per event.
 fn read_with<'a>(bytes: &'a [u8], shape: Shape, keep_id: bool, out: &mut Read<'a>) -> Option<()> {
-    let mut r = Reader { b: bytes, i: 0 };
+    let mut r = Reader { b: bytes, i: 0, line: false };
+    response(&mut r, shape, keep_id, out)?;
+    r.ws();
+    (r.i == r.b.len()).then_some(())
+}
+
+/// Reads the response object of `shape` that starts `line` (whitespace may come before it), the
+/// value of an SSE `data:` line that has not been cut at its end: it is one line, so a line
+/// break ends it where JSON would take it for whitespace. Returns where the object ends, and
+/// what it says in `out` (left partly written when declining, `None`); what follows it is the
+/// caller's to check. `keep_id` as in [`apply`]: whether the response still wants its `id`.
+pub fn read_line<'a>(line: &'a [u8], shape: Shape, keep_id: bool, out: &mut Read<'a>) -> Option<usize> {
+    let mut r = Reader { b: line, i: 0, line: true };
+    response(&mut r, shape, keep_id, out)?;
+    Some(r.i)
+}
+
+/// One response object, read into `out`.
+fn response<'a>(r: &mut Reader<'a>, shape: Shape, keep_id: bool, out: &mut Read<'a>) -> Option<()> {
     let (mut choices_seen, mut usage_seen, mut error_seen, mut id_seen) = (false, false, false, false);
     r.object(USUAL_CHUNK, |r, key| {
         match key {
@@ -95,9 +113,7 @@ fn read_with<'a>(bytes: &'a [u8], shape: Shape, keep_id: bool, out: &mut Read<'a
             _ => r.skip_field()?,
         }
         Some(())
-    })?;
-    r.ws();
-    (r.i == r.b.len()).then_some(())
+    })
 }
 
 /// Reads `bytes` as one response object of `shape` and applies it to `out`; `false` (and `out`
@@ -136,7 +152,7 @@ impl Read<'_> {
 /// escape; `None` for anything else (no string there, an escape, a control character, no end).
 pub fn plain_string_end(bytes: &[u8], at: usize) -> Option<usize> {
     (bytes.get(at) == Some(&b'"')).then_some(())?;
-    let mut r = Reader { b: bytes, i: at + 1 };
+    let mut r = Reader { b: bytes, i: at + 1, line: false };
     let (_, escaped) = r.raw_string()?;
     (!escaped).then_some(r.i)
 }
@@ -149,11 +165,18 @@ fn once(seen: &mut bool) -> Option<()> {
 struct Reader<'a> {
     b: &'a [u8],
     i: usize,
+    /// The input is one line ([`read_line`]): `\r` and `\n` end it, they are not whitespace.
+    line: bool,
 }
 
 impl<'a> Reader<'a> {
     fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.b.get(self.i) {
+        while let Some(&byte) = self.b.get(self.i) {
+            match byte {
+                b' ' | b'\t' => {}
+                b'\n' | b'\r' if !self.line => {}
+                _ => return,
+            }
             self.i += 1;
         }
     }

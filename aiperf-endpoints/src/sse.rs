@@ -32,15 +32,9 @@ pub fn feed<E>(state: &mut DecodeState, bytes: &[u8], mut on_event: impl FnMut(&
 /// # Errors
 /// The first error `on_event` returns; the event that failed is consumed.
 pub fn feed_bytes<E>(state: &mut DecodeState, bytes: &[u8], mut on_event: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
-    // A BOM (dropped) may open the stream, and may arrive split: until it is known not to, bytes
-    // go through the buffer.
-    let maybe_bom = state.received < BOM.len() as u64 && {
-        let seen = state.received as usize;
-        let head = &bytes[..bytes.len().min(BOM.len() - seen)];
-        !head.is_empty() && BOM[seen..].starts_with(head)
-    };
+    let in_place = starts_event(state, bytes);
     state.received += bytes.len() as u64;
-    if state.buffer.is_empty() && !maybe_bom {
+    if in_place {
         // The previous read ended on an event boundary: scan the new bytes where they are.
         let (consumed, resume, result) = dispatch(bytes, 0, &mut on_event);
         state.buffer.extend_from_slice(&bytes[consumed..]);
@@ -56,6 +50,37 @@ pub fn feed_bytes<E>(state: &mut DecodeState, bytes: &[u8], mut on_event: impl F
     state.buffer.drain(..consumed);
     state.scanned = resume - consumed;
     result
+}
+
+/// Whether `bytes`, the next read of the stream, starts where an event does and may be read in
+/// place: the previous read ended on an event boundary, and no BOM (dropped) is arriving, maybe
+/// split, at the stream's start (until it is known not to, bytes go through the buffer).
+pub fn starts_event(state: &DecodeState, bytes: &[u8]) -> bool {
+    let maybe_bom = state.received < BOM.len() as u64 && {
+        let seen = state.received as usize;
+        let head = &bytes[..bytes.len().min(BOM.len() - seen)];
+        !head.is_empty() && BOM[seen..].starts_with(head)
+    };
+    state.buffer.is_empty() && !maybe_bom
+}
+
+/// The length of the event at the start of `bytes` (where [`starts_event`] said one starts)
+/// when it is one `data:` line and a blank line, `\n\n` (what servers send), and `read` reads
+/// the line's value whole: given the bytes from the value on, `read` returns where the value
+/// ends, and must not read past a line break. Such an event is what [`feed_bytes`] would
+/// dispatch, found without a search for the line's end. `None` leaves it to [`feed_bytes`], and
+/// [`consumed`] tells the state what was read this way.
+pub fn one_line_event<'a>(bytes: &'a [u8], read: impl FnOnce(&'a [u8]) -> Option<usize>) -> Option<usize> {
+    let value = bytes.strip_prefix(b"data:")?;
+    let value = strip_space(value);
+    let end = bytes.len() - value.len() + read(value)?;
+    (bytes.get(end..end + 2) == Some(b"\n\n")).then_some(end + 2)
+}
+
+/// Notes `bytes` of whole events read by [`one_line_event`], as [`feed_bytes`] notes the bytes
+/// it is given.
+pub fn consumed(state: &mut DecodeState, bytes: usize) {
+    state.received += bytes as u64;
 }
 
 /// Dispatches the complete events of `buf` (scanning from `scanned`, a line start known to hold
@@ -229,6 +254,19 @@ mod tests {
         let (got, state) = events(&[b"data: a\n\ndata: b\n"]);
         assert_eq!(got, ["a"]);
         assert_eq!(state.buffer, b"data: b\n");
+    }
+
+    #[test]
+    fn one_line_events_are_found_where_their_value_ends() {
+        // `read` stands for a reader: the value is the object up to its closing brace.
+        let brace = |value: &[u8]| value.iter().position(|&b| b == b'}').map(|at| at + 1);
+        assert_eq!(one_line_event(b"data: {\"a\":1}\n\ndata: {}\n\n", brace), Some(15));
+        assert_eq!(one_line_event(b"data:{}\n\n", brace), Some(9));
+        // Anything else is the framing's: other line ends, a missing blank line, other fields,
+        // bytes after the value, a value the reader declines.
+        for bytes in [&b"data: {}\r\n\r\n"[..], b"data: {}\n", b"data: {}\ndata: x\n\n", b"event: {}\n\n", b"data: {} \n\n", b"data: x\n\n"] {
+            assert_eq!(one_line_event(bytes, brace), None, "{:?}", String::from_utf8_lossy(bytes));
+        }
     }
 
     #[test]

@@ -98,7 +98,7 @@ proptest::proptest! {
     fn strings_are_read_word_by_word_exactly_as_byte_by_byte(
         bytes in proptest::collection::vec(proptest::sample::select(b"a\"\\nu0\x01\x1f\x20\x7f\xc3\xa9/".to_vec()), 0..40),
     ) {
-        let mut reader = Reader { b: &bytes, i: 0 };
+        let mut reader = Reader { b: &bytes, i: 0, line: false };
         let words = reader.raw_string().map(|(s, escaped)| (s.len(), escaped));
         proptest::prop_assert_eq!(words, raw_string_by_bytes(&bytes));
         if words.is_some() {

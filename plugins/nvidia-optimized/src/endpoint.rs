@@ -11,6 +11,7 @@ use aiperf_endpoints::openai::{self, JsonResponses, RequestBase};
 use aiperf_endpoints::{ChatEndpoint, CompletionsEndpoint};
 
 use aiperf_endpoints::reader::Shape;
+use aiperf_endpoints::sse;
 
 use crate::json;
 use crate::template::Template;
@@ -127,6 +128,7 @@ impl<F: RequestFormat> Endpoint for OptimizedEndpoint<F> {
             return Ok(());
         }
         let mut template = Template::take(state);
+        let bytes = template_events(&mut template, state, at, bytes, out);
         let result = aiperf_endpoints::sse::feed_bytes(state, bytes, |data| {
             out.event_times.push(at);
             if data == b"[DONE]" {
@@ -143,4 +145,30 @@ impl<F: RequestFormat> Endpoint for OptimizedEndpoint<F> {
     fn finish(&self, state: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError> {
         openai::finish(self, state, out)
     }
+}
+
+/// Applies the events that open `bytes` whole and match the response's template, each one
+/// `data:` line and a blank line (what servers send), where they are: the template says where
+/// each ends, so no search for the line's end comes first. They apply as the same events through
+/// the SSE framing and [`json::apply_event`] do. Returns the bytes after them, for the framing.
+fn template_events<'a>(template: &mut Template, state: &mut DecodeState, at: Instant, bytes: &'a [u8], out: &mut ParsedResponse) -> &'a [u8] {
+    if !sse::starts_event(state, bytes) {
+        return bytes;
+    }
+    let mut rest = bytes;
+    loop {
+        let mut text = "";
+        let matched = sse::one_line_event(rest, |line| {
+            let (found, end) = template.line_text(line)?;
+            text = found;
+            Some(end)
+        });
+        let Some(length) = matched else { break };
+        template.hit();
+        out.event_times.push(at);
+        out.push_content(at, text, "");
+        rest = &rest[length..];
+    }
+    sse::consumed(state, bytes.len() - rest.len());
+    rest
 }

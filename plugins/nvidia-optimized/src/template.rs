@@ -64,6 +64,29 @@ impl Template {
         text
     }
 
+    /// The text of the event at the start of `line` (the value of a stream's `data:` line, and
+    /// what follows it) and where the event ends, when it is the template around a plain string.
+    /// A miss is not counted: the event is then read by [`Self::text_of`]. A hit is, by
+    /// [`Self::hit`], once the caller knows the event ends there.
+    pub(crate) fn line_text<'e>(&self, line: &'e [u8]) -> Option<(&'e str, usize)> {
+        if self.bytes.is_empty() || self.misses >= GIVE_UP {
+            return None;
+        }
+        let (before, after) = self.bytes.split_at(self.mark);
+        if before.is_empty() || !line.starts_with(before) {
+            return None;
+        }
+        let end = reader::plain_string_end(line, before.len())?;
+        line[end..].starts_with(after).then_some(())?;
+        let text = std::str::from_utf8(&line[before.len() + 1..end - 1]).ok()?;
+        Some((text, end + after.len()))
+    }
+
+    /// An event matched through [`Self::line_text`].
+    pub(crate) fn hit(&mut self) {
+        self.misses = 0;
+    }
+
     fn matched<'e>(&self, event: &'e [u8]) -> Option<&'e str> {
         let (before, after) = self.bytes.split_at(self.mark);
         if before.is_empty() || !event.starts_with(before) || !event.ends_with(after) {
@@ -79,7 +102,10 @@ impl Template {
         if self.misses >= GIVE_UP {
             return;
         }
-        let Some(span) = Self::text_only(read).filter(|_| event.len() <= MAX_TEMPLATE) else { return };
+        // An event of several `data:` lines (joined by line breaks) is not kept: a template
+        // holds no line break, so it can be matched on one line of the stream.
+        let one_line = || !event.contains(&b'\n') && !event.contains(&b'\r');
+        let Some(span) = Self::text_only(read).filter(|_| event.len() <= MAX_TEMPLATE && one_line()) else { return };
         self.bytes.clear();
         self.bytes.extend_from_slice(&event[..span.start]);
         self.bytes.extend_from_slice(&event[span.end..]);
