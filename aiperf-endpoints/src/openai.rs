@@ -320,16 +320,41 @@ pub fn decode<J: JsonResponses>(
 /// events through [`sse::feed_bytes`] and [`apply_event`] do. Returns the bytes after them (all
 /// of `bytes` when the first is not such an event), for the SSE framing.
 fn read_whole_events<'a>(shape: Shape, state: &mut DecodeState, at: Instant, bytes: &'a [u8], out: &mut ParsedResponse) -> &'a [u8] {
+    let read = |line, out: &ParsedResponse| {
+        let mut read = reader::Read::default();
+        reader::read_line(line, shape, out.response_id.is_none(), &mut read).map(|end| (end, read))
+    };
+    whole_events(state, at, bytes, out, read, |read, out| read.apply(at, out))
+}
+
+/// The events that open `bytes` whole, each one `data:` line and a blank line, read where they
+/// are: `read` reads a line's value (given the bytes from the value on, and `out` as it is) and
+/// says where it ends, which [`sse::one_line_event`] checks is the event's end before `apply`
+/// applies what was read (so a value read whole but not ending its event changes nothing). Each
+/// applied event's arrival, `at`, is noted in `out`. Returns the bytes after them, for
+/// [`sse::feed_bytes`]. Shared with plugins that read events their own way.
+pub fn whole_events<'a, T>(
+    state: &mut DecodeState,
+    at: Instant,
+    bytes: &'a [u8],
+    out: &mut ParsedResponse,
+    mut read: impl FnMut(&'a [u8], &ParsedResponse) -> Option<(usize, T)>,
+    mut apply: impl FnMut(T, &mut ParsedResponse),
+) -> &'a [u8] {
     if !sse::starts_event(state, bytes) {
         return bytes;
     }
     let mut rest = bytes;
     loop {
-        let mut read = reader::Read::default();
-        let keep_id = out.response_id.is_none();
-        let Some(length) = sse::one_line_event(rest, |line| reader::read_line(line, shape, keep_id, &mut read)) else { break };
+        let mut value = None;
+        let event = sse::one_line_event(rest, |line| {
+            let (end, read) = read(line, out)?;
+            value = Some(read);
+            Some(end)
+        });
+        let (Some(length), Some(value)) = (event, value) else { break };
         out.event_times.push(at);
-        read.apply(at, out);
+        apply(value, out);
         rest = &rest[length..];
     }
     sse::consumed(state, bytes.len() - rest.len());

@@ -264,7 +264,8 @@ mod tests {
         assert_eq!(one_line_event(b"data:{}\n\n", brace), Some(9));
         // Anything else is the framing's: other line ends, a missing blank line, other fields,
         // bytes after the value, a value the reader declines.
-        for bytes in [&b"data: {}\r\n\r\n"[..], b"data: {}\n", b"data: {}\ndata: x\n\n", b"event: {}\n\n", b"data: {} \n\n", b"data: x\n\n"] {
+        for bytes in [&b"data: {}\r\n\r\n"[..], b"data: {}\n", b"data: {}\ndata: x\n\n", b"event: {}\n\n", b"data: {} \n\n", b"data: x\n\n"]
+        {
             assert_eq!(one_line_event(bytes, brace), None, "{:?}", String::from_utf8_lossy(bytes));
         }
     }

@@ -11,7 +11,6 @@ use aiperf_endpoints::openai::{self, JsonResponses, RequestBase};
 use aiperf_endpoints::{ChatEndpoint, CompletionsEndpoint};
 
 use aiperf_endpoints::reader::Shape;
-use aiperf_endpoints::sse;
 
 use crate::json;
 use crate::template::Template;
@@ -112,6 +111,10 @@ impl<F: RequestFormat> JsonResponses for OptimizedEndpoint<F> {
     fn apply(&self, what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
         F::apply_builtin(what, json, at, out)
     }
+
+    /// The builtin's reading is its reader's first: [`openai::decode`] reads whole events where
+    /// they are, as the builtin does (a response whose template gave up is read that way).
+    const SHAPE: Option<Shape> = Some(F::SHAPE);
 }
 
 impl<F: RequestFormat> Endpoint for OptimizedEndpoint<F> {
@@ -128,7 +131,12 @@ impl<F: RequestFormat> Endpoint for OptimizedEndpoint<F> {
             return Ok(());
         }
         let mut template = Template::take(state);
-        let bytes = template_events(&mut template, state, at, bytes, out);
+        if template.gave_up() {
+            // A response whose chunks all differ: read exactly as the builtin reads it.
+            template.put_back(state);
+            return openai::decode(self, state, at, bytes, out);
+        }
+        let bytes = template_events(&mut template, F::SHAPE, state, at, bytes, out);
         let result = aiperf_endpoints::sse::feed_bytes(state, bytes, |data| {
             out.event_times.push(at);
             if data == b"[DONE]" {
@@ -147,28 +155,18 @@ impl<F: RequestFormat> Endpoint for OptimizedEndpoint<F> {
     }
 }
 
-/// Applies the events that open `bytes` whole and match the response's template, each one
-/// `data:` line and a blank line (what servers send), where they are: the template says where
-/// each ends, so no search for the line's end comes first. They apply as the same events through
-/// the SSE framing and [`json::apply_event`] do. Returns the bytes after them, for the framing.
-fn template_events<'a>(template: &mut Template, state: &mut DecodeState, at: Instant, bytes: &'a [u8], out: &mut ParsedResponse) -> &'a [u8] {
-    if !sse::starts_event(state, bytes) {
-        return bytes;
-    }
-    let mut rest = bytes;
-    loop {
-        let mut text = "";
-        let matched = sse::one_line_event(rest, |line| {
-            let (found, end) = template.line_text(line)?;
-            text = found;
-            Some(end)
-        });
-        let Some(length) = matched else { break };
-        template.hit();
-        out.event_times.push(at);
-        out.push_content(at, text, "");
-        rest = &rest[length..];
-    }
-    sse::consumed(state, bytes.len() - rest.len());
-    rest
+/// Applies the events that open `bytes` whole, each one `data:` line and a blank line (what
+/// servers send), where they are ([`openai::whole_events`]): through the template, or else the
+/// builtin's reader, as [`json::apply_event`] applies the same events after the SSE framing.
+fn template_events<'a>(
+    template: &mut Template,
+    shape: Shape,
+    state: &mut DecodeState,
+    at: Instant,
+    bytes: &'a [u8],
+    out: &mut ParsedResponse,
+) -> &'a [u8] {
+    let template = std::cell::RefCell::new(template);
+    let read = |line: &'a [u8], out: &ParsedResponse| json::read_line(&template.borrow(), shape, line, out);
+    openai::whole_events(state, at, bytes, out, read, |event, out| json::apply_line(&mut template.borrow_mut(), event, at, out))
 }

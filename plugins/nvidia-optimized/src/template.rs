@@ -87,6 +87,13 @@ impl Template {
         self.misses = 0;
     }
 
+    /// An event that [`Self::line_text`] did not match, counted as [`Self::text_of`] counts it.
+    pub(crate) fn missed(&mut self) {
+        if !self.bytes.is_empty() && self.misses < GIVE_UP {
+            self.misses += 1;
+        }
+    }
+
     fn matched<'e>(&self, event: &'e [u8]) -> Option<&'e str> {
         let (before, after) = self.bytes.split_at(self.mark);
         if before.is_empty() || !event.starts_with(before) || !event.ends_with(after) {
