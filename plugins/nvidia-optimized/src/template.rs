@@ -8,6 +8,8 @@
 //! meaning with that string as its text: a JSON reader's state after a string token does not
 //! depend on the string's contents, so the result is what reading the whole event would give.
 //! Matching costs two `memcmp`s and one scan of the new string; anything else is read in full.
+//! An event that arrives whole is matched on its `data:` line, where it lies in the stream
+//! ([`Template::line_text`]): a template holds no line break, so a match never spans lines.
 //! A stream whose events all differ elsewhere (OpenAI's `obfuscation` field) would pay for a
 //! comparison and a copy per event for nothing: after [`GIVE_UP`] misses in a row, the response
 //! is read without templates.
