@@ -14,11 +14,12 @@ use aiperf_core::{
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::reader::{self, Shape};
-use crate::sse;
+use crate::reader::Shape;
 
 mod response_id;
+mod stream;
 pub use response_id::ResponseId;
+pub use stream::{apply_event, buffer_whole_body, decode, finish, whole_events};
 
 /// What every request body of an endpoint starts from: the model, streaming, extra inputs.
 #[derive(Clone, Debug, PartialEq)]
@@ -256,7 +257,7 @@ pub trait JsonResponses {
     /// [`EndpointError::InvalidResponse`] when it is not the expected JSON.
     fn apply(&self, what: &'static str, json: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError>;
     /// The shape of the response objects when [`JsonResponses::apply`] reads them with the
-    /// builtins' [`reader`] first (chat, completions): [`decode`] then reads whole stream events
+    /// builtins' [`reader`](crate::reader) first (chat, completions): [`decode`] then reads whole stream events
     /// with it where they are. `None` (the default) for any other reading.
     const SHAPE: Option<Shape> = None;
 }
@@ -285,141 +286,6 @@ macro_rules! json_endpoint {
 }
 
 json_endpoint!(crate::ChatEndpoint, crate::CompletionsEndpoint, crate::EmbeddingsEndpoint, crate::RankingsEndpoint);
-
-/// [`Endpoint::decode`](aiperf_core::Endpoint::decode) for a [`JsonResponses`] endpoint.
-///
-/// # Errors
-/// What the endpoint's JSON handling reports.
-pub fn decode<J: JsonResponses>(
-    json: &J,
-    state: &mut DecodeState,
-    at: Instant,
-    bytes: &[u8],
-    out: &mut ParsedResponse,
-) -> Result<(), EndpointError> {
-    if buffer_whole_body(state, at, bytes) {
-        return Ok(());
-    }
-    let bytes = match J::SHAPE {
-        Some(shape) => read_whole_events(shape, state, at, bytes, out),
-        None => bytes,
-    };
-    sse::feed_bytes(state, bytes, |data| {
-        out.event_times.push(at);
-        if data == b"[DONE]" {
-            out.done = true;
-            return Ok(());
-        }
-        apply_event(json, data, at, out)
-    })
-}
-
-/// Reads the events that open `bytes` whole, each one `data:` line holding a response object of
-/// `shape` and a blank line (what servers send), where they are: the reader finds where each
-/// line's object ends, so no search for the line's end comes first. They apply as the same
-/// events through [`sse::feed_bytes`] and [`apply_event`] do. Returns the bytes after them (all
-/// of `bytes` when the first is not such an event), for the SSE framing.
-fn read_whole_events<'a>(shape: Shape, state: &mut DecodeState, at: Instant, bytes: &'a [u8], out: &mut ParsedResponse) -> &'a [u8] {
-    let read = |line, out: &ParsedResponse| {
-        let mut read = reader::Read::default();
-        reader::read_line(line, shape, out.response_id.is_none(), &mut read).map(|end| (end, read))
-    };
-    whole_events(state, at, bytes, out, read, |read, out| read.apply(at, out))
-}
-
-/// The events that open `bytes` whole, each one `data:` line and a blank line, read where they
-/// are: `read` reads a line's value (given the bytes from the value on, and `out` as it is) and
-/// says where it ends, which [`sse::one_line_event`] checks is the event's end before `apply`
-/// applies what was read (so a value read whole but not ending its event changes nothing). Each
-/// applied event's arrival, `at`, is noted in `out`. Returns the bytes after them, for
-/// [`sse::feed_bytes`]. Shared with plugins that read events their own way.
-pub fn whole_events<'a, T>(
-    state: &mut DecodeState,
-    at: Instant,
-    bytes: &'a [u8],
-    out: &mut ParsedResponse,
-    mut read: impl FnMut(&'a [u8], &ParsedResponse) -> Option<(usize, T)>,
-    mut apply: impl FnMut(T, &mut ParsedResponse),
-) -> &'a [u8] {
-    if !sse::starts_event(state, bytes) {
-        return bytes;
-    }
-    let mut rest = bytes;
-    loop {
-        let mut value = None;
-        let event = sse::one_line_event(rest, |line| {
-            let (end, read) = read(line, out)?;
-            value = Some(read);
-            Some(end)
-        });
-        let (Some(length), Some(value)) = (event, value) else { break };
-        out.event_times.push(at);
-        apply(value, out);
-        rest = &rest[length..];
-    }
-    sse::consumed(state, bytes.len() - rest.len());
-    rest
-}
-
-/// Applies one SSE event's data with `json`'s reading. It is parsed as received; an event that
-/// fails and is not UTF-8 is decoded lossily (WHATWG's SSE decoding) and parsed again. An event
-/// that parses applies all at once, so a failure has changed nothing. (The readers check UTF-8 in
-/// the strings they keep: a valid event is never validated twice.) Shared with plugins that read
-/// some events their own way.
-///
-/// # Errors
-/// As [`JsonResponses::apply`], on the event as received or decoded lossily.
-pub fn apply_event<J: JsonResponses + ?Sized>(json: &J, data: &[u8], at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-    match json.apply("SSE event", data, at, out) {
-        Err(_) if std::str::from_utf8(data).is_err() => json.apply("SSE event", String::from_utf8_lossy(data).as_bytes(), at, out),
-        result => result,
-    }
-}
-
-/// Notes the arrival time, and buffers `bytes` when the response is one body (not streamed, or an
-/// error status) to be parsed by [`finish`]. Returns whether it buffered them.
-pub fn buffer_whole_body(state: &mut DecodeState, at: Instant, bytes: &[u8]) -> bool {
-    state.last_at = Some(at);
-    if state.streaming && !state.is_error_status() {
-        return false;
-    }
-    state.received += bytes.len() as u64;
-    state.buffer.extend_from_slice(bytes);
-    true
-}
-
-/// [`Endpoint::finish`](aiperf_core::Endpoint::finish) for a [`JsonResponses`] endpoint.
-///
-/// # Errors
-/// [`EndpointError::Truncated`] for a stream without `data: [DONE]`, or what the body parse reports.
-pub fn finish<J: JsonResponses>(json: &J, state: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError> {
-    let at = state.last_at.unwrap_or_else(Instant::now);
-    let result = if state.is_error_status() {
-        out.event_times.push(at);
-        out.error = Some(error_from_body(&state.buffer, state.status));
-        out.done = true;
-        Ok(())
-    } else if !state.streaming {
-        out.event_times.push(at);
-        // Invalid UTF-8 is decoded lossily, as in streamed events (WHATWG's SSE decoding): one rule
-        // for every response, kept by the plugins too.
-        let body = String::from_utf8_lossy(&state.buffer);
-        let result = json.apply("response body", body.as_bytes(), at, out);
-        out.done = result.is_ok();
-        result
-    } else if !out.done {
-        let json_body = out.event_times.is_empty() && state.buffer.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-        if json_body {
-            Err(EndpointError::NotAStream { endpoint: J::NAME })
-        } else {
-            Err(EndpointError::Truncated { endpoint: J::NAME, pending: state.buffer.len() })
-        }
-    } else {
-        Ok(())
-    };
-    state.buffer.clear();
-    result
-}
 
 /// Parses JSON into `T`, or an [`EndpointError::InvalidResponse`] quoting the bytes.
 ///

@@ -127,15 +127,14 @@ impl<F: RequestFormat> Endpoint for OptimizedEndpoint<F> {
     }
 
     fn decode(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {
+        if Template::gave_up_in(state) {
+            // A response whose chunks all differ: read exactly as the builtin reads it.
+            return openai::decode(self, state, at, bytes, out);
+        }
         if openai::buffer_whole_body(state, at, bytes) {
             return Ok(());
         }
         let mut template = Template::take(state);
-        if template.gave_up() {
-            // A response whose chunks all differ: read exactly as the builtin reads it.
-            template.put_back(state);
-            return openai::decode(self, state, at, bytes, out);
-        }
         let bytes = template_events(&mut template, F::SHAPE, state, at, bytes, out);
         let result = aiperf_endpoints::sse::feed_bytes(state, bytes, |data| {
             out.event_times.push(at);
@@ -167,6 +166,8 @@ fn template_events<'a>(
     out: &mut ParsedResponse,
 ) -> &'a [u8] {
     let template = std::cell::RefCell::new(template);
-    let read = |line: &'a [u8], out: &ParsedResponse| json::read_line(&template.borrow(), shape, line, out);
+    let read = |line: &'a [u8], out: &ParsedResponse, event: &mut json::LineEvent<'a>| {
+        json::read_line(&template.borrow(), shape, line, out, event)
+    };
     openai::whole_events(state, at, bytes, out, read, |event, out| json::apply_line(&mut template.borrow_mut(), event, at, out))
 }

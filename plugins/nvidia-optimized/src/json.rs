@@ -38,38 +38,46 @@ pub(crate) fn apply_event<J: JsonResponses>(
     Ok(())
 }
 
-/// What [`read_line`] found on one line of the stream.
-pub(crate) enum LineEvent<'a> {
-    /// The template around this text.
-    Text(&'a str),
-    /// What the builtin's reader read, and the event it read it from.
-    Read(Read<'a>, &'a [u8]),
+/// What [`read_line`] found on one line of the stream: the text the template matched, or else
+/// what the builtin's reader read and the event it read it from.
+#[derive(Default)]
+pub(crate) struct LineEvent<'a> {
+    text: Option<&'a str>,
+    read: Read<'a>,
+    bytes: &'a [u8],
 }
 
-/// Reads the value at the start of `line` (an SSE `data:` line's value, and what follows it):
-/// through the template, or else with the builtin's reader. Returns where it ends. Nothing is
-/// counted or kept until [`apply_line`].
-pub(crate) fn read_line<'a>(template: &Template, shape: Shape, line: &'a [u8], out: &ParsedResponse) -> Option<(usize, LineEvent<'a>)> {
+/// Reads the value at the start of `line` (an SSE `data:` line's value, and what follows it) into
+/// `event`: through the template, or else with the builtin's reader. Returns where it ends.
+/// Nothing is counted or kept until [`apply_line`].
+pub(crate) fn read_line<'a>(
+    template: &Template,
+    shape: Shape,
+    line: &'a [u8],
+    out: &ParsedResponse,
+    event: &mut LineEvent<'a>,
+) -> Option<usize> {
     if let Some((text, end)) = template.line_text(line) {
-        return Some((end, LineEvent::Text(text)));
+        event.text = Some(text);
+        return Some(end);
     }
-    let mut read = Read::default();
-    let end = reader::read_line(line, shape, out.response_id.is_none(), &mut read)?;
-    Some((end, LineEvent::Read(read, &line[..end])))
+    let end = reader::read_line(line, shape, out.response_id.is_none(), &mut event.read)?;
+    event.bytes = &line[..end];
+    Some(end)
 }
 
 /// Applies a whole event [`read_line`] read, as [`apply_event`] applies the same event: a text
 /// through the template is a hit; anything else a miss of the template, offered as the next one.
-pub(crate) fn apply_line(template: &mut Template, event: LineEvent<'_>, at: Instant, out: &mut ParsedResponse) {
-    match event {
-        LineEvent::Text(text) => {
+pub(crate) fn apply_line(template: &mut Template, event: &LineEvent<'_>, at: Instant, out: &mut ParsedResponse) {
+    match event.text {
+        Some(text) => {
             template.hit();
             out.push_content(at, text, "");
         }
-        LineEvent::Read(read, bytes) => {
+        None => {
             template.missed();
-            template.remember(bytes, &read);
-            read.apply(at, out);
+            template.remember(event.bytes, &event.read);
+            event.read.apply(at, out);
         }
     }
 }

@@ -56,6 +56,11 @@ impl Template {
         self.misses >= GIVE_UP
     }
 
+    /// [`Self::gave_up`] of the template kept in `state`, without taking it out.
+    pub(crate) fn gave_up_in(state: &DecodeState) -> bool {
+        state.carry_count >= GIVE_UP
+    }
+
     /// The text of `event` when it is the template around a plain string (no escapes, valid UTF-8).
     pub(crate) fn text_of<'e>(&mut self, event: &'e [u8]) -> Option<&'e str> {
         if self.bytes.is_empty() || self.misses >= GIVE_UP {
