@@ -136,6 +136,11 @@ impl<F: RequestFormat> Endpoint for OptimizedEndpoint<F> {
         }
         let mut template = Template::take(state);
         let bytes = template_events(&mut template, F::SHAPE, state, at, bytes, out);
+        if template.gave_up() {
+            // The chunks of this read missed the template: the rest is read as the builtin reads it.
+            template.put_back(state);
+            return openai::decode(self, state, at, bytes, out);
+        }
         let result = aiperf_endpoints::sse::feed_bytes(state, bytes, |data| {
             out.event_times.push(at);
             if data == b"[DONE]" {

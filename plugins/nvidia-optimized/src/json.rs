@@ -48,7 +48,8 @@ pub(crate) struct LineEvent<'a> {
 }
 
 /// Reads the value at the start of `line` (an SSE `data:` line's value, and what follows it) into
-/// `event`: through the template, or else with the builtin's reader. Returns where it ends.
+/// `event`: through the template, or else with the builtin's reader. Returns where it ends, or
+/// `None` once the template gave up (the rest of the response is the builtin's to read).
 /// Nothing is counted or kept until [`apply_line`].
 pub(crate) fn read_line<'a>(
     template: &Template,
@@ -57,6 +58,9 @@ pub(crate) fn read_line<'a>(
     out: &ParsedResponse,
     event: &mut LineEvent<'a>,
 ) -> Option<usize> {
+    if template.gave_up() {
+        return None;
+    }
     if let Some((text, end)) = template.line_text(line) {
         event.text = Some(text);
         return Some(end);

@@ -24,8 +24,10 @@ use aiperf_endpoints::reader::{self, Read};
 /// long event would cost its copy and its comparisons for nothing).
 const MAX_TEMPLATE: usize = 4096;
 
-/// Misses in a row after which a response stops using templates.
-pub(crate) const GIVE_UP: u32 = 4;
+/// Misses in a row after which a response stops using templates. Servers' streams miss once at
+/// most (the first content chunk after the one that carries the role); a stream whose chunks
+/// differ elsewhere misses every time, and each miss costs a comparison and a copy.
+pub(crate) const GIVE_UP: u32 = 2;
 
 /// The template of one response (kept in [`DecodeState::carry`] between reads): the bytes before
 /// the text's string token, then the bytes after it; `mark` is where the second part starts;

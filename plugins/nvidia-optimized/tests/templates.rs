@@ -40,19 +40,22 @@ fn templated_stream() -> impl Strategy<Value = String> {
         pick(&["", r#","finish_reason":null"#, r#","finish_reason":"stop""#]),
         pick(&["", r#","usage":{"completion_tokens":1}"#, " "]),
     );
-    (frame, prop::collection::vec(content(), 1..6)).prop_map(|((pre, index, delta_tail, choice_tail, post), contents)| {
-        let event = |content: &str| {
+    // Some streams also differ in a field of their own in every event (OpenAI's `obfuscation`):
+    // their templates miss until they give up, within a read or across reads.
+    (frame, any::<bool>(), prop::collection::vec(content(), 1..8)).prop_map(|((pre, index, delta_tail, choice_tail, post), varying, contents)| {
+        let event = |(i, content): (usize, &&str)| {
+            let own = if varying { format!(r#","obfuscation":"{i}""#) } else { String::new() };
             format!(
-                "data: {{{pre}\"choices\":[{{\"index\":{index},\"delta\":{{\"content\":{content}{delta_tail}}}{choice_tail}}}]{post}}}\n\n"
+                "data: {{{pre}\"choices\":[{{\"index\":{index},\"delta\":{{\"content\":{content}{delta_tail}}}{choice_tail}}}]{own}{post}}}\n\n"
             )
         };
-        let events: String = contents.iter().map(|c| event(c)).collect();
+        let events: String = contents.iter().enumerate().map(event).collect();
         format!("{events}data: [DONE]\n\n")
     })
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
 
     #[test]
     fn events_read_through_templates_give_the_builtins_records(
@@ -66,5 +69,23 @@ proptest! {
         let t0 = Instant::now();
         let (builtin, plugin) = (decode_cut(&create::<ChatEndpoint>(), &f, &cuts, t0), decode_cut(&create::<OptimizedChatEndpoint>(), &f, &cuts, t0));
         prop_assert_eq!(builtin, plugin, "cuts {:?}, bytes {:?}", cuts, String::from_utf8_lossy(f.bytes));
+    }
+}
+
+/// A stream whose events all differ after their text (OpenAI's `obfuscation`), in one read and
+/// cut between events: its template gives up within the read, and the rest of the read, the
+/// following reads and `[DONE]` are read as the builtin reads them.
+#[test]
+fn a_template_that_gives_up_within_a_read_leaves_the_rest_to_the_builtin() {
+    let event =
+        |i: usize| format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"t{i}\"}}}}],\"obfuscation\":\"{i}\"}}\n\n");
+    let stream = (0..8).map(event).collect::<String>() + "data: [DONE]\n\n";
+    let f = Fixture { name: "obfuscated", status: 200, streaming: true, bytes: Box::leak(stream.into_bytes().into_boxed_slice()) };
+    let t0 = Instant::now();
+    let event_len = event(0).len();
+    for cuts in [vec![], vec![4 * event_len], vec![event_len, 6 * event_len + 3]] {
+        let builtin = decode_cut(&create::<ChatEndpoint>(), &f, &cuts, t0);
+        assert_eq!(builtin.as_ref().map(|r| r.text.as_str()), Ok("t0t1t2t3t4t5t6t7"));
+        assert_eq!(builtin, decode_cut(&create::<OptimizedChatEndpoint>(), &f, &cuts, t0), "cuts {cuts:?}");
     }
 }
