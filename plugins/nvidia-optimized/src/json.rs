@@ -80,7 +80,7 @@ pub(crate) fn apply_line(template: &mut Template, event: &LineEvent<'_>, at: Ins
         }
         None => {
             template.missed();
-            template.remember(event.bytes, &event.read);
+            template.remember_line(event.bytes, &event.read);
             event.read.apply(at, out);
         }
     }

@@ -115,16 +115,25 @@ impl Template {
 
     /// Keeps `event` as the template when all its reading said is the text found at `span`.
     pub(crate) fn remember(&mut self, event: &[u8], read: &Read<'_>) {
+        // An event of several `data:` lines (joined by line breaks) is not kept: a template
+        // holds no line break, so it can be matched on one line of the stream.
+        if !event.contains(&b'\n') && !event.contains(&b'\r') {
+            self.remember_line(event, read);
+        }
+    }
+
+    /// [`Self::remember`] for a value read on one line of the stream ([`reader::read_line`]
+    /// stops at a line break), which holds no line break.
+    pub(crate) fn remember_line(&mut self, event: &[u8], read: &Read<'_>) {
         if self.misses >= GIVE_UP {
             return;
         }
-        // An event of several `data:` lines (joined by line breaks) is not kept: a template
-        // holds no line break, so it can be matched on one line of the stream.
-        let one_line = || !event.contains(&b'\n') && !event.contains(&b'\r');
-        let Some(span) = Self::text_only(read).filter(|_| event.len() <= MAX_TEMPLATE && one_line()) else { return };
+        let Some(span) = Self::text_only(read).filter(|_| event.len() <= MAX_TEMPLATE) else { return };
+        let (before, after) = (&event[..span.start], &event[span.end..]);
         self.bytes.clear();
-        self.bytes.extend_from_slice(&event[..span.start]);
-        self.bytes.extend_from_slice(&event[span.end..]);
+        self.bytes.reserve(before.len() + after.len());
+        self.bytes.extend_from_slice(before);
+        self.bytes.extend_from_slice(after);
         self.mark = span.start;
     }
 
