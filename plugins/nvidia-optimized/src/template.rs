@@ -8,6 +8,8 @@
 //! meaning with that string as its text: a JSON reader's state after a string token does not
 //! depend on the string's contents, so the result is what reading the whole event would give.
 //! Matching costs two `memcmp`s and one scan of the new string; anything else is read in full.
+//! OpenAI's streams also carry an `obfuscation` string that differs in every event and that no
+//! reading keeps: a template whose tail holds one has a hole there, which any plain string fills.
 //! An event that arrives whole is matched on its `data:` line, where it lies in the stream
 //! ([`Template::line_text`]): a template holds no line break, so a match never spans lines.
 //! A stream whose events all differ elsewhere (OpenAI's `obfuscation` field) would pay for a
@@ -29,26 +31,33 @@ const MAX_TEMPLATE: usize = 4096;
 /// differ elsewhere misses every time, and each miss costs a comparison and a copy.
 pub(crate) const GIVE_UP: u32 = 2;
 
+/// The key of the string that OpenAI's streams vary in every event (padding against length
+/// side channels): an object's key that no reading keeps, wherever it is.
+const HOLE_KEY: &[u8] = br#""obfuscation":"#;
+
 /// The template of one response (kept in [`DecodeState::carry`] between reads): the bytes before
-/// the text's string token, then the bytes after it; `mark` is where the second part starts;
-/// `misses` counts events in a row that the template did not match.
+/// the text's string token, then the bytes after it; `mark` is where the second part starts, and
+/// `hole`, when not 0, where a string that any plain string fills was cut out of it; `misses`
+/// counts events in a row that the template did not match.
 #[derive(Debug, Default)]
 pub(crate) struct Template {
     bytes: Vec<u8>,
     mark: usize,
+    hole: usize,
     misses: u32,
 }
 
 impl Template {
     /// Takes the template out of `state` for one read.
     pub(crate) fn take(state: &mut DecodeState) -> Self {
-        Self { bytes: std::mem::take(&mut state.carry), mark: state.carry_mark, misses: state.carry_count }
+        let [mark, hole] = state.carry_marks;
+        Self { bytes: std::mem::take(&mut state.carry), mark, hole, misses: state.carry_count }
     }
 
     /// Puts it back, for the next read of the same response.
     pub(crate) fn put_back(self, state: &mut DecodeState) {
         state.carry = self.bytes;
-        state.carry_mark = self.mark;
+        state.carry_marks = [self.mark, self.hole];
         state.carry_count = self.misses;
     }
 
@@ -81,14 +90,34 @@ impl Template {
         if self.bytes.is_empty() || self.misses >= GIVE_UP {
             return None;
         }
-        let (before, after) = self.bytes.split_at(self.mark);
+        let (before, _) = self.bytes.split_at(self.mark);
         if before.is_empty() || !line.starts_with(before) {
             return None;
         }
         let end = reader::plain_string_end(line, before.len())?;
-        line[end..].starts_with(after).then_some(())?;
+        let tail = self.tail(line, end)?;
+        line[tail..].starts_with(self.last()).then_some(())?;
         let text = std::str::from_utf8(&line[before.len() + 1..end - 1]).ok()?;
-        Some((text, end + after.len()))
+        Some((text, tail + self.last().len()))
+    }
+
+    /// Where the template's last part starts in `event`, whose text string ends at `end`: past
+    /// the bytes up to the hole and a plain string of valid UTF-8 in it (when there is a hole).
+    fn tail(&self, event: &[u8], end: usize) -> Option<usize> {
+        if self.hole == 0 {
+            return Some(end);
+        }
+        let middle = &self.bytes[self.mark..self.hole];
+        event[end..].starts_with(middle).then_some(())?;
+        let start = end + middle.len();
+        let filled = reader::plain_string_end(event, start)?;
+        std::str::from_utf8(&event[start + 1..filled - 1]).ok()?;
+        Some(filled)
+    }
+
+    /// The template's bytes after its text, or after its hole when it has one.
+    fn last(&self) -> &[u8] {
+        &self.bytes[self.mark.max(self.hole)..]
     }
 
     /// An event matched through [`Self::line_text`].
@@ -104,12 +133,13 @@ impl Template {
     }
 
     fn matched<'e>(&self, event: &'e [u8]) -> Option<&'e str> {
-        let (before, after) = self.bytes.split_at(self.mark);
-        if before.is_empty() || !event.starts_with(before) || !event.ends_with(after) {
+        let before = &self.bytes[..self.mark];
+        if before.is_empty() || !event.starts_with(before) || !event.ends_with(self.last()) {
             return None;
         }
         let end = reader::plain_string_end(event, before.len())?;
-        (end + after.len() == event.len()).then_some(())?;
+        let tail = self.tail(event, end)?;
+        (tail + self.last().len() == event.len()).then_some(())?;
         std::str::from_utf8(&event[before.len() + 1..end - 1]).ok()
     }
 
@@ -133,8 +163,21 @@ impl Template {
         self.bytes.clear();
         self.bytes.reserve(before.len() + after.len());
         self.bytes.extend_from_slice(before);
-        self.bytes.extend_from_slice(after);
         self.mark = span.start;
+        // The first `"obfuscation":` after the text is a key (the event is valid JSON, where a
+        // quote inside a string is escaped); its plain string becomes the hole.
+        let hole = after.windows(HOLE_KEY.len()).position(|w| w == HOLE_KEY).map(|at| at + HOLE_KEY.len());
+        match hole.and_then(|at| Some((at, reader::plain_string_end(after, at)?))) {
+            Some((at, end)) => {
+                self.bytes.extend_from_slice(&after[..at]);
+                self.hole = self.bytes.len();
+                self.bytes.extend_from_slice(&after[end..]);
+            }
+            None => {
+                self.hole = 0;
+                self.bytes.extend_from_slice(after);
+            }
+        }
     }
 
     /// Where the text was, when the text is all `read` says.
@@ -202,6 +245,32 @@ mod tests {
         assert_eq!(template.text_of(CHUNK), None, "given up");
         template.remember(other, &reader::read(other, Shape::Chat).expect("readable"));
         assert_eq!(template.text_of(other), None, "nothing learned after giving up");
+    }
+
+    #[test]
+    fn an_obfuscation_string_is_a_hole_any_plain_string_fills() {
+        let event = |content: &str, finish: &str, obfuscation: &str| {
+            format!(
+                r#"{{"id":"c","choices":[{{"index":0,"delta":{{"content":"{content}"}},"finish_reason":{finish}}}],"obfuscation":{obfuscation}}}"#
+            )
+        };
+        let mut template = learned(event(" token", "null", r#""k2Xq""#).as_bytes());
+        let next = event(" latency", "null", r#""Zz0_longer""#);
+        assert_eq!(template.text_of(next.as_bytes()), Some(" latency"));
+        let line = format!("{next}\n\ndata: [DONE]");
+        assert_eq!(template.line_text(line.as_bytes()), Some((" latency", next.len())));
+        for other in [
+            event(" t", r#""stop""#, r#""k2Xq""#),
+            // The same length as `null`, between the text and the hole.
+            event(" t", r#""ab""#, r#""k2Xq""#),
+            event(" t", "null", r#""a\"b""#),
+            event(" t", "null", "7"),
+            event(" t", "null", r#" "k2Xq""#),
+            event(" t", "null", "\"\u{1}\""),
+            event(" t", "null", r#""k2Xq","x":1"#),
+        ] {
+            assert_eq!(learned(event(" token", "null", r#""k2Xq""#).as_bytes()).text_of(other.as_bytes()), None, "{other}");
+        }
     }
 
     #[test]

@@ -41,10 +41,18 @@ fn templated_stream() -> impl Strategy<Value = String> {
         pick(&["", r#","usage":{"completion_tokens":1}"#, " "]),
     );
     // Some streams also differ in a field of their own in every event (OpenAI's `obfuscation`):
-    // their templates miss until they give up, within a read or across reads.
-    (frame, any::<bool>(), prop::collection::vec(content(), 1..8)).prop_map(|((pre, index, delta_tail, choice_tail, post), varying, contents)| {
+    // a plain string fills the template's hole; anything else there misses it, until the
+    // template gives up, within a read or across reads.
+    (frame, 0..3u8, prop::collection::vec(content(), 1..8)).prop_map(|((pre, index, delta_tail, choice_tail, post), varying, contents)| {
         let event = |(i, content): (usize, &&str)| {
-            let own = if varying { format!(r#","obfuscation":"{i}""#) } else { String::new() };
+            let own = match (varying, i % 5) {
+                (0, _) => String::new(),
+                (1, _) | (2, 0) => format!(r#","obfuscation":"{}""#, "x".repeat(i)),
+                (_, 1) => r#","obfuscation":"a\"b""#.to_owned(),
+                (_, 2) => format!(r#","obfuscation":{i}"#),
+                (_, 3) => r#","obfuscation": "s""#.to_owned(),
+                _ => ",\"obfuscation\":\"raw\u{1}control\"".to_owned(),
+            };
             format!(
                 "data: {{{pre}\"choices\":[{{\"index\":{index},\"delta\":{{\"content\":{content}{delta_tail}}}{choice_tail}}}]{own}{post}}}\n\n"
             )
