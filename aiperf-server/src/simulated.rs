@@ -106,9 +106,15 @@ impl SimulatedEngine {
         self
     }
 
-    /// Waits until `at` with the engine's timer.
+    /// Waits until `at` with the engine's timer. A time already due (zero delays, or an engine
+    /// behind its schedule) is not handed to a timer: Tokio's rounds a deadline up to its next
+    /// millisecond tick, so a run with zero delays would idle until each tick. The task yields
+    /// then only once it has used its cooperative budget, so a long answer with zero delays
+    /// still lets the other tasks run.
     async fn wait_until(&self, at: Instant) {
-        if self.precise_timer {
+        if at <= Instant::now() {
+            tokio::task::coop::consume_budget().await;
+        } else if self.precise_timer {
             crate::precise_sleep::sleep_until(at.into_std()).await;
         } else {
             sleep_until(at).await;
@@ -288,6 +294,21 @@ mod tests {
         assert_ne!(generate(&e, "another prompt", None).await.0, pieces);
         assert_eq!(generate(&e, "x", Some(2)).await.1.completion_tokens, 2);
         assert_eq!(generate(&e, "x", Some(0)).await.1.completion_tokens, 0);
+    }
+
+    /// With zero delays every token is due at once: none is handed to Tokio's timer, which would
+    /// round it up to its next millisecond tick (a paused clock between two ticks would move).
+    #[tokio::test(start_paused = true)]
+    async fn zero_delays_wait_for_no_timer_tick() {
+        let settings =
+            InEngineSettings { time_to_first_token: Duration::ZERO, inter_token_latency: Duration::ZERO, output_tokens: 300, seed: 7 };
+        let e = SimulatedEngine::new(settings);
+        // Between two ticks, where the timer would round a deadline up to the next one.
+        tokio::time::advance(Duration::from_micros(500)).await;
+        let start = Instant::now();
+        let (pieces, output) = generate(&e, "one two three", Some(300)).await;
+        assert_eq!((pieces.len(), output.completion_tokens), (300, 300));
+        assert_eq!(Instant::now(), start, "the paused clock did not move");
     }
 
     #[tokio::test(start_paused = true)]
