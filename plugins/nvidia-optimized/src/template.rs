@@ -12,9 +12,9 @@
 //! reading keeps: a template whose tail holds one has a hole there, which any plain string fills.
 //! An event that arrives whole is matched on its `data:` line, where it lies in the stream
 //! ([`Template::line_text`]): a template holds no line break, so a match never spans lines.
-//! A stream whose events all differ elsewhere (OpenAI's `obfuscation` field) would pay for a
-//! comparison and a copy per event for nothing: after [`GIVE_UP`] misses in a row, the response
-//! is read without templates.
+//! A stream whose events all differ elsewhere (token log-probabilities in every chunk, say) would
+//! pay for a comparison and a copy per event for nothing: after [`GIVE_UP`] misses in a row, the
+//! response is read without templates.
 
 use std::ops::Range;
 
