@@ -127,17 +127,14 @@ impl<F: RequestFormat> Endpoint for OptimizedEndpoint<F> {
     }
 
     fn decode(&self, state: &mut DecodeState, at: Instant, bytes: &[u8], out: &mut ParsedResponse) -> Result<(), EndpointError> {
-        if Template::gave_up_in(state) {
-            // A response whose chunks all differ: read exactly as the builtin reads it.
-            return openai::decode(self, state, at, bytes, out);
-        }
         if openai::buffer_whole_body(state, at, bytes) {
             return Ok(());
         }
         let mut template = Template::take(state);
         let bytes = template_events(&mut template, F::SHAPE, state, at, bytes, out);
         if template.gave_up() {
-            // The chunks of this read missed the template: the rest is read as the builtin reads it.
+            // The chunks of this response missed the template (in this read or before): the rest
+            // is read exactly as the builtin reads it.
             template.put_back(state);
             return openai::decode(self, state, at, bytes, out);
         }

@@ -67,11 +67,6 @@ impl Template {
         self.misses >= GIVE_UP
     }
 
-    /// [`Self::gave_up`] of the template kept in `state`, without taking it out.
-    pub(crate) fn gave_up_in(state: &DecodeState) -> bool {
-        state.carry_count >= GIVE_UP
-    }
-
     /// The text of `event` when it is the template around a plain string (no escapes, valid UTF-8).
     pub(crate) fn text_of<'e>(&mut self, event: &'e [u8]) -> Option<&'e str> {
         if self.bytes.is_empty() || self.misses >= GIVE_UP {
@@ -90,7 +85,7 @@ impl Template {
         if self.bytes.is_empty() || self.misses >= GIVE_UP {
             return None;
         }
-        let (before, _) = self.bytes.split_at(self.mark);
+        let before = &self.bytes[..self.mark];
         if before.is_empty() || !line.starts_with(before) {
             return None;
         }
@@ -132,15 +127,9 @@ impl Template {
         }
     }
 
+    /// The text of `event` when all of it is the template around a plain string.
     fn matched<'e>(&self, event: &'e [u8]) -> Option<&'e str> {
-        let before = &self.bytes[..self.mark];
-        if before.is_empty() || !event.starts_with(before) || !event.ends_with(self.last()) {
-            return None;
-        }
-        let end = reader::plain_string_end(event, before.len())?;
-        let tail = self.tail(event, end)?;
-        (tail + self.last().len() == event.len()).then_some(())?;
-        std::str::from_utf8(&event[before.len() + 1..end - 1]).ok()
+        self.line_text(event).filter(|&(_, end)| end == event.len()).map(|(text, _)| text)
     }
 
     /// Keeps `event` as the template when all its reading said is the text found at `span`.
