@@ -44,6 +44,7 @@ fn chat_stream(c: &mut Criterion) {
     group.finish();
 
     stream_group(c, "decode_chat_stream_varying_frames", &payloads::chat_stream_varying(256), &chat_endpoints());
+    stream_group(c, "decode_chat_stream_reasoning", &payloads::chat_stream_reasoning(256), &chat_endpoints());
 }
 
 /// The build's `chat` implementations: the builtin, and the plugin's when it is built in.

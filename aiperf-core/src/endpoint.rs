@@ -68,8 +68,9 @@ pub struct DecodeState {
     /// Bytes an endpoint keeps from one event to the next of the same response (a plugin keeps
     /// the template of the last event it read); emptied for each response.
     pub carry: Vec<u8>,
-    /// Positions in `carry` that its endpoint chose to remember.
-    pub carry_marks: [usize; 2],
+    /// Numbers its endpoint keeps with `carry` (a plugin keeps where the parts of its template
+    /// start, and which field its text fills).
+    pub carry_marks: [usize; 3],
     /// A count its endpoint keeps for the response (a plugin counts the events its template
     /// missed, to stop trying one on a stream whose events all differ).
     pub carry_count: u32,
@@ -95,7 +96,7 @@ impl DecodeState {
         self.last_at = None;
         self.received = 0;
         self.carry.clear();
-        self.carry_marks = [0; 2];
+        self.carry_marks = [0; 3];
         self.carry_count = 0;
     }
 }

@@ -16,9 +16,22 @@ pub fn chat_stream_varying(tokens: usize) -> Vec<u8> {
     stream(tokens, |i| chat_chunk(if i % 2 == 0 { " token" } else { " latency" }, "null", &format!(",\"obfuscation\":\"{i:08x}\"")))
 }
 
+/// A reasoning model's stream as vLLM sends it with a reasoning parser: the first half of the
+/// `tokens` chunks carry `reasoning` (the model thinking), the rest `content`.
+pub fn chat_stream_reasoning(tokens: usize) -> Vec<u8> {
+    stream(tokens, |i| {
+        let word = if i % 2 == 0 { " token" } else { " latency" };
+        if i < tokens / 2 { delta_chunk("reasoning", word, "null", "") } else { chat_chunk(word, "null", "") }
+    })
+}
+
 fn chat_chunk(content: &str, finish: &str, extra: &str) -> String {
+    delta_chunk("content", content, finish, extra)
+}
+
+fn delta_chunk(field: &str, value: &str, finish: &str, extra: &str) -> String {
     format!(
-        "data: {{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1718000000,\"model\":\"demo\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{content}\"}},\"logprobs\":null,\"finish_reason\":{finish}}}]{extra}}}\n\n"
+        "data: {{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1718000000,\"model\":\"demo\",\"choices\":[{{\"index\":0,\"delta\":{{\"{field}\":\"{value}\"}},\"logprobs\":null,\"finish_reason\":{finish}}}]{extra}}}\n\n"
     )
 }
 

@@ -27,7 +27,7 @@ pub(crate) fn apply_event<J: JsonResponses>(
         return openai::apply_event(builtin, event, at, out);
     }
     if let Some(text) = template.text_of(event) {
-        out.push_content(at, text, "");
+        template.push(at, text, out);
         return Ok(());
     }
     let Some(read) = reader::read(event, shape) else {
@@ -76,7 +76,7 @@ pub(crate) fn apply_line(template: &mut Template, event: &LineEvent<'_>, at: Ins
     match event.text {
         Some(text) => {
             template.hit();
-            out.push_content(at, text, "");
+            template.push(at, text, out);
         }
         None => {
             template.missed();

@@ -2,11 +2,13 @@
 //!
 //! vLLM, SGLang, TensorRT-LLM and NIM stream chat chunks whose `id`, `object`, `created` and
 //! `model` are the same for the whole response, and whose only change from token to token is the
-//! `content` string. Once the reader has read an event whose text is its only effect (no
-//! reasoning, no finish reason, no usage), the bytes before and after that string are kept as a
-//! template. A later event made of the same bytes around another plain string has the same
-//! meaning with that string as its text: a JSON reader's state after a string token does not
-//! depend on the string's contents, so the result is what reading the whole event would give.
+//! `content` string (or, while a reasoning model thinks, its `reasoning_content` or `reasoning`
+//! string). Once the reader has read an event whose one string is its only effect (text or
+//! reasoning, not both; no finish reason, no usage), the bytes before and after that string are
+//! kept as a template, with the field it fills. A later event made of the same bytes around
+//! another plain string has the same meaning with that string in that field: a JSON reader's
+//! state after a string token does not depend on the string's contents, so the result is what
+//! reading the whole event would give.
 //! Matching costs two `memcmp`s and one scan of the new string; anything else is read in full.
 //! OpenAI's streams also carry an `obfuscation` string that differs in every event and that no
 //! reading keeps: a template whose tail holds one has a hole there, which any plain string fills.
@@ -17,8 +19,9 @@
 //! response is read without templates.
 
 use std::ops::Range;
+use std::time::Instant;
 
-use aiperf_core::DecodeState;
+use aiperf_core::{DecodeState, ParsedResponse};
 
 use aiperf_endpoints::reader::{self, Read};
 
@@ -35,29 +38,41 @@ pub(crate) const GIVE_UP: u32 = 2;
 /// side channels): an object's key that no reading keeps, wherever it is.
 const HOLE_KEY: &[u8] = br#""obfuscation":"#;
 
+/// Which string of a choice a template's text is, and so where the record keeps it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Field {
+    /// `content` (chat) or `text` (completions): the response's text.
+    #[default]
+    Content,
+    /// `reasoning_content` or `reasoning` (chat): the response's reasoning.
+    Reasoning,
+}
+
 /// The template of one response (kept in [`DecodeState::carry`] between reads): the bytes before
 /// the text's string token, then the bytes after it; `mark` is where the second part starts, and
-/// `hole`, when not 0, where a string that any plain string fills was cut out of it; `misses`
-/// counts events in a row that the template did not match.
+/// `hole`, when not 0, where a string that any plain string fills was cut out of it; `field` is
+/// what the text is; `misses` counts events in a row that the template did not match.
 #[derive(Debug, Default)]
 pub(crate) struct Template {
     bytes: Vec<u8>,
     mark: usize,
     hole: usize,
+    field: Field,
     misses: u32,
 }
 
 impl Template {
     /// Takes the template out of `state` for one read.
     pub(crate) fn take(state: &mut DecodeState) -> Self {
-        let [mark, hole] = state.carry_marks;
-        Self { bytes: std::mem::take(&mut state.carry), mark, hole, misses: state.carry_count }
+        let [mark, hole, field] = state.carry_marks;
+        let field = if field == 1 { Field::Reasoning } else { Field::Content };
+        Self { bytes: std::mem::take(&mut state.carry), mark, hole, field, misses: state.carry_count }
     }
 
     /// Puts it back, for the next read of the same response.
     pub(crate) fn put_back(self, state: &mut DecodeState) {
         state.carry = self.bytes;
-        state.carry_marks = [self.mark, self.hole];
+        state.carry_marks = [self.mark, self.hole, usize::from(self.field == Field::Reasoning)];
         state.carry_count = self.misses;
     }
 
@@ -115,6 +130,16 @@ impl Template {
         &self.bytes[self.mark.max(self.hole)..]
     }
 
+    /// Records a matched event's text (from [`Self::text_of`] or [`Self::line_text`]) as what
+    /// the template's field is: text or reasoning.
+    #[inline]
+    pub(crate) fn push(&self, at: Instant, text: &str, out: &mut ParsedResponse) {
+        match self.field {
+            Field::Content => out.push_content(at, text, ""),
+            Field::Reasoning => out.push_content(at, "", text),
+        }
+    }
+
     /// An event matched through [`Self::line_text`].
     pub(crate) fn hit(&mut self) {
         self.misses = 0;
@@ -132,7 +157,8 @@ impl Template {
         self.line_text(event).filter(|&(_, end)| end == event.len()).map(|(text, _)| text)
     }
 
-    /// Keeps `event` as the template when all its reading said is the text found at `span`.
+    /// Keeps `event` as the template when all its reading said is one string: its text or its
+    /// reasoning.
     pub(crate) fn remember(&mut self, event: &[u8], read: &Read<'_>) {
         // An event of several `data:` lines (joined by line breaks) is not kept: a template
         // holds no line break, so it can be matched on one line of the stream.
@@ -147,12 +173,13 @@ impl Template {
         if self.misses >= GIVE_UP {
             return;
         }
-        let Some(span) = Self::text_only(read).filter(|_| event.len() <= MAX_TEMPLATE) else { return };
+        let Some((span, field)) = Self::slot(event, read).filter(|_| event.len() <= MAX_TEMPLATE) else { return };
         let (before, after) = (&event[..span.start], &event[span.end..]);
         self.bytes.clear();
         self.bytes.reserve(before.len() + after.len());
         self.bytes.extend_from_slice(before);
         self.mark = span.start;
+        self.field = field;
         // The first `"obfuscation":` after the text is a key (the event is valid JSON, where a
         // quote inside a string is escaped); its plain string becomes the hole.
         let hole = after.windows(HOLE_KEY.len()).position(|w| w == HOLE_KEY).map(|at| at + HOLE_KEY.len());
@@ -169,14 +196,31 @@ impl Template {
         }
     }
 
-    /// Where the text was, when the text is all `read` says.
-    fn text_only(read: &Read<'_>) -> Option<Range<usize>> {
+    /// Where in `event` the one string that is all its reading (`read`) says was, and which
+    /// field it is.
+    fn slot(event: &[u8], read: &Read<'_>) -> Option<(Range<usize>, Field)> {
         let choice = read.choice.as_ref()?;
-        if read.usage.is_some() || choice.reasoning.is_some() || choice.finish_reason.is_some() {
+        if read.usage.is_some() || choice.finish_reason.is_some() {
             return None;
         }
-        choice.text_span.clone()
+        match (&choice.text_span, &choice.reasoning) {
+            (Some(text), None) => Some((text.clone(), Field::Content)),
+            (None, Some(reasoning)) => Some((token_span(event, reasoning)?, Field::Reasoning)),
+            _ => None,
+        }
     }
+}
+
+/// Where `value`, read from `event`, was there as a string token (quotes included), when it is
+/// borrowed from it (a string without escapes): what the unstable `str::substr_range` gives, by
+/// the addresses of the two slices. An unescaped copy lives in an allocation of its own, which
+/// `event`'s bytes cannot overlap. The builtins' reader keeps no span but the text's, so that its
+/// own reading pays for nothing it does not use.
+fn token_span(event: &[u8], value: &str) -> Option<Range<usize>> {
+    let start = (value.as_ptr() as usize).checked_sub(event.as_ptr() as usize)?;
+    let end = start.checked_add(value.len())?;
+    let quoted = start > 0 && event.get(start - 1) == Some(&b'"') && event.get(end) == Some(&b'"');
+    quoted.then(|| start - 1..end + 1)
 }
 
 #[cfg(test)]
@@ -263,10 +307,36 @@ mod tests {
     }
 
     #[test]
+    fn a_reasoning_string_alone_makes_a_template_of_reasoning() {
+        let event = |field: &str, text: &str| {
+            format!(r#"{{"id":"c","choices":[{{"index":0,"delta":{{"content":null,"{field}":"{text}"}},"finish_reason":null}}]}}"#)
+        };
+        for (field, other) in [("reasoning_content", "reasoning"), ("reasoning", "reasoning_content")] {
+            let mut state = DecodeState::default();
+            learned(event(field, "Let").as_bytes()).put_back(&mut state);
+            let mut template = Template::take(&mut state);
+            let next = event(field, " me");
+            let text = template.text_of(next.as_bytes()).expect("the same bytes around another string");
+            let mut out = ParsedResponse::default();
+            template.push(Instant::now(), text, &mut out);
+            assert_eq!((out.text.as_str(), out.reasoning.as_str(), out.chunks.len()), ("", " me", 1), "{field}");
+            assert_eq!(template.text_of(event(other, " me").as_bytes()), None, "{field}");
+        }
+        let content = learned(CHUNK);
+        let mut out = ParsedResponse::default();
+        content.push(Instant::now(), " token", &mut out);
+        assert_eq!((out.text.as_str(), out.reasoning.as_str()), (" token", ""));
+    }
+
+    #[test]
     fn only_events_whose_text_is_all_they_say_become_templates() {
         for event in [
             &br#"{"choices":[{"delta":{"content":"a"},"finish_reason":"stop"}]}"#[..],
             br#"{"choices":[{"delta":{"content":"a","reasoning_content":"r"}}]}"#,
+            br#"{"choices":[{"delta":{"content":"","reasoning":"r"}}]}"#,
+            // Read as an unescaped copy, not borrowed from the event: where it was is not known.
+            br#"{"choices":[{"delta":{"reasoning":"a\nb"}}]}"#,
+            br#"{"choices":[{"delta":{"reasoning":"r"},"finish_reason":"stop"}]}"#,
             br#"{"choices":[{"delta":{"content":"a"}}],"usage":{"completion_tokens":1}}"#,
             br#"{"choices":[{"delta":{"content":null}}]}"#,
             br#"{"choices":[]}"#,

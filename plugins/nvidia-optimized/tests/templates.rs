@@ -1,6 +1,6 @@
 //! Property test of the event templates: streams whose events repeat one frame around different
-//! `content` values, cut anywhere, give exactly the builtin's records (or the same kind of
-//! failure), whether an event is read through the template of an earlier one or in full.
+//! values of `content` (or `reasoning_content`, or `reasoning`), cut anywhere, give exactly the
+//! builtin's records (or the same kind of failure), whether an event is read through the template of an earlier one or in full.
 
 use std::time::Instant;
 
@@ -30,12 +30,14 @@ fn content() -> impl Strategy<Value = &'static str> {
     ])
 }
 
-/// A stream of events that repeat one frame around different `content` values.
+/// A stream of events that repeat one frame around different values of one field: `content`, or
+/// a reasoning model's `reasoning_content` or `reasoning`.
 fn templated_stream() -> impl Strategy<Value = String> {
     let pick = |options: &[&'static str]| prop::sample::select(options.to_vec());
     let frame = (
         pick(&["", r#""id":"chatcmpl-1","created":1,"#, r#""usage":null,"error":null,"#]),
         pick(&["0", "1"]),
+        (pick(&["content", "reasoning_content", "reasoning"]), pick(&["", r#""content":null,"#, r#""role":"assistant","#])),
         pick(&["", r#","reasoning":null"#, r#","reasoning_content":"r""#, r#","content":"again""#]),
         pick(&["", r#","finish_reason":null"#, r#","finish_reason":"stop""#]),
         pick(&["", r#","usage":{"completion_tokens":1}"#, " "]),
@@ -43,7 +45,7 @@ fn templated_stream() -> impl Strategy<Value = String> {
     // Some streams also differ in a field of their own in every event (OpenAI's `obfuscation`):
     // a plain string fills the template's hole; anything else there misses it, until the
     // template gives up, within a read or across reads.
-    (frame, 0..3u8, prop::collection::vec(content(), 1..8)).prop_map(|((pre, index, delta_tail, choice_tail, post), varying, contents)| {
+    (frame, 0..3u8, prop::collection::vec(content(), 1..8)).prop_map(|((pre, index, (field, delta_lead), delta_tail, choice_tail, post), varying, contents)| {
         let event = |(i, content): (usize, &&str)| {
             let own = match (varying, i % 5) {
                 (0, _) => String::new(),
@@ -54,7 +56,7 @@ fn templated_stream() -> impl Strategy<Value = String> {
                 _ => ",\"obfuscation\":\"raw\u{1}control\"".to_owned(),
             };
             format!(
-                "data: {{{pre}\"choices\":[{{\"index\":{index},\"delta\":{{\"content\":{content}{delta_tail}}}{choice_tail}}}]{own}{post}}}\n\n"
+                "data: {{{pre}\"choices\":[{{\"index\":{index},\"delta\":{{{delta_lead}\"{field}\":{content}{delta_tail}}}{choice_tail}}}]{own}{post}}}\n\n"
             )
         };
         let events: String = contents.iter().enumerate().map(event).collect();

@@ -29,6 +29,7 @@ const FIGURES: &[(&str, &str, &str, &str)] = &[
         "reference_serde_json_typed",
     ),
     ("decode: 256-token chat stream, a field differing in every chunk", "MiB/s", "decode_chat_stream_varying_frames", "{side}"),
+    ("decode: 256-token chat stream, half of it reasoning", "MiB/s", "decode_chat_stream_reasoning", "{side}"),
     ("decode: 256-token completions stream (build's `completions`)", "MiB/s", "decode_completions_stream_256_tokens", "{side}"),
     ("decode: 1024-dimension embedding (`embeddings`)", "MiB/s", "decode_embeddings_1024_dims", "builtin"),
     ("decode: 100-passage ranking (`rankings`)", "MiB/s", "decode_rankings_100_passages", "builtin"),
@@ -82,6 +83,7 @@ const SAME_RUN: &[(&str, &str, &str, &str, bool)] = &[
         "builtin",
         true,
     ),
+    ("decode: half reasoning, plugin's speed ÷ builtin's, one run", "decode_chat_stream_reasoning", "nvidia_optimized", "builtin", true),
     (
         "decode: completions stream, plugin's speed ÷ builtin's, one run",
         "decode_completions_stream_256_tokens",
