@@ -1,6 +1,7 @@
 //! Parsing what servers send, with each build's endpoints: the builtins, and the `nvidia-optimized`
 //! plugin's overrides where it has them (same bytes, same records). A 256-token chat stream (as
-//! vLLM sends it, and with a field that differs in every chunk), a completions stream, a
+//! vLLM sends it, with a field that differs in every chunk, and half of it a reasoning model's
+//! `reasoning`), a completions stream, a
 //! 1024-dimension embedding, a 100-passage ranking; SSE framing alone; one streamed KServe gRPC
 //! response. The chat stream is also parsed by the idiomatic typed `serde_json` loop (reference).
 //!
