@@ -19,7 +19,7 @@ use crate::reader::Shape;
 mod response_id;
 mod stream;
 pub use response_id::ResponseId;
-pub use stream::{apply_event, buffer_whole_body, decode, finish, whole_events};
+pub use stream::{apply_event, buffer_whole_body, decode, finish, framed_events, whole_events};
 
 /// What every request body of an endpoint starts from: the model, streaming, extra inputs.
 #[derive(Clone, Debug, PartialEq)]

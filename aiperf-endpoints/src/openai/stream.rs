@@ -27,13 +27,29 @@ pub fn decode<J: JsonResponses>(
         Some(shape) => read_whole_events(shape, state, at, bytes, out),
         None => bytes,
     };
+    framed_events(state, at, bytes, out, |data, out| apply_event(json, data, at, out))
+}
+
+/// The events of `bytes` through the SSE framing ([`sse::feed_bytes`]): each one's arrival, `at`,
+/// is noted in `out`, `data: [DONE]` ends the stream, and `apply` applies any other event's data.
+/// Shared with plugins that read events their own way.
+///
+/// # Errors
+/// The first error `apply` returns.
+pub fn framed_events(
+    state: &mut DecodeState,
+    at: Instant,
+    bytes: &[u8],
+    out: &mut ParsedResponse,
+    mut apply: impl FnMut(&[u8], &mut ParsedResponse) -> Result<(), EndpointError>,
+) -> Result<(), EndpointError> {
     sse::feed_bytes(state, bytes, |data| {
         out.event_times.push(at);
         if data == b"[DONE]" {
             out.done = true;
             return Ok(());
         }
-        apply_event(json, data, at, out)
+        apply(data, out)
     })
 }
 

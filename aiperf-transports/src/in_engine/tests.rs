@@ -40,7 +40,8 @@ async fn roundtrip(
 
 #[tokio::test]
 async fn chat_streams_real_words_with_the_engine_delays() {
-    let info = info(true, 30, 5);
+    let (ttft_ms, itl_ms) = (30, 5);
+    let info = info(true, ttft_ms, itl_ms);
     let chat = ChatEndpoint::from_model_endpoint(&info).unwrap();
     let (r, timing) = roundtrip(&chat, "/v1/chat/completions", &info, &InferenceRequest::prompt("tell me about latency", Some(6))).await;
     assert!(r.done && r.error.is_none(), "{r:?}");
@@ -52,8 +53,8 @@ async fn chat_streams_real_words_with_the_engine_delays() {
     // Lower bounds only, on the engine's absolute schedule (token k is due at TTFT + k × ITL from
     // its start, which follows `timing.start`): timers never fire early. Gaps between two chunks
     // have no lower bound, since a client polled late sees a late chunk close to the next one.
-    for (k, chunk) in r.chunks.iter().enumerate() {
-        let due = Duration::from_millis(30) + Duration::from_millis(5) * u32::try_from(k).unwrap();
+    for (k, chunk) in (0u64..).zip(&r.chunks) {
+        let due = Duration::from_millis(ttft_ms + k * itl_ms);
         assert!(chunk.at - timing.start >= due, "token {k} at {:?}, due at {due:?}", chunk.at - timing.start);
     }
     let ttft = r.chunks[0].at - timing.start;

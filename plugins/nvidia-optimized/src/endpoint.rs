@@ -138,15 +138,8 @@ impl<F: RequestFormat> Endpoint for OptimizedEndpoint<F> {
             template.put_back(state);
             return openai::decode(self, state, at, bytes, out);
         }
-        let result = aiperf_endpoints::sse::feed_bytes(state, bytes, |data| {
-            out.event_times.push(at);
-            if data == b"[DONE]" {
-                out.done = true;
-                Ok(())
-            } else {
-                json::apply_event(self, F::SHAPE, &mut template, data, at, out)
-            }
-        });
+        let result =
+            openai::framed_events(state, at, bytes, out, |data, out| json::apply_event(self, F::SHAPE, &mut template, data, at, out));
         template.put_back(state);
         result
     }

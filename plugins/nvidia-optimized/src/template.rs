@@ -84,7 +84,7 @@ impl Template {
 
     /// The text of `event` when it is the template around a plain string (no escapes, valid UTF-8).
     pub(crate) fn text_of<'e>(&mut self, event: &'e [u8]) -> Option<&'e str> {
-        if self.bytes.is_empty() || self.misses >= GIVE_UP {
+        if self.bytes.is_empty() || self.gave_up() {
             return None;
         }
         let text = self.matched(event);
@@ -97,7 +97,7 @@ impl Template {
     /// A miss is not counted: the event is then read by [`Self::text_of`]. A hit is, by
     /// [`Self::hit`], once the caller knows the event ends there.
     pub(crate) fn line_text<'e>(&self, line: &'e [u8]) -> Option<(&'e str, usize)> {
-        if self.bytes.is_empty() || self.misses >= GIVE_UP {
+        if self.bytes.is_empty() || self.gave_up() {
             return None;
         }
         let before = &self.bytes[..self.mark];

@@ -1,6 +1,7 @@
 //! Property test of the event templates: streams whose events repeat one frame around different
 //! values of `content` (or `reasoning_content`, or `reasoning`), cut anywhere, give exactly the
-//! builtin's records (or the same kind of failure), whether an event is read through the template of an earlier one or in full.
+//! builtin's records (or the same kind of failure), whether an event is read through the template
+//! of an earlier one or in full.
 
 use std::time::Instant;
 
