@@ -147,7 +147,7 @@ impl Template {
 
     /// An event that [`Self::line_text`] did not match, counted as [`Self::text_of`] counts it.
     pub(crate) fn missed(&mut self) {
-        if !self.bytes.is_empty() && self.misses < GIVE_UP {
+        if !self.bytes.is_empty() && !self.gave_up() {
             self.misses += 1;
         }
     }
@@ -170,7 +170,7 @@ impl Template {
     /// [`Self::remember`] for a value read on one line of the stream ([`reader::read_line`]
     /// stops at a line break), which holds no line break.
     pub(crate) fn remember_line(&mut self, event: &[u8], read: &Read<'_>) {
-        if self.misses >= GIVE_UP {
+        if self.gave_up() {
             return;
         }
         let Some((span, field)) = Self::slot(event, read).filter(|_| event.len() <= MAX_TEMPLATE) else { return };
