@@ -153,8 +153,8 @@ pub enum EndpointError {
         /// The limit, in bytes.
         limit: usize,
     },
-    /// The stream ended before its end marker (`data: [DONE]`).
-    #[error("{endpoint}: the stream ended before `data: [DONE]` ({pending} bytes of an unfinished event discarded)")]
+    /// The stream ended inside an event: its last bytes do not make a whole one.
+    #[error("{endpoint}: the stream ended inside an event ({pending} bytes of it discarded)")]
     Truncated {
         /// The endpoint.
         endpoint: &'static str,

@@ -38,16 +38,19 @@ pub struct ModelEndpointInfo {
 /// it is `http://` (`localhost:8000`, as AIPerf reads it). Transports read the parts they need
 /// (scheme, host, port, path, query) from the result; nothing parses the text again.
 ///
+/// A host is required only where the scheme has one: `http://` and `https://` without a host are
+/// refused here, while a scheme of a plugin's own (`unix:///run/llm.sock`) may have none; each
+/// transport checks the parts it needs.
+///
 /// # Errors
-/// Why `text` is not a URL with a host.
+/// Why `text` is not a URL.
 pub fn parse_server_url(text: &str) -> Result<url::Url, String> {
     let text = text.trim();
     let parsed = if text.contains("://") { url::Url::parse(text) } else { url::Url::parse(&format!("http://{text}")) };
-    let url = parsed.map_err(|e| e.to_string())?;
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err("no host: expected scheme://host:port".to_owned());
-    }
-    Ok(url)
+    parsed.map_err(|e| match e {
+        url::ParseError::EmptyHost => "no host: expected scheme://host:port".to_owned(),
+        other => other.to_string(),
+    })
 }
 
 impl Default for ModelEndpointInfo {
@@ -135,6 +138,9 @@ mod tests {
         assert_eq!(parse_server_url("HTTPS://[::1]:9/proxy/").unwrap().as_str(), "https://[::1]:9/proxy/");
         assert!(parse_server_url("http://").unwrap_err().contains("host"));
         assert!(parse_server_url("grpc://:8001").is_err());
+        // A plugin's scheme without a host (a Unix socket's path).
+        let url = parse_server_url("unix:///run/llm.sock").unwrap();
+        assert_eq!((url.scheme(), url.host_str(), url.path()), ("unix", None, "/run/llm.sock"));
         assert!(parse_server_url("http://h:99999").unwrap_err().contains("port"));
     }
 }

@@ -90,9 +90,46 @@ fn chat_stream_in_band_error() {
 }
 
 #[test]
-fn chat_stream_without_done_is_an_error() {
+fn chat_stream_cut_inside_an_event_is_truncated() {
     let err = decode_every_way(&endpoint::<ChatEndpoint>(), true, "chat-stream-truncated.sse").unwrap_err();
     assert!(matches!(err, EndpointError::Truncated { endpoint: "chat", pending } if pending > 0), "{err}");
+    assert!(!err.to_string().contains("DONE"), "the chat stream's end marker is optional: {err}");
+}
+
+/// Decodes a stream given inline (the shapes below are what servers send at a stream's end).
+fn decode_inline(e: &dyn Endpoint, streaming: bool, bytes: &[u8]) -> Result<ParsedResponse, EndpointError> {
+    decode_cut(e, streaming, bytes, &[], Instant::now())
+}
+
+#[test]
+fn chat_stream_that_ends_cleanly_without_done_is_complete() {
+    let e = endpoint::<ChatEndpoint>();
+    let events = concat!(
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\" there\"},\"finish_reason\":null}]}\n\n",
+        "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2,\"total_tokens\":7}}",
+    );
+    // With its last blank line, and without: a last event cut off by the end of the body is read.
+    for bytes in [format!("{events}\n\n"), events.to_owned(), format!("{events}\r\n")] {
+        let r = decode_inline(&e, true, bytes.as_bytes()).unwrap_or_else(|err| panic!("{bytes:?}: {err}"));
+        assert_eq!((r.text.as_str(), r.chunks.len(), r.finish_reason.as_deref()), ("Hi there", 2, Some("stop")), "{bytes:?}");
+        assert_eq!((r.usage, r.done, r.error.is_none()), (usage(5, 2, 7), true, true), "{bytes:?}");
+    }
+}
+
+#[test]
+fn a_json_error_in_a_200_keeps_the_server_message() {
+    let e = endpoint::<ChatEndpoint>();
+    let body = b"{\"error\":{\"message\":\"the request exceeds the context size\",\"type\":\"exceed_context_size_error\",\"code\":400}}\n";
+    for streaming in [true, false] {
+        let r = decode_inline(&e, streaming, body).unwrap_or_else(|err| panic!("streaming {streaming}: {err}"));
+        let error = r.error.unwrap_or_else(|| panic!("streaming {streaming}: no error recorded"));
+        assert_eq!(error.message, "the request exceeds the context size", "streaming {streaming}");
+        assert_eq!(error.kind.as_deref(), Some("exceed_context_size_error"), "streaming {streaming}");
+    }
+    // A body that is neither a stream nor an error envelope still says what happened.
+    let err = decode_inline(&e, true, b"{\"choices\":[]}").unwrap_err();
+    assert!(matches!(err, EndpointError::NotAStream { .. }), "{err}");
 }
 
 #[test]

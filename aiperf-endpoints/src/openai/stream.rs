@@ -123,8 +123,13 @@ pub fn buffer_whole_body(state: &mut DecodeState, at: Instant, bytes: &[u8]) -> 
 
 /// [`Endpoint::finish`](aiperf_core::Endpoint::finish) for a [`JsonResponses`] endpoint.
 ///
+/// A stream that ends cleanly is complete whether or not `data: [DONE]` came (llama.cpp's server,
+/// among others, closes some streams without it; AIPerf 0.13 counts them as successes). A last
+/// event without its closing blank line is applied as if it had one.
+///
 /// # Errors
-/// [`EndpointError::Truncated`] for a stream without `data: [DONE]`, or what the body parse reports.
+/// [`EndpointError::Truncated`] for a stream that ended inside an event, or what the body parse
+/// reports.
 pub fn finish<J: JsonResponses>(json: &J, state: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError> {
     let at = state.last_at.unwrap_or_else(Instant::now);
     let result = if state.is_error_status() {
@@ -141,15 +146,30 @@ pub fn finish<J: JsonResponses>(json: &J, state: &mut DecodeState, out: &mut Par
         out.done = result.is_ok();
         result
     } else if !out.done {
-        let json_body = out.event_times.is_empty() && state.buffer.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-        if json_body {
-            Err(EndpointError::NotAStream { endpoint: J::NAME })
-        } else {
-            Err(EndpointError::Truncated { endpoint: J::NAME, pending: state.buffer.len() })
-        }
+        end_of_stream(json, state, at, out)
     } else {
         Ok(())
     };
     state.buffer.clear();
     result
+}
+
+/// The clean end of a stream that sent no `data: [DONE]`: a JSON body in place of the stream (an
+/// error envelope keeps the server's message; anything else is [`EndpointError::NotAStream`]), or
+/// the end of the last event, which is applied if its closing blank line is all it missed.
+fn end_of_stream<J: JsonResponses>(json: &J, state: &mut DecodeState, at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
+    let pending = state.buffer.len();
+    let json_body = out.event_times.is_empty() && state.buffer.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    if json_body {
+        let error = serde_json::from_slice(&state.buffer).ok().and_then(|v| super::error_from_json(&v, Some(state.status)));
+        let Some(error) = error else { return Err(EndpointError::NotAStream { endpoint: J::NAME }) };
+        out.event_times.push(at);
+        out.error = Some(error);
+    } else if state.buffer.iter().any(|b| !b.is_ascii_whitespace()) {
+        // The blank line the last event missed: it is dispatched if it is whole.
+        framed_events(state, at, b"\n\n", out, |data, out| apply_event(json, data, at, out))
+            .map_err(|_| EndpointError::Truncated { endpoint: J::NAME, pending })?;
+    }
+    out.done = true;
+    Ok(())
 }

@@ -6,12 +6,15 @@ use std::sync::OnceLock;
 use aiperf_core::{ConfigError, Url};
 use http::Uri;
 
-/// A server's base URL: scheme, authority and an optional path prefix (`http://host:8000/proxy`).
+/// A server's base URL: scheme, authority, an optional path prefix (`http://host:8000/v1`) and
+/// query string, joined with an endpoint's path as users expect ([`BaseUrl::join`]).
 #[derive(Clone, Debug)]
 pub struct BaseUrl {
     scheme: String,
     authority: String,
     prefix: String,
+    /// The base URL's query string (without `?`), kept on every joined URI.
+    query: Option<String>,
     /// The first path joined and its URI: a run sends every request to one path, and cloning a
     /// URI costs two reference counts where parsing it again costs a format and a parse.
     first_join: OnceLock<(Box<str>, Uri)>,
@@ -19,7 +22,7 @@ pub struct BaseUrl {
 
 impl PartialEq for BaseUrl {
     fn eq(&self, other: &Self) -> bool {
-        (&self.scheme, &self.authority, &self.prefix) == (&other.scheme, &other.authority, &other.prefix)
+        (&self.scheme, &self.authority, &self.prefix, &self.query) == (&other.scheme, &other.authority, &other.prefix, &other.query)
     }
 }
 
@@ -40,16 +43,14 @@ impl BaseUrl {
             _ => return Err(invalid("the http transports take http:// or https:// URLs (h2c:// and h2:// select HTTP/2)")),
         };
         let host = url.host_str().filter(|h| !h.is_empty()).ok_or_else(|| invalid("no host"))?;
-        if url.query().is_some() {
-            return Err(invalid("a base URL has no query string"));
-        }
         // A scheme's default port is implied (the url crate drops it when written out).
         let authority = match url.port() {
             Some(port) => format!("{host}:{port}"),
             None => host.to_owned(),
         };
         let prefix = url.path().trim_end_matches('/').to_owned();
-        Ok(Self { scheme: scheme.to_owned(), authority, prefix, first_join: OnceLock::new() })
+        let query = url.query().map(str::to_owned);
+        Ok(Self { scheme: scheme.to_owned(), authority, prefix, query, first_join: OnceLock::new() })
     }
 
     /// Whether the scheme is `https`.
@@ -57,7 +58,16 @@ impl BaseUrl {
         self.scheme == "https"
     }
 
-    /// The full URI of `path` (`/v1/chat/completions`) on this server.
+    /// The full URI of `path` (`/v1/chat/completions`) on this server, joined the way users write
+    /// `--url` (AIPerf 0.13's rules, so the same `--url` reaches the same place with either tool):
+    /// - a base that already ends with the whole path (`--url http://h/v1/chat/completions`) is
+    ///   used as given;
+    /// - a base ending in `/v1` (the OpenAI SDK's `base_url`) and a path starting with `v1/`
+    ///   share that `v1` once: `http://h/v1` + `/v1/chat/completions` is `http://h/v1/chat/completions`;
+    /// - an empty path (`--endpoint ''`) leaves the base as it is;
+    /// - otherwise the two are joined with one `/`.
+    ///
+    /// The base's query string stays on the result.
     ///
     /// # Errors
     /// A reason when the joined text is not a valid URI.
@@ -73,16 +83,30 @@ impl BaseUrl {
     }
 
     fn parse_joined(&self, path: &str) -> Result<Uri, String> {
-        let slash = if path.starts_with('/') { "" } else { "/" };
-        format!("{}://{}{}{slash}{path}", self.scheme, self.authority, self.prefix)
-            .parse()
-            .map_err(|e: http::uri::InvalidUri| e.to_string())
+        let joined = join_paths(&self.prefix, path);
+        let path = if joined.is_empty() { "/" } else { &joined };
+        let query = self.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
+        format!("{}://{}{path}{query}", self.scheme, self.authority).parse().map_err(|e: http::uri::InvalidUri| e.to_string())
     }
+}
+
+/// `prefix` (no trailing `/`) and `path` joined by [`BaseUrl::join`]'s rules.
+fn join_paths(prefix: &str, path: &str) -> String {
+    let sub = path.trim_start_matches('/');
+    if sub.is_empty() || prefix.strip_suffix(sub).is_some_and(|head| head.ends_with('/')) {
+        return prefix.to_owned();
+    }
+    let sub = if prefix.ends_with("/v1") { sub.strip_prefix("v1/").unwrap_or(sub) } else { sub };
+    format!("{prefix}/{sub}")
 }
 
 impl fmt::Display for BaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://{}{}", self.scheme, self.authority, self.prefix)
+        write!(f, "{}://{}{}", self.scheme, self.authority, self.prefix)?;
+        match &self.query {
+            Some(query) => write!(f, "?{query}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -121,6 +145,26 @@ mod tests {
         let err = parse("grpc://host:8001").unwrap_err().to_string();
         assert!(err.contains("http:// or https://"), "{err}");
         assert!(parse("http://").is_err());
-        assert!(parse("http://h/?a=1").unwrap_err().to_string().contains("query"));
+    }
+
+    #[test]
+    fn a_v1_base_or_a_whole_endpoint_url_is_joined_once() {
+        let join = |base: &str, path: &str| parse(base).unwrap().join(path).unwrap().to_string();
+        let chat = "/v1/chat/completions";
+        // The OpenAI SDK's base_url habit, with and without a trailing slash.
+        assert_eq!(join("http://h:8000/v1", chat), "http://h:8000/v1/chat/completions");
+        assert_eq!(join("http://h:8000/v1/", chat), "http://h:8000/v1/chat/completions");
+        assert_eq!(join("http://h:8000/proxy/v1", "v1/models"), "http://h:8000/proxy/v1/models");
+        // The whole endpoint URL, as given.
+        assert_eq!(join("http://h:8000/v1/chat/completions", chat), "http://h:8000/v1/chat/completions");
+        assert_eq!(join("http://h:8000/v1/chat/completions/", chat), "http://h:8000/v1/chat/completions");
+        // A tail that only looks like the path is not taken for it.
+        assert_eq!(join("http://h:8000/xv1/chat/completions", chat), "http://h:8000/xv1/chat/completions/v1/chat/completions");
+        assert_eq!(join("http://h:8000/v10", chat), "http://h:8000/v10/v1/chat/completions");
+        // An empty path keeps the base; a base without a path gets the whole path.
+        assert_eq!(join("http://h:8000/generate", ""), "http://h:8000/generate");
+        assert_eq!(join("http://h:8000", ""), "http://h:8000/");
+        // The base's query string is kept.
+        assert_eq!(join("http://h:8000/v1?api-version=2024-06-01", chat), "http://h:8000/v1/chat/completions?api-version=2024-06-01");
     }
 }
