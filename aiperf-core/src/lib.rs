@@ -27,7 +27,7 @@ pub use factory::{
     Selection,
 };
 pub use metadata::{CrateInfo, EndpointMetadata, ImplementationInfo, InputKind, TransportMetadata};
-pub use model_endpoint::{FromModelEndpoint, ModelEndpointInfo, Settings, parse_server_url};
+pub use model_endpoint::{ConnectionReuse, FromModelEndpoint, ModelEndpointInfo, Settings, parse_server_url};
 pub use request::{FormattedRequest, InferenceRequest, Message, Payload, PreparedRequest, TextInput, TextRequest};
 pub use response::{ContentChunk, Embedding, ParsedResponse, Ranking, ResponseEvent, ServerError, Usage};
 pub use transport::{

@@ -30,6 +30,8 @@ pub struct ModelEndpointInfo {
     pub extra_inputs: serde_json::Map<String, serde_json::Value>,
     /// Upper bound on one request, from send to last byte.
     pub timeout: Duration,
+    /// How connections are reused between requests (`--connection-reuse-strategy`).
+    pub connection_reuse: ConnectionReuse,
     /// Settings of particular implementations (the in-process engine's, say), by type.
     pub settings: Settings,
 }
@@ -64,6 +66,7 @@ impl Default for ModelEndpointInfo {
             headers: Vec::new(),
             extra_inputs: serde_json::Map::new(),
             timeout: Duration::from_secs(600),
+            connection_reuse: ConnectionReuse::default(),
             settings: Settings::default(),
         }
     }
@@ -77,6 +80,31 @@ impl ModelEndpointInfo {
     #[inline]
     pub fn primary_model(&self) -> Result<&str, ConfigError> {
         self.model_names.first().map(|name| &**name).ok_or(ConfigError::MissingModel)
+    }
+}
+
+/// How a connection-oriented transport reuses its connections between requests: AIPerf 0.13's
+/// `--connection-reuse-strategy`, by its names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ConnectionReuse {
+    /// Idle connections are kept and any request may reuse one (`pooled`, the default). A server
+    /// found to close its connections after each response gets a new one per request.
+    #[default]
+    Pooled,
+    /// Every request opens its own connection, closed after its response (`never`).
+    Never,
+}
+
+impl ConnectionReuse {
+    /// Every strategy, in the order of AIPerf's help.
+    pub const ALL: [Self; 2] = [Self::Pooled, Self::Never];
+
+    /// Its name on the command line and in exports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pooled => "pooled",
+            Self::Never => "never",
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use aiperf_core::ConnectionReuse;
 use clap::{Args, ValueEnum};
 
 pub use super::aggregate::Slo;
@@ -143,6 +144,11 @@ pub struct ProfileArgs {
     /// Upper bound on one request, in seconds.
     #[arg(long, default_value_t = 600.0)]
     pub request_timeout_seconds: f64,
+    /// How connections are reused: `pooled` (idle connections reused by any request; a server
+    /// that closes after each response gets a new connection per request) or `never` (a new
+    /// connection per request, closed after it).
+    #[arg(long, value_parser = connection_reuse(), default_value = "pooled")]
+    pub connection_reuse_strategy: ConnectionReuse,
     /// Service-level objectives `metric:value` (ms for times), e.g. `time_to_first_token:200 request_latency:1000`.
     #[arg(long, num_args = 1.., value_delimiter = ' ')]
     pub goodput: Vec<Slo>,
@@ -216,6 +222,13 @@ impl<T: Copy> List<T> {
             _ => None,
         }
     }
+}
+
+/// `--connection-reuse-strategy`: AIPerf's names, those of [`ConnectionReuse::ALL`].
+fn connection_reuse() -> impl clap::builder::TypedValueParser<Value = ConnectionReuse> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(ConnectionReuse::ALL.map(ConnectionReuse::name))
+        .map(|name| ConnectionReuse::ALL.into_iter().find(|strategy| strategy.name() == name).unwrap_or_default())
 }
 
 /// `--sweep-type`.

@@ -3,6 +3,7 @@
 
 use std::time::{Instant, SystemTime};
 
+use aiperf_core::ConnectionReuse;
 use clap::ValueEnum;
 use serde_json::{Value, json};
 
@@ -159,6 +160,7 @@ impl Report<'_> {
                     "streaming": self.config.info.streaming,
                     "custom_endpoint": self.config.info.custom_endpoint,
                     "transport": self.config.transport,
+                    "connection_reuse_strategy": (self.config.info.connection_reuse != ConnectionReuse::default()).then(|| self.config.info.connection_reuse.name()),
                 },
                 "datasets": [{
                     "name": "default",

@@ -2,6 +2,7 @@
 
 mod body;
 mod connect;
+mod reuse;
 mod url;
 
 use std::marker::PhantomData;
@@ -23,6 +24,7 @@ use hyper_util::rt::TokioExecutor;
 
 use body::SentBody;
 pub use connect::{ConnectTimes, TimedConnector, TimedResolver};
+use reuse::Reuse;
 pub use url::BaseUrl;
 
 /// The request id header: sent with aiperf's id, read back for the server's (named once: a
@@ -69,8 +71,16 @@ pub type Http2Transport = HyperTransport<Http2>;
 ///
 /// Timing is taken where bytes move: `sent` when the body was handed to the connection,
 /// `response_start` when the status and headers arrived, and each chunk as its frame was read.
+///
+/// Connections are reused as [`ConnectionReuse`](aiperf_core::ConnectionReuse) says; a request
+/// written into a pooled connection that the server had already closed is sent again on a new one
+/// (see [`reuse`]).
 pub struct HyperTransport<V> {
-    client: Client<TimedConnector<HttpsConnector<HttpConnector<TimedResolver>>>, SentBody>,
+    /// Keeps idle connections for reuse.
+    pooled: HyperClient,
+    /// Opens a connection for each request and closes it after the response.
+    fresh: HyperClient,
+    reuse: Reuse,
     base: BaseUrl,
     headers: HeaderMap,
     timeout: Duration,
@@ -79,7 +89,11 @@ pub struct HyperTransport<V> {
 
 impl<V> std::fmt::Debug for HyperTransport<V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HyperTransport").field("base", &self.base).field("timeout", &self.timeout).finish_non_exhaustive()
+        f.debug_struct("HyperTransport")
+            .field("base", &self.base)
+            .field("reuse", &self.reuse)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
     }
 }
 
@@ -94,14 +108,28 @@ impl<V: HttpVersion> FromModelEndpoint for HyperTransport<V> {
         tcp.enforce_http(false);
         let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http();
         let connector = if V::HTTP2_ONLY { builder.enable_http2().wrap_connector(tcp) } else { builder.enable_http1().wrap_connector(tcp) };
-        let client = Client::builder(TokioExecutor::new())
-            .http2_only(V::HTTP2_ONLY)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(usize::MAX)
-            .build(TimedConnector::new(connector));
-        Ok(Self { client, base, headers: headers(info)?, timeout: info.timeout, _version: PhantomData })
+        let connector = TimedConnector::new(connector);
+        let client = |idle_per_host| {
+            Client::builder(TokioExecutor::new())
+                .http2_only(V::HTTP2_ONLY)
+                .pool_idle_timeout(Duration::from_secs(90))
+                .pool_max_idle_per_host(idle_per_host)
+                .build(connector.clone())
+        };
+        Ok(Self {
+            pooled: client(usize::MAX),
+            fresh: client(0),
+            reuse: Reuse::new(info.connection_reuse),
+            base,
+            headers: headers(info)?,
+            timeout: info.timeout,
+            _version: PhantomData,
+        })
     }
 }
+
+/// The hyper client of the http transports, over the timed connector.
+type HyperClient = Client<TimedConnector<HttpsConnector<HttpConnector<TimedResolver>>>, SentBody>;
 
 /// rustls with the system's root certificates for `https://`; no roots are loaded for `http://`.
 fn tls_config(https: bool) -> Result<rustls::ClientConfig, ConfigError> {
@@ -188,9 +216,20 @@ impl<V: HttpVersion> HyperTransport<V> {
         timing: &mut TransportTiming,
     ) -> Result<(), TransportError> {
         let (bytes, content_type) = request.body.encoded(V::NAME)?;
-        let (body, sent) = SentBody::new(Bytes::copy_from_slice(bytes));
+        let (body, mut sent) = SentBody::new(Bytes::copy_from_slice(bytes));
         let http_request = self.build(&request, content_type, body)?;
-        let response = self.client.request(http_request).await.map_err(|e| self.error(e))?;
+        let client = if self.reuse.fresh() { &self.fresh } else { &self.pooled };
+        let response = match client.request(http_request).await {
+            Ok(response) => response,
+            // The server closed this pooled connection before it could read the request: once
+            // more, on a connection of its own.
+            Err(error) if self.reuse.died_unread(&error, timing.start) => {
+                let body;
+                (body, sent) = SentBody::new(Bytes::copy_from_slice(bytes));
+                self.fresh.request(self.build(&request, content_type, body)?).await.map_err(|e| self.error(e))?
+            }
+            Err(error) => return Err(self.error(error)),
+        };
         let at = Instant::now();
         if let Some(times) = response.extensions().get::<ConnectTimes>() {
             connection_times(timing, times);

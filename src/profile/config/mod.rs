@@ -206,6 +206,7 @@ fn info(args: &ProfileArgs, url: Option<Url>) -> Result<ModelEndpointInfo, Profi
         headers: headers(args)?,
         extra_inputs: extra_inputs(&args.extra_inputs)?,
         timeout: seconds("--request-timeout-seconds", args.request_timeout_seconds, false)?,
+        connection_reuse: args.connection_reuse_strategy,
         settings: Settings::default().with(engine),
     })
 }

@@ -1,0 +1,160 @@
+//! Habits of real servers that no mock of ours has, against the `aiperf` binary on 127.0.0.1:
+//! a server that closes every connection after a streamed response while its headers advertise
+//! keep-alive (llama.cpp's `llama-server`), and streams that end without `data: [DONE]`.
+//!
+//! The server here is a few lines of raw HTTP/1.1 over a socket, written for these tests: it shares
+//! no code with aiperf's transports or its mock server.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// How the test server ends each streamed response.
+#[derive(Clone, Copy)]
+struct Habits {
+    /// Close the connection after each response (its headers still say keep-alive).
+    close_after_response: bool,
+    /// Send `data: [DONE]` after the last event.
+    done_marker: bool,
+}
+
+/// A server of chat completions streams with `habits`: every request gets three content events and
+/// a finish event, each its own HTTP chunk. Counts the connections it accepted.
+async fn serve(habits: Habits) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&accepted);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::Relaxed);
+            tokio::spawn(connection(socket, habits));
+        }
+    });
+    (url, accepted)
+}
+
+/// Answers the requests of one connection until the client closes it (or, closing after each
+/// response, after the first).
+async fn connection(mut socket: TcpStream, habits: Habits) {
+    let mut buffer = Vec::new();
+    loop {
+        let Some(request_end) = read_request(&mut socket, &mut buffer).await else { return };
+        buffer.drain(..request_end);
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\
+                    Connection: keep-alive\r\nKeep-Alive: timeout=5, max=100\r\n\r\n";
+        if socket.write_all(head.as_bytes()).await.is_err() {
+            return;
+        }
+        let mut events: Vec<String> = ["Hello", " from", " llama"]
+            .iter()
+            .map(|text| format!(r#"data: {{"choices":[{{"index":0,"delta":{{"content":"{text}"}},"finish_reason":null}}]}}"#))
+            .collect();
+        events.push(r#"data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#.to_owned());
+        if habits.done_marker {
+            events.push("data: [DONE]".to_owned());
+        }
+        for event in events {
+            let event = format!("{event}\n\n");
+            let chunk = format!("{:x}\r\n{event}\r\n", event.len());
+            if socket.write_all(chunk.as_bytes()).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        if socket.write_all(b"0\r\n\r\n").await.is_err() || habits.close_after_response {
+            return;
+        }
+    }
+}
+
+/// Reads one request (headers and a `Content-Length` body) into `buffer`; returns where it ends,
+/// or `None` when the client closed the connection.
+async fn read_request(socket: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<usize> {
+    let mut read = [0u8; 4096];
+    loop {
+        if let Some(head_end) = buffer.windows(4).position(|w| w == b"\r\n\r\n").map(|at| at + 4) {
+            let head = String::from_utf8_lossy(&buffer[..head_end]).to_ascii_lowercase();
+            let length: usize =
+                head.lines().find_map(|line| line.strip_prefix("content-length:")).map_or(0, |value| value.trim().parse().unwrap_or(0));
+            if buffer.len() >= head_end + length {
+                return Some(head_end + length);
+            }
+        }
+        let n = tokio::time::timeout(Duration::from_secs(30), socket.read(&mut read)).await.ok()?.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&read[..n]);
+    }
+}
+
+/// `aiperf profile` of `requests` streamed chat requests at concurrency 4 against `url`, with
+/// `extra` flags; returns the records.
+async fn profile(url: &str, requests: usize, extra: &[&str], name: &str) -> Vec<serde_json::Value> {
+    let out = common::dir("habits", name);
+    let count = requests.to_string();
+    let mut args = vec!["--url", url, "--model", "llama", "--streaming", "--concurrency", "4", "--request-count", &count, "--isl", "8"];
+    args.extend_from_slice(extra);
+    let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+    let dir = out.clone();
+    let output =
+        tokio::task::spawn_blocking(move || common::profile(&args.iter().map(String::as_str).collect::<Vec<_>>(), &dir)).await.unwrap();
+    common::ok(&output);
+    let records = common::records(&out);
+    std::fs::remove_dir_all(&out).unwrap();
+    assert_eq!(records.len(), requests);
+    records
+}
+
+/// The records that failed, as their error messages.
+fn failures(records: &[serde_json::Value]) -> Vec<String> {
+    records.iter().filter(|r| !r["error"].is_null()).map(|r| r["error"].to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_closes_after_each_response_loses_no_request() {
+    let (url, accepted) = serve(Habits { close_after_response: true, done_marker: true }).await;
+    let records = profile(&url, 60, &[], "closes").await;
+    assert_eq!(failures(&records), Vec::<String>::new());
+    for record in &records {
+        assert_eq!(record["metrics"]["output_sequence_length"]["value"].as_f64(), Some(3.0), "{record}");
+    }
+    assert!(accepted.load(Ordering::Relaxed) >= 60, "every request had a connection of its own");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn never_reusing_opens_a_connection_per_request() {
+    let (url, accepted) = serve(Habits { close_after_response: false, done_marker: true }).await;
+    let records = profile(&url, 24, &["--connection-reuse-strategy", "never"], "never").await;
+    assert_eq!(failures(&records), Vec::<String>::new());
+    assert_eq!(accepted.load(Ordering::Relaxed), 24);
+    for record in &records {
+        assert_eq!(record["metrics"]["http_req_connection_reused"]["value"].as_f64(), Some(0.0), "{record}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pooled_connections_are_reused_by_a_server_that_keeps_them() {
+    let (url, accepted) = serve(Habits { close_after_response: false, done_marker: true }).await;
+    let records = profile(&url, 24, &[], "pooled").await;
+    assert_eq!(failures(&records), Vec::<String>::new());
+    // Four workers, each keeping its connection: at most a few opened, never one per request.
+    let opened = accepted.load(Ordering::Relaxed);
+    assert!((1..=8).contains(&opened), "{opened} connections for 24 requests at concurrency 4");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_that_end_without_done_are_successes() {
+    let (url, _) = serve(Habits { close_after_response: true, done_marker: false }).await;
+    let records = profile(&url, 12, &[], "no-done").await;
+    assert_eq!(failures(&records), Vec::<String>::new());
+    for record in &records {
+        assert_eq!(record["metrics"]["output_sequence_length"]["value"].as_f64(), Some(3.0), "{record}");
+    }
+}
