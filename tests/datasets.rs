@@ -76,6 +76,21 @@ fn a_bad_line_is_named_with_its_field() {
 }
 
 #[test]
+fn a_file_with_a_byte_order_mark_is_read() {
+    let dir = dir("bom");
+    // As Windows editors and PowerShell's `Out-File -Encoding utf8` write it.
+    for (kind, line) in [("single_turn", r#"{"text":"Hello there"}"#), ("mooncake_trace", r#"{"input_length":12,"output_length":3}"#)] {
+        let path = dir.join(format!("{kind}.jsonl"));
+        std::fs::write(&path, format!("\u{feff}{line}\r\n{line}\r\n")).unwrap();
+        let file = path.to_str().unwrap();
+        let output = aiperf(&["--custom-dataset-type", kind, "--input-file", file, "--request-count", "2"], &dir);
+        assert!(output.status.success(), "{kind}: {}", String::from_utf8_lossy(&output.stderr));
+        let records = common::records(&dir.join("artifacts"));
+        assert_eq!(records.iter().filter(|r| r["error"].is_null()).count(), 2, "{kind}: {records:?}");
+    }
+}
+
+#[test]
 fn random_pools_draw_requests_and_a_query_pool_with_a_passage_pool_ranks() {
     let dir = dir("pool");
     let pools = dir.join("pools");

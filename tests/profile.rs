@@ -289,7 +289,7 @@ fn rate_mode_duration_goodput_input_file_and_tokenizer_file() {
 #[test]
 fn bad_flags_are_clear_errors() {
     let dir = artifact_dir("bad");
-    let cases: [(&[&str], &str); 19] = [
+    let cases: [(&[&str], &str); 24] = [
         (
             &["--endpoint-type", "caht"],
             "invalid value 'caht' for '--endpoint-type <ENDPOINT_TYPE>'\n  [possible values: chat, completions, embeddings, rankings]\n\n  tip: a similar value exists: 'chat'",
@@ -315,6 +315,12 @@ fn bad_flags_are_clear_errors() {
         (&["--num-profile-runs", "11"], "invalid --num-profile-runs '11': from 1 to 10"),
         (&["--confidence-level", "1.5"], "a level between 0 and 1"),
         (&["--concurrency", "1,x"], "'x': invalid digit found in string (a value, or a comma list such as 1,8,32)"),
+        // Values AIPerf refuses.
+        (&["--request-count", "0"], "invalid --request-count '0': at least 1 request"),
+        (&["--num-requests", "0"], "invalid --request-count '0': at least 1 request"),
+        (&["--isl", "0"], "invalid --isl '0': at least 1 token per synthetic prompt"),
+        (&["--isl-stddev", "-1"], "invalid --isl-stddev '-1': a standard deviation of 0 or more tokens"),
+        (&["--osl", "8", "--osl-stddev", "-0.5"], "invalid --osl-stddev '-0.5': a standard deviation of 0 or more tokens"),
     ];
     for (args, expected) in cases {
         let output = aiperf(args, &dir);

@@ -78,7 +78,8 @@ pub struct ProfileArgs {
     /// Standard deviation of synthetic input lengths.
     #[arg(long = "isl-stddev", alias = "synthetic-input-tokens-stddev", default_value_t = 0.0)]
     pub isl_stddev: f64,
-    /// Mean output length to request (`max_tokens`); none lets the server decide.
+    /// Mean output length to request (`max_completion_tokens` for chat, `max_tokens` for
+    /// completions); none (or 0) lets the server decide.
     #[arg(long = "osl", alias = "output-tokens-mean")]
     pub osl: Option<u32>,
     /// Standard deviation of requested output lengths.

@@ -269,8 +269,16 @@ fn dataset(args: &ProfileArgs) -> Result<Dataset, ProfileError> {
     if args.num_dataset_entries == 0 {
         return Err(invalid("--num-dataset-entries", 0, "at least 1"));
     }
+    if args.isl == 0 && args.input_file.is_none() && args.public_dataset.is_none() {
+        return Err(invalid("--isl", 0, "at least 1 token per synthetic prompt (as in AIPerf, a prompt of 0 tokens sends nothing)"));
+    }
     if args.isl > MAX_ISL {
         return Err(invalid("--isl", args.isl, format!("at most {MAX_ISL} tokens per synthetic prompt")));
+    }
+    for (flag, stddev) in [("--isl-stddev", args.isl_stddev), ("--osl-stddev", args.osl_stddev)] {
+        if !(stddev.is_finite() && stddev >= 0.0) {
+            return Err(invalid(flag, stddev, "a standard deviation of 0 or more tokens"));
+        }
     }
     let dataset_tokens = (f64::from(args.isl) + 3.0 * args.isl_stddev.max(0.0)) * args.num_dataset_entries as f64;
     if args.input_file.is_none() && dataset_tokens > MAX_DATASET_TOKENS as f64 {
@@ -298,7 +306,8 @@ fn dataset(args: &ProfileArgs) -> Result<Dataset, ProfileError> {
             n => n.unwrap_or(DEFAULT_CONVERSATIONS),
         },
         entries: args.num_dataset_entries,
-        lengths: Lengths { isl: args.isl, isl_stddev: args.isl_stddev, osl: args.osl, osl_stddev: args.osl_stddev },
+        // `--osl 0` asks for no length, as in AIPerf.
+        lengths: Lengths { isl: args.isl, isl_stddev: args.isl_stddev, osl: args.osl.filter(|&osl| osl > 0), osl_stddev: args.osl_stddev },
         tokenizer: args.tokenizer.clone(),
         seed: args.random_seed,
         block_size: match args.isl_block_size {

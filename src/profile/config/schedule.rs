@@ -50,6 +50,9 @@ pub(super) fn schedule(args: &ProfileArgs) -> Result<Schedule, ProfileError> {
         let expected = format!("from 1 to {MAX_CONCURRENCY} requests in flight (each holds a connection and its buffers)");
         return Err(invalid("--concurrency", n, expected));
     }
+    if args.request_count == Some(0) {
+        return Err(invalid("--request-count", 0, "at least 1 request (or --benchmark-duration to profile for a time)"));
+    }
     let plan = Plan {
         count: match (duration, fixed) {
             (Some(_), _) => None,

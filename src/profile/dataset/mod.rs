@@ -132,6 +132,26 @@ pub fn load(kind: DatasetType, path: &Path, options: &LoadOptions<'_>) -> Result
     Ok(loaded)
 }
 
+/// The lines of the JSONL file `path`, numbered from 1, with a leading UTF-8 byte-order mark
+/// dropped (Windows editors and PowerShell write one).
+///
+/// # Errors
+/// The file cannot be opened; each line, that it cannot be read (naming the line).
+fn jsonl_lines(path: &Path) -> Result<impl Iterator<Item = Result<(usize, String), ProfileError>> + '_, ProfileError> {
+    let file = std::fs::File::open(path).map_err(|e| file_error(path, 0, e.to_string()))?;
+    Ok(std::io::BufRead::lines(std::io::BufReader::new(file)).enumerate().map(move |(index, line)| {
+        let number = index + 1;
+        let mut line = line.map_err(|e| file_error(path, number, e.to_string()))?;
+        if index == 0 && line.starts_with(BOM) {
+            line.drain(..BOM.len_utf8());
+        }
+        Ok((number, line))
+    }))
+}
+
+/// The UTF-8 byte-order mark.
+const BOM: char = '\u{feff}';
+
 /// An error about `path` at `line` (0: the file as a whole).
 fn file_error(path: &Path, line: usize, reason: String) -> ProfileError {
     ProfileError::InputFile { path: path.display().to_string(), line, reason }

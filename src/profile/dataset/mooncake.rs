@@ -4,7 +4,6 @@
 //! as it is). Rows are kept compact and their prompts built when they are sent ([`super::blocks`]),
 //! so a trace of a million rows holds its rows once and no prompt.
 
-use std::io::BufRead;
 use std::ops::Range;
 use std::path::Path;
 
@@ -127,12 +126,10 @@ struct Line {
 /// # Errors
 /// [`ProfileError::InputFile`] naming the line and the field at fault.
 pub(super) fn load(path: &Path, block_size: u32) -> Result<Trace, ProfileError> {
-    let file = std::fs::File::open(path).map_err(|e| file_error(path, 0, e.to_string()))?;
     let mut trace = Trace::default();
     let mut hash = FileHash::default();
-    for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let number = index + 1;
-        let line = line.map_err(|e| file_error(path, number, e.to_string()))?;
+    for line in super::jsonl_lines(path)? {
+        let (number, line) = line?;
         hash.write(line.as_bytes());
         hash.write(b"\n");
         if line.trim().is_empty() {

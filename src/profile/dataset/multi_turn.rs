@@ -5,7 +5,6 @@
 //! Every turn carries the conversation so far, with the server's live replies.
 
 use std::collections::HashMap;
-use std::io::BufRead;
 use std::path::Path;
 
 use aiperf_core::Payload;
@@ -31,12 +30,10 @@ struct Conversation {
 /// # Errors
 /// [`ProfileError::InputFile`] naming the line, and the turn and field at fault.
 pub(super) fn load(path: &Path, tokenizer: &Tokenizer, default_max_tokens: Option<u32>) -> Result<Loaded, ProfileError> {
-    let file = std::fs::File::open(path).map_err(|e| file_error(path, 0, e.to_string()))?;
     let mut conversations = Conversations { list: Vec::new(), history: true };
     let mut by_id = HashMap::new();
-    for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let number = index + 1;
-        let line = line.map_err(|e| file_error(path, number, e.to_string()))?;
+    for line in super::jsonl_lines(path)? {
+        let (number, line) = line?;
         if line.trim().is_empty() {
             continue;
         }

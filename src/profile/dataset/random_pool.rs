@@ -4,7 +4,6 @@
 //! (seeded); request `i` joins the `i`-th draw of each pool. Two pools named for a query and its
 //! passages (`query`/`queries`, `passage`/`passages`) make a ranking request.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use aiperf_core::{InputKind, Payload};
@@ -64,11 +63,9 @@ fn files(path: &Path) -> Result<Vec<PathBuf>, ProfileError> {
 
 /// One pool file's entries.
 fn pool(path: &Path, tokenizer: &Tokenizer) -> Result<Pool, ProfileError> {
-    let file = std::fs::File::open(path).map_err(|e| file_error(path, 0, e.to_string()))?;
     let mut entries = Vec::new();
-    for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let number = index + 1;
-        let line = line.map_err(|e| file_error(path, number, e.to_string()))?;
+    for line in super::jsonl_lines(path)? {
+        let (number, line) = line?;
         if line.trim().is_empty() {
             continue;
         }

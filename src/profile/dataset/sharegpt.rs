@@ -50,7 +50,12 @@ pub(super) fn load(path: &Path, tokenizer: &Tokenizer, osl: Option<u32>, count: 
         file_error(path, 0, format!("{e}; download ShareGPT_V3_unfiltered_cleaned_split.json from {SOURCE_URL} and place it there (AIPerf's cache path) or pass its path with --input-file"))
     })?;
     let mut reader = Reader { tokenizer, osl, count, conversations: Conversations { list: Vec::new(), history: true }, seen: 0 };
-    let mut deserializer = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 20, file));
+    let mut buffered = std::io::BufReader::with_capacity(1 << 20, file);
+    // A leading UTF-8 byte-order mark is dropped, as in the JSONL files.
+    if std::io::BufRead::fill_buf(&mut buffered).is_ok_and(|head| head.starts_with("\u{feff}".as_bytes())) {
+        std::io::BufRead::consume(&mut buffered, 3);
+    }
+    let mut deserializer = serde_json::Deserializer::from_reader(buffered);
     let read = (&mut reader).deserialize(&mut deserializer);
     // Stopping early leaves the array unfinished: that is no error once enough were read.
     if let Err(e) = read

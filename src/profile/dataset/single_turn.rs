@@ -3,7 +3,6 @@
 //! Other keys are ignored, as AIPerf ignores them. `timestamp` (ms) is kept: `--fixed-schedule`
 //! sends each line at it.
 
-use std::io::BufRead;
 use std::path::Path;
 
 use aiperf_core::{Message, Payload};
@@ -57,11 +56,9 @@ pub(super) struct SessionFields {
 /// # Errors
 /// [`ProfileError::InputFile`] naming the line and the field at fault.
 pub(super) fn load(path: &Path, tokenizer: &Tokenizer, default_max_tokens: Option<u32>) -> Result<Loaded, ProfileError> {
-    let file = std::fs::File::open(path).map_err(|e| file_error(path, 0, e.to_string()))?;
     let mut lines = Vec::new();
-    for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let number = index + 1;
-        let line = line.map_err(|e| file_error(path, number, e.to_string()))?;
+    for line in super::jsonl_lines(path)? {
+        let (number, line) = line?;
         if line.trim().is_empty() {
             continue;
         }
