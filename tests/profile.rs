@@ -104,7 +104,7 @@ fn embedded_default_streaming_run_writes_every_export() {
     assert_eq!(summary["benchmark_id"].as_str().unwrap().len(), 12);
     let inputs: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("inputs.json")).unwrap()).unwrap();
     assert_eq!(inputs["data"].as_array().unwrap().len(), 5);
-    assert_eq!(inputs["data"][0]["payloads"][0]["max_tokens"], 8);
+    assert_eq!(inputs["data"][0]["payloads"][0]["max_completion_tokens"], 8, "chat names the length as OpenAI and AIPerf do");
     let first = &records[0];
     assert_eq!(first["metadata"]["benchmark_phase"], "profiling");
     // Gaps between content responses only: 8 tokens streamed as 8 chunks give 7 gaps.

@@ -28,6 +28,9 @@ pub struct ModelEndpointInfo {
     pub headers: Vec<(String, String)>,
     /// Extra keys merged into every request body (`--extra-inputs key:value`).
     pub extra_inputs: serde_json::Map<String, serde_json::Value>,
+    /// Chat requests name their output length `max_tokens` instead of `max_completion_tokens`
+    /// (`--use-legacy-max-tokens`).
+    pub legacy_max_tokens: bool,
     /// Upper bound on one request, from send to last byte.
     pub timeout: Duration,
     /// How connections are reused between requests (`--connection-reuse-strategy`).
@@ -65,6 +68,7 @@ impl Default for ModelEndpointInfo {
             api_key: None,
             headers: Vec::new(),
             extra_inputs: serde_json::Map::new(),
+            legacy_max_tokens: false,
             timeout: Duration::from_secs(600),
             connection_reuse: ConnectionReuse::default(),
             settings: Settings::default(),

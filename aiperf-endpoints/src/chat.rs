@@ -51,7 +51,7 @@ impl ChatEndpoint {
             .map_err(|e| EndpointError::Serialize { endpoint: NAME, reason: e.to_string() })?;
         let mut fields = Map::new();
         fields.insert("messages".into(), messages);
-        base.body(NAME, request, true, fields)
+        base.body(NAME, request, Some(base.chat_max_tokens_key()), fields)
     }
 
     /// The typed form of the request [`ChatEndpoint::format`] writes (shared with plugins).

@@ -41,7 +41,7 @@ impl CompletionsEndpoint {
         };
         let mut fields = Map::new();
         fields.insert("prompt".into(), prompt);
-        base.body(NAME, request, true, fields)
+        base.body(NAME, request, Some("max_tokens"), fields)
     }
 
     /// The typed form of the request [`CompletionsEndpoint::format`] writes (shared with plugins):

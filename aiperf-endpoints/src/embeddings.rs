@@ -71,7 +71,7 @@ impl JsonResponses for EmbeddingsEndpoint {
         let mut fields = Map::new();
         fields.insert("input".into(), input);
         // No tokens are generated: `max_tokens` is not sent.
-        self.base.body(NAME, request, false, fields)
+        self.base.body(NAME, request, None, fields)
     }
 
     fn apply(&self, what: &'static str, json: &[u8], _at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {

@@ -30,6 +30,9 @@ pub struct RequestBase {
     pub streaming: bool,
     /// Keys merged into every body, overriding the endpoint's own.
     pub extra_inputs: Map<String, Value>,
+    /// Chat bodies name the output length `max_tokens` (`--use-legacy-max-tokens`) rather than
+    /// `max_completion_tokens`.
+    pub legacy_max_tokens: bool,
 }
 
 impl RequestBase {
@@ -43,11 +46,20 @@ impl RequestBase {
             model: Arc::clone(info.model_names.first().ok_or(ConfigError::MissingModel)?),
             streaming: supports_streaming && info.streaming,
             extra_inputs: info.extra_inputs.clone(),
+            legacy_max_tokens: info.legacy_max_tokens,
         })
     }
 
-    /// A JSON body: `model` (the request's or the default), the endpoint's `fields`, `max_tokens`
-    /// (when `with_max_tokens` and the request bounds output), the stream keys, then extra inputs.
+    /// The key of a chat body's output length: `max_completion_tokens`, OpenAI's name since
+    /// `max_tokens` was deprecated (what AIPerf 0.13 sends), or `max_tokens` with
+    /// `--use-legacy-max-tokens` (servers that know only that one).
+    pub fn chat_max_tokens_key(&self) -> &'static str {
+        if self.legacy_max_tokens { "max_tokens" } else { "max_completion_tokens" }
+    }
+
+    /// A JSON body: `model` (the request's or the default), the endpoint's `fields`, the output
+    /// length under `max_tokens_key` (when given and the request bounds output), the stream keys,
+    /// then extra inputs.
     ///
     /// # Errors
     /// [`EndpointError::Serialize`] if a value cannot be written as JSON.
@@ -55,14 +67,14 @@ impl RequestBase {
         &self,
         endpoint: &'static str,
         request: &InferenceRequest,
-        with_max_tokens: bool,
+        max_tokens_key: Option<&'static str>,
         fields: Map<String, Value>,
     ) -> Result<FormattedRequest, EndpointError> {
         let mut body = Map::with_capacity(fields.len() + self.extra_inputs.len() + 4);
         body.insert("model".into(), Value::String(request.model.clone().unwrap_or_else(|| self.model.to_string())));
         body.extend(fields);
-        if let Some(max_tokens) = request.max_tokens.filter(|_| with_max_tokens) {
-            body.insert("max_tokens".into(), max_tokens.into());
+        if let (Some(key), Some(max_tokens)) = (max_tokens_key, request.max_tokens) {
+            body.insert(key.into(), max_tokens.into());
         }
         if self.streaming {
             body.insert("stream".into(), true.into());

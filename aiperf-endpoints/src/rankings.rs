@@ -60,7 +60,7 @@ impl JsonResponses for RankingsEndpoint {
         fields.insert("query".into(), json!({ "text": query }));
         fields.insert("passages".into(), passages.iter().map(|p| json!({ "text": p })).collect());
         // No tokens are generated: `max_tokens` is not sent.
-        self.base.body(NAME, request, false, fields)
+        self.base.body(NAME, request, None, fields)
     }
 
     fn apply(&self, what: &'static str, json: &[u8], _at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {

@@ -82,6 +82,10 @@ pub struct ProfileArgs {
     /// completions); none (or 0) lets the server decide.
     #[arg(long = "osl", alias = "output-tokens-mean")]
     pub osl: Option<u32>,
+    /// Chat requests name their output length `max_tokens` (servers that do not know OpenAI's
+    /// `max_completion_tokens`, which is sent otherwise).
+    #[arg(long)]
+    pub use_legacy_max_tokens: bool,
     /// Standard deviation of requested output lengths.
     #[arg(long = "osl-stddev", alias = "output-tokens-stddev", default_value_t = 0.0)]
     pub osl_stddev: f64,

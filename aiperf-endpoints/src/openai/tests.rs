@@ -35,7 +35,7 @@ fn body_merges_extra_inputs_last() {
     };
     let base = RequestBase::from_info(&info, true).unwrap();
     let req = InferenceRequest::prompt("hi", Some(32));
-    let formatted = base.body("chat", &req, true, Map::new()).unwrap();
+    let formatted = base.body("chat", &req, Some("max_tokens"), Map::new()).unwrap();
     let body: Value = serde_json::from_slice(&formatted.body).unwrap();
     assert_eq!(body["max_tokens"], 7, "extra inputs override");
     assert_eq!(body["temperature"], 0.2);
@@ -56,4 +56,27 @@ fn the_text_form_says_what_the_body_says() {
     let text = base.text(&InferenceRequest::prompt("hi", Some(32)), TextInput::Prompt("hi".into()));
     assert_eq!((text.model.as_str(), text.max_tokens, text.stream), ("other", Some(7), true), "extra inputs override");
     assert_eq!(Value::Object(text.sampling), serde_json::json!({ "temperature": 0.2 }));
+}
+
+#[test]
+fn chat_names_the_output_length_as_openai_or_as_legacy_servers_do() {
+    use aiperf_core::{Endpoint, FromModelEndpoint};
+    let body = |info: &ModelEndpointInfo, endpoint: &str| -> Value {
+        let request = InferenceRequest::prompt("hi", Some(9));
+        let formatted = match endpoint {
+            "chat" => crate::ChatEndpoint::from_model_endpoint(info).unwrap().format_request(&request),
+            _ => crate::CompletionsEndpoint::from_model_endpoint(info).unwrap().format_request(&request),
+        };
+        serde_json::from_slice(&formatted.unwrap().body).unwrap()
+    };
+    let default = ModelEndpointInfo::default();
+    let chat = body(&default, "chat");
+    assert_eq!((&chat["max_completion_tokens"], chat.get("max_tokens")), (&Value::from(9), None));
+    let legacy = ModelEndpointInfo { legacy_max_tokens: true, ..ModelEndpointInfo::default() };
+    let chat = body(&legacy, "chat");
+    assert_eq!((&chat["max_tokens"], chat.get("max_completion_tokens")), (&Value::from(9), None));
+    // Completions know one name only.
+    for info in [&default, &legacy] {
+        assert_eq!(body(info, "completions")["max_tokens"], 9);
+    }
 }

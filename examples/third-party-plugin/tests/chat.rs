@@ -21,7 +21,7 @@ fn body(info: &ModelEndpointInfo) -> Value {
 fn requests_ask_to_ignore_eos_unless_the_user_says_otherwise() {
     let ours = body(&ModelEndpointInfo::default());
     assert_eq!(ours["ignore_eos"], Value::Bool(true));
-    assert_eq!(ours["max_tokens"], 8);
+    assert_eq!(ours["max_completion_tokens"], 8);
     let builtin = ChatEndpoint::from_model_endpoint(&ModelEndpointInfo::default()).unwrap();
     let mut expected: Value =
         serde_json::from_slice(&builtin.format_request(&InferenceRequest::prompt("hello", Some(8))).unwrap().body).unwrap();

@@ -205,6 +205,7 @@ fn info(args: &ProfileArgs, url: Option<Url>) -> Result<ModelEndpointInfo, Profi
         api_key: args.api_key.clone(),
         headers: headers(args)?,
         extra_inputs: extra_inputs(&args.extra_inputs)?,
+        legacy_max_tokens: args.use_legacy_max_tokens,
         timeout: seconds("--request-timeout-seconds", args.request_timeout_seconds, false)?,
         connection_reuse: args.connection_reuse_strategy,
         settings: Settings::default().with(engine),
