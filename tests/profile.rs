@@ -287,6 +287,25 @@ fn rate_mode_duration_goodput_input_file_and_tokenizer_file() {
 }
 
 #[test]
+fn runs_without_a_seed_send_other_prompts_and_record_the_seed_they_drew() {
+    let dir = artifact_dir("seed");
+    let prompts = |args: &[&str]| -> (Value, Value) {
+        ok(&aiperf(&[&["--request-count", "3", "--isl", "16", "--engine-ttft-ms", "0", "--engine-itl-ms", "0"], args].concat(), &dir));
+        let (summary, _) = exports(&dir);
+        let inputs: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("inputs.json")).unwrap()).unwrap();
+        (summary["run_info"]["random_seed"].clone(), inputs["data"].clone())
+    };
+    let (first_seed, first) = prompts(&[]);
+    let (second_seed, second) = prompts(&[]);
+    assert!(first_seed.is_u64() && second_seed.is_u64(), "{first_seed} {second_seed}");
+    assert_ne!((&first_seed, &first), (&second_seed, &second), "each run draws its own seed and prompts");
+    // The recorded seed repeats the run's prompts.
+    let seed = first_seed.to_string();
+    let (again_seed, again) = prompts(&["--random-seed", &seed]);
+    assert_eq!((again_seed, again), (first_seed, first));
+}
+
+#[test]
 fn bad_flags_are_clear_errors() {
     let dir = artifact_dir("bad");
     let cases: [(&[&str], &str); 24] = [

@@ -89,12 +89,15 @@ pub struct ProfileArgs {
     /// Standard deviation of requested output lengths.
     #[arg(long = "osl-stddev", alias = "output-tokens-stddev", default_value_t = 0.0)]
     pub osl_stddev: f64,
-    /// Distinct prompts generated (requests cycle through them).
-    #[arg(long, alias = "num-prompts", default_value_t = 100)]
-    pub num_dataset_entries: usize,
-    /// Seed of everything random: prompts, lengths, Poisson arrivals, the embedded engine.
-    #[arg(long, default_value_t = 0)]
-    pub random_seed: u64,
+    /// Distinct prompts generated (requests cycle through them) [default: --conversation-num, else
+    /// --request-count, else 100, as in AIPerf; at most what --isl fits in 20 million tokens].
+    #[arg(long, alias = "num-prompts")]
+    pub num_dataset_entries: Option<usize>,
+    /// Seed of everything random: prompts, lengths, Poisson arrivals, the embedded engine [default:
+    /// drawn from the system's entropy, and recorded in the exports; 42 for a sweep or repeated
+    /// runs, as in AIPerf].
+    #[arg(long)]
+    pub random_seed: Option<u64>,
     /// JSONL file of inputs, one request per line, instead of synthetic prompts: AIPerf's single_turn lines (`{"text": …}` or `{"texts": […]}`, optional `role`, `output_length`, `timestamp`) or `{"messages": […]}`, `{"query": …, "passages": […]}`; or a mooncake_trace (see --custom-dataset-type).
     #[arg(long)]
     pub input_file: Option<PathBuf>,

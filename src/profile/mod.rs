@@ -84,7 +84,9 @@ pub async fn run<F: Factories>(args: &ProfileArgs, cli_command: &str) -> Result<
     }
     sweep::cooldown(args)?;
     let points = sweep::points(args)?;
-    if points.len() == 1 && args.num_profile_runs == 1 {
+    let several = points.len() > 1 || args.num_profile_runs > 1;
+    let args = &ProfileArgs { random_seed: Some(args.random_seed.unwrap_or_else(|| config::default_seed(several))), ..args.clone() };
+    if !several {
         return run_one::<F>(args, cli_command).await;
     }
     sweep::run::<F>(args, &points, cli_command).await

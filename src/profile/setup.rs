@@ -12,7 +12,7 @@ use super::config::{Config, FixedSchedule, Selections};
 use super::dataset::blocks::Synthesizer;
 use super::dataset::sampling::Sampler;
 use super::dataset::{self, Loaded};
-use super::inputs::{self, Entry, corpus_tokens};
+use super::inputs::{self, Corpus, Entry};
 use super::phases::InFlightStarts;
 use super::replay::{Replay, Window};
 use super::runner::Runner;
@@ -70,7 +70,7 @@ pub(super) fn prepare<F: Factories>(
                     Inputs::Sessions(SessionInputs { conversations, input: config.endpoint_meta.input, tokenizer: Arc::clone(tokenizer) })
                 }
                 Loaded::Trace(trace) => Inputs::Trace(TraceInputs {
-                    synthesizer: Synthesizer::new(corpus_tokens(tokenizer)?, dataset.block_size, dataset.seed, trace.file_hash),
+                    synthesizer: Synthesizer::new(Corpus::new(tokenizer)?.into_tokens(), dataset.block_size, dataset.seed, trace.file_hash),
                     trace,
                     input: config.endpoint_meta.input,
                     default_max_tokens: dataset.lengths.osl,

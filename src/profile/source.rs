@@ -100,8 +100,7 @@ impl TraceInputs {
         let payload = match &row.input {
             Input::Synthetic { input_length, blocks } => {
                 let ids = self.trace.hash_ids(blocks);
-                let tokens = self.synthesizer.tokens(&self.tokenizer, *input_length, &ids, u64::from(row.line));
-                shaped(self.input, self.tokenizer.decode(&tokens))
+                shaped(self.input, self.synthesizer.text(&self.tokenizer, *input_length, &ids, u64::from(row.line)))
             }
             Input::Text(text) => shaped(self.input, text.to_string()),
             Input::Messages(messages) => Payload::Messages(messages.to_vec()),

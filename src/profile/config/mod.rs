@@ -35,11 +35,34 @@ pub const FAILURE_FLOOR: u64 = 10;
 /// `--request-count` when neither it nor a duration or a fixed schedule is given.
 pub const DEFAULT_REQUEST_COUNT: u64 = 10;
 
+/// Distinct synthetic prompts when neither `--num-dataset-entries`, `--conversation-num` nor
+/// `--request-count` says how many, as in AIPerf.
+pub const DEFAULT_ENTRIES: usize = 100;
+
 /// `--conversation-num` when not given, as in AIPerf.
 pub const DEFAULT_CONVERSATIONS: usize = 100;
 
 /// The most requests a random pool draws (each is formatted before the run).
 pub const MAX_CONVERSATIONS: usize = 1_000_000;
+
+/// `--random-seed` of a sweep or of repeated runs when none is given: AIPerf's consistent seed,
+/// so that every run sends the same prompts.
+pub const CONSISTENT_SEED: u64 = 42;
+
+/// The seed of a run given no `--random-seed`: [`CONSISTENT_SEED`] for one of `several` runs (a
+/// sweep, `--num-profile-runs`), else one drawn from the system's entropy, so that runs do not
+/// all send the same prompts (a server's prefix cache would answer the second run from memory).
+/// The exports record it, so a run can be repeated.
+pub fn default_seed(several: bool) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    // 32 bits: short enough to type back, and exact in any JSON reader.
+    if several { CONSISTENT_SEED } else { std::hash::RandomState::new().build_hasher().finish() & 0xffff_ffff }
+}
+
+/// `--random-seed`, or (for a caller that did not draw one with [`default_seed`]) [`CONSISTENT_SEED`].
+fn seed(args: &ProfileArgs) -> u64 {
+    args.random_seed.unwrap_or(CONSISTENT_SEED)
+}
 
 /// `--isl-block-size` when not given: mooncake's block size, as in AIPerf.
 pub const DEFAULT_BLOCK_SIZE: u32 = 512;
@@ -194,7 +217,7 @@ fn info(args: &ProfileArgs, url: Option<Url>) -> Result<ModelEndpointInfo, Profi
     let engine = InEngineSettings {
         time_to_first_token: millis("--engine-ttft-ms", args.engine_ttft_ms)?,
         inter_token_latency: millis("--engine-itl-ms", args.engine_itl_ms)?,
-        seed: args.random_seed,
+        seed: seed(args),
         ..InEngineSettings::default()
     };
     Ok(ModelEndpointInfo {
@@ -267,7 +290,7 @@ fn dataset(args: &ProfileArgs) -> Result<Dataset, ProfileError> {
         Some(PublicDataset::Sharegpt) => DatasetType::ShareGpt,
         None => args.custom_dataset_type.unwrap_or(DatasetType::SingleTurn),
     };
-    if args.num_dataset_entries == 0 {
+    if args.num_dataset_entries == Some(0) {
         return Err(invalid("--num-dataset-entries", 0, "at least 1"));
     }
     if args.isl == 0 && args.input_file.is_none() && args.public_dataset.is_none() {
@@ -281,14 +304,26 @@ fn dataset(args: &ProfileArgs) -> Result<Dataset, ProfileError> {
             return Err(invalid(flag, stddev, "a standard deviation of 0 or more tokens"));
         }
     }
-    let dataset_tokens = (f64::from(args.isl) + 3.0 * args.isl_stddev.max(0.0)) * args.num_dataset_entries as f64;
+    let prompt_tokens = f64::from(args.isl) + 3.0 * args.isl_stddev;
+    let entries = match args.num_dataset_entries {
+        Some(entries) => entries,
+        // As many prompts as requests, as AIPerf decides it, within the bound on prepared tokens
+        // (requests then cycle through them).
+        None => args
+            .conversation_num
+            .or(args.request_count.and_then(|n| usize::try_from(n).ok()))
+            .unwrap_or(DEFAULT_ENTRIES)
+            .min((MAX_DATASET_TOKENS as f64 / prompt_tokens.max(1.0)) as usize)
+            .max(1),
+    };
+    let dataset_tokens = prompt_tokens * entries as f64;
     if args.input_file.is_none() && dataset_tokens > MAX_DATASET_TOKENS as f64 {
         return Err(invalid(
             "--num-dataset-entries",
-            args.num_dataset_entries,
+            entries,
             format!(
-                "at most {MAX_DATASET_TOKENS} synthetic prompt tokens in all: --isl {} × {} entries is {dataset_tokens:.0}; lower either (requests cycle through the entries)",
-                args.isl, args.num_dataset_entries
+                "at most {MAX_DATASET_TOKENS} synthetic prompt tokens in all: --isl {} × {entries} entries is {dataset_tokens:.0}; lower either (requests cycle through the entries)",
+                args.isl
             ),
         ));
     }
@@ -306,11 +341,11 @@ fn dataset(args: &ProfileArgs) -> Result<Dataset, ProfileError> {
             Some(n) if n > MAX_CONVERSATIONS => return Err(invalid("--conversation-num", n, format!("at most {MAX_CONVERSATIONS}"))),
             n => n.unwrap_or(DEFAULT_CONVERSATIONS),
         },
-        entries: args.num_dataset_entries,
+        entries,
         // `--osl 0` asks for no length, as in AIPerf.
         lengths: Lengths { isl: args.isl, isl_stddev: args.isl_stddev, osl: args.osl.filter(|&osl| osl > 0), osl_stddev: args.osl_stddev },
         tokenizer: args.tokenizer.clone(),
-        seed: args.random_seed,
+        seed: seed(args),
         block_size: match args.isl_block_size {
             Some(0) => return Err(invalid("--isl-block-size", 0, "at least 1 token per block")),
             size => size.unwrap_or(DEFAULT_BLOCK_SIZE),

@@ -65,7 +65,7 @@ pub(super) fn schedule(args: &ProfileArgs) -> Result<Schedule, ProfileError> {
         // A fixed schedule keeps as many requests in flight as its timestamps ask for, unless told.
         concurrency: concurrency.or(if request_rate.is_some() || fixed != FixedSchedule::Off { None } else { Some(1) }),
         rate: request_rate.map(|r| (r, args.request_rate_mode.into())),
-        seed: args.random_seed,
+        seed: super::seed(args),
     };
     Ok(Schedule {
         plan,

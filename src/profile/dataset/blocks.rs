@@ -10,6 +10,7 @@
 //! hash ids share, as the prefix cache that recorded the trace saw them. Different ids never give
 //! the same block, however small the corpus: the marker differs.
 
+use super::super::inputs::corpus::fit;
 use super::super::tokenizer::Tokenizer;
 
 /// Builds row prompts for one trace file and seed.
@@ -34,6 +35,23 @@ impl Synthesizer {
     /// The token ids of a prompt of `input_length` tokens whose blocks are `hash_ids`; `row`
     /// seeds the tail after the blocks. Rows were checked with [`check_blocks`].
     pub fn tokens(&self, tokenizer: &Tokenizer, input_length: u32, hash_ids: &[u64], row: u64) -> Vec<u32> {
+        let mut out = self.blocks(tokenizer, input_length, hash_ids);
+        let tail = input_length as usize - out.len();
+        self.extend(&mut out, tail, self.tail_seed(row));
+        out
+    }
+
+    /// The text of the prompt of [`Synthesizer::tokens`], its tail made longer or shorter so that
+    /// the text is `input_length` tokens when the tokenizer reads it again ([`fit`]): tokens cut
+    /// from a stream may merge where they meet. The blocks are kept as they are.
+    pub fn text(&self, tokenizer: &Tokenizer, input_length: u32, hash_ids: &[u64], row: u64) -> String {
+        let blocks = self.blocks(tokenizer, input_length, hash_ids);
+        let seed = self.tail_seed(row);
+        fit(tokenizer, &blocks, input_length as usize, |out, n| self.extend(out, n, seed))
+    }
+
+    /// The tokens of a prompt's blocks, at most `input_length` of them.
+    fn blocks(&self, tokenizer: &Tokenizer, input_length: u32, hash_ids: &[u64]) -> Vec<u32> {
         let total = input_length as usize;
         let mut out = Vec::with_capacity(total);
         for &id in hash_ids {
@@ -42,9 +60,12 @@ impl Synthesizer {
             out.extend(marker.iter().take(size));
             self.extend(&mut out, size.saturating_sub(marker.len()), mix(self.key ^ mix(id)));
         }
-        let tail = total - out.len();
-        self.extend(&mut out, tail, mix(self.key ^ TAIL ^ mix(row)));
         out
+    }
+
+    /// The seed of row `row`'s tail.
+    fn tail_seed(&self, row: u64) -> u64 {
+        mix(self.key ^ TAIL ^ mix(row))
     }
 
     /// `count` corpus tokens from an offset drawn from `seed`, wrapping at the corpus' end.
@@ -140,6 +161,17 @@ mod tests {
         assert_ne!(a[16..], b[16..]);
         assert_eq!(s.tokens(&tok, 40, &[1], 0), a, "a row's prompt is the same every time");
         assert_eq!(s.tokens(&tok, 9, &[], 5).len(), 9);
+    }
+
+    #[test]
+    fn a_rows_text_is_its_length_read_again_and_keeps_its_blocks() {
+        let tok = Tokenizer::load("builtin").unwrap();
+        let s = Synthesizer::new(crate::profile::inputs::Corpus::new(&tok).unwrap().into_tokens(), 16, 7, 99);
+        for (row, length) in (0..40).zip((40..).step_by(7)) {
+            let text = s.text(&tok, length, &[1, 2], row);
+            assert_eq!(tok.count(&text), u64::from(length), "row {row}: {text:?}");
+            assert!(text.starts_with(&tok.decode(&s.blocks(&tok, 32, &[1, 2]))), "row {row}: the blocks lead");
+        }
     }
 
     #[test]

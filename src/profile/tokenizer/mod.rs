@@ -108,6 +108,19 @@ impl Tokenizer {
         }
     }
 
+    /// Tokens the tokenizer adds to a prompt of its own (Llama's BOS): `tokenizer.json`'s post
+    /// processor's, none for the builtin.
+    pub fn added_tokens(&self) -> usize {
+        match &self.0 {
+            Kind::Builtin(_) => 0,
+            Kind::HuggingFace(tokenizer, _) => {
+                let with = tokenizer.encode("a", true).map_or(0, |e| e.get_ids().len());
+                let without = tokenizer.encode("a", false).map_or(0, |e| e.get_ids().len());
+                with.saturating_sub(without)
+            }
+        }
+    }
+
     /// Number of tokens in `text`.
     /// Counted in pieces of at most [`PIECE`] bytes cut at whitespace, so that memory and time stay
     /// linear in the text however it is made (a long run without whitespace makes BPE tokenizers
