@@ -47,7 +47,9 @@ fn credentials_appear_in_no_export_and_no_output() {
         "-H",
         "X-Api-Key: hdr-secret-4567",
         "-H",
-        "X-Trace: trace-visible",
+        "X-Trace: sk-proj-trace-0123456789abcdef",
+        "-H",
+        "Content-Type: application/json",
         "--extra-inputs",
         "api_token:body-secret-89ab",
         "--extra-inputs",
@@ -59,11 +61,12 @@ fn credentials_appear_in_no_export_and_no_output() {
     let output = profile(&args, &dir);
     assert!(output.status.success(), "{}", text(&output));
     let all = everything(&dir, &output);
-    for secret in ["sk-test-key-0123", "hdr-secret-4567", "body-secret-89ab"] {
+    for secret in ["sk-test-key-0123", "hdr-secret-4567", "body-secret-89ab", "sk-proj-trace-0123456789abcdef"] {
         assert!(!all.contains(secret), "{secret} was written out");
     }
     let summary = std::fs::read_to_string(dir.join("profile_export_aiperf.json")).unwrap();
-    assert!(summary.contains("--api-key '<redacted>'") && summary.contains("trace-visible"), "{summary}");
+    assert!(summary.contains("--api-key '<redacted>'") && summary.contains("-H 'X-Trace: <redacted>'"), "{summary}");
+    assert!(summary.contains("-H 'Content-Type: application/json'"), "a header never secret stays: {summary}");
     // Ordinary values (max_tokens 1000) are no secrets: numbers in the records stay intact.
     serde_json::from_str::<serde_json::Value>(&summary).unwrap();
     for line in std::fs::read_to_string(dir.join("profile_export.jsonl")).unwrap().lines() {

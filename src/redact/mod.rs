@@ -8,8 +8,31 @@
 use std::borrow::Cow;
 use std::ffi::OsString;
 
+mod keys;
+
+pub use keys::{has_key, scrub_keys};
+
 /// What replaces a hidden value.
 pub const HIDDEN: &str = "<redacted>";
+
+/// Headers whose values are never secret: the only ones a recorded command line shows.
+const SAFE_HEADERS: [&str; 10] = [
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "cache-control",
+    "connection",
+    "content-encoding",
+    "content-type",
+    "pragma",
+    "user-agent",
+    "x-request-id",
+];
+
+/// Whether a header's value is never a secret ([`SAFE_HEADERS`]).
+pub fn is_safe_header(name: &str) -> bool {
+    SAFE_HEADERS.iter().any(|safe| safe.eq_ignore_ascii_case(name.trim()))
+}
 
 /// Whether a header (or an `--extra-inputs` key) carries a credential: one of its words, split at
 /// `-` and `_`, names one (`Authorization`, `Cookie`, `X-Api-Key`, `X-Auth-Token`, `api_key`,
@@ -50,18 +73,20 @@ pub fn url(url: &str) -> Cow<'_, str> {
     }
 }
 
-/// A `-H` value with its value hidden when the header is a credential (or is not `Name:Value`).
+/// A `-H` value as it may be shown: the value hidden unless the header is one whose values are
+/// never secret ([`is_safe_header`]), and then still without anything shaped like a key; all of it
+/// hidden when it is not `Name:Value`.
 pub fn header(header: &str) -> Cow<'_, str> {
     match header.split_once(':') {
-        Some((name, _)) if is_credential_header(name) => Cow::Owned(format!("{name}: {HIDDEN}")),
-        Some(_) => Cow::Borrowed(header),
+        Some((name, _)) if is_safe_header(name) => scrub_keys(header),
+        Some((name, _)) => Cow::Owned(format!("{name}: {HIDDEN}")),
         None => Cow::Borrowed(HIDDEN),
     }
 }
 
 /// The command line as it may be recorded: shell-quoted words, with the value of `--api-key`,
-/// credential headers and URL user information hidden. Arguments that are not UTF-8 are written
-/// lossily.
+/// of every header but the few never secret ([`header`]), URL user information, and anything
+/// shaped like a key ([`scrub_keys`]) hidden. Arguments that are not UTF-8 are written lossily.
 pub fn command_line(args: &[OsString]) -> String {
     let mut words = Vec::with_capacity(args.len());
     let mut hide_next: Option<fn(&str) -> Cow<'_, str>> = None;
@@ -91,7 +116,7 @@ pub fn command_line(args: &[OsString]) -> String {
         } else {
             arg.into_owned()
         };
-        words.push(shell_quote(&word).into_owned());
+        words.push(shell_quote(&scrub_keys(&word)).into_owned());
     }
     words.join(" ")
 }
@@ -114,7 +139,7 @@ impl Secrets {
         values.extend(api_key.map(str::to_owned));
         for header in headers {
             match header.split_once(':') {
-                Some((name, value)) if is_credential_header(name) => {
+                Some((name, value)) if is_credential_header(name) || has_key(value) => {
                     let value = value.trim();
                     values.push(value.to_owned());
                     // `Bearer sk-…`: the token alone may be quoted back too.
@@ -193,11 +218,39 @@ mod tests {
         for secret in ["sk-live-123", "sk-live-456", "abc123", "session=1", "sk-2", "hunter2", "bob", "ann", "pw-9"] {
             assert!(!recorded.contains(secret), "{secret} in {recorded}");
         }
-        assert!(recorded.contains("'X-Trace: 7'"), "other headers stay: {recorded}");
+        assert!(recorded.contains("'X-Trace: <redacted>'"), "any header's value is hidden: {recorded}");
         assert!(recorded.contains("http://<redacted>@10.0.0.1:8000/v1"), "{recorded}");
         assert!(recorded.contains("-u '<redacted>@localhost:8000'"), "{recorded}");
         assert!(recorded.ends_with("--extra-inputs user:me@example.com"), "other words with @ stay: {recorded}");
         assert!(recorded.starts_with("aiperf profile --api-key '<redacted>' -H 'Authorization: <redacted>'"), "{recorded}");
+    }
+
+    #[test]
+    fn only_headers_never_secret_show_their_values_and_keys_are_hidden_anywhere() {
+        let recorded = line(&[
+            "aiperf",
+            "-H",
+            "X-Trace: sk-proj-0123456789abcdefghij",
+            "-H",
+            "X-Tenant: acme-prod",
+            "-H",
+            "Content-Type: application/json",
+            "-H",
+            "accept:text/event-stream",
+            "--extra-inputs",
+            "api_token:nvapi-0123456789abcdefghij",
+            "--extra-inputs",
+            "temperature:0.7",
+        ]);
+        for secret in ["sk-proj", "acme-prod", "nvapi-"] {
+            assert!(!recorded.contains(secret), "{secret} in {recorded}");
+        }
+        for shown in ["'Content-Type: application/json'", "accept:text/event-stream", "temperature:0.7"] {
+            assert!(recorded.contains(shown), "{shown} in {recorded}");
+        }
+        // A key in an ordinary header is scrubbed from every output, as a credential header's is.
+        let secrets = Secrets::new(None, ["X-Trace: sk-proj-0123456789abcdefghij", "X-Tenant: acme-prod"], None);
+        assert_eq!(secrets.scrub("echo sk-proj-0123456789abcdefghij acme-prod"), "echo <redacted> acme-prod");
     }
 
     #[test]
