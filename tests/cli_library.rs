@@ -65,7 +65,7 @@ fn runtime_registered_names_run_in_profile_and_list_as_registered() {
     let report: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("profile_export_aiperf.json")).unwrap()).unwrap();
     assert_eq!(report["input_config"]["endpoint"]["type"], "relay");
     assert_eq!(report["request_count"]["avg"], 3.0, "{report}");
-    assert_eq!(report["error_request_count"]["avg"], 0.0);
+    assert!(report.get("error_request_count").is_none(), "no errors, no error row (AIPerf's layout)");
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -97,6 +97,8 @@ impl Aggregate {
         if let Some(lag) = record.value(Metric::ScheduleLag) {
             self.stats[Metric::ScheduleLag.index()].record(lag);
         }
+        // A failed request was in flight all the same (it counts in the concurrency, in no phase).
+        self.phases.add(record);
         if let Some(error) = &record.error {
             self.failed += 1;
             let group = RecordError { message: group_message(&error.message), ..error.clone() };
@@ -104,7 +106,6 @@ impl Aggregate {
             return;
         }
         self.completed += 1;
-        self.phases.add(record);
         for metric in Metric::ALL.into_iter().filter(|&m| m != Metric::ScheduleLag) {
             if let Some(value) = record.value(metric) {
                 self.stats[metric.index()].record(value);

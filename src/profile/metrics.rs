@@ -38,9 +38,9 @@ pub enum Metric {
     HttpReqReceiving,
     /// Issue to last byte.
     HttpReqDuration,
-    /// Body bytes sent, KB.
+    /// Body bytes sent, KB of 1024 bytes.
     HttpReqDataSent,
-    /// Body bytes received, KB.
+    /// Body bytes received, KB of 1024 bytes.
     HttpReqDataReceived,
     /// Body pieces received.
     HttpReqChunksReceived,
@@ -212,7 +212,7 @@ impl Metric {
         }
     }
 
-    /// The console row title (`Time to First Token`).
+    /// The console and CSV row title, AIPerf 0.13's (`Time to First Token`).
     pub fn title(self) -> &'static str {
         match self {
             Self::RequestLatency => "Request Latency",
@@ -227,33 +227,33 @@ impl Metric {
             Self::UsagePromptTokens => "Usage Prompt Tokens",
             Self::UsageCompletionTokens => "Usage Completion Tokens",
             Self::UsageTotalTokens => "Usage Total Tokens",
-            Self::HttpReqConnecting => "HTTP Request Connecting",
-            Self::HttpReqSending => "HTTP Request Sending",
-            Self::HttpReqWaiting => "HTTP Request Waiting",
-            Self::HttpReqReceiving => "HTTP Request Receiving",
-            Self::HttpReqDuration => "HTTP Request Duration",
-            Self::HttpReqDataSent => "HTTP Request Data Sent",
-            Self::HttpReqDataReceived => "HTTP Request Data Received",
-            Self::HttpReqChunksReceived => "HTTP Request Chunks Received",
-            Self::HttpReqBlocked => "HTTP Request Blocked",
-            Self::HttpReqDnsLookup => "HTTP Request DNS Lookup",
-            Self::HttpReqConnectionOverhead => "HTTP Request Connection Overhead",
-            Self::HttpReqTotal => "HTTP Request Total",
-            Self::HttpReqConnectionReused => "HTTP Request Connection Reused",
-            Self::HttpReqChunksSent => "HTTP Request Chunks Sent",
+            Self::HttpReqConnecting => "HTTP Connecting",
+            Self::HttpReqSending => "HTTP Sending",
+            Self::HttpReqWaiting => "HTTP Waiting (TTFB)",
+            Self::HttpReqReceiving => "HTTP Receiving",
+            Self::HttpReqDuration => "HTTP Duration (excl. conn)",
+            Self::HttpReqDataSent => "HTTP Data Sent",
+            Self::HttpReqDataReceived => "HTTP Data Received",
+            Self::HttpReqChunksReceived => "HTTP Chunks Received",
+            Self::HttpReqBlocked => "HTTP Blocked",
+            Self::HttpReqDnsLookup => "HTTP DNS Lookup",
+            Self::HttpReqConnectionOverhead => "HTTP Connection Overhead",
+            Self::HttpReqTotal => "HTTP Total Time",
+            Self::HttpReqConnectionReused => "HTTP Connection Reused",
+            Self::HttpReqChunksSent => "HTTP Chunks Sent",
             Self::ScheduleLag => "Schedule Lag",
             Self::DecodeDuration => "Decode Duration",
             Self::TimeToFirstOutputToken => "Time to First Output Token",
-            Self::E2eOutputTokenThroughput => "End-to-End Output Token Throughput",
+            Self::E2eOutputTokenThroughput => "E2E Output Token Throughput",
             Self::PrefillThroughputPerUser => "Prefill Throughput Per User",
-            Self::CreditToStartLatency => "Credit to Start Latency",
-            Self::EffectiveLatency => "Effective Latency",
-            Self::OslMismatchDiffPct => "OSL Mismatch Diff",
-            Self::UsagePromptTokensDiffPct => "Usage Prompt Tokens Diff",
-            Self::UsageCompletionTokensDiffPct => "Usage Completion Tokens Diff",
+            Self::CreditToStartLatency => "Credit-to-Start Latency",
+            Self::EffectiveLatency => "Effective Latency (CO-aware)",
+            Self::OslMismatchDiffPct => "OSL Mismatch Diff %",
+            Self::UsagePromptTokensDiffPct => "Usage Prompt Diff %",
+            Self::UsageCompletionTokensDiffPct => "Usage Completion Diff %",
             Self::ReasoningTokenCount => "Reasoning Token Count",
             Self::UsageReasoningTokens => "Usage Reasoning Tokens",
-            Self::UsageReasoningTokensDiffPct => "Usage Reasoning Tokens Diff",
+            Self::UsageReasoningTokensDiffPct => "Usage Reasoning Diff %",
         }
     }
 

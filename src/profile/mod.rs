@@ -171,7 +171,7 @@ async fn warmup<E: Endpoint + 'static, T: Transport + 'static>(config: &Config, 
 struct Measured {
     aggregate: Aggregate,
     /// The time-weighted metrics: key, unit, summary.
-    phases: Vec<(&'static str, &'static str, phases::WeightedSummary)>,
+    phases: Vec<phases::Series>,
     started: Instant,
     ended: Instant,
     start_wall: SystemTime,

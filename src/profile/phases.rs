@@ -1,6 +1,7 @@
 //! AIPerf 0.13's time-weighted ("sweep-line") metrics: over the run's window (first request start
 //! to last request end), step functions of what is in flight: requests, those in prefill (start
-//! to first token) and in decode (first token to end), their token rates, and tokens in flight.
+//! to first token) and in decode (first token to end), their token rates (decode chunk by chunk,
+//! as AIPerf's default), and tokens in flight ([`PhaseSweep::add`]).
 //! `effective_*` weigh every instant of the window; `active_*` only instants when that phase has a
 //! request in flight.
 //!
@@ -90,28 +91,44 @@ struct Levels {
     prefill: i32,
     decode: i32,
     prefill_rate: f64,
+    /// Decode throughput chunk by chunk (each gap's share of the output over the gap).
     decode_rate: f64,
+    /// Decode throughput request by request (OSL − 1 over the decode), for the total.
+    uniform_rate: f64,
     tokens: f64,
 }
 
-/// The sweep-line metrics, in export order: key, unit. The `effective_*` ones and
+/// The sweep-line metrics, in export order: key, title (AIPerf's), unit. The `effective_*` ones and
 /// `tokens_in_flight` come first, one [`WeightedStat`] each; the `active_*` ones follow.
-pub const SERIES: [(&str, &str); 14] = [
-    ("effective_concurrency", "requests"),
-    ("effective_prefill_concurrency", "requests"),
-    ("effective_decode_concurrency", "requests"),
-    ("effective_prefill_throughput", "tokens/sec"),
-    ("effective_decode_throughput", "tokens/sec"),
-    ("effective_total_throughput", "tokens/sec"),
-    ("effective_prefill_throughput_per_user", "tokens/sec/user"),
-    ("effective_decode_throughput_per_user", "tokens/sec/user"),
-    ("tokens_in_flight", "tokens"),
-    ("active_prefill_throughput", "tokens/sec"),
-    ("active_prefill_throughput_per_user", "tokens/sec/user"),
-    ("active_decode_throughput", "tokens/sec"),
-    ("active_decode_throughput_per_user", "tokens/sec/user"),
-    ("active_total_throughput", "tokens/sec"),
+pub const SERIES: [(&str, &str, &str); 14] = [
+    ("effective_concurrency", "Effective Concurrency", "requests"),
+    ("effective_prefill_concurrency", "Effective Prefill Concurrency", "requests"),
+    ("effective_decode_concurrency", "Effective Decode Concurrency", "requests"),
+    ("effective_prefill_throughput", "Effective Prefill Throughput", "tokens/sec"),
+    ("effective_decode_throughput", "Effective Decode Throughput", "tokens/sec"),
+    ("effective_total_throughput", "Effective Total Throughput", "tokens/sec"),
+    ("effective_prefill_throughput_per_user", "Effective Prefill Throughput Per User", "tokens/sec/user"),
+    ("effective_decode_throughput_per_user", "Effective Decode Throughput Per User", "tokens/sec/user"),
+    ("tokens_in_flight", "Tokens In Flight", "tokens"),
+    ("active_prefill_throughput", "Active Prefill Throughput", "tokens/sec"),
+    ("active_prefill_throughput_per_user", "Active Prefill Throughput Per User", "tokens/sec/user"),
+    ("active_decode_throughput", "Active Decode Throughput", "tokens/sec"),
+    ("active_decode_throughput_per_user", "Active Decode Throughput Per User", "tokens/sec/user"),
+    ("active_total_throughput", "Active Total Throughput", "tokens/sec"),
 ];
+
+/// One sweep-line metric's result.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Series {
+    /// Export key.
+    pub key: &'static str,
+    /// AIPerf's title.
+    pub title: &'static str,
+    /// Unit.
+    pub unit: &'static str,
+    /// Its statistics.
+    pub summary: WeightedSummary,
+}
 
 /// The effective series each `active_*` series (the last of [`SERIES`], in order) is the active
 /// part of: the prefill and decode throughputs and their per-user values, and the total. Each is
@@ -146,26 +163,88 @@ impl PhaseSweep {
         }
     }
 
-    /// Adds a completed request's events.
+    /// Adds a completed request's events, as AIPerf 0.13 builds its curves by default:
+    /// - a request is in flight from its start to its end;
+    /// - one with a first token (streamed, content came, no error) is in prefill until then, at
+    ///   ISL over that time, and in decode after it; one without is in neither (AIPerf's rule:
+    ///   a request not streamed has no first token, and counts in the concurrency alone);
+    /// - its decode throughput is counted chunk by chunk: each gap between content chunks
+    ///   carries an equal share of the output after the first token, at its own rate, and
+    ///   nothing after the last chunk; its total throughput is request-level (ISL over the
+    ///   prefill, OSL − 1 spread evenly over the decode);
+    /// - its tokens in flight are ISL from the start, one at the first token and an equal share
+    ///   of the rest at each later chunk (output only when there are two chunks or more), until
+    ///   the end.
     pub fn add(&mut self, record: &RequestRecord) {
         let ns = |at: Instant| u64::try_from(at.saturating_duration_since(self.zero).as_nanos()).unwrap_or(u64::MAX);
         let (start, end) = (ns(record.started), ns(record.ended).max(ns(record.started)));
-        // Unstreamed requests have no first token: the whole request is prefill.
-        let first = record.value(Metric::TimeToFirstToken).map_or(end, |ttft| (start + (ttft * 1e6) as u64).min(end));
+        let ttft = record.value(Metric::TimeToFirstToken).filter(|_| record.error.is_none());
+        let Some(ttft) = ttft else {
+            self.push(start, 2, Levels { requests: 1, ..Levels::default() });
+            self.push(end, 0, Levels { requests: -1, ..Levels::default() });
+            return;
+        };
+        let first = (start + (ttft * 1e6) as u64).min(end);
         let (isl, osl) =
             (record.value(Metric::InputSequenceLength).unwrap_or(0.0), record.value(Metric::OutputSequenceLength).unwrap_or(0.0));
         let rate = |tokens: f64, from: u64, to: u64| if to > from { tokens / ((to - from) as f64 / 1e9) } else { 0.0 };
-        let (prefill_rate, decode_rate) = (rate(isl, start, first), rate((osl - 1.0).max(0.0), first, end));
-        let event = |at, order, delta| Reverse(Event { at, order, delta });
-        self.pending.push(event(start, 2, Levels { requests: 1, prefill: 1, prefill_rate, tokens: isl, ..Levels::default() }));
-        let first_delta = Levels { prefill: -1, decode: 1, prefill_rate: -prefill_rate, decode_rate, tokens: osl, ..Levels::default() };
-        self.pending.push(event(first, 1, first_delta));
-        let end_delta = Levels { requests: -1, decode: -1, decode_rate: -decode_rate, tokens: -(isl + osl), ..Levels::default() };
-        self.pending.push(event(end, 0, end_delta));
+        let (prefill_rate, uniform_rate) = (rate(isl, start, first), rate((osl - 1.0).max(0.0), first, end));
+        let gaps = &record.inter_chunk;
+        let nonzero = gaps.iter().filter(|&&gap| gap > 0.0).count();
+        let (gap_tokens, chunk_tokens) = if gaps.is_empty() {
+            (0.0, 0.0)
+        } else {
+            ((osl - 1.0).max(0.0) / nonzero.max(1) as f64, (osl - 1.0).max(0.0) / gaps.len() as f64)
+        };
+        let gap_rate = |gap_ms: f64| if gap_ms > 0.0 { gap_tokens / (gap_ms / 1e3) } else { 0.0 };
+        self.push(start, 2, Levels { requests: 1, prefill: 1, prefill_rate, tokens: isl, ..Levels::default() });
+        let first_rate = gaps.first().map_or(0.0, |&gap| gap_rate(gap));
+        let first_tokens = if gaps.is_empty() { 0.0 } else { 1.0 };
+        self.push(
+            first,
+            1,
+            Levels {
+                prefill: -1,
+                decode: 1,
+                prefill_rate: -prefill_rate,
+                decode_rate: first_rate,
+                uniform_rate,
+                tokens: first_tokens,
+                ..Levels::default()
+            },
+        );
+        // Each later chunk: its share of the output arrives, and the next gap's rate replaces
+        // this one's (none after the last). Chunk times stay before the end, which comes first
+        // at one instant.
+        let (mut at_ms, mut current) = (0.0, first_rate);
+        for (index, &gap) in gaps.iter().enumerate() {
+            at_ms += gap;
+            let at = (first + (at_ms * 1e6) as u64).min(end.saturating_sub(1)).max(first);
+            let next = gaps.get(index + 1).map_or(0.0, |&gap| gap_rate(gap));
+            self.push(at, 1, Levels { decode_rate: next - current, tokens: chunk_tokens, ..Levels::default() });
+            current = next;
+        }
+        self.push(
+            end,
+            0,
+            Levels {
+                requests: -1,
+                decode: -1,
+                decode_rate: -current,
+                uniform_rate: -uniform_rate,
+                tokens: -(isl + first_tokens + chunk_tokens * gaps.len() as f64),
+                ..Levels::default()
+            },
+        );
         while self.pending.len() > MAX_PENDING {
             let Some(Reverse(oldest)) = self.pending.pop() else { break };
             self.sweep(oldest);
         }
+    }
+
+    /// Queues an event at `at` (ns after zero), `order` among events of one instant.
+    fn push(&mut self, at: u64, order: u8, delta: Levels) {
+        self.pending.push(Reverse(Event { at, order, delta }));
     }
 
     /// Sweeps every event before `watermark` (all of them when `None`).
@@ -195,6 +274,7 @@ impl PhaseSweep {
         // Sums of rates drift by rounding: nothing in a phase means exactly zero.
         l.prefill_rate = if l.prefill > 0 { l.prefill_rate + d.prefill_rate } else { 0.0 };
         l.decode_rate = if l.decode > 0 { l.decode_rate + d.decode_rate } else { 0.0 };
+        l.uniform_rate = if l.decode > 0 { l.uniform_rate + d.uniform_rate } else { 0.0 };
         l.tokens = if l.requests > 0 { l.tokens + d.tokens } else { 0.0 };
     }
 
@@ -202,7 +282,8 @@ impl PhaseSweep {
     fn segment(&mut self, ns: u64) {
         let l = self.levels;
         let per_user = |rate: f64, users: i32| if users > 0 { rate / f64::from(users) } else { 0.0 };
-        let total = l.prefill_rate + l.decode_rate;
+        // The total is request-level, as AIPerf's is.
+        let total = l.prefill_rate + l.uniform_rate;
         let values = [
             f64::from(l.requests),
             f64::from(l.prefill),
@@ -225,11 +306,19 @@ impl PhaseSweep {
     }
 
     /// Sweeps what is left and gives every series' summary that has a window.
-    pub fn finish(&mut self) -> Vec<(&'static str, &'static str, WeightedSummary)> {
+    pub fn finish(&mut self) -> Vec<Series> {
         self.advance(None);
         let effective = self.stats.iter().map(WeightedStat::summary);
-        let active = ACTIVE_OF.iter().zip(&self.activity).map(|(&series, activity)| self.stats[series].active_summary(activity));
-        SERIES.iter().zip(effective.chain(active)).filter_map(|(&(key, unit), summary)| summary.map(|s| (key, unit, s))).collect()
+        // A phase never active (no request streamed, say) is all zeros, as AIPerf exports it.
+        let active = ACTIVE_OF.iter().zip(&self.activity).map(|(&series, activity)| {
+            let stat = &self.stats[series];
+            stat.active_summary(activity).or_else(|| stat.summary().map(|_| WeightedSummary::default()))
+        });
+        SERIES
+            .iter()
+            .zip(effective.chain(active))
+            .filter_map(|(&(key, title, unit), summary)| summary.map(|summary| Series { key, title, unit, summary }))
+            .collect()
     }
 }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::aggregate::Aggregate;
 use super::config::Config;
 use super::error::ProfileError;
-use super::export::{self, AggregateMetric};
+use super::export::{self, AggregateMetric, StatRow};
 use super::metrics::Metric;
 use super::stats;
 use super::tokenizer::Tokenizer;
@@ -27,7 +27,7 @@ pub(super) struct Report<'a> {
     /// What the profiled requests measured.
     pub aggregate: &'a Aggregate,
     /// The time-weighted metrics (effective concurrency and the phases' throughputs).
-    pub phases: &'a [(&'static str, &'static str, super::phases::WeightedSummary)],
+    pub phases: &'a [super::phases::Series],
     /// When profiling started and ended (monotonic and wall clock).
     pub started: Instant,
     /// See `started`.
@@ -68,8 +68,11 @@ impl Report<'_> {
         list.push(metric("input_token_throughput", "Input Token Throughput", "tokens/sec", a.total_isl / span));
         list.push(metric("request_throughput", "Request Throughput", "requests/sec", a.completed as f64 / span));
         list.push(metric("request_count", "Request Count", "requests", a.completed as f64));
-        list.push(metric("completed_request_count", "Completed Request Count", "requests", a.completed as f64));
-        list.push(metric("error_request_count", "Error Request Count", "requests", a.failed as f64));
+        // AIPerf's completed requests are those that ended, failed ones included.
+        list.push(metric("completed_request_count", "Completed Requests (Success + Error)", "requests", (a.completed + a.failed) as f64));
+        if a.failed > 0 {
+            list.push(metric("error_request_count", "Error Request Count", "requests", a.failed as f64));
+        }
         let attempted = (a.completed + a.failed).max(1) as f64;
         list.push(metric("request_error_rate", "Request Error Rate", "%", a.failed as f64 * 100.0 / attempted));
         if tokens {
@@ -100,6 +103,18 @@ impl Report<'_> {
             list.push(metric("goodput", "Goodput", "requests/sec", a.good as f64 / span));
             list.push(metric("good_request_count", "Good Request Count", "requests", a.good as f64));
         }
+        if let Some(lag) = a.summary(Metric::ScheduleLag) {
+            // AIPerf's replay lag metrics, from the same distribution as `schedule_lag`.
+            list.push(hidden("replay_sched_lag_p50", "Replay Schedule Lag p50", "ms", lag.p50));
+            list.push(hidden("replay_sched_lag_p90", "Replay Schedule Lag p90", "ms", lag.p90));
+            list.push(hidden("replay_sched_lag_p99", "Replay Schedule Lag p99", "ms", lag.p99));
+            list.push(hidden(
+                "replay_sched_degraded",
+                "Replay Schedule Degraded",
+                "count",
+                f64::from(u8::from(lag.p99 > REPLAY_DEGRADED_MS)),
+            ));
+        }
         list.push(metric("benchmark_duration", "Benchmark Duration", "sec", span));
         (span, list)
     }
@@ -111,7 +126,7 @@ impl Report<'_> {
         let (span, aggregates) = self.aggregates();
         let title = format!("aiperf | {}", self.config.endpoint_meta.metrics_title);
         let mut console = export::console_table(&title, &records, &aggregates);
-        if let Some((.., c)) = self.phases.iter().find(|(key, ..)| *key == "effective_concurrency") {
+        if let Some(c) = self.phases.iter().find(|s| s.key == "effective_concurrency").map(|s| s.summary) {
             console.push_str(&format!("Effective concurrency: avg {:.2}, p50 {:.2}, max {:.2} requests in flight\n", c.avg, c.p50, c.max));
         }
         for (error, count) in self.aggregate.errors() {
@@ -131,7 +146,12 @@ impl Report<'_> {
         console.push_str(&format!("Benchmark duration: {span:.2} sec; exports in {}\n", dir.display()));
         // Server error messages may quote a credential back.
         let console = self.config.secrets.scrub(&console).into_owned();
-        export::write_csv(dir, &records, &aggregates)?;
+        // The CSV has what AIPerf's has: the schedule lag's distribution is ours (the JSON keeps
+        // it), AIPerf's replay values are among the aggregates.
+        let mut stats: Vec<StatRow> =
+            records.iter().filter(|(m, _)| *m != Metric::ScheduleLag).map(|(m, s)| StatRow::record(*m, s)).collect();
+        stats.extend(self.phases.iter().map(|s| StatRow::weighted(s.key, s.title, s.unit, &s.summary)));
+        export::write_csv(dir, &stats, &aggregates)?;
         std::fs::write(dir.join(export::CONSOLE_FILE), &console)
             .map_err(|source| ProfileError::Io { path: dir.join(export::CONSOLE_FILE).display().to_string(), source })?;
         export::write_json(dir, export::JSON_FILE, &self.json(&records, &aggregates), &self.config.secrets)?;
@@ -206,19 +226,9 @@ impl Report<'_> {
         for a in aggregates {
             object.insert(a.key.to_owned(), json!({ "unit": a.unit, "avg": a.value }));
         }
-        if let Some((_, lag)) = records.iter().find(|(m, _)| *m == Metric::ScheduleLag) {
-            // AIPerf's replay lag metrics, from the same distribution as `schedule_lag`.
-            for (key, value) in [("replay_sched_lag_p50", lag.p50), ("replay_sched_lag_p90", lag.p90), ("replay_sched_lag_p99", lag.p99)] {
-                object.insert(key.to_owned(), json!({ "unit": "ms", "avg": value }));
-            }
+        for &super::phases::Series { key, unit, summary: s, .. } in self.phases {
             object.insert(
-                "replay_sched_degraded".to_owned(),
-                json!({ "unit": "", "avg": f64::from(u8::from(lag.p99 > REPLAY_DEGRADED_MS)) }),
-            );
-        }
-        for (key, unit, s) in self.phases {
-            object.insert(
-                (*key).to_owned(),
+                key.to_owned(),
                 json!({ "unit": unit, "avg": s.avg, "min": s.min, "max": s.max, "p50": s.p50, "p90": s.p90, "p95": s.p95, "p99": s.p99, "std": s.std }),
             );
         }

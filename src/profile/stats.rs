@@ -26,7 +26,7 @@ pub struct Stat {
 }
 
 /// What a record metric reports (AIPerf's keys).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct Summary {
     /// Mean.
     pub avg: f64,

@@ -11,11 +11,15 @@ fn request(zero: Instant, start: u64, ttft: f64, end: u64, isl: f64, osl: f64) -
     for (metric, value) in [(Metric::TimeToFirstToken, ttft), (Metric::InputSequenceLength, isl), (Metric::OutputSequenceLength, osl)] {
         record.values[metric.index()] = Some(value);
     }
+    // One token a chunk, evenly over the decode.
+    let chunks = (osl as usize).saturating_sub(1);
+    record.inter_chunk = vec![(end as f64 - start as f64 - ttft) / chunks.max(1) as f64; chunks];
+    record.error = None;
     record
 }
 
-fn summary<'a>(all: &'a [(&str, &str, WeightedSummary)], key: &str) -> &'a WeightedSummary {
-    &all.iter().find(|(k, ..)| *k == key).unwrap_or_else(|| panic!("{key}")).2
+fn summary<'a>(all: &'a [Series], key: &str) -> &'a WeightedSummary {
+    &all.iter().find(|s| s.key == key).unwrap_or_else(|| panic!("{key}")).summary
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -41,10 +45,40 @@ fn time_weighted_levels_over_the_window() {
     assert!(close(s("active_decode_throughput").avg, 15.0), "decode runs 1.0 s of the window: {:?}", s("active_decode_throughput"));
     assert!(close(s("active_prefill_throughput").avg, 750.0), "prefill runs 0.2 s: {:?}", s("active_prefill_throughput"));
     assert!(close(s("effective_decode_throughput_per_user").max, 10.0));
-    assert!(close(s("tokens_in_flight").avg, 154.0 / 1.1), "{:?}", s("tokens_in_flight"));
+    // ISL from the start; the output token by token as the chunks arrive (A: 1 at 100 ms, then one
+    // every 100 ms: 5.5 token-seconds; B: 1.5), until the end.
+    assert!(close(s("tokens_in_flight").avg, 147.0 / 1.1), "{:?}", s("tokens_in_flight"));
     // Concurrency is 1 for 0.5 s and 2 for 0.6 s of 1.1 s: the median is 2, a quarter of the time 1.
     assert_eq!((s("effective_concurrency").p50, s("effective_concurrency").p90), (2.0, 2.0));
     assert!(close(s("effective_concurrency").std, (0.5f64 * 0.6).sqrt() / 1.1), "{:?}", s("effective_concurrency"));
+}
+
+#[test]
+fn decode_is_counted_chunk_by_chunk_and_requests_without_a_first_token_only_in_flight() {
+    let zero = Instant::now();
+    let mut sweep = PhaseSweep::new(zero);
+    // First token at 100 ms, 9 more tokens in two chunks: 400 ms, then 100 ms, then nothing
+    // until the end at 1000 ms.
+    let mut streamed = request(zero, 0, 100.0, 1000, 20.0, 10.0);
+    streamed.inter_chunk = vec![400.0, 100.0];
+    sweep.add(&streamed);
+    // Not streamed (no first token): in flight, in no phase.
+    let mut whole = request(zero, 0, 0.0, 1000, 500.0, 50.0);
+    whole.values[Metric::TimeToFirstToken.index()] = None;
+    sweep.add(&whole);
+    let all = sweep.finish();
+    let s = |key| summary(&all, key);
+    assert!(close(s("effective_concurrency").avg, 2.0), "{:?}", s("effective_concurrency"));
+    assert!(close(s("effective_prefill_concurrency").avg, 0.1), "only the streamed request: {:?}", s("effective_prefill_concurrency"));
+    // 4.5 tokens over 400 ms, then 4.5 over 100 ms, then none: 11.25 and 45 tokens/s.
+    assert!(close(s("effective_decode_throughput").max, 45.0), "{:?}", s("effective_decode_throughput"));
+    assert!(close(s("effective_decode_throughput").avg, 9.0), "9 tokens in 1 s: {:?}", s("effective_decode_throughput"));
+    assert!(close(s("effective_decode_throughput").min, 0.0));
+    // The total stays request-level: 200 tokens/s of prefill for 100 ms, 10 tokens/s of decode for 900 ms.
+    assert!(close(s("effective_total_throughput").avg, 29.0), "{:?}", s("effective_total_throughput"));
+    // Tokens: 20 from 0, +1 at 100 ms, +4.5 at 500 and 600 ms; the whole body's ISL is not in flight.
+    let tokens = 20.0 + 0.9 + 4.5 * 0.5 + 4.5 * 0.4;
+    assert!(close(s("tokens_in_flight").avg, tokens), "{:?}", s("tokens_in_flight"));
 }
 
 #[test]

@@ -32,7 +32,7 @@ pub(super) struct Activity {
 }
 
 /// A time-weighted summary, AIPerf's fields for these metrics.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WeightedSummary {
     /// Time-weighted mean.
     pub avg: f64,

@@ -257,8 +257,9 @@ fn timing_metrics(record: &mut RequestRecord, timing: &TransportTiming) {
     }
     // k6's and AIPerf's split: duration is sending to last byte, total adds the connection's cost.
     set(Metric::HttpReqDuration, ms(timing.end.saturating_duration_since(timing.start + overhead)));
-    set(Metric::HttpReqDataSent, timing.bytes_sent as f64 / 1e3);
-    set(Metric::HttpReqDataReceived, timing.bytes_received as f64 / 1e3);
+    // KB of 1024 bytes, as AIPerf writes them.
+    set(Metric::HttpReqDataSent, timing.bytes_sent as f64 / 1024.0);
+    set(Metric::HttpReqDataReceived, timing.bytes_received as f64 / 1024.0);
     set(Metric::HttpReqChunksReceived, f64::from(timing.chunks));
     set(Metric::HttpReqBlocked, ms(timing.blocked));
     set(Metric::HttpReqDnsLookup, ms(timing.dns_lookup));

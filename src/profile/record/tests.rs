@@ -29,7 +29,7 @@ fn streamed(t0: Instant) -> (ParsedResponse, TransportTiming) {
     timing.response_start = Some(t0 + Duration::from_millis(5));
     timing.end = t0 + Duration::from_millis(150);
     timing.status = 200;
-    timing.bytes_received = 3000;
+    timing.bytes_received = 3072;
     timing.chunks = 7;
     (response, timing)
 }
@@ -72,7 +72,7 @@ fn streamed_metrics_follow_aiperf_definitions() {
     assert!(close(r.value(Metric::HttpReqSending), 1.0), "sending excludes connecting");
     assert!(close(r.value(Metric::HttpReqWaiting), 3.0));
     assert!(close(r.value(Metric::HttpReqReceiving), 145.0));
-    assert!(close(r.value(Metric::HttpReqDataReceived), 3.0));
+    assert!(close(r.value(Metric::HttpReqDataReceived), 3.0), "3072 bytes: KB of 1024, as AIPerf");
     assert!(close(r.value(Metric::UsageCompletionTokens), 5.0));
 }
 

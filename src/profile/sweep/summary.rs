@@ -23,9 +23,14 @@ const COLUMNS: [(&str, &[&str]); 7] = [
     ("request_latency", &["avg", "p50", "p90", "p99"]),
 ];
 
-/// The mean over `runs` of `metric`'s `stat`, when a run has it.
+/// The mean over `runs` of `metric`'s `stat`, when a run has it (a run without errors has no
+/// `error_request_count`, as in AIPerf: it counts 0).
 fn mean(runs: &[&Value], metric: &str, stat: &str) -> Option<f64> {
-    let values: Vec<f64> = runs.iter().filter_map(|r| r.get(metric)?.get(stat)?.as_f64()).filter(|v| v.is_finite()).collect();
+    let value = |run: &Value| match run.get(metric) {
+        None if metric == "error_request_count" => Some(0.0),
+        found => found?.get(stat)?.as_f64(),
+    };
+    let values: Vec<f64> = runs.iter().filter_map(|r| value(r)).filter(|v| v.is_finite()).collect();
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 

@@ -16,6 +16,10 @@ use super::record::{JsonLine, RequestRecord};
 use super::stats::Summary;
 use crate::redact::Secrets;
 
+mod csv;
+
+pub use csv::{StatRow, write_csv};
+
 /// Names of the files in the artifact directory.
 pub const JSON_FILE: &str = "profile_export_aiperf.json";
 /// See [`JSON_FILE`].
@@ -185,33 +189,6 @@ pub struct AggregateMetric {
     pub value: f64,
     /// Whether the console table shows it (usage totals and cross-checks are export-only).
     pub on_console: bool,
-}
-
-/// `profile_export_aiperf.csv`: record metrics with their statistics, then aggregate metrics.
-///
-/// # Errors
-/// [`ProfileError::Io`] naming the file.
-pub fn write_csv(dir: &Path, records: &[(Metric, Summary)], aggregates: &[AggregateMetric]) -> Result<(), ProfileError> {
-    let path = dir.join(CSV_FILE);
-    let csv_error = |e: csv::Error| ProfileError::Io { path: path.display().to_string(), source: std::io::Error::other(e) };
-    let mut writer = csv::WriterBuilder::new().flexible(true).from_path(&path).map_err(csv_error)?;
-    writer
-        .write_record(["Metric", "avg", "min", "max", "p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "std"])
-        .map_err(csv_error)?;
-    for (metric, s) in records {
-        let mut row = vec![format!("{} ({})", metric.title(), metric.unit())];
-        row.extend([s.avg, s.min, s.max, s.p1, s.p5, s.p10, s.p25, s.p50, s.p75, s.p90, s.p95, s.p99, s.std].map(|v| format!("{v:.2}")));
-        writer.write_record(&row).map_err(csv_error)?;
-    }
-    // A blank line between the sections, as AIPerf writes (an empty CSV record would be `""`).
-    let mut file = writer.into_inner().map_err(|e| ProfileError::Io { path: path.display().to_string(), source: e.into_error() })?;
-    file.write_all(b"\n").map_err(io(&path))?;
-    let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(file);
-    writer.write_record(["Metric", "Value"]).map_err(csv_error)?;
-    for a in aggregates {
-        writer.write_record([format!("{} ({})", a.title, a.unit), format!("{:.2}", a.value)]).map_err(csv_error)?;
-    }
-    writer.flush().map_err(io(&path))
 }
 
 /// The console table: one row per record metric (avg, min, max, p99, p90, p50, std), then the
