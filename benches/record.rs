@@ -67,7 +67,7 @@ fn record_request(c: &mut Criterion) {
                 let record = measure.record(0, Phase::Profiling, 0, 0, outcome);
                 aggregate.add(&record);
                 line.clear();
-                JsonLine(&record).write_to(&mut line).expect("serializable");
+                JsonLine { record: &record, warmup_phase: false }.write_to(&mut line).expect("serializable");
                 line.len()
             })
         });

@@ -429,7 +429,7 @@ fn requests_still_running_after_the_grace_period_are_recorded_as_cancelled() {
     assert_eq!(summary["was_cancelled"], true);
     assert_eq!(avg(&summary, "request_count"), 0.0);
     assert_eq!(avg(&summary, "error_request_count"), 3.0, "the 3 requests in flight are accounted for");
-    assert_eq!(summary["error_summary"][0]["error_details"]["type"], "RequestCancelledError");
+    assert_eq!(summary["error_summary"][0]["error_details"]["type"], "RequestCancellationError");
     assert_eq!(records.len(), 3);
     assert!(records.iter().all(|r| r["metadata"]["was_cancelled"] == true));
 }

@@ -228,7 +228,7 @@ fn requests_past_the_duration_and_its_grace_period_are_cut_off_as_cancelled() {
     assert_eq!(output.status.code(), Some(3), "nothing succeeded: {}", text(&output));
     let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("profile_export_aiperf.json")).unwrap()).unwrap();
     assert_eq!(summary["error_request_count"]["avg"], 2.0, "{summary:#}");
-    assert_eq!(summary["error_summary"][0]["error_details"]["type"], "RequestCancelledError");
+    assert_eq!(summary["error_summary"][0]["error_details"]["type"], "RequestCancellationError");
     let duration = summary["benchmark_duration"]["avg"].as_f64().unwrap();
     assert!(duration < 8.0, "the run was cut off, not waited out: {duration} s");
     assert_eq!(summary["input_config"]["phases"][0]["grace_period"], 1.0);

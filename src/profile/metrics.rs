@@ -257,6 +257,12 @@ impl Metric {
         }
     }
 
+    /// Whether its values are whole counts (tokens, chunks, the reuse flag): the JSONL writes them
+    /// as integers, as AIPerf does.
+    pub fn integral(self) -> bool {
+        matches!(self.unit(), "tokens" | "count" | "ratio")
+    }
+
     /// Histogram resolution: values are kept as `value * scale` integers.
     pub fn scale(self) -> f64 {
         match self.unit() {

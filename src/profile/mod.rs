@@ -193,7 +193,7 @@ async fn profile<E: Endpoint + 'static, T: Transport + 'static>(
         plan.count = Some(plan.count.map_or(scheduled, |count| count.min(scheduled)));
     }
     let (tx, rx) = mpsc::channel(runner::record_backlog(plan.concurrency));
-    let writer = export::RecordWriter::create(&config.artifact_dir, config.secrets.clone())?;
+    let writer = export::RecordWriter::create(&config.artifact_dir, config.secrets.clone(), config.schedule.warmup_requests > 0)?;
     let aggregate = Aggregate::new(config.slos.clone(), started);
     let collect = tokio::spawn(collect::collect(rx, writer, aggregate, Arc::clone(&runner.in_flight)));
     let progress =

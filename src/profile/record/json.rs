@@ -10,7 +10,13 @@ use super::RequestRecord;
 use crate::profile::metrics::Metric;
 
 /// `{"metadata": {…}, "metrics": {…}, "error": {…}}` (`error` only when the request failed).
-pub struct JsonLine<'a>(pub &'a RequestRecord);
+pub struct JsonLine<'a> {
+    /// The record.
+    pub record: &'a RequestRecord,
+    /// Whether the run had a warmup phase (AIPerf numbers its phases in order: profiling is then
+    /// the second).
+    pub warmup_phase: bool,
+}
 
 impl JsonLine<'_> {
     /// Appends the line, without its newline, to `out`.
@@ -19,9 +25,9 @@ impl JsonLine<'_> {
     /// Only if `serde_json` cannot write the error's text (it writes to memory, so in practice
     /// never); `out` then holds part of the line.
     pub fn write_to(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
-        let r = self.0;
+        let r = self.record;
         out.extend_from_slice(b"{\"metadata\":");
-        metadata(r, out)?;
+        self.metadata(out)?;
         out.extend_from_slice(b",\"metrics\":{");
         metrics(r, out);
         out.push(b'}');
@@ -32,51 +38,93 @@ impl JsonLine<'_> {
         out.push(b'}');
         Ok(())
     }
-}
 
-fn metadata(r: &RequestRecord, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
-    let phase = r.phase.as_str().as_bytes();
-    out.extend_from_slice(b"{\"x_request_id\":\"");
-    out.extend_from_slice(phase);
-    out.push(b'-');
-    integer(out, r.index);
-    out.extend_from_slice(b"\",\"conversation_id\":");
-    match &r.session_id {
-        // A session's id is the dataset's text: escaped by serde_json.
-        Some(id) => text(out, id)?,
-        None => {
+    /// AIPerf's metadata, in its order (a key it leaves out when it has no value is left out),
+    /// then ours: the server's ids.
+    fn metadata(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        let r = self.record;
+        let phase = r.phase.as_str().as_bytes();
+        let request_id = |out: &mut Vec<u8>| {
             out.push(b'"');
-            integer(out, r.conversation_id as u64);
+            out.extend_from_slice(phase);
+            out.push(b'-');
+            integer(out, r.index);
             out.push(b'"');
+        };
+        out.extend_from_slice(b"{\"session_num\":");
+        integer(out, r.index);
+        out.extend_from_slice(b",\"x_request_id\":");
+        request_id(out);
+        // The session's requests share one correlation id; a request outside a session is its own.
+        let correlation = |out: &mut Vec<u8>| match &r.session_id {
+            Some(_) => {
+                out.push(b'"');
+                out.extend_from_slice(phase);
+                out.extend_from_slice(b"-session-");
+                integer(out, r.conversation_id as u64);
+                out.push(b'"');
+            }
+            None => request_id(out),
+        };
+        out.extend_from_slice(b",\"x_correlation_id\":");
+        correlation(out);
+        out.extend_from_slice(b",\"conversation_id\":");
+        match &r.session_id {
+            // A session's id is the dataset's text: escaped by serde_json.
+            Some(id) => text(out, id)?,
+            None => {
+                out.push(b'"');
+                integer(out, r.conversation_id as u64);
+                out.push(b'"');
+            }
         }
-    }
-    out.extend_from_slice(b",\"turn_index\":");
-    integer(out, u64::from(r.turn_index));
-    out.extend_from_slice(b",\"request_start_ns\":");
-    integer(out, r.start_ns);
-    out.extend_from_slice(b",\"request_ack_ns\":");
-    match r.ack_ns {
-        Some(ns) => integer(out, ns),
-        None => out.extend_from_slice(b"null"),
-    }
-    out.extend_from_slice(b",\"request_end_ns\":");
-    integer(out, r.end_ns);
-    out.extend_from_slice(b",\"benchmark_phase\":\"");
-    out.extend_from_slice(phase);
-    out.extend_from_slice(if r.was_cancelled { b"\",\"was_cancelled\":true" } else { b"\",\"was_cancelled\":false" });
-    out.extend_from_slice(b",\"worker_id\":\"worker_");
-    integer(out, r.worker_id as u64);
-    out.push(b'"');
-    // The server's names for the request, to match the record with its logs (text it chose:
-    // escaped by serde_json).
-    for (key, id) in [(&b",\"response_id\":"[..], &r.response_id), (b",\"server_request_id\":", &r.server_request_id)] {
-        if let Some(id) = id {
-            out.extend_from_slice(key);
-            text(out, id)?;
+        out.extend_from_slice(b",\"turn_index\":");
+        integer(out, u64::from(r.turn_index));
+        for (key, value) in [
+            (&b",\"credit_issued_ns\":"[..], r.credit_ns),
+            (b",\"request_start_ns\":", Some(r.start_ns)),
+            (b",\"request_ack_ns\":", r.ack_ns),
+            (b",\"request_end_ns\":", Some(r.end_ns)),
+        ] {
+            if let Some(ns) = value {
+                out.extend_from_slice(key);
+                integer(out, ns);
+            }
         }
+        out.extend_from_slice(b",\"worker_id\":\"worker_");
+        integer(out, r.worker_id as u64);
+        out.extend_from_slice(b"\",\"record_processor_id\":\"record_processor_0\",\"benchmark_phase\":\"");
+        out.extend_from_slice(phase);
+        let profiling = r.phase == super::Phase::Profiling;
+        out.extend_from_slice(if profiling && self.warmup_phase {
+            b"\",\"phase_index\":1,\"profiling_index\":0,\"phase_name\":\""
+        } else if profiling {
+            b"\",\"phase_index\":0,\"profiling_index\":0,\"phase_name\":\""
+        } else {
+            b"\",\"phase_index\":0,\"phase_name\":\""
+        });
+        out.extend_from_slice(phase);
+        out.extend_from_slice(b"\",\"phase_kind\":\"");
+        out.extend_from_slice(phase);
+        if r.was_cancelled {
+            out.extend_from_slice(b"\",\"was_cancelled\":true,\"cancellation_time_ns\":");
+            integer(out, r.end_ns);
+        } else {
+            out.extend_from_slice(b"\",\"was_cancelled\":false");
+        }
+        out.extend_from_slice(b",\"context_overflow_skip\":false,\"agent_depth\":0,\"root_correlation_id\":");
+        correlation(out);
+        // The server's names for the request, to match the record with its logs (text it chose:
+        // escaped by serde_json).
+        for (key, id) in [(&b",\"response_id\":"[..], &r.response_id), (b",\"server_request_id\":", &r.server_request_id)] {
+            if let Some(id) = id {
+                out.extend_from_slice(key);
+                text(out, id)?;
+            }
+        }
+        out.push(b'}');
+        Ok(())
     }
-    out.push(b'}');
-    Ok(())
 }
 
 /// Every measured metric as `"key":{"value":…,"unit":…}`, in the console's order.
@@ -97,6 +145,7 @@ fn metrics(r: &RequestRecord, out: &mut Vec<u8>) {
             Some(unit) => &texts.between[unit][index],
         });
         match value {
+            Some(value) if metric.integral() => count(out, value),
             Some(value) => float(out, value),
             None => {
                 out.push(b'[');
@@ -166,6 +215,16 @@ fn text(out: &mut Vec<u8>, value: &str) -> Result<(), serde_json::Error> {
 
 fn integer(out: &mut Vec<u8>, value: u64) {
     out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
+}
+
+/// A count: as an integer when it is whole (AIPerf writes token and chunk counts as integers),
+/// else as [`float`] writes it.
+fn count(out: &mut Vec<u8>, value: f64) {
+    if (0.0..1e15).contains(&value) && (value as i64) as f64 == value {
+        integer(out, value as i64 as u64);
+    } else {
+        float(out, value);
+    }
 }
 
 /// As `serde_json` writes an `f64`: the shortest form that reads back the same, or `null`.
@@ -259,38 +318,63 @@ mod tests {
     use crate::profile::record::{Phase, RecordError};
 
     /// The same line built as a `serde_json` tree (keys in order): what the writer must equal.
-    fn oracle(r: &RequestRecord) -> String {
+    fn oracle(r: &RequestRecord, warmup_phase: bool) -> String {
         let mut metrics = Map::new();
         for metric in Metric::ALL {
             let value = match metric {
                 Metric::InterChunkLatency if !r.inter_chunk.is_empty() => json!(r.inter_chunk),
                 Metric::InterChunkLatency => continue,
                 _ => match r.value(metric) {
+                    Some(value) if metric.integral() && value >= 0.0 && value < 1e15 && value.fract() == 0.0 => json!(value as u64),
                     Some(value) => json!(value),
                     None => continue,
                 },
             };
             metrics.insert(metric.key().to_owned(), json!({ "value": value, "unit": metric.unit() }));
         }
-        let mut line = json!({
-            "metadata": {
-                "x_request_id": format!("{}-{}", r.phase.as_str(), r.index),
-                "conversation_id": r.session_id.as_deref().map_or_else(|| r.conversation_id.to_string(), str::to_owned),
-                "turn_index": r.turn_index,
-                "request_start_ns": r.start_ns,
-                "request_ack_ns": r.ack_ns,
-                "request_end_ns": r.end_ns,
-                "benchmark_phase": r.phase.as_str(),
-                "was_cancelled": r.was_cancelled,
-                "worker_id": format!("worker_{}", r.worker_id),
-            },
-            "metrics": Value::Object(metrics),
-        });
+        let phase = r.phase.as_str();
+        let request_id = format!("{phase}-{}", r.index);
+        let correlation = if r.session_id.is_some() { format!("{phase}-session-{}", r.conversation_id) } else { request_id.clone() };
+        let mut metadata = Map::new();
+        let mut put = |key: &str, value: Value| {
+            metadata.insert(key.to_owned(), value);
+        };
+        put("session_num", json!(r.index));
+        put("x_request_id", json!(request_id));
+        put("x_correlation_id", json!(correlation));
+        put("conversation_id", json!(r.session_id.as_deref().map_or_else(|| r.conversation_id.to_string(), str::to_owned)));
+        put("turn_index", json!(r.turn_index));
+        if let Some(ns) = r.credit_ns {
+            put("credit_issued_ns", json!(ns));
+        }
+        put("request_start_ns", json!(r.start_ns));
+        if let Some(ns) = r.ack_ns {
+            put("request_ack_ns", json!(ns));
+        }
+        put("request_end_ns", json!(r.end_ns));
+        put("worker_id", json!(format!("worker_{}", r.worker_id)));
+        put("record_processor_id", json!("record_processor_0"));
+        put("benchmark_phase", json!(phase));
+        let profiling = r.phase == Phase::Profiling;
+        put("phase_index", json!(u8::from(profiling && warmup_phase)));
+        if profiling {
+            put("profiling_index", json!(0));
+        }
+        put("phase_name", json!(phase));
+        put("phase_kind", json!(phase));
+        put("was_cancelled", json!(r.was_cancelled));
+        if r.was_cancelled {
+            put("cancellation_time_ns", json!(r.end_ns));
+        }
+        put("context_overflow_skip", json!(false));
+        put("agent_depth", json!(0));
+        put("root_correlation_id", json!(correlation));
         for (key, id) in [("response_id", &r.response_id), ("server_request_id", &r.server_request_id)] {
             if let Some(id) = id {
-                line["metadata"][key] = json!(id);
+                put(key, json!(id));
             }
         }
+        let mut line = json!({ "metadata": Value::Object(metadata), "metrics": Value::Object(metrics) });
         if let Some(error) = &r.error {
             line["error"] = json!(error);
         }
@@ -346,7 +430,8 @@ mod tests {
         fn lines_are_what_serde_json_writes(
             (index, conversation_id, worker_id) in (any::<u64>(), any::<usize>(), any::<usize>()),
             (start_ns, ack_ns, end_ns) in (any::<u64>(), any::<Option<u64>>(), any::<u64>()),
-            warmup: bool,
+            credit_ns in any::<Option<u64>>(),
+            (warmup, warmup_phase) in (any::<bool>(), any::<bool>()),
             was_cancelled: bool,
             values in prop::collection::vec(prop::option::of(float()), Metric::ALL.len()),
             inter_chunk in prop::collection::vec(float(), 0..5),
@@ -356,15 +441,15 @@ mod tests {
         ) {
             let phase = if warmup { Phase::Warmup } else { Phase::Profiling };
             let mut r = RequestRecord::cancelled(index, phase, conversation_id, worker_id, Instant::now(), SystemTime::now());
-            (r.start_ns, r.ack_ns, r.end_ns, r.was_cancelled) = (start_ns, ack_ns, end_ns, was_cancelled);
+            (r.start_ns, r.ack_ns, r.end_ns, r.was_cancelled, r.credit_ns) = (start_ns, ack_ns, end_ns, was_cancelled, credit_ns);
             r.values.copy_from_slice(&values);
             r.inter_chunk = inter_chunk;
             r.error = error.map(|(code, kind, message)| RecordError { code, kind, message });
             (r.response_id, r.server_request_id) = (response_id, server_request_id);
             (r.session_id, r.turn_index) = (session_id.map(Into::into), turn_index);
             let mut line = Vec::new();
-            JsonLine(&r).write_to(&mut line).unwrap();
-            prop_assert_eq!(String::from_utf8(line).unwrap(), oracle(&r));
+            JsonLine { record: &r, warmup_phase }.write_to(&mut line).unwrap();
+            prop_assert_eq!(String::from_utf8(line).unwrap(), oracle(&r, warmup_phase));
         }
     }
 }

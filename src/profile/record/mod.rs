@@ -30,7 +30,8 @@ impl Phase {
 /// Why a request failed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct RecordError {
-    /// HTTP status (or the status a transport mapped), if any.
+    /// HTTP status (or the status a transport mapped), if any (left out when none, as AIPerf does).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<u16>,
     /// The error's type (`NotFoundError`, `Timeout`, `InvalidResponse`, ...).
     #[serde(rename = "type")]
@@ -54,6 +55,9 @@ pub struct RequestRecord {
     pub turn_index: u32,
     /// Worker (concurrency slot) or dispatch task that ran it.
     pub worker_id: usize,
+    /// Wall clock when the scheduler decided to issue it (AIPerf's credit), ns since the Unix
+    /// epoch, when it went through a scheduler.
+    pub credit_ns: Option<u64>,
     /// Wall clock when it was issued, ns since the Unix epoch.
     pub start_ns: u64,
     /// Wall clock when the response started, if it did.
@@ -134,6 +138,7 @@ impl Measure<'_> {
     pub fn record(&self, index: u64, phase: Phase, conversation_id: usize, worker_id: usize, outcome: Outcome<'_>) -> RequestRecord {
         let Outcome { timing, response, decode_error, input_tokens, started, started_wall, scheduled, credit, max_tokens } = outcome;
         let mut record = RequestRecord::issued(index, phase, conversation_id, worker_id, started, started_wall);
+        record.credit_ns = Some(record.start_ns.saturating_sub(started.saturating_duration_since(credit).as_nanos() as u64));
         // Late or not, failed or not: every scheduled send tells how faithful the replay was.
         record.values[Metric::ScheduleLag.index()] = scheduled.map(|due| ms(started.saturating_duration_since(due)));
         let timing = match timing {
@@ -286,9 +291,10 @@ impl RequestRecord {
         let mut record = Self::issued(index, phase, conversation_id, worker_id, started, started_wall);
         record.ended = Instant::now();
         record.end_ns = wall_ns(started_wall, started, record.ended);
+        // AIPerf's type and code (499, nginx's "client closed request") for a request cancelled.
         record.error = Some(RecordError {
-            code: None,
-            kind: "RequestCancelledError".to_owned(),
+            code: Some(499),
+            kind: "RequestCancellationError".to_owned(),
             message: "cancelled: still running when the grace period after Ctrl-C ended".to_owned(),
         });
         record.was_cancelled = true;
@@ -312,6 +318,7 @@ impl RequestRecord {
             session_id: None,
             turn_index: 0,
             worker_id,
+            credit_ns: None,
             start_ns: wall_ns(started_wall, started, started),
             ack_ns: None,
             end_ns: wall_ns(started_wall, started, started),

@@ -125,15 +125,18 @@ fn a_jsonl_line_has_aiperf_s_layout_in_order() {
     record.values[Metric::HttpReqChunksReceived.index()] = Some(3.0);
     record.inter_chunk = vec![1.0, 2.25];
     let mut line = Vec::new();
-    JsonLine(&record).write_to(&mut line).unwrap();
+    JsonLine { record: &record, warmup_phase: false }.write_to(&mut line).unwrap();
     assert_eq!(
         String::from_utf8(line).unwrap(),
         concat!(
-            r#"{"metadata":{"x_request_id":"profiling-7","conversation_id":"3","turn_index":0,"request_start_ns":1000000000,"#,
-            r#""request_ack_ns":null,"request_end_ns":1000000500,"benchmark_phase":"profiling","was_cancelled":true,"worker_id":"worker_2"},"#,
+            r#"{"metadata":{"session_num":7,"x_request_id":"profiling-7","x_correlation_id":"profiling-7","conversation_id":"3","#,
+            r#""turn_index":0,"request_start_ns":1000000000,"request_end_ns":1000000500,"worker_id":"worker_2","#,
+            r#""record_processor_id":"record_processor_0","benchmark_phase":"profiling","phase_index":0,"profiling_index":0,"#,
+            r#""phase_name":"profiling","phase_kind":"profiling","was_cancelled":true,"cancellation_time_ns":1000000500,"#,
+            r#""context_overflow_skip":false,"agent_depth":0,"root_correlation_id":"profiling-7"},"#,
             r#""metrics":{"time_to_first_token":{"value":12.5,"unit":"ms"},"inter_chunk_latency":{"value":[1.0,2.25],"unit":"ms"},"#,
-            r#""http_req_chunks_received":{"value":3.0,"unit":"count"}},"#,
-            r#""error":{"code":null,"type":"RequestCancelledError","message":"cancelled: still running when the grace period after Ctrl-C ended"}}"#
+            r#""http_req_chunks_received":{"value":3,"unit":"count"}},"#,
+            r#""error":{"code":499,"type":"RequestCancellationError","message":"cancelled: still running when the grace period after Ctrl-C ended"}}"#
         )
     );
 }
