@@ -4,7 +4,8 @@
 # tests of both builds (default, and with the nvidia-optimized plugin), the two example crates
 # outside the workspace (a third-party plugin and a custom build), and the packaging check
 # (scripts/package-check.sh), and a smoke run of the benchmark harness comparing builds
-# (`cargo xtask compare-builds --quick`). Ends with the total.
+# (`cargo xtask compare-builds --quick`). Each category of tests must pass at least its floor of
+# tests. Ends with the total.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,22 +40,47 @@ RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --workspace --all-featur
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# Tests passed in a category's output ($1), from cargo's `test result:` lines.
+passed() {
+    awk '/^test result:/ { for (i = 1; i <= NF; i++) if ($(i) ~ /^passed/) p += $(i-1) } END { print p + 0 }' "$1"
+}
+
+# Each category of tests must run at least its floor (a little under what it runs today): a
+# category that silently ran nothing (a feature, a test target or an example dropped from the
+# build) fails the run, however many the others ran.
+category() {
+    local name=$1 floor=$2 out
+    out=$(mktemp)
+    shift 2
+    "$@" 2>&1 | tee "$out"
+    cat "$out" >>"$log"
+    local ran
+    ran=$(passed "$out")
+    rm -f "$out"
+    if [ "$ran" -lt "$floor" ]; then
+        echo "tests: $name passed $ran tests, fewer than its floor of $floor" >&2
+        exit 1
+    fi
+}
+
 step "tests: default build"
-cargo test --locked --workspace 2>&1 | tee -a "$log"
+category "the default build" 260 cargo test --locked --workspace
 
 step "tests: --features nvidia-optimized"
-cargo test --locked --workspace --features nvidia-optimized 2>&1 | tee -a "$log"
+category "the nvidia-optimized build" 260 cargo test --locked --workspace --features nvidia-optimized
 
 # The examples are built as an outsider builds them: outside the workspace, each with its own
 # Cargo.lock and target directory, depending on this repository by path only.
-for example in third-party-plugin custom-build; do
-    step "example $example (own workspace, lock file and target directory)"
-    (
-        cd "examples/$example"
-        if cargo fmt --version >/dev/null 2>&1; then cargo fmt --check; fi
-        if cargo clippy --version >/dev/null 2>&1; then cargo clippy --locked --all-targets -- -D warnings; fi
-        cargo test --locked
-    ) 2>&1 | tee -a "$log"
+example() {
+    cd "examples/$1"
+    if cargo fmt --version >/dev/null 2>&1; then cargo fmt --check; fi
+    if cargo clippy --version >/dev/null 2>&1; then cargo clippy --locked --all-targets -- -D warnings; fi
+    cargo test --locked
+}
+for example in "third-party-plugin 8" "custom-build 2"; do
+    set -- $example
+    step "example $1 (own workspace, lock file and target directory)"
+    category "the example $1" "$2" bash -c "$(declare -f example); set -euo pipefail; example $1"
 done
 
 step "benchmark harness smoke run (cargo xtask compare-builds --quick; no timing is checked)"

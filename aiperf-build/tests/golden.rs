@@ -23,7 +23,7 @@ fn check(plugins: &[(&str, &str)], golden: &str) {
     let generated = aiperf_build::generate(&host, payloads).unwrap();
     assert!(generated.warnings.is_empty(), "{:?}", generated.warnings);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(golden);
-    if std::env::var_os("AIPERF_BLESS").is_some() {
+    if std::env::var_os("AIPERF_BLESS").is_some_and(|v| v == "1") {
         std::fs::write(&path, &generated.code).unwrap();
         return;
     }

@@ -123,6 +123,7 @@ pub(super) fn prepare<F: Factories>(
         failed: AtomicU64::new(0),
         failure_limit: config.failure_limit,
         halted: AtomicBool::new(false),
+        clock: super::runner::WallClock::now(),
     })
 }
 

@@ -40,6 +40,28 @@ pub fn record_backlog(concurrency: Option<usize>) -> usize {
     concurrency.map_or(1024, |c| c.saturating_mul(4).clamp(256, 4096))
 }
 
+/// The wall clock of a run, read once beside the monotonic one: every record's wall-clock times
+/// derive from their monotonic instants through this one pairing, so that they keep the exact
+/// distances the monotonic clock measured (a pairing read per request would differ by a
+/// preemption between the two reads, or by the wall clock's corrections).
+#[derive(Clone, Copy, Debug)]
+pub struct WallClock {
+    instant: Instant,
+    wall: SystemTime,
+}
+
+impl WallClock {
+    /// Reads both clocks now.
+    pub fn now() -> Self {
+        Self { instant: Instant::now(), wall: SystemTime::now() }
+    }
+
+    /// The wall-clock time of `at` (not before the pairing).
+    pub fn at(&self, at: Instant) -> SystemTime {
+        self.wall + at.saturating_duration_since(self.instant)
+    }
+}
+
 /// Everything a request needs, shared by all tasks. Generic over the build's endpoint and
 /// transport types (the generated `AnyEndpoint` / `AnyTransport`), so calls are enum dispatch.
 pub struct Runner<E, T> {
@@ -72,6 +94,8 @@ pub struct Runner<E, T> {
     pub failure_limit: Option<FailureLimit>,
     /// Set when the failure limit was crossed: no request is issued after it.
     pub halted: AtomicBool,
+    /// The run's wall clock.
+    pub clock: WallClock,
 }
 
 /// AIPerf's `--failed-request-threshold`: once `floor` profiled requests have ended, a share of
@@ -113,7 +137,8 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
         let (index, phase) = (ticket.index, ticket.phase);
         // `profiling-17`: the record's `x_request_id` (built without the formatting machinery).
         let request_id = [phase.as_str(), "-", itoa::Buffer::new().format(index)].concat();
-        let (started, started_wall) = (Instant::now(), SystemTime::now());
+        let started = Instant::now();
+        let started_wall = self.clock.at(started);
         if phase == Phase::Profiling {
             self.in_flight.started(started);
         }
