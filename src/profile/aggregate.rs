@@ -1,4 +1,5 @@
-//! Folding records into statistics as they arrive (bounded memory).
+//! Folding records into statistics as they arrive (bounded memory: values go to columns on disk,
+//! summarized exactly when the run ends).
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -6,7 +7,7 @@ use std::time::Instant;
 use super::metrics::Metric;
 use super::phases::PhaseSweep;
 use super::record::{RecordError, RequestRecord};
-use super::stats::{Stat, Summary};
+use super::stats::{Columns, Summary};
 
 /// A service-level objective of `--goodput`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -43,7 +44,10 @@ impl Slo {
 
 /// Everything the profiling phase measured.
 pub struct Aggregate {
-    stats: Vec<Stat>,
+    /// Each metric's values, on disk until the run ends.
+    columns: Columns,
+    /// Each metric's exact statistics, once the run ended ([`Aggregate::finish`]).
+    summaries: Vec<Option<Summary>>,
     /// By group (the error with [`group_message`]): how many, and the first one as it was.
     errors: HashMap<RecordError, (u64, RecordError)>,
     slos: Vec<Slo>,
@@ -71,9 +75,13 @@ pub struct Aggregate {
 
 impl Aggregate {
     /// An empty aggregate with these SLOs, its times counted from `zero` (before any request).
-    pub fn new(slos: Vec<Slo>, zero: Instant) -> Self {
-        Self {
-            stats: Metric::ALL.iter().map(|m| Stat::with_floor(m.scale(), m.floor())).collect(),
+    ///
+    /// # Errors
+    /// The columns' directory cannot be created.
+    pub fn new(slos: Vec<Slo>, zero: Instant) -> std::io::Result<Self> {
+        Ok(Self {
+            columns: Columns::new(Metric::ALL.len())?,
+            summaries: vec![None; Metric::ALL.len()],
             errors: HashMap::new(),
             slos,
             completed: 0,
@@ -86,7 +94,16 @@ impl Aggregate {
             first_start: None,
             last_end: None,
             phases: PhaseSweep::new(zero),
-        }
+        })
+    }
+
+    /// Computes every metric's exact statistics from its column (at the end of the run).
+    ///
+    /// # Errors
+    /// A column could not be written or read back.
+    pub fn finish(&mut self) -> std::io::Result<()> {
+        self.summaries = self.columns.summaries()?;
+        Ok(())
     }
 
     /// Adds a profiling record.
@@ -95,7 +112,7 @@ impl Aggregate {
         self.last_end = Some(self.last_end.map_or(record.ended, |t| t.max(record.ended)));
         // Failed requests were sent (or due) all the same: the schedule's accuracy counts them.
         if let Some(lag) = record.value(Metric::ScheduleLag) {
-            self.stats[Metric::ScheduleLag.index()].record(lag);
+            self.columns.push(Metric::ScheduleLag.index(), lag);
         }
         // A failed request was in flight all the same (it counts in the concurrency, in no phase).
         self.phases.add(record);
@@ -108,11 +125,11 @@ impl Aggregate {
         self.completed += 1;
         for metric in Metric::ALL.into_iter().filter(|&m| m != Metric::ScheduleLag) {
             if let Some(value) = record.value(metric) {
-                self.stats[metric.index()].record(value);
+                self.columns.push(metric.index(), value);
             }
         }
         for &gap in &record.inter_chunk {
-            self.stats[Metric::InterChunkLatency.index()].record(gap);
+            self.columns.push(Metric::InterChunkLatency.index(), gap);
         }
         self.osl_mismatches += u64::from(record.osl_mismatch);
         self.usage_discrepancies += u64::from(super::record::usage_discrepant(record));
@@ -123,9 +140,9 @@ impl Aggregate {
         }
     }
 
-    /// The summary of `metric`, if it was measured.
+    /// The summary of `metric`, if it was measured (once [`Aggregate::finish`] computed it).
     pub fn summary(&self, metric: Metric) -> Option<Summary> {
-        self.stats[metric.index()].summary()
+        self.summaries[metric.index()]
     }
 
     /// Errors grouped by code, type and message (see [`group_message`]), each shown as its first

@@ -263,15 +263,6 @@ impl Metric {
         matches!(self.unit(), "tokens" | "count" | "ratio")
     }
 
-    /// Histogram resolution: values are kept as `value * scale` integers.
-    pub fn scale(self) -> f64 {
-        match self.unit() {
-            "ms" => 1e6,
-            "tokens/sec/user" | "KB" | "%" | "ratio" => 1e3,
-            _ => 1.0,
-        }
-    }
-
     /// Whether the console table shows it (the http_req_* breakdown, usage and the cross-checks are
     /// export-only).
     pub fn on_console(self) -> bool {
@@ -307,12 +298,6 @@ impl Metric {
                 | Self::UsageReasoningTokens
                 | Self::UsageReasoningTokensDiffPct
         )
-    }
-
-    /// The lowest value it can take: 0, but −100 for the signed `osl_mismatch_diff_pct` (the
-    /// statistics keep values from there).
-    pub fn floor(self) -> f64 {
-        if self == Self::OslMismatchDiffPct { -100.0 } else { 0.0 }
     }
 
     /// A metric by its export key (for `--goodput`).

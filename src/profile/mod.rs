@@ -194,7 +194,8 @@ async fn profile<E: Endpoint + 'static, T: Transport + 'static>(
     }
     let (tx, rx) = mpsc::channel(runner::record_backlog(plan.concurrency));
     let writer = export::RecordWriter::create(&config.artifact_dir, config.secrets.clone(), config.schedule.warmup_requests > 0)?;
-    let aggregate = Aggregate::new(config.slos.clone(), started);
+    let columns_error = |source| ProfileError::Io { path: std::env::temp_dir().display().to_string(), source };
+    let aggregate = Aggregate::new(config.slos.clone(), started).map_err(columns_error)?;
     let collect = tokio::spawn(collect::collect(rx, writer, aggregate, Arc::clone(&runner.in_flight)));
     let progress =
         progress::Progress::start(config.ui == Ui::Simple, "profiling", Arc::clone(runner), plan.count, config.schedule.duration);
@@ -203,5 +204,6 @@ async fn profile<E: Endpoint + 'static, T: Transport + 'static>(
     let dir = config.artifact_dir.display().to_string();
     let mut aggregate = collect.await.map_err(|e| ProfileError::Io { path: dir, source: std::io::Error::other(e) })??;
     let phases = aggregate.phases.finish();
+    aggregate.finish().map_err(columns_error)?;
     Ok(Measured { aggregate, phases, started, ended: Instant::now(), start_wall, end_wall: SystemTime::now() })
 }
