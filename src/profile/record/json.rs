@@ -325,7 +325,7 @@ mod tests {
                 Metric::InterChunkLatency if !r.inter_chunk.is_empty() => json!(r.inter_chunk),
                 Metric::InterChunkLatency => continue,
                 _ => match r.value(metric) {
-                    Some(value) if metric.integral() && value >= 0.0 && value < 1e15 && value.fract() == 0.0 => json!(value as u64),
+                    Some(value) if metric.integral() && (0.0..1e15).contains(&value) && value.fract() == 0.0 => json!(value as u64),
                     Some(value) => json!(value),
                     None => continue,
                 },
