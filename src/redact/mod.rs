@@ -29,7 +29,7 @@ const SAFE_HEADERS: [&str; 10] = [
     "x-request-id",
 ];
 
-/// Whether a header's value is never a secret ([`SAFE_HEADERS`]).
+/// Whether a header's value is never a secret (`Accept`, `Content-Type`, `User-Agent` and a few more).
 pub fn is_safe_header(name: &str) -> bool {
     SAFE_HEADERS.iter().any(|safe| safe.eq_ignore_ascii_case(name.trim()))
 }

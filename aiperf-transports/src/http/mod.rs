@@ -74,7 +74,7 @@ pub type Http2Transport = HyperTransport<Http2>;
 ///
 /// Connections are reused as [`ConnectionReuse`](aiperf_core::ConnectionReuse) says; a request
 /// written into a pooled connection that the server had already closed is sent again on a new one
-/// (see [`reuse`]).
+/// (see `reuse.rs`).
 pub struct HyperTransport<V> {
     /// Keeps idle connections for reuse.
     pooled: HyperClient,

@@ -42,7 +42,7 @@ impl Synthesizer {
     }
 
     /// The text of the prompt of [`Synthesizer::tokens`], its tail made longer or shorter so that
-    /// the text is `input_length` tokens when the tokenizer reads it again ([`fit`]): tokens cut
+    /// the text is `input_length` tokens when the tokenizer reads it again (`corpus::fit`): tokens cut
     /// from a stream may merge where they meet. The blocks are kept as they are.
     pub fn text(&self, tokenizer: &Tokenizer, input_length: u32, hash_ids: &[u64], row: u64) -> String {
         let blocks = self.blocks(tokenizer, input_length, hash_ids);

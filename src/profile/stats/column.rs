@@ -5,8 +5,8 @@
 //! A column of at most [`IN_MEMORY`] values is read whole and sorted. A longer one (the gaps
 //! between the chunks of a million long streams) is never held: each percentile's two ranks are
 //! found by passes over the file, each pass counting the values of the ranges still in question
-//! into [`BUCKETS`] buckets and keeping only the bucket that holds the rank, until a range holds a
-//! single value or few enough ([`COLLECT`]) to be sorted.
+//! into buckets and keeping only the bucket that holds the rank, until a range holds a
+//! single value or few enough to be sorted.
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};

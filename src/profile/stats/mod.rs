@@ -1,7 +1,7 @@
 //! Exact statistics of a run's own values, as AIPerf computes them (numpy: the mean, the
 //! population standard deviation, percentiles by linear interpolation between the two nearest
 //! ranks), in bounded memory whatever the number of requests: each metric's values go to a
-//! column on disk as records arrive ([`column`]), and at the end of the run each column is read
+//! column on disk as records arrive ([`mod@column`]), and at the end of the run each column is read
 //! back alone: sorted in memory when it is small enough, else its percentiles are found by a few
 //! passes that narrow down the ranks they need.
 
