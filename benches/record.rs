@@ -28,6 +28,7 @@ fn response(tokens: usize, start: Instant) -> (ParsedResponse, TransportTiming) 
         start,
         sent: start + Duration::from_micros(40),
         response_start: Some(start + Duration::from_millis(1)),
+        first_byte: Some(start + Duration::from_millis(20)),
         end,
         connecting: Duration::ZERO,
         dns_lookup: Duration::ZERO,

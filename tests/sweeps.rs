@@ -63,8 +63,11 @@ async fn repeated_runs_aggregate_with_confidence_intervals() {
     assert!(stdout.contains("3 runs, mean and 95% confidence interval"), "{stdout}");
     for run in 1..=3 {
         let export = json(&base.join(format!("profile_runs/run_{run:04}/profile_export_aiperf.json")));
-        let warmup = export["input_config"]["phases"][0]["warmup_requests"].as_u64();
-        assert_eq!(warmup, Some(if run == 1 { 2 } else { 0 }), "only the first run warms up");
+        // AIPerf's layout: a warmup phase of its own, before profiling.
+        let phases = export["input_config"]["phases"].as_array().unwrap();
+        let warmup = phases.iter().find(|p| p["kind"] == "warmup").and_then(|p| p["requests"].as_u64());
+        assert_eq!(warmup, if run == 1 { Some(2) } else { None }, "only the first run warms up");
+        assert_eq!(phases.last().unwrap()["kind"], "profiling");
     }
     let aggregate = json(&base.join("aggregate/profile_export_aiperf_aggregate.json"));
     assert_eq!(aggregate["metadata"]["num_successful_runs"].as_u64(), Some(3));

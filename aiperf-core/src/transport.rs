@@ -112,6 +112,9 @@ pub struct TransportTiming {
     pub sent: Instant,
     /// The response status and headers arrived.
     pub response_start: Option<Instant>,
+    /// The first byte of the response body (or its first protocol message) arrived: where
+    /// waiting ends and receiving begins (AIPerf's and k6's time to first byte).
+    pub first_byte: Option<Instant>,
     /// The last body byte arrived (or the request failed).
     pub end: Instant,
     /// Time spent opening a connection (TCP, and TLS for `https://`), DNS not included; zero when
@@ -238,6 +241,7 @@ impl TransportTiming {
             start,
             sent: start,
             response_start: None,
+            first_byte: None,
             end: start,
             connecting: Duration::ZERO,
             dns_lookup: Duration::ZERO,
@@ -249,6 +253,14 @@ impl TransportTiming {
             bytes_received: 0,
             chunks: 0,
         }
+    }
+
+    /// Notes a piece of the response body (or a protocol message) of `bytes` bytes, arrived at `at`.
+    #[inline]
+    pub fn received(&mut self, at: Instant, bytes: u64) {
+        self.first_byte.get_or_insert(at);
+        self.bytes_received += bytes;
+        self.chunks += 1;
     }
 }
 

@@ -28,6 +28,9 @@ pub struct RequestBase {
     pub model: Arc<str>,
     /// Whether to ask for a stream (only endpoints that stream honour it).
     pub streaming: bool,
+    /// Whether the endpoint streams at all: its bodies then say `"stream"` either way (AIPerf sends
+    /// `"stream": false` too).
+    pub streams: bool,
     /// Keys merged into every body, overriding the endpoint's own.
     pub extra_inputs: Map<String, Value>,
     /// Chat bodies name the output length `max_tokens` (`--use-legacy-max-tokens`) rather than
@@ -45,6 +48,7 @@ impl RequestBase {
         Ok(Self {
             model: Arc::clone(info.model_names.first().ok_or(ConfigError::MissingModel)?),
             streaming: supports_streaming && info.streaming,
+            streams: supports_streaming,
             extra_inputs: info.extra_inputs.clone(),
             legacy_max_tokens: info.legacy_max_tokens,
         })
@@ -76,8 +80,10 @@ impl RequestBase {
         if let (Some(key), Some(max_tokens)) = (max_tokens_key, request.max_tokens) {
             body.insert(key.into(), max_tokens.into());
         }
+        if self.streams {
+            body.insert("stream".into(), self.streaming.into());
+        }
         if self.streaming {
-            body.insert("stream".into(), true.into());
             body.insert("stream_options".into(), serde_json::json!({ "include_usage": true }));
         }
         for (key, value) in &self.extra_inputs {

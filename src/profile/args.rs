@@ -51,8 +51,9 @@ pub struct ProfileArgs {
     /// Seconds to wait between runs (of --num-profile-runs and of a sweep).
     #[arg(long, alias = "parameter-sweep-cooldown-seconds", default_value_t = 0.0)]
     pub profile_run_cooldown_seconds: f64,
-    /// How request times are spread at --request-rate.
-    #[arg(long, value_enum, default_value_t = RateMode::Constant)]
+    /// How request times are spread at --request-rate: exponential gaps (`poisson`, the default,
+    /// as in AIPerf) or even ones (`constant`).
+    #[arg(long = "arrival-pattern", visible_alias = "request-rate-mode", value_enum, default_value_t = RateMode::Poisson)]
     pub request_rate_mode: RateMode,
     /// Requests to send in the profiling phase (ignored with --benchmark-duration) [default: 10;
     /// with a fixed schedule, every entry in its window].

@@ -32,9 +32,9 @@ pub enum Metric {
     HttpReqConnecting,
     /// Issue to the body handed to the connection, less connecting.
     HttpReqSending,
-    /// Body sent to the response headers.
+    /// Body sent to the first byte of the response body (time to first byte).
     HttpReqWaiting,
-    /// Response headers to last byte.
+    /// First to last byte of the response body.
     HttpReqReceiving,
     /// Issue to last byte.
     HttpReqDuration,

@@ -49,6 +49,51 @@ pub(super) struct Report<'a> {
 }
 
 impl Report<'_> {
+    /// Why the run did not complete, when it did not (AIPerf's `incomplete_reason`).
+    fn incomplete_reason(&self) -> Option<String> {
+        if self.was_cancelled {
+            return Some("cancelled by a signal: the results cover the requests that had completed".to_owned());
+        }
+        self.stopped_early.then(|| {
+            let ratio = self.config.failure_limit.map_or(0.0, |l| l.ratio);
+            format!("stopped early: more than {:.1}% of the requests failed (--failed-request-threshold {ratio})", ratio * 100.0)
+        })
+    }
+
+    /// `input_config.phases` as AIPerf writes them: a warmup phase of its own (left out of the
+    /// results), then profiling, whose type is how requests were sent.
+    fn phases_config(&self) -> Value {
+        let schedule = &self.config.schedule;
+        let mut phases = Vec::with_capacity(2);
+        if schedule.warmup_requests > 0 {
+            phases.push(json!({
+                "name": "warmup",
+                "kind": "warmup",
+                "type": "concurrency",
+                "exclude_from_results": true,
+                "requests": schedule.warmup_requests,
+                "concurrency": schedule.plan.concurrency,
+            }));
+        }
+        let kind = match (self.fixed_schedule, schedule.plan.rate) {
+            (true, _) => "fixed_schedule",
+            (false, Some((_, super::runner::Arrivals::Poisson))) => "poisson",
+            (false, Some((_, super::runner::Arrivals::Constant))) => "constant",
+            (false, None) => "concurrency",
+        };
+        phases.push(json!({
+            "name": "profiling",
+            "kind": "profiling",
+            "type": kind,
+            "requests": schedule.plan.count,
+            "duration": schedule.duration.map(|d| d.as_secs_f64()),
+            "grace_period": schedule.duration.map(|_| schedule.grace_period.as_secs_f64()),
+            "concurrency": schedule.plan.concurrency,
+            "rate": schedule.plan.rate.map(|(rate, _)| rate),
+        }));
+        Value::Array(phases)
+    }
+
     /// Aggregate metrics (AIPerf's keys, units and titles).
     fn aggregates(&self) -> (f64, Vec<AggregateMetric>) {
         let a = self.aggregate;
@@ -160,7 +205,7 @@ impl Report<'_> {
 
     fn json(&self, records: &[(Metric, stats::Summary)], aggregates: &[AggregateMetric]) -> Value {
         let config = self.config;
-        let (dataset, schedule) = (&config.dataset, &config.schedule);
+        let dataset = &config.dataset;
         let id = benchmark_id(self.start_wall, dataset.seed);
         let error_summary: Vec<Value> = self
             .aggregate
@@ -183,7 +228,7 @@ impl Report<'_> {
                     "connection_reuse_strategy": (self.config.info.connection_reuse != ConnectionReuse::default()).then(|| self.config.info.connection_reuse.name()),
                 },
                 "datasets": [{
-                    "name": "default",
+                    "name": "main",
                     "type": if dataset.input_file.is_some() { "file" } else { "synthetic" },
                     "custom_dataset_type": dataset.input_file.as_ref().map(|_| dataset.kind.to_possible_value().map(|v| v.get_name().to_owned())),
                     "public_dataset": (dataset.kind == super::dataset::DatasetType::ShareGpt).then_some("sharegpt"),
@@ -192,21 +237,7 @@ impl Report<'_> {
                     "random_seed": dataset.seed,
                     "prompts": { "isl": { "mean": dataset.lengths.isl, "stddev": dataset.lengths.isl_stddev }, "osl": { "mean": dataset.lengths.osl, "stddev": dataset.lengths.osl_stddev } },
                 }],
-                "phases": [{
-                    "name": "profiling",
-                    "kind": "profiling",
-                    "type": match (self.fixed_schedule, schedule.plan.rate) {
-                        (true, _) => "fixed_schedule",
-                        (false, Some(_)) => "request_rate",
-                        (false, None) => "concurrency",
-                    },
-                    "requests": schedule.plan.count,
-                    "duration": schedule.duration.map(|d| d.as_secs_f64()),
-                    "grace_period": schedule.duration.map(|_| schedule.grace_period.as_secs_f64()),
-                    "concurrency": schedule.plan.concurrency,
-                    "request_rate": schedule.plan.rate.map(|(rate, _)| rate),
-                    "warmup_requests": schedule.warmup_requests,
-                }],
+                "phases": self.phases_config(),
                 "artifacts": { "dir": config.artifact_dir.display().to_string() },
                 "tokenizer": { "name": self.tokenizer.name() },
                 "runtime": { "ui": format!("{:?}", config.ui).to_lowercase() },
@@ -215,10 +246,16 @@ impl Report<'_> {
             "was_cancelled": self.was_cancelled,
             "is_complete": !self.was_cancelled && !self.stopped_early,
             "failed_request_threshold_exceeded": self.stopped_early,
+            "incomplete_reason": self.incomplete_reason(),
             "error_summary": error_summary,
             "start_time": local_time(self.start_wall),
             "end_time": local_time(self.end_wall),
         });
+        // AIPerf writes what was set: no key for an unset value.
+        strip_nulls(&mut root["input_config"]);
+        if root["incomplete_reason"].is_null() {
+            root.as_object_mut().map(|object| object.remove("incomplete_reason"));
+        }
         let object = root.as_object_mut().expect("a JSON object");
         for (metric, summary) in records {
             object.insert(metric.key().to_owned(), export::record_metric_json(*metric, summary));
@@ -233,6 +270,18 @@ impl Report<'_> {
             );
         }
         root
+    }
+}
+
+/// `value` without its null members, at every depth.
+fn strip_nulls(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            object.retain(|_, v| !v.is_null());
+            object.values_mut().for_each(strip_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_nulls),
+        _ => {}
     }
 }
 

@@ -148,8 +148,7 @@ impl<R: StreamReader> KserveTransport<R> {
                 Err(status) => return Err(TransportError::Protocol(format!("{}: {}", status.code(), status.message()))),
             };
             let at = Instant::now();
-            timing.bytes_received += framed.wire_bytes;
-            timing.chunks += 1;
+            timing.received(at, framed.wire_bytes);
             if streaming {
                 text.clear();
             }
@@ -201,8 +200,7 @@ impl<R: StreamReader> KserveTransport<R> {
         };
         let at = Instant::now();
         (timing.response_start, timing.status) = (Some(at), 200);
-        timing.bytes_received += FRAME_PREFIX + response.encoded_len() as u64;
-        timing.chunks += 1;
+        timing.received(at, FRAME_PREFIX + response.encoded_len() as u64);
         let mut text = String::new();
         tensors::output_text_into(&response, "text_output", &mut text).map_err(TransportError::Protocol)?;
         sink.on_response(200, at);

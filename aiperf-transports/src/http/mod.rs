@@ -247,8 +247,7 @@ impl<V: HttpVersion> HyperTransport<V> {
             let frame = frame.map_err(|e| TransportError::Io(source_chain(&e)))?;
             let Ok(data) = frame.into_data() else { continue };
             let at = Instant::now();
-            timing.bytes_received += data.len() as u64;
-            timing.chunks += 1;
+            timing.received(at, data.len() as u64);
             if sink.on_chunk(at, &data) == ControlFlow::Break(()) {
                 break;
             }

@@ -47,10 +47,11 @@ impl FromModelEndpoint for InEngineTransport {
     }
 }
 
-/// Counts what passes to the caller's sink and when the response started.
+/// Notes when the response started and its first piece came, passing everything on.
 struct Timed<'a> {
     inner: &'a mut dyn ResponseSink,
     response_start: Option<Instant>,
+    first_byte: Option<Instant>,
 }
 
 impl ResponseSink for Timed<'_> {
@@ -60,10 +61,12 @@ impl ResponseSink for Timed<'_> {
     }
 
     fn on_chunk(&mut self, at: Instant, bytes: &[u8]) -> std::ops::ControlFlow<()> {
+        self.first_byte.get_or_insert(at);
         self.inner.on_chunk(at, bytes)
     }
 
     fn on_event(&mut self, at: Instant, event: aiperf_core::ResponseEvent<'_>) -> std::ops::ControlFlow<()> {
+        self.first_byte.get_or_insert(at);
         self.inner.on_event(at, event)
     }
 }
@@ -72,13 +75,13 @@ impl Transport for InEngineTransport {
     async fn send<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ResponseSink) -> Result<TransportTiming, TransportError> {
         let (body, _) = request.body.encoded("in_engine")?;
         let mut timing = TransportTiming::begin(Instant::now(), body.len());
-        let mut timed = Timed { inner: sink, response_start: None };
+        let mut timed = Timed { inner: sink, response_start: None, first_byte: None };
         let mut writer = SinkWriter(&mut timed);
         // The engine's future is large: boxed, so that the dispatch over every transport (whose
         // future is as large as its largest) keeps an HTTP request's state small.
         let serving = Box::pin(serve(&*self.engine, request.path, body, &self.default_model, &mut writer));
         let served = crate::deadline::within(self.timeout, async { Ok(serving.await) }).await?;
-        timing.response_start = timed.response_start;
+        (timing.response_start, timing.first_byte) = (timed.response_start, timed.first_byte);
         timing.end = Instant::now();
         timing.status = served.status;
         timing.bytes_received = served.bytes;

@@ -72,7 +72,7 @@ fn a_stream_cut_before_its_last_event_is_truncated() {
     let end = STREAM.bytes.len() - 10;
     let cut = Fixture { bytes: &STREAM.bytes[..end], ..STREAM };
     let err = decode_cut(&tgi(), &cut, &[], std::time::Instant::now()).unwrap_err();
-    assert!(err.contains("ended before"), "{err}");
+    assert!(err.contains("ended inside an event"), "{err}");
     let garbage = Fixture { name: "html", status: 200, streaming: true, bytes: b"data: <html>\n\n" };
     assert_eq!(decode_cut(&tgi(), &garbage, &[], std::time::Instant::now()).unwrap_err(), "invalid tgi_generate SSE event");
 }

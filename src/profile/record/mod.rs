@@ -162,6 +162,13 @@ impl Measure<'_> {
             self.token_metrics(&mut record, &timing, response, input_tokens);
             let asked = derived::Asked { credit, started, ended: timing.end, max_tokens };
             derived::derive(&mut record, response, &asked, self.streaming.then_some(timing.start));
+            if self.use_server_token_count {
+                // The server's counts checked against themselves say nothing (AIPerf leaves them out).
+                for metric in [Metric::UsagePromptTokensDiffPct, Metric::UsageCompletionTokensDiffPct, Metric::UsageReasoningTokensDiffPct]
+                {
+                    record.values[metric.index()] = None;
+                }
+            }
         }
         record
     }
@@ -191,7 +198,10 @@ impl Measure<'_> {
         let text_tokens = self.tokenizer.count(&response.text);
         let reasoning_tokens = self.tokenizer.count(&response.reasoning);
         let osl = server(response.usage.and_then(|u| u.completion_tokens)).unwrap_or(text_tokens + reasoning_tokens);
-        set(Metric::OutputTokenCount, text_tokens as f64);
+        // The answer's tokens: the server's count less its reasoning, when its counts are taken.
+        let usage_completion = server(response.usage.and_then(|u| u.completion_tokens));
+        let text_count = usage_completion.map_or(text_tokens, |c| c.saturating_sub(response.usage_reasoning_tokens.unwrap_or(0)));
+        set(Metric::OutputTokenCount, text_count as f64);
         if reasoning_tokens > 0 {
             set(Metric::ReasoningTokenCount, reasoning_tokens as f64);
         }
@@ -256,9 +266,11 @@ fn timing_metrics(record: &mut RequestRecord, timing: &TransportTiming) {
     set(Metric::RequestLatency, latency);
     set(Metric::HttpReqConnecting, ms(timing.connecting));
     set(Metric::HttpReqSending, ms(sending));
-    if let Some(response_start) = timing.response_start {
-        set(Metric::HttpReqWaiting, ms(response_start.saturating_duration_since(timing.sent)));
-        set(Metric::HttpReqReceiving, ms(timing.end.saturating_duration_since(response_start)));
+    // Waiting ends with the first byte of the body (or, without a body, with the headers), as in
+    // AIPerf and k6: receiving is the body's own time.
+    if let Some(first) = timing.first_byte.or(timing.response_start) {
+        set(Metric::HttpReqWaiting, ms(first.saturating_duration_since(timing.sent)));
+        set(Metric::HttpReqReceiving, ms(timing.end.saturating_duration_since(first)));
     }
     // k6's and AIPerf's split: duration is sending to last byte, total adds the connection's cost.
     set(Metric::HttpReqDuration, ms(timing.end.saturating_duration_since(timing.start + overhead)));

@@ -1,9 +1,9 @@
 //! `cargo xtask compare-builds`: the same benchmarks and loads with each build, side by side.
 
 mod bench;
-mod cargo;
+pub(crate) mod cargo;
 mod instructions;
-mod load;
+pub(crate) mod load;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -44,7 +44,7 @@ impl Options {
 }
 
 /// The workspace root (this crate is `xtask/` in it).
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
 }
 
