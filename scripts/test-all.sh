@@ -3,8 +3,9 @@
 # (benches included, so competing plugins and --all-features always compile), the docs, the
 # tests of both builds (default, and with the nvidia-optimized plugin), the two example crates
 # outside the workspace (a third-party plugin and a custom build), and the packaging check
-# (scripts/package-check.sh), and a smoke run of the benchmark harness comparing builds
-# (`cargo xtask compare-builds --quick`). Each category of tests must pass at least its floor of
+# (scripts/package-check.sh), a smoke run of the benchmark harness comparing builds
+# (`cargo xtask compare-builds --quick`), and the comparison with AIPerf 0.13 itself
+# (`cargo xtask parity`, which installs it from PyPI into target/parity/venv). Each category of tests must pass at least its floor of
 # tests. Ends with the total.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -85,6 +86,9 @@ done
 
 step "benchmark harness smoke run (cargo xtask compare-builds --quick; no timing is checked)"
 cargo xtask compare-builds --quick 2>&1 | tail -n 25
+
+step "parity with AIPerf 0.13 (cargo xtask parity: both tools on the same loads, docs/parity.md's tolerances)"
+cargo xtask parity
 
 step "packaging: the packaged crates build alone (scripts/package-check.sh)"
 bash scripts/package-check.sh
