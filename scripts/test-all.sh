@@ -5,8 +5,8 @@
 # outside the workspace (a third-party plugin and a custom build), and the packaging check
 # (scripts/package-check.sh), a smoke run of the benchmark harness comparing builds
 # (`cargo xtask compare-builds --quick`), and the comparison with AIPerf 0.13 itself
-# (`cargo xtask parity`, which installs it from PyPI into target/parity/venv). Each category of tests must pass at least its floor of
-# tests. Ends with the total.
+# (`cargo xtask parity`, which installs it from PyPI into target/parity/venv). Each category of
+# tests must pass at least its floor of tests. Ends with the total.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
