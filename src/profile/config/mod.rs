@@ -35,6 +35,10 @@ pub const FAILURE_FLOOR: u64 = 10;
 /// `--request-count` when neither it nor a duration or a fixed schedule is given.
 pub const DEFAULT_REQUEST_COUNT: u64 = 10;
 
+/// The most synthetic prompt tokens a run prepares when `--num-dataset-entries` is not given
+/// (1,818 prompts at `--isl 550`): about 5 MB of request bodies.
+pub const DEFAULT_DATASET_TOKENS: u64 = 1_000_000;
+
 /// Distinct synthetic prompts when neither `--num-dataset-entries`, `--conversation-num` nor
 /// `--request-count` says how many, as in AIPerf.
 pub const DEFAULT_ENTRIES: usize = 100;
@@ -307,13 +311,13 @@ fn dataset(args: &ProfileArgs) -> Result<Dataset, ProfileError> {
     let prompt_tokens = f64::from(args.isl) + 3.0 * args.isl_stddev;
     let entries = match args.num_dataset_entries {
         Some(entries) => entries,
-        // As many prompts as requests, as AIPerf decides it, within the bound on prepared tokens
-        // (requests then cycle through them).
+        // As many prompts as requests, as AIPerf decides it, up to a million prompt tokens (a
+        // long run's memory stays that of a short one; requests then cycle through them).
         None => args
             .conversation_num
             .or(args.request_count.and_then(|n| usize::try_from(n).ok()))
             .unwrap_or(DEFAULT_ENTRIES)
-            .min((MAX_DATASET_TOKENS as f64 / prompt_tokens.max(1.0)) as usize)
+            .min((DEFAULT_DATASET_TOKENS as f64 / prompt_tokens.max(1.0)) as usize)
             .max(1),
     };
     let dataset_tokens = prompt_tokens * entries as f64;
