@@ -1,6 +1,7 @@
 //! Habits of real servers that no mock of ours has, against the `aiperf` binary on 127.0.0.1:
 //! a server that closes every connection after a streamed response while its headers advertise
-//! keep-alive (llama.cpp's `llama-server`), and streams that end without `data: [DONE]`.
+//! keep-alive (llama.cpp's `llama-server`: its own bytes, captured, are replayed), and streams that
+//! end without `data: [DONE]`.
 //!
 //! The server here is a few lines of raw HTTP/1.1 over a socket, written for these tests: it shares
 //! no code with aiperf's transports or its mock server.
@@ -14,6 +15,11 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// What llama.cpp's `llama-server` (b11434) sent for a streamed chat request, byte for byte: its
+/// headers say `Keep-Alive: timeout=5, max=100`, and it closed the connection right after the
+/// last chunk (`aiperf-endpoints/fixtures/llama-server/README.md` says how it was captured).
+const LLAMA_SERVER_STREAM: &[u8] = include_bytes!("../aiperf-endpoints/fixtures/llama-server/raw_stream_only.1.response.raw");
+
 /// How the test server ends each streamed response.
 #[derive(Clone, Copy)]
 struct Habits {
@@ -21,6 +27,8 @@ struct Habits {
     close_after_response: bool,
     /// Send `data: [DONE]` after the last event.
     done_marker: bool,
+    /// Send these bytes (a whole response, headers included) instead of building one.
+    replay: Option<&'static [u8]>,
 }
 
 /// A server of chat completions streams with `habits`: every request gets three content events and
@@ -46,6 +54,19 @@ async fn connection(mut socket: TcpStream, habits: Habits) {
     loop {
         let Some(request_end) = read_request(&mut socket, &mut buffer).await else { return };
         buffer.drain(..request_end);
+        if let Some(response) = habits.replay {
+            // In a few writes, as the server sent it, then closed.
+            for piece in response.chunks(response.len() / 4 + 1) {
+                if socket.write_all(piece).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            if habits.close_after_response {
+                return;
+            }
+            continue;
+        }
         let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\
                     Connection: keep-alive\r\nKeep-Alive: timeout=5, max=100\r\n\r\n";
         if socket.write_all(head.as_bytes()).await.is_err() {
@@ -119,18 +140,20 @@ fn failures(records: &[serde_json::Value]) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_closes_after_each_response_loses_no_request() {
-    let (url, accepted) = serve(Habits { close_after_response: true, done_marker: true }).await;
+    // llama-server's own bytes: eight content events of one token each, usage, [DONE], then close.
+    let (url, accepted) = serve(Habits { close_after_response: true, done_marker: true, replay: Some(LLAMA_SERVER_STREAM) }).await;
     let records = profile(&url, 60, &[], "closes").await;
     assert_eq!(failures(&records), Vec::<String>::new());
     for record in &records {
-        assert_eq!(record["metrics"]["output_sequence_length"]["value"].as_f64(), Some(3.0), "{record}");
+        assert_eq!(record["metrics"]["usage_completion_tokens"]["value"].as_f64(), Some(8.0), "{record}");
+        assert_eq!(record["metadata"]["response_id"], "chatcmpl-q9s7Jc0r5VR4cCXjItqDDGa983GxS5LT", "{record}");
     }
     assert!(accepted.load(Ordering::Relaxed) >= 60, "every request had a connection of its own");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn never_reusing_opens_a_connection_per_request() {
-    let (url, accepted) = serve(Habits { close_after_response: false, done_marker: true }).await;
+    let (url, accepted) = serve(Habits { close_after_response: false, done_marker: true, replay: None }).await;
     let records = profile(&url, 24, &["--connection-reuse-strategy", "never"], "never").await;
     assert_eq!(failures(&records), Vec::<String>::new());
     assert_eq!(accepted.load(Ordering::Relaxed), 24);
@@ -141,7 +164,7 @@ async fn never_reusing_opens_a_connection_per_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pooled_connections_are_reused_by_a_server_that_keeps_them() {
-    let (url, accepted) = serve(Habits { close_after_response: false, done_marker: true }).await;
+    let (url, accepted) = serve(Habits { close_after_response: false, done_marker: true, replay: None }).await;
     let records = profile(&url, 24, &[], "pooled").await;
     assert_eq!(failures(&records), Vec::<String>::new());
     // Four workers, each keeping its connection: at most a few opened, never one per request.
@@ -151,7 +174,7 @@ async fn pooled_connections_are_reused_by_a_server_that_keeps_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streams_that_end_without_done_are_successes() {
-    let (url, _) = serve(Habits { close_after_response: true, done_marker: false }).await;
+    let (url, _) = serve(Habits { close_after_response: true, done_marker: false, replay: None }).await;
     let records = profile(&url, 12, &[], "no-done").await;
     assert_eq!(failures(&records), Vec::<String>::new());
     for record in &records {

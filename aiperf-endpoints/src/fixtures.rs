@@ -196,3 +196,63 @@ fn garbage_is_a_clear_error_not_a_panic() {
         .unwrap_err();
     assert!(err.to_string().contains("rankings: cannot parse response body"), "{err}");
 }
+
+/// A response body llama.cpp's `llama-server` sent (`fixtures/llama-server/`, its README says how
+/// each was captured).
+fn llama(name: &str) -> String {
+    format!("llama-server/{name}")
+}
+
+#[test]
+fn llama_server_chat_stream() {
+    // A role event whose content is null, eight one-letter events, a finish event, a usage event
+    // with no choices and llama.cpp's own `timings`, then `[DONE]`.
+    let r = decode_every_way(&endpoint::<ChatEndpoint>(), true, &llama("chat_stream.body")).unwrap();
+    assert_eq!((r.chunks.len(), r.text.as_str()), (8, "WvXpvinrN"), "one token a chunk (`in` is one)");
+    assert_eq!((r.finish_reason.as_deref(), r.usage, r.done), (Some("length"), usage(22, 8, 30), true));
+    assert_eq!(r.response_id.as_deref(), Some("chatcmpl-N5Ou5LRCNLzQiEsvdvrzy4oVIuO7jbkS"));
+    // Without stream_options the server sends no usage: none is made up.
+    let r = decode_every_way(&endpoint::<ChatEndpoint>(), true, &llama("chat_stream_no_usage.body")).unwrap();
+    assert_eq!((r.chunks.len(), r.usage), (8, None));
+}
+
+#[test]
+fn llama_server_chat_and_completions_bodies() {
+    let r = decode_every_way(&endpoint::<ChatEndpoint>(), false, &llama("chat_nostream.body")).unwrap();
+    assert_eq!((r.chunks.len(), r.usage.and_then(|u| u.completion_tokens), r.done), (1, Some(8), true));
+    assert!(!r.text.is_empty());
+    let r = decode_every_way(&endpoint::<CompletionsEndpoint>(), false, &llama("completion_nostream.body")).unwrap();
+    assert_eq!((r.usage.and_then(|u| u.completion_tokens), r.finish_reason.as_deref()), (Some(8), Some("length")));
+}
+
+#[test]
+fn llama_server_completions_streams() {
+    let e = endpoint::<CompletionsEndpoint>();
+    // The usage rides on the last event with the finish reason (vLLM sends it apart).
+    let r = decode_every_way(&e, true, &llama("completion_stream.body")).unwrap();
+    assert_eq!((r.chunks.len(), r.finish_reason.as_deref(), r.usage), (8, Some("length"), usage(4, 8, 12)));
+    // A stop string met inside the third token: its part of the token is the last text.
+    let r = decode_every_way(&e, true, &llama("completion_stream_stop.body")).unwrap();
+    assert_eq!((r.text.as_str(), r.finish_reason.as_deref()), (" tY ", Some("stop")));
+    // The first token is the stop string: an empty text is no token, the server counts one.
+    let r = decode_every_way(&e, true, &llama("completion_stream_stop_first.body")).unwrap();
+    assert_eq!((r.chunks.len(), r.text.as_str(), r.usage.and_then(|u| u.completion_tokens)), (0, "", Some(1)));
+    // The context filled during generation: 21 tokens of the 40 asked, no error.
+    let r = decode_every_way(&e, true, &llama("completion_ctx_full_stream.body")).unwrap();
+    assert_eq!((r.usage.and_then(|u| u.completion_tokens), r.error.is_none()), (Some(21), true));
+}
+
+#[test]
+fn llama_server_errors_keep_the_server_s_message() {
+    // A streaming request over the context answered with a 400 JSON body, not a stream.
+    let bytes = fixture(&llama("chat_overflow_stream.body"));
+    let r = decode_response(&endpoint::<ChatEndpoint>(), 400, true, [(Instant::now(), &bytes[..])]).unwrap();
+    let error = r.error.expect("an error record");
+    assert_eq!((error.status, error.kind.as_deref(), error.code.as_deref()), (Some(400), Some("exceed_context_size_error"), Some("400")));
+    assert!(error.message.starts_with("request (10018 tokens) exceeds the available context size (512 tokens)"), "{}", error.message);
+    let bytes = fixture(&llama("malformed_json.body"));
+    let r = decode_response(&endpoint::<ChatEndpoint>(), 400, false, [(Instant::now(), &bytes[..])]).unwrap();
+    let error = r.error.expect("an error record");
+    assert_eq!(error.kind.as_deref(), Some("invalid_request_error"));
+    assert!(error.message.contains("parse error"), "{}", error.message);
+}
