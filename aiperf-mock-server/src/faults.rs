@@ -1,6 +1,6 @@
 //! Fault modes (`--fault KIND[:RATE]`): the misbehaviour of real servers and of the proxies in
 //! front of them, injected into a share of generation requests, so that every failure path of a
-//! client has an end-to-end test. README, "Mock server faults", lists what each produces.
+//! client has an end-to-end test. docs/transports.md, "Mock server", lists what each produces.
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,7 +31,7 @@ pub enum Fault {
 }
 
 impl Fault {
-    /// Every fault, in the order of the README's table.
+    /// Every fault, in the order of the table in docs/transports.md.
     pub const ALL: [Self; 9] = [
         Self::Status429,
         Self::Html502,

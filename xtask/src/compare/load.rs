@@ -240,7 +240,7 @@ pub fn fidelity(binary: &Path, tools: (&Path, &Path), concurrency: usize, quick:
     command.args(profile_args(&server.url));
     command.args(["--concurrency", &concurrency.to_string(), "--request-count", &requests.to_string()]);
     // One warm-up request per connection: the profiled requests are the steady state, not the
-    // first wave, which opens every connection at the same instant (README "Performance").
+    // first wave, which opens every connection at the same instant (docs/performance.md).
     command.args(["--warmup-request-count", &concurrency.to_string(), "--output-artifact-dir"]).arg(&artifacts);
     measure(command, &artifacts.with_extension("log"))?;
     let export = read_export(&artifacts)?;
