@@ -133,6 +133,15 @@ fn a_json_error_in_a_200_keeps_the_server_message() {
 }
 
 #[test]
+fn a_body_without_any_event_is_no_stream() {
+    let e = endpoint::<ChatEndpoint>();
+    for body in [&b""[..], b"\n\n", b"<html><body>upstream timed out</body></html>\n"] {
+        let err = decode_inline(&e, true, body).expect_err("no event: no success");
+        assert!(err.to_string().contains("no server-sent event"), "{err}");
+    }
+}
+
+#[test]
 fn chat_body() {
     let r = decode_every_way(&endpoint::<ChatEndpoint>(), false, "chat-body-vllm.json").unwrap();
     assert_eq!((r.text.as_str(), r.chunks.len(), r.usage, r.done), ("Hello!", 1, usage(7, 3, 10), true));

@@ -7,7 +7,8 @@
 //!
 //! Records arrive as requests end, their start in the past. Their events wait in a heap until no
 //! request still in flight started before them (the run's [`InFlightStarts`] says when), then are
-//! swept in time order, ends before starts at one instant: the result is exact, and memory is
+//! swept in time order, a request's own events in their order at one instant (start, first token,
+//! chunks, end: a level never goes below zero): the result is exact, and memory is
 //! bounded by the requests that ended while the oldest one in flight ran. Past
 //! [`MAX_PENDING`] waiting events the oldest are swept anyway; an event older than the sweep then
 //! counts from the sweep's time.
@@ -21,6 +22,15 @@ use super::metrics::Metric;
 use super::record::RequestRecord;
 pub use weighted::WeightedSummary;
 use weighted::{Activity, WeightedStat};
+
+/// The order of a request's events that fall at one instant.
+const START: u8 = 0;
+/// See [`START`].
+const FIRST: u8 = 1;
+/// See [`START`].
+const CHUNK: u8 = 2;
+/// See [`START`].
+const END: u8 = 3;
 
 /// Events that may wait for older requests still in flight.
 pub const MAX_PENDING: usize = 1 << 18;
@@ -57,7 +67,8 @@ impl InFlightStarts {
     }
 }
 
-/// An event: its time (ns after the sweep's zero), its order at one instant (ends first), what it
+/// An event: its time (ns after the sweep's zero), its order at one instant ([`START`], [`FIRST`],
+/// [`CHUNK`], [`END`]: a request's events at one instant apply in the order they happened), what it
 /// changes.
 #[derive(Clone, Copy, Debug)]
 struct Event {
@@ -180,8 +191,8 @@ impl PhaseSweep {
         let (start, end) = (ns(record.started), ns(record.ended).max(ns(record.started)));
         let ttft = record.value(Metric::TimeToFirstToken).filter(|_| record.error.is_none());
         let Some(ttft) = ttft else {
-            self.push(start, 2, Levels { requests: 1, ..Levels::default() });
-            self.push(end, 0, Levels { requests: -1, ..Levels::default() });
+            self.push(start, START, Levels { requests: 1, ..Levels::default() });
+            self.push(end, END, Levels { requests: -1, ..Levels::default() });
             return;
         };
         let first = (start + (ttft * 1e6) as u64).min(end);
@@ -197,12 +208,12 @@ impl PhaseSweep {
             ((osl - 1.0).max(0.0) / nonzero.max(1) as f64, (osl - 1.0).max(0.0) / gaps.len() as f64)
         };
         let gap_rate = |gap_ms: f64| if gap_ms > 0.0 { gap_tokens / (gap_ms / 1e3) } else { 0.0 };
-        self.push(start, 2, Levels { requests: 1, prefill: 1, prefill_rate, tokens: isl, ..Levels::default() });
+        self.push(start, START, Levels { requests: 1, prefill: 1, prefill_rate, tokens: isl, ..Levels::default() });
         let first_rate = gaps.first().map_or(0.0, |&gap| gap_rate(gap));
         let first_tokens = if gaps.is_empty() { 0.0 } else { 1.0 };
         self.push(
             first,
-            1,
+            FIRST,
             Levels {
                 prefill: -1,
                 decode: 1,
@@ -214,19 +225,18 @@ impl PhaseSweep {
             },
         );
         // Each later chunk: its share of the output arrives, and the next gap's rate replaces
-        // this one's (none after the last). Chunk times stay before the end, which comes first
-        // at one instant.
+        // this one's (none after the last); chunk times lie between the first token and the end.
         let (mut at_ms, mut current) = (0.0, first_rate);
         for (index, &gap) in gaps.iter().enumerate() {
             at_ms += gap;
-            let at = (first + (at_ms * 1e6) as u64).min(end.saturating_sub(1)).max(first);
+            let at = (first + (at_ms * 1e6) as u64).clamp(first, end);
             let next = gaps.get(index + 1).map_or(0.0, |&gap| gap_rate(gap));
-            self.push(at, 1, Levels { decode_rate: next - current, tokens: chunk_tokens, ..Levels::default() });
+            self.push(at, CHUNK, Levels { decode_rate: next - current, tokens: chunk_tokens, ..Levels::default() });
             current = next;
         }
         self.push(
             end,
-            0,
+            END,
             Levels {
                 requests: -1,
                 decode: -1,

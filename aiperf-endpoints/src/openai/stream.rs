@@ -156,7 +156,8 @@ pub fn finish<J: JsonResponses>(json: &J, state: &mut DecodeState, out: &mut Par
 
 /// The clean end of a stream that sent no `data: [DONE]`: a JSON body in place of the stream (an
 /// error envelope keeps the server's message; anything else is [`EndpointError::NotAStream`]), or
-/// the end of the last event, which is applied if its closing blank line is all it missed.
+/// the end of the last event, which is applied if its closing blank line is all it missed. A body
+/// in which no event came at all (empty, or an HTML page) is no stream: an error quoting it.
 fn end_of_stream<J: JsonResponses>(json: &J, state: &mut DecodeState, at: Instant, out: &mut ParsedResponse) -> Result<(), EndpointError> {
     let pending = state.buffer.len();
     let json_body = out.event_times.is_empty() && state.buffer.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
@@ -169,6 +170,10 @@ fn end_of_stream<J: JsonResponses>(json: &J, state: &mut DecodeState, at: Instan
         // The blank line the last event missed: it is dispatched if it is whole.
         framed_events(state, at, b"\n\n", out, |data, out| apply_event(json, data, at, out))
             .map_err(|_| EndpointError::Truncated { endpoint: J::NAME, pending })?;
+    }
+    if out.event_times.is_empty() {
+        let quoted = std::mem::take(&mut state.buffer);
+        return Err(EndpointError::invalid(J::NAME, "stream", "no server-sent event came before the body ended", &quoted));
     }
     out.done = true;
     Ok(())

@@ -112,3 +112,19 @@ fn in_flight_starts_keep_the_earliest_until_released() {
     starts.released(b);
     assert_eq!(starts.earliest(), None);
 }
+
+#[test]
+fn two_events_in_one_read_keep_their_order() {
+    // Alone in flight: its first two content events came in one read (a gap of 0 ms, at the first
+    // token's instant), the next ones 450 ms apart, the last at the end.
+    let zero = Instant::now();
+    let mut sweep = PhaseSweep::new(zero);
+    let mut record = request(zero, 0, 100.0, 1000, 10.0, 4.0);
+    record.inter_chunk = vec![0.0, 450.0, 450.0];
+    sweep.add(&record);
+    let all = sweep.finish();
+    let decode = summary(&all, "effective_decode_throughput");
+    // 3 tokens after the first one, over the second and third gaps.
+    assert!(close(decode.avg, 3.0) && decode.min >= 0.0, "{decode:?}");
+    assert!(close(decode.max, 1.5 / 0.45), "{decode:?}");
+}
