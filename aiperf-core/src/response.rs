@@ -28,7 +28,8 @@ pub struct ParsedResponse {
     pub rankings: Vec<Ranking>,
     /// An error the server reported, in the body or in the stream.
     pub error: Option<ServerError>,
-    /// The response ended properly: `data: [DONE]` for streams, a complete body otherwise.
+    /// The response ended properly: a stream's end (`data: [DONE]`, or a clean end after its
+    /// events), a complete body otherwise.
     pub done: bool,
     /// The id the server gave the response (OpenAI's `id`, `chatcmpl-…`), from its first object.
     pub response_id: Option<String>,

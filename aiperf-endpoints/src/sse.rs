@@ -3,8 +3,10 @@
 //! Bytes are buffered, never decoded before an event is complete, so reads that split an event
 //! or a UTF-8 character are fine. Lines end in `\r\n`, `\n` or `\r`; a blank line dispatches the
 //! event; `:` lines are comments; several `data:` lines join with `\n`; a leading BOM is dropped;
-//! an event cut off by the end of the stream is not dispatched. One deviation: an event whose data
-//! is empty is skipped (there is nothing to parse), where the spec dispatches `""`.
+//! an event cut off by the end of the stream is not dispatched here (an endpoint's `finish` may
+//! apply one that missed only its blank line, as the OpenAI-style endpoints do). One deviation: an
+//! event whose data is empty is skipped (there is nothing to parse), where the spec dispatches
+//! `""`.
 
 use std::borrow::Cow;
 

@@ -91,7 +91,7 @@ pub struct ProfileArgs {
     #[arg(long = "osl-stddev", alias = "output-tokens-stddev", default_value_t = 0.0)]
     pub osl_stddev: f64,
     /// Distinct prompts generated (requests cycle through them) [default: --conversation-num, else
-    /// --request-count, else 100, as in AIPerf; at most what --isl fits in 20 million tokens].
+    /// --request-count, else 100, as in AIPerf; at most what --isl fits in a million tokens].
     #[arg(long, alias = "num-prompts")]
     pub num_dataset_entries: Option<usize>,
     /// Seed of everything random: prompts, lengths, Poisson arrivals, the embedded engine [default:

@@ -38,7 +38,7 @@ pub fn is_safe_header(name: &str) -> bool {
 /// `-` and `_`, names one (`Authorization`, `Cookie`, `X-Api-Key`, `X-Auth-Token`, `api_key`,
 /// `client_secret`). Whole words only: `max_tokens` is not a token.
 pub fn is_credential_header(name: &str) -> bool {
-    const WORDS: [&str; 15] = [
+    const WORDS: [&str; 17] = [
         "authorization",
         "auth",
         "cookie",
@@ -54,6 +54,8 @@ pub fn is_credential_header(name: &str) -> bool {
         "session",
         "bearer",
         "jwt",
+        "sig",
+        "signature",
     ];
     name.trim().to_ascii_lowercase().split(['-', '_']).any(|word| WORDS.contains(&word))
 }
@@ -65,12 +67,28 @@ pub fn url_userinfo(url: &str) -> Option<&str> {
     authority.rsplit_once('@').map(|(userinfo, _)| userinfo)
 }
 
-/// `url` with its user information hidden (`http://<redacted>@host/`).
+/// The values of a URL's query parameters that carry credentials (`?api_key=…`, `token`, `sig`).
+pub fn url_query_secrets(url: &str) -> impl Iterator<Item = &str> {
+    let query = url.split_once('?').map_or("", |(_, query)| query.split('#').next().unwrap_or(query));
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(name, value)| is_credential_header(name) && !value.is_empty())
+        .map(|(_, v)| v)
+}
+
+/// `url` with its user information and its credential query values hidden
+/// (`http://<redacted>@host/v1?api_key=<redacted>`).
 pub fn url(url: &str) -> Cow<'_, str> {
-    match url_userinfo(url) {
+    let mut out = match url_userinfo(url) {
         Some(userinfo) => Cow::Owned(url.replacen(&format!("{userinfo}@"), &format!("{HIDDEN}@"), 1)),
         None => Cow::Borrowed(url),
+    };
+    let secrets: Vec<String> = url_query_secrets(&out).map(|value| format!("={value}")).collect();
+    for secret in secrets {
+        out = Cow::Owned(out.replacen(&secret, &format!("={HIDDEN}"), 1));
     }
+    out
 }
 
 /// A `-H` value as it may be shown: the value hidden unless the header is one whose values are
@@ -149,6 +167,7 @@ impl Secrets {
                 None => values.push(header.trim().to_owned()),
             }
         }
+        values.extend(url.into_iter().flat_map(url_query_secrets).map(str::to_owned));
         if let Some(userinfo) = url.and_then(url_userinfo) {
             values.push(userinfo.to_owned());
             values.extend(userinfo.split_once(':').map(|(_, password)| password.to_owned()));
@@ -220,6 +239,10 @@ mod tests {
         }
         assert!(recorded.contains("'X-Trace: <redacted>'"), "any header's value is hidden: {recorded}");
         assert!(recorded.contains("http://<redacted>@10.0.0.1:8000/v1"), "{recorded}");
+        let with_query = line(&["aiperf", "--url", "https://h/v1?api-version=2024-06-01&api_key=k3y-v4lue&sig=abcd1234"]);
+        assert!(with_query.ends_with("'https://h/v1?api-version=2024-06-01&api_key=<redacted>&sig=<redacted>'"), "{with_query}");
+        let secrets = Secrets::new(None, [], Some("https://h/v1?api_key=k3y-v4lue"));
+        assert_eq!(secrets.scrub("cannot connect to https://h/v1?api_key=k3y-v4lue"), "cannot connect to https://h/v1?api_key=<redacted>");
         assert!(recorded.contains("-u '<redacted>@localhost:8000'"), "{recorded}");
         assert!(recorded.ends_with("--extra-inputs user:me@example.com"), "other words with @ stay: {recorded}");
         assert!(recorded.starts_with("aiperf profile --api-key '<redacted>' -H 'Authorization: <redacted>'"), "{recorded}");

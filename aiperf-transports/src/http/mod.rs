@@ -223,7 +223,7 @@ impl<V: HttpVersion> HyperTransport<V> {
             Ok(response) => response,
             // The server closed this pooled connection before it could read the request: once
             // more, on a connection of its own.
-            Err(error) if self.reuse.died_unread(&error, timing.start) => {
+            Err(error) if !V::HTTP2_ONLY && self.reuse.died_unread(&error, timing.start) => {
                 let body;
                 (body, sent) = SentBody::new(Bytes::copy_from_slice(bytes));
                 self.fresh.request(self.build(&request, content_type, body)?).await.map_err(|e| self.error(e))?

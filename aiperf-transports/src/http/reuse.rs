@@ -2,11 +2,12 @@
 //!
 //! Some servers close every connection after a streamed response while their headers still
 //! advertise keep-alive (llama.cpp's `llama-server`). A request checked out of the pool just before
-//! the server's close arrives is written into a dead connection and fails with nothing read. Such
-//! a request never reached the server's reading side: [`Reuse::died_unread`] recognises it, the
-//! request is sent again once on a new connection, and the transport learns that the server
-//! closes after each response, so that later requests each get a new connection and never race
-//! the close again.
+//! the server's close arrives is written into a dead connection and fails with no response. Such
+//! a request is almost always one the server never read (a server that read it and then died
+//! would not answer the resend either): [`Reuse::died_unread`] recognises it, the request is sent
+//! again once on a new connection, and the transport takes it that the server closes after each
+//! response, so that later requests each get a new connection and never race the close again.
+//! HTTP/1.1 only: an HTTP/2 connection going away is hyper's to retry.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;

@@ -85,7 +85,7 @@ pub fn write_csv(dir: &Path, stats: &[StatRow], values: &[AggregateMetric]) -> R
     let mut writer = builder().from_path(&path).map_err(csv_error)?;
     if !stats.is_empty() {
         writer.write_record(std::iter::once("Metric").chain(COLUMNS)).map_err(csv_error)?;
-        for row in stats {
+        for row in &stats {
             let cells = row.cells.map(|cell| cell.filter(|v| v.is_finite()).map(|v| format!("{v:.2}")).unwrap_or_default());
             writer.write_record(std::iter::once(label(row.title, row.unit)).chain(cells)).map_err(csv_error)?;
         }
@@ -93,7 +93,9 @@ pub fn write_csv(dir: &Path, stats: &[StatRow], values: &[AggregateMetric]) -> R
     if !values.is_empty() {
         // A blank line between the sections (an empty CSV record would be `""`).
         let mut file = writer.into_inner().map_err(|e| io(e.into_error()))?;
-        file.write_all(b"\r\n").map_err(io)?;
+        if !stats.is_empty() {
+            file.write_all(b"\r\n").map_err(io)?;
+        }
         writer = builder().from_writer(file);
         writer.write_record(["Metric", "Value"]).map_err(csv_error)?;
         for a in values {

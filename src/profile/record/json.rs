@@ -229,8 +229,8 @@ fn count(out: &mut Vec<u8>, value: f64) {
 
 /// As `serde_json` writes an `f64`: the shortest form that reads back the same, or `null`.
 fn float(out: &mut Vec<u8>, value: f64) {
-    // Counts (tokens, chunks, 0 and 1 flags) are whole numbers: below 10^15 their shortest form
-    // is the integer and `.0` (zmij and ryu switch to an exponent from 10^16).
+    // Whole numbers (counts are written by `count`) below 10^15: their shortest form is the
+    // integer and `.0` (zmij and ryu switch to an exponent from 10^16).
     // (Conversions through `i64`, in range here: shorter code than the saturating `as u64`.)
     if (0.0..1e15).contains(&value) && (value as i64) as f64 == value && value.is_sign_positive() {
         match value as i64 as u64 {

@@ -40,11 +40,7 @@ impl Columns {
     /// # Errors
     /// The directory cannot be created.
     pub fn new(count: usize) -> io::Result<Self> {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static RUNS: AtomicU64 = AtomicU64::new(0);
-        let run = RUNS.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("aiperf-columns-{}-{run}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
+        let dir = private_dir(&std::env::temp_dir())?;
         let columns = (0..count).map(|index| Column::new(dir.join(format!("{index}.f64")))).collect();
         Ok(Self { dir, columns, failed: None })
     }
@@ -68,6 +64,25 @@ impl Columns {
         }
         self.columns.iter_mut().map(|column| column.summary(IN_MEMORY)).collect()
     }
+}
+
+/// A new directory of this process's alone under `parent`: a name nobody can guess, made anew
+/// (never one that already exists), readable by its owner only.
+fn private_dir(parent: &Path) -> io::Result<PathBuf> {
+    use std::hash::{BuildHasher, Hasher};
+    let mut last = None;
+    for _ in 0..16 {
+        let random = std::hash::RandomState::new().build_hasher().finish();
+        let dir = parent.join(format!("aiperf-columns-{}-{random:016x}", std::process::id()));
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        match builder.create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::other("no directory for the columns")))
 }
 
 impl Drop for Columns {
@@ -122,6 +137,10 @@ impl Column {
         if moments.count <= in_memory {
             let mut values = Vec::with_capacity(moments.count as usize);
             read(path, |value| values.push(value)).map_err(error)?;
+            if values.len() as u64 != moments.count {
+                let reason = format!("holds {} values where {} were written", values.len(), moments.count);
+                return Err(error(io::Error::new(io::ErrorKind::InvalidData, reason)));
+            }
             values.sort_unstable_by(f64::total_cmp);
             return Ok(Some(moments.summary(|rank| values[rank as usize])));
         }

@@ -52,7 +52,8 @@ pub const PERCENTILES: [f64; 9] = [1.0, 5.0, 10.0, 25.0, 50.0, 75.0, 90.0, 95.0,
 /// The ranks (0-based, in sorted order) that percentile `p` of `count` values lies between, and
 /// the weight of the upper one: numpy's `linear` method (`(count − 1) × p / 100`).
 pub fn ranks(p: f64, count: u64) -> (u64, u64, f64) {
-    let position = (count.saturating_sub(1)) as f64 * p / 100.0;
+    // numpy's own order of operations: the quantile first, then times `count − 1`.
+    let position = (p / 100.0) * (count.saturating_sub(1)) as f64;
     let below = position.floor() as u64;
     (below, position.ceil() as u64, position - below as f64)
 }
@@ -90,8 +91,13 @@ impl Moments {
         let delta = value - self.mean;
         self.mean += delta / self.count as f64;
         self.m2 += delta * (value - self.mean);
-        self.min = self.min.min(value);
-        self.max = self.max.max(value);
+        // In f64's total order, as the columns sort (−0 before +0).
+        if value.total_cmp(&self.min).is_lt() {
+            self.min = value;
+        }
+        if value.total_cmp(&self.max).is_gt() {
+            self.max = value;
+        }
     }
 
     /// The summary, given the values at the ranks each percentile needs (`at(rank)`).

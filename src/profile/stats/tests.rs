@@ -2,7 +2,7 @@ use super::*;
 
 /// numpy's `percentile(values, p)` (linear), written plainly.
 fn numpy(sorted: &[f64], p: f64) -> f64 {
-    let position = (sorted.len() - 1) as f64 * p / 100.0;
+    let position = (p / 100.0) * (sorted.len() - 1) as f64;
     let (low, high) = (position.floor() as usize, position.ceil() as usize);
     interpolate(sorted[low], sorted[high], position - low as f64)
 }
