@@ -70,7 +70,7 @@ pub(super) fn prepare<F: Factories>(
                     Inputs::Sessions(SessionInputs { conversations, input: config.endpoint_meta.input, tokenizer: Arc::clone(tokenizer) })
                 }
                 Loaded::Trace(trace) => Inputs::Trace(TraceInputs {
-                    synthesizer: Synthesizer::new(Corpus::new(tokenizer)?.into_tokens(), dataset.block_size, dataset.seed, trace.file_hash),
+                    synthesizer: Synthesizer::new(Corpus::new(tokenizer)?, dataset.block_size, dataset.seed, trace.file_hash),
                     trace,
                     input: config.endpoint_meta.input,
                     default_max_tokens: dataset.lengths.osl,

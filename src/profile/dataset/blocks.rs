@@ -10,12 +10,12 @@
 //! hash ids share, as the prefix cache that recorded the trace saw them. Different ids never give
 //! the same block, however small the corpus: the marker differs.
 
-use super::super::inputs::corpus::fit;
+use super::super::inputs::corpus::{Corpus, fit};
 use super::super::tokenizer::Tokenizer;
 
 /// Builds row prompts for one trace file and seed.
 pub struct Synthesizer {
-    corpus: Vec<u32>,
+    corpus: Corpus,
     block_size: u32,
     /// The seed and the file's hash, mixed: every block and tail derives from it.
     key: u64,
@@ -25,23 +25,25 @@ pub struct Synthesizer {
 const TAIL: u64 = 0x7461_696c_5f74_6f6b;
 
 impl Synthesizer {
-    /// Blocks of `block_size` tokens cut from `corpus` (token ids of the run's tokenizer), keyed by
+    /// Blocks of `block_size` tokens cut from `corpus` (in the run's tokenizer's ids), keyed by
     /// `seed` and `trace` (a hash of the trace file's bytes).
-    pub fn new(corpus: Vec<u32>, block_size: u32, seed: u64, trace: u64) -> Self {
-        assert!(!corpus.is_empty() && block_size > 0, "a corpus and a block size");
+    pub fn new(corpus: Corpus, block_size: u32, seed: u64, trace: u64) -> Self {
+        assert!(block_size > 0, "a block size");
         Self { corpus, block_size, key: mix(seed ^ mix(trace)) }
     }
 
     /// The token ids of a prompt of `input_length` tokens whose blocks are `hash_ids`; `row`
-    /// seeds the tail after the blocks. Rows were checked with [`check_blocks`].
-    pub fn tokens(&self, tokenizer: &Tokenizer, input_length: u32, hash_ids: &[u64], row: u64) -> Vec<u32> {
+    /// seeds the tail after the blocks (what [`Synthesizer::text`] fits, as ids).
+    #[cfg(test)]
+    fn tokens(&self, tokenizer: &Tokenizer, input_length: u32, hash_ids: &[u64], row: u64) -> Vec<u32> {
         let mut out = self.blocks(tokenizer, input_length, hash_ids);
         let tail = input_length as usize - out.len();
         self.extend(&mut out, tail, self.tail_seed(row));
         out
     }
 
-    /// The text of the prompt of [`Synthesizer::tokens`], its tail made longer or shorter so that
+    /// The text of a prompt of `input_length` tokens whose blocks are `hash_ids` (rows were checked
+    /// with [`check_blocks`]), `row` seeding the tail after the blocks, made longer or shorter so that
     /// the text is `input_length` tokens when the tokenizer reads it again (`corpus::fit`): tokens cut
     /// from a stream may merge where they meet. The blocks are kept as they are.
     pub fn text(&self, tokenizer: &Tokenizer, input_length: u32, hash_ids: &[u64], row: u64) -> String {
@@ -71,7 +73,7 @@ impl Synthesizer {
     /// `count` corpus tokens from an offset drawn from `seed`, wrapping at the corpus' end.
     fn extend(&self, out: &mut Vec<u32>, count: usize, seed: u64) {
         let start = fastrand::Rng::with_seed(seed).usize(..self.corpus.len());
-        out.extend(self.corpus.iter().cycle().skip(start).take(count));
+        self.corpus.extend(out, start, count);
     }
 }
 
@@ -129,7 +131,7 @@ mod tests {
     fn setup() -> (Tokenizer, Synthesizer) {
         let tokenizer = Tokenizer::load("builtin").unwrap();
         let corpus = tokenizer.encode("A small corpus: the blocks wrap around it many times over.");
-        (tokenizer, Synthesizer::new(corpus, 16, 7, 99))
+        (tokenizer, Synthesizer::new(Corpus::from_tokens(corpus).unwrap(), 16, 7, 99))
     }
 
     #[test]
@@ -148,7 +150,8 @@ mod tests {
         let partial = s.tokens(&tok, 37, &[8, 9, 10], 4);
         assert_eq!(full[..37], partial[..]);
         // Another seed or another file gives other blocks.
-        let other = Synthesizer::new(tok.encode("A small corpus: the blocks wrap around it many times over."), 16, 8, 99);
+        let small = Corpus::from_tokens(tok.encode("A small corpus: the blocks wrap around it many times over.")).unwrap();
+        let other = Synthesizer::new(small, 16, 8, 99);
         assert_ne!(other.tokens(&tok, 32, &[1, 2], 0)[..], a[..32]);
     }
 
@@ -166,7 +169,7 @@ mod tests {
     #[test]
     fn a_rows_text_is_its_length_read_again_and_keeps_its_blocks() {
         let tok = Tokenizer::load("builtin").unwrap();
-        let s = Synthesizer::new(crate::profile::inputs::Corpus::new(&tok).unwrap().into_tokens(), 16, 7, 99);
+        let s = Synthesizer::new(Corpus::new(&tok).unwrap(), 16, 7, 99);
         for (row, length) in (0..40).zip((40..).step_by(7)) {
             let text = s.text(&tok, length, &[1, 2], row);
             assert_eq!(tok.count(&text), u64::from(length), "row {row}: {text:?}");

@@ -48,9 +48,9 @@ impl Corpus {
         Ok(Self(tokens))
     }
 
-    /// The token ids.
-    pub fn into_tokens(self) -> Vec<u32> {
-        self.0
+    /// A corpus of `tokens`, when there are any.
+    pub fn from_tokens(tokens: Vec<u32>) -> Option<Self> {
+        (!tokens.is_empty()).then_some(Self(tokens))
     }
 
     /// How many tokens it has: the offsets a prompt may start at.
