@@ -2,6 +2,10 @@
 //! builtin tokenizer), folded into the run's statistics, and written as its `profile_export.jsonl`
 //! line. For a 16-token answer (the loads') and a 256-token one.
 //!
+//! Each request starts a little after the one before, as at 32 requests in flight, and the phase
+//! sweep advances to the oldest start still in flight, as the collector's does: the sweep's
+//! queue then holds what a run's does, not every event of the bench.
+//!
 //! `cargo bench --bench record`.
 
 mod payloads;
@@ -43,6 +47,18 @@ fn response(tokens: usize, start: Instant) -> (ParsedResponse, TransportTiming) 
     (parsed, timing)
 }
 
+/// Requests in flight at once.
+const IN_FLIGHT: u32 = 32;
+
+/// Moves a request `by` later: every time it holds.
+fn shift(response: &mut ParsedResponse, timing: &mut TransportTiming, by: Duration) {
+    response.chunks.iter_mut().for_each(|chunk| chunk.at += by);
+    response.event_times.iter_mut().for_each(|at| *at += by);
+    let t = timing;
+    (t.start, t.sent, t.end) = (t.start + by, t.sent + by, t.end + by);
+    (t.response_start, t.first_byte) = (t.response_start.map(|at| at + by), t.first_byte.map(|at| at + by));
+}
+
 fn record_request(c: &mut Criterion) {
     let tokenizer = Tokenizer::shared("builtin").expect("the builtin tokenizer");
     let measure = Measure { tokenizer: &tokenizer, use_server_token_count: false, produces_tokens: true, streaming: true };
@@ -51,22 +67,27 @@ fn record_request(c: &mut Criterion) {
     let mut group = c.benchmark_group("record_request");
     for tokens in [16, 256] {
         let (start, wall) = (Instant::now(), SystemTime::now());
-        let (response, timing) = response(tokens, start);
+        let (mut response, mut timing) = response(tokens, start);
+        // The next request starts this much later: 32 in flight at once.
+        let step = (timing.end - timing.start) / IN_FLIGHT;
         group.bench_function(format!("osl_{tokens}"), |b| {
             b.iter(|| {
+                shift(&mut response, &mut timing, step);
                 let outcome = Outcome {
                     timing: Ok(timing),
                     response: black_box(&response),
                     decode_error: None,
                     input_tokens: 128,
-                    started: start,
+                    started: timing.start,
                     started_wall: wall,
                     scheduled: None,
-                    credit: start,
+                    credit: timing.start,
                     max_tokens: Some(tokens as u32),
                 };
                 let record = measure.record(0, Phase::Profiling, 0, 0, outcome);
                 aggregate.add(&record);
+                // The oldest request still in flight started just after this one.
+                aggregate.phases.advance(Some(timing.start + step));
                 line.clear();
                 JsonLine { record: &record, warmup_phase: false }.write_to(&mut line).expect("serializable");
                 line.len()

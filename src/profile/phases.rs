@@ -5,21 +5,21 @@
 //! `effective_*` weigh every instant of the window; `active_*` only instants when that phase has a
 //! request in flight.
 //!
-//! Records arrive as requests end, their start in the past. Their events wait in a heap until no
-//! request still in flight started before them (the run's [`InFlightStarts`] says when), then are
-//! swept in time order, a request's own events in their order at one instant (start, first token,
-//! chunks, end: a level never goes below zero): the result is exact, and memory is
-//! bounded by the requests that ended while the oldest one in flight ran. Past
-//! [`MAX_PENDING`] waiting events the oldest are swept anyway; an event older than the sweep then
-//! counts from the sweep's time.
+//! Records arrive as requests end, their start in the past. Their events wait (each request's in
+//! a run of its own, `queue.rs`) until no request still in flight started before them (the run's
+//! [`InFlightStarts`] says when), then are swept in time order, a request's own events in their
+//! order at one instant (start, first token, chunks, end: a level never goes below zero): the
+//! result is exact, and memory is bounded by the requests that ended while the oldest one in
+//! flight ran. Past [`MAX_PENDING`] waiting events the oldest are swept anyway; an event older than
+//! the sweep then counts from the sweep's time.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use super::metrics::Metric;
 use super::record::RequestRecord;
+use queue::Queue;
 pub use weighted::WeightedSummary;
 use weighted::{Activity, WeightedStat};
 
@@ -35,10 +35,10 @@ const END: u8 = 3;
 /// Events that may wait for older requests still in flight.
 pub const MAX_PENDING: usize = 1 << 18;
 
-/// Room for waiting events made when the sweep starts (448 KiB): what a run's collector batches
-/// and requests in flight need, so the heap does not grow in the middle of a run (a growth
-/// there is a step in the run's memory, and leaves a hole in the allocator's heap).
-const INITIAL_PENDING: usize = 1 << 13;
+/// Room for requests waiting to be swept made when the sweep starts: what a run's collector
+/// batches and requests in flight need, so the queue does not grow in the middle of a run (a
+/// growth there is a step in the run's memory, and leaves a hole in the allocator's heap).
+const INITIAL_PENDING: usize = 1 << 11;
 
 /// The start times of the profiled requests in flight, until their records are sent.
 #[derive(Debug, Default)]
@@ -76,23 +76,6 @@ struct Event {
     order: u8,
     /// What it adds to the levels (negative to take away).
     delta: Levels,
-}
-
-impl PartialEq for Event {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.order) == (other.at, other.order)
-    }
-}
-impl Eq for Event {}
-impl PartialOrd for Event {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Event {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.at, self.order).cmp(&(other.at, other.order))
-    }
 }
 
 /// The step functions' values between two events; an event's change of them has the same shape.
@@ -154,7 +137,7 @@ const EFFECTIVE: usize = SERIES.len() - ACTIVE_OF.len();
 /// The sweep over one run's records.
 pub struct PhaseSweep {
     zero: Instant,
-    pending: BinaryHeap<Reverse<Event>>,
+    pending: Queue,
     clock: Option<u64>,
     levels: Levels,
     stats: Vec<WeightedStat>,
@@ -166,7 +149,7 @@ impl PhaseSweep {
     pub fn new(zero: Instant) -> Self {
         Self {
             zero,
-            pending: BinaryHeap::with_capacity(INITIAL_PENDING),
+            pending: Queue::with_capacity(INITIAL_PENDING),
             clock: None,
             levels: Levels::default(),
             stats: (0..EFFECTIVE).map(|_| WeightedStat::new()).collect(),
@@ -189,82 +172,21 @@ impl PhaseSweep {
     pub fn add(&mut self, record: &RequestRecord) {
         let ns = |at: Instant| u64::try_from(at.saturating_duration_since(self.zero).as_nanos()).unwrap_or(u64::MAX);
         let (start, end) = (ns(record.started), ns(record.ended).max(ns(record.started)));
-        let ttft = record.value(Metric::TimeToFirstToken).filter(|_| record.error.is_none());
-        let Some(ttft) = ttft else {
-            self.push(start, START, Levels { requests: 1, ..Levels::default() });
-            self.push(end, END, Levels { requests: -1, ..Levels::default() });
-            return;
-        };
-        let first = (start + (ttft * 1e6) as u64).min(end);
-        let (isl, osl) =
-            (record.value(Metric::InputSequenceLength).unwrap_or(0.0), record.value(Metric::OutputSequenceLength).unwrap_or(0.0));
-        let rate = |tokens: f64, from: u64, to: u64| if to > from { tokens / ((to - from) as f64 / 1e9) } else { 0.0 };
-        let (prefill_rate, uniform_rate) = (rate(isl, start, first), rate((osl - 1.0).max(0.0), first, end));
-        let gaps = &record.inter_chunk;
-        let nonzero = gaps.iter().filter(|&&gap| gap > 0.0).count();
-        let (gap_tokens, chunk_tokens) = if gaps.is_empty() {
-            (0.0, 0.0)
-        } else {
-            ((osl - 1.0).max(0.0) / nonzero.max(1) as f64, (osl - 1.0).max(0.0) / gaps.len() as f64)
-        };
-        let gap_rate = |gap_ms: f64| if gap_ms > 0.0 { gap_tokens / (gap_ms / 1e3) } else { 0.0 };
-        self.push(start, START, Levels { requests: 1, prefill: 1, prefill_rate, tokens: isl, ..Levels::default() });
-        let first_rate = gaps.first().map_or(0.0, |&gap| gap_rate(gap));
-        let first_tokens = if gaps.is_empty() { 0.0 } else { 1.0 };
-        self.push(
-            first,
-            FIRST,
-            Levels {
-                prefill: -1,
-                decode: 1,
-                prefill_rate: -prefill_rate,
-                decode_rate: first_rate,
-                uniform_rate,
-                tokens: first_tokens,
-                ..Levels::default()
-            },
-        );
-        // Each later chunk: its share of the output arrives, and the next gap's rate replaces
-        // this one's (none after the last); chunk times lie between the first token and the end.
-        let (mut at_ms, mut current) = (0.0, first_rate);
-        for (index, &gap) in gaps.iter().enumerate() {
-            at_ms += gap;
-            let at = (first + (at_ms * 1e6) as u64).clamp(first, end);
-            let next = gaps.get(index + 1).map_or(0.0, |&gap| gap_rate(gap));
-            self.push(at, CHUNK, Levels { decode_rate: next - current, tokens: chunk_tokens, ..Levels::default() });
-            current = next;
-        }
-        self.push(
-            end,
-            END,
-            Levels {
-                requests: -1,
-                decode: -1,
-                decode_rate: -current,
-                uniform_rate: -uniform_rate,
-                tokens: -(isl + first_tokens + chunk_tokens * gaps.len() as f64),
-                ..Levels::default()
-            },
-        );
+        self.pending.push_run(|events| request_events(record, start, end, events));
         while self.pending.len() > MAX_PENDING {
-            let Some(Reverse(oldest)) = self.pending.pop() else { break };
+            let Some(oldest) = self.pending.pop() else { break };
             self.sweep(oldest);
         }
-    }
-
-    /// Queues an event at `at` (ns after zero), `order` among events of one instant.
-    fn push(&mut self, at: u64, order: u8, delta: Levels) {
-        self.pending.push(Reverse(Event { at, order, delta }));
     }
 
     /// Sweeps every event before `watermark` (all of them when `None`).
     pub fn advance(&mut self, watermark: Option<Instant>) {
         let limit = watermark.map(|w| u64::try_from(w.saturating_duration_since(self.zero).as_nanos()).unwrap_or(u64::MAX));
-        while let Some(Reverse(next)) = self.pending.peek().copied() {
-            if limit.is_some_and(|limit| next.at >= limit) {
+        while let Some(at) = self.pending.next_at() {
+            if limit.is_some_and(|limit| at >= limit) {
                 break;
             }
-            self.pending.pop();
+            let Some(next) = self.pending.pop() else { break };
             self.sweep(next);
         }
     }
@@ -318,6 +240,7 @@ impl PhaseSweep {
     /// Sweeps what is left and gives every series' summary that has a window.
     pub fn finish(&mut self) -> Vec<Series> {
         self.advance(None);
+        self.stats.iter_mut().for_each(WeightedStat::flush);
         let effective = self.stats.iter().map(WeightedStat::summary);
         // A phase never active (no request streamed, say) is all zeros, as AIPerf exports it.
         let active = ACTIVE_OF.iter().zip(&self.activity).map(|(&series, activity)| {
@@ -332,6 +255,60 @@ impl PhaseSweep {
     }
 }
 
+/// The events of a request that ran from `start` to `end` (ns after the sweep's zero), in the
+/// order they happened, as [`PhaseSweep::add`] describes.
+fn request_events(record: &RequestRecord, start: u64, end: u64, events: &mut Vec<Event>) {
+    let mut push = |at: u64, order: u8, delta: Levels| events.push(Event { at, order, delta });
+    let ttft = record.value(Metric::TimeToFirstToken).filter(|_| record.error.is_none());
+    let Some(ttft) = ttft else {
+        push(start, START, Levels { requests: 1, ..Levels::default() });
+        push(end, END, Levels { requests: -1, ..Levels::default() });
+        return;
+    };
+    let first = (start + (ttft * 1e6) as u64).min(end);
+    let (isl, osl) = (record.value(Metric::InputSequenceLength).unwrap_or(0.0), record.value(Metric::OutputSequenceLength).unwrap_or(0.0));
+    let rate = |tokens: f64, from: u64, to: u64| if to > from { tokens / ((to - from) as f64 / 1e9) } else { 0.0 };
+    let (prefill_rate, uniform_rate) = (rate(isl, start, first), rate((osl - 1.0).max(0.0), first, end));
+    let gaps = &record.inter_chunk;
+    let nonzero = gaps.iter().filter(|&&gap| gap > 0.0).count();
+    let (gap_tokens, chunk_tokens) =
+        if gaps.is_empty() { (0.0, 0.0) } else { ((osl - 1.0).max(0.0) / nonzero.max(1) as f64, (osl - 1.0).max(0.0) / gaps.len() as f64) };
+    let gap_rate = |gap_ms: f64| if gap_ms > 0.0 { gap_tokens / (gap_ms / 1e3) } else { 0.0 };
+    push(start, START, Levels { requests: 1, prefill: 1, prefill_rate, tokens: isl, ..Levels::default() });
+    let first_rate = gaps.first().map_or(0.0, |&gap| gap_rate(gap));
+    let first_tokens = if gaps.is_empty() { 0.0 } else { 1.0 };
+    let first_delta = Levels {
+        prefill: -1,
+        decode: 1,
+        prefill_rate: -prefill_rate,
+        decode_rate: first_rate,
+        uniform_rate,
+        tokens: first_tokens,
+        ..Levels::default()
+    };
+    push(first, FIRST, first_delta);
+    // Each later chunk: its share of the output arrives, and the next gap's rate replaces this
+    // one's (none after the last); chunk times lie between the first token and the end, in order.
+    let (mut at_ms, mut current, mut previous) = (0.0, first_rate, first);
+    for (index, &gap) in gaps.iter().enumerate() {
+        at_ms += gap;
+        let at = (first + (at_ms * 1e6) as u64).clamp(previous, end);
+        let next = gaps.get(index + 1).map_or(0.0, |&gap| gap_rate(gap));
+        push(at, CHUNK, Levels { decode_rate: next - current, tokens: chunk_tokens, ..Levels::default() });
+        (current, previous) = (next, at);
+    }
+    let last = Levels {
+        requests: -1,
+        decode: -1,
+        decode_rate: -current,
+        uniform_rate: -uniform_rate,
+        tokens: -(isl + first_tokens + chunk_tokens * gaps.len() as f64),
+        ..Levels::default()
+    };
+    push(end, END, last);
+}
+
+mod queue;
 mod weighted;
 
 #[cfg(test)]

@@ -16,17 +16,20 @@ pub(super) struct WeightedStat {
     sum_sq: f64,
     min: f64,
     max: f64,
-    /// Values (× 1000) weighted by µs held.
+    /// Values (× 1000) weighted by ns held.
     histogram: Histogram<u64>,
+    /// The value held since the last change, and for how long: consecutive segments of one value
+    /// (a concurrency between two chunks of a stream) are recorded once.
+    held: (f64, u64),
 }
 
 /// When a series was active, for its `active_*` twin: a series that is 0 exactly while idle (a
 /// phase's throughput with no request in that phase). Its active statistics are the series'
 /// own without the idle time: the same sums (idle time adds zeros to them), the active weight,
-/// the histogram less the idle microseconds at 0, and the active minimum and maximum.
+/// the histogram less the idle nanoseconds at 0, and the active minimum and maximum.
 pub(super) struct Activity {
     weight: f64,
-    idle_micros: u64,
+    idle_ns: u64,
     min: f64,
     max: f64,
 }
@@ -52,22 +55,32 @@ pub struct WeightedSummary {
     pub std: f64,
 }
 
-/// The weight of a segment `ns` long in the histograms: whole microseconds, rounded up.
-fn micros(ns: u64) -> u64 {
-    ns.div_ceil(1000)
-}
-
 impl WeightedStat {
     pub(super) fn new() -> Self {
         // Sized once for every value a run records (as the per-request statistics are): a
         // histogram that grows with the values would make a long run's memory drift.
         let histogram = Histogram::new_with_max(MAX_WEIGHTED, 3).expect("valid bounds");
-        Self { weight: 0.0, sum: 0.0, sum_sq: 0.0, min: f64::INFINITY, max: f64::NEG_INFINITY, histogram }
+        Self { weight: 0.0, sum: 0.0, sum_sq: 0.0, min: f64::INFINITY, max: f64::NEG_INFINITY, histogram, held: (0.0, 0) }
     }
 
     /// `value` held for `ns` nanoseconds (not counted unless finite).
+    #[inline]
     pub(super) fn record(&mut self, value: f64, ns: u64) {
         if !value.is_finite() {
+            return;
+        }
+        if value == self.held.0 {
+            self.held.1 += ns;
+            return;
+        }
+        self.flush();
+        self.held = (value, ns);
+    }
+
+    /// Counts the value held so far (before a summary is read).
+    pub(super) fn flush(&mut self) {
+        let (value, ns) = std::mem::replace(&mut self.held, (0.0, 0));
+        if ns == 0 {
             return;
         }
         let weight = ns as f64;
@@ -76,10 +89,10 @@ impl WeightedStat {
         self.sum_sq += value * value * weight;
         self.min = self.min.min(value);
         self.max = self.max.max(value);
-        let _ = self.histogram.record_n(round_capped(value * 1e3, MAX_WEIGHTED), micros(ns));
+        let _ = self.histogram.record_n(round_capped(value * 1e3, MAX_WEIGHTED), ns);
     }
 
-    /// The summary over the whole window, if it has any time.
+    /// The summary over the whole window, if it has any time ([`WeightedStat::flush`] first).
     pub(super) fn summary(&self) -> Option<WeightedSummary> {
         self.summarize(self.weight, self.min, self.max, &self.histogram)
     }
@@ -91,15 +104,16 @@ impl WeightedStat {
         }
         let mut histogram = self.histogram.clone();
         let mut idle = Histogram::new_from(&self.histogram);
-        // Every idle segment was recorded at 0 in this histogram with the same microseconds, so
+        // Every idle segment was recorded at 0 in this histogram with the same nanoseconds, so
         // neither step can fail; were one to, the series would be left out, not misreported.
-        let subtracted = idle.record_n(0, activity.idle_micros).is_ok() && histogram.subtract(&idle).is_ok();
+        let subtracted = idle.record_n(0, activity.idle_ns).is_ok() && histogram.subtract(&idle).is_ok();
         debug_assert!(subtracted, "the idle time is part of the histogram's count at 0");
         subtracted.then_some(())?;
         self.summarize(activity.weight, activity.min, activity.max, &histogram)
     }
 
     fn summarize(&self, weight: f64, min: f64, max: f64, histogram: &Histogram<u64>) -> Option<WeightedSummary> {
+        debug_assert_eq!(self.held.1, 0, "flushed before a summary");
         if weight <= 0.0 {
             return None;
         }
@@ -112,7 +126,7 @@ impl WeightedStat {
 
 impl Activity {
     pub(super) fn new() -> Self {
-        Self { weight: 0.0, idle_micros: 0, min: f64::INFINITY, max: f64::NEG_INFINITY }
+        Self { weight: 0.0, idle_ns: 0, min: f64::INFINITY, max: f64::NEG_INFINITY }
     }
 
     /// The series held `value` for `ns` nanoseconds, its phase `active` or not (when not, the
@@ -127,7 +141,7 @@ impl Activity {
             self.max = self.max.max(value);
         } else {
             debug_assert!(value == 0.0, "an idle series is 0");
-            self.idle_micros += micros(ns);
+            self.idle_ns += ns;
         }
     }
 }
@@ -158,6 +172,8 @@ mod tests {
                 alone.record(value, ns);
             }
         }
+        series.flush();
+        alone.flush();
         let derived = series.active_summary(&activity).expect("active for some time");
         assert_eq!(Some(derived), alone.summary(), "the same as a series kept apart");
         assert!(series.summary().expect("a window").avg < derived.avg, "the idle time lowers the whole window's mean");
@@ -168,6 +184,7 @@ mod tests {
         let (mut series, mut activity) = (WeightedStat::new(), Activity::new());
         series.record(0.0, 1_000);
         activity.record(0.0, 1_000, false);
+        series.flush();
         assert!(series.summary().is_some());
         assert_eq!(series.active_summary(&activity), None);
     }
