@@ -131,7 +131,7 @@ fn main() -> Result<(), String> {
                     let body = RequestBody::Encoded { bytes: body, content_type: "application/json" };
                     // The `x-request-id` aiperf sends with the request (the server echoes it back).
                     let request_id = ["profiling-", itoa::Buffer::new().format(index)].concat();
-                    let request = TransportRequest { path: &path, body, streaming, request_id: Some(&request_id) };
+                    let request = TransportRequest { path: &path, body, streaming, request_id: Some(&request_id), session: None };
                     let mut sink = Discard::default();
                     match transport.send(request, &mut sink).await {
                         Ok(timing) if (200..300).contains(&timing.status) => {

@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
+use aiperf::core::ConnectionReuse;
 use aiperf::core::{
-    Endpoint, Exchange, FormattedRequest, InferenceRequest, InputKind, ModelEndpointInfo, ParsedResponse, Payload, Transport as _,
-    TransportTiming, exchange,
+    Endpoint, Exchange, FormattedRequest, InferenceRequest, InputKind, ModelEndpointInfo, ParsedResponse, Payload, SessionTurn,
+    Transport as _, TransportTiming, exchange, exchange_turn,
 };
 use aiperf::transports::InEngineSettings;
 use aiperf::{AnyTransport, EndpointFactory, EndpointName, TransportFactory, TransportName};
@@ -130,6 +131,29 @@ async fn connecting_time_is_charged_to_the_request_that_opened_the_connection() 
         assert!(first.connecting > Duration::ZERO, "{name}: the first request opened the connection");
         assert!(first.connecting <= first.sent - first.start, "{name}: connecting happens before the body is sent");
         assert_eq!(second.connecting, Duration::ZERO, "{name}: the second reused it");
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sticky_sessions_reuse_their_own_connection_over_http_and_http2() {
+    let server = server(1, 0, 0.0).await;
+    for name in [TransportName::Http, TransportName::Http2] {
+        let info = ModelEndpointInfo { connection_reuse: ConnectionReuse::StickyUserSessions, ..info(&server.url(), true) };
+        let transport = TransportFactory::create_instance(name, &info).unwrap();
+        let endpoint = EndpointFactory::create_instance(EndpointName::Chat, &info).unwrap();
+        let prepared = transport.request_form().prepare(&endpoint, &request_for(EndpointName::Chat)).unwrap();
+        let mut reused = Vec::new();
+        for (key, last) in [(1, false), (1, false), (2, false), (1, true), (2, true)] {
+            let session = Some(SessionTurn { key, last });
+            let Exchange { timing, .. } = exchange_turn(&transport, &endpoint, "/v1/chat/completions", &prepared, None, session).await;
+            reused.push(timing.unwrap().connection_reused);
+        }
+        let alone = exchange(&transport, &endpoint, "/v1/chat/completions", &prepared, None).await;
+        reused.push(alone.timing.unwrap().connection_reused);
+        // Session 1 opens its connection and keeps it; session 2 opens its own (session 1's is
+        // not idle in a pool for it); a request of no session opens one of its own too.
+        assert_eq!(reused, [false, true, false, true, true, false].map(Some), "{name}");
     }
     server.shutdown().await;
 }

@@ -1,15 +1,17 @@
 //! Habits of real servers that no mock of ours has, against the `aiperf` binary on 127.0.0.1:
 //! a server that closes every connection after a streamed response while its headers advertise
 //! keep-alive (llama.cpp's `llama-server`: its own bytes, captured, are replayed), and streams that
-//! end without `data: [DONE]`.
+//! end without `data: [DONE]`; and each connection reuse strategy, seen from the server's side
+//! (which connection each request came on).
 //!
 //! The server here is a few lines of raw HTTP/1.1 over a socket, written for these tests: it shares
 //! no code with aiperf's transports or its mock server.
 
 mod common;
 
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -31,28 +33,37 @@ struct Habits {
     replay: Option<&'static [u8]>,
 }
 
+/// The `X-Request-ID` of each request the server read, with the number of the connection it came
+/// on (in the order connections were accepted).
+type Seen = Arc<Mutex<Vec<(usize, String)>>>;
+
 /// A server of chat completions streams with `habits`: every request gets three content events and
-/// a finish event, each its own HTTP chunk. Counts the connections it accepted.
-async fn serve(habits: Habits) -> (String, Arc<AtomicUsize>) {
+/// a finish event, each its own HTTP chunk. Counts the connections it accepted, and notes which
+/// connection each request came on.
+async fn serve(habits: Habits) -> (String, Arc<AtomicUsize>, Seen) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let accepted = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&accepted);
+    let seen = Seen::default();
+    let (counter, noted) = (Arc::clone(&accepted), Arc::clone(&seen));
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
-            counter.fetch_add(1, Ordering::Relaxed);
-            tokio::spawn(connection(socket, habits));
+            let number = counter.fetch_add(1, Ordering::Relaxed);
+            tokio::spawn(connection(socket, habits, number, Arc::clone(&noted)));
         }
     });
-    (url, accepted)
+    (url, accepted, seen)
 }
 
 /// Answers the requests of one connection until the client closes it (or, closing after each
 /// response, after the first).
-async fn connection(mut socket: TcpStream, habits: Habits) {
+async fn connection(mut socket: TcpStream, habits: Habits, number: usize, seen: Seen) {
     let mut buffer = Vec::new();
     loop {
         let Some(request_end) = read_request(&mut socket, &mut buffer).await else { return };
+        let head = String::from_utf8_lossy(&buffer[..request_end]).to_ascii_lowercase();
+        let id = head.lines().find_map(|line| line.strip_prefix("x-request-id:")).unwrap_or_default().trim().to_owned();
+        seen.lock().unwrap().push((number, id));
         buffer.drain(..request_end);
         if let Some(response) = habits.replay {
             // In a few writes, as the server sent it, then closed.
@@ -141,7 +152,7 @@ fn failures(records: &[serde_json::Value]) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_closes_after_each_response_loses_no_request() {
     // llama-server's own bytes: eight content events of one token each, usage, [DONE], then close.
-    let (url, accepted) = serve(Habits { close_after_response: true, done_marker: true, replay: Some(LLAMA_SERVER_STREAM) }).await;
+    let (url, accepted, _) = serve(Habits { close_after_response: true, done_marker: true, replay: Some(LLAMA_SERVER_STREAM) }).await;
     let records = profile(&url, 60, &[], "closes").await;
     assert_eq!(failures(&records), Vec::<String>::new());
     for record in &records {
@@ -153,7 +164,7 @@ async fn a_server_that_closes_after_each_response_loses_no_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn never_reusing_opens_a_connection_per_request() {
-    let (url, accepted) = serve(Habits { close_after_response: false, done_marker: true, replay: None }).await;
+    let (url, accepted, _) = serve(Habits { close_after_response: false, done_marker: true, replay: None }).await;
     let records = profile(&url, 24, &["--connection-reuse-strategy", "never"], "never").await;
     assert_eq!(failures(&records), Vec::<String>::new());
     assert_eq!(accepted.load(Ordering::Relaxed), 24);
@@ -164,7 +175,7 @@ async fn never_reusing_opens_a_connection_per_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pooled_connections_are_reused_by_a_server_that_keeps_them() {
-    let (url, accepted) = serve(Habits { close_after_response: false, done_marker: true, replay: None }).await;
+    let (url, accepted, _) = serve(Habits { close_after_response: false, done_marker: true, replay: None }).await;
     let records = profile(&url, 24, &[], "pooled").await;
     assert_eq!(failures(&records), Vec::<String>::new());
     // Four workers, each keeping its connection: at most a few opened, never one per request.
@@ -174,10 +185,59 @@ async fn pooled_connections_are_reused_by_a_server_that_keeps_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streams_that_end_without_done_are_successes() {
-    let (url, _) = serve(Habits { close_after_response: true, done_marker: false, replay: None }).await;
+    let (url, _, _) = serve(Habits { close_after_response: true, done_marker: false, replay: None }).await;
     let records = profile(&url, 12, &[], "no-done").await;
     assert_eq!(failures(&records), Vec::<String>::new());
     for record in &records {
         assert_eq!(record["metrics"]["output_sequence_length"]["value"].as_f64(), Some(3.0), "{record}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sticky_user_sessions_keep_each_session_on_a_connection_of_its_own() {
+    let (url, accepted, seen) = serve(Habits { close_after_response: false, done_marker: true, replay: None }).await;
+    let file = sessions_file("sticky-input");
+    let flags = sticky_flags(&file);
+    // Four sessions in flight, 18 turns: six sessions or a few more (the last ones cut short).
+    let records = profile(&url, 18, &flags, "sticky").await;
+    std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
+    assert_eq!(failures(&records), Vec::<String>::new());
+    let connection_of: BTreeMap<String, usize> = seen.lock().unwrap().iter().map(|(number, id)| (id.clone(), *number)).collect();
+    let mut sessions: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+    for record in &records {
+        let id = record["metadata"]["x_request_id"].as_str().unwrap();
+        let session = record["metadata"]["conversation_id"].as_str().unwrap().to_owned();
+        sessions.entry(session).or_default().insert(connection_of[id]);
+    }
+    assert!(sessions.len() >= 6, "{sessions:?}");
+    for (session, connections) in &sessions {
+        assert_eq!(connections.len(), 1, "{session}'s turns on one connection: {sessions:?}");
+    }
+    let used: BTreeSet<usize> = sessions.values().flatten().copied().collect();
+    assert_eq!(used.len(), sessions.len(), "no two sessions share a connection: {sessions:?}");
+    assert_eq!(accepted.load(Ordering::Relaxed), sessions.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sticky_sessions_on_a_server_that_closes_after_each_response_lose_no_request() {
+    let (url, _, _) = serve(Habits { close_after_response: true, done_marker: true, replay: Some(LLAMA_SERVER_STREAM) }).await;
+    let file = sessions_file("sticky-closes-input");
+    let records = profile(&url, 18, &sticky_flags(&file), "sticky-closes").await;
+    std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
+    assert_eq!(failures(&records), Vec::<String>::new());
+}
+
+/// A `multi_turn` file of twelve sessions of three turns.
+fn sessions_file(name: &str) -> std::path::PathBuf {
+    let file = common::dir("habits", name).join("sessions.jsonl");
+    let session = |n: usize| format!(r#"{{"session_id": "s{n}", "turns": [{{"text": "one"}}, {{"text": "two"}}, {{"text": "three"}}]}}"#);
+    std::fs::write(&file, (0..12).map(session).collect::<Vec<_>>().join("\n")).unwrap();
+    file
+}
+
+/// The flags of a sticky run of `file`'s sessions, each sent once (in order).
+fn sticky_flags(file: &std::path::Path) -> Vec<&str> {
+    let file = file.to_str().unwrap();
+    let flags = ["--connection-reuse-strategy", "sticky-user-sessions", "--custom-dataset-type", "multi_turn"];
+    flags.into_iter().chain(["--dataset-sampling-strategy", "sequential", "--input-file", file]).collect()
 }

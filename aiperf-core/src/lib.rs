@@ -31,8 +31,8 @@ pub use model_endpoint::{ConnectionReuse, FromModelEndpoint, ModelEndpointInfo, 
 pub use request::{FormattedRequest, InferenceRequest, Message, Payload, PreparedRequest, TextInput, TextRequest};
 pub use response::{ContentChunk, Embedding, ParsedResponse, Ranking, ResponseEvent, ServerError, Usage};
 pub use transport::{
-    DynTransport, Exchange, RequestBody, RequestForm, ResponseSink, Transport, TransportError, TransportFuture, TransportRequest,
-    TransportTiming, exchange,
+    DynTransport, Exchange, RequestBody, RequestForm, ResponseSink, SessionTurn, Transport, TransportError, TransportFuture,
+    TransportRequest, TransportTiming, exchange, exchange_turn,
 };
 /// The URL type of [`ModelEndpointInfo::url`] (the `url` crate's).
 pub use url::Url;

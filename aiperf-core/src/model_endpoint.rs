@@ -97,17 +97,23 @@ pub enum ConnectionReuse {
     Pooled,
     /// Every request opens its own connection, closed after its response (`never`).
     Never,
+    /// Each user session (a multi-turn conversation) keeps one connection of its own across its
+    /// turns, closed after its last turn, an error or a cancellation; a request of no session
+    /// opens its own (`sticky-user-sessions`: a sticky load balancer sends a whole session to
+    /// one backend).
+    StickyUserSessions,
 }
 
 impl ConnectionReuse {
     /// Every strategy, in the order of AIPerf's help.
-    pub const ALL: [Self; 2] = [Self::Pooled, Self::Never];
+    pub const ALL: [Self; 3] = [Self::Pooled, Self::Never, Self::StickyUserSessions];
 
     /// Its name on the command line and in exports.
     pub fn name(self) -> &'static str {
         match self {
             Self::Pooled => "pooled",
             Self::Never => "never",
+            Self::StickyUserSessions => "sticky-user-sessions",
         }
     }
 }

@@ -16,6 +16,18 @@ pub struct TransportRequest<'a> {
     pub streaming: bool,
     /// Correlation id (`X-Request-ID`), if any.
     pub request_id: Option<&'a str>,
+    /// The user session it is a turn of; `None` for a request of no session (a session of one).
+    pub session: Option<SessionTurn>,
+}
+
+/// A request's place in a user session (a multi-turn conversation): what a transport needs to
+/// keep a session on one connection ([`ConnectionReuse::StickyUserSessions`](crate::ConnectionReuse)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SessionTurn {
+    /// The session, distinct from every other session of the run.
+    pub key: u64,
+    /// This is the session's last turn: nothing more is sent on its connection.
+    pub last: bool,
 }
 
 /// The two forms a request can travel in; a transport carries one (see [`Transport::request_form`]).
@@ -276,7 +288,7 @@ pub struct Exchange {
 }
 
 /// Sends a prepared request to `path` and decodes the response with `endpoint`: what a benchmark
-/// does for every request.
+/// does for every request. The request is of no user session; see [`exchange_turn`].
 pub async fn exchange<T: Transport, E: crate::Endpoint + ?Sized>(
     transport: &T,
     endpoint: &E,
@@ -284,9 +296,21 @@ pub async fn exchange<T: Transport, E: crate::Endpoint + ?Sized>(
     request: &crate::PreparedRequest,
     request_id: Option<&str>,
 ) -> Exchange {
+    exchange_turn(transport, endpoint, path, request, request_id, None).await
+}
+
+/// [`exchange`] for a request that is a turn of `session`, when it is one.
+pub async fn exchange_turn<T: Transport, E: crate::Endpoint + ?Sized>(
+    transport: &T,
+    endpoint: &E,
+    path: &str,
+    request: &crate::PreparedRequest,
+    request_id: Option<&str>,
+    session: Option<SessionTurn>,
+) -> Exchange {
     let streaming = request.streaming();
     let mut collector = crate::ResponseCollector::new(endpoint, streaming);
-    let transport_request = TransportRequest { path, body: request.body(), streaming, request_id };
+    let transport_request = TransportRequest { path, body: request.body(), streaming, request_id, session };
     let timing = transport.send(transport_request, &mut collector).await;
     let (response, decode_error) = collector.finish();
     Exchange { timing, response, decode_error }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use aiperf_core::{Endpoint, Transport};
+use aiperf_core::{Endpoint, SessionTurn, Transport};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -59,6 +59,7 @@ impl<E: Endpoint, T: Transport> Shared<E, T> {
         let runner = &self.runner;
         let session = &sessions.conversations.list[conversation];
         let mut replies = Vec::with_capacity(session.turns.len());
+        let key = runner.sessions_begun.fetch_add(1, Ordering::Relaxed);
         for (turn, spec) in session.turns.iter().enumerate() {
             if turn > 0
                 && let Some(delay) = spec.delay
@@ -74,7 +75,11 @@ impl<E: Endpoint, T: Transport> Shared<E, T> {
             }
             let credit = std::time::Instant::now();
             let ready = sessions.build(conversation, turn, &replies, &runner.endpoint, runner.transport.request_form()).map(Ready::Built);
-            let tag = TurnTag { session: Arc::clone(&session.id), index: u32::try_from(turn).unwrap_or(u32::MAX) };
+            let tag = TurnTag {
+                session: Arc::clone(&session.id),
+                index: u32::try_from(turn).unwrap_or(u32::MAX),
+                turn: SessionTurn { key, last: turn + 1 == session.turns.len() },
+            };
             let ticket = Ticket { index, phase: self.phase, worker, conversation, scheduled: None, credit, turn: Some(tag) };
             replies.push(runner.send_ready(ticket, ready, &self.records).await);
         }

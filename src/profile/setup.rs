@@ -93,7 +93,7 @@ pub(super) fn prepare<F: Factories>(
         Inputs::Trace(_) | Inputs::Sessions(_) => shown.first(),
     };
     if let Some(Prepared { request: probe, .. }) = probe {
-        let probe = TransportRequest { path: &path, body: probe.body(), streaming: probe.streaming(), request_id: None };
+        let probe = TransportRequest { path: &path, body: probe.body(), streaming: probe.streaming(), request_id: None, session: None };
         transport.check(probe).map_err(|source| ProfileError::Unsupported {
             endpoint: config.endpoint.clone(),
             transport: config.transport.clone(),
@@ -124,6 +124,7 @@ pub(super) fn prepare<F: Factories>(
         failure_limit: config.failure_limit,
         halted: AtomicBool::new(false),
         clock: super::runner::WallClock::now(),
+        sessions_begun: AtomicU64::new(0),
     })
 }
 

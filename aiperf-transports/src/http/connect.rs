@@ -117,6 +117,13 @@ pub struct TimedIo<T> {
     times: ConnectTimes,
 }
 
+impl<T> TimedIo<T> {
+    /// When the connection was set up.
+    pub fn times(&self) -> ConnectTimes {
+        self.times
+    }
+}
+
 impl<T: Connection> Connection for TimedIo<T> {
     fn connected(&self) -> Connected {
         self.io.connected().extra(self.times)

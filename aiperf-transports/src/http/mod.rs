@@ -3,6 +3,7 @@
 mod body;
 mod connect;
 mod reuse;
+mod sticky;
 mod url;
 
 use std::marker::PhantomData;
@@ -24,7 +25,8 @@ use hyper_util::rt::TokioExecutor;
 
 use body::SentBody;
 pub use connect::{ConnectTimes, TimedConnector, TimedResolver};
-use reuse::Reuse;
+use reuse::{Reuse, Route};
+use sticky::{Leased, Leases};
 pub use url::BaseUrl;
 
 /// The request id header: sent with aiperf's id, read back for the server's (named once: a
@@ -80,6 +82,10 @@ pub struct HyperTransport<V> {
     pooled: HyperClient,
     /// Opens a connection for each request and closes it after the response.
     fresh: HyperClient,
+    /// Each user session's connection between its turns (`sticky-user-sessions`).
+    sessions: Leases<Leased>,
+    /// What every client connects with.
+    connector: Connector,
     reuse: Reuse,
     base: BaseUrl,
     headers: HeaderMap,
@@ -109,16 +115,11 @@ impl<V: HttpVersion> FromModelEndpoint for HyperTransport<V> {
         let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http();
         let connector = if V::HTTP2_ONLY { builder.enable_http2().wrap_connector(tcp) } else { builder.enable_http1().wrap_connector(tcp) };
         let connector = TimedConnector::new(connector);
-        let client = |idle_per_host| {
-            Client::builder(TokioExecutor::new())
-                .http2_only(V::HTTP2_ONLY)
-                .pool_idle_timeout(Duration::from_secs(90))
-                .pool_max_idle_per_host(idle_per_host)
-                .build(connector.clone())
-        };
         Ok(Self {
-            pooled: client(usize::MAX),
-            fresh: client(0),
+            pooled: client::<V>(&connector, usize::MAX),
+            fresh: client::<V>(&connector, 0),
+            sessions: Leases::new(),
+            connector,
             reuse: Reuse::new(info.connection_reuse),
             base,
             headers: headers(info)?,
@@ -128,8 +129,20 @@ impl<V: HttpVersion> FromModelEndpoint for HyperTransport<V> {
     }
 }
 
+/// The connector of the http transports: timed, TLS for `https://`.
+type Connector = TimedConnector<HttpsConnector<HttpConnector<TimedResolver>>>;
+
 /// The hyper client of the http transports, over the timed connector.
-type HyperClient = Client<TimedConnector<HttpsConnector<HttpConnector<TimedResolver>>>, SentBody>;
+type HyperClient = Client<Connector, SentBody>;
+
+/// A client of its own pool, keeping at most `idle_per_host` idle connections.
+fn client<V: HttpVersion>(connector: &Connector, idle_per_host: usize) -> HyperClient {
+    Client::builder(TokioExecutor::new())
+        .http2_only(V::HTTP2_ONLY)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(idle_per_host)
+        .build(connector.clone())
+}
 
 /// rustls with the system's root certificates for `https://`; no roots are loaded for `http://`.
 fn tls_config(https: bool) -> Result<rustls::ClientConfig, ConfigError> {
@@ -215,26 +228,12 @@ impl<V: HttpVersion> HyperTransport<V> {
         sink: &mut dyn ResponseSink,
         timing: &mut TransportTiming,
     ) -> Result<(), TransportError> {
-        let (bytes, content_type) = request.body.encoded(V::NAME)?;
-        let (body, mut sent) = SentBody::new(Bytes::copy_from_slice(bytes));
-        let http_request = self.build(&request, content_type, body)?;
-        let client = if self.reuse.fresh() { &self.fresh } else { &self.pooled };
-        let response = match client.request(http_request).await {
-            Ok(response) => response,
-            // The server closed this pooled connection before it could read the request: once
-            // more, on a connection of its own.
-            Err(error) if !V::HTTP2_ONLY && self.reuse.died_unread(&error, timing.start) => {
-                let body;
-                (body, sent) = SentBody::new(Bytes::copy_from_slice(bytes));
-                self.fresh.request(self.build(&request, content_type, body)?).await.map_err(|e| self.error(e))?
-            }
-            Err(error) => return Err(self.error(error)),
-        };
+        let Head { response, sent, session } = self.head(&request, timing.start).await?;
         let at = Instant::now();
         if let Some(times) = response.extensions().get::<ConnectTimes>() {
             connection_times(timing, times);
         }
-        timing.chunks_sent = u32::from(sent.get().is_some() && !bytes.is_empty());
+        timing.chunks_sent = u32::from(sent.get().is_some() && timing.bytes_sent > 0);
         timing.response_start = Some(at);
         timing.sent = sent.get().copied().unwrap_or(at);
         timing.status = response.status().as_u16();
@@ -243,16 +242,73 @@ impl<V: HttpVersion> HyperTransport<V> {
             sink.on_server_request_id(id);
         }
         let mut body = response.into_body();
+        let mut whole = true;
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| TransportError::Io(source_chain(&e)))?;
             let Ok(data) = frame.into_data() else { continue };
             let at = Instant::now();
             timing.received(at, data.len() as u64);
             if sink.on_chunk(at, &data) == ControlFlow::Break(()) {
+                whole = false;
                 break;
             }
         }
+        // A session's connection waits for its next turn only after a turn that ended well.
+        if let Some((turn, leased)) = session
+            && !turn.last
+            && whole
+            && (200..300).contains(&timing.status)
+        {
+            self.sessions.put(turn.key, leased);
+        }
         Ok(())
+    }
+
+    /// Sends `request` (that started at `start`) on the connection its route gives it, and waits
+    /// for the response's head.
+    async fn head(&self, request: &TransportRequest<'_>, start: Instant) -> Result<Head, TransportError> {
+        let (bytes, content_type) = request.body.encoded(V::NAME)?;
+        let data = Bytes::copy_from_slice(bytes);
+        let (body, sent) = SentBody::new(data.clone());
+        let http_request = self.build(request, content_type, body)?;
+        match self.reuse.route(request.session) {
+            route @ (Route::Pooled | Route::Fresh) => {
+                let client = if route == Route::Fresh { &self.fresh } else { &self.pooled };
+                match client.request(http_request).await {
+                    Ok(response) => return Ok(Head { response, sent, session: None }),
+                    Err(error) if !V::HTTP2_ONLY && self.reuse.died_unread(&error, start) => {}
+                    Err(error) => return Err(self.error(error)),
+                }
+            }
+            Route::Session(turn) => {
+                let mut leased = self.session_connection(turn.key, http_request.uri()).await?;
+                let times = leased.times;
+                match leased.send(http_request).await {
+                    Ok(mut response) => {
+                        response.extensions_mut().insert(times);
+                        return Ok(Head { response, sent, session: Some((turn, leased)) });
+                    }
+                    Err(error) if !V::HTTP2_ONLY && self.reuse.session_died_unread(&error, times.ready <= start) => {}
+                    Err(error) => return Err(TransportError::Io(source_chain(&error))),
+                }
+            }
+        }
+        // The server closed this reused connection before it could read the request: once more,
+        // on a connection of its own.
+        let (body, sent) = SentBody::new(data);
+        let response = self.fresh.request(self.build(request, content_type, body)?).await.map_err(|e| self.error(e))?;
+        Ok(Head { response, sent, session: None })
+    }
+
+    /// Session `key`'s connection: the one its earlier turns used if still open, a new one to
+    /// `uri`'s server otherwise.
+    async fn session_connection(&self, key: u64, uri: &Uri) -> Result<Leased, TransportError> {
+        if let Some(leased) = self.sessions.take(key).filter(|leased| !leased.is_closed()) {
+            return Ok(leased);
+        }
+        Leased::open(&self.connector, uri, V::HTTP2_ONLY)
+            .await
+            .map_err(|error| TransportError::Connect { target: self.base.to_string(), reason: source_chain(&*error) })
     }
 
     fn error(&self, error: hyper_util::client::legacy::Error) -> TransportError {
@@ -262,6 +318,15 @@ impl<V: HttpVersion> HyperTransport<V> {
             TransportError::Io(source_chain(&error))
         }
     }
+}
+
+/// A response's head, with what its request went out on.
+struct Head {
+    response: http::Response<hyper::body::Incoming>,
+    /// When the connection took the request's body.
+    sent: Arc<std::sync::OnceLock<Instant>>,
+    /// The session's connection, for a turn sent on one.
+    session: Option<(aiperf_core::SessionTurn, Leased)>,
 }
 
 /// An error and its causes, `: `-separated (hyper's own message alone says little).

@@ -37,7 +37,13 @@ impl ResponseSink for Recorded {
 
 async fn record(transport: &impl Transport, endpoint: &dyn Endpoint, prompt: &str, max_tokens: u32) -> Recorded {
     let prepared = RequestForm::Text.prepare(endpoint, &InferenceRequest::prompt(prompt, Some(max_tokens))).unwrap();
-    let request = TransportRequest { path: "/", body: prepared.body(), streaming: prepared.streaming(), request_id: Some("conformance") };
+    let request = TransportRequest {
+        path: "/",
+        body: prepared.body(),
+        streaming: prepared.streaming(),
+        request_id: Some("conformance"),
+        session: None,
+    };
     let mut sink = Recorded::default();
     let timing = transport.send(request, &mut sink).await.unwrap();
     sink.wire = (timing.bytes_sent, timing.bytes_received, timing.chunks);

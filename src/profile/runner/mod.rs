@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Instant, SystemTime};
 
-use aiperf_core::{Endpoint, EndpointError, Exchange, Transport, exchange};
+use aiperf_core::{Endpoint, EndpointError, Exchange, SessionTurn, Transport, exchange_turn};
 use tokio::sync::mpsc;
 
 pub(super) use phase::until_stopped;
@@ -96,6 +96,8 @@ pub struct Runner<E, T> {
     pub halted: AtomicBool,
     /// The run's wall clock.
     pub clock: WallClock,
+    /// Sessions begun so far, every phase together: the next one's [`SessionTurn::key`].
+    pub sessions_begun: AtomicU64,
 }
 
 /// AIPerf's `--failed-request-threshold`: once `floor` profiled requests have ended, a share of
@@ -143,8 +145,9 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
             self.in_flight.started(started);
         }
         let mut in_flight = InFlight { runner: self, records: Some(records), ticket, started, started_wall };
+        let session = in_flight.ticket.turn.as_ref().map(|tag| tag.turn);
         let Exchange { timing, mut response, decode_error } =
-            exchange(&self.transport, &self.endpoint, &self.path, formatted, Some(&request_id)).await;
+            exchange_turn(&self.transport, &self.endpoint, &self.path, formatted, Some(&request_id), session).await;
         let ticket = in_flight.disarm();
         let measure = Measure {
             tokenizer: &self.tokenizer,
@@ -225,6 +228,9 @@ pub struct TurnTag {
     pub session: Arc<str>,
     /// 0-based turn.
     pub index: u32,
+    /// Which session it is to the transport (a session sent twice is two), and whether this is
+    /// its last turn.
+    pub turn: SessionTurn,
 }
 
 impl Ticket {
