@@ -7,16 +7,28 @@ use aiperf_kserve::tensors;
 
 use super::TritonBackend;
 
-/// The KServe request for `text`, with the tensors `backend` takes. Sampling settings go into
-/// `sampling_parameters` (vLLM backend); TensorRT-LLM ensembles take them as tensors, so there
-/// they are refused rather than dropped, and `max_tokens` is required.
+/// The KServe request for `text`, with the tensors `backend` takes, for `ModelStreamInfer` when
+/// `stream_rpc` (else the unary `ModelInfer`). Sampling settings go into `sampling_parameters`
+/// (vLLM backend); TensorRT-LLM ensembles take them as tensors, so there they are refused rather
+/// than dropped, and `max_tokens` is required.
+///
+/// The stream asks for Triton's empty final response (`triton_enable_empty_final_response`), so
+/// that every request's end is marked; the unary RPC has one response, and Triton reserves the
+/// `triton_` parameters to the stream (tritonclient refuses them on `infer`).
 ///
 /// # Errors
 /// [`TransportError::Unsupported`] for a request the backend cannot take.
-pub(super) fn infer_request(backend: TritonBackend, text: &TextRequest, id: &str) -> Result<ModelInferRequest, TransportError> {
+pub(super) fn infer_request(
+    backend: TritonBackend,
+    text: &TextRequest,
+    id: &str,
+    stream_rpc: bool,
+) -> Result<ModelInferRequest, TransportError> {
     let unsupported = |reason: String| TransportError::Unsupported { transport: "grpc", reason };
     let mut request = ModelInferRequest { model_name: text.model.clone(), id: id.to_owned(), ..Default::default() };
-    request.parameters.insert("triton_enable_empty_final_response".to_owned(), tensors::bool_param(true));
+    if stream_rpc {
+        request.parameters.insert("triton_enable_empty_final_response".to_owned(), tensors::bool_param(true));
+    }
     let shape: &[i64] = match backend {
         TritonBackend::Vllm => &[1],
         TritonBackend::TensorRtLlm => &[1, 1],

@@ -29,6 +29,8 @@ pub use reader::{FRAME_PREFIX, Framed, FullMessages, StreamPiece, StreamReader};
 mod mapping;
 mod reader;
 mod setup;
+#[cfg(test)]
+mod tritonclient_tests;
 
 /// Which tensors the served model takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,14 +106,11 @@ impl<R: StreamReader> KserveTransport<R> {
     ) -> Result<(), TransportError> {
         let text = text_of(&request)?;
         let id = request.request_id.map_or_else(|| format!("aiperf-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed)), str::to_owned);
-        let infer = mapping::infer_request(self.backend, text, &id)?;
+        let unary = self.unary_when_not_streaming && !text.stream;
+        let infer = mapping::infer_request(self.backend, text, &id, !unary)?;
         timing.bytes_sent = FRAME_PREFIX + infer.encoded_len() as u64;
         let channel = self.channel().await?;
-        if self.unary_when_not_streaming && !text.stream {
-            self.unary(channel, infer, sink, timing).await
-        } else {
-            self.stream(channel, infer, text.stream, sink, timing).await
-        }
+        if unary { self.unary(channel, infer, sink, timing).await } else { self.stream(channel, infer, text.stream, sink, timing).await }
     }
 
     /// `ModelStreamInfer`: one event per streamed piece (or, for a request that did not ask for a
@@ -249,6 +248,6 @@ impl<R: StreamReader> Transport for KserveTransport<R> {
     /// Only text generation maps onto KServe text tensors, and the backend may need more
     /// (TensorRT-LLM: `max_tokens`, no other sampling keys).
     fn check(&self, request: TransportRequest<'_>) -> Result<(), TransportError> {
-        mapping::infer_request(self.backend, text_of(&request)?, "check").map(|_| ())
+        mapping::infer_request(self.backend, text_of(&request)?, "check", true).map(|_| ())
     }
 }
