@@ -96,6 +96,12 @@ fn embedded_default_streaming_run_writes_every_export() {
     assert_eq!(avg(&summary, "usage_completion_tokens"), 8.0, "the engine wrote what was asked");
     assert_eq!(avg(&summary, "input_sequence_length"), 64.0, "synthetic prompts have the measured length");
     assert!((2.0..=3.01).contains(&avg(&summary, "effective_concurrency")), "{}", summary["effective_concurrency"]);
+    // As AIPerf's, the window opens at the phase's start, before its first request: idle then.
+    assert_eq!(summary["effective_concurrency"]["min"].as_f64(), Some(0.0));
+    // Throughputs over that window too: a little longer than the benchmark duration (from the
+    // first request's start), so fewer requests a second than over the duration.
+    let over_duration = 12.0 / avg(&summary, "benchmark_duration");
+    assert!(avg(&summary, "request_throughput") < over_duration, "{} against {over_duration}", summary["request_throughput"]);
     for key in ["p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "std", "min", "max", "sum"] {
         assert!(summary["request_latency"][key].is_number(), "request_latency.{key}");
     }

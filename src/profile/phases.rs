@@ -1,5 +1,5 @@
-//! AIPerf 0.13's time-weighted ("sweep-line") metrics: over the run's window (first request start
-//! to last request end), step functions of what is in flight: requests, those in prefill (start
+//! AIPerf 0.13's time-weighted ("sweep-line") metrics: over the profiling phase's window (from its
+//! start, the sweep's zero, idle until the first request, to the last request's end), step functions of what is in flight: requests, those in prefill (start
 //! to first token) and in decode (first token to end), their token rates (decode chunk by chunk,
 //! as AIPerf's default), and tokens in flight ([`PhaseSweep::add`]).
 //! `effective_*` weigh every instant of the window; `active_*` only instants when that phase has a
@@ -138,19 +138,19 @@ const EFFECTIVE: usize = SERIES.len() - ACTIVE_OF.len();
 pub struct PhaseSweep {
     zero: Instant,
     pending: Queue,
-    clock: Option<u64>,
+    clock: u64,
     levels: Levels,
     stats: Vec<WeightedStat>,
     activity: [Activity; ACTIVE_OF.len()],
 }
 
 impl PhaseSweep {
-    /// A sweep whose times count from `zero` (before any request).
+    /// A sweep whose window opens at `zero`, the phase's start (before any request).
     pub fn new(zero: Instant) -> Self {
         Self {
             zero,
             pending: Queue::with_capacity(INITIAL_PENDING),
-            clock: None,
+            clock: 0,
             levels: Levels::default(),
             stats: (0..EFFECTIVE).map(|_| WeightedStat::new()).collect(),
             activity: [(); ACTIVE_OF.len()].map(|()| Activity::new()),
@@ -192,13 +192,11 @@ impl PhaseSweep {
     }
 
     fn sweep(&mut self, event: Event) {
-        let at = self.clock.map_or(event.at, |clock| event.at.max(clock));
-        if let Some(clock) = self.clock
-            && at > clock
-        {
-            self.segment(at - clock);
+        let at = event.at.max(self.clock);
+        if at > self.clock {
+            self.segment(at - self.clock);
         }
-        self.clock = Some(at);
+        self.clock = at;
         let (l, d) = (&mut self.levels, event.delta);
         l.requests += d.requests;
         l.prefill += d.prefill;

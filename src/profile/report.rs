@@ -97,21 +97,26 @@ impl Report<'_> {
     /// Aggregate metrics (AIPerf's keys, units and titles).
     fn aggregates(&self) -> (f64, Vec<AggregateMetric>) {
         let a = self.aggregate;
+        // AIPerf's benchmark duration: the first request's start to the last one's end.
         let span = match (a.first_start, a.last_end) {
             (Some(first), Some(last)) => (last - first).as_secs_f64(),
             _ => (self.ended - self.started).as_secs_f64(),
         }
         .max(1e-9);
+        // Its throughputs' denominator: the phase's window, from the phase's start to the last
+        // request's end.
+        let window = a.last_end.map_or(self.ended, |last| last.max(self.started)) - self.started;
+        let window = window.as_secs_f64().max(1e-9);
         let metric = |key, title, unit, value| AggregateMetric { key, title, unit, value, on_console: true };
         let hidden = |key, title, unit, value| AggregateMetric { key, title, unit, value, on_console: false };
         let mut list = Vec::new();
         let tokens = self.config.endpoint_meta.produces_tokens;
         if tokens {
-            list.push(metric("output_token_throughput", "Output Token Throughput", "tokens/sec", a.total_osl / span));
-            list.push(metric("total_token_throughput", "Total Token Throughput", "tokens/sec", (a.total_isl + a.total_osl) / span));
+            list.push(metric("output_token_throughput", "Output Token Throughput", "tokens/sec", a.total_osl / window));
+            list.push(metric("total_token_throughput", "Total Token Throughput", "tokens/sec", (a.total_isl + a.total_osl) / window));
         }
-        list.push(metric("input_token_throughput", "Input Token Throughput", "tokens/sec", a.total_isl / span));
-        list.push(metric("request_throughput", "Request Throughput", "requests/sec", a.completed as f64 / span));
+        list.push(metric("input_token_throughput", "Input Token Throughput", "tokens/sec", a.total_isl / window));
+        list.push(metric("request_throughput", "Request Throughput", "requests/sec", a.completed as f64 / window));
         list.push(metric("request_count", "Request Count", "requests", a.completed as f64));
         // AIPerf's completed requests are those that ended, failed ones included.
         list.push(metric("completed_request_count", "Completed Requests (Success + Error)", "requests", (a.completed + a.failed) as f64));
@@ -145,7 +150,7 @@ impl Report<'_> {
             list.push(hidden("usage_discrepancy_count", "Usage Discrepancy Count", "requests", a.usage_discrepancies as f64));
         }
         if a.has_slos() {
-            list.push(metric("goodput", "Goodput", "requests/sec", a.good as f64 / span));
+            list.push(metric("goodput", "Goodput", "requests/sec", a.good as f64 / window));
             list.push(metric("good_request_count", "Good Request Count", "requests", a.good as f64));
         }
         if let Some(lag) = a.summary(Metric::ScheduleLag) {
