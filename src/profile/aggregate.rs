@@ -7,7 +7,31 @@ use std::time::Instant;
 use super::metrics::Metric;
 use super::phases::PhaseSweep;
 use super::record::{RecordError, RequestRecord};
-use super::stats::{Columns, Summary};
+use super::stats::{Adjusted, Columns, Summary};
+
+/// AIPerf's error-adjusted metrics (its `adj_` twins): the metric, and the twin's key and title.
+pub const ADJUSTED: [(Metric, &str, &str); 4] = [
+    (Metric::RequestLatency, "adj_request_latency", "Request Latency (error-adjusted)"),
+    (Metric::TimeToFirstToken, "adj_time_to_first_token", "Time to First Token (error-adjusted)"),
+    (Metric::InterTokenLatency, "adj_inter_token_latency", "Inter Token Latency (error-adjusted)"),
+    (Metric::DecodeDuration, "adj_decode_duration", "Decode Duration (error-adjusted)"),
+];
+
+/// An error-adjusted metric's statistics: the metric's own, each failed request at +inf.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdjustedSeries {
+    /// Export key (`adj_request_latency`).
+    pub key: &'static str,
+    /// Title (`Request Latency (error-adjusted)`).
+    pub title: &'static str,
+    /// The metric's unit.
+    pub unit: &'static str,
+    /// The statistics.
+    pub summary: Adjusted,
+}
+
+/// What a context-overflow error says, in AIPerf's list (matched without case).
+const CONTEXT_OVERFLOW: [&str; 4] = ["context length", "maximum context", "context_length_exceeded", "prompt is too long"];
 
 /// A service-level objective of `--goodput`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -48,6 +72,8 @@ pub struct Aggregate {
     columns: Columns,
     /// Each metric's exact statistics, once the run ended ([`Aggregate::finish`]).
     summaries: Vec<Option<Summary>>,
+    /// The [`ADJUSTED`] metrics' error-adjusted statistics, once the run ended, if any failed.
+    adjusted: Vec<AdjustedSeries>,
     /// By group (the error with [`group_message`]): how many, and the first one as it was.
     errors: HashMap<RecordError, (u64, RecordError)>,
     slos: Vec<Slo>,
@@ -55,6 +81,8 @@ pub struct Aggregate {
     pub completed: u64,
     /// Requests that failed.
     pub failed: u64,
+    /// Failed requests whose error says the prompt was over the model's context.
+    pub context_overflows: u64,
     /// Requests that met every SLO.
     pub good: u64,
     /// Completed requests whose output missed their `max_tokens` (AIPerf's `osl_mismatch_count`).
@@ -82,10 +110,12 @@ impl Aggregate {
         Ok(Self {
             columns: Columns::new(Metric::ALL.len())?,
             summaries: vec![None; Metric::ALL.len()],
+            adjusted: Vec::new(),
             errors: HashMap::new(),
             slos,
             completed: 0,
             failed: 0,
+            context_overflows: 0,
             good: 0,
             osl_mismatches: 0,
             usage_discrepancies: 0,
@@ -103,6 +133,13 @@ impl Aggregate {
     /// A column could not be written or read back.
     pub fn finish(&mut self) -> std::io::Result<()> {
         self.summaries = self.columns.summaries()?;
+        if self.failed > 0 {
+            for (metric, key, title) in ADJUSTED {
+                if let Some(summary) = self.columns.adjusted(metric.index(), self.failed)? {
+                    self.adjusted.push(AdjustedSeries { key, title, unit: metric.unit(), summary });
+                }
+            }
+        }
         Ok(())
     }
 
@@ -118,6 +155,14 @@ impl Aggregate {
         self.phases.add(record);
         if let Some(error) = &record.error {
             self.failed += 1;
+            // What AIPerf measures of a failed request.
+            for metric in [Metric::CreditToStartLatency, Metric::EffectiveLatency, Metric::ErrorInputSequenceLength] {
+                if let Some(value) = record.value(metric) {
+                    self.columns.push(metric.index(), value);
+                }
+            }
+            let message = error.message.to_lowercase();
+            self.context_overflows += u64::from(CONTEXT_OVERFLOW.iter().any(|words| message.contains(words)));
             let group = RecordError { message: group_message(&error.message), ..error.clone() };
             self.errors.entry(group).or_insert_with(|| (0, error.clone())).0 += 1;
             return;
@@ -143,6 +188,11 @@ impl Aggregate {
     /// The summary of `metric`, if it was measured (once [`Aggregate::finish`] computed it).
     pub fn summary(&self, metric: Metric) -> Option<Summary> {
         self.summaries[metric.index()]
+    }
+
+    /// The [`ADJUSTED`] metrics' error-adjusted statistics (none when no request failed).
+    pub fn adjusted(&self) -> &[AdjustedSeries] {
+        &self.adjusted
     }
 
     /// Errors grouped by code, type and message (see [`group_message`]), each shown as its first
@@ -189,7 +239,32 @@ pub fn group_message(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::SystemTime;
+
     use super::*;
+    use crate::profile::record::Phase;
+
+    #[test]
+    fn failed_requests_count_their_input_and_aiperfs_context_overflows() {
+        let mut aggregate = Aggregate::new(Vec::new(), Instant::now()).unwrap();
+        // vLLM's wording matches AIPerf's list; llama-server's (its captured 400) does not.
+        let messages = [
+            "This model's maximum context length is 2048 tokens. However, you requested 4000 tokens.",
+            "request (10018 tokens) exceeds the available context size (512 tokens), try increasing it",
+            "Internal Server Error",
+        ];
+        for (index, message) in (0..).zip(messages) {
+            let mut record = RequestRecord::cancelled(index, Phase::Profiling, 0, 0, Instant::now(), SystemTime::now());
+            record.error = Some(RecordError { code: Some(400), kind: "BadRequestError".into(), message: message.into() });
+            record.values[Metric::ErrorInputSequenceLength.index()] = Some(100.0 + index as f64);
+            aggregate.add(&record);
+        }
+        aggregate.finish().unwrap();
+        assert_eq!((aggregate.failed, aggregate.context_overflows), (3, 1));
+        let isl = aggregate.summary(Metric::ErrorInputSequenceLength).unwrap();
+        assert_eq!((isl.count, isl.sum), (3, 303.0));
+        assert!(aggregate.adjusted().is_empty(), "no adjusted row without a success");
+    }
 
     #[test]
     fn one_error_groups_once_whatever_its_message_quotes() {

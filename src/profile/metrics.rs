@@ -82,11 +82,13 @@ pub enum Metric {
     UsageReasoningTokens,
     /// |usage reasoning tokens − reasoning tokens| / reasoning tokens × 100.
     UsageReasoningTokensDiffPct,
+    /// Input tokens of a failed request (AIPerf's `error_isl`: failed requests' only metric).
+    ErrorInputSequenceLength,
 }
 
 impl Metric {
     /// Every record metric, in the console's order.
-    pub const ALL: [Self; 39] = [
+    pub const ALL: [Self; 40] = [
         Self::TimeToFirstToken,
         Self::TimeToSecondToken,
         Self::RequestLatency,
@@ -126,6 +128,7 @@ impl Metric {
         Self::ReasoningTokenCount,
         Self::UsageReasoningTokens,
         Self::UsageReasoningTokensDiffPct,
+        Self::ErrorInputSequenceLength,
     ];
 
     /// Position in [`Metric::ALL`] (its discriminant: the declaration follows that order).
@@ -165,6 +168,7 @@ impl Metric {
             Self::ScheduleLag => "schedule_lag",
             Self::DecodeDuration => "decode_duration",
             Self::TimeToFirstOutputToken => "time_to_first_output_token",
+            Self::ErrorInputSequenceLength => "error_isl",
             Self::E2eOutputTokenThroughput => "e2e_output_token_throughput",
             Self::PrefillThroughputPerUser => "prefill_throughput_per_user",
             Self::CreditToStartLatency => "credit_to_start_latency",
@@ -244,6 +248,7 @@ impl Metric {
             Self::ScheduleLag => "Schedule Lag",
             Self::DecodeDuration => "Decode Duration",
             Self::TimeToFirstOutputToken => "Time to First Output Token",
+            Self::ErrorInputSequenceLength => "Error Input Sequence Length",
             Self::E2eOutputTokenThroughput => "E2E Output Token Throughput",
             Self::PrefillThroughputPerUser => "Prefill Throughput Per User",
             Self::CreditToStartLatency => "Credit-to-Start Latency",
@@ -292,6 +297,7 @@ impl Metric {
                 | Self::PrefillThroughputPerUser
                 | Self::CreditToStartLatency
                 | Self::EffectiveLatency
+                | Self::ErrorInputSequenceLength
                 | Self::OslMismatchDiffPct
                 | Self::UsagePromptTokensDiffPct
                 | Self::UsageCompletionTokensDiffPct

@@ -122,6 +122,11 @@ impl Report<'_> {
         list.push(metric("completed_request_count", "Completed Requests (Success + Error)", "requests", (a.completed + a.failed) as f64));
         if a.failed > 0 {
             list.push(metric("error_request_count", "Error Request Count", "requests", a.failed as f64));
+            // AIPerf's other error-only values, written once a request failed.
+            if let Some(isl) = a.summary(Metric::ErrorInputSequenceLength) {
+                list.push(hidden("total_error_isl", "Total Error Input Sequence Length", "tokens", isl.sum));
+            }
+            list.push(hidden("context_overflow_count", "Context Overflow Count", "requests", a.context_overflows as f64));
         }
         let attempted = (a.completed + a.failed).max(1) as f64;
         list.push(metric("request_error_rate", "Request Error Rate", "%", a.failed as f64 * 100.0 / attempted));
@@ -201,6 +206,7 @@ impl Report<'_> {
         let mut stats: Vec<StatRow> =
             records.iter().filter(|(m, _)| *m != Metric::ScheduleLag).map(|(m, s)| StatRow::record(*m, s)).collect();
         stats.extend(self.phases.iter().map(|s| StatRow::weighted(s.key, s.title, s.unit, &s.summary)));
+        stats.extend(self.aggregate.adjusted().iter().map(StatRow::adjusted));
         export::write_csv(dir, &stats, &aggregates)?;
         std::fs::write(dir.join(export::CONSOLE_FILE), &console)
             .map_err(|source| ProfileError::Io { path: dir.join(export::CONSOLE_FILE).display().to_string(), source })?;
@@ -273,6 +279,9 @@ impl Report<'_> {
                 key.to_owned(),
                 json!({ "unit": unit, "avg": s.avg, "min": s.min, "max": s.max, "p50": s.p50, "p90": s.p90, "p95": s.p95, "p99": s.p99, "std": s.std }),
             );
+        }
+        for series in self.aggregate.adjusted() {
+            object.insert(series.key.to_owned(), export::adjusted_json(series));
         }
         root
     }

@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::super::ProfileError;
+use super::super::aggregate::AdjustedSeries;
 use super::super::metrics::Metric;
 use super::super::phases::WeightedSummary;
 use super::super::stats::Summary;
@@ -36,6 +37,14 @@ impl StatRow {
     pub fn record(metric: Metric, s: &Summary) -> Self {
         let cells = [s.avg, s.min, s.max, s.sum, s.p1, s.p5, s.p10, s.p25, s.p50, s.p75, s.p90, s.p95, s.p99, s.std].map(Some);
         Self { key: metric.key(), title: metric.title(), unit: metric.unit(), cells }
+    }
+
+    /// An error-adjusted metric's row: infinite where a failure counts, no standard deviation.
+    pub fn adjusted(series: &AdjustedSeries) -> Self {
+        let (s, inf) = (&series.summary, Some(f64::INFINITY));
+        let [p1, p5, p10, p25, p50, p75, p90, p95, p99] = s.percentiles.map(Some);
+        let cells = [inf, Some(s.min), inf, inf, p1, p5, p10, p25, p50, p75, p90, p95, p99, None];
+        Self { key: series.key, title: series.title, unit: series.unit, cells }
     }
 
     /// A time-weighted metric's row: no sum, and only the percentiles AIPerf gives them.
@@ -86,7 +95,8 @@ pub fn write_csv(dir: &Path, stats: &[StatRow], values: &[AggregateMetric]) -> R
     if !stats.is_empty() {
         writer.write_record(std::iter::once("Metric").chain(COLUMNS)).map_err(csv_error)?;
         for row in &stats {
-            let cells = row.cells.map(|cell| cell.filter(|v| v.is_finite()).map(|v| format!("{v:.2}")).unwrap_or_default());
+            // An infinite statistic (an error-adjusted one) is `inf`, as Python formats it.
+            let cells = row.cells.map(|cell| cell.filter(|v| !v.is_nan()).map(|v| format!("{v:.2}")).unwrap_or_default());
             writer.write_record(std::iter::once(label(row.title, row.unit)).chain(cells)).map_err(csv_error)?;
         }
     }

@@ -11,9 +11,10 @@ use aiperf_core::PreparedRequest;
 use serde_json::{Map, Value, json};
 
 use super::ProfileError;
+use super::aggregate::AdjustedSeries;
 use super::metrics::Metric;
 use super::record::{JsonLine, RequestRecord};
-use super::stats::Summary;
+use super::stats::{PERCENTILES, Summary};
 use crate::redact::Secrets;
 
 mod csv;
@@ -176,6 +177,24 @@ pub fn record_metric_json(metric: Metric, summary: &Summary) -> Value {
     if let Value::Object(stats) = json!(summary) {
         object.extend(stats);
     }
+    Value::Object(object)
+}
+
+/// An error-adjusted metric's JSON object as AIPerf writes it: an infinite statistic (the mean,
+/// the sum, the maximum, a percentile that falls on a failure) is `null`, and there is no `std`.
+pub fn adjusted_json(series: &AdjustedSeries) -> Value {
+    let s = &series.summary;
+    let finite = |v: f64| if v.is_finite() { json!(v) } else { Value::Null };
+    let mut object = Map::new();
+    object.insert("unit".into(), series.unit.into());
+    object.insert("avg".into(), Value::Null);
+    for (p, &value) in PERCENTILES.iter().zip(&s.percentiles) {
+        object.insert(format!("p{p}"), finite(value));
+    }
+    object.insert("min".into(), finite(s.min));
+    object.insert("max".into(), Value::Null);
+    object.insert("count".into(), s.count.into());
+    object.insert("sum".into(), Value::Null);
     Value::Object(object)
 }
 

@@ -22,16 +22,13 @@ const USAGE_DIFF_PCT: f64 = 10.0;
 pub(super) struct Asked {
     /// The scheduler decided to issue it (a worker was free, a rate's send time came).
     pub credit: Instant,
-    /// It was issued.
-    pub started: Instant,
-    /// It ended.
-    pub ended: Instant,
     /// `max_tokens` it asked for.
     pub max_tokens: Option<u32>,
 }
 
 /// Sets the derived metrics of a successful `record` from its measured ones.
 pub(super) fn derive(record: &mut RequestRecord, response: &ParsedResponse, asked: &Asked, streamed_start: Option<Instant>) {
+    queue_metrics(record, asked.credit);
     let value = |record: &RequestRecord, metric: Metric| record.value(metric);
     let latency = value(record, Metric::RequestLatency);
     let ttft = value(record, Metric::TimeToFirstToken);
@@ -52,8 +49,6 @@ pub(super) fn derive(record: &mut RequestRecord, response: &ParsedResponse, aske
             record.values[metric.index()] = v;
         }
     };
-    set(Metric::CreditToStartLatency, Some(ms(asked.started.saturating_duration_since(asked.credit))));
-    set(Metric::EffectiveLatency, Some(ms(asked.ended.saturating_duration_since(asked.credit))));
     set(Metric::DecodeDuration, latency.zip(ttft).map(|(latency, ttft)| (latency - ttft).max(0.0)));
     set(Metric::PrefillThroughputPerUser, ttft.filter(|&t| t > 0.0).zip(isl).map(|(ttft, isl)| isl / (ttft / 1e3)));
     set(Metric::E2eOutputTokenThroughput, latency.filter(|&l| l > 0.0).zip(osl).map(|(latency, osl)| osl / (latency / 1e3)));
@@ -67,6 +62,13 @@ pub(super) fn derive(record: &mut RequestRecord, response: &ParsedResponse, aske
         // AIPerf's `osl_mismatch_count` rule: off by more than the smaller of 5% and 50 tokens.
         record.osl_mismatch = (osl - asked).abs() > (asked * OSL_MISMATCH_PCT / 100.0).min(OSL_MISMATCH_TOKENS);
     }
+}
+
+/// The scheduler's side of `record`, decided at `credit`, failed or not (AIPerf counts both):
+/// its wait for a slot, and its latency with that wait.
+pub(super) fn queue_metrics(record: &mut RequestRecord, credit: Instant) {
+    record.values[Metric::CreditToStartLatency.index()] = Some(ms(record.started.saturating_duration_since(credit)));
+    record.values[Metric::EffectiveLatency.index()] = Some(ms(record.ended.saturating_duration_since(credit)));
 }
 
 /// AIPerf's `usage_discrepancy_count` rule: the server's prompt, completion or reasoning count
@@ -107,7 +109,8 @@ mod tests {
         let chunks =
             vec![ContentChunk { at: at(210), text_end: 0, reasoning_end: 5 }, ContentChunk { at: at(410), text_end: 3, reasoning_end: 5 }];
         let response = ParsedResponse { chunks, ..ParsedResponse::default() };
-        let asked = Asked { credit: at(0), started: at(10), ended: at(1010), max_tokens: Some(100) };
+        record.ended = at(1010);
+        let asked = Asked { credit: at(0), max_tokens: Some(100) };
         derive(&mut record, &response, &asked, Some(at(10)));
         let value = |m: Metric| record.value(m).unwrap();
         assert_eq!((value(Metric::CreditToStartLatency), value(Metric::EffectiveLatency)), (10.0, 1010.0));

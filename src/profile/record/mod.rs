@@ -147,6 +147,7 @@ impl Measure<'_> {
                 record.ended = Instant::now();
                 record.end_ns = wall_ns(started_wall, started, record.ended);
                 record.error = Some(transport_failure(&e));
+                self.failed_metrics(&mut record, credit, input_tokens);
                 return record;
             }
         };
@@ -157,10 +158,12 @@ impl Measure<'_> {
         record.server_request_id.clone_from(&response.server_request_id);
         record.ack_ns = timing.response_start.map(|at| wall_ns(started_wall, started, at));
         record.error = response_failure(&timing, response, decode_error.as_ref());
-        if record.error.is_none() {
+        if record.error.is_some() {
+            self.failed_metrics(&mut record, credit, input_tokens);
+        } else {
             timing_metrics(&mut record, &timing);
             self.token_metrics(&mut record, &timing, response, input_tokens);
-            let asked = derived::Asked { credit, started, ended: timing.end, max_tokens };
+            let asked = derived::Asked { credit, max_tokens };
             derived::derive(&mut record, response, &asked, self.streaming.then_some(timing.start));
             if self.use_server_token_count {
                 // The server's counts checked against themselves say nothing (AIPerf leaves them out).
@@ -171,6 +174,15 @@ impl Measure<'_> {
             }
         }
         record
+    }
+
+    /// What AIPerf measures of a failed request: its wait for a slot, its latency with that wait,
+    /// and its input length (`error_isl`, the client's count: none with the server's counts).
+    fn failed_metrics(&self, record: &mut RequestRecord, credit: Instant, input_tokens: u64) {
+        derived::queue_metrics(record, credit);
+        if !self.use_server_token_count {
+            record.values[Metric::ErrorInputSequenceLength.index()] = Some(input_tokens as f64);
+        }
     }
 
     /// Usage, input and output lengths, and (streamed) time to first token, inter-token and

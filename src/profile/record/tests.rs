@@ -115,9 +115,13 @@ fn failures_become_errors_with_their_type() {
     response.error = Some(ServerError { status: Some(503), message: "overloaded".into(), kind: None, code: None });
     let outcome = outcome_of(&response, Ok(timing), t0);
     let r = measure(&tok, true).record(1, Phase::Profiling, 0, 0, outcome);
-    let error = r.error.unwrap();
+    let error = r.error.clone().unwrap();
     assert_eq!((error.code, error.kind.as_str(), error.message.as_str()), (Some(503), "HTTP 503", "overloaded"));
-    assert!(r.values.iter().all(Option::is_none), "a failed request measures nothing");
+    // What AIPerf measures of a failed request: its wait, its latency with it, its input; no more.
+    let measured: Vec<Metric> = Metric::ALL.into_iter().filter(|&m| r.value(m).is_some()).collect();
+    assert_eq!(measured, [Metric::CreditToStartLatency, Metric::EffectiveLatency, Metric::ErrorInputSequenceLength]);
+    let isl_counted = r.value(Metric::ErrorInputSequenceLength);
+    assert!(isl_counted.is_some_and(|isl| isl > 0.0), "{isl_counted:?}");
 }
 
 #[test]

@@ -54,6 +54,17 @@ impl Columns {
         }
     }
 
+    /// Column `index`'s error-adjusted summary with `failures` (see [`Column::adjusted`]).
+    ///
+    /// # Errors
+    /// The column could not be written or read back.
+    pub fn adjusted(&mut self, index: usize, failures: u64) -> io::Result<Option<Adjusted>> {
+        if let Some(e) = self.failed.take() {
+            return Err(io::Error::new(e.kind(), format!("{}: {e}", self.dir.display())));
+        }
+        self.columns[index].adjusted(IN_MEMORY, failures)
+    }
+
     /// The exact summary of every column, `None` for one without values.
     ///
     /// # Errors
@@ -129,21 +140,7 @@ impl Column {
     /// # Errors
     /// The file cannot be flushed or read back.
     pub fn summary(&mut self, in_memory: u64) -> io::Result<Option<Summary>> {
-        let Some(writer) = &mut self.writer else { return Ok(None) };
-        writer.flush()?;
         let moments = self.moments;
-        let path = self.path.as_path();
-        let error = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
-        if moments.count <= in_memory {
-            let mut values = Vec::with_capacity(moments.count as usize);
-            read(path, |value| values.push(value)).map_err(error)?;
-            if values.len() as u64 != moments.count {
-                let reason = format!("holds {} values where {} were written", values.len(), moments.count);
-                return Err(error(io::Error::new(io::ErrorKind::InvalidData, reason)));
-            }
-            values.sort_unstable_by(f64::total_cmp);
-            return Ok(Some(moments.summary(|rank| values[rank as usize])));
-        }
         let wanted: Vec<u64> = PERCENTILES
             .iter()
             .flat_map(|&p| {
@@ -151,9 +148,64 @@ impl Column {
                 [low, high]
             })
             .collect();
-        let found = select(path, &moments, &wanted).map_err(error)?;
+        let Some(found) = self.at_ranks(in_memory, &wanted)? else { return Ok(None) };
         Ok(Some(moments.summary(|rank| found[wanted.iter().position(|&w| w == rank).unwrap_or(0)])))
     }
+
+    /// AIPerf's error-adjusted summary: the values with `failures` more at +inf (a failed request
+    /// never answered), percentiles by numpy's `nearest` method; `None` without any value.
+    ///
+    /// # Errors
+    /// The file cannot be flushed or read back.
+    pub fn adjusted(&mut self, in_memory: u64, failures: u64) -> io::Result<Option<Adjusted>> {
+        let (count, total) = (self.moments.count, self.moments.count + failures);
+        let wanted = PERCENTILES.map(|p| nearest_rank(p, total));
+        let within: Vec<u64> = wanted.iter().copied().filter(|&rank| rank < count).collect();
+        let Some(found) = self.at_ranks(in_memory, &within)? else { return Ok(None) };
+        // `wanted` ascends: the ranks within the values come first, in `found`'s order.
+        let mut found = found.into_iter();
+        let percentiles = wanted.map(|rank| if rank < count { found.next().unwrap_or(f64::INFINITY) } else { f64::INFINITY });
+        Ok(Some(Adjusted { min: self.moments.min, percentiles, count: total }))
+    }
+
+    /// The values at `wanted` ranks (sorted order, 0-based, each below the count), in that order;
+    /// `None` without any value.
+    fn at_ranks(&mut self, in_memory: u64, wanted: &[u64]) -> io::Result<Option<Vec<f64>>> {
+        let Some(writer) = &mut self.writer else { return Ok(None) };
+        writer.flush()?;
+        let moments = self.moments;
+        let path = self.path.as_path();
+        let error = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
+        if moments.count > in_memory {
+            return select(path, &moments, wanted).map(Some).map_err(error);
+        }
+        let mut values = Vec::with_capacity(moments.count as usize);
+        read(path, |value| values.push(value)).map_err(error)?;
+        if values.len() as u64 != moments.count {
+            let reason = format!("holds {} values where {} were written", values.len(), moments.count);
+            return Err(error(io::Error::new(io::ErrorKind::InvalidData, reason)));
+        }
+        values.sort_unstable_by(f64::total_cmp);
+        Ok(Some(wanted.iter().map(|&rank| values[rank as usize]).collect()))
+    }
+}
+
+/// The rank numpy's `nearest` percentile method takes for `p` of `count` values: the position
+/// of `linear` rounded half to even.
+fn nearest_rank(p: f64, count: u64) -> u64 {
+    ((p / 100.0) * count.saturating_sub(1) as f64).round_ties_even() as u64
+}
+
+/// An error-adjusted summary ([`Column::adjusted`]): its mean, sum, maximum and the percentiles
+/// that fall on a failure are +inf; it has no standard deviation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Adjusted {
+    /// The smallest value (a failure is never the smallest while any request succeeded).
+    pub min: f64,
+    /// `p1` to `p99`, as [`PERCENTILES`].
+    pub percentiles: [f64; 9],
+    /// Values and failures.
+    pub count: u64,
 }
 
 /// Calls `each` with every value of the file at `path`, in order.

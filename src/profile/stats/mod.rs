@@ -9,7 +9,7 @@ use serde::Serialize;
 
 pub mod column;
 
-pub use column::{Column, Columns};
+pub use column::{Adjusted, Column, Columns};
 
 /// What a record metric reports (AIPerf's keys).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]

@@ -68,3 +68,22 @@ fn keys_keep_the_order_of_values() {
         assert_eq!(value(key(v)).to_bits(), v.to_bits());
     }
 }
+
+#[test]
+fn error_adjusted_percentiles_are_numpys_nearest_with_failures_at_infinity() {
+    // The worked example of AIPerf's adjusted rows: three latencies and one failure.
+    let mut small = column("adjusted-small", [300.0, 100.0, 200.0]);
+    let adjusted = small.adjusted(u64::MAX, 1).unwrap().unwrap();
+    let inf = f64::INFINITY;
+    assert_eq!(adjusted.percentiles, [100.0, 100.0, 100.0, 200.0, 300.0, 300.0, inf, inf, inf]);
+    assert_eq!((adjusted.min, adjusted.count), (100.0, 4));
+    // By passes over the file as by sorting; no failure: the values' own nearest ranks.
+    let values: Vec<f64> = (0..10_001).map(|i| f64::from(i) / 10.0).collect();
+    let mut long = column("adjusted-long", values);
+    let (sorted, passes) = (long.adjusted(u64::MAX, 5).unwrap(), long.adjusted(0, 5).unwrap());
+    assert_eq!(sorted, passes);
+    assert_eq!(long.adjusted(u64::MAX, 0).unwrap().unwrap().percentiles[4], 500.0, "rank 5000 of 10001");
+    let _ = std::fs::remove_file(&small.path);
+    let _ = std::fs::remove_file(&long.path);
+    assert_eq!(column("adjusted-none", []).adjusted(u64::MAX, 3).unwrap(), None, "no row without a value");
+}
