@@ -6,12 +6,12 @@ use aiperf_core::{Endpoint, EndpointError, FromModelEndpoint, ModelEndpointInfo,
 
 use crate::{ChatEndpoint, CompletionsEndpoint, EmbeddingsEndpoint, RankingsEndpoint};
 
-fn fixture(name: &str) -> Vec<u8> {
+pub(crate) fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-fn endpoint<E: FromModelEndpoint>() -> E {
+pub(crate) fn endpoint<E: FromModelEndpoint>() -> E {
     E::from_model_endpoint(&ModelEndpointInfo::default()).unwrap()
 }
 
@@ -26,7 +26,7 @@ fn decode_cut(e: &dyn Endpoint, streaming: bool, bytes: &[u8], cuts: &[usize], t
 
 /// Decodes whole, then checks every two-piece split and a byte-at-a-time feed give the same
 /// content (timestamps aside, which legitimately depend on where bytes were cut).
-fn decode_every_way(e: &dyn Endpoint, streaming: bool, name: &str) -> Result<ParsedResponse, EndpointError> {
+pub(crate) fn decode_every_way(e: &dyn Endpoint, streaming: bool, name: &str) -> Result<ParsedResponse, EndpointError> {
     let bytes = fixture(name);
     let t0 = Instant::now();
     let whole = decode_cut(e, streaming, &bytes, &[], t0);

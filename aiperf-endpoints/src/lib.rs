@@ -30,3 +30,5 @@ pub use rankings::RankingsEndpoint;
 
 #[cfg(test)]
 mod fixtures;
+#[cfg(test)]
+mod published;
