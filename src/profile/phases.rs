@@ -210,7 +210,12 @@ impl PhaseSweep {
 
     /// Records the levels held for `ns` nanoseconds.
     fn segment(&mut self, ns: u64) {
-        let l = self.levels;
+        let mut l = self.levels;
+        // A sum of rates or tokens that rounding left a hair below zero is zero: nothing in
+        // flight has a negative rate (the parity run showed a minimum of -7e-13).
+        for level in [&mut l.prefill_rate, &mut l.decode_rate, &mut l.uniform_rate, &mut l.tokens] {
+            *level = level.max(0.0);
+        }
         let per_user = |rate: f64, users: i32| if users > 0 { rate / f64::from(users) } else { 0.0 };
         // The total is request-level, as AIPerf's is.
         let total = l.prefill_rate + l.uniform_rate;
