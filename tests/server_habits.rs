@@ -31,6 +31,9 @@ struct Habits {
     done_marker: bool,
     /// Send these bytes (a whole response, headers included) instead of building one.
     replay: Option<&'static [u8]>,
+    /// Send the whole response in one write (events that arrive together) instead of one write
+    /// an event, a millisecond apart.
+    together: bool,
 }
 
 /// The `X-Request-ID` of each request the server read, with the number of the connection it came
@@ -80,9 +83,10 @@ async fn connection(mut socket: TcpStream, habits: Habits, number: usize, seen: 
         }
         let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\
                     Connection: keep-alive\r\nKeep-Alive: timeout=5, max=100\r\n\r\n";
-        if socket.write_all(head.as_bytes()).await.is_err() {
+        if !habits.together && socket.write_all(head.as_bytes()).await.is_err() {
             return;
         }
+        let mut response = head.as_bytes().to_vec();
         let mut events: Vec<String> = ["Hello", " from", " llama"]
             .iter()
             .map(|text| format!(r#"data: {{"choices":[{{"index":0,"delta":{{"content":"{text}"}},"finish_reason":null}}]}}"#))
@@ -94,12 +98,18 @@ async fn connection(mut socket: TcpStream, habits: Habits, number: usize, seen: 
         for event in events {
             let event = format!("{event}\n\n");
             let chunk = format!("{:x}\r\n{event}\r\n", event.len());
+            if habits.together {
+                response.extend_from_slice(chunk.as_bytes());
+                continue;
+            }
             if socket.write_all(chunk.as_bytes()).await.is_err() {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        if socket.write_all(b"0\r\n\r\n").await.is_err() || habits.close_after_response {
+        response.extend_from_slice(b"0\r\n\r\n");
+        let rest = if habits.together { &response[..] } else { b"0\r\n\r\n" };
+        if socket.write_all(rest).await.is_err() || habits.close_after_response {
             return;
         }
     }
@@ -152,7 +162,8 @@ fn failures(records: &[serde_json::Value]) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_closes_after_each_response_loses_no_request() {
     // llama-server's own bytes: eight content events of one token each, usage, [DONE], then close.
-    let (url, accepted, _) = serve(Habits { close_after_response: true, done_marker: true, replay: Some(LLAMA_SERVER_STREAM) }).await;
+    let (url, accepted, _) =
+        serve(Habits { close_after_response: true, done_marker: true, replay: Some(LLAMA_SERVER_STREAM), together: false }).await;
     let records = profile(&url, 60, &[], "closes").await;
     assert_eq!(failures(&records), Vec::<String>::new());
     for record in &records {
@@ -164,7 +175,7 @@ async fn a_server_that_closes_after_each_response_loses_no_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn never_reusing_opens_a_connection_per_request() {
-    let (url, accepted, _) = serve(Habits { close_after_response: false, done_marker: true, replay: None }).await;
+    let (url, accepted, _) = serve(Habits { close_after_response: false, done_marker: true, replay: None, together: false }).await;
     let records = profile(&url, 24, &["--connection-reuse-strategy", "never"], "never").await;
     assert_eq!(failures(&records), Vec::<String>::new());
     assert_eq!(accepted.load(Ordering::Relaxed), 24);
@@ -175,7 +186,7 @@ async fn never_reusing_opens_a_connection_per_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pooled_connections_are_reused_by_a_server_that_keeps_them() {
-    let (url, accepted, _) = serve(Habits { close_after_response: false, done_marker: true, replay: None }).await;
+    let (url, accepted, _) = serve(Habits { close_after_response: false, done_marker: true, replay: None, together: false }).await;
     let records = profile(&url, 24, &[], "pooled").await;
     assert_eq!(failures(&records), Vec::<String>::new());
     // Four workers, each keeping its connection: at most a few opened, never one per request.
@@ -185,7 +196,7 @@ async fn pooled_connections_are_reused_by_a_server_that_keeps_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streams_that_end_without_done_are_successes() {
-    let (url, _, _) = serve(Habits { close_after_response: true, done_marker: false, replay: None }).await;
+    let (url, _, _) = serve(Habits { close_after_response: true, done_marker: false, replay: None, together: false }).await;
     let records = profile(&url, 12, &[], "no-done").await;
     assert_eq!(failures(&records), Vec::<String>::new());
     for record in &records {
@@ -195,7 +206,7 @@ async fn streams_that_end_without_done_are_successes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sticky_user_sessions_keep_each_session_on_a_connection_of_its_own() {
-    let (url, accepted, seen) = serve(Habits { close_after_response: false, done_marker: true, replay: None }).await;
+    let (url, accepted, seen) = serve(Habits { close_after_response: false, done_marker: true, replay: None, together: false }).await;
     let file = sessions_file("sticky-input");
     let flags = sticky_flags(&file);
     // Four sessions in flight, 18 turns: six sessions or a few more (the last ones cut short).
@@ -220,7 +231,8 @@ async fn sticky_user_sessions_keep_each_session_on_a_connection_of_its_own() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sticky_sessions_on_a_server_that_closes_after_each_response_lose_no_request() {
-    let (url, _, _) = serve(Habits { close_after_response: true, done_marker: true, replay: Some(LLAMA_SERVER_STREAM) }).await;
+    let (url, _, _) =
+        serve(Habits { close_after_response: true, done_marker: true, replay: Some(LLAMA_SERVER_STREAM), together: false }).await;
     let file = sessions_file("sticky-closes-input");
     let records = profile(&url, 18, &sticky_flags(&file), "sticky-closes").await;
     std::fs::remove_dir_all(file.parent().unwrap()).unwrap();
@@ -240,4 +252,17 @@ fn sticky_flags(file: &std::path::Path) -> Vec<&str> {
     let file = file.to_str().unwrap();
     let flags = ["--connection-reuse-strategy", "sticky-user-sessions", "--custom-dataset-type", "multi_turn"];
     flags.into_iter().chain(["--dataset-sampling-strategy", "sequential", "--input-file", file]).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_that_arrive_in_one_read_share_its_time() {
+    // The whole response in one write: its events reach the client together, and hyper hands
+    // them out one after another. AIPerf times them by that one read: so do we.
+    let (url, _, _) = serve(Habits { close_after_response: false, done_marker: true, replay: None, together: true }).await;
+    let records = profile(&url, 12, &[], "together").await;
+    assert_eq!(failures(&records), Vec::<String>::new());
+    for record in &records {
+        let gaps = record["metrics"]["inter_chunk_latency"]["value"].as_array().unwrap_or_else(|| panic!("{record}"));
+        assert!(!gaps.is_empty() && gaps.iter().all(|gap| gap.as_f64() == Some(0.0)), "one arrival time: {record}");
+    }
 }

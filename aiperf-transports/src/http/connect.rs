@@ -15,6 +15,8 @@ use hyper_util::client::legacy::connect::dns::{GaiAddrs, GaiResolver, Name};
 use hyper_util::client::legacy::connect::{Connected, Connection};
 use tower_service::Service;
 
+use super::read_clock::ReadClock;
+
 /// When a connection's setup began and ended; found in the extensions of its responses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConnectTimes {
@@ -105,16 +107,18 @@ where
         Box::pin(DNS.scope(Cell::new(Duration::ZERO), async move {
             let io = connecting.await?;
             let dns = DNS.with(Cell::get);
-            Ok(TimedIo { io, times: ConnectTimes { started, ready: Instant::now(), dns } })
+            Ok(TimedIo { io, times: ConnectTimes { started, ready: Instant::now(), dns }, clock: ReadClock::new() })
         }))
     }
 }
 
-/// A connection that knows when it was set up.
+/// A connection that knows when it was set up, and when it last read ([`ReadClock`]); both are in
+/// the extensions of its responses.
 #[derive(Debug)]
 pub struct TimedIo<T> {
     io: T,
     times: ConnectTimes,
+    clock: ReadClock,
 }
 
 impl<T> TimedIo<T> {
@@ -122,17 +126,26 @@ impl<T> TimedIo<T> {
     pub fn times(&self) -> ConnectTimes {
         self.times
     }
+
+    /// When it last read.
+    pub fn clock(&self) -> ReadClock {
+        self.clock.clone()
+    }
 }
 
 impl<T: Connection> Connection for TimedIo<T> {
     fn connected(&self) -> Connected {
-        self.io.connected().extra(self.times)
+        self.io.connected().extra(self.times).extra(self.clock.clone())
     }
 }
 
 impl<T: Read + Unpin> Read for TimedIo<T> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: ReadBufCursor<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
+        let read = Pin::new(&mut self.io).poll_read(cx, buf);
+        if matches!(read, Poll::Ready(Ok(()))) {
+            self.clock.mark();
+        }
+        read
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod body;
 mod connect;
+mod read_clock;
 mod reuse;
 mod sticky;
 mod url;
@@ -25,6 +26,7 @@ use hyper_util::rt::TokioExecutor;
 
 use body::SentBody;
 pub use connect::{ConnectTimes, TimedConnector, TimedResolver};
+use read_clock::ReadClock;
 use reuse::{Reuse, Route};
 use sticky::{Leased, Leases};
 pub use url::BaseUrl;
@@ -229,7 +231,9 @@ impl<V: HttpVersion> HyperTransport<V> {
         timing: &mut TransportTiming,
     ) -> Result<(), TransportError> {
         let Head { response, sent, session } = self.head(&request, timing.start).await?;
-        let at = Instant::now();
+        // Bytes are timed by the socket read that brought them (see `read_clock.rs`).
+        let clock = response.extensions().get::<ReadClock>().cloned();
+        let at = ReadClock::arrival(clock.as_ref());
         if let Some(times) = response.extensions().get::<ConnectTimes>() {
             connection_times(timing, times);
         }
@@ -246,7 +250,7 @@ impl<V: HttpVersion> HyperTransport<V> {
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| TransportError::Io(source_chain(&e)))?;
             let Ok(data) = frame.into_data() else { continue };
-            let at = Instant::now();
+            let at = ReadClock::arrival(clock.as_ref());
             timing.received(at, data.len() as u64);
             if sink.on_chunk(at, &data) == ControlFlow::Break(()) {
                 whole = false;
@@ -286,6 +290,7 @@ impl<V: HttpVersion> HyperTransport<V> {
                 match leased.send(http_request).await {
                     Ok(mut response) => {
                         response.extensions_mut().insert(times);
+                        response.extensions_mut().insert(leased.clock.clone());
                         return Ok(Head { response, sent, session: Some((turn, leased)) });
                     }
                     Err(error) if !V::HTTP2_ONLY && self.reuse.session_died_unread(&error, times.ready <= start) => {}

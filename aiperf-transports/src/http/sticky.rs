@@ -19,6 +19,7 @@ use hyper_util::rt::TokioExecutor;
 use tower_service::Service;
 
 use super::body::SentBody;
+use super::read_clock::ReadClock;
 use super::{ConnectTimes, Connector};
 
 /// The sessions' connections waiting for their next turns, by
@@ -59,6 +60,8 @@ pub struct Leased {
     pub connection: SessionConnection,
     /// Its setup.
     pub times: ConnectTimes,
+    /// When it last read.
+    pub clock: ReadClock,
 }
 
 impl std::fmt::Debug for Leased {
@@ -77,7 +80,7 @@ impl Leased {
         let mut connector = connector.clone();
         std::future::poll_fn(|cx| connector.poll_ready(cx)).await?;
         let io = connector.call(uri.clone()).await?;
-        let times = io.times();
+        let (times, clock) = (io.times(), io.clock());
         let connection = if http2 {
             let (sender, driver) = http2::handshake(TokioExecutor::new(), io).await?;
             tokio::spawn(driver);
@@ -87,7 +90,7 @@ impl Leased {
             tokio::spawn(driver);
             SessionConnection::Http1(sender)
         };
-        Ok(Self { connection, times })
+        Ok(Self { connection, times, clock })
     }
 
     /// The server or the network closed the connection.
