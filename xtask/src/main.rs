@@ -11,6 +11,9 @@
 //!   `profile_export_aiperf.json` within the tolerances of `docs/parity.md`
 //!   (`target/parity/report.md`); fails where one is exceeded.
 //!
+//! "`target/`" is cargo's target directory as `cargo metadata` names it (`CARGO_TARGET_DIR` or
+//! `build.target-dir` when set): builds are found, and reports written, where cargo put them.
+//!
 //! Dependency rule: no aiperf crate; it drives them through cargo and their command lines.
 
 mod compare;

@@ -152,7 +152,7 @@ pub fn run(root: &Path, out: &Path, build: &str, quick: bool) -> Result<Vec<Figu
         ["--warm-up-time", "1", "--measurement-time", "3", "--sample-size", "100"]
     });
     cargo::cargo(root, &args, Some(&out.join(format!("bench-{build}.log"))))?;
-    let criterion = root.join("target/criterion");
+    let criterion = cargo::target_dir(root)?.join("criterion");
     let side = if build == PLUGIN { "nvidia_optimized" } else { "builtin" };
     let figures = FIGURES.iter().map(|&(label, unit, group, id)| {
         let dir = criterion.join(group).join(id.replace("{side}", side)).join(build);

@@ -52,7 +52,8 @@ pub(crate) fn root() -> PathBuf {
 pub fn run(options: &Options) -> Result<(), String> {
     let root = root();
     // A smoke run keeps its files apart, so it never overwrites a measurement.
-    let out = if options.quick { root.join("target/compare-builds/quick") } else { root.join("target/compare-builds") };
+    let target = cargo::target_dir(&root)?;
+    let out = if options.quick { target.join("compare-builds/quick") } else { target.join("compare-builds") };
     std::fs::create_dir_all(out.join("bin")).map_err(|e| format!("{}: {e}", out.display()))?;
     let profile = if options.quick { cargo::Profile::Dev } else { cargo::Profile::Release };
     let tools = cargo::tools(&root, &out, profile)?;

@@ -77,7 +77,7 @@ pub fn parse(args: &[String]) -> Result<(), String> {
 /// Runs every scenario with both tools and writes the report.
 pub fn run() -> Result<(), String> {
     let root = crate::compare::root();
-    let out = target_dir(&root).join("parity");
+    let out = cargo::target_dir(&root)?.join("parity");
     std::fs::create_dir_all(out.join("bin")).map_err(|e| format!("{}: {e}", out.display()))?;
     let mock = cargo::tools(&root, &out, cargo::Profile::Dev)?.mock_server;
     let ours = cargo::aiperf(&root, &out, cargo::Profile::Dev, "default")?;
@@ -133,11 +133,6 @@ pub fn run() -> Result<(), String> {
     std::fs::write(&path, report).map_err(|e| format!("{}: {e}", path.display()))?;
     println!("report: {}", path.display());
     if failures.is_empty() { Ok(()) } else { Err(format!("{} values outside their tolerance: {}", failures.len(), failures.join(", "))) }
-}
-
-/// Where cargo builds (`CARGO_TARGET_DIR`, else `target/` in the workspace).
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
 /// 100 prompts of 128 tokens from aiperf's corpus, as AIPerf's `single_turn` lines.
