@@ -33,7 +33,7 @@ pub struct ResolvedName<'t> {
 }
 
 /// Applies the rules: higher `priority` wins; at equal priority a plugin beats a builtin; among
-/// plugins at equal priority the crate whose name sorts first wins, with a warning naming both.
+/// plugins at equal priority the crate whose name sorts first wins, with a warning naming them all.
 pub fn resolve(table: &Table) -> Resolved<'_> {
     let mut warnings = Vec::new();
     let categories = CategoryKind::ALL
@@ -53,21 +53,8 @@ pub fn resolve(table: &Table) -> Resolved<'_> {
                     let mut ranked: Vec<(usize, &Entry)> = in_kind.iter().filter(|(_, e)| e.name == name).map(|(c, e)| (*c, e)).collect();
                     // Stable sort: crate order (builtins first, then by name) breaks the remaining ties.
                     ranked.sort_by_key(|(c, e)| (std::cmp::Reverse(e.priority), !table.crate_of(*c).is_plugin()));
-                    if let [(a, first), (b, second), ..] = ranked[..]
-                        && table.crate_of(a).is_plugin()
-                        && table.crate_of(b).is_plugin()
-                        && first.priority == second.priority
-                    {
-                        let (a, b) = (table.crate_of(a), table.crate_of(b));
-                        warnings.push(format!(
-                            "{} `{name}` is provided by plugins `{}` and `{}` at priority {}; `{}` wins because its name sorts first. \
-                             Give one a higher `priority` in its [package.metadata.aiperf] to choose explicitly.",
-                            kind.key(),
-                            a.crate_name,
-                            b.crate_name,
-                            first.priority,
-                            a.crate_name,
-                        ));
+                    if let Some(warning) = tie(table, kind, name, &ranked) {
+                        warnings.push(warning);
                     }
                     let metadata = ranked.iter().find_map(|(_, e)| e.metadata.as_ref()).expect("checked: every name is described");
                     ResolvedName { name, metadata, ranked }
@@ -77,4 +64,28 @@ pub fn resolve(table: &Table) -> Resolved<'_> {
         })
         .collect();
     Resolved { categories, warnings }
+}
+
+/// The warning for plugins tied at the top of `name`'s ranking (at its priority), naming every one
+/// of them; `None` when the winner is alone there.
+fn tie(table: &Table, kind: CategoryKind, name: &str, ranked: &[(usize, &Entry)]) -> Option<String> {
+    let &(first, top) = ranked.first()?;
+    let tied: Vec<&str> = ranked
+        .iter()
+        .take_while(|(c, e)| e.priority == top.priority && table.crate_of(*c).is_plugin())
+        .map(|(c, _)| table.crate_of(*c).crate_name.as_str())
+        .collect();
+    if tied.len() < 2 || !table.crate_of(first).is_plugin() {
+        return None;
+    }
+    let quoted: Vec<String> = tied.iter().map(|crate_name| format!("`{crate_name}`")).collect();
+    let (last, others) = quoted.split_last()?;
+    Some(format!(
+        "{} `{name}` is provided by plugins {} and {last} at priority {}; `{}` wins because its name sorts first. \
+         Give one a higher `priority` in its [package.metadata.aiperf] to choose explicitly.",
+        kind.key(),
+        others.join(", "),
+        top.priority,
+        tied[0],
+    ))
 }

@@ -125,6 +125,11 @@ fn equal_plugins_resolve_by_crate_name_with_a_warning() {
     let warning = &generated.warnings[0];
     assert!(warning.contains("plugins `alt-plugin` and `fast-plugin` at priority 0; `alt-plugin` wins"), "{warning}");
     assert!(generate(&host(), direct(vec![builtins(), declared("fast-plugin", FAST)])).unwrap().warnings.is_empty());
+    // Three at one priority: the warning names all three, not the first two.
+    let third = FAST.replace("fast-plugin", "zed-plugin").replace("plugin = \"fast\"", "plugin = \"zed\"").replace("FastChat", "ZedChat");
+    let generated = generate(&host(), direct([all(), vec![declared("zed-plugin", &third)]].concat())).unwrap();
+    let warning = &generated.warnings[0];
+    assert!(warning.contains("plugins `alt-plugin`, `fast-plugin` and `zed-plugin` at priority 0; `alt-plugin` wins"), "{warning}");
 }
 
 #[test]

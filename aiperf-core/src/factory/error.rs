@@ -42,7 +42,8 @@ pub enum FactoryErrorKind {
     /// No compiled-in implementation has that type name.
     #[error(
         "unknown implementation '{implementation}' of {category} '{name}'; compiled in: {valid} \
-         (a plugin's implementations exist only in builds with its Cargo feature)"
+         (a plugin's implementations exist only in builds that compile its crate in: a dependency \
+         of a custom build, or one of aiperf's features such as nvidia-optimized)"
     )]
     UnknownImplementation {
         /// `endpoint` or `transport`.
