@@ -112,6 +112,22 @@ fn prelude(table: &Table) -> TokenStream {
     }
 }
 
+/// The three columns of `declared`.
+fn unzip3(declared: &[(Ident, syn::Path, String)]) -> (Vec<&Ident>, Vec<&syn::Path>, Vec<&String>) {
+    let mut columns = (Vec::new(), Vec::new(), Vec::new());
+    for (alias, path, doc) in declared {
+        columns.0.push(alias);
+        columns.1.push(path);
+        columns.2.push(doc);
+    }
+    columns
+}
+
+/// `text` with every character an identifier cannot hold as `_`.
+fn ident_text(text: &str) -> String {
+    text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect()
+}
+
 fn category(table: &Table, category: &ResolvedCategory<'_>) -> TokenStream {
     let code = CategoryCode::new(table, category);
     let mut tokens = code.enums();
@@ -132,7 +148,12 @@ struct CategoryCode {
     name_strs: Vec<String>,
     name_docs: Vec<String>,
     impl_vars: Vec<Ident>,
-    impl_types: Vec<syn::Path>,
+    /// Each implementation's type, as its alias below.
+    impl_types: Vec<Ident>,
+    /// Per implementation: an alias named after the crate and `Cargo.toml` key that declared
+    /// it, the path declared, and its doc. A declared path that does not resolve is reported on
+    /// the alias's line, which names the crate and key at fault.
+    declared: Vec<(Ident, syn::Path, String)>,
     impl_docs: Vec<String>,
     /// `NameEntry { … }` per name.
     name_entries: Vec<TokenStream>,
@@ -153,10 +174,20 @@ impl CategoryCode {
         let entries: Vec<(&Ident, usize, &Entry)> =
             names.iter().zip(&name_vars).flat_map(|(n, v)| n.ranked.iter().map(move |(c, e)| (v, *c, *e))).collect();
         let impl_vars: Vec<Ident> = entries.iter().map(|(_, _, e)| format_ident!("{}", e.class_name)).collect();
-        let impl_types: Vec<syn::Path> = entries
+        let declared: Vec<(Ident, syn::Path, String)> = entries
             .iter()
-            .map(|(_, c, e)| syn::parse_str(&format!("__deps::{}::{}", table.crate_of(*c).lib, e.type_path)).expect("checked type path"))
+            .map(|(_, c, e)| {
+                let krate = table.crate_of(*c);
+                let alias = format_ident!("{}__{key}_{}__type", krate.lib, ident_text(&e.name));
+                let path = syn::parse_str(&format!("__deps::{}::{}", krate.lib, e.type_path)).expect("checked type path");
+                let doc = format!(
+                    " `{}`'s `Cargo.toml`, `[package.metadata.aiperf.{key}.{}]`: `type = \"{}\"`.",
+                    krate.crate_name, e.name, e.type_path
+                );
+                (alias, path, doc)
+            })
             .collect();
+        let impl_types: Vec<Ident> = declared.iter().map(|(alias, _, _)| alias.clone()).collect();
         let descriptors = entries
             .iter()
             .zip(&impl_vars)
@@ -188,6 +219,7 @@ impl CategoryCode {
             name_strs: names.iter().map(|n| n.name.to_owned()).collect(),
             name_docs: names.iter().map(|n| format!(" `{}`: {}.", n.name, ranking(table, n))).collect(),
             impl_types,
+            declared,
             impl_docs: entries
                 .iter()
                 .map(|(_, c, e)| format!(" `{}::{}`, from `{}`.", table.crate_of(*c).lib, e.type_path, table.crate_of(*c).crate_name))
@@ -206,6 +238,7 @@ impl CategoryCode {
     /// the two helper macro lines.
     fn enums(&self) -> TokenStream {
         let Self { key, name_ty, impl_ty, any, category_ty, factory, name_vars, name_docs, impl_vars, impl_types, impl_docs, .. } = self;
+        let (aliases, paths, alias_docs): (Vec<_>, Vec<_>, Vec<_>) = unzip3(&self.declared);
         let (registered, any_macro) = match self.kind {
             CategoryKind::Endpoint => (quote!(Endpoint), quote!(impl_any_endpoint)),
             CategoryKind::Transport => (quote!(DynTransport), quote!(impl_any_transport)),
@@ -216,6 +249,13 @@ impl CategoryCode {
         let category_doc = format!(" The `{key}` category of this build's table.");
         let factory_doc = format!(" `create_instance`, `use_implementation` and `list_implementations` for `{key}` names.");
         quote! {
+            #(
+                #[doc = #alias_docs]
+                #[doc(hidden)]
+                #[allow(non_camel_case_types)]
+                pub type #aliases = #paths;
+            )*
+
             #[doc = #name_doc]
             #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
             #[non_exhaustive]
@@ -258,7 +298,7 @@ impl CategoryCode {
             CategoryKind::Endpoint => (quote!(EndpointMetadata), quote!(Endpoint)),
             CategoryKind::Transport => (quote!(TransportMetadata), quote!(DynTransport)),
         };
-        let (default_vars, default_types): (Vec<&Ident>, Vec<&syn::Path>) =
+        let (default_vars, default_types): (Vec<&Ident>, Vec<&Ident>) =
             self.defaults.iter().map(|&i| (&impl_vars[i], &impl_types[i])).unzip();
         let name_count = proc_macro2::Literal::usize_unsuffixed(name_vars.len());
         let impl_count = proc_macro2::Literal::usize_unsuffixed(impl_vars.len());

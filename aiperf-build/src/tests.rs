@@ -171,7 +171,10 @@ fn generated_code_is_formatted_and_records_its_sources() {
     assert!(code.contains("/// `fast_plugin::FastChat`, from `fast-plugin`."), "{code}");
     assert!(code.contains("pub use ::fast_plugin;"), "{code}");
     assert!(code.contains("default: EndpointImpl::FastChat"), "{code}");
-    assert!(code.contains("HttpTransport(__deps::core_impls::http::HttpTransport)"), "{code}");
+    assert!(code.contains("HttpTransport(core_impls__transport_http__type)"), "{code}");
+    // A declared path that does not resolve is reported on a line naming its crate and key.
+    assert!(code.contains("pub type fast_plugin__endpoint_chat__type = __deps::fast_plugin::FastChat;"), "{code}");
+    assert!(code.contains("/// `fast-plugin`'s `Cargo.toml`, `[package.metadata.aiperf.endpoint.chat]`: `type = \"FastChat\"`."), "{code}");
     assert_eq!(code.matches("#[non_exhaustive]").count(), 6, "every generated enum");
     // prettyplease output re-parses and is stable.
     let file: syn::File = syn::parse_str(&code).unwrap();
