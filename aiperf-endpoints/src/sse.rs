@@ -34,6 +34,24 @@ pub fn feed<E>(state: &mut DecodeState, bytes: &[u8], mut on_event: impl FnMut(&
 /// # Errors
 /// The first error `on_event` returns; the event that failed is consumed.
 pub fn feed_bytes<E>(state: &mut DecodeState, bytes: &[u8], mut on_event: impl FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+    feed_events(state, bytes, |event| on_event(event.data))
+}
+
+/// One dispatched event: its `event:` name, when it has one (Anthropic's `message_start`, an
+/// `error` event), and its data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event<'a> {
+    /// The value of its last `event:` line, if any (the spec's default type is `message`).
+    pub name: Option<&'a [u8]>,
+    /// Its `data:` lines, joined with `\n`.
+    pub data: &'a [u8],
+}
+
+/// [`feed_bytes`], with each event's name as well as its data.
+///
+/// # Errors
+/// The first error `on_event` returns; the event that failed is consumed.
+pub fn feed_events<E>(state: &mut DecodeState, bytes: &[u8], mut on_event: impl FnMut(Event<'_>) -> Result<(), E>) -> Result<(), E> {
     let in_place = starts_event(state, bytes);
     state.received += bytes.len() as u64;
     if in_place {
@@ -88,7 +106,7 @@ pub fn consumed(state: &mut DecodeState, bytes: usize) {
 /// Dispatches the complete events of `buf` (scanning from `scanned`, a line start known to hold
 /// no blank line before it). Returns how many bytes were consumed, where scanning may resume, and
 /// the first error.
-fn dispatch<E>(buf: &[u8], scanned: usize, on_event: &mut impl FnMut(&[u8]) -> Result<(), E>) -> (usize, usize, Result<(), E>) {
+fn dispatch<E>(buf: &[u8], scanned: usize, on_event: &mut impl FnMut(Event<'_>) -> Result<(), E>) -> (usize, usize, Result<(), E>) {
     let mut consumed = 0;
     loop {
         let from = scanned.max(consumed);
@@ -96,10 +114,10 @@ fn dispatch<E>(buf: &[u8], scanned: usize, on_event: &mut impl FnMut(&[u8]) -> R
             Scan::Blank { block_end, next, lines } => {
                 let block = &buf[consumed..block_end];
                 // A block scanned whole in one line (what servers send) needs no second look.
-                let data = block_data(block, from == consumed && lines == 1);
+                let event = block_event(block, from == consumed && lines == 1);
                 consumed = next;
-                if let Some(data) = data
-                    && let Err(e) = on_event(&data)
+                if let Some((name, data)) = event
+                    && let Err(e) = on_event(Event { name, data: &data })
                 {
                     return (consumed, consumed, Err(e));
                 }
@@ -153,16 +171,17 @@ fn scan(buf: &[u8], mut line_start: usize) -> Scan {
 /// fields joined with `\n`, or `None` when it has none or they are empty. A block of one `data`
 /// line (what servers send) is borrowed, not copied.
 pub fn event_data(block: &[u8]) -> Option<Cow<'_, [u8]>> {
-    block_data(block, false)
+    block_event(block, false).map(|(_, data)| data)
 }
 
-/// [`event_data`], told whether the block is known to be one line.
-fn block_data(block: &[u8], one_line: bool) -> Option<Cow<'_, [u8]>> {
+/// The name (its last `event:` line) and the data of one event block, as [`event_data`] reads
+/// the data; told whether the block is known to be one line.
+fn block_event(block: &[u8], one_line: bool) -> Option<(Option<&[u8]>, Cow<'_, [u8]>)> {
     let single = if one_line { data_line(block) } else { single_data_line(block) };
     if let Some(value) = single {
-        return (!value.is_empty()).then_some(Cow::Borrowed(value));
+        return (!value.is_empty()).then_some((None, Cow::Borrowed(value)));
     }
-    let mut data: Option<Vec<u8>> = None;
+    let (mut data, mut name): (Option<Vec<u8>>, Option<&[u8]>) = (None, None);
     for line in block.split(|&b| b == b'\n' || b == b'\r').filter(|l| !l.is_empty()) {
         if line[0] == b':' {
             continue;
@@ -171,16 +190,20 @@ fn block_data(block: &[u8], one_line: bool) -> Option<Cow<'_, [u8]>> {
             Some(colon) => (&line[..colon], strip_space(&line[colon + 1..])),
             None => (line, &[][..]),
         };
-        if field == b"data" {
-            let data = data.get_or_insert_with(Vec::new);
-            data.extend_from_slice(value);
-            data.push(b'\n');
+        match field {
+            b"data" => {
+                let data = data.get_or_insert_with(Vec::new);
+                data.extend_from_slice(value);
+                data.push(b'\n');
+            }
+            b"event" => name = Some(value),
+            _ => {}
         }
     }
     let mut data = data?;
     data.pop();
     // An event with empty data carries nothing to parse: skipped (the spec would dispatch "").
-    (!data.is_empty()).then_some(Cow::Owned(data))
+    (!data.is_empty()).then_some((name, Cow::Owned(data)))
 }
 
 /// The value of a block that is exactly one `data:` line.
@@ -204,6 +227,29 @@ fn strip_space(value: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn events_hand_on_their_names() {
+        // Anthropic's Messages stream names every event; the last `event:` line of a block wins.
+        let stream: &[u8] = b"event: message_start\ndata: {\"a\":1}\n\nevent: ping\nevent: error\ndata: {\"b\":2}\n\ndata: {\"c\":3}\n\n";
+        for cut in 0..=stream.len() {
+            let mut state = DecodeState::default();
+            let mut seen: Vec<(Option<Vec<u8>>, Vec<u8>)> = Vec::new();
+            for piece in [&stream[..cut], &stream[cut..]] {
+                feed_events::<()>(&mut state, piece, |e| {
+                    seen.push((e.name.map(<[u8]>::to_vec), e.data.to_vec()));
+                    Ok(())
+                })
+                .unwrap();
+            }
+            let expected: Vec<(Option<Vec<u8>>, Vec<u8>)> = vec![
+                (Some(b"message_start".to_vec()), b"{\"a\":1}".to_vec()),
+                (Some(b"error".to_vec()), b"{\"b\":2}".to_vec()),
+                (None, b"{\"c\":3}".to_vec()),
+            ];
+            assert_eq!(seen, expected, "cut at {cut}");
+        }
+    }
 
     fn events(chunks: &[&[u8]]) -> (Vec<String>, DecodeState) {
         let mut state = DecodeState::new(200, true);
