@@ -20,7 +20,9 @@ use std::time::Instant;
 
 use hdrhistogram::Histogram;
 
-use aiperf::core::{ModelEndpointInfo, RequestBody, ResponseEvent, ResponseSink, Transport, TransportRequest, parse_server_url};
+use aiperf::core::{
+    EndpointHeaders, ModelEndpointInfo, RequestBody, ResponseEvent, ResponseSink, Transport, TransportRequest, parse_server_url,
+};
 use aiperf::{TransportFactory, TransportName};
 
 /// Discards the response, keeping when its first content arrived.
@@ -131,7 +133,14 @@ fn main() -> Result<(), String> {
                     let body = RequestBody::Encoded { bytes: body, content_type: "application/json" };
                     // The `x-request-id` aiperf sends with the request (the server echoes it back).
                     let request_id = ["profiling-", itoa::Buffer::new().format(index)].concat();
-                    let request = TransportRequest { path: &path, body, streaming, request_id: Some(&request_id), session: None };
+                    let request = TransportRequest {
+                        path: &path,
+                        body,
+                        streaming,
+                        request_id: Some(&request_id),
+                        session: None,
+                        endpoint: EndpointHeaders::default(),
+                    };
                     let mut sink = Discard::default();
                     match transport.send(request, &mut sink).await {
                         Ok(timing) if (200..300).contains(&timing.status) => {

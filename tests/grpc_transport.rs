@@ -171,8 +171,14 @@ async fn a_refused_connection_names_the_grpc_url_and_unmapped_endpoints_are_refu
         .format_request(&InferenceRequest { payload: aiperf::core::Payload::Texts(vec!["a".into()]), max_tokens: None, model: None })
         .unwrap();
     let body = PreparedRequest::Encoded(body);
-    let probe =
-        aiperf::core::TransportRequest { path: "/v1/embeddings", body: body.body(), streaming: false, request_id: None, session: None };
+    let probe = aiperf::core::TransportRequest {
+        path: "/v1/embeddings",
+        body: body.body(),
+        streaming: false,
+        request_id: None,
+        session: None,
+        endpoint: Default::default(),
+    };
     let err = transport.check(probe).unwrap_err().to_string();
     assert!(err.contains("has no KServe text mapping"), "{err}");
 }

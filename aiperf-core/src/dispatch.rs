@@ -65,6 +65,22 @@ macro_rules! impl_any_endpoint {
                     Self::Registered(inner) => inner.finish(state, out),
                 }
             }
+
+            #[inline]
+            fn request_headers(&self) -> &[(::std::string::String, ::std::string::String)] {
+                match self {
+                    $( Self::$Var(inner) => inner.request_headers(), )*
+                    Self::Registered(inner) => inner.request_headers(),
+                }
+            }
+
+            #[inline]
+            fn auth(&self) -> $crate::Auth {
+                match self {
+                    $( Self::$Var(inner) => inner.auth(), )*
+                    Self::Registered(inner) => inner.auth(),
+                }
+            }
         }
     };
 }

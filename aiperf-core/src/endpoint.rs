@@ -45,6 +45,29 @@ pub trait Endpoint: Send + Sync {
     /// # Errors
     /// [`EndpointError`] when what was buffered cannot be parsed.
     fn finish(&self, state: &mut DecodeState, out: &mut ParsedResponse) -> Result<(), EndpointError>;
+
+    /// The headers this API wants on every request besides its body's (Anthropic's
+    /// `anthropic-version`), as `(name, value)`. The transport adds its own first and the user's
+    /// (`-H`) last, so a user's header of the same name wins. None by default.
+    fn request_headers(&self) -> &[(String, String)] {
+        &[]
+    }
+
+    /// How the API key (`--api-key`) goes to the server: OpenAI's `Authorization: Bearer` by
+    /// default.
+    fn auth(&self) -> Auth {
+        Auth::Bearer
+    }
+}
+
+/// How a request carries the API key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Auth {
+    /// `Authorization: Bearer <key>` (OpenAI, vLLM, NIM, ...).
+    #[default]
+    Bearer,
+    /// The key alone, as the value of this header (Anthropic's `x-api-key`).
+    Header(&'static str),
 }
 
 /// The events a streamed response has room for before its vectors grow.

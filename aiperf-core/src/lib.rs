@@ -20,7 +20,7 @@ mod request;
 mod response;
 mod transport;
 
-pub use endpoint::{DecodeState, Endpoint, EndpointError, MAX_RESPONSE_BYTES, ResponseCollector, decode_response};
+pub use endpoint::{Auth, DecodeState, Endpoint, EndpointError, MAX_RESPONSE_BYTES, ResponseCollector, decode_response};
 pub use error::ConfigError;
 pub use factory::{
     Category, Factories, Factory, FactoryError, FactoryErrorKind, FactoryState, ImplArg, ImplDescriptor, NameArg, NameEntry, PinGuard,
@@ -31,8 +31,8 @@ pub use model_endpoint::{ConnectionReuse, FromModelEndpoint, ModelEndpointInfo, 
 pub use request::{FormattedRequest, InferenceRequest, Message, Payload, PreparedRequest, TextInput, TextRequest};
 pub use response::{ContentChunk, Embedding, ParsedResponse, Ranking, ResponseEvent, ServerError, Usage};
 pub use transport::{
-    DynTransport, Exchange, RequestBody, RequestForm, ResponseSink, SessionTurn, Transport, TransportError, TransportFuture,
-    TransportRequest, TransportTiming, exchange, exchange_turn,
+    DynTransport, EndpointHeaders, Exchange, RequestBody, RequestForm, ResponseSink, SessionTurn, Transport, TransportError,
+    TransportFuture, TransportRequest, TransportTiming, exchange, exchange_turn,
 };
 /// The URL type of [`ModelEndpointInfo::url`] (the `url` crate's).
 pub use url::Url;

@@ -18,6 +18,25 @@ pub struct TransportRequest<'a> {
     pub request_id: Option<&'a str>,
     /// The user session it is a turn of; `None` for a request of no session (a session of one).
     pub session: Option<SessionTurn>,
+    /// What the endpoint wants besides the body: its headers and how the API key goes.
+    pub endpoint: EndpointHeaders<'a>,
+}
+
+/// The headers an endpoint asks for ([`Endpoint::request_headers`](crate::Endpoint::request_headers)
+/// and [`Endpoint::auth`](crate::Endpoint::auth)), for a transport that sends headers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EndpointHeaders<'a> {
+    /// `(name, value)` pairs, in order.
+    pub headers: &'a [(String, String)],
+    /// How the API key goes.
+    pub auth: crate::Auth,
+}
+
+impl<'a> EndpointHeaders<'a> {
+    /// What `endpoint` asks for.
+    pub fn of<E: crate::Endpoint + ?Sized>(endpoint: &'a E) -> Self {
+        Self { headers: endpoint.request_headers(), auth: endpoint.auth() }
+    }
 }
 
 /// A request's place in a user session (a multi-turn conversation): what a transport needs to
@@ -310,7 +329,8 @@ pub async fn exchange_turn<T: Transport, E: crate::Endpoint + ?Sized>(
 ) -> Exchange {
     let streaming = request.streaming();
     let mut collector = crate::ResponseCollector::new(endpoint, streaming);
-    let transport_request = TransportRequest { path, body: request.body(), streaming, request_id, session };
+    let endpoint_headers = EndpointHeaders::of(endpoint);
+    let transport_request = TransportRequest { path, body: request.body(), streaming, request_id, session, endpoint: endpoint_headers };
     let timing = transport.send(transport_request, &mut collector).await;
     let (response, decode_error) = collector.finish();
     Exchange { timing, response, decode_error }

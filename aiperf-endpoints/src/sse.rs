@@ -174,9 +174,12 @@ pub fn event_data(block: &[u8]) -> Option<Cow<'_, [u8]>> {
     block_event(block, false).map(|(_, data)| data)
 }
 
+/// An event's name and its data, as [`block_event`] reads them.
+type NamedData<'a> = (Option<&'a [u8]>, Cow<'a, [u8]>);
+
 /// The name (its last `event:` line) and the data of one event block, as [`event_data`] reads
 /// the data; told whether the block is known to be one line.
-fn block_event(block: &[u8], one_line: bool) -> Option<(Option<&[u8]>, Cow<'_, [u8]>)> {
+fn block_event(block: &[u8], one_line: bool) -> Option<NamedData<'_>> {
     let single = if one_line { data_line(block) } else { single_data_line(block) };
     if let Some(value) = single {
         return (!value.is_empty()).then_some((None, Cow::Borrowed(value)));

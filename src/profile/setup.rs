@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 
-use aiperf_core::{Endpoint, EndpointError, Factories, InferenceRequest, RequestForm, Transport, TransportRequest};
+use aiperf_core::{Endpoint, EndpointError, EndpointHeaders, Factories, InferenceRequest, RequestForm, Transport, TransportRequest};
 
 use super::config::{Config, FixedSchedule, Selections};
 use super::dataset::blocks::Synthesizer;
@@ -93,7 +93,14 @@ pub(super) fn prepare<F: Factories>(
         Inputs::Trace(_) | Inputs::Sessions(_) => shown.first(),
     };
     if let Some(Prepared { request: probe, .. }) = probe {
-        let probe = TransportRequest { path: &path, body: probe.body(), streaming: probe.streaming(), request_id: None, session: None };
+        let probe = TransportRequest {
+            path: &path,
+            body: probe.body(),
+            streaming: probe.streaming(),
+            request_id: None,
+            session: None,
+            endpoint: EndpointHeaders::of(&endpoint),
+        };
         transport.check(probe).map_err(|source| ProfileError::Unsupported {
             endpoint: config.endpoint.clone(),
             transport: config.transport.clone(),

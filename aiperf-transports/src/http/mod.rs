@@ -2,6 +2,7 @@
 
 mod body;
 mod connect;
+mod headers;
 mod read_clock;
 mod reuse;
 mod sticky;
@@ -16,8 +17,7 @@ use aiperf_core::{
     ConfigError, FromModelEndpoint, ModelEndpointInfo, ResponseSink, Transport, TransportError, TransportRequest, TransportTiming,
 };
 use bytes::Bytes;
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
-use http::{HeaderMap, Method, Request, Uri};
+use http::{Method, Request, Uri};
 use http_body_util::BodyExt;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
@@ -26,17 +26,11 @@ use hyper_util::rt::TokioExecutor;
 
 use body::SentBody;
 pub use connect::{ConnectTimes, TimedConnector, TimedResolver};
+pub use headers::{JSON, RequestHeaders, X_REQUEST_ID};
 use read_clock::ReadClock;
 use reuse::{Reuse, Route};
 use sticky::{Leased, Leases};
 pub use url::BaseUrl;
-
-/// The request id header: sent with aiperf's id, read back for the server's (named once: a
-/// name given as text is parsed on every use).
-const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// The content type of JSON bodies (and the fallback for one that is not a valid header value).
-const JSON: &str = "application/json";
 
 /// Which HTTP version a [`HyperTransport`] speaks.
 pub trait HttpVersion: Send + Sync + 'static {
@@ -90,7 +84,7 @@ pub struct HyperTransport<V> {
     connector: Connector,
     reuse: Reuse,
     base: BaseUrl,
-    headers: HeaderMap,
+    headers: RequestHeaders,
     timeout: Duration,
     _version: PhantomData<V>,
 }
@@ -124,7 +118,7 @@ impl<V: HttpVersion> FromModelEndpoint for HyperTransport<V> {
             connector,
             reuse: Reuse::new(info.connection_reuse),
             base,
-            headers: headers(info)?,
+            headers: RequestHeaders::new(info)?,
             timeout: info.timeout,
             _version: PhantomData,
         })
@@ -171,52 +165,10 @@ fn tls_config(https: bool) -> Result<rustls::ClientConfig, ConfigError> {
     Ok(config)
 }
 
-/// The headers every request carries: user agent, API key, extra headers (in order, last wins).
-fn headers(info: &ModelEndpointInfo) -> Result<HeaderMap, ConfigError> {
-    let mut headers = HeaderMap::new();
-    headers.insert(USER_AGENT, HeaderValue::from_static(concat!("aiperf/", env!("CARGO_PKG_VERSION"))));
-    if let Some(key) = &info.api_key {
-        let value = HeaderValue::try_from(format!("Bearer {key}")).map_err(|_| ConfigError::InvalidOption {
-            option: "api key",
-            value: "…".into(),
-            expected: "visible ASCII characters",
-        })?;
-        headers.insert(AUTHORIZATION, value);
-    }
-    for (name, value) in &info.headers {
-        let header = HeaderName::try_from(name.as_str()).map_err(|_| ConfigError::InvalidOption {
-            option: "header name",
-            value: name.clone(),
-            expected: "a token such as X-Custom-Header",
-        })?;
-        let value = HeaderValue::try_from(value.as_str()).map_err(|_| ConfigError::InvalidOption {
-            option: "header value",
-            value: value.clone(),
-            expected: "visible ASCII characters",
-        })?;
-        headers.insert(header, value);
-    }
-    Ok(headers)
-}
-
 impl<V: HttpVersion> HyperTransport<V> {
     fn build(&self, request: &TransportRequest<'_>, content_type: &str, body: SentBody) -> Result<Request<SentBody>, TransportError> {
         let uri: Uri = self.base.join(request.path).map_err(|reason| TransportError::Unsupported { transport: V::NAME, reason })?;
-        // Room for every header, hyper's `host` and `content-length` too: the map never regrows.
-        let mut headers = HeaderMap::with_capacity(self.headers.len() + 6);
-        headers.extend(self.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let content_type = match content_type {
-            JSON => HeaderValue::from_static(JSON),
-            other => HeaderValue::from_str(other).unwrap_or(HeaderValue::from_static(JSON)),
-        };
-        headers.insert(CONTENT_TYPE, content_type);
-        if !headers.contains_key(ACCEPT) {
-            let accept = if request.streaming { "text/event-stream" } else { JSON };
-            headers.insert(ACCEPT, HeaderValue::from_static(accept));
-        }
-        if let Some(id) = request.request_id.and_then(|id| HeaderValue::from_str(id).ok()) {
-            headers.insert(X_REQUEST_ID, id);
-        }
+        let headers = self.headers.for_request(V::NAME, request.endpoint, content_type, request.streaming, request.request_id)?;
         let mut http_request = Request::new(body);
         *http_request.method_mut() = Method::POST;
         *http_request.uri_mut() = uri;

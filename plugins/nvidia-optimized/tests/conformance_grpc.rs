@@ -43,6 +43,7 @@ async fn record(transport: &impl Transport, endpoint: &dyn Endpoint, prompt: &st
         streaming: prepared.streaming(),
         request_id: Some("conformance"),
         session: None,
+        endpoint: Default::default(),
     };
     let mut sink = Recorded::default();
     let timing = transport.send(request, &mut sink).await.unwrap();
