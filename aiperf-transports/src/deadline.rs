@@ -1,4 +1,5 @@
-//! The per-request time limit every network transport applies.
+//! The per-request time limit every network transport applies (public, for transports outside
+//! this crate: `aiperf_transports::deadline::within`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,7 +11,10 @@ use pin_project_lite::pin_project;
 use tokio::time::Sleep;
 
 /// Runs `exchange`, failing with [`TransportError::Timeout`] if it takes longer than `limit`.
-pub(crate) async fn within<T>(limit: Duration, exchange: impl Future<Output = Result<T, TransportError>>) -> Result<T, TransportError> {
+///
+/// # Errors
+/// [`TransportError::Timeout`], or what `exchange` returned.
+pub async fn within<T>(limit: Duration, exchange: impl Future<Output = Result<T, TransportError>>) -> Result<T, TransportError> {
     Within { exchange, timer: tokio::time::sleep(limit), waker: None, limit }.await
 }
 

@@ -14,7 +14,7 @@
 
 #![warn(missing_docs)]
 
-mod deadline;
+pub mod deadline;
 pub mod grpc;
 pub mod http;
 mod in_engine;

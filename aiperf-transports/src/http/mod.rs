@@ -24,7 +24,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use body::SentBody;
+pub use body::SentBody;
 pub use connect::{ConnectTimes, TimedConnector, TimedResolver};
 pub use headers::{JSON, RequestHeaders, X_REQUEST_ID};
 use read_clock::ReadClock;
