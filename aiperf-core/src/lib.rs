@@ -20,7 +20,7 @@ mod request;
 mod response;
 mod transport;
 
-pub use endpoint::{Auth, DecodeState, Endpoint, EndpointError, MAX_RESPONSE_BYTES, ResponseCollector, decode_response};
+pub use endpoint::{Auth, DecodeState, Endpoint, EndpointError, MAX_RESPONSE_BYTES, ResponseCollector, ResponseExtension, decode_response};
 pub use error::ConfigError;
 pub use factory::{
     Category, Factories, Factory, FactoryError, FactoryErrorKind, FactoryState, ImplArg, ImplDescriptor, NameArg, NameEntry, PinGuard,

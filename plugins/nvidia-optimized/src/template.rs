@@ -21,7 +21,7 @@
 use std::ops::Range;
 use std::time::Instant;
 
-use aiperf_core::{DecodeState, ParsedResponse};
+use aiperf_core::{DecodeState, ParsedResponse, ResponseExtension};
 
 use aiperf_endpoints::reader::{self, Read};
 
@@ -48,7 +48,7 @@ enum Field {
     Reasoning,
 }
 
-/// The template of one response (kept in [`DecodeState::carry`] between reads): the bytes before
+/// The template of one response (kept in its [`DecodeState::extension`] between reads): the bytes before
 /// the text's string token, then the bytes after it; `mark` is where the second part starts, and
 /// `hole`, when not 0, where a string that any plain string fills was cut out of it; `field` is
 /// what the text is; `misses` counts events in a row that the template did not match.
@@ -61,19 +61,23 @@ pub(crate) struct Template {
     misses: u32,
 }
 
+impl ResponseExtension for Template {
+    /// A new response starts without a template; the bytes' allocation is kept.
+    fn clear(&mut self) {
+        self.bytes.clear();
+        (self.mark, self.hole, self.field, self.misses) = (0, 0, Field::default(), 0);
+    }
+}
+
 impl Template {
     /// Takes the template out of `state` for one read.
     pub(crate) fn take(state: &mut DecodeState) -> Self {
-        let [mark, hole, field] = state.carry_marks;
-        let field = if field == 1 { Field::Reasoning } else { Field::Content };
-        Self { bytes: std::mem::take(&mut state.carry), mark, hole, field, misses: state.carry_count }
+        std::mem::take(state.extension::<Self>())
     }
 
     /// Puts it back, for the next read of the same response.
     pub(crate) fn put_back(self, state: &mut DecodeState) {
-        state.carry = self.bytes;
-        state.carry_marks = [self.mark, self.hole, usize::from(self.field == Field::Reasoning)];
-        state.carry_count = self.misses;
+        *state.extension::<Self>() = self;
     }
 
     /// Whether this response's chunks missed the template [`GIVE_UP`] times in a row: it is read
