@@ -9,6 +9,7 @@ mod config;
 pub mod dataset;
 mod error;
 mod export;
+mod fixed_schedule;
 mod inputs;
 mod limits;
 pub mod metrics;

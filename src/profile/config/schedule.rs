@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::super::args::{DatasetType, List, ProfileArgs};
 use super::super::error::{ProfileError, invalid};
-use super::super::replay::Window;
+use super::super::fixed_schedule::Window;
 use super::super::runner::{FailureLimit, Plan};
 use super::{DEFAULT_REQUEST_COUNT, FAILURE_FLOOR, MAX_CONCURRENCY, seconds};
 

@@ -8,8 +8,17 @@ use std::time::Duration;
 
 use aiperf_core::{Message, Payload};
 
-use super::single_turn::SessionFields;
 use crate::profile::inputs::Entry;
+
+/// A line's session fields: the session it belongs to, and how long after the previous turn
+/// ended it is sent.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(super) struct SessionFields {
+    /// `session_id`.
+    pub session_id: Option<String>,
+    /// `delay`, ms.
+    pub delay_ms: Option<f64>,
+}
 
 /// The longest `delay` a turn may ask for, ms (a day).
 pub const MAX_DELAY_MS: f64 = 86_400_000.0;

@@ -9,7 +9,7 @@ use aiperf_core::{Message, Payload};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::conversation::{Conversations, MAX_DELAY_MS};
+use super::conversation::{Conversations, MAX_DELAY_MS, SessionFields};
 use super::{Loaded, file_error};
 use crate::profile::ProfileError;
 use crate::profile::inputs::{Entry, payload_tokens};
@@ -38,16 +38,6 @@ pub(super) struct Line {
     audios: Option<Value>,
     video: Option<Value>,
     videos: Option<Value>,
-}
-
-/// A line's session fields: the session it belongs to, and how long after the previous turn
-/// ended it is sent.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub(super) struct SessionFields {
-    /// `session_id`.
-    pub session_id: Option<String>,
-    /// `delay`, ms.
-    pub delay_ms: Option<f64>,
 }
 
 /// Reads `path`: one entry per non-blank line; lines that name a `session_id` make the file a

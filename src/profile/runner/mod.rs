@@ -18,9 +18,9 @@ pub use phase::{Arrivals, Plan, run_phase};
 use delivery::Delivery;
 
 use super::dataset::sampling::Sampler;
+use super::fixed_schedule::Replay;
 use super::phases::InFlightStarts;
 use super::record::{Measure, Outcome, Phase, RequestRecord};
-use super::replay::Replay;
 use super::source::{Inputs, Prepared, Ready};
 use super::tokenizer::Tokenizer;
 
