@@ -225,44 +225,6 @@ async fn every_endpoint_type_against_the_mock_server() {
     server.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn server_errors_are_counted_by_type() {
-    let engine =
-        InEngineSettings { time_to_first_token: Duration::from_millis(1), inter_token_latency: Duration::ZERO, output_tokens: 4, seed: 3 };
-    let server = MockServer::start(MockConfig { engine, error_rate: 0.5, ..MockConfig::default() }).await.unwrap();
-    let dir = artifact_dir("errors");
-    let args = ["--model", "mock", "--url", &server.url(), "--streaming", "--request-count", "40", "--concurrency", "4", "--isl", "16"]
-        .map(str::to_owned)
-        .to_vec();
-    let output = aiperf_async(args, dir.clone()).await;
-    ok(&output);
-    let (summary, records) = exports(&dir);
-    let (good, failed) = (avg(&summary, "request_count"), avg(&summary, "error_request_count"));
-    assert_eq!((good + failed, avg(&summary, "completed_request_count")), (40.0, 40.0));
-    assert!(failed > 5.0 && good > 5.0, "{failed} failed, {good} good");
-    let errors = summary["error_summary"].as_array().unwrap();
-    assert_eq!(errors[0]["error_details"]["type"], "InternalServerError");
-    assert_eq!(errors[0]["error_details"]["code"], 500);
-    assert_eq!(errors[0]["count"].as_f64(), Some(failed));
-    assert_eq!(records.iter().filter(|r| r.get("error").is_some()).count() as f64, failed);
-    assert!(String::from_utf8_lossy(&output.stdout).contains("InternalServerError"));
-    // AIPerf's error-only rows: the failed requests' input lengths, and no context overflow here.
-    assert_eq!((summary["error_isl"]["count"].as_f64(), avg(&summary, "error_isl")), (Some(failed), 16.0));
-    assert_eq!((avg(&summary, "total_error_isl"), avg(&summary, "context_overflow_count")), (16.0 * failed, 0.0));
-    // Each failed request's wait and latency count, as in AIPerf; its other metrics do not.
-    assert_eq!(summary["effective_latency"]["count"].as_f64(), Some(40.0));
-    assert_eq!(summary["request_latency"]["count"].as_f64(), Some(good));
-    // The error-adjusted twins: every failure at +inf (null in JSON), the successes' minimum.
-    let adjusted = &summary["adj_request_latency"];
-    assert_eq!((adjusted["count"].as_f64(), adjusted["avg"].is_null(), adjusted["p99"].is_null()), (Some(40.0), true, true));
-    assert_eq!(adjusted["min"], summary["request_latency"]["min"]);
-    assert!(adjusted.get("std").is_none(), "{adjusted}");
-    let csv = std::fs::read_to_string(dir.join("profile_export_aiperf.csv")).unwrap();
-    let row = csv.lines().find(|line| line.starts_with("Request Latency (error-adjusted) (ms),inf,")).unwrap_or_else(|| panic!("{csv}"));
-    assert!(row.ends_with(",inf,inf,"), "p95, p99 at a failure, no std: {row}");
-    server.shutdown().await;
-}
-
 #[test]
 fn rate_mode_duration_goodput_input_file_and_tokenizer_file() {
     let dir = artifact_dir("rate");

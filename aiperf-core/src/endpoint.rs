@@ -3,7 +3,8 @@
 use std::ops::ControlFlow;
 use std::time::Instant;
 
-use crate::{FormattedRequest, InferenceRequest, ParsedResponse, ResponseEvent, ResponseSink, TextRequest};
+use crate::extension::ErasedExtension;
+use crate::{FormattedRequest, InferenceRequest, ParsedResponse, ResponseEvent, ResponseExtension, ResponseSink, TextRequest};
 
 /// A wire format of an inference API, such as OpenAI chat completions.
 ///
@@ -91,38 +92,6 @@ pub struct DecodeState {
     /// What the endpoint keeps for this response, of a type of its own
     /// ([`DecodeState::extension`]).
     extension: Option<Box<dyn ErasedExtension>>,
-}
-
-/// What an endpoint keeps for one response between its reads, beside the framing's buffer (a
-/// plugin keeps the template of the last event it read): a type of the endpoint's own, made
-/// with `Default` for a response's first read and [`clear`](ResponseExtension::clear)ed for the
-/// next response, its allocations kept.
-pub trait ResponseExtension: std::any::Any + Send + Sync + Default {
-    /// Empties it for the next response (by default, back to `Default`).
-    fn clear(&mut self) {
-        *self = Self::default();
-    }
-}
-
-/// A [`ResponseExtension`] of any type.
-trait ErasedExtension: std::any::Any + Send + Sync {
-    fn clear_erased(&mut self);
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any;
-}
-
-impl<T: ResponseExtension> ErasedExtension for T {
-    fn clear_erased(&mut self) {
-        self.clear();
-    }
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
-    }
-}
-
-impl std::fmt::Debug for dyn ErasedExtension {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ResponseExtension")
-    }
 }
 
 impl DecodeState {

@@ -13,6 +13,7 @@
 mod dispatch;
 mod endpoint;
 mod error;
+mod extension;
 pub mod factory;
 mod metadata;
 mod model_endpoint;
@@ -20,8 +21,9 @@ mod request;
 mod response;
 mod transport;
 
-pub use endpoint::{Auth, DecodeState, Endpoint, EndpointError, MAX_RESPONSE_BYTES, ResponseCollector, ResponseExtension, decode_response};
+pub use endpoint::{Auth, DecodeState, Endpoint, EndpointError, MAX_RESPONSE_BYTES, ResponseCollector, decode_response};
 pub use error::ConfigError;
+pub use extension::ResponseExtension;
 pub use factory::{
     Category, Factories, Factory, FactoryError, FactoryErrorKind, FactoryState, ImplArg, ImplDescriptor, NameArg, NameEntry, PinGuard,
     Selection,
