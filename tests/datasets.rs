@@ -33,7 +33,18 @@ fn shuffle_sends_every_entry_once_per_pass() {
     let output = aiperf(
         &["--custom-dataset-type", "single_turn", "--input-file", file.to_str().unwrap()]
             .into_iter()
-            .chain(["--dataset-sampling-strategy", "shuffle", "--request-count", "10", "--concurrency", "1", "--streaming"])
+            // A fixed seed: with one drawn from entropy, one run in 120 would keep the file's order.
+            .chain([
+                "--dataset-sampling-strategy",
+                "shuffle",
+                "--random-seed",
+                "7",
+                "--request-count",
+                "10",
+                "--concurrency",
+                "1",
+                "--streaming",
+            ])
             .collect::<Vec<_>>(),
         &dir,
     );
