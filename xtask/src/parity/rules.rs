@@ -113,7 +113,7 @@ const RUN: [&str; 5] =
     ["request_throughput", "output_token_throughput", "total_token_throughput", "input_token_throughput", "benchmark_duration"];
 
 /// Time-weighted series whose averages are the run's (their percentiles flip between plateaus).
-const WEIGHTED: [&str; 10] = [
+const WEIGHTED: [&str; 9] = [
     "effective_concurrency",
     "effective_decode_throughput",
     "effective_prefill_throughput",
@@ -123,7 +123,6 @@ const WEIGHTED: [&str; 10] = [
     "tokens_in_flight",
     "active_total_throughput",
     "active_decode_throughput_per_user",
-    "active_prefill_throughput_per_user",
 ];
 
 /// The rule of statistic `stat` (`avg`, `p50`, `p99`) of metric `key` in `setting`.
@@ -153,7 +152,9 @@ pub fn rule(key: &str, stat: &str, setting: Setting) -> Rule {
         "inter_token_latency" | "inter_chunk_latency" => Rule::judged("steady", 0.02, 0.1),
         // ISL over TTFT: AIPerf's TTFT carries about a millisecond of its own.
         "prefill_throughput_per_user" if tail => Rule::judged("tail", 0.30, 0.0),
-        "prefill_throughput_per_user" => Rule::judged("latency", 0.08, 0.0),
+        "prefill_throughput_per_user" => Rule::judged("prefill", 0.10, 0.0),
+        // The same rates weighted by time: ISL over the same TTFTs.
+        "active_prefill_throughput_per_user" if stat == "avg" => Rule::judged("prefill", 0.10, 0.0),
         _ if LATENCY.contains(&key) && tail => Rule::judged("tail", 0.30, 5.0),
         _ if LATENCY.contains(&key) => Rule::judged("latency", 0.05, 1.5),
         _ if CLIENT.contains(&key) => Rule::judged("client", 0.05, if tail { 25.0 } else { 10.0 }),
@@ -180,6 +181,11 @@ mod tests {
         assert!(!rule("time_to_first_token", "avg", STREAMING).passes(40.0, 43.0));
         assert!(rule("time_to_first_token", "p99", STREAMING).passes(40.0, 50.0));
         assert_eq!(rule("active_prefill_throughput", "avg", STREAMING).tolerance, None);
+        assert_eq!(
+            rule("active_prefill_throughput_per_user", "avg", STREAMING).tolerance,
+            Some((0.10, 0.0)),
+            "ISL over TTFT, as per request"
+        );
         assert_eq!(rule("effective_concurrency", "p50", STREAMING).tolerance, None);
         let rate = Setting { pacing: Pacing::ConstantRate, ..STREAMING };
         assert!(!rule("request_throughput", "avg", rate).passes(20.0, 20.8));
