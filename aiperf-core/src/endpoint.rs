@@ -3,8 +3,7 @@
 use std::ops::ControlFlow;
 use std::time::Instant;
 
-use crate::extension::ErasedExtension;
-use crate::{FormattedRequest, InferenceRequest, ParsedResponse, ResponseEvent, ResponseExtension, ResponseSink, TextRequest};
+use crate::{DecodeState, FormattedRequest, InferenceRequest, ParsedResponse, ResponseEvent, ResponseSink, TextRequest};
 
 /// A wire format of an inference API, such as OpenAI chat completions.
 ///
@@ -73,62 +72,6 @@ pub enum Auth {
 
 /// The events a streamed response has room for before its vectors grow.
 const STREAM_EVENTS: usize = 24;
-
-/// Per-response decoding state, owned by the caller and handed to every [`Endpoint::decode`].
-#[derive(Debug, Default)]
-pub struct DecodeState {
-    /// HTTP status of the response (200 unless the transport said otherwise).
-    pub status: u16,
-    /// Whether the response is a stream of events (SSE) rather than one body.
-    pub streaming: bool,
-    /// Bytes received but not yet consumed (an unfinished event, or the whole body so far).
-    pub buffer: Vec<u8>,
-    /// How far into `buffer` an event scanner has already looked for a terminator.
-    pub scanned: usize,
-    /// Arrival time of the last bytes fed.
-    pub last_at: Option<Instant>,
-    /// Bytes fed so far (to recognise the start of a stream).
-    pub received: u64,
-    /// What the endpoint keeps for this response, of a type of its own
-    /// ([`DecodeState::extension`]).
-    extension: Option<Box<dyn ErasedExtension>>,
-}
-
-impl DecodeState {
-    /// State for a new response with the given HTTP status.
-    pub fn new(status: u16, streaming: bool) -> Self {
-        Self { status, streaming, ..Self::default() }
-    }
-
-    /// Whether the status says the server refused or failed the request.
-    pub fn is_error_status(&self) -> bool {
-        !(200..300).contains(&self.status)
-    }
-
-    /// Empties the state for the next response, keeping the buffer's allocation.
-    pub fn reset(&mut self, status: u16, streaming: bool) {
-        self.status = status;
-        self.streaming = streaming;
-        self.buffer.clear();
-        self.scanned = 0;
-        self.last_at = None;
-        self.received = 0;
-        if let Some(extension) = &mut self.extension {
-            extension.clear_erased();
-        }
-    }
-
-    /// The endpoint's state of type `T` for this response: `T::default()` at the response's first
-    /// read (and whenever another type was kept), what the previous reads left otherwise.
-    pub fn extension<T: ResponseExtension>(&mut self) -> &mut T {
-        let kept = self.extension.as_mut().is_some_and(|extension| extension.as_any_mut().is::<T>());
-        if !kept {
-            self.extension = Some(Box::new(T::default()));
-        }
-        let extension = self.extension.as_mut().map(|extension| extension.as_any_mut().downcast_mut::<T>());
-        extension.flatten().expect("an extension of type T was just made")
-    }
-}
 
 /// What went wrong formatting a request or parsing a response.
 #[derive(Debug, thiserror::Error)]
@@ -334,35 +277,6 @@ pub fn decode_response<'a, E: Endpoint + ?Sized>(
 mod tests {
     use super::*;
     use crate::{FormattedRequest, InferenceRequest};
-
-    /// A plugin's state of one response.
-    #[derive(Default)]
-    struct Seen {
-        events: Vec<u8>,
-    }
-
-    impl ResponseExtension for Seen {
-        fn clear(&mut self) {
-            self.events.clear();
-        }
-    }
-
-    #[test]
-    fn an_endpoint_keeps_its_own_state_for_one_response() {
-        let mut state = DecodeState::new(200, true);
-        state.extension::<Seen>().events.extend_from_slice(b"ab");
-        state.extension::<Seen>().events.push(b'c');
-        assert_eq!(state.extension::<Seen>().events, b"abc", "kept from one read to the next");
-        state.reset(200, true);
-        let seen = state.extension::<Seen>();
-        assert!(seen.events.is_empty() && seen.events.capacity() >= 3, "cleared for the next response, its allocation kept");
-        // Another type in the slot starts anew instead of failing.
-        #[derive(Default)]
-        struct Other(u64);
-        impl ResponseExtension for Other {}
-        assert_eq!(state.extension::<Other>().0, 0);
-        assert!(state.extension::<Seen>().events.is_empty());
-    }
 
     /// Counts bytes, keeps nothing.
     struct Sink;

@@ -10,10 +10,10 @@
 
 #![warn(missing_docs)]
 
+mod decode_state;
 mod dispatch;
 mod endpoint;
 mod error;
-mod extension;
 pub mod factory;
 mod metadata;
 mod model_endpoint;
@@ -21,9 +21,9 @@ mod request;
 mod response;
 mod transport;
 
-pub use endpoint::{Auth, DecodeState, Endpoint, EndpointError, MAX_RESPONSE_BYTES, ResponseCollector, decode_response};
+pub use decode_state::{DecodeState, ResponseExtension};
+pub use endpoint::{Auth, Endpoint, EndpointError, MAX_RESPONSE_BYTES, ResponseCollector, decode_response};
 pub use error::ConfigError;
-pub use extension::ResponseExtension;
 pub use factory::{
     Category, Factories, Factory, FactoryError, FactoryErrorKind, FactoryState, ImplArg, ImplDescriptor, NameArg, NameEntry, PinGuard,
     Selection,

@@ -47,7 +47,8 @@ pub(crate) fn decode_every_way(e: &dyn Endpoint, streaming: bool, name: &str) ->
     whole
 }
 
-fn usage(prompt: u64, completion: u64, total: u64) -> Option<Usage> {
+/// A server's token usage report of these counts.
+pub(crate) fn usage(prompt: u64, completion: u64, total: u64) -> Option<Usage> {
     Some(Usage { prompt_tokens: Some(prompt), completion_tokens: Some(completion), total_tokens: Some(total) })
 }
 

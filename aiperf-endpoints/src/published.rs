@@ -4,14 +4,10 @@
 
 use std::time::Instant;
 
-use aiperf_core::{Usage, decode_response};
+use aiperf_core::decode_response;
 
-use crate::fixtures::{decode_every_way, endpoint, fixture};
+use crate::fixtures::{decode_every_way, endpoint, fixture, usage};
 use crate::{ChatEndpoint, CompletionsEndpoint, EmbeddingsEndpoint};
-
-fn usage(prompt: u64, completion: u64, total: u64) -> Option<Usage> {
-    Some(Usage { prompt_tokens: Some(prompt), completion_tokens: Some(completion), total_tokens: Some(total) })
-}
 
 #[test]
 fn vllm_chat_stream_with_usage_on_every_chunk() {
