@@ -35,7 +35,7 @@ impl std::fmt::Debug for dyn ErasedExtension {
     }
 }
 
-/// Per-response decoding state, owned by the caller and handed to every [`Endpoint::decode`].
+/// Per-response decoding state, owned by the caller and handed to every [`Endpoint::decode`](crate::Endpoint::decode).
 #[derive(Debug, Default)]
 pub struct DecodeState {
     /// HTTP status of the response (200 unless the transport said otherwise).
