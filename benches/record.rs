@@ -13,11 +13,11 @@ mod payloads;
 use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime};
 
+use aiperf::bench::aggregate::Aggregate;
+use aiperf::bench::record::{JsonLine, Measure, Outcome, Phase};
+use aiperf::bench::tokenizer::Tokenizer;
 use aiperf::core::{FromModelEndpoint, ParsedResponse, TransportTiming, decode_response};
 use aiperf::endpoints::ChatEndpoint;
-use aiperf::profile::aggregate::Aggregate;
-use aiperf::profile::record::{JsonLine, Measure, Outcome, Phase};
-use aiperf::profile::tokenizer::Tokenizer;
 use criterion::{Criterion, criterion_group, criterion_main};
 
 /// A streamed chat response of `tokens` tokens, one every 5 ms after a 20 ms first token.

@@ -1,28 +1,27 @@
 //! aiperf: benchmark AI inference servers. Endpoints (wire formats) and transports are plugins
 //! chosen at compile time.
 //!
-//! The benchmark ([`profile`]), its pictures ([`plot`]) and the command line ([`cli`]) are generic over a build's
+//! The command line ([`cli`]) drives the benchmark engine ([`bench`](mod@bench), the `aiperf-bench` crate)
+//! and draws its pictures ([`plot`]), generic over a build's
 //! implementation table, [`Factories`](aiperf_core::Factories), which `aiperf-build` generates from
 //! the implementations the crates compiled into the build declare in their own
 //! `[package.metadata.aiperf]`. This package's own table (builtins, plus the plugins its features
 //! enable) is [`factories`]; a custom build (another binary crate listing `aiperf` and plugin
 //! crates) generates its own and runs the same CLI over it with [`main!`].
 //!
-//! Dependency rule: depends on `aiperf-core`, the builtin crates and optional plugin crates, and
-//! reaches implementations only through generated code.
+//! Dependency rule: depends on `aiperf-core`, `aiperf-bench`, the builtin crates and optional
+//! plugin crates, and reaches implementations only through generated code.
 
 #![warn(missing_docs)]
 
 pub mod cli;
 pub mod plot;
-pub mod profile;
-pub mod redact;
-mod stdio;
 
 aiperf_core::include_factories!();
 
 pub use factories::*;
 
+pub use aiperf_bench as bench;
 pub use aiperf_core as core;
 pub use aiperf_core::include_factories;
 pub use aiperf_endpoints as endpoints;

@@ -229,6 +229,8 @@ async fn every_endpoint_type_against_the_mock_server() {
 fn rate_mode_duration_goodput_input_file_and_tokenizer_file() {
     let dir = artifact_dir("rate");
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    // The engine's test tokenizer: a word-level tokenizer.json, one token per word.
+    let tokenizer = Path::new(env!("CARGO_MANIFEST_DIR")).join("aiperf-bench/tests/data/wordlevel-tokenizer.json");
     let output = aiperf(
         &[
             "--streaming",
@@ -241,7 +243,7 @@ fn rate_mode_duration_goodput_input_file_and_tokenizer_file() {
             "--input-file",
             data.join("prompts.jsonl").to_str().unwrap(),
             "--tokenizer",
-            data.join("wordlevel-tokenizer.json").to_str().unwrap(),
+            tokenizer.to_str().unwrap(),
             "--goodput",
             "time_to_first_token:10000 request_latency:10000",
             "--num-warmup-requests",
@@ -260,7 +262,7 @@ fn rate_mode_duration_goodput_input_file_and_tokenizer_file() {
     assert_eq!(records.len() as f64, count, "warmup requests are not exported");
     assert_eq!(avg(&summary, "good_request_count"), count, "generous SLOs: every request is good");
     assert!(avg(&summary, "goodput") > 0.0);
-    assert_eq!(summary["input_config"]["tokenizer"]["name"].as_str().unwrap(), data.join("wordlevel-tokenizer.json").display().to_string());
+    assert_eq!(summary["input_config"]["tokenizer"]["name"].as_str().unwrap(), tokenizer.display().to_string());
     assert_eq!(summary["input_config"]["datasets"][0]["type"], "file");
     // The file's first line asks for 4 tokens; its input is measured with the word-level tokenizer
     // (Whitespace pre-tokenizer: 6 words and the `?`).

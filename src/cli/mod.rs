@@ -1,6 +1,7 @@
 //! The `aiperf` command line: argument parsing and the subcommands.
 
 mod plugins;
+mod profile_args;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -9,9 +10,10 @@ use aiperf_core::{Category, Factories};
 use clap::builder::PossibleValuesParser;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use aiperf_bench::stdio::{note, write_stdout};
+use aiperf_bench::{Context, ProfileError, redact};
 pub use plugins::PluginsCommand;
-
-use crate::profile::{ProfileArgs, ProfileError};
+pub use profile_args::ProfileArgs;
 
 /// Benchmark AI inference servers; endpoints and transports are compiled-in plugins.
 #[derive(Debug, Parser)]
@@ -82,7 +84,7 @@ pub enum CliError {
     #[error("cancelled by {}: the exports cover the requests that ended", signal.name())]
     Cancelled {
         /// Which signal.
-        signal: crate::profile::Signal,
+        signal: aiperf_bench::Signal,
         /// The console table.
         output: String,
     },
@@ -127,14 +129,14 @@ pub fn main<F: Factories>() -> ExitCode {
     // recorded in exports is written lossily, with credentials hidden.
     let args: Vec<OsString> = std::env::args_os().collect();
     let cli = command::<F>().try_get_matches_from(&args).and_then(|matches| Cli::from_arg_matches(&matches)).unwrap_or_else(|e| e.exit());
-    match run::<F>(&cli, &crate::redact::command_line(&args)) {
+    match run::<F>(&cli, &redact::command_line(&args)) {
         Ok(output) if print_output(&output) => ExitCode::SUCCESS,
         Ok(_) => ExitCode::FAILURE,
         Err(error) => {
             if let Some(output) = error.output() {
                 print_output(output);
             }
-            crate::stdio::note(&format!("error: {error}"));
+            note(&format!("error: {error}"));
             ExitCode::from(error.exit_code())
         }
     }
@@ -156,11 +158,11 @@ pub fn command<F: Factories>() -> clap::Command {
 /// Prints a command's output; a reader that went away ends it quietly. Returns false when the
 /// output could not be written (a full disk).
 fn print_output(output: &str) -> bool {
-    match crate::stdio::write_stdout(output) {
+    match write_stdout(output) {
         Ok(()) => true,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => true,
         Err(e) => {
-            crate::stdio::note(&format!("error: cannot write the output to stdout: {e}"));
+            note(&format!("error: cannot write the output to stdout: {e}"));
             false
         }
     }
@@ -177,7 +179,9 @@ pub fn run<F: Factories>(cli: &Cli, command_line: &str) -> Result<String, CliErr
         Command::Plot(args) => Ok(crate::plot::run(args)?),
         Command::Profile(args) => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CliError::Runtime)?;
-            let outcome = runtime.block_on(crate::profile::run::<F>(args, command_line))?;
+            let config = args.to_config().with_seed();
+            let context = Context { command_line: command_line.to_owned(), settings: args.engine_settings(&config)? };
+            let outcome = runtime.block_on(aiperf_bench::run::<F>(&config, &context))?;
             if let Some(signal) = outcome.cancelled_by {
                 return Err(CliError::Cancelled { signal, output: outcome.console });
             }
@@ -193,7 +197,7 @@ pub fn run<F: Factories>(cli: &Cli, command_line: &str) -> Result<String, CliErr
                 // The pictures are a bonus: a failure to draw them does not fail the benchmark.
                 match crate::plot::run(&crate::plot::PlotArgs { paths: vec![outcome.artifact_dir], output: None }) {
                     Ok(written) => console.push_str(&written),
-                    Err(e) => crate::stdio::note(&format!("[aiperf] --auto-plot: {e}")),
+                    Err(e) => note(&format!("[aiperf] --auto-plot: {e}")),
                 }
             }
             Ok(console)

@@ -1,0 +1,372 @@
+//! What a benchmark is asked to do: [`BenchConfig`], plain data (`options.rs`), checked once and
+//! resolved against the build's table into one typed `Config`: every later stage (the plan, the
+//! inputs, the run, the report) reads only that.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use aiperf_core::{EndpointMetadata, Factories, Factory, ModelEndpointInfo, Selection, Settings, Url, parse_server_url};
+use serde_json::{Map, Value};
+
+use super::aggregate::Slo;
+use super::dataset::DatasetType;
+use super::dataset::sampling::Sampling;
+use super::error::{ProfileError, invalid};
+use super::inputs::Lengths;
+use crate::redact::{self, Secrets};
+
+mod named;
+mod options;
+mod schedule;
+
+pub use named::Named;
+pub(crate) use named::by_name;
+pub use options::{ArrivalPattern, BenchConfig, List, Pin, PublicDataset, SweepType, Ui};
+pub use schedule::FailureLimit;
+pub(super) use schedule::{FixedSchedule, Schedule};
+use schedule::{failure_limit, schedule, single};
+
+/// The longest duration a flag accepts (a year): larger values would overflow clocks.
+const MAX_SECONDS: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// The most requests in flight at once (`--concurrency`, and the bound of `--request-rate` when
+/// no concurrency is given): each holds a task, a connection and its buffers.
+pub const MAX_CONCURRENCY: usize = 100_000;
+
+/// Profiled requests that must have ended before `--failed-request-threshold` applies (or
+/// `--concurrency` of them when it is larger, as in AIPerf).
+pub const FAILURE_FLOOR: u64 = 10;
+
+/// `--request-count` when neither it nor a duration or a fixed schedule is given.
+pub const DEFAULT_REQUEST_COUNT: u64 = 10;
+
+/// The most synthetic prompt tokens a run prepares when `--num-dataset-entries` is not given
+/// (1,818 prompts at `--isl 550`): about 5 MB of request bodies.
+pub const DEFAULT_DATASET_TOKENS: u64 = 1_000_000;
+
+/// Distinct synthetic prompts when neither `--num-dataset-entries`, `--conversation-num` nor
+/// `--request-count` says how many, as in AIPerf.
+pub const DEFAULT_ENTRIES: usize = 100;
+
+/// `--conversation-num` when not given, as in AIPerf.
+pub const DEFAULT_CONVERSATIONS: usize = 100;
+
+/// The most requests a random pool draws (each is formatted before the run).
+pub const MAX_CONVERSATIONS: usize = 1_000_000;
+
+/// `--random-seed` of a sweep or of repeated runs when none is given: AIPerf's consistent seed,
+/// so that every run sends the same prompts.
+pub const CONSISTENT_SEED: u64 = 42;
+
+/// The seed of a run given no `--random-seed`: [`CONSISTENT_SEED`] for one of `several` runs (a
+/// sweep, `--num-profile-runs`), else one drawn from the system's entropy, so that runs do not
+/// all send the same prompts (a server's prefix cache would answer the second run from memory).
+/// The exports record it, so a run can be repeated.
+pub fn default_seed(several: bool) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    // 32 bits: short enough to type back, and exact in any JSON reader.
+    if several { CONSISTENT_SEED } else { std::hash::RandomState::new().build_hasher().finish() & 0xffff_ffff }
+}
+
+/// `--random-seed`, or (for a caller that did not draw one with [`default_seed`]) [`CONSISTENT_SEED`].
+fn seed(args: &BenchConfig) -> u64 {
+    args.random_seed.unwrap_or(CONSISTENT_SEED)
+}
+
+/// `--isl-block-size` when not given: mooncake's block size, as in AIPerf.
+pub const DEFAULT_BLOCK_SIZE: u32 = 512;
+
+/// The longest synthetic prompt, in tokens (the longest context windows served today).
+pub const MAX_ISL: u32 = 1 << 20;
+
+/// The most synthetic prompt tokens a run prepares (`--isl` × `--num-dataset-entries`), about
+/// 80 MB of request bodies (the payloads are not kept once formatted).
+pub const MAX_DATASET_TOKENS: u64 = 20_000_000;
+
+/// Everything a run needs, resolved.
+#[derive(Debug)]
+pub(super) struct Config {
+    /// The endpoint name (from the table, or registered at run time).
+    pub endpoint: String,
+    /// Its metadata: what inputs it takes, its path, whether it streams and produces tokens.
+    pub endpoint_meta: &'static EndpointMetadata,
+    /// The transport name.
+    pub transport: String,
+    /// What the endpoint and the transport are built from.
+    pub info: ModelEndpointInfo,
+    /// Credentials given on the command line, scrubbed from everything written out.
+    pub secrets: Secrets,
+    /// `--use NAME=IMPL` pins, for this run.
+    pub pins: Vec<(String, String)>,
+    /// What to send.
+    pub dataset: Dataset,
+    /// When to send it.
+    pub schedule: Schedule,
+    /// `--goodput` objectives.
+    pub slos: Vec<Slo>,
+    /// `--failed-request-threshold`.
+    pub failure_limit: Option<FailureLimit>,
+    /// `--use-server-token-count`.
+    pub use_server_token_count: bool,
+    /// Where the exports go.
+    pub artifact_dir: PathBuf,
+    /// Progress display.
+    pub ui: Ui,
+}
+
+/// The inputs: a file, or synthetic prompts.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Dataset {
+    /// `--input-file`, else synthetic prompts.
+    pub input_file: Option<PathBuf>,
+    /// `--custom-dataset-type`.
+    pub kind: DatasetType,
+    /// `--dataset-sampling-strategy`.
+    pub sampling: Sampling,
+    /// Synthetic prompts to prepare.
+    pub entries: usize,
+    /// Input and output lengths.
+    pub lengths: Lengths,
+    /// `--tokenizer`.
+    pub tokenizer: String,
+    /// `--random-seed`.
+    pub seed: u64,
+    /// `--isl-block-size`: tokens per `hash_ids` block.
+    pub block_size: u32,
+    /// `--conversation-num`: requests a random pool draws.
+    pub conversations: usize,
+}
+
+impl Config {
+    /// Checks the configuration and resolves it against the build's table `F`; `settings` are
+    /// the implementations' own (the embedded engine's delays, say), passed on untouched.
+    ///
+    /// # Errors
+    /// [`ProfileError`] naming the flag that cannot work and what would.
+    pub fn resolve<F: Factories>(args: &BenchConfig, settings: Settings) -> Result<Self, ProfileError> {
+        let endpoint = args.endpoint_type.clone();
+        let endpoint_meta = Factory::<F::Endpoints>::metadata(&endpoint)?;
+        if args.streaming && !endpoint_meta.supports_streaming {
+            return Err(invalid("--streaming", &endpoint, format!("the {endpoint} endpoint does not stream; drop --streaming")));
+        }
+        let url = args.url.as_deref().map(server_url).transpose()?;
+        let transport = match &args.transport {
+            Some(name) => {
+                Factory::<F::Transports>::metadata(name)?;
+                name.clone()
+            }
+            None => Factory::<F::Transports>::entry(Factory::<F::Transports>::for_url(url.as_ref())?).text.to_owned(),
+        };
+        // Extra inputs are `key:value` too: a key that names a credential (`api_key:…`) is one.
+        let secrets =
+            Secrets::new(args.api_key.as_deref(), args.headers.iter().chain(&args.extra_inputs).map(String::as_str), args.url.as_deref());
+        Ok(Self {
+            endpoint,
+            endpoint_meta,
+            transport,
+            info: info(args, url, settings)?,
+            secrets,
+            pins: args.pins.iter().map(|p| (p.name.clone(), p.implementation.clone())).collect(),
+            dataset: dataset(args)?,
+            schedule: schedule(args)?,
+            slos: args.goodput.clone(),
+            failure_limit: failure_limit(args.failed_request_threshold, single("--concurrency", args.concurrency.as_ref())?)?,
+            use_server_token_count: args.use_server_token_count,
+            artifact_dir: args.output_artifact_dir.clone(),
+            ui: args.ui,
+        })
+    }
+}
+
+fn seconds(flag: &'static str, value: f64, zero_ok: bool) -> Result<Duration, ProfileError> {
+    let expected = if zero_ok { "a number of seconds from 0 to a year" } else { "a positive number of seconds, at most a year" };
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| (zero_ok || !d.is_zero()) && *d <= MAX_SECONDS)
+        .ok_or_else(|| invalid(flag, value, expected))
+}
+
+/// `--url`, parsed once: what every transport reads. Credentials in it are refused (they would not
+/// be sent), and no error shows them.
+fn server_url(text: &str) -> Result<Url, ProfileError> {
+    let url = parse_server_url(text)
+        .map_err(|reason| invalid("--url", redact::url(text), format!("a server URL such as http://127.0.0.1:8000 ({reason})")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "--url",
+            redact::url(text),
+            "a URL without credentials: they would not be sent; pass --api-key KEY (sent as `Authorization: Bearer KEY`) or -H 'Authorization: Basic …'",
+        ));
+    }
+    Ok(url)
+}
+
+/// The model, the server, and how to talk to it.
+fn info(args: &BenchConfig, url: Option<Url>, settings: Settings) -> Result<ModelEndpointInfo, ProfileError> {
+    let model_names = match (&args.url, args.model.is_empty()) {
+        (_, false) => args.model.iter().map(|name| name.as_str().into()).collect(),
+        (None, true) => vec!["mock".into()],
+        (Some(url), true) => {
+            let expected = format!("--model is required with --url {} (the served model name, e.g. --model llama-3-8b)", redact::url(url));
+            return Err(invalid("--model", "", expected));
+        }
+    };
+    Ok(ModelEndpointInfo {
+        model_names,
+        url,
+        custom_endpoint: args.custom_endpoint.clone(),
+        streaming: args.streaming,
+        api_key: args.api_key.clone(),
+        headers: headers(args)?,
+        extra_inputs: extra_inputs(&args.extra_inputs)?,
+        legacy_max_tokens: args.use_legacy_max_tokens,
+        timeout: seconds("--request-timeout-seconds", args.request_timeout_seconds, false)?,
+        connection_reuse: args.connection_reuse_strategy,
+        settings,
+    })
+}
+
+/// `-H Name:Value` headers, checked. A header's value is never echoed in an error (it may be a
+/// credential); its name is, unless the name itself says it is one.
+fn headers(args: &BenchConfig) -> Result<Vec<(String, String)>, ProfileError> {
+    let mut headers = Vec::with_capacity(args.headers.len());
+    for header in &args.headers {
+        let Some((name, value)) = header.split_once(':') else {
+            return Err(invalid(
+                "--header",
+                redact::HIDDEN,
+                "Name:Value, e.g. -H 'X-Request-Source: aiperf' (the value given has no colon)",
+            ));
+        };
+        let name = name.trim();
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+            return Err(invalid("--header", redact::header(header), "Name:Value, the name made of letters, digits and `-`"));
+        }
+        let value = value.trim();
+        if !value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b) || b >= 0x80) {
+            return Err(invalid(
+                "--header",
+                redact::header(&format!("{name}:")),
+                "a value without control characters (such as a line break)",
+            ));
+        }
+        if args.api_key.is_some() && name.eq_ignore_ascii_case("authorization") {
+            return Err(invalid(
+                "--header",
+                redact::header(header),
+                "one source of the Authorization header: --api-key KEY already sends `Authorization: Bearer KEY`; drop one of them",
+            ));
+        }
+        headers.push((name.to_owned(), value.to_owned()));
+    }
+    Ok(headers)
+}
+
+/// `--extra-inputs key:value` (the value parsed as JSON when it is JSON).
+fn extra_inputs(pairs: &[String]) -> Result<Map<String, Value>, ProfileError> {
+    let mut extra = Map::new();
+    for pair in pairs {
+        let Some((key, value)) = pair.split_once(':') else {
+            // Not echoed: a malformed pair may still hold a credential.
+            return Err(invalid("--extra-inputs", redact::HIDDEN, "key:value (e.g. temperature:0.7 or ignore_eos:true)"));
+        };
+        extra.insert(key.to_owned(), serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned())));
+    }
+    Ok(extra)
+}
+
+/// The inputs, checked against the dataset bounds.
+fn dataset(args: &BenchConfig) -> Result<Dataset, ProfileError> {
+    let kind = match args.public_dataset {
+        Some(PublicDataset::Sharegpt) => DatasetType::ShareGpt,
+        None => args.custom_dataset_type.unwrap_or(DatasetType::SingleTurn),
+    };
+    if args.num_dataset_entries == Some(0) {
+        return Err(invalid("--num-dataset-entries", 0, "at least 1"));
+    }
+    if args.isl == 0 && args.input_file.is_none() && args.public_dataset.is_none() {
+        return Err(invalid("--isl", 0, "at least 1 token per synthetic prompt (as in AIPerf, a prompt of 0 tokens sends nothing)"));
+    }
+    if args.isl > MAX_ISL {
+        return Err(invalid("--isl", args.isl, format!("at most {MAX_ISL} tokens per synthetic prompt")));
+    }
+    for (flag, stddev) in [("--isl-stddev", args.isl_stddev), ("--osl-stddev", args.osl_stddev)] {
+        if !(stddev.is_finite() && stddev >= 0.0) {
+            return Err(invalid(flag, stddev, "a standard deviation of 0 or more tokens"));
+        }
+    }
+    let prompt_tokens = f64::from(args.isl) + 3.0 * args.isl_stddev;
+    let entries = match args.num_dataset_entries {
+        Some(entries) => entries,
+        // As many prompts as requests, as AIPerf decides it, up to a million prompt tokens (a
+        // long run's memory stays that of a short one; requests then cycle through them).
+        None => args
+            .conversation_num
+            .or(args.request_count.and_then(|n| usize::try_from(n).ok()))
+            .unwrap_or(DEFAULT_ENTRIES)
+            .min((DEFAULT_DATASET_TOKENS as f64 / prompt_tokens.max(1.0)) as usize)
+            .max(1),
+    };
+    let dataset_tokens = prompt_tokens * entries as f64;
+    if args.input_file.is_none() && dataset_tokens > MAX_DATASET_TOKENS as f64 {
+        return Err(invalid(
+            "--num-dataset-entries",
+            entries,
+            format!(
+                "at most {MAX_DATASET_TOKENS} synthetic prompt tokens in all: --isl {} × {entries} entries is {dataset_tokens:.0}; lower either (requests cycle through the entries)",
+                args.isl
+            ),
+        ));
+    }
+    Ok(Dataset {
+        // A public dataset is read from AIPerf's cache path unless a file is given.
+        input_file: match (&args.input_file, args.public_dataset) {
+            (Some(file), _) => Some(file.clone()),
+            (None, Some(PublicDataset::Sharegpt)) => Some(PathBuf::from(super::dataset::sharegpt::CACHE_PATH)),
+            (None, None) => None,
+        },
+        kind,
+        sampling: args.dataset_sampling_strategy.unwrap_or_else(|| kind.default_sampling()),
+        conversations: match args.conversation_num {
+            Some(0) => return Err(invalid("--conversation-num", 0, "at least 1")),
+            Some(n) if n > MAX_CONVERSATIONS => return Err(invalid("--conversation-num", n, format!("at most {MAX_CONVERSATIONS}"))),
+            n => n.unwrap_or(DEFAULT_CONVERSATIONS),
+        },
+        entries,
+        // `--osl 0` asks for no length, as in AIPerf.
+        lengths: Lengths { isl: args.isl, isl_stddev: args.isl_stddev, osl: args.osl.filter(|&osl| osl > 0), osl_stddev: args.osl_stddev },
+        tokenizer: args.tokenizer.clone(),
+        seed: seed(args),
+        block_size: match args.isl_block_size {
+            Some(0) => return Err(invalid("--isl-block-size", 0, "at least 1 token per block")),
+            size => size.unwrap_or(DEFAULT_BLOCK_SIZE),
+        },
+    })
+}
+
+/// The selections of a run: the process-wide pins, then `--use` on top, for this run only
+/// (passed explicitly; nothing global changes).
+pub(super) struct Selections<F: Factories> {
+    /// Endpoint implementations.
+    pub endpoints: Selection<F::Endpoints>,
+    /// Transport implementations.
+    pub transports: Selection<F::Transports>,
+}
+
+impl<F: Factories> Selections<F> {
+    /// The process-wide choices with `pins` (endpoint names first, then transport names) applied.
+    ///
+    /// # Errors
+    /// An unknown name or implementation.
+    pub fn with(pins: &[(String, String)]) -> Result<Self, ProfileError> {
+        let mut selections = Self { endpoints: Selection::current(), transports: Selection::current() };
+        for (name, implementation) in pins {
+            if <F::Endpoints as aiperf_core::Category>::parse_name(name).is_some() {
+                selections.endpoints.use_implementation(name, implementation)?;
+            } else {
+                selections.transports.use_implementation(name, implementation)?;
+            }
+        }
+        Ok(selections)
+    }
+}

@@ -1,0 +1,369 @@
+//! [`BenchConfig`]: what a benchmark is asked to do, as plain data. The command line, a custom
+//! build, a file or a library user fills it in; serde reads and writes it (JSON, TOML, YAML, …).
+//! Nothing is checked here: the engine checks it once when a run starts, naming the field (by its
+//! flag) at fault.
+
+use std::path::PathBuf;
+
+use aiperf_core::ConnectionReuse;
+use serde::{Deserialize, Serialize};
+
+use super::named::{Named, by_name};
+use crate::aggregate::Slo;
+use crate::dataset::DatasetType;
+use crate::dataset::sampling::Sampling;
+
+/// Everything `aiperf profile` takes, by AIPerf 0.13's flag names (`--request-rate` is
+/// `request_rate`). Missing fields take the command line's defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BenchConfig {
+    /// Model names; requests use the first (`mock` with the embedded engine when none is given).
+    pub model: Vec<String>,
+    /// The server (`http://127.0.0.1:8000`, `grpc://…`); none runs the embedded engine.
+    pub url: Option<String>,
+    /// The endpoint name in the build's table.
+    pub endpoint_type: String,
+    /// A path on the server instead of the endpoint's own.
+    pub custom_endpoint: Option<String>,
+    /// The transport name; none chooses by the URL's scheme.
+    pub transport: Option<String>,
+    /// Ask for streamed responses.
+    pub streaming: bool,
+    /// Requests in flight; several values sweep it.
+    pub concurrency: Option<List<usize>>,
+    /// Requests per second; several values sweep it.
+    pub request_rate: Option<List<f64>>,
+    /// How several swept values combine.
+    pub sweep_type: SweepType,
+    /// Runs of each point (1–10), aggregated with confidence intervals.
+    pub num_profile_runs: u32,
+    /// The level of those intervals.
+    pub confidence_level: f64,
+    /// Seconds between runs.
+    pub profile_run_cooldown_seconds: f64,
+    /// How arrivals are spread at a request rate.
+    pub arrival_pattern: ArrivalPattern,
+    /// Requests of the profiling phase.
+    pub request_count: Option<u64>,
+    /// Seconds of profiling, instead of a count.
+    pub benchmark_duration: Option<f64>,
+    /// Seconds requests in flight may finish after the duration.
+    pub benchmark_grace_period: f64,
+    /// The share of failed requests that stops the run.
+    pub failed_request_threshold: Option<f64>,
+    /// Requests sent first, not measured.
+    pub num_warmup_requests: u64,
+    /// Mean synthetic input length, in tokens.
+    pub isl: u32,
+    /// Its standard deviation.
+    pub isl_stddev: f64,
+    /// Mean requested output length (none or 0: the server decides).
+    pub osl: Option<u32>,
+    /// Its standard deviation.
+    pub osl_stddev: f64,
+    /// Chat requests name their output length `max_tokens`.
+    pub use_legacy_max_tokens: bool,
+    /// Distinct synthetic prompts.
+    pub num_dataset_entries: Option<usize>,
+    /// Seed of everything random (none: drawn, and recorded in the exports).
+    pub random_seed: Option<u64>,
+    /// A dataset file instead of synthetic prompts.
+    pub input_file: Option<PathBuf>,
+    /// Its schema.
+    pub custom_dataset_type: Option<DatasetType>,
+    /// A public dataset read from a local copy.
+    pub public_dataset: Option<PublicDataset>,
+    /// Tokens per `hash_ids` block of a trace.
+    pub isl_block_size: Option<u32>,
+    /// Send each entry at its timestamp.
+    pub fixed_schedule: bool,
+    /// Send a timestamped trace at the concurrency or rate instead.
+    pub no_fixed_schedule: bool,
+    /// Start the schedule at its first timestamp.
+    pub fixed_schedule_auto_offset: bool,
+    /// Start the schedule at this timestamp (ms).
+    pub fixed_schedule_start_offset: Option<u64>,
+    /// Leave out entries after this timestamp (ms).
+    pub fixed_schedule_end_offset: Option<u64>,
+    /// Which entry each request sends.
+    pub dataset_sampling_strategy: Option<Sampling>,
+    /// Requests a random pool draws; ShareGPT conversations kept.
+    pub conversation_num: Option<usize>,
+    /// `builtin`, or the path of a local `tokenizer.json`.
+    pub tokenizer: String,
+    /// Count tokens from the server's `usage`.
+    pub use_server_token_count: bool,
+    /// Sent as `Authorization: Bearer <key>`. Never serialized: each process takes it from its
+    /// own environment or command line.
+    #[serde(skip_serializing)]
+    pub api_key: Option<String>,
+    /// Extra request headers, `Name:Value`.
+    pub headers: Vec<String>,
+    /// Extra request body keys, `key:value`.
+    pub extra_inputs: Vec<String>,
+    /// Upper bound on one request, in seconds.
+    pub request_timeout_seconds: f64,
+    /// How connections are reused.
+    #[serde(with = "super::named::connection_reuse")]
+    pub connection_reuse_strategy: ConnectionReuse,
+    /// Service-level objectives.
+    pub goodput: Vec<Slo>,
+    /// Where the exports go.
+    pub output_artifact_dir: PathBuf,
+    /// Progress display.
+    pub ui: Ui,
+    /// Implementations pinned for the run.
+    pub pins: Vec<Pin>,
+}
+
+impl Default for BenchConfig {
+    /// The command line's defaults.
+    fn default() -> Self {
+        Self {
+            model: Vec::new(),
+            url: None,
+            endpoint_type: "chat".to_owned(),
+            custom_endpoint: None,
+            transport: None,
+            streaming: false,
+            concurrency: None,
+            request_rate: None,
+            sweep_type: SweepType::Grid,
+            num_profile_runs: 1,
+            confidence_level: 0.95,
+            profile_run_cooldown_seconds: 0.0,
+            arrival_pattern: ArrivalPattern::Poisson,
+            request_count: None,
+            benchmark_duration: None,
+            benchmark_grace_period: 30.0,
+            failed_request_threshold: None,
+            num_warmup_requests: 0,
+            isl: 550,
+            isl_stddev: 0.0,
+            osl: None,
+            osl_stddev: 0.0,
+            use_legacy_max_tokens: false,
+            num_dataset_entries: None,
+            random_seed: None,
+            input_file: None,
+            custom_dataset_type: None,
+            public_dataset: None,
+            isl_block_size: None,
+            fixed_schedule: false,
+            no_fixed_schedule: false,
+            fixed_schedule_auto_offset: false,
+            fixed_schedule_start_offset: None,
+            fixed_schedule_end_offset: None,
+            dataset_sampling_strategy: None,
+            conversation_num: None,
+            tokenizer: "builtin".to_owned(),
+            use_server_token_count: false,
+            api_key: None,
+            headers: Vec::new(),
+            extra_inputs: Vec::new(),
+            request_timeout_seconds: 600.0,
+            connection_reuse_strategy: ConnectionReuse::Pooled,
+            goodput: Vec::new(),
+            output_artifact_dir: PathBuf::from("artifacts"),
+            ui: Ui::Simple,
+            pins: Vec::new(),
+        }
+    }
+}
+
+/// An implementation pinned for a run (`--use NAME=IMPL`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pin {
+    /// The endpoint or transport name (`chat`).
+    pub name: String,
+    /// The implementation: type name or path (`ChatEndpoint`).
+    pub implementation: String,
+}
+
+impl std::str::FromStr for Pin {
+    type Err = String;
+
+    /// `NAME=IMPL`.
+    fn from_str(pin: &str) -> Result<Self, Self::Err> {
+        match pin.split_once('=') {
+            Some((name, implementation)) if !name.is_empty() && !implementation.is_empty() => {
+                Ok(Self { name: name.to_owned(), implementation: implementation.to_owned() })
+            }
+            _ => Err("NAME=IMPL, e.g. chat=ChatEndpoint".to_owned()),
+        }
+    }
+}
+
+/// A value that may be several, one per run of a sweep: `8`, or `[1, 8, 32]` (`1,8,32` on the
+/// command line). Serialized as a single value when it is one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(from = "OneOrMany<T>", into = "OneOrMany<T>", bound(serialize = "T: Clone + Serialize", deserialize = "T: Deserialize<'de>"))]
+pub struct List<T>(pub Vec<T>);
+
+/// [`List`]'s serde form.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> From<OneOrMany<T>> for List<T> {
+    fn from(value: OneOrMany<T>) -> Self {
+        match value {
+            OneOrMany::One(one) => Self(vec![one]),
+            OneOrMany::Many(many) => Self(many),
+        }
+    }
+}
+
+impl<T> From<List<T>> for OneOrMany<T> {
+    fn from(mut list: List<T>) -> Self {
+        match list.0.len() {
+            1 => Self::One(list.0.remove(0)),
+            _ => Self::Many(list.0),
+        }
+    }
+}
+
+impl<T: std::str::FromStr> std::str::FromStr for List<T>
+where
+    T::Err: std::fmt::Display,
+{
+    type Err = String;
+
+    /// A value, or a comma list.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let values = text
+            .split(',')
+            .map(|part| part.trim().parse::<T>().map_err(|e| format!("'{}': {e} (a value, or a comma list such as 1,8,32)", part.trim())))
+            .collect::<Result<Vec<T>, String>>()?;
+        Ok(Self(values))
+    }
+}
+
+impl<T: Copy> List<T> {
+    /// The value of a run: the list's only value.
+    pub fn single(&self) -> Option<T> {
+        match self.0[..] {
+            [value] => Some(value),
+            _ => None,
+        }
+    }
+}
+
+/// How several swept values combine (`--sweep-type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SweepType {
+    /// Every combination of the swept values.
+    Grid,
+    /// The i-th value of each list together.
+    Zip,
+}
+
+impl Named for SweepType {
+    const WHAT: &'static str = "sweep type";
+    const ALL: &'static [Self] = &[Self::Grid, Self::Zip];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Grid => "grid",
+            Self::Zip => "zip",
+        }
+    }
+}
+by_name!(SweepType);
+
+/// A public dataset (`--public-dataset`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PublicDataset {
+    /// ShareGPT conversations (vLLM's benchmark set), each human → gpt pair a turn.
+    Sharegpt,
+}
+
+impl Named for PublicDataset {
+    const WHAT: &'static str = "public dataset";
+    const ALL: &'static [Self] = &[Self::Sharegpt];
+
+    fn name(self) -> &'static str {
+        "sharegpt"
+    }
+}
+by_name!(PublicDataset);
+
+/// How arrivals are spread at a request rate (`--arrival-pattern`, AIPerf's names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArrivalPattern {
+    /// Evenly spaced.
+    Constant,
+    /// Exponential gaps (a Poisson process), seeded.
+    Poisson,
+}
+
+impl Named for ArrivalPattern {
+    const WHAT: &'static str = "arrival pattern";
+    const ALL: &'static [Self] = &[Self::Constant, Self::Poisson];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Constant => "constant",
+            Self::Poisson => "poisson",
+        }
+    }
+}
+by_name!(ArrivalPattern);
+
+/// Progress display (`--ui`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ui {
+    /// No progress output.
+    None,
+    /// A progress bar on a terminal; plain periodic lines otherwise.
+    Simple,
+}
+
+impl Named for Ui {
+    const WHAT: &'static str = "progress display";
+    const ALL: &'static [Self] = &[Self::None, Self::Simple];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Simple => "simple",
+        }
+    }
+}
+by_name!(Ui);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_configuration_round_trips_through_json_without_its_key() {
+        let config = BenchConfig {
+            concurrency: Some(List(vec![1, 8])),
+            request_rate: Some(List(vec![2.5])),
+            api_key: Some("sk-secret".to_owned()),
+            pins: vec!["chat=ChatEndpoint".parse().unwrap()],
+            ..BenchConfig::default()
+        };
+        let json = serde_json::to_string(&config).unwrap();
+        assert!(json.contains(r#""concurrency":[1,8]"#) && json.contains(r#""request_rate":2.5"#), "{json}");
+        assert!(!json.contains("sk-secret"), "{json}");
+        let back: BenchConfig = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, BenchConfig { api_key: None, ..config });
+    }
+
+    #[test]
+    fn missing_fields_take_the_defaults_and_unknown_ones_are_named() {
+        let config: BenchConfig = serde_json::from_str(r#"{"url": "http://127.0.0.1:8000", "concurrency": 4}"#).unwrap();
+        assert_eq!((config.isl, config.concurrency, config.endpoint_type.as_str()), (550, Some(List(vec![4])), "chat"));
+        let error = serde_json::from_str::<BenchConfig>(r#"{"concurency": 4}"#).unwrap_err().to_string();
+        assert!(error.contains("concurency") && error.contains("concurrency"), "{error}");
+        let error = serde_json::from_str::<BenchConfig>(r#"{"arrival_pattern": "gama"}"#).unwrap_err().to_string();
+        assert!(error.contains("gama") && error.contains("poisson"), "{error}");
+    }
+}

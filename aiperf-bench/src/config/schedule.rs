@@ -1,0 +1,160 @@
+//! When requests go out: count or duration, concurrency or rate, the fixed schedule of a
+//! timestamped dataset, and the failure threshold, from the flags.
+
+use std::time::Duration;
+
+use super::{ArrivalPattern, BenchConfig, DEFAULT_REQUEST_COUNT, FAILURE_FLOOR, List, MAX_CONCURRENCY, seconds};
+use crate::dataset::DatasetType;
+use crate::error::{ProfileError, invalid};
+use crate::fixed_schedule::Window;
+
+/// How requests are issued.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Schedule {
+    /// The profiling phase's load (the plan of each phase is made from it when it starts).
+    pub load: Load,
+    /// `--benchmark-duration`.
+    pub duration: Option<Duration>,
+    /// `--benchmark-grace-period`: how long requests in flight may finish after `duration`.
+    pub grace_period: Duration,
+    /// `--num-warmup-requests`.
+    pub warmup_requests: u64,
+    /// Whether the profiling phase follows the dataset's timestamps.
+    pub fixed: FixedSchedule,
+}
+
+/// What the profiling phase sends, and how fast.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Load {
+    /// `--request-count` (none: until the duration ends, or the fixed schedule's).
+    pub count: Option<u64>,
+    /// `--concurrency` (with a rate: the most in flight).
+    pub concurrency: Option<usize>,
+    /// `--request-rate` and `--arrival-pattern`.
+    pub rate: Option<(f64, ArrivalPattern)>,
+    /// `--random-seed`, for random gaps.
+    pub seed: u64,
+}
+
+/// AIPerf's `--failed-request-threshold`: once `floor` profiled requests have ended, a share of
+/// failures above `ratio` stops the run; the requests in flight still finish.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FailureLimit {
+    /// The largest acceptable share of failed requests (0–1).
+    pub ratio: f64,
+    /// Requests that must have ended before the limit applies.
+    pub floor: u64,
+}
+
+/// Whether the profiling phase sends each entry at its timestamp ([`super::replay`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum FixedSchedule {
+    /// No: at `--concurrency` or `--request-rate`.
+    Off,
+    /// When the dataset's first entry has a timestamp (a trace type, AIPerf's auto promotion).
+    Auto(Window),
+    /// Yes: `--fixed-schedule`.
+    On(Window),
+}
+
+/// The phases: count or duration, concurrency or rate.
+pub(super) fn schedule(args: &BenchConfig) -> Result<Schedule, ProfileError> {
+    let duration = args.benchmark_duration.map(|s| seconds("--benchmark-duration", s, false)).transpose()?;
+    let fixed = fixed_schedule(args)?;
+    let (concurrency, request_rate) =
+        (single("--concurrency", args.concurrency.as_ref())?, single("--request-rate", args.request_rate.as_ref())?);
+    if let Some(rate) = request_rate
+        && !(rate.is_finite() && (1e-6..=1e9).contains(&rate))
+    {
+        return Err(invalid("--request-rate", rate, "requests per second between 0.000001 and 1e9"));
+    }
+    if let Some(n) = concurrency.filter(|&n| n == 0 || n > MAX_CONCURRENCY) {
+        let expected = format!("from 1 to {MAX_CONCURRENCY} requests in flight (each holds a connection and its buffers)");
+        return Err(invalid("--concurrency", n, expected));
+    }
+    if args.request_count == Some(0) {
+        return Err(invalid("--request-count", 0, "at least 1 request (or --benchmark-duration to profile for a time)"));
+    }
+    let load = Load {
+        count: match (duration, fixed) {
+            (Some(_), _) => None,
+            // A fixed schedule sends every entry in its window unless told otherwise.
+            (None, FixedSchedule::On(_) | FixedSchedule::Auto(_)) => args.request_count,
+            (None, FixedSchedule::Off) => Some(args.request_count.unwrap_or(DEFAULT_REQUEST_COUNT)),
+        },
+        // A fixed schedule keeps as many requests in flight as its timestamps ask for, unless told.
+        concurrency: concurrency.or(if request_rate.is_some() || fixed != FixedSchedule::Off { None } else { Some(1) }),
+        rate: request_rate.map(|r| (r, args.arrival_pattern)),
+        seed: super::seed(args),
+    };
+    Ok(Schedule {
+        load,
+        duration,
+        grace_period: seconds("--benchmark-grace-period", args.benchmark_grace_period, true)?,
+        warmup_requests: args.num_warmup_requests,
+        fixed,
+    })
+}
+
+/// `--fixed-schedule` and its offsets; on by default for a trace file.
+fn fixed_schedule(args: &BenchConfig) -> Result<FixedSchedule, ProfileError> {
+    let window = Window { start_ms: args.fixed_schedule_start_offset, end_ms: args.fixed_schedule_end_offset };
+    if let (Some(start), Some(end)) = (window.start_ms, window.end_ms)
+        && start > end
+    {
+        return Err(invalid("--fixed-schedule-end-offset", end, format!("at least --fixed-schedule-start-offset ({start} ms)")));
+    }
+    let trace = args.input_file.is_some() && args.custom_dataset_type.is_some_and(DatasetType::is_trace);
+    if args.fixed_schedule && args.input_file.is_none() {
+        let reason = "needs --input-file: a fixed schedule sends each line of the file at its `timestamp` (ms)".to_owned();
+        return Err(ProfileError::Flags { flag: "--fixed-schedule", reason });
+    }
+    let fixed = match (args.fixed_schedule, trace && !args.no_fixed_schedule) {
+        (true, _) => FixedSchedule::On(window),
+        (false, true) => FixedSchedule::Auto(window),
+        (false, false) => FixedSchedule::Off,
+    };
+    let offsets = [
+        ("--fixed-schedule-start-offset", window.start_ms.is_some()),
+        ("--fixed-schedule-end-offset", window.end_ms.is_some()),
+        ("--fixed-schedule-auto-offset", args.fixed_schedule_auto_offset),
+    ];
+    if let (FixedSchedule::Off, Some((flag, _))) = (fixed, offsets.iter().find(|(_, given)| *given)) {
+        let reason = "applies to a fixed schedule: add --fixed-schedule, with an --input-file whose lines have a `timestamp`".to_owned();
+        return Err(ProfileError::Flags { flag, reason });
+    }
+    Ok(fixed)
+}
+
+/// The value of a flag that may be a list, for one run (a sweep runs each value on its own).
+pub(super) fn single<T: Copy>(flag: &'static str, list: Option<&List<T>>) -> Result<Option<T>, ProfileError> {
+    match list {
+        None => Ok(None),
+        Some(list) => list.single().map(Some).ok_or_else(|| {
+            let reason = "takes one value per run: a comma list is a sweep (aiperf profile runs it one value at a time)".to_owned();
+            ProfileError::Flags { flag, reason }
+        }),
+    }
+}
+
+pub(super) fn failure_limit(threshold: Option<f64>, concurrency: Option<usize>) -> Result<Option<FailureLimit>, ProfileError> {
+    let floor = FAILURE_FLOOR.max(concurrency.map_or(0, |c| c as u64));
+    match threshold {
+        None => Ok(None),
+        Some(ratio) if ratio.is_finite() && ratio > 0.0 && ratio <= 1.0 => Ok(Some(FailureLimit { ratio, floor })),
+        Some(ratio) => Err(invalid("--failed-request-threshold", ratio, "a share of failed requests above 0 and at most 1, e.g. 0.1")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_failure_threshold_is_armed_after_10_requests_or_the_concurrency() {
+        let floor = |concurrency| failure_limit(Some(0.1), concurrency).unwrap().unwrap().floor;
+        assert_eq!((floor(None), floor(Some(2)), floor(Some(40))), (10, 10, 40));
+        assert!(failure_limit(None, Some(40)).unwrap().is_none());
+        assert!(failure_limit(Some(1.5), None).is_err());
+    }
+}

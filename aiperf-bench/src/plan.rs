@@ -1,0 +1,61 @@
+//! The plan of a phase: how many requests, until when, how many in flight, at what rate. Made
+//! from the resolved configuration when the phase starts (its clock fixes the deadline); the
+//! issuer reads nothing else of the configuration.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use tokio::sync::watch;
+
+use crate::config::{ArrivalPattern, Config};
+
+/// How a phase issues requests.
+#[derive(Clone, Copy, Debug)]
+pub struct Plan {
+    /// Stop after this many requests (none: until the deadline).
+    pub count: Option<u64>,
+    /// Stop issuing at this time.
+    pub deadline: Option<Instant>,
+    /// Cut off requests still in flight at this time (the deadline plus the grace period); they
+    /// are recorded as cancelled.
+    pub cutoff: Option<Instant>,
+    /// Requests in flight (with a rate: the most allowed).
+    pub concurrency: Option<usize>,
+    /// Requests per second and how gaps are spread.
+    pub rate: Option<(f64, ArrivalPattern)>,
+    /// Seed of random gaps.
+    pub seed: u64,
+}
+
+impl Plan {
+    /// The warmup phase's: `--num-warmup-requests` at the profiling phase's concurrency and
+    /// rate, untimed; none when there is no warmup.
+    pub(crate) fn warmup(config: &Config) -> Option<Self> {
+        let load = config.schedule.load;
+        let count = Some(config.schedule.warmup_requests).filter(|&n| n > 0)?;
+        Some(Self { count: Some(count), deadline: None, cutoff: None, concurrency: load.concurrency, rate: load.rate, seed: load.seed })
+    }
+
+    /// The profiling phase's, started at `started`; `scheduled`: the sends of a fixed schedule,
+    /// which bound the count unless the phase is timed.
+    pub(crate) fn profiling(config: &Config, started: Instant, scheduled: Option<usize>) -> Self {
+        let schedule = &config.schedule;
+        let deadline = schedule.duration.and_then(|d| started.checked_add(d));
+        let cutoff = deadline.and_then(|d| d.checked_add(schedule.grace_period));
+        let load = schedule.load;
+        let mut count = load.count;
+        if let Some(scheduled) = scheduled.filter(|_| deadline.is_none()) {
+            count = Some(count.map_or(scheduled as u64, |count| count.min(scheduled as u64)));
+        }
+        Self { count, deadline, cutoff, concurrency: load.concurrency, rate: load.rate, seed: load.seed }
+    }
+
+    /// Whether request `index` may still be issued: no stop, no halt, within the count and the
+    /// deadline.
+    pub(crate) fn may_issue(&self, index: u64, stop: &watch::Receiver<bool>, halted: &AtomicBool) -> bool {
+        !*stop.borrow()
+            && !halted.load(Ordering::Relaxed)
+            && self.count.is_none_or(|n| index < n)
+            && self.deadline.is_none_or(|d| Instant::now() < d)
+    }
+}

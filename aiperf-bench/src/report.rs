@@ -1,0 +1,343 @@
+//! The report of a run: the aggregate metrics, the console table, the JSON and CSV exports, in
+//! AIPerf 0.13's layout. It reads only the resolved [`Config`] and what the run measured.
+
+use std::time::{Instant, SystemTime};
+
+use aiperf_core::ConnectionReuse;
+use serde_json::{Value, json};
+
+use super::aggregate::Aggregate;
+use super::config::{Config, Named};
+use super::error::ProfileError;
+use super::export::{self, AggregateMetric, StatRow};
+use super::metrics::Metric;
+use super::stats;
+use super::tokenizer::Tokenizer;
+
+/// AIPerf's `replay_sched_degraded`: a replay whose p99 lag is above this many ms.
+const REPLAY_DEGRADED_MS: f64 = 500.0;
+
+/// Everything the exports are made of.
+pub(super) struct Report<'a> {
+    /// The run's configuration.
+    pub config: &'a Config,
+    /// Its tokenizer (named in the export).
+    pub tokenizer: &'a Tokenizer,
+    /// What the profiled requests measured.
+    pub aggregate: &'a Aggregate,
+    /// The time-weighted metrics (effective concurrency and the phases' throughputs).
+    pub phases: &'a [super::phases::Series],
+    /// When profiling started and ended (monotonic and wall clock).
+    pub started: Instant,
+    /// See `started`.
+    pub ended: Instant,
+    /// See `started`.
+    pub start_wall: SystemTime,
+    /// See `started`.
+    pub end_wall: SystemTime,
+    /// A signal cut the run short.
+    pub was_cancelled: bool,
+    /// `--failed-request-threshold` stopped it.
+    pub stopped_early: bool,
+    /// The command line, redacted.
+    pub cli_command: &'a str,
+    /// Dataset entries prepared.
+    pub entries: usize,
+    /// The profiling phase followed the dataset's timestamps.
+    pub fixed_schedule: bool,
+}
+
+impl Report<'_> {
+    /// Why the run did not complete, when it did not (AIPerf's `incomplete_reason`).
+    fn incomplete_reason(&self) -> Option<String> {
+        if self.was_cancelled {
+            return Some("cancelled by a signal: the results cover the requests that had completed".to_owned());
+        }
+        self.stopped_early.then(|| {
+            let ratio = self.config.failure_limit.map_or(0.0, |l| l.ratio);
+            format!("stopped early: more than {:.1}% of the requests failed (--failed-request-threshold {ratio})", ratio * 100.0)
+        })
+    }
+
+    /// `input_config.phases` as AIPerf writes them: a warmup phase of its own (left out of the
+    /// results), then profiling, whose type is how requests were sent.
+    fn phases_config(&self) -> Value {
+        let schedule = &self.config.schedule;
+        let mut phases = Vec::with_capacity(2);
+        if schedule.warmup_requests > 0 {
+            phases.push(json!({
+                "name": "warmup",
+                "kind": "warmup",
+                "type": "concurrency",
+                "exclude_from_results": true,
+                "requests": schedule.warmup_requests,
+                "concurrency": schedule.load.concurrency,
+            }));
+        }
+        let kind = match (self.fixed_schedule, schedule.load.rate) {
+            (true, _) => "fixed_schedule",
+            (false, Some((_, super::config::ArrivalPattern::Poisson))) => "poisson",
+            (false, Some((_, super::config::ArrivalPattern::Constant))) => "constant",
+            (false, None) => "concurrency",
+        };
+        phases.push(json!({
+            "name": "profiling",
+            "kind": "profiling",
+            "type": kind,
+            "requests": schedule.load.count,
+            "duration": schedule.duration.map(|d| d.as_secs_f64()),
+            "grace_period": schedule.duration.map(|_| schedule.grace_period.as_secs_f64()),
+            "concurrency": schedule.load.concurrency,
+            "rate": schedule.load.rate.map(|(rate, _)| rate),
+        }));
+        Value::Array(phases)
+    }
+
+    /// Aggregate metrics (AIPerf's keys, units and titles).
+    fn aggregates(&self) -> (f64, Vec<AggregateMetric>) {
+        let a = self.aggregate;
+        // AIPerf's benchmark duration: the first request's start to the last one's end.
+        let span = match (a.first_start, a.last_end) {
+            (Some(first), Some(last)) => (last - first).as_secs_f64(),
+            _ => (self.ended - self.started).as_secs_f64(),
+        }
+        .max(1e-9);
+        // Its throughputs' denominator: the phase's window, from the phase's start to the last
+        // request's end.
+        let window = a.last_end.map_or(self.ended, |last| last.max(self.started)) - self.started;
+        let window = window.as_secs_f64().max(1e-9);
+        let metric = |key, title, unit, value| AggregateMetric { key, title, unit, value, on_console: true };
+        let hidden = |key, title, unit, value| AggregateMetric { key, title, unit, value, on_console: false };
+        let mut list = Vec::new();
+        let tokens = self.config.endpoint_meta.produces_tokens;
+        if tokens {
+            list.push(metric("output_token_throughput", "Output Token Throughput", "tokens/sec", a.total_osl / window));
+            list.push(metric("total_token_throughput", "Total Token Throughput", "tokens/sec", (a.total_isl + a.total_osl) / window));
+        }
+        list.push(metric("input_token_throughput", "Input Token Throughput", "tokens/sec", a.total_isl / window));
+        list.push(metric("request_throughput", "Request Throughput", "requests/sec", a.completed as f64 / window));
+        list.push(metric("request_count", "Request Count", "requests", a.completed as f64));
+        // AIPerf's completed requests are those that ended, failed ones included.
+        list.push(metric("completed_request_count", "Completed Requests (Success + Error)", "requests", (a.completed + a.failed) as f64));
+        if a.failed > 0 {
+            list.push(metric("error_request_count", "Error Request Count", "requests", a.failed as f64));
+            // AIPerf's other error-only values, written once a request failed.
+            if let Some(isl) = a.summary(Metric::ErrorInputSequenceLength) {
+                list.push(hidden("total_error_isl", "Total Error Input Sequence Length", "tokens", isl.sum));
+            }
+            list.push(hidden("context_overflow_count", "Context Overflow Count", "requests", a.context_overflows as f64));
+        }
+        let attempted = (a.completed + a.failed).max(1) as f64;
+        list.push(metric("request_error_rate", "Request Error Rate", "%", a.failed as f64 * 100.0 / attempted));
+        if tokens {
+            list.push(metric("total_output_tokens", "Total Output Tokens", "tokens", a.total_osl));
+            list.push(metric("total_osl", "Total Output Sequence Length", "tokens", a.total_osl));
+        }
+        list.push(metric("total_isl", "Total Input Sequence Length", "tokens", a.total_isl));
+        // The server's own counts summed, and the cross-checks against ours (export only).
+        for (key, title, usage) in [
+            ("total_usage_prompt_tokens", "Total Usage Prompt Tokens", Metric::UsagePromptTokens),
+            ("total_usage_completion_tokens", "Total Usage Completion Tokens", Metric::UsageCompletionTokens),
+            ("total_usage_total_tokens", "Total Usage Total Tokens", Metric::UsageTotalTokens),
+            ("total_usage_reasoning_tokens", "Total Usage Reasoning Tokens", Metric::UsageReasoningTokens),
+            ("total_reasoning_tokens", "Total Reasoning Tokens", Metric::ReasoningTokenCount),
+        ] {
+            if let Some(summary) = a.summary(usage) {
+                list.push(hidden(key, title, "tokens", summary.sum));
+            }
+        }
+        if a.summary(Metric::OslMismatchDiffPct).is_some() {
+            list.push(hidden("osl_mismatch_count", "OSL Mismatch Count", "requests", a.osl_mismatches as f64));
+        }
+        let diffs = [Metric::UsagePromptTokensDiffPct, Metric::UsageCompletionTokensDiffPct, Metric::UsageReasoningTokensDiffPct];
+        if diffs.into_iter().any(|m| a.summary(m).is_some()) {
+            list.push(hidden("usage_discrepancy_count", "Usage Discrepancy Count", "requests", a.usage_discrepancies as f64));
+        }
+        if a.has_slos() {
+            list.push(metric("goodput", "Goodput", "requests/sec", a.good as f64 / window));
+            list.push(metric("good_request_count", "Good Request Count", "requests", a.good as f64));
+        }
+        if let Some(lag) = a.summary(Metric::ScheduleLag) {
+            // AIPerf's replay lag metrics, from the same distribution as `schedule_lag`.
+            list.push(hidden("replay_sched_lag_p50", "Replay Schedule Lag p50", "ms", lag.p50));
+            list.push(hidden("replay_sched_lag_p90", "Replay Schedule Lag p90", "ms", lag.p90));
+            list.push(hidden("replay_sched_lag_p99", "Replay Schedule Lag p99", "ms", lag.p99));
+            list.push(hidden(
+                "replay_sched_degraded",
+                "Replay Schedule Degraded",
+                "count",
+                f64::from(u8::from(lag.p99 > REPLAY_DEGRADED_MS)),
+            ));
+        }
+        list.push(metric("benchmark_duration", "Benchmark Duration", "sec", span));
+        (span, list)
+    }
+
+    /// Writes the JSON, CSV and console files; returns the console text.
+    pub fn write(&self, dir: &std::path::Path) -> Result<String, ProfileError> {
+        let records: Vec<(Metric, stats::Summary)> =
+            Metric::ALL.iter().filter_map(|&m| self.aggregate.summary(m).map(|s| (m, s))).collect();
+        let (span, aggregates) = self.aggregates();
+        let title = format!("aiperf | {}", self.config.endpoint_meta.metrics_title);
+        let mut console = export::console_table(&title, &records, &aggregates);
+        if let Some(c) = self.phases.iter().find(|s| s.key == "effective_concurrency").map(|s| s.summary) {
+            console.push_str(&format!("Effective concurrency: avg {:.2}, p50 {:.2}, max {:.2} requests in flight\n", c.avg, c.p50, c.max));
+        }
+        for (error, count) in self.aggregate.errors() {
+            let code = error.code.map(|c| format!(" {c}")).unwrap_or_default();
+            console.push_str(&format!("Errors: {count} × {}{code}: {}\n", error.kind, error.message));
+        }
+        if self.was_cancelled {
+            console.push_str("Run cancelled: results cover the requests that completed.\n");
+        }
+        if self.stopped_early {
+            let ratio = self.config.failure_limit.map_or(0.0, |l| l.ratio);
+            console.push_str(&format!(
+                "Run stopped early: more than {:.1}% of the requests failed (--failed-request-threshold {ratio}); requests in flight finished.\n",
+                ratio * 100.0
+            ));
+        }
+        console.push_str(&format!("Benchmark duration: {span:.2} sec; exports in {}\n", dir.display()));
+        // Server error messages may quote a credential back.
+        let console = self.config.secrets.scrub(&console).into_owned();
+        // The CSV has what AIPerf's has: the schedule lag's distribution is ours (the JSON keeps
+        // it), AIPerf's replay values are among the aggregates.
+        let mut stats: Vec<StatRow> =
+            records.iter().filter(|(m, _)| *m != Metric::ScheduleLag).map(|(m, s)| StatRow::record(*m, s)).collect();
+        stats.extend(self.phases.iter().map(|s| StatRow::weighted(s.key, s.title, s.unit, &s.summary)));
+        stats.extend(self.aggregate.adjusted().iter().map(StatRow::adjusted));
+        export::write_csv(dir, &stats, &aggregates)?;
+        std::fs::write(dir.join(export::CONSOLE_FILE), &console)
+            .map_err(|source| ProfileError::Io { path: dir.join(export::CONSOLE_FILE).display().to_string(), source })?;
+        export::write_json(dir, export::JSON_FILE, &self.json(&records, &aggregates), &self.config.secrets)?;
+        Ok(console)
+    }
+
+    fn json(&self, records: &[(Metric, stats::Summary)], aggregates: &[AggregateMetric]) -> Value {
+        let config = self.config;
+        let dataset = &config.dataset;
+        let id = benchmark_id(self.start_wall, dataset.seed);
+        let error_summary: Vec<Value> = self
+            .aggregate
+            .errors()
+            .into_iter()
+            .map(|(e, count)| json!({ "error_details": { "code": e.code, "type": e.kind, "message": e.message }, "count": count }))
+            .collect();
+        let mut root = json!({
+            "schema_version": "1.4",
+            "aiperf_version": concat!("aiperf-rs ", env!("CARGO_PKG_VERSION")),
+            "benchmark_id": id,
+            "input_config": {
+                "models": { "items": self.config.info.model_names.iter().map(|n| json!({ "name": &**n })).collect::<Vec<_>>() },
+                "endpoint": {
+                    "urls": self.config.info.url.iter().map(url_text).collect::<Vec<_>>(),
+                    "type": self.config.endpoint,
+                    "streaming": self.config.info.streaming,
+                    "custom_endpoint": self.config.info.custom_endpoint,
+                    "transport": self.config.transport,
+                    "connection_reuse_strategy": (self.config.info.connection_reuse != ConnectionReuse::default()).then(|| self.config.info.connection_reuse.name()),
+                },
+                "datasets": [{
+                    "name": "main",
+                    "type": if dataset.input_file.is_some() { "file" } else { "synthetic" },
+                    "custom_dataset_type": dataset.input_file.as_ref().map(|_| dataset.kind.custom_name()),
+                    "public_dataset": (dataset.kind == super::dataset::DatasetType::ShareGpt).then_some("sharegpt"),
+                    "sampling_strategy": dataset.sampling.name(),
+                    "entries": self.entries,
+                    "random_seed": dataset.seed,
+                    "prompts": { "isl": { "mean": dataset.lengths.isl, "stddev": dataset.lengths.isl_stddev }, "osl": { "mean": dataset.lengths.osl, "stddev": dataset.lengths.osl_stddev } },
+                }],
+                "phases": self.phases_config(),
+                "artifacts": { "dir": config.artifact_dir.display().to_string() },
+                "tokenizer": { "name": self.tokenizer.name() },
+                "runtime": { "ui": format!("{:?}", config.ui).to_lowercase() },
+            },
+            "run_info": { "benchmark_id": id, "random_seed": dataset.seed, "trial": 0, "cli_command": self.cli_command },
+            "was_cancelled": self.was_cancelled,
+            "is_complete": !self.was_cancelled && !self.stopped_early,
+            "failed_request_threshold_exceeded": self.stopped_early,
+            "incomplete_reason": self.incomplete_reason(),
+            "error_summary": error_summary,
+            "start_time": local_time(self.start_wall),
+            "end_time": local_time(self.end_wall),
+        });
+        // AIPerf writes what was set: no key for an unset value.
+        strip_nulls(&mut root["input_config"]);
+        if root["incomplete_reason"].is_null() {
+            root.as_object_mut().map(|object| object.remove("incomplete_reason"));
+        }
+        let object = root.as_object_mut().expect("a JSON object");
+        for (metric, summary) in records {
+            object.insert(metric.key().to_owned(), export::record_metric_json(*metric, summary));
+        }
+        for a in aggregates {
+            object.insert(a.key.to_owned(), json!({ "unit": a.unit, "avg": a.value }));
+        }
+        for &super::phases::Series { key, unit, summary: s, .. } in self.phases {
+            object.insert(
+                key.to_owned(),
+                json!({ "unit": unit, "avg": s.avg, "min": s.min, "max": s.max, "p50": s.p50, "p90": s.p90, "p95": s.p95, "p99": s.p99, "std": s.std }),
+            );
+        }
+        for series in self.aggregate.adjusted() {
+            object.insert(series.key.to_owned(), export::adjusted_json(series));
+        }
+        root
+    }
+}
+
+/// `value` without its null members, at every depth.
+fn strip_nulls(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            object.retain(|_, v| !v.is_null());
+            object.values_mut().for_each(strip_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
+}
+
+/// `t` as AIPerf writes its start and end times: the local date and time without an offset, to
+/// the microsecond, the fraction left out when it is zero (Python's `isoformat`).
+fn local_time(t: SystemTime) -> String {
+    let Ok(timestamp) = jiff::Timestamp::try_from(t) else { return String::new() };
+    let local = timestamp.to_zoned(jiff::tz::TimeZone::system()).datetime();
+    let seconds = local.strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    match local.subsec_nanosecond() / 1000 {
+        0 => seconds,
+        micros => format!("{seconds}.{micros:06}"),
+    }
+}
+
+/// 12 hex characters identifying a run.
+fn benchmark_id(start: SystemTime, seed: u64) -> String {
+    let nanos = start.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+    let mut rng = fastrand::Rng::with_seed(nanos ^ seed.rotate_left(17) ^ u64::from(std::process::id()));
+    format!("{:012x}", rng.u64(..) & 0xffff_ffff_ffff)
+}
+
+/// A server URL as users write it: without the `/` the url crate adds as the path of `http://host`.
+fn url_text(url: &aiperf_core::Url) -> &str {
+    let text = url.as_str();
+    if url.path() == "/" && url.query().is_none() && url.fragment().is_none() { text.strip_suffix('/').unwrap_or(text) } else { text }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::local_time;
+
+    #[test]
+    fn times_are_written_as_python_s_isoformat_writes_them() {
+        let at = |secs: u64, micros: u64| local_time(SystemTime::UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_micros(micros));
+        let with = at(1_796_618_907, 517_931);
+        let shape: Vec<usize> = with.split(['-', 'T', ':', '.']).map(str::len).collect();
+        assert_eq!(shape, [4, 2, 2, 2, 2, 2, 6], "{with}");
+        assert!(with.ends_with(":27.517931") && !with.contains(['Z', '+']), "local time, no offset: {with}");
+        let whole = at(1_796_618_907, 0);
+        assert_eq!(whole.len(), 19, "no fraction when it is zero: {whole}");
+        assert!(with.starts_with(&whole), "{with} {whole}");
+    }
+}

@@ -1,0 +1,278 @@
+//! Sending requests: one request end to end (this file), and the phases' schedules that keep
+//! them in flight (`phase.rs`: fixed concurrency, or a request rate with constant or Poisson gaps);
+//! a fixed schedule is [`super::replay`]'s, sessions are [`super::session`]'s.
+
+mod delivery;
+mod phase;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Instant, SystemTime};
+
+use aiperf_core::{Endpoint, EndpointError, Exchange, SessionTurn, Transport, exchange_turn};
+use tokio::sync::mpsc;
+
+pub use phase::run_phase;
+pub(super) use phase::until_stopped;
+
+use delivery::Delivery;
+
+use super::config::FailureLimit;
+use super::dataset::sampling::Sampler;
+use super::fixed_schedule::Replay;
+use super::phases::InFlightStarts;
+use super::record::{Measure, Outcome, Phase, RequestRecord};
+use super::source::{Inputs, Prepared, Ready};
+use super::tokenizer::Tokenizer;
+
+/// Where requests' records go: to the collector, through a bounded channel. Boxed: a record is
+/// close to a kilobyte, and on its way (the request's task, the delivery, the channel's slot,
+/// the collector) each move of it inline was a `memcpy`, ten a request; boxed it is copied once.
+pub type RecordSender = mpsc::Sender<Box<RequestRecord>>;
+
+/// Records the collector may be behind before requests wait for it, for `concurrency` requests
+/// in flight (`None`: a request rate with no bound): four per request in flight, from 256 to 4096.
+/// Bounded, so that a disk that stalls the JSONL file slows the load instead of filling memory
+/// with records (about 2 KiB each with their allocations). Sized by the concurrency, because at
+/// concurrency 256 a backlog of 256 made requests wait for the collector after bursts (10% more
+/// CPU per request, 10% fewer requests/s than with 1024), while at concurrency 32 a backlog of
+/// 1024, filled once in a long run, raised its peak memory by 2 MiB.
+pub fn record_backlog(concurrency: Option<usize>) -> usize {
+    concurrency.map_or(1024, |c| c.saturating_mul(4).clamp(256, 4096))
+}
+
+/// The wall clock of a run, read once beside the monotonic one: every record's wall-clock times
+/// derive from their monotonic instants through this one pairing, so that they keep the exact
+/// distances the monotonic clock measured (a pairing read per request would differ by a
+/// preemption between the two reads, or by the wall clock's corrections).
+#[derive(Clone, Copy, Debug)]
+pub struct WallClock {
+    instant: Instant,
+    wall: SystemTime,
+}
+
+impl WallClock {
+    /// Reads both clocks now.
+    pub fn now() -> Self {
+        Self { instant: Instant::now(), wall: SystemTime::now() }
+    }
+
+    /// The wall-clock time of `at` (not before the pairing).
+    pub fn at(&self, at: Instant) -> SystemTime {
+        self.wall + at.saturating_duration_since(self.instant)
+    }
+}
+
+/// Everything a request needs, shared by all tasks. Generic over the build's endpoint and
+/// transport types (the generated `AnyEndpoint` / `AnyTransport`), so calls are enum dispatch.
+pub struct Runner<E, T> {
+    /// The endpoint (formats were prepared with it; it parses responses).
+    pub endpoint: E,
+    /// The transport.
+    pub transport: T,
+    /// Path on the server.
+    pub path: String,
+    /// The dataset: entries formatted before the run, or trace rows formatted as they are sent.
+    pub inputs: Inputs,
+    /// `--fixed-schedule`: when the profiling phase sends each entry.
+    pub replay: Option<Replay>,
+    /// Which entry each request sends (`--dataset-sampling-strategy`).
+    pub sampler: Sampler,
+    /// Tokenizer for output lengths.
+    pub tokenizer: Arc<Tokenizer>,
+    /// Take token counts from usage.
+    pub use_server_token_count: bool,
+    /// Whether the endpoint produces tokens.
+    pub produces_tokens: bool,
+    /// The start times of the profiled requests whose records are not sent yet (the sweep-line
+    /// metrics wait for them).
+    pub in_flight: Arc<InFlightStarts>,
+    /// Requests ended so far in the current phase, and how many failed (for progress).
+    pub done: AtomicU64,
+    /// Failed requests so far in the current phase.
+    pub failed: AtomicU64,
+    /// `--failed-request-threshold`, if given.
+    pub failure_limit: Option<FailureLimit>,
+    /// Set when the failure limit was crossed: no request is issued after it.
+    pub halted: AtomicBool,
+    /// The run's wall clock.
+    pub clock: WallClock,
+    /// Sessions begun so far, every phase together: the next one's [`SessionTurn::key`].
+    pub sessions_begun: AtomicU64,
+}
+
+impl<E: Endpoint, T: Transport> Runner<E, T> {
+    /// Sends request `index` of `phase` (the entry the sampler picks for it), which the scheduler
+    /// decided to send at `credit`, measures it and sends its record to `records`.
+    pub async fn one(&self, index: u64, phase: Phase, worker: usize, credit: Instant, records: &RecordSender) {
+        let conversation = self.sampler.pick(index);
+        let ready = self.inputs.ready(conversation, &self.endpoint, self.transport.request_form());
+        self.send_ready(Ticket { index, phase, worker, conversation, scheduled: None, credit, turn: None }, ready, records).await;
+    }
+
+    /// Sends a request made ready before (an entry's body is formatted before the run, a trace
+    /// row's or a session turn's when it is built), measures it and sends its record to
+    /// `records`: nothing but the transport and parsing stands between issue and response.
+    /// Returns the response's text when it succeeded (a session's next turn carries it). A
+    /// request that could not be built is a failed record. If the task is aborted mid-request
+    /// (the Ctrl-C grace period ended), a cancelled record is sent instead: no request goes
+    /// unaccounted.
+    pub async fn send_ready(&self, ticket: Ticket, ready: Result<Ready, EndpointError>, records: &RecordSender) -> Option<String> {
+        let ready = match ready {
+            Ok(ready) => ready,
+            Err(error) => {
+                let record = RequestRecord::unbuilt(ticket.index, ticket.phase, ticket.conversation, ticket.worker, &error);
+                self.finished(ticket.tag(Box::new(record)), false, records).await;
+                return None;
+            }
+        };
+        let Prepared { input_tokens, request: formatted, max_tokens } = self.inputs.get(&ready);
+        let (index, phase) = (ticket.index, ticket.phase);
+        // `profiling-17`: the record's `x_request_id` (built without the formatting machinery).
+        let request_id = [phase.as_str(), "-", itoa::Buffer::new().format(index)].concat();
+        let started = Instant::now();
+        let started_wall = self.clock.at(started);
+        if phase == Phase::Profiling {
+            self.in_flight.started(started);
+        }
+        let mut in_flight = InFlight { runner: self, records: Some(records), ticket, started, started_wall };
+        let session = in_flight.ticket.turn.as_ref().map(|tag| tag.turn);
+        let Exchange { timing, mut response, decode_error } =
+            exchange_turn(&self.transport, &self.endpoint, &self.path, formatted, Some(&request_id), session).await;
+        let ticket = in_flight.disarm();
+        let measure = Measure {
+            tokenizer: &self.tokenizer,
+            use_server_token_count: self.use_server_token_count,
+            produces_tokens: self.produces_tokens,
+            streaming: formatted.streaming(),
+        };
+        let (scheduled, credit, max_tokens) = (ticket.scheduled, ticket.credit, *max_tokens);
+        let outcome = Outcome {
+            timing,
+            response: &response,
+            decode_error,
+            input_tokens: *input_tokens,
+            started,
+            started_wall,
+            scheduled,
+            credit,
+            max_tokens,
+        };
+        let record = ticket.tag(Box::new(measure.record(index, phase, ticket.conversation, ticket.worker, outcome)));
+        let reply = record.error.is_none().then(|| std::mem::take(&mut response.text));
+        self.finished(record, true, records).await;
+        reply
+    }
+
+    /// Counts `record`, checks the failure limit and sends it (waiting while the collector is
+    /// [`record_backlog`] records behind); then, for a request that was `registered` in flight,
+    /// says its record is out (only then may the sweep pass its start).
+    async fn finished(&self, record: Box<RequestRecord>, registered: bool, records: &RecordSender) {
+        self.delivery(record, registered, records).send().await;
+    }
+
+    /// `record`, counted, ready to go to the collector (see [`Delivery`]).
+    fn delivery<'r>(&self, record: Box<RequestRecord>, registered: bool, records: &'r RecordSender) -> Delivery<'r> {
+        self.count(&record);
+        let release = (registered && record.phase == Phase::Profiling).then(|| (Arc::clone(&self.in_flight), record.started));
+        Delivery { record: Some(record), records, release }
+    }
+
+    /// Counts an ended request for progress, and halts the run once the failure limit is crossed.
+    fn count(&self, record: &RequestRecord) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        let failed =
+            if record.error.is_some() { self.failed.fetch_add(1, Ordering::Relaxed) + 1 } else { self.failed.load(Ordering::Relaxed) };
+        if record.phase == Phase::Profiling
+            && let Some(limit) = self.failure_limit
+            && done >= limit.floor
+            && failed as f64 > limit.ratio * done as f64
+        {
+            self.halted.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Which request is sent, by whom, and when it was due.
+#[derive(Clone, Debug)]
+pub struct Ticket {
+    /// Position in its phase.
+    pub index: u64,
+    /// Warmup or profiling.
+    pub phase: Phase,
+    /// Worker (concurrency slot) or dispatch task.
+    pub worker: usize,
+    /// The entry (or session) it sends.
+    pub conversation: usize,
+    /// When a fixed schedule wanted it sent.
+    pub scheduled: Option<Instant>,
+    /// When the scheduler decided to send it: a worker was free, a rate's or a schedule's time came.
+    pub credit: Instant,
+    /// The session and turn, for a session's request.
+    pub turn: Option<TurnTag>,
+}
+
+/// A session's request: which session, which turn.
+#[derive(Clone, Debug)]
+pub struct TurnTag {
+    /// The session's id.
+    pub session: Arc<str>,
+    /// 0-based turn.
+    pub index: u32,
+    /// Which session it is to the transport (a session sent twice is two), and whether this is
+    /// its last turn.
+    pub turn: SessionTurn,
+}
+
+impl Ticket {
+    /// `record` with this ticket's session and turn.
+    fn tag(&self, mut record: Box<RequestRecord>) -> Box<RequestRecord> {
+        if let Some(turn) = &self.turn {
+            record.session_id = Some(Arc::clone(&turn.session));
+            record.turn_index = turn.index;
+        }
+        record
+    }
+}
+
+/// A request on its way; dropped before it completes, it reports a cancelled record.
+struct InFlight<'a, E: Endpoint, T: Transport> {
+    runner: &'a Runner<E, T>,
+    records: Option<&'a RecordSender>,
+    ticket: Ticket,
+    started: Instant,
+    started_wall: SystemTime,
+}
+
+impl<E: Endpoint, T: Transport> InFlight<'_, E, T> {
+    /// The request completed: nothing to report on drop; its ticket back.
+    fn disarm(&mut self) -> Ticket {
+        self.records = None;
+        self.ticket.clone()
+    }
+}
+
+impl<E: Endpoint, T: Transport> Drop for InFlight<'_, E, T> {
+    fn drop(&mut self) {
+        if let Some(records) = self.records.take() {
+            let Ticket { index, phase, conversation, worker, .. } = self.ticket;
+            let record = RequestRecord::cancelled(index, phase, conversation, worker, self.started, self.started_wall);
+            let record = self.ticket.tag(Box::new(record));
+            // Dropping cannot wait: a collector that is behind gets the record from a task.
+            drop(self.runner.delivery(record, true, records));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_record_backlog_follows_the_concurrency_within_bounds() {
+        for (concurrency, backlog) in
+            [(Some(1), 256), (Some(32), 256), (Some(64), 256), (Some(256), 1024), (Some(100_000), 4096), (None, 1024)]
+        {
+            assert_eq!(super::record_backlog(concurrency), backlog, "{concurrency:?}");
+        }
+        assert_eq!(super::record_backlog(Some(usize::MAX)), 4096, "no overflow");
+    }
+}
