@@ -1,7 +1,7 @@
 //! `--fixed-schedule`'s schedule: when each entry is due. It starts at the first timestamp
 //! (AIPerf's auto offset) or at `--fixed-schedule-start-offset`; entries outside the start and
-//! end offsets (both inclusive) are left out. Plain data: the runner holds it, and the issuer
-//! (`replay.rs`) sends it.
+//! end offsets (both inclusive) are left out. Plain data, made from the dataset before the run;
+//! the issuer's arrival source sends it.
 
 use std::path::Path;
 use std::time::Duration;

@@ -2,7 +2,6 @@
 //! from the resolved configuration when the phase starts (its clock fixes the deadline); the
 //! issuer reads nothing else of the configuration.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use tokio::sync::watch;
@@ -50,11 +49,11 @@ impl Plan {
         Self { count, deadline, cutoff, concurrency: load.concurrency, rate: load.rate, seed: load.seed }
     }
 
-    /// Whether request `index` may still be issued: no stop, no halt, within the count and the
-    /// deadline.
-    pub(crate) fn may_issue(&self, index: u64, stop: &watch::Receiver<bool>, halted: &AtomicBool) -> bool {
+    /// Whether request `index` may still be issued: no stop, not `halted` (the failure limit),
+    /// within the count and the deadline.
+    pub(crate) fn may_issue(&self, index: u64, stop: &watch::Receiver<bool>, halted: bool) -> bool {
         !*stop.borrow()
-            && !halted.load(Ordering::Relaxed)
+            && !halted
             && self.count.is_none_or(|n| index < n)
             && self.deadline.is_none_or(|d| Instant::now() < d)
     }

@@ -2,15 +2,12 @@
 
 use std::io::IsTerminal;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::task::JoinHandle;
 
-use aiperf_core::{Endpoint, Transport};
-
-use super::runner::Runner;
+use super::request::Tally;
 
 /// Shows the progress of one phase until [`Progress::finish`].
 pub struct Progress {
@@ -21,13 +18,7 @@ pub struct Progress {
 impl Progress {
     /// Starts showing `phase` progress on stderr (`total`: requests, when known; `duration`: when
     /// the phase is timed). `enabled` false shows nothing.
-    pub fn start<E: Endpoint + 'static, T: Transport + 'static>(
-        enabled: bool,
-        phase: &'static str,
-        runner: Arc<Runner<E, T>>,
-        total: Option<u64>,
-        duration: Option<Duration>,
-    ) -> Self {
+    pub fn start(enabled: bool, phase: &'static str, tally: Arc<Tally>, total: Option<u64>, duration: Option<Duration>) -> Self {
         if !enabled {
             return Self { task: None, bar: None };
         }
@@ -50,8 +41,8 @@ impl Progress {
             let shown = bar.clone();
             let task = tokio::spawn(async move {
                 loop {
-                    shown.set_position(runner.done.load(Ordering::Relaxed));
-                    shown.set_message(format!("{} errors", runner.failed.load(Ordering::Relaxed)));
+                    shown.set_position(tally.done());
+                    shown.set_message(format!("{} errors", tally.failed()));
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             });
@@ -60,7 +51,7 @@ impl Progress {
         let task = tokio::spawn(async move {
             loop {
                 tokio::time::sleep(Duration::from_secs(5)).await;
-                let (done, failed) = (runner.done.load(Ordering::Relaxed), runner.failed.load(Ordering::Relaxed));
+                let (done, failed) = (tally.done(), tally.failed());
                 let elapsed = started.elapsed().as_secs_f64();
                 let of = total
                     .map(|t| format!("/{t}"))

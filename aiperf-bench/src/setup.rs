@@ -4,7 +4,6 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64};
 
 use aiperf_core::{Endpoint, EndpointError, EndpointHeaders, Factories, InferenceRequest, RequestForm, Transport, TransportRequest};
 
@@ -14,8 +13,8 @@ use super::dataset::sampling::Sampler;
 use super::dataset::{self, Loaded};
 use super::fixed_schedule::{Replay, Window};
 use super::inputs::{self, Corpus, Entry};
-use super::phases::InFlightStarts;
-use super::runner::Runner;
+use super::issue::Issuer;
+use super::request::{MeasureOptions, RequestPath, Tally};
 use super::source::{Inputs, Prepared, SessionInputs, TraceInputs};
 use super::tokenizer::Tokenizer;
 use super::{ProfileError, export};
@@ -24,8 +23,8 @@ use super::{ProfileError, export};
 /// a long trace's would not fit a file.
 const TRACE_INPUTS_SHOWN: usize = 100;
 
-/// The runner of a build's table `F`: its generated endpoint and transport enums.
-pub(super) type BuildRunner<F> = Runner<
+/// The request path of a build's table `F`: its generated endpoint and transport enums.
+pub(super) type BuildPath<F> = RequestPath<
     <<F as Factories>::Endpoints as aiperf_core::Category>::Instance,
     <<F as Factories>::Transports as aiperf_core::Category>::Instance,
 >;
@@ -33,12 +32,12 @@ pub(super) type BuildRunner<F> = Runner<
 /// Builds the endpoint and transport and the inputs: entries formatted now (so nothing but the
 /// transport and the parser stands between issuing a request and its response), or a trace whose
 /// rows are formatted as they are sent. Checks that the transport can carry them, and writes
-/// `inputs.json`.
+/// `inputs.json`. Returns the request path, and the issuer that picks what it sends.
 pub(super) fn prepare<F: Factories>(
     config: &Config,
     selections: &Selections<F>,
     tokenizer: &Arc<Tokenizer>,
-) -> Result<BuildRunner<F>, ProfileError> {
+) -> Result<(BuildPath<F>, Issuer), ProfileError> {
     let dataset = &config.dataset;
     let endpoint = selections.endpoints.create_instance(&config.endpoint, &config.info)?;
     let transport = selections.transports.create_instance(&config.transport, &config.info)?;
@@ -114,25 +113,14 @@ pub(super) fn prepare<F: Factories>(
         Inputs::Prepared(entries) => export::write_inputs(dir, entries.iter().map(|p| &p.request), &config.secrets)?,
         Inputs::Trace(_) | Inputs::Sessions(_) => export::write_inputs(dir, shown.iter().map(|p| &p.request), &config.secrets)?,
     }
-    let entries = inputs.len();
-    Ok(Runner {
-        endpoint,
-        transport,
-        path,
-        inputs,
-        replay,
+    let sampler = Sampler::new(dataset.sampling, inputs.len(), dataset.seed);
+    let measure = MeasureOptions {
         tokenizer: Arc::clone(tokenizer),
         use_server_token_count: config.use_server_token_count,
         produces_tokens: config.endpoint_meta.produces_tokens,
-        sampler: Sampler::new(dataset.sampling, entries, dataset.seed),
-        in_flight: Arc::new(InFlightStarts::default()),
-        done: AtomicU64::new(0),
-        failed: AtomicU64::new(0),
-        failure_limit: config.failure_limit,
-        halted: AtomicBool::new(false),
-        clock: super::runner::WallClock::now(),
-        sessions_begun: AtomicU64::new(0),
-    })
+    };
+    let path = RequestPath::new(endpoint, transport, path, inputs, measure, Tally::new(config.failure_limit));
+    Ok((path, Issuer::new(sampler, replay)))
 }
 
 /// Formats every entry (the payload is not kept: the prepared request holds it, and holding both

@@ -132,7 +132,7 @@ pub async fn run<F: Factories>(args: &BenchConfig, points: &[Point], context: &C
             if trial > 1 {
                 run_args.num_warmup_requests = 0;
             }
-            let outcome = super::run_one::<F>(&run_args, context).await?;
+            let outcome = super::job::run_one::<F>(&run_args, context).await?;
             let label = if point.label.is_empty() { format!("run {trial}") } else { format!("{} (run {trial})", point.label) };
             crate::stdio::note(&format!("[aiperf] {label}: {} requests succeeded, {} failed", outcome.completed, outcome.failed));
             let export = read_export(&outcome.artifact_dir)?;

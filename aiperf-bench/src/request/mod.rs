@@ -1,25 +1,20 @@
-//! Sending requests: one request end to end (this file), and the phases' schedules that keep
-//! them in flight (`phase.rs`: fixed concurrency, or a request rate with constant or Poisson gaps);
-//! a fixed schedule is [`super::replay`]'s, sessions are [`super::session`]'s.
+//! The request path: one request end to end. The issuer hands it a [`Ticket`] (which request,
+//! when it was due) and the request made ready; it sends it through the transport, parses the
+//! response with the endpoint, measures it into a [`RequestRecord`] and sends that to the
+//! collector. Nothing else of a request's life is here: when it goes is the issuer's.
 
 mod delivery;
-mod phase;
+mod tally;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Instant, SystemTime};
 
-use aiperf_core::{Endpoint, EndpointError, Exchange, SessionTurn, Transport, exchange_turn};
+use aiperf_core::{Endpoint, EndpointError, Exchange, RequestForm, SessionTurn, Transport, exchange_turn};
 use tokio::sync::mpsc;
 
-pub use phase::run_phase;
-pub(super) use phase::until_stopped;
-
 use delivery::Delivery;
+pub use tally::Tally;
 
-use super::config::FailureLimit;
-use super::dataset::sampling::Sampler;
-use super::fixed_schedule::Replay;
 use super::phases::InFlightStarts;
 use super::record::{Measure, Outcome, Phase, RequestRecord};
 use super::source::{Inputs, Prepared, Ready};
@@ -65,49 +60,70 @@ impl WallClock {
 
 /// Everything a request needs, shared by all tasks. Generic over the build's endpoint and
 /// transport types (the generated `AnyEndpoint` / `AnyTransport`), so calls are enum dispatch.
-pub struct Runner<E, T> {
-    /// The endpoint (formats were prepared with it; it parses responses).
-    pub endpoint: E,
-    /// The transport.
-    pub transport: T,
+pub struct RequestPath<E, T> {
+    endpoint: E,
+    transport: T,
     /// Path on the server.
-    pub path: String,
+    path: String,
     /// The dataset: entries formatted before the run, or trace rows formatted as they are sent.
-    pub inputs: Inputs,
-    /// `--fixed-schedule`: when the profiling phase sends each entry.
-    pub replay: Option<Replay>,
-    /// Which entry each request sends (`--dataset-sampling-strategy`).
-    pub sampler: Sampler,
+    inputs: Inputs,
+    /// How records count tokens.
+    measure: MeasureOptions,
+    /// The start times of the profiled requests whose records are not sent yet (the
+    /// time-weighted metrics wait for them).
+    in_flight: Arc<InFlightStarts>,
+    /// The current phase's ended requests, and the failure limit.
+    tally: Arc<Tally>,
+    /// The run's wall clock.
+    clock: WallClock,
+}
+
+/// How a record counts tokens.
+#[derive(Clone, Debug)]
+pub struct MeasureOptions {
     /// Tokenizer for output lengths.
     pub tokenizer: Arc<Tokenizer>,
     /// Take token counts from usage.
     pub use_server_token_count: bool,
     /// Whether the endpoint produces tokens.
     pub produces_tokens: bool,
-    /// The start times of the profiled requests whose records are not sent yet (the sweep-line
-    /// metrics wait for them).
-    pub in_flight: Arc<InFlightStarts>,
-    /// Requests ended so far in the current phase, and how many failed (for progress).
-    pub done: AtomicU64,
-    /// Failed requests so far in the current phase.
-    pub failed: AtomicU64,
-    /// `--failed-request-threshold`, if given.
-    pub failure_limit: Option<FailureLimit>,
-    /// Set when the failure limit was crossed: no request is issued after it.
-    pub halted: AtomicBool,
-    /// The run's wall clock.
-    pub clock: WallClock,
-    /// Sessions begun so far, every phase together: the next one's [`SessionTurn::key`].
-    pub sessions_begun: AtomicU64,
 }
 
-impl<E: Endpoint, T: Transport> Runner<E, T> {
-    /// Sends request `index` of `phase` (the entry the sampler picks for it), which the scheduler
-    /// decided to send at `credit`, measures it and sends its record to `records`.
-    pub async fn one(&self, index: u64, phase: Phase, worker: usize, credit: Instant, records: &RecordSender) {
-        let conversation = self.sampler.pick(index);
-        let ready = self.inputs.ready(conversation, &self.endpoint, self.transport.request_form());
-        self.send_ready(Ticket { index, phase, worker, conversation, scheduled: None, credit, turn: None }, ready, records).await;
+impl<E: Endpoint, T: Transport> RequestPath<E, T> {
+    /// The path of `inputs`, sent by `endpoint` over `transport` to `path` on the server.
+    pub fn new(endpoint: E, transport: T, path: String, inputs: Inputs, measure: MeasureOptions, tally: Tally) -> Self {
+        let (in_flight, tally, clock) = (Arc::new(InFlightStarts::default()), Arc::new(tally), WallClock::now());
+        Self { endpoint, transport, path, inputs, measure, in_flight, tally, clock }
+    }
+
+    /// The inputs it sends.
+    pub fn inputs(&self) -> &Inputs {
+        &self.inputs
+    }
+
+    /// The starts of profiled requests whose records are not out yet.
+    pub fn in_flight(&self) -> &Arc<InFlightStarts> {
+        &self.in_flight
+    }
+
+    /// The current phase's count of ended requests.
+    pub fn tally(&self) -> &Arc<Tally> {
+        &self.tally
+    }
+
+    /// The endpoint, which formats a session's turns.
+    pub fn endpoint(&self) -> &E {
+        &self.endpoint
+    }
+
+    /// The form the transport carries requests in.
+    pub fn form(&self) -> RequestForm {
+        self.transport.request_form()
+    }
+
+    /// Entry `conversation` made ready to send.
+    pub fn ready(&self, conversation: usize) -> Result<Ready, EndpointError> {
+        self.inputs.ready(conversation, &self.endpoint, self.transport.request_form())
     }
 
     /// Sends a request made ready before (an entry's body is formatted before the run, a trace
@@ -135,15 +151,15 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
         if phase == Phase::Profiling {
             self.in_flight.started(started);
         }
-        let mut in_flight = InFlight { runner: self, records: Some(records), ticket, started, started_wall };
+        let mut in_flight = InFlight { path: self, records: Some(records), ticket, started, started_wall };
         let session = in_flight.ticket.turn.as_ref().map(|tag| tag.turn);
         let Exchange { timing, mut response, decode_error } =
             exchange_turn(&self.transport, &self.endpoint, &self.path, formatted, Some(&request_id), session).await;
         let ticket = in_flight.disarm();
         let measure = Measure {
-            tokenizer: &self.tokenizer,
-            use_server_token_count: self.use_server_token_count,
-            produces_tokens: self.produces_tokens,
+            tokenizer: &self.measure.tokenizer,
+            use_server_token_count: self.measure.use_server_token_count,
+            produces_tokens: self.measure.produces_tokens,
             streaming: formatted.streaming(),
         };
         let (scheduled, credit, max_tokens) = (ticket.scheduled, ticket.credit, *max_tokens);
@@ -173,23 +189,9 @@ impl<E: Endpoint, T: Transport> Runner<E, T> {
 
     /// `record`, counted, ready to go to the collector (see [`Delivery`]).
     fn delivery<'r>(&self, record: Box<RequestRecord>, registered: bool, records: &'r RecordSender) -> Delivery<'r> {
-        self.count(&record);
+        self.tally.count(&record);
         let release = (registered && record.phase == Phase::Profiling).then(|| (Arc::clone(&self.in_flight), record.started));
         Delivery { record: Some(record), records, release }
-    }
-
-    /// Counts an ended request for progress, and halts the run once the failure limit is crossed.
-    fn count(&self, record: &RequestRecord) {
-        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        let failed =
-            if record.error.is_some() { self.failed.fetch_add(1, Ordering::Relaxed) + 1 } else { self.failed.load(Ordering::Relaxed) };
-        if record.phase == Phase::Profiling
-            && let Some(limit) = self.failure_limit
-            && done >= limit.floor
-            && failed as f64 > limit.ratio * done as f64
-        {
-            self.halted.store(true, Ordering::Relaxed);
-        }
     }
 }
 
@@ -237,7 +239,7 @@ impl Ticket {
 
 /// A request on its way; dropped before it completes, it reports a cancelled record.
 struct InFlight<'a, E: Endpoint, T: Transport> {
-    runner: &'a Runner<E, T>,
+    path: &'a RequestPath<E, T>,
     records: Option<&'a RecordSender>,
     ticket: Ticket,
     started: Instant,
@@ -259,7 +261,7 @@ impl<E: Endpoint, T: Transport> Drop for InFlight<'_, E, T> {
             let record = RequestRecord::cancelled(index, phase, conversation, worker, self.started, self.started_wall);
             let record = self.ticket.tag(Box::new(record));
             // Dropping cannot wait: a collector that is behind gets the record from a task.
-            drop(self.runner.delivery(record, true, records));
+            drop(self.path.delivery(record, true, records));
         }
     }
 }

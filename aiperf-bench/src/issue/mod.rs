@@ -1,0 +1,203 @@
+//! The issuer: one loop for every load. Its arrival source (`arrivals.rs`: a closed loop, a
+//! constant or Poisson rate, a fixed schedule) says when the next send is due; its one limiter
+//! (`limiter.rs`) keeps at most the plan's concurrency in flight, each send holding a numbered
+//! slot; what a send is, an entry or a whole session (`sessions.rs`), comes from the inputs.
+//! Each send's task starts [`wait::LEAD`] early and waits for its instant itself (`wait.rs`).
+//! Then the wait for what is in flight, cut short by the timed phase's end or a signal.
+
+mod arrivals;
+mod limiter;
+mod sessions;
+mod wait;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use aiperf_core::{Endpoint, Transport};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use arrivals::{Arrival, Arrivals};
+use limiter::{Limiter, Slot};
+use sessions::Session;
+
+use crate::MAX_CONCURRENCY;
+use crate::dataset::sampling::Sampler;
+use crate::fixed_schedule::Replay;
+use crate::plan::Plan;
+use crate::record::Phase;
+use crate::request::{RecordSender, RequestPath, Ticket};
+use crate::source::Inputs;
+
+/// What the issuer chooses from, across the phases of a run.
+#[derive(Debug)]
+pub struct Issuer {
+    /// Which entry (or session) each send takes.
+    sampler: Sampler,
+    /// The profiling phase's fixed schedule, if it follows one.
+    schedule: Option<Replay>,
+    /// Sessions begun so far, every phase together: the next one's key to the transport.
+    sessions_begun: AtomicU64,
+}
+
+/// One phase being issued: what every send's task shares.
+struct PhaseRun<E, T> {
+    path: Arc<RequestPath<E, T>>,
+    phase: Phase,
+    plan: Plan,
+    records: RecordSender,
+    /// The next request's index (for sessions, turns across sessions).
+    next_request: AtomicU64,
+}
+
+impl Issuer {
+    /// Sends take entries by `sampler`; the profiling phase follows `schedule` when given.
+    pub fn new(sampler: Sampler, schedule: Option<Replay>) -> Self {
+        Self { sampler, schedule, sessions_begun: AtomicU64::new(0) }
+    }
+
+    /// The profiling phase's fixed schedule.
+    pub fn schedule(&self) -> Option<&Replay> {
+        self.schedule.as_ref()
+    }
+
+    /// Runs one phase; every record goes to `records`. Returns when no request is left in flight,
+    /// or `grace` after `stop` turns true (requests still running then are abandoned).
+    pub async fn run_phase<E: Endpoint + 'static, T: Transport + 'static>(
+        &self,
+        path: &Arc<RequestPath<E, T>>,
+        phase: Phase,
+        plan: Plan,
+        records: RecordSender,
+        mut stop: watch::Receiver<bool>,
+        grace: Duration,
+    ) {
+        path.tally().reset();
+        let run = Arc::new(PhaseRun { path: Arc::clone(path), phase, plan, records, next_request: AtomicU64::new(0) });
+        let mut arrivals = Arrivals::new(&plan, self.schedule.as_ref().filter(|_| phase == Phase::Profiling));
+        // Without a concurrency, a rate the server cannot follow would pile up requests without
+        // bound: the most in flight is then MAX_CONCURRENCY.
+        let limiter = Limiter::new(plan.concurrency.unwrap_or(if arrivals.is_closed_loop() { 1 } else { MAX_CONCURRENCY }));
+        let mut tasks = JoinSet::new();
+        // Sessions of this phase so far: the sampler's input.
+        let mut sessions = 0;
+        while let Some((arrival, slot)) = self.next_send(&run, &mut arrivals, &limiter, &mut stop).await {
+            if matches!(path.inputs(), Inputs::Sessions(_)) {
+                let conversation = self.sampler.pick(sessions);
+                sessions += 1;
+                let key = self.sessions_begun.fetch_add(1, Ordering::Relaxed);
+                let session = Session { run: Arc::clone(&run), conversation, key, worker: slot.number() };
+                let stop = stop.clone();
+                tasks.spawn(async move {
+                    session.send(stop).await;
+                    drop(slot);
+                });
+            } else {
+                let index = run.next_request.fetch_add(1, Ordering::Relaxed);
+                let conversation = arrival.scheduled_entry.unwrap_or_else(|| self.sampler.pick(index));
+                let credit = arrival.due.unwrap_or_else(Instant::now);
+                let scheduled = arrival.scheduled_entry.and(arrival.due);
+                let ticket = Ticket { index, phase, worker: slot.number(), conversation, scheduled, credit, turn: None };
+                let run = Arc::clone(&run);
+                tasks.spawn(async move {
+                    let ready = run.path.ready(conversation);
+                    if let Some(due) = arrival.due {
+                        wait::wait_until(due).await;
+                    }
+                    run.path.send_ready(ticket, ready, &run.records).await;
+                    drop(slot);
+                });
+            }
+        }
+        drain(&mut tasks, plan.cutoff, &mut stop, grace).await;
+    }
+
+    /// The next send and the slot it holds: waits for its time (less [`wait::LEAD`]) and a free
+    /// slot. None once nothing more may be issued: the count or the deadline reached, the
+    /// schedule over, a stop, or the failure limit crossed.
+    async fn next_send<E: Endpoint, T: Transport>(
+        &self,
+        run: &PhaseRun<E, T>,
+        arrivals: &mut Arrivals<'_>,
+        limiter: &Limiter,
+        stop: &mut watch::Receiver<bool>,
+    ) -> Option<(Arrival, Slot)> {
+        let may_issue = |stop: &watch::Receiver<bool>| {
+            run.plan.may_issue(run.next_request.load(Ordering::Relaxed), stop, run.path.tally().halted())
+        };
+        if !may_issue(stop) {
+            return None;
+        }
+        let arrival = arrivals.next()?;
+        // Nothing is issued from the deadline on, however long the wait for a slot.
+        let deadline = async {
+            match run.plan.deadline {
+                Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(deadline);
+        if let Some(due) = arrival.due {
+            // A request due after the deadline is not sent.
+            if run.plan.deadline.is_some_and(|deadline| due >= deadline) {
+                return None;
+            }
+            let early = due.checked_sub(wait::LEAD).unwrap_or(due);
+            tokio::select! {
+                () = tokio::time::sleep_until(early.into()) => {}
+                () = until_stopped(stop) => return None,
+            }
+        }
+        let slot = tokio::select! {
+            slot = limiter.acquire() => slot?,
+            () = until_stopped(stop) => return None,
+            () = &mut deadline => return None,
+        };
+        may_issue(stop).then_some((arrival, slot))
+    }
+}
+
+/// Waits for what is in flight: until `cutoff` after a timed phase, for `grace` after a stop.
+/// Aborted requests become cancelled records (their `InFlight` guard).
+async fn drain(tasks: &mut JoinSet<()>, cutoff: Option<Instant>, stop: &mut watch::Receiver<bool>, grace: Duration) {
+    let end = {
+        let drained = async { while tasks.join_next().await.is_some() {} };
+        let cut_off = async {
+            match cutoff {
+                Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = drained => End::Drained,
+            () = until_stopped(stop) => End::Stopped,
+            () = cut_off => End::CutOff,
+        }
+    };
+    match end {
+        End::Drained => {}
+        End::Stopped => {
+            let _ = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+            tasks.abort_all();
+        }
+        End::CutOff => tasks.abort_all(),
+    }
+}
+
+/// How the wait for requests in flight ended.
+enum End {
+    /// They all finished.
+    Drained,
+    /// A signal asked to stop.
+    Stopped,
+    /// The timed phase's grace period ran out.
+    CutOff,
+}
+
+/// Resolves once `stop` is true; never, if its sender is gone.
+pub(super) async fn until_stopped(stop: &mut watch::Receiver<bool>) {
+    if stop.wait_for(|&stopped| stopped).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}

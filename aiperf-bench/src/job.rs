@@ -1,0 +1,134 @@
+//! One run of a benchmark (one point of a sweep, one of its runs), in steps: the configuration
+//! resolved, the `--use` pins for the run, the inputs prepared, warmup, the profiling phase, the
+//! report.
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Instant, SystemTime};
+
+use aiperf_core::{Endpoint, Factories, Transport};
+use tokio::sync::{mpsc, watch};
+
+use crate::aggregate::Aggregate;
+use crate::config::{Config, Selections, Ui};
+use crate::issue::Issuer;
+use crate::plan::Plan;
+use crate::progress::Progress;
+use crate::record::Phase;
+use crate::report::Report;
+use crate::request::{self, RequestPath};
+use crate::tokenizer::Tokenizer;
+use crate::{BenchConfig, Context, MAX_CONCURRENCY, ProfileError, ProfileOutcome, STOP_GRACE};
+use crate::{collect, export, limits, phases, setup, signals};
+
+/// One run of `aiperf profile` (one point of a sweep, one of its runs).
+pub(crate) async fn run_one<F: Factories>(args: &BenchConfig, context: &Context) -> Result<ProfileOutcome, ProfileError> {
+    let config = Config::resolve::<F>(args, context.settings.clone())?;
+    let selections = Selections::<F>::with(&config.pins)?;
+    let tokenizer = Tokenizer::shared(&config.dataset.tokenizer)?;
+    let (path, issuer) = setup::prepare::<F>(&config, &selections, &tokenizer)?;
+    let path = Arc::new(path);
+    warn_about_open_files(&config, issuer.schedule().map(|schedule| schedule.sends.len()));
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let caught = Arc::new(OnceLock::new());
+    let signals = signals::watch(stop_tx, Arc::clone(&caught), STOP_GRACE.as_secs());
+    warmup(&config, &path, &issuer, &stop_rx).await;
+    let measured = profile(&config, &path, &issuer, &stop_rx).await?;
+    let cancelled_by = caught.get().copied();
+    signals.abort();
+
+    let stopped_early = path.tally().halted();
+    let report = Report {
+        config: &config,
+        tokenizer: &tokenizer,
+        aggregate: &measured.aggregate,
+        phases: &measured.phases,
+        started: measured.started,
+        ended: measured.ended,
+        start_wall: measured.start_wall,
+        end_wall: measured.end_wall,
+        was_cancelled: cancelled_by.is_some(),
+        stopped_early,
+        cli_command: &context.command_line,
+        entries: path.inputs().len(),
+        fixed_schedule: issuer.schedule().is_some(),
+    };
+    let console = report.write(&config.artifact_dir)?;
+    Ok(ProfileOutcome {
+        console,
+        artifact_dir: config.artifact_dir.clone(),
+        cancelled_by,
+        completed: measured.aggregate.completed,
+        failed: measured.aggregate.failed,
+        threshold_crossed: stopped_early,
+    })
+}
+
+/// Network runs need a file per connection: say so before starting when they may not fit.
+/// `scheduled`: the sends of a fixed schedule, if the run has one.
+fn warn_about_open_files(config: &Config, scheduled: Option<usize>) {
+    if config.info.url.is_some() {
+        let load = &config.schedule.load;
+        // At a rate without a concurrency, at most rate × timeout requests can be in flight; a
+        // fixed schedule has at most its sends in flight.
+        let by_rate = match (load.rate, scheduled) {
+            (Some((rate, _)), _) => (rate * config.info.timeout.as_secs_f64()).ceil() as usize,
+            (None, Some(sends)) => sends,
+            (None, None) => MAX_CONCURRENCY,
+        };
+        limits::check_open_files(load.concurrency.unwrap_or(by_rate.min(MAX_CONCURRENCY)));
+    }
+}
+
+/// `--num-warmup-requests`: sent first, not measured.
+async fn warmup<E: Endpoint + 'static, T: Transport + 'static>(
+    config: &Config,
+    path: &Arc<RequestPath<E, T>>,
+    issuer: &Issuer,
+    stop: &watch::Receiver<bool>,
+) {
+    let Some(plan) = Plan::warmup(config) else { return };
+    let (tx, mut rx) = mpsc::channel(request::record_backlog(plan.concurrency));
+    // Warmup records are not kept: taken as they come.
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let progress = Progress::start(config.ui == Ui::Simple, "warmup", Arc::clone(path.tally()), plan.count, None);
+    issuer.run_phase(path, Phase::Warmup, plan, tx, stop.clone(), STOP_GRACE).await;
+    progress.finish();
+    let _ = drain.await;
+}
+
+/// What the profiling phase measured, and when.
+struct Measured {
+    aggregate: Aggregate,
+    /// The time-weighted metrics: key, unit, summary.
+    phases: Vec<phases::Series>,
+    started: Instant,
+    ended: Instant,
+    start_wall: SystemTime,
+    end_wall: SystemTime,
+}
+
+/// The profiling phase: every record is folded into the statistics and streamed to the JSONL.
+async fn profile<E: Endpoint + 'static, T: Transport + 'static>(
+    config: &Config,
+    path: &Arc<RequestPath<E, T>>,
+    issuer: &Issuer,
+    stop: &watch::Receiver<bool>,
+) -> Result<Measured, ProfileError> {
+    let (start_wall, started) = (SystemTime::now(), Instant::now());
+    let plan = Plan::profiling(config, started, issuer.schedule().map(|schedule| schedule.sends.len()));
+    let (tx, rx) = mpsc::channel(request::record_backlog(plan.concurrency));
+    let writer = export::RecordWriter::create(&config.artifact_dir, config.secrets.clone(), config.schedule.warmup_requests > 0)?;
+    let columns_error = |source| ProfileError::Io { path: std::env::temp_dir().display().to_string(), source };
+    let aggregate = Aggregate::new(config.slos.clone(), started).map_err(columns_error)?;
+    let collect = tokio::spawn(collect::collect(rx, writer, aggregate, Arc::clone(path.in_flight())));
+    let tally = Arc::clone(path.tally());
+    let progress = Progress::start(config.ui == Ui::Simple, "profiling", tally, plan.count, config.schedule.duration);
+    issuer.run_phase(path, Phase::Profiling, plan, tx, stop.clone(), STOP_GRACE).await;
+    progress.finish();
+    let dir = config.artifact_dir.display().to_string();
+    let mut aggregate = collect.await.map_err(|e| ProfileError::Io { path: dir, source: std::io::Error::other(e) })??;
+    let phases = aggregate.phases.finish();
+    aggregate.finish().map_err(columns_error)?;
+    Ok(Measured { aggregate, phases, started, ended: Instant::now(), start_wall, end_wall: SystemTime::now() })
+}
