@@ -87,7 +87,7 @@ fn record_request(c: &mut Criterion) {
                 let record = measure.record(0, Phase::Profiling, 0, 0, outcome);
                 aggregate.add(&record);
                 // The oldest request still in flight started just after this one.
-                aggregate.phases.advance(Some(timing.start + step));
+                aggregate.timeline.advance(Some(timing.start + step));
                 line.clear();
                 JsonLine { record: &record, warmup_phase: false }.write_to(&mut line).expect("serializable");
                 line.len()

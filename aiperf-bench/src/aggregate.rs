@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use super::metrics::Metric;
-use super::phases::PhaseSweep;
 use super::record::{RecordError, RequestRecord};
 use super::stats::{Adjusted, Columns, Summary};
+use super::timeline::Timeline;
 
 /// AIPerf's error-adjusted metrics (its `adj_` twins): the metric, and the twin's key and title.
 pub const ADJUSTED: [(Metric, &str, &str); 4] = [
@@ -114,7 +114,7 @@ pub struct Aggregate {
     /// When the last request ended.
     pub last_end: Option<Instant>,
     /// The time-weighted (sweep-line) metrics of the completed requests.
-    pub phases: PhaseSweep,
+    pub timeline: Timeline,
 }
 
 impl Aggregate {
@@ -139,7 +139,7 @@ impl Aggregate {
             total_osl: 0.0,
             first_start: None,
             last_end: None,
-            phases: PhaseSweep::new(zero),
+            timeline: Timeline::new(zero),
         })
     }
 
@@ -168,7 +168,7 @@ impl Aggregate {
             self.columns.push(Metric::ScheduleLag.index(), lag);
         }
         // A failed request was in flight all the same (it counts in the concurrency, in no phase).
-        self.phases.add(record);
+        self.timeline.add(record);
         if let Some(error) = &record.error {
             self.failed += 1;
             // What AIPerf measures of a failed request.

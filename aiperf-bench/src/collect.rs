@@ -10,8 +10,8 @@ use tokio::sync::mpsc;
 use super::aggregate::Aggregate;
 use super::error::ProfileError;
 use super::export::RecordWriter;
-use super::phases::InFlightStarts;
 use super::record::RequestRecord;
+use super::timeline::InFlightStarts;
 
 /// How long a record may wait in the JSONL writer's buffer before it is flushed to the file.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
@@ -57,7 +57,7 @@ pub(super) async fn collect(
         let watermark = in_flight.earliest().unwrap_or_else(Instant::now);
         let in_channel = rx.len();
         take_ready(&mut rx, in_channel, &mut sink);
-        sink.aggregate.phases.advance(Some(watermark));
+        sink.aggregate.timeline.advance(Some(watermark));
         let since = *unflushed_since.get_or_insert_with(Instant::now);
         if since.elapsed() >= FLUSH_EVERY {
             sink.flush();

@@ -18,7 +18,7 @@ use crate::report::Report;
 use crate::request::{self, RequestPath};
 use crate::tokenizer::Tokenizer;
 use crate::{BenchConfig, Context, MAX_CONCURRENCY, ProfileError, ProfileOutcome, STOP_GRACE};
-use crate::{collect, export, limits, phases, setup, signals};
+use crate::{collect, export, limits, setup, signals, timeline};
 
 /// One run of `aiperf profile` (one point of a sweep, one of its runs).
 pub(crate) async fn run_one<F: Factories>(args: &BenchConfig, context: &Context) -> Result<ProfileOutcome, ProfileError> {
@@ -42,7 +42,7 @@ pub(crate) async fn run_one<F: Factories>(args: &BenchConfig, context: &Context)
         config: &config,
         tokenizer: &tokenizer,
         aggregate: &measured.aggregate,
-        phases: &measured.phases,
+        timeline: &measured.timeline,
         started: measured.started,
         ended: measured.ended,
         start_wall: measured.start_wall,
@@ -101,7 +101,7 @@ async fn warmup<E: Endpoint + 'static, T: Transport + 'static>(
 struct Measured {
     aggregate: Aggregate,
     /// The time-weighted metrics: key, unit, summary.
-    phases: Vec<phases::Series>,
+    timeline: Vec<timeline::Series>,
     started: Instant,
     ended: Instant,
     start_wall: SystemTime,
@@ -128,7 +128,7 @@ async fn profile<E: Endpoint + 'static, T: Transport + 'static>(
     progress.finish();
     let dir = config.artifact_dir.display().to_string();
     let mut aggregate = collect.await.map_err(|e| ProfileError::Io { path: dir, source: std::io::Error::other(e) })??;
-    let phases = aggregate.phases.finish();
+    let timeline = aggregate.timeline.finish();
     aggregate.finish().map_err(columns_error)?;
-    Ok(Measured { aggregate, phases, started, ended: Instant::now(), start_wall, end_wall: SystemTime::now() })
+    Ok(Measured { aggregate, timeline, started, ended: Instant::now(), start_wall, end_wall: SystemTime::now() })
 }

@@ -27,7 +27,6 @@ mod issue;
 mod job;
 mod limits;
 pub mod metrics;
-mod phases;
 pub mod plan;
 mod progress;
 pub mod record;
@@ -40,6 +39,7 @@ mod source;
 pub mod stats;
 pub mod stdio;
 pub mod sweep;
+mod timeline;
 pub mod tokenizer;
 
 use std::path::PathBuf;

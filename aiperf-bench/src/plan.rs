@@ -52,9 +52,6 @@ impl Plan {
     /// Whether request `index` may still be issued: no stop, not `halted` (the failure limit),
     /// within the count and the deadline.
     pub(crate) fn may_issue(&self, index: u64, stop: &watch::Receiver<bool>, halted: bool) -> bool {
-        !*stop.borrow()
-            && !halted
-            && self.count.is_none_or(|n| index < n)
-            && self.deadline.is_none_or(|d| Instant::now() < d)
+        !*stop.borrow() && !halted && self.count.is_none_or(|n| index < n) && self.deadline.is_none_or(|d| Instant::now() < d)
     }
 }

@@ -26,7 +26,7 @@ pub(super) struct Report<'a> {
     /// What the profiled requests measured.
     pub aggregate: &'a Aggregate,
     /// The time-weighted metrics (effective concurrency and the phases' throughputs).
-    pub phases: &'a [super::phases::Series],
+    pub timeline: &'a [super::timeline::Series],
     /// When profiling started and ended (monotonic and wall clock).
     pub started: Instant,
     /// See `started`.
@@ -180,7 +180,7 @@ impl Report<'_> {
         let (span, aggregates) = self.aggregates();
         let title = format!("aiperf | {}", self.config.endpoint_meta.metrics_title);
         let mut console = export::console_table(&title, &records, &aggregates);
-        if let Some(c) = self.phases.iter().find(|s| s.key == "effective_concurrency").map(|s| s.summary) {
+        if let Some(c) = self.timeline.iter().find(|s| s.key == "effective_concurrency").map(|s| s.summary) {
             console.push_str(&format!("Effective concurrency: avg {:.2}, p50 {:.2}, max {:.2} requests in flight\n", c.avg, c.p50, c.max));
         }
         for (error, count) in self.aggregate.errors() {
@@ -204,7 +204,7 @@ impl Report<'_> {
         // it), AIPerf's replay values are among the aggregates.
         let mut stats: Vec<StatRow> =
             records.iter().filter(|(m, _)| *m != Metric::ScheduleLag).map(|(m, s)| StatRow::record(*m, s)).collect();
-        stats.extend(self.phases.iter().map(|s| StatRow::weighted(s.key, s.title, s.unit, &s.summary)));
+        stats.extend(self.timeline.iter().map(|s| StatRow::weighted(s.key, s.title, s.unit, &s.summary)));
         stats.extend(self.aggregate.adjusted().iter().map(StatRow::adjusted));
         export::write_csv(dir, &stats, &aggregates)?;
         std::fs::write(dir.join(export::CONSOLE_FILE), &console)
@@ -273,7 +273,7 @@ impl Report<'_> {
         for a in aggregates {
             object.insert(a.key.to_owned(), json!({ "unit": a.unit, "avg": a.value }));
         }
-        for &super::phases::Series { key, unit, summary: s, .. } in self.phases {
+        for &super::timeline::Series { key, unit, summary: s, .. } in self.timeline {
             object.insert(
                 key.to_owned(),
                 json!({ "unit": unit, "avg": s.avg, "min": s.min, "max": s.max, "p50": s.p50, "p90": s.p90, "p95": s.p95, "p99": s.p99, "std": s.std }),

@@ -11,8 +11,8 @@ use std::path::Path;
 use super::super::ProfileError;
 use super::super::aggregate::AdjustedSeries;
 use super::super::metrics::Metric;
-use super::super::phases::WeightedSummary;
 use super::super::stats::Summary;
+use super::super::timeline::WeightedSummary;
 use super::AggregateMetric;
 
 /// The statistics columns, after `Metric`.

@@ -123,9 +123,8 @@ impl Issuer {
         limiter: &Limiter,
         stop: &mut watch::Receiver<bool>,
     ) -> Option<(Arrival, Slot)> {
-        let may_issue = |stop: &watch::Receiver<bool>| {
-            run.plan.may_issue(run.next_request.load(Ordering::Relaxed), stop, run.path.tally().halted())
-        };
+        let may_issue =
+            |stop: &watch::Receiver<bool>| run.plan.may_issue(run.next_request.load(Ordering::Relaxed), stop, run.path.tally().halted());
         if !may_issue(stop) {
             return None;
         }

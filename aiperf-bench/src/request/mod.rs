@@ -15,9 +15,9 @@ use tokio::sync::mpsc;
 use delivery::Delivery;
 pub use tally::Tally;
 
-use super::phases::InFlightStarts;
 use super::record::{Measure, Outcome, Phase, RequestRecord};
 use super::source::{Inputs, Prepared, Ready};
+use super::timeline::InFlightStarts;
 use super::tokenizer::Tokenizer;
 
 /// Where requests' records go: to the collector, through a bounded channel. Boxed: a record is

@@ -110,7 +110,7 @@ impl Queue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::phases::Levels;
+    use crate::timeline::Levels;
 
     fn event(at: u64, order: u8) -> Event {
         Event { at, order, delta: Levels::default() }

@@ -1,8 +1,8 @@
 //! AIPerf 0.13's time-weighted ("sweep-line") metrics: over the profiling phase's window (from its
-//! start, the sweep's zero, idle until the first request, to the last request's end), step functions of what is in flight: requests, those in prefill (start
+//! start, the timeline's zero, idle until the first request, to the last request's end), step functions of what is in flight: requests, those in prefill (start
 //! to first token) and in decode (first token to end), their token rates (decode chunk by chunk,
-//! as AIPerf's default), and tokens in flight ([`PhaseSweep::add`]).
-//! `effective_*` weigh every instant of the window; `active_*` only instants when that phase has a
+//! as AIPerf's default), and tokens in flight ([`Timeline::add`]).
+//! `effective_*` weigh every instant of the window; `active_*` only instants when that stage (prefill or decode) has a
 //! request in flight.
 //!
 //! Records arrive as requests end, their start in the past. Their events wait (each request's in
@@ -67,7 +67,7 @@ impl InFlightStarts {
     }
 }
 
-/// An event: its time (ns after the sweep's zero), its order at one instant ([`START`], [`FIRST`],
+/// An event: its time (ns after the timeline's zero), its order at one instant ([`START`], [`FIRST`],
 /// [`CHUNK`], [`END`]: a request's events at one instant apply in the order they happened), what it
 /// changes.
 #[derive(Clone, Copy, Debug)]
@@ -126,7 +126,7 @@ pub struct Series {
 
 /// The effective series each `active_*` series (the last of [`SERIES`], in order) is the active
 /// part of: the prefill and decode throughputs and their per-user values, and the total. Each is
-/// 0 exactly while its phase has no request in flight (the levels reset it), so the active
+/// 0 exactly while its stage has no request in flight (the levels reset it), so the active
 /// series is the effective one less that idle time, kept by an [`Activity`] instead of a
 /// histogram of its own (one histogram record less per series at each event).
 const ACTIVE_OF: [usize; 5] = [3, 6, 4, 7, 5];
@@ -135,7 +135,7 @@ const ACTIVE_OF: [usize; 5] = [3, 6, 4, 7, 5];
 const EFFECTIVE: usize = SERIES.len() - ACTIVE_OF.len();
 
 /// The sweep over one run's records.
-pub struct PhaseSweep {
+pub struct Timeline {
     zero: Instant,
     pending: Queue,
     clock: u64,
@@ -144,7 +144,7 @@ pub struct PhaseSweep {
     activity: [Activity; ACTIVE_OF.len()],
 }
 
-impl PhaseSweep {
+impl Timeline {
     /// A sweep whose window opens at `zero`, the phase's start (before any request).
     pub fn new(zero: Instant) -> Self {
         Self {
@@ -201,7 +201,7 @@ impl PhaseSweep {
         l.requests += d.requests;
         l.prefill += d.prefill;
         l.decode += d.decode;
-        // Sums of rates drift by rounding: nothing in a phase means exactly zero.
+        // Sums of rates drift by rounding: nothing in a stage means exactly zero.
         l.prefill_rate = if l.prefill > 0 { l.prefill_rate + d.prefill_rate } else { 0.0 };
         l.decode_rate = if l.decode > 0 { l.decode_rate + d.decode_rate } else { 0.0 };
         l.uniform_rate = if l.decode > 0 { l.uniform_rate + d.uniform_rate } else { 0.0 };
@@ -233,7 +233,7 @@ impl PhaseSweep {
         for (stat, value) in self.stats.iter_mut().zip(values) {
             stat.record(value, ns);
         }
-        // In the order of ACTIVE_OF: when each active series' phase has a request in flight.
+        // In the order of ACTIVE_OF: when each active series' stage has a request in flight.
         let active = [l.prefill > 0, l.prefill > 0, l.decode > 0, l.decode > 0, l.requests > 0];
         for ((activity, series), active) in self.activity.iter_mut().zip(ACTIVE_OF).zip(active) {
             activity.record(values[series], ns, active);
@@ -245,7 +245,7 @@ impl PhaseSweep {
         self.advance(None);
         self.stats.iter_mut().for_each(WeightedStat::flush);
         let effective = self.stats.iter().map(WeightedStat::summary);
-        // A phase never active (no request streamed, say) is all zeros, as AIPerf exports it.
+        // A stage never active (no request streamed, say) is all zeros, as AIPerf exports it.
         let active = ACTIVE_OF.iter().zip(&self.activity).map(|(&series, activity)| {
             let stat = &self.stats[series];
             stat.active_summary(activity).or_else(|| stat.summary().map(|_| WeightedSummary::default()))
@@ -258,8 +258,8 @@ impl PhaseSweep {
     }
 }
 
-/// The events of a request that ran from `start` to `end` (ns after the sweep's zero), in the
-/// order they happened, as [`PhaseSweep::add`] describes.
+/// The events of a request that ran from `start` to `end` (ns after the timeline's zero), in the
+/// order they happened, as [`Timeline::add`] describes.
 fn request_events(record: &RequestRecord, start: u64, end: u64, events: &mut Vec<Event>) {
     let mut push = |at: u64, order: u8, delta: Levels| events.push(Event { at, order, delta });
     let ttft = record.value(Metric::TimeToFirstToken).filter(|_| record.error.is_none());

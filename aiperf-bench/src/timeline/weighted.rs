@@ -1,5 +1,5 @@
 //! Time-weighted statistics of a step function, and of its active part: the same function
-//! without the time its phase was idle.
+//! without the time its stage was idle.
 //!
 //! Percentiles are AIPerf's: the lowest value held at or below which the share `p` of the time
 //! was spent (its weighted CDF, no interpolation). They are exact while a series took at most
@@ -41,7 +41,7 @@ pub(super) struct WeightedStat {
 }
 
 /// When a series was active, for its `active_*` twin: a series that is 0 exactly while idle (a
-/// phase's throughput with no request in that phase). Its active statistics are the series'
+/// stage's throughput with no request in that stage). Its active statistics are the series'
 /// own without the idle time: the same sums (idle time adds zeros to them), the active weight,
 /// the histogram less the idle nanoseconds at 0, and the active minimum and maximum.
 pub(super) struct Activity {
@@ -206,7 +206,7 @@ impl Activity {
         Self { weight: 0.0, idle_ns: 0, min: f64::INFINITY, max: f64::NEG_INFINITY }
     }
 
-    /// The series held `value` for `ns` nanoseconds, its phase `active` or not (when not, the
+    /// The series held `value` for `ns` nanoseconds, its stage `active` or not (when not, the
     /// value is 0). Not counted unless finite, as [`WeightedStat::record`] does.
     pub(super) fn record(&mut self, value: f64, ns: u64, active: bool) {
         if !value.is_finite() {
@@ -258,7 +258,7 @@ mod tests {
     #[test]
     fn the_active_part_is_the_series_without_its_idle_time() {
         // (value, ns, active): idle stretches at 0, active ones at various values (0 included,
-        // as a phase with no input tokens has), segments not whole microseconds.
+        // as a stage with no input tokens has), segments not whole microseconds.
         let segments = [
             (0.0, 5_000, false),
             (120.5, 1_500, true),

@@ -29,7 +29,7 @@ fn close(a: f64, b: f64) -> bool {
 #[test]
 fn time_weighted_levels_over_the_window() {
     let zero = Instant::now();
-    let mut sweep = PhaseSweep::new(zero);
+    let mut sweep = Timeline::new(zero);
     // A: prefill 0–100 ms at 1000 tokens/s, decode 100–1100 ms at 10 tokens/s.
     // B: prefill 500–600 ms at 500 tokens/s, decode 600–1100 ms at 10 tokens/s. Window: 1.1 s.
     sweep.add(&request(zero, 500, 100.0, 1100, 50.0, 6.0));
@@ -56,13 +56,13 @@ fn time_weighted_levels_over_the_window() {
 #[test]
 fn decode_is_counted_chunk_by_chunk_and_requests_without_a_first_token_only_in_flight() {
     let zero = Instant::now();
-    let mut sweep = PhaseSweep::new(zero);
+    let mut sweep = Timeline::new(zero);
     // First token at 100 ms, 9 more tokens in two chunks: 400 ms, then 100 ms, then nothing
     // until the end at 1000 ms.
     let mut streamed = request(zero, 0, 100.0, 1000, 20.0, 10.0);
     streamed.inter_chunk = vec![400.0, 100.0];
     sweep.add(&streamed);
-    // Not streamed (no first token): in flight, in no phase.
+    // Not streamed (no first token): in flight, in no stage.
     let mut whole = request(zero, 0, 0.0, 1000, 500.0, 50.0);
     whole.values[Metric::TimeToFirstToken.index()] = None;
     sweep.add(&whole);
@@ -84,7 +84,7 @@ fn decode_is_counted_chunk_by_chunk_and_requests_without_a_first_token_only_in_f
 #[test]
 fn events_wait_for_the_oldest_request_in_flight() {
     let zero = Instant::now();
-    let mut sweep = PhaseSweep::new(zero);
+    let mut sweep = Timeline::new(zero);
     sweep.add(&request(zero, 300, 10.0, 400, 10.0, 2.0));
     // A request started at 100 ms is still in flight: nothing from 100 ms on is swept.
     sweep.advance(Some(zero + Duration::from_millis(100)));
@@ -121,7 +121,7 @@ fn two_events_in_one_read_keep_their_order() {
     // Alone in flight: its first two content events came in one read (a gap of 0 ms, at the first
     // token's instant), the next ones 450 ms apart, the last at the end.
     let zero = Instant::now();
-    let mut sweep = PhaseSweep::new(zero);
+    let mut sweep = Timeline::new(zero);
     let mut record = request(zero, 0, 100.0, 1000, 10.0, 4.0);
     record.inter_chunk = vec![0.0, 450.0, 450.0];
     sweep.add(&record);
