@@ -42,7 +42,7 @@ fn plugins_validate_checks_every_compiled_implementation() {
 
 #[test]
 fn use_pins_an_implementation_for_a_run() {
-    let dir = std::env::temp_dir().join(format!("aiperf-cli-use-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("aiperf-cli-use-{}", std::process::id()));
     let dir_arg = dir.to_str().unwrap();
     let args = [
         "profile",

@@ -38,7 +38,7 @@ fn runtime_registered_names_run_in_profile_and_list_as_registered() {
     assert!(!listing.contains("builtin"), "{listing}");
     assert!(cli(&["plugins", "endpoint"]).unwrap().lines().any(|l| l.starts_with("relay ")));
 
-    let dir = std::env::temp_dir().join(format!("aiperf-relay-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("aiperf-relay-{}", std::process::id()));
     let dir_arg = dir.display().to_string();
     let console = cli(&[
         "profile",
@@ -71,7 +71,7 @@ fn runtime_registered_names_run_in_profile_and_list_as_registered() {
 
 #[test]
 fn use_pins_last_only_for_the_run() {
-    let dir = std::env::temp_dir().join(format!("aiperf-pins-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("aiperf-pins-{}", std::process::id()));
     let dir_arg = dir.display().to_string();
     cli(&[
         "profile",

@@ -16,7 +16,7 @@ async fn new_connections_cost_their_requests_and_reused_ones_do_not() {
         InEngineSettings { time_to_first_token: Duration::from_millis(1), inter_token_latency: Duration::ZERO, output_tokens: 3, seed: 2 };
     let server = MockServer::start(MockConfig { engine, ..MockConfig::default() }).await.unwrap();
     let url = format!("http://localhost:{}", server.http_addr().port());
-    let dir = std::env::temp_dir().join(format!("aiperf-connection-metrics-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("aiperf-connection-metrics-{}", std::process::id()));
     let args = ["profile", "--model", "mock", "--ui", "none", "--streaming", "--concurrency", "2", "--request-count", "8", "--url", &url];
     let (args, out) = (args.map(String::from), dir.clone());
     let output = tokio::task::spawn_blocking(move || {

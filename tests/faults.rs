@@ -42,7 +42,8 @@ async fn run_n(fault: Fault, requests: usize, extra: &[&str]) -> Run {
         InEngineSettings { time_to_first_token: Duration::from_millis(1), inter_token_latency: Duration::ZERO, output_tokens: 6, seed: 2 };
     let config = MockConfig { engine, faults: vec![FaultSpec { fault, rate: 1.0 }], ..MockConfig::default() };
     let server = MockServer::start(config).await.unwrap();
-    let dir: PathBuf = std::env::temp_dir().join(format!("aiperf-fault-{}-{}", std::process::id(), fault.name()));
+    let dir: PathBuf =
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("aiperf-fault-{}-{}", std::process::id(), fault.name()));
     let _ = std::fs::remove_dir_all(&dir);
     let count = requests.to_string();
     let mut args: Vec<String> =
@@ -143,7 +144,7 @@ async fn a_huge_response_is_cut_at_the_limit() {
 async fn tls_to_a_plain_http_server_is_a_connection_error() {
     let server = MockServer::start(MockConfig::default()).await.unwrap();
     let url = server.url().replace("http://", "https://");
-    let dir = std::env::temp_dir().join(format!("aiperf-fault-{}-tls", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("aiperf-fault-{}-tls", std::process::id()));
     let args =
         ["profile", "--url", &url, "--model", "mock", "--request-count", "2", "--ui", "none", "--output-artifact-dir"].map(str::to_owned);
     let run_dir = dir.clone();

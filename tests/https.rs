@@ -45,7 +45,7 @@ async fn https_and_http2_over_tls() {
     let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
     let leaf_key = KeyPair::generate().unwrap();
     let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap().signed_by(&leaf_key, &ca).unwrap();
-    let ca_file = std::env::temp_dir().join(format!("aiperf-test-ca-{}.pem", std::process::id()));
+    let ca_file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("aiperf-test-ca-{}.pem", std::process::id()));
     std::fs::write(&ca_file, ca.pem()).unwrap();
     // SAFETY: the only test of this binary, set before any thread reads the environment.
     unsafe { std::env::set_var("SSL_CERT_FILE", &ca_file) };

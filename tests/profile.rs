@@ -10,7 +10,7 @@ use aiperf_mock_server::{MockConfig, MockServer};
 use serde_json::Value;
 
 fn artifact_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aiperf-profile-test-{}-{name}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("aiperf-profile-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }

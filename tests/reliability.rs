@@ -10,7 +10,7 @@ use aiperf::transports::InEngineSettings;
 use aiperf_mock_server::{MockConfig, MockServer};
 
 fn artifact_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aiperf-reliability-{}-{name}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("aiperf-reliability-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }

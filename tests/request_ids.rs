@@ -15,7 +15,7 @@ async fn records_keep_the_servers_ids_for_successes_and_failures() {
     let engine =
         InEngineSettings { time_to_first_token: Duration::from_millis(1), inter_token_latency: Duration::ZERO, output_tokens: 3, seed: 5 };
     let server = MockServer::start(MockConfig { engine, error_rate: 0.3, ..MockConfig::default() }).await.unwrap();
-    let dir: PathBuf = std::env::temp_dir().join(format!("aiperf-request-ids-test-{}", std::process::id()));
+    let dir: PathBuf = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("aiperf-request-ids-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     for streaming in [true, false] {
         let mut args = vec!["profile", "--model", "mock", "--request-count", "30", "--concurrency", "3", "--isl", "8", "--ui", "none"];

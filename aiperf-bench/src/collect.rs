@@ -11,6 +11,7 @@ use super::aggregate::Aggregate;
 use super::error::ProfileError;
 use super::export::RecordWriter;
 use super::record::RequestRecord;
+use super::state::StateWriter;
 use super::timeline::InFlightStarts;
 
 /// How long a record may wait in the JSONL writer's buffer before it is flushed to the file.
@@ -25,14 +26,17 @@ const BATCH: usize = 1024;
 /// Folds records into `aggregate` and writes them as they come, in batches of at most [`BATCH`]:
 /// a record reaches the file at most [`FLUSH_EVERY`] after it was written (one write system call
 /// per batch, not per record), and all of them when the run ends. After each batch the
-/// time-weighted metrics sweep up to the earliest start still `in_flight`.
+/// time-weighted metrics sweep up to the earliest start still `in_flight`. With a `state`
+/// writer, each record and each batch's watermark go to the run's state too (returned for its
+/// footer).
 pub(super) async fn collect(
     mut rx: mpsc::Receiver<Box<RequestRecord>>,
     writer: RecordWriter,
     aggregate: Aggregate,
     in_flight: Arc<InFlightStarts>,
-) -> Result<Aggregate, ProfileError> {
-    let mut sink = Sink { writer, aggregate, result: Ok(()) };
+    state: Option<StateWriter>,
+) -> Result<(Aggregate, Option<StateWriter>), ProfileError> {
+    let mut sink = Sink { writer, aggregate, state, result: Ok(()) };
     let mut unflushed_since: Option<Instant> = None;
     loop {
         // Records written since the last flush reach the file within FLUSH_EVERY, even when no
@@ -58,14 +62,15 @@ pub(super) async fn collect(
         let in_channel = rx.len();
         take_ready(&mut rx, in_channel, &mut sink);
         sink.aggregate.timeline.advance(Some(watermark));
+        sink.watermark(watermark);
         let since = *unflushed_since.get_or_insert_with(Instant::now);
         if since.elapsed() >= FLUSH_EVERY {
             sink.flush();
             unflushed_since = None;
         }
     }
-    let Sink { writer, aggregate, result } = sink;
-    result.and(writer.finish()).map(|()| aggregate)
+    let Sink { writer, aggregate, state, result } = sink;
+    result.and(writer.finish()).map(|()| (aggregate, state))
 }
 
 /// Folds up to `count` records already in the channel, without waiting for more.
@@ -76,10 +81,12 @@ fn take_ready(rx: &mut mpsc::Receiver<Box<RequestRecord>>, count: usize, sink: &
     }
 }
 
-/// Where records go: the aggregate, and the JSONL file until its first error.
+/// Where records go: the aggregate, and the JSONL file (and the state, if kept) until the first
+/// error.
 struct Sink {
     writer: RecordWriter,
     aggregate: Aggregate,
+    state: Option<StateWriter>,
     /// The first write error, reported when the run ends (the aggregate still gets every record).
     result: Result<(), ProfileError>,
 }
@@ -89,6 +96,15 @@ impl Sink {
         self.aggregate.add(record);
         if self.result.is_ok() {
             self.result = self.writer.write(record);
+        }
+        if let Some(state) = self.state.as_mut().filter(|_| self.result.is_ok()) {
+            self.result = state.record(record);
+        }
+    }
+
+    fn watermark(&mut self, watermark: Instant) {
+        if let Some(state) = self.state.as_mut().filter(|_| self.result.is_ok()) {
+            self.result = state.watermark(watermark);
         }
     }
 

@@ -16,9 +16,10 @@ use crate::progress::Progress;
 use crate::record::Phase;
 use crate::report::Report;
 use crate::request::{self, RequestPath};
+use crate::state::{self, Footer, Header, StateWriter};
 use crate::tokenizer::Tokenizer;
 use crate::{BenchConfig, Context, MAX_CONCURRENCY, ProfileError, ProfileOutcome, STOP_GRACE};
-use crate::{collect, export, limits, setup, signals, timeline};
+use crate::{clock, collect, export, limits, setup, signals, timeline};
 
 /// One run of `aiperf profile` (one point of a sweep, one of its runs).
 pub(crate) async fn run_one<F: Factories>(args: &BenchConfig, context: &Context) -> Result<ProfileOutcome, ProfileError> {
@@ -28,19 +29,31 @@ pub(crate) async fn run_one<F: Factories>(args: &BenchConfig, context: &Context)
     let (path, issuer) = setup::prepare::<F>(&config, &selections, &tokenizer)?;
     let path = Arc::new(path);
     warn_about_open_files(&config, issuer.schedule().map(|schedule| schedule.sends.len()));
+    let header = args.export_run_state.then(|| Header {
+        version: state::VERSION,
+        config: args.clone(),
+        command_line: context.command_line.clone(),
+        start_ns: 0,
+        entries: path.inputs().len(),
+        fixed_schedule: issuer.schedule().is_some(),
+    });
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let caught = Arc::new(OnceLock::new());
     let signals = signals::watch(stop_tx, Arc::clone(&caught), STOP_GRACE.as_secs());
     warmup(&config, &path, &issuer, &stop_rx).await;
-    let measured = profile(&config, &path, &issuer, &stop_rx).await?;
+    let mut measured = profile(&config, &path, &issuer, header, &stop_rx).await?;
     let cancelled_by = caught.get().copied();
     signals.abort();
 
     let stopped_early = path.tally().halted();
+    if let Some(state) = measured.state.take() {
+        let end_ns = clock::unix_ns(measured.end_wall);
+        state.finish(Footer { end_ns, was_cancelled: cancelled_by.is_some(), stopped_early })?;
+    }
     let report = Report {
         config: &config,
-        tokenizer: &tokenizer,
+        tokenizer: &tokenizer.name(),
         aggregate: &measured.aggregate,
         timeline: &measured.timeline,
         started: measured.started,
@@ -106,6 +119,8 @@ struct Measured {
     ended: Instant,
     start_wall: SystemTime,
     end_wall: SystemTime,
+    /// The run's state, when kept, waiting for its footer.
+    state: Option<StateWriter>,
 }
 
 /// The profiling phase: every record is folded into the statistics and streamed to the JSONL.
@@ -113,22 +128,31 @@ async fn profile<E: Endpoint + 'static, T: Transport + 'static>(
     config: &Config,
     path: &Arc<RequestPath<E, T>>,
     issuer: &Issuer,
+    header: Option<Header>,
     stop: &watch::Receiver<bool>,
 ) -> Result<Measured, ProfileError> {
-    let (start_wall, started) = (SystemTime::now(), Instant::now());
+    let clock = path.clock();
+    let started = Instant::now();
+    let start_wall = clock.at(started);
+    let state = header
+        .map(|header| {
+            StateWriter::create(&config.artifact_dir, Header { start_ns: clock.ns(started), ..header }, config.secrets.clone(), clock)
+        })
+        .transpose()?;
     let plan = Plan::profiling(config, started, issuer.schedule().map(|schedule| schedule.sends.len()));
     let (tx, rx) = mpsc::channel(request::record_backlog(plan.concurrency));
     let writer = export::RecordWriter::create(&config.artifact_dir, config.secrets.clone(), config.schedule.warmup_requests > 0)?;
     let columns_error = |source| ProfileError::Io { path: std::env::temp_dir().display().to_string(), source };
     let aggregate = Aggregate::new(config.slos.clone(), started).map_err(columns_error)?;
-    let collect = tokio::spawn(collect::collect(rx, writer, aggregate, Arc::clone(path.in_flight())));
+    let collect = tokio::spawn(collect::collect(rx, writer, aggregate, Arc::clone(path.in_flight()), state));
     let tally = Arc::clone(path.tally());
     let progress = Progress::start(config.ui == Ui::Simple, "profiling", tally, plan.count, config.schedule.duration);
     issuer.run_phase(path, Phase::Profiling, plan, tx, stop.clone(), STOP_GRACE).await;
     progress.finish();
     let dir = config.artifact_dir.display().to_string();
-    let mut aggregate = collect.await.map_err(|e| ProfileError::Io { path: dir, source: std::io::Error::other(e) })??;
+    let (mut aggregate, state) = collect.await.map_err(|e| ProfileError::Io { path: dir, source: std::io::Error::other(e) })??;
     let timeline = aggregate.timeline.finish();
     aggregate.finish().map_err(columns_error)?;
-    Ok(Measured { aggregate, timeline, started, ended: Instant::now(), start_wall, end_wall: SystemTime::now() })
+    let ended = Instant::now();
+    Ok(Measured { aggregate, timeline, started, ended, start_wall, end_wall: clock.at(ended), state })
 }

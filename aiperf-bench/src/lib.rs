@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod clock;
 mod collect;
 pub mod config;
 pub mod dataset;
@@ -36,6 +37,7 @@ mod request;
 mod setup;
 mod signals;
 mod source;
+pub mod state;
 pub mod stats;
 pub mod stdio;
 pub mod sweep;

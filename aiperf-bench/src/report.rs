@@ -12,7 +12,6 @@ use super::error::ProfileError;
 use super::export::{self, AggregateMetric, StatRow};
 use super::metrics::Metric;
 use super::stats;
-use super::tokenizer::Tokenizer;
 
 /// AIPerf's `replay_sched_degraded`: a replay whose p99 lag is above this many ms.
 const REPLAY_DEGRADED_MS: f64 = 500.0;
@@ -21,8 +20,8 @@ const REPLAY_DEGRADED_MS: f64 = 500.0;
 pub(super) struct Report<'a> {
     /// The run's configuration.
     pub config: &'a Config,
-    /// Its tokenizer (named in the export).
-    pub tokenizer: &'a Tokenizer,
+    /// Its tokenizer's name, as the export names it.
+    pub tokenizer: &'a str,
     /// What the profiled requests measured.
     pub aggregate: &'a Aggregate,
     /// The time-weighted metrics (effective concurrency and the phases' throughputs).
@@ -249,7 +248,7 @@ impl Report<'_> {
                 }],
                 "phases": self.phases_config(),
                 "artifacts": { "dir": config.artifact_dir.display().to_string() },
-                "tokenizer": { "name": self.tokenizer.name() },
+                "tokenizer": { "name": self.tokenizer },
                 "runtime": { "ui": format!("{:?}", config.ui).to_lowercase() },
             },
             "run_info": { "benchmark_id": id, "random_seed": dataset.seed, "trial": 0, "cli_command": self.cli_command },

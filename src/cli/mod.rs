@@ -31,6 +31,9 @@ pub enum Command {
     // Negative numbers are values (then refused with what is allowed), not unknown flags.
     #[command(allow_negative_numbers = true)]
     Profile(Box<ProfileArgs>),
+    /// Merge the run states of a benchmark's shards (`profile --export-run-state`) into the
+    /// exports one process over all their records would have written.
+    Merge(MergeArgs),
     /// Draw PNG pictures of runs and sweeps from their exports.
     Plot(crate::plot::PlotArgs),
     /// Show the endpoints and transports compiled into this build, and which implementation is active.
@@ -39,6 +42,17 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<PluginsCommand>,
     },
+}
+
+/// Arguments of `aiperf merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Run states: `run_state.jsonl` files, or the artifact directories holding them.
+    #[arg(required = true)]
+    pub states: Vec<std::path::PathBuf>,
+    /// Where the merged exports go.
+    #[arg(long = "output-artifact-dir", alias = "artifact-dir", default_value = "artifacts/merged")]
+    pub output_artifact_dir: std::path::PathBuf,
 }
 
 /// What a command can fail with. Some failures still have output (the validation table, the
@@ -177,25 +191,20 @@ pub fn run<F: Factories>(cli: &Cli, command_line: &str) -> Result<String, CliErr
     match &cli.command {
         Command::Plugins { command } => plugins::run::<F>(command.as_ref()),
         Command::Plot(args) => Ok(crate::plot::run(args)?),
+        Command::Merge(args) => {
+            let outcome = aiperf_bench::state::merge::<F>(&args.states, &args.output_artifact_dir)?;
+            finished(outcome)
+        }
         Command::Profile(args) => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CliError::Runtime)?;
             let config = args.to_config().with_seed();
             let context = Context { command_line: command_line.to_owned(), settings: args.engine_settings(&config)? };
             let outcome = runtime.block_on(aiperf_bench::run::<F>(&config, &context))?;
-            if let Some(signal) = outcome.cancelled_by {
-                return Err(CliError::Cancelled { signal, output: outcome.console });
-            }
-            if outcome.threshold_crossed {
-                let ended = outcome.completed + outcome.failed;
-                return Err(CliError::FailedRequestThreshold { failed: outcome.failed, ended, output: outcome.console });
-            }
-            if outcome.completed == 0 {
-                return Err(CliError::NoRequestSucceeded { failed: outcome.failed, output: outcome.console });
-            }
-            let mut console = outcome.console;
+            let artifact_dir = outcome.artifact_dir.clone();
+            let mut console = finished(outcome)?;
             if args.auto_plot {
                 // The pictures are a bonus: a failure to draw them does not fail the benchmark.
-                match crate::plot::run(&crate::plot::PlotArgs { paths: vec![outcome.artifact_dir], output: None }) {
+                match crate::plot::run(&crate::plot::PlotArgs { paths: vec![artifact_dir], output: None }) {
                     Ok(written) => console.push_str(&written),
                     Err(e) => note(&format!("[aiperf] --auto-plot: {e}")),
                 }
@@ -203,4 +212,20 @@ pub fn run<F: Factories>(cli: &Cli, command_line: &str) -> Result<String, CliErr
             Ok(console)
         }
     }
+}
+
+/// The console table of a benchmark (run or merged), or the error its outcome is: a signal, the
+/// failure threshold, no request succeeded.
+fn finished(outcome: aiperf_bench::ProfileOutcome) -> Result<String, CliError> {
+    if let Some(signal) = outcome.cancelled_by {
+        return Err(CliError::Cancelled { signal, output: outcome.console });
+    }
+    if outcome.threshold_crossed {
+        let ended = outcome.completed + outcome.failed;
+        return Err(CliError::FailedRequestThreshold { failed: outcome.failed, ended, output: outcome.console });
+    }
+    if outcome.completed == 0 {
+        return Err(CliError::NoRequestSucceeded { failed: outcome.failed, output: outcome.console });
+    }
+    Ok(outcome.console)
 }

@@ -180,6 +180,10 @@ pub struct ProfileArgs {
     /// Pin an implementation for this run: `NAME=IMPL`, e.g. `chat=ChatEndpoint` (repeatable).
     #[arg(long = "use")]
     pub pins: Vec<Pin>,
+    /// Also write the run's state (`run_state.jsonl`): `aiperf merge` merges the states of a
+    /// benchmark's shards into the exports of one run over all their records.
+    #[arg(long)]
+    pub export_run_state: bool,
     /// Embedded engine (no --url): time to first token, in milliseconds.
     #[arg(long, default_value_t = 20.0)]
     pub engine_ttft_ms: f64,
@@ -239,6 +243,7 @@ impl ProfileArgs {
             output_artifact_dir: self.output_artifact_dir.clone(),
             ui: self.ui,
             pins: self.pins.clone(),
+            export_run_state: self.export_run_state,
         }
     }
 

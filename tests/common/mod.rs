@@ -13,7 +13,7 @@ use serde_json::Value;
 
 /// An empty directory for test `name` of the file `suite`, in the system's temporary directory.
 pub fn dir(suite: &str, name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aiperf-{suite}-test-{}-{name}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("aiperf-{suite}-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

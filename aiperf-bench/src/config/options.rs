@@ -115,6 +115,9 @@ pub struct BenchConfig {
     pub ui: Ui,
     /// Implementations pinned for the run.
     pub pins: Vec<Pin>,
+    /// Also write the run's state (`run_state.jsonl`), which `aiperf merge` merges with other
+    /// shards' into one benchmark's exports.
+    pub export_run_state: bool,
 }
 
 impl Default for BenchConfig {
@@ -168,6 +171,7 @@ impl Default for BenchConfig {
             output_artifact_dir: PathBuf::from("artifacts"),
             ui: Ui::Simple,
             pins: Vec::new(),
+            export_run_state: false,
         }
     }
 }

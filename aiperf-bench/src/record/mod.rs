@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aiperf_core::{EndpointError, ParsedResponse, TransportError, TransportTiming};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::metrics::Metric;
 use super::tokenizer::Tokenizer;
@@ -28,10 +28,10 @@ impl Phase {
 }
 
 /// Why a request failed.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RecordError {
     /// HTTP status (or the status a transport mapped), if any (left out when none, as AIPerf does).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<u16>,
     /// The error's type (`NotFoundError`, `Timeout`, `InvalidResponse`, ...).
     #[serde(rename = "type")]

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use delivery::Delivery;
 pub use tally::Tally;
 
+use super::clock::WallClock;
 use super::record::{Measure, Outcome, Phase, RequestRecord};
 use super::source::{Inputs, Prepared, Ready};
 use super::timeline::InFlightStarts;
@@ -34,28 +35,6 @@ pub type RecordSender = mpsc::Sender<Box<RequestRecord>>;
 /// 1024, filled once in a long run, raised its peak memory by 2 MiB.
 pub fn record_backlog(concurrency: Option<usize>) -> usize {
     concurrency.map_or(1024, |c| c.saturating_mul(4).clamp(256, 4096))
-}
-
-/// The wall clock of a run, read once beside the monotonic one: every record's wall-clock times
-/// derive from their monotonic instants through this one pairing, so that they keep the exact
-/// distances the monotonic clock measured (a pairing read per request would differ by a
-/// preemption between the two reads, or by the wall clock's corrections).
-#[derive(Clone, Copy, Debug)]
-pub struct WallClock {
-    instant: Instant,
-    wall: SystemTime,
-}
-
-impl WallClock {
-    /// Reads both clocks now.
-    pub fn now() -> Self {
-        Self { instant: Instant::now(), wall: SystemTime::now() }
-    }
-
-    /// The wall-clock time of `at` (not before the pairing).
-    pub fn at(&self, at: Instant) -> SystemTime {
-        self.wall + at.saturating_duration_since(self.instant)
-    }
 }
 
 /// Everything a request needs, shared by all tasks. Generic over the build's endpoint and
@@ -109,6 +88,11 @@ impl<E: Endpoint, T: Transport> RequestPath<E, T> {
     /// The current phase's count of ended requests.
     pub fn tally(&self) -> &Arc<Tally> {
         &self.tally
+    }
+
+    /// The run's wall clock: every record's wall-clock times come from it.
+    pub fn clock(&self) -> WallClock {
+        self.clock
     }
 
     /// The endpoint, which formats a session's turns.

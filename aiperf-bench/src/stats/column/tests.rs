@@ -1,7 +1,8 @@
 use super::*;
 
+/// A column of `values` in a directory of its own (removed by [`remove`]).
 fn column(name: &str, values: impl IntoIterator<Item = f64>) -> Column {
-    let dir = std::env::temp_dir().join(format!("aiperf-column-test-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("aiperf-column-test-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut column = Column::new(dir.join(name));
     for value in values {
@@ -10,12 +11,17 @@ fn column(name: &str, values: impl IntoIterator<Item = f64>) -> Column {
     column
 }
 
+/// Removes a column's directory.
+fn remove(column: &Column) {
+    let _ = std::fs::remove_dir_all(column.path.parent().unwrap());
+}
+
 /// The summary sorted in memory and found by passes over the file are the same, to the bit.
 fn both_ways(name: &str, values: Vec<f64>) -> Summary {
     let mut column = column(name, values);
     let sorted = column.summary(u64::MAX).unwrap().unwrap();
     let passes = column.summary(0).unwrap().unwrap();
-    let _ = std::fs::remove_file(&column.path);
+    remove(&column);
     assert_eq!(sorted, passes, "{name}");
     sorted
 }
@@ -41,9 +47,11 @@ fn passes_over_the_file_find_what_sorting_finds() {
 fn values_that_are_not_finite_are_left_out_and_an_empty_column_has_no_summary() {
     let mut odd = column("odd", [1.0, f64::NAN, f64::INFINITY, 3.0]);
     let summary = odd.summary(IN_MEMORY).unwrap().unwrap();
-    let _ = std::fs::remove_file(&odd.path);
+    remove(&odd);
     assert_eq!((summary.count, summary.p50), (2, 2.0));
-    assert!(column("empty", []).summary(IN_MEMORY).unwrap().is_none());
+    let mut empty = column("empty", []);
+    assert!(empty.summary(IN_MEMORY).unwrap().is_none());
+    remove(&empty);
 }
 
 #[test]
@@ -83,7 +91,9 @@ fn error_adjusted_percentiles_are_numpys_nearest_with_failures_at_infinity() {
     let (sorted, passes) = (long.adjusted(u64::MAX, 5).unwrap(), long.adjusted(0, 5).unwrap());
     assert_eq!(sorted, passes);
     assert_eq!(long.adjusted(u64::MAX, 0).unwrap().unwrap().percentiles[4], 500.0, "rank 5000 of 10001");
-    let _ = std::fs::remove_file(&small.path);
-    let _ = std::fs::remove_file(&long.path);
-    assert_eq!(column("adjusted-none", []).adjusted(u64::MAX, 3).unwrap(), None, "no row without a value");
+    remove(&small);
+    remove(&long);
+    let mut none = column("adjusted-none", []);
+    assert_eq!(none.adjusted(u64::MAX, 3).unwrap(), None, "no row without a value");
+    remove(&none);
 }
