@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Instant;
 
-use aiperf::core::{ConfigError, DecodeState, Endpoint, FromModelEndpoint, ModelEndpointInfo, ParsedResponse};
+use aiperf::core::{ConfigError, DecodeState, Endpoint, FromModelEndpoint, ModelEndpointInfo, ParsedResponse, Selection};
 use aiperf::endpoints::RankingsEndpoint;
-use aiperf::{AnyEndpoint, EndpointFactory, EndpointName};
+use aiperf::{AnyEndpoint, EndpointCategory, EndpointFactory, EndpointName};
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main, measurement::WallTime};
 
 type Constructor = fn(&ModelEndpointInfo) -> Result<AnyEndpoint, ConfigError>;
@@ -60,11 +60,14 @@ fn create_instance(c: &mut Criterion) {
     });
     group.finish();
 
-    // Resolution alone (what the factory adds on top of construction).
+    // Resolution alone (what choosing adds on top of construction): the table's choice, and a
+    // run-time `Selection`'s (a pin looked up by the name's index).
+    let selection = Selection::<EndpointCategory>::new();
     let mut group = c.benchmark_group("resolve");
-    group.bench_function("generated_match_typed_name", |b| b.iter(|| EndpointFactory::selected(black_box(EndpointName::Rankings))));
-    group.bench_function("generated_match_str_name", |b| {
-        b.iter(|| black_box("rankings").parse::<EndpointName>().map(EndpointFactory::selected))
+    group.bench_function("generated_match_typed_name", |b| b.iter(|| EndpointFactory::entry(black_box(EndpointName::Rankings)).default));
+    group.bench_function("selection_typed_name", |b| b.iter(|| selection.selected(black_box(EndpointName::Rankings))));
+    group.bench_function("selection_str_name", |b| {
+        b.iter(|| black_box("rankings").parse::<EndpointName>().map(|name| selection.selected(name)))
     });
     group.bench_function("hashmap_fn_registry", |b| b.iter(|| map.get(black_box("rankings")).copied()));
     group.finish();

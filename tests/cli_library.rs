@@ -1,15 +1,21 @@
-//! The command line as a library (`aiperf::cli::run` over a build's `Factories`), as an embedder
-//! or a custom build uses it: names registered at run time work in `profile` and are listed as
-//! registered; `--use` pins last only for the run that set them.
+//! The command line as a library (`aiperf::cli::run_with` over a build's `Factories`), as an
+//! embedder or a custom build uses it: names registered in its selections work in `profile` and
+//! are listed as registered; `--use` pins last only for the run that set them.
 
-use aiperf::cli::{Cli, run};
+use aiperf::bench::Selections;
+use aiperf::cli::{Cli, run_with};
 use aiperf::core::{ConfigError, Endpoint, EndpointMetadata, FromModelEndpoint, ModelEndpointInfo};
 use aiperf::{EndpointFactory, Factories};
 use clap::Parser;
 
-fn cli(args: &[&str]) -> Result<String, String> {
+/// The command line run with `selections` (an embedder's registrations).
+fn cli_with(args: &[&str], selections: &Selections<Factories>) -> Result<String, String> {
     let cli = Cli::try_parse_from(std::iter::once("aiperf").chain(args.iter().copied())).map_err(|e| e.to_string())?;
-    run::<Factories>(&cli, "aiperf test").map_err(|e| e.to_string())
+    run_with::<Factories>(&cli, "aiperf test", selections).map_err(|e| e.to_string())
+}
+
+fn cli(args: &[&str]) -> Result<String, String> {
+    cli_with(args, &Selections::default())
 }
 
 /// A registered name: chat's wire format under another name, with its own metadata.
@@ -32,11 +38,14 @@ fn make_relay(info: &ModelEndpointInfo) -> Result<Box<dyn Endpoint>, ConfigError
 
 #[test]
 fn runtime_registered_names_run_in_profile_and_list_as_registered() {
-    EndpointFactory::register("relay", "RelayEndpoint", "chat under another name", &RELAY_METADATA, make_relay).unwrap();
+    let mut selections = Selections::<Factories>::default();
+    selections.endpoints.register("relay", "RelayEndpoint", "chat under another name", &RELAY_METADATA, make_relay).unwrap();
+    let cli = |args: &[&str]| cli_with(args, &selections);
     let listing = cli(&["plugins", "endpoint", "relay"]).unwrap();
     assert!(listing.starts_with("RelayEndpoint ← ACTIVE  registered at run time"), "{listing}");
     assert!(!listing.contains("builtin"), "{listing}");
     assert!(cli(&["plugins", "endpoint"]).unwrap().lines().any(|l| l.starts_with("relay ")));
+    assert!(cli_with(&["plugins", "endpoint", "relay"], &Selections::default()).is_err(), "only where it was registered");
 
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("aiperf-relay-{}", std::process::id()));
     let dir_arg = dir.display().to_string();

@@ -47,20 +47,16 @@ fn the_builtin_stays_selectable_by_enum_type_name_and_path() {
     assert_eq!(chat().implementation() == Some(EndpointImpl::ChatEndpoint), !PLUGIN, "another selection is untouched");
 }
 
-/// The only test that changes the process-wide pins.
 #[test]
-fn process_wide_pins_pin_and_reset() {
-    let process_wide = || EndpointFactory::create_instance("chat", &ModelEndpointInfo::default()).unwrap().implementation();
-    EndpointFactory::use_implementation("chat", "ChatEndpoint").unwrap();
-    assert_eq!(process_wide(), Some(EndpointImpl::ChatEndpoint), "the builtin stays selectable");
-    EndpointFactory::reset_implementation("chat").unwrap();
-    assert_eq!(process_wide() == Some(EndpointImpl::ChatEndpoint), !PLUGIN);
+fn a_scoped_pin_is_a_pinned_copy_and_the_factory_keeps_the_table_choice() {
+    let table = || EndpointFactory::create_instance("chat", &ModelEndpointInfo::default()).unwrap().implementation();
+    let base = Selection::<EndpointCategory>::new();
     {
-        let _pin = EndpointFactory::scoped_implementation("chat", "aiperf_endpoints::ChatEndpoint").unwrap();
-        assert_eq!(process_wide(), Some(EndpointImpl::ChatEndpoint));
+        let scoped = base.with_implementation("chat", "aiperf_endpoints::ChatEndpoint").unwrap();
+        assert_eq!(chat_with(&scoped).implementation(), Some(EndpointImpl::ChatEndpoint), "the builtin stays selectable");
     }
-    assert_eq!(process_wide() == Some(EndpointImpl::ChatEndpoint), !PLUGIN, "the guard restored the default");
-    EndpointFactory::reset_all();
+    assert_eq!(chat_with(&base).implementation(), table(), "the base selection is untouched");
+    assert_eq!(table() == Some(EndpointImpl::ChatEndpoint), !PLUGIN, "the factory gives the table's choice");
 }
 
 #[cfg(feature = "nvidia-optimized")]
@@ -162,12 +158,14 @@ fn runtime_registration_extends_the_table_without_touching_it() {
     fn make(_: &ModelEndpointInfo) -> Result<Box<dyn Endpoint>, aiperf::core::ConfigError> {
         Ok(Box::new(Echo))
     }
-    EndpointFactory::register("echo", "Echo", "test endpoint", &ECHO_METADATA, make).unwrap();
-    let echo = EndpointFactory::create_instance("echo", &ModelEndpointInfo::default()).unwrap();
+    let mut selection = Selection::<EndpointCategory>::new();
+    selection.register("echo", "Echo", "test endpoint", &ECHO_METADATA, make).unwrap();
+    let echo = selection.create_instance("echo", &ModelEndpointInfo::default()).unwrap();
     assert!(matches!(echo, AnyEndpoint::Registered(_)) && echo.implementation().is_none());
-    assert_eq!(EndpointFactory::metadata("echo").unwrap().endpoint_path, "/echo");
-    let err = EndpointFactory::register("chat", "Echo", "d", &ECHO_METADATA, make).unwrap_err();
+    assert_eq!(selection.metadata("echo").unwrap().endpoint_path, "/echo");
+    let err = selection.register("chat", "Echo", "d", &ECHO_METADATA, make).unwrap_err();
     assert!(matches!(err.kind(), FactoryErrorKind::AlreadyDefined { .. }), "{err}");
+    assert!(EndpointFactory::create_instance("echo", &ModelEndpointInfo::default()).is_err(), "the table has no echo");
 }
 
 #[test]

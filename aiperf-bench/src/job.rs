@@ -1,5 +1,5 @@
-//! One run of a benchmark (one point of a sweep, one of its runs), in steps: the configuration
-//! resolved, the `--use` pins for the run, the inputs prepared, warmup, the profiling phase, the
+//! One run of a benchmark (one point of a sweep, one of its runs), in steps: the `--use` pins for
+//! the run, the configuration resolved, the inputs prepared, warmup, the profiling phase, the
 //! report.
 
 use std::sync::{Arc, OnceLock};
@@ -9,7 +9,7 @@ use aiperf_core::{Endpoint, Factories, Transport};
 use tokio::sync::{mpsc, watch};
 
 use crate::aggregate::Aggregate;
-use crate::config::{Config, Selections, Ui};
+use crate::config::{Config, Ui};
 use crate::issue::Issuer;
 use crate::plan::Plan;
 use crate::progress::Progress;
@@ -22,9 +22,9 @@ use crate::{BenchConfig, Context, MAX_CONCURRENCY, ProfileError, ProfileOutcome,
 use crate::{clock, collect, export, limits, setup, signals, timeline};
 
 /// One run of `aiperf profile` (one point of a sweep, one of its runs).
-pub(crate) async fn run_one<F: Factories>(args: &BenchConfig, context: &Context) -> Result<ProfileOutcome, ProfileError> {
-    let config = Config::resolve::<F>(args, context.settings.clone())?;
-    let selections = Selections::<F>::with(&config.pins)?;
+pub(crate) async fn run_one<F: Factories>(args: &BenchConfig, context: &Context<F>) -> Result<ProfileOutcome, ProfileError> {
+    let selections = context.selections.with_pins(&args.pins)?;
+    let config = Config::resolve::<F>(args, context.settings.clone(), &selections)?;
     let tokenizer = Tokenizer::shared(&config.dataset.tokenizer)?;
     let (path, issuer) = setup::prepare::<F>(&config, &selections, &tokenizer)?;
     let path = Arc::new(path);

@@ -49,7 +49,7 @@ use std::time::Duration;
 
 use aiperf_core::{Factories, Settings};
 
-pub use config::{BenchConfig, FAILURE_FLOOR, MAX_CONCURRENCY, MAX_DATASET_TOKENS, MAX_ISL};
+pub use config::{BenchConfig, FAILURE_FLOOR, MAX_CONCURRENCY, MAX_DATASET_TOKENS, MAX_ISL, Selections};
 pub use error::ProfileError;
 pub use signals::Signal;
 
@@ -71,13 +71,21 @@ pub struct ProfileOutcome {
 }
 
 /// What the program driving the engine adds to a configuration, never serialized with it.
-#[derive(Clone, Debug, Default)]
-pub struct Context {
+pub struct Context<F: Factories> {
     /// The command line as the exports record it (already redacted).
     pub command_line: String,
     /// The implementations' own settings (the embedded engine's delays, say), handed to the
     /// endpoint and the transport as they are.
     pub settings: Settings,
+    /// How names are resolved in the build's table `F`: its choices, pins and names registered
+    /// at run time (a run's `--use` pins go on top of a copy).
+    pub selections: Selections<F>,
+}
+
+impl<F: Factories> Default for Context<F> {
+    fn default() -> Self {
+        Self { command_line: String::new(), settings: Settings::default(), selections: Selections::default() }
+    }
 }
 
 impl BenchConfig {
@@ -102,7 +110,7 @@ pub(crate) const STOP_GRACE: Duration = Duration::from_secs(5);
 /// # Errors
 /// [`ProfileError`] for flags that cannot work or artifacts that cannot be written; failed
 /// requests are not errors, they are counted.
-pub async fn run<F: Factories>(args: &BenchConfig, context: &Context) -> Result<ProfileOutcome, ProfileError> {
+pub async fn run<F: Factories>(args: &BenchConfig, context: &Context<F>) -> Result<ProfileOutcome, ProfileError> {
     if !(1..=sweep::MAX_PROFILE_RUNS).contains(&args.num_profile_runs) {
         return Err(error::invalid("--num-profile-runs", args.num_profile_runs, format!("from 1 to {}", sweep::MAX_PROFILE_RUNS)));
     }

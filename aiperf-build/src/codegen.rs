@@ -96,7 +96,7 @@ fn prelude(table: &Table) -> TokenStream {
         }
 
         use self::__deps::aiperf_core::{
-            Category, ConfigError, CrateInfo, DynTransport, Endpoint, EndpointMetadata, Factory, FactoryState, FromModelEndpoint as _,
+            Category, ConfigError, CrateInfo, DynTransport, Endpoint, EndpointMetadata, Factory, FromModelEndpoint as _,
             ImplDescriptor, InputKind, ModelEndpointInfo, NameEntry, TransportMetadata,
         };
 
@@ -236,7 +236,9 @@ impl CategoryCode {
         let impl_doc = format!(" Every `{key}` implementation compiled into this build, grouped by name, best-ranked first.");
         let any_doc = format!(" What [`{factory}`] creates: one variant per compiled-in `{key}` implementation (enum dispatch).");
         let category_doc = format!(" The `{key}` category of this build's table.");
-        let factory_doc = format!(" `create_instance`, `use_implementation` and `list_implementations` for `{key}` names.");
+        let factory_doc = format!(
+            " `create_instance`, `metadata` and `list_implementations` for `{key}` names (a `Selection` chooses otherwise at run time)."
+        );
         quote! {
             #(
                 #[doc = #alias_docs]
@@ -346,18 +348,6 @@ impl CategoryCode {
 
                 fn from_registered(instance: Box<Self::Registered>) -> #any {
                     #any::Registered(instance)
-                }
-
-                #[inline]
-                fn state() -> &'static FactoryState<Self> {
-                    static STATE: FactoryState<#category_ty> = FactoryState::new();
-                    &STATE
-                }
-
-                #[inline(always)]
-                fn pins() -> &'static [::std::sync::atomic::AtomicU16] {
-                    static PINS: [::std::sync::atomic::AtomicU16; #name_count] = [const { ::std::sync::atomic::AtomicU16::new(0) }; #name_count];
-                    &PINS
                 }
             }
         }

@@ -24,10 +24,7 @@ mod transport;
 pub use decode_state::{DecodeState, ResponseExtension};
 pub use endpoint::{Auth, Endpoint, EndpointError, MAX_RESPONSE_BYTES, ResponseCollector, decode_response};
 pub use error::ConfigError;
-pub use factory::{
-    Category, Factories, Factory, FactoryError, FactoryErrorKind, FactoryState, ImplArg, ImplDescriptor, NameArg, NameEntry, PinGuard,
-    Selection,
-};
+pub use factory::{Category, Factories, Factory, FactoryError, FactoryErrorKind, ImplArg, ImplDescriptor, NameArg, NameEntry, Selection};
 pub use metadata::{CrateInfo, EndpointMetadata, ImplementationInfo, InputKind, TransportMetadata};
 pub use model_endpoint::{ConnectionReuse, FromModelEndpoint, ModelEndpointInfo, Settings, parse_server_url};
 pub use request::{FormattedRequest, InferenceRequest, Message, Payload, PreparedRequest, TextInput, TextRequest};

@@ -11,7 +11,7 @@ use clap::builder::PossibleValuesParser;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use aiperf_bench::stdio::{note, write_stdout};
-use aiperf_bench::{Context, ProfileError, redact};
+use aiperf_bench::{Context, ProfileError, Selections, redact};
 pub use plugins::PluginsCommand;
 pub use profile_args::ProfileArgs;
 
@@ -188,17 +188,27 @@ fn print_output(output: &str) -> bool {
 /// # Errors
 /// A message for the user (unknown name with the valid ones, a flag that cannot work, ...).
 pub fn run<F: Factories>(cli: &Cli, command_line: &str) -> Result<String, CliError> {
+    run_with::<F>(cli, command_line, &Selections::default())
+}
+
+/// [`run`], resolving names as `selections` choose from the table `F`: an embedder's pins, and
+/// the endpoints and transports it registered at run time.
+///
+/// # Errors
+/// As [`run`].
+pub fn run_with<F: Factories>(cli: &Cli, command_line: &str, selections: &Selections<F>) -> Result<String, CliError> {
     match &cli.command {
-        Command::Plugins { command } => plugins::run::<F>(command.as_ref()),
+        Command::Plugins { command } => plugins::run::<F>(command.as_ref(), selections),
         Command::Plot(args) => Ok(crate::plot::run(args)?),
         Command::Merge(args) => {
-            let outcome = aiperf_bench::state::merge::<F>(&args.states, &args.output_artifact_dir)?;
+            let outcome = aiperf_bench::state::merge::<F>(&args.states, &args.output_artifact_dir, selections)?;
             finished(outcome)
         }
         Command::Profile(args) => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CliError::Runtime)?;
             let config = args.to_config().with_seed();
-            let context = Context { command_line: command_line.to_owned(), settings: args.engine_settings(&config)? };
+            let settings = args.engine_settings(&config)?;
+            let context = Context { command_line: command_line.to_owned(), settings, selections: selections.clone() };
             let outcome = runtime.block_on(aiperf_bench::run::<F>(&config, &context))?;
             let artifact_dir = outcome.artifact_dir.clone();
             let mut console = finished(outcome)?;

@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-use aiperf_core::{Category, Factories, Factory, FactoryError, ImplementationInfo};
+use aiperf_bench::Selections;
+use aiperf_core::{Category, Factories, FactoryError, ImplementationInfo, Selection};
 
 use super::CliError;
 
@@ -25,22 +26,24 @@ pub enum PluginsCommand {
     Validate,
 }
 
-pub(super) fn run<F: Factories>(command: Option<&PluginsCommand>) -> Result<String, CliError> {
+/// Runs a `plugins` command over the table `F`, as `selections` choose from it (and with the
+/// names registered there).
+pub(super) fn run<F: Factories>(command: Option<&PluginsCommand>, selections: &Selections<F>) -> Result<String, CliError> {
     match command {
-        None => Ok(overview::<F>()),
-        Some(PluginsCommand::Endpoint { name: None }) => Ok(names::<F::Endpoints>()),
-        Some(PluginsCommand::Transport { name: None }) => Ok(names::<F::Transports>()),
-        Some(PluginsCommand::Endpoint { name: Some(name) }) => Ok(implementations::<F::Endpoints>(name)?),
-        Some(PluginsCommand::Transport { name: Some(name) }) => Ok(implementations::<F::Transports>(name)?),
+        None => Ok(overview::<F>(selections)),
+        Some(PluginsCommand::Endpoint { name: None }) => Ok(names(&selections.endpoints)),
+        Some(PluginsCommand::Transport { name: None }) => Ok(names(&selections.transports)),
+        Some(PluginsCommand::Endpoint { name: Some(name) }) => Ok(implementations(&selections.endpoints, name)?),
+        Some(PluginsCommand::Transport { name: Some(name) }) => Ok(implementations(&selections.transports, name)?),
         Some(PluginsCommand::Validate) => validate::run::<F>(),
     }
 }
 
 /// `aiperf plugins`: the names of each category, and the crates that declared them.
-fn overview<F: Factories>() -> String {
+fn overview<F: Factories>(selections: &Selections<F>) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:<10} {}", F::Endpoints::CATEGORY, Factory::<F::Endpoints>::names().join(", "));
-    let _ = writeln!(out, "{:<10} {}", F::Transports::CATEGORY, Factory::<F::Transports>::names().join(", "));
+    let _ = writeln!(out, "{:<10} {}", F::Endpoints::CATEGORY, selections.endpoints.names().join(", "));
+    let _ = writeln!(out, "{:<10} {}", F::Transports::CATEGORY, selections.transports.names().join(", "));
     out.push_str("crates:\n");
     let width = F::crates().iter().map(|c| c.name.len() + c.version.len() + 1).max().unwrap_or(0);
     for c in F::crates() {
@@ -55,11 +58,12 @@ fn overview<F: Factories>() -> String {
 }
 
 /// `aiperf plugins CATEGORY`: every name, its active implementation, the other compiled-in ones.
-fn names<C: Category>() -> String {
-    let rows: Vec<(String, String, String)> = Factory::<C>::names()
+fn names<C: Category>(selection: &Selection<C>) -> String {
+    let rows: Vec<(String, String, String)> = selection
+        .names()
         .into_iter()
         .filter_map(|name| {
-            let list = Factory::<C>::list_implementations(&name).ok()?;
+            let list = selection.list_implementations(&name).ok()?;
             let (active, others): (Vec<_>, Vec<_>) = list.iter().partition(|i| i.is_selected);
             let active = active.first().map(|i| label(i, false)).unwrap_or_default();
             let others = others.iter().map(|i| i.class_name).collect::<Vec<_>>().join(", ");
@@ -101,8 +105,8 @@ fn provider(info: &ImplementationInfo) -> String {
 /// `aiperf plugins CATEGORY NAME`: one line per implementation, the active one first, in the
 /// reference's format (`OptimizedChatEndpoint [PLUGIN] ← ACTIVE`), then the crate that declared
 /// it, its priority and description.
-fn implementations<C: Category>(name: &str) -> Result<String, FactoryError> {
-    let list = Factory::<C>::list_implementations(name)?;
+fn implementations<C: Category>(selection: &Selection<C>, name: &str) -> Result<String, FactoryError> {
+    let list = selection.list_implementations(name)?;
     let labels: Vec<String> = list.iter().map(|i| label(i, true)).collect();
     let providers: Vec<String> = list.iter().map(provider).collect();
     let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);

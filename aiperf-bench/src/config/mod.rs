@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use aiperf_core::{EndpointMetadata, Factories, Factory, ModelEndpointInfo, Selection, Settings, Url, parse_server_url};
+use aiperf_core::{EndpointMetadata, Factories, Factory, ModelEndpointInfo, Settings, Url, parse_server_url};
 use serde_json::{Map, Value};
 
 use super::aggregate::Slo;
@@ -18,6 +18,7 @@ use crate::redact::{self, Secrets};
 mod named;
 mod options;
 mod schedule;
+mod selections;
 
 pub use named::Named;
 pub(crate) use named::by_name;
@@ -25,6 +26,7 @@ pub use options::{ArrivalPattern, BenchConfig, List, Pin, PublicDataset, SweepTy
 pub use schedule::FailureLimit;
 pub(super) use schedule::{FixedSchedule, Schedule};
 use schedule::{failure_limit, schedule, single};
+pub use selections::Selections;
 
 /// The longest duration a flag accepts (a year): larger values would overflow clocks.
 const MAX_SECONDS: Duration = Duration::from_secs(366 * 24 * 3600);
@@ -96,8 +98,6 @@ pub(super) struct Config {
     pub info: ModelEndpointInfo,
     /// Credentials given on the command line, scrubbed from everything written out.
     pub secrets: Secrets,
-    /// `--use NAME=IMPL` pins, for this run.
-    pub pins: Vec<(String, String)>,
     /// What to send.
     pub dataset: Dataset,
     /// When to send it.
@@ -138,21 +138,22 @@ pub(super) struct Dataset {
 }
 
 impl Config {
-    /// Checks the configuration and resolves it against the build's table `F`; `settings` are
-    /// the implementations' own (the embedded engine's delays, say), passed on untouched.
+    /// Checks the configuration and resolves it against the build's table `F` as `selections`
+    /// choose from it (names registered there are known too); `settings` are the
+    /// implementations' own (the embedded engine's delays, say), passed on untouched.
     ///
     /// # Errors
     /// [`ProfileError`] naming the flag that cannot work and what would.
-    pub fn resolve<F: Factories>(args: &BenchConfig, settings: Settings) -> Result<Self, ProfileError> {
+    pub fn resolve<F: Factories>(args: &BenchConfig, settings: Settings, selections: &Selections<F>) -> Result<Self, ProfileError> {
         let endpoint = args.endpoint_type.clone();
-        let endpoint_meta = Factory::<F::Endpoints>::metadata(&endpoint)?;
+        let endpoint_meta = selections.endpoints.metadata(&endpoint)?;
         if args.streaming && !endpoint_meta.supports_streaming {
             return Err(invalid("--streaming", &endpoint, format!("the {endpoint} endpoint does not stream; drop --streaming")));
         }
         let url = args.url.as_deref().map(server_url).transpose()?;
         let transport = match &args.transport {
             Some(name) => {
-                Factory::<F::Transports>::metadata(name)?;
+                selections.transports.metadata(name)?;
                 name.clone()
             }
             None => Factory::<F::Transports>::entry(Factory::<F::Transports>::for_url(url.as_ref())?).text.to_owned(),
@@ -166,7 +167,6 @@ impl Config {
             transport,
             info: info(args, url, settings)?,
             secrets,
-            pins: args.pins.iter().map(|p| (p.name.clone(), p.implementation.clone())).collect(),
             dataset: dataset(args)?,
             schedule: schedule(args)?,
             slos: args.goodput.clone(),
@@ -342,31 +342,4 @@ fn dataset(args: &BenchConfig) -> Result<Dataset, ProfileError> {
             size => size.unwrap_or(DEFAULT_BLOCK_SIZE),
         },
     })
-}
-
-/// The selections of a run: the process-wide pins, then `--use` on top, for this run only
-/// (passed explicitly; nothing global changes).
-pub(super) struct Selections<F: Factories> {
-    /// Endpoint implementations.
-    pub endpoints: Selection<F::Endpoints>,
-    /// Transport implementations.
-    pub transports: Selection<F::Transports>,
-}
-
-impl<F: Factories> Selections<F> {
-    /// The process-wide choices with `pins` (endpoint names first, then transport names) applied.
-    ///
-    /// # Errors
-    /// An unknown name or implementation.
-    pub fn with(pins: &[(String, String)]) -> Result<Self, ProfileError> {
-        let mut selections = Self { endpoints: Selection::current(), transports: Selection::current() };
-        for (name, implementation) in pins {
-            if <F::Endpoints as aiperf_core::Category>::parse_name(name).is_some() {
-                selections.endpoints.use_implementation(name, implementation)?;
-            } else {
-                selections.transports.use_implementation(name, implementation)?;
-            }
-        }
-        Ok(selections)
-    }
 }

@@ -13,7 +13,7 @@ use aiperf_core::{Factories, Settings};
 
 use super::{Footer, Header, Line, STATE_FILE, VERSION};
 use crate::aggregate::Aggregate;
-use crate::config::Config;
+use crate::config::{Config, Selections};
 use crate::report::Report;
 use crate::{BenchConfig, ProfileError, ProfileOutcome};
 
@@ -148,7 +148,8 @@ fn columns_error(source: std::io::Error) -> ProfileError {
 }
 
 /// Merges the run states at `paths` (files, or artifact directories holding one) into exports in
-/// `output`, over the build's table `F` (the endpoint's metadata names the metrics). The shards
+/// `output`, over the build's table `F` as `selections` resolve its names (the endpoint's
+/// metadata names the metrics). The shards
 /// must be one benchmark: the same configuration but for their artifact directories and seeds.
 /// The exports are those of one process over the union of the shards' records (the JSONL of
 /// records stays with each shard).
@@ -156,10 +157,10 @@ fn columns_error(source: std::io::Error) -> ProfileError {
 /// # Errors
 /// A file that cannot be read or is no run state (naming the file and line), shards of different
 /// benchmarks, or exports that cannot be written.
-pub fn merge<F: Factories>(paths: &[PathBuf], output: &Path) -> Result<ProfileOutcome, ProfileError> {
+pub fn merge<F: Factories>(paths: &[PathBuf], output: &Path, selections: &Selections<F>) -> Result<ProfileOutcome, ProfileError> {
     let folded = fold(paths)?;
     let config = BenchConfig { output_artifact_dir: output.to_owned(), ..folded.header.config.clone() };
-    let config = Config::resolve::<F>(&config, Settings::default())?;
+    let config = Config::resolve::<F>(&config, Settings::default(), selections)?;
     let wall = |ns: u64| UNIX_EPOCH + Duration::from_nanos(ns);
     std::fs::create_dir_all(output).map_err(|source| ProfileError::Io { path: output.display().to_string(), source })?;
     let report = Report {

@@ -114,7 +114,7 @@ struct Ran {
 ///
 /// # Errors
 /// As a single run: flags that cannot work stop the sweep at its first run.
-pub async fn run<F: Factories>(args: &BenchConfig, points: &[Point], context: &Context) -> Result<ProfileOutcome, ProfileError> {
+pub async fn run<F: Factories>(args: &BenchConfig, points: &[Point], context: &Context<F>) -> Result<ProfileOutcome, ProfileError> {
     let trials = args.num_profile_runs;
     let base = args.output_artifact_dir.clone();
     let cooldown = cooldown(args)?;

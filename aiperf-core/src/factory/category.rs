@@ -2,9 +2,8 @@
 //! `match`es) and a build's whole table ([`Factories`]), with the entries the tables are made of.
 
 use std::fmt::Debug;
-use std::sync::atomic::AtomicU16;
 
-use super::{Factory, FactoryState, ImplArg, NameArg};
+use super::{Factory, ImplArg, NameArg};
 use crate::{ConfigError, CrateInfo, DynTransport, Endpoint, EndpointMetadata, ModelEndpointInfo, Transport, TransportMetadata};
 
 /// One category of the implementation table (`endpoint`, `transport`), implemented by generated code.
@@ -39,7 +38,7 @@ pub trait Category: Sized + 'static {
     /// The implementation's own [`ConfigError`].
     fn construct(imp: Self::Impl, info: &ModelEndpointInfo) -> Result<Self::Instance, ConfigError>;
     /// Builds the table's choice for `name` ([`NameEntry::default`]). Generated code fuses the
-    /// choice into one `match` on the name, so an unpinned name loads no table entry.
+    /// choice into one `match` on the name, so it loads no table entry.
     ///
     /// # Errors
     /// The implementation's own [`ConfigError`].
@@ -49,11 +48,6 @@ pub trait Category: Sized + 'static {
     }
     /// Wraps a runtime-registered implementation.
     fn from_registered(instance: Box<Self::Registered>) -> Self::Instance;
-    /// The category's runtime registrations.
-    fn state() -> &'static FactoryState<Self>;
-    /// The category's pins, one per name (by [`Category::name_index`]): 0 = not pinned, `i + 1` =
-    /// implementation `i`. A `static` array, so that reading a pin is one load.
-    fn pins() -> &'static [AtomicU16];
 }
 
 /// One name of a category, as the table describes it.
@@ -62,7 +56,7 @@ pub struct NameEntry<C: Category> {
     pub name: C::Name,
     /// The name as written in the table (`chat`).
     pub text: &'static str,
-    /// The implementation the table's rules choose when nothing is pinned.
+    /// The implementation the table's rules choose (unless a [`Selection`](super::Selection) pins another).
     pub default: C::Impl,
     /// The name's metadata.
     pub metadata: C::Metadata,

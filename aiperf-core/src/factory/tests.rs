@@ -1,7 +1,5 @@
 //! The factory over a small hand-written category (the generated ones are tested in the root crate).
 
-use std::sync::atomic::AtomicU16;
-
 use super::*;
 use crate::CrateInfo;
 
@@ -26,8 +24,6 @@ enum Instance {
 
 struct Test;
 
-static PINS: [AtomicU16; 2] = [const { AtomicU16::new(0) }; 2];
-static STATE: FactoryState<Test> = FactoryState::new();
 static ORIGIN_PLUGIN: CrateInfo = CrateInfo { name: "fast-crate", version: "1.0.0", plugin: Some("fast"), description: "test" };
 static ORIGIN_BUILTIN: CrateInfo = CrateInfo { name: "builtin-crate", version: "1.0.0", plugin: None, description: "test" };
 static IMPLS: [ImplDescriptor<Name, Impl>; 3] = [
@@ -78,12 +74,6 @@ impl Category for Test {
     fn from_registered(instance: Box<str>) -> Instance {
         Instance::Registered(instance)
     }
-    fn state() -> &'static FactoryState<Self> {
-        &STATE
-    }
-    fn pins() -> &'static [AtomicU16] {
-        &PINS
-    }
 }
 
 impl<'a> NameArg<'a, Test> for Name {
@@ -129,28 +119,20 @@ fn a_selection_pins_by_enum_and_by_type_name() {
     assert_eq!(created("chat"), Impl::Fast, "another selection is untouched");
 }
 
-/// The only test that changes the process-wide pins: every other test uses its own selection,
-/// so none needs a lock.
 #[test]
-fn process_wide_pins_scope_and_reset() {
-    F::use_implementation(Name::Chat, Impl::Plain).unwrap();
-    assert_eq!(F::selected(Name::Chat), Impl::Plain);
-    assert_eq!(Selection::<Test>::current().selected(Name::Chat), Impl::Plain, "current() snapshots the process-wide pins");
+fn a_scoped_pin_is_a_copy_and_the_factory_keeps_the_table_choice() {
+    let mut selection = Selection::<Test>::new();
+    selection.use_implementation(Name::Chat, Impl::Plain).unwrap();
     {
-        let _pin = F::scoped_implementation(Name::Chat, Impl::Fast).unwrap();
-        assert_eq!(F::selected(Name::Chat), Impl::Fast);
+        let scoped = selection.with_implementation("chat", "FastChat").unwrap();
+        assert_eq!(scoped.selected(Name::Chat), Impl::Fast);
+        assert_eq!(selection.selected(Name::Chat), Impl::Plain, "the copy is pinned, not the original");
     }
-    assert_eq!(F::selected(Name::Chat), Impl::Plain, "the guard restored the previous pin");
-    F::use_implementation("chat", "FastChat").unwrap();
-    F::use_implementation("chat", "PlainChat").unwrap();
-    F::reset_implementation("chat").unwrap();
-    assert_eq!(F::selected(Name::Chat), Impl::Fast);
-    {
-        let _pin = F::scoped_implementation("chat", "PlainChat").unwrap();
-        assert_eq!(F::selected(Name::Chat), Impl::Plain);
-    }
-    assert_eq!(F::selected(Name::Chat), Impl::Fast);
-    F::reset_all();
+    selection.reset_implementation("chat").unwrap();
+    assert_eq!(selection.selected(Name::Chat), Impl::Fast);
+    assert!(matches!(F::create_instance("chat", &ModelEndpointInfo::default()), Ok(Instance::Table(Impl::Fast))));
+    let list = F::list_implementations("chat").unwrap();
+    assert!(list[0].is_selected && list[0].is_default, "the factory lists the table's choice first");
 }
 
 #[test]
@@ -170,7 +152,6 @@ fn listing_puts_the_selected_first() {
 #[test]
 fn unknown_name_suggests_the_closest() {
     let err = F::create_instance("caht", &ModelEndpointInfo::default()).unwrap_err();
-    // Another test may register `custom` concurrently: it would be listed after the table names.
     assert!(err.to_string().starts_with("unknown endpoint 'caht'; did you mean 'chat'? valid: chat, rankings"), "{err}");
     let err = F::list_implementations("audio").unwrap_err();
     assert!(err.to_string().starts_with("unknown endpoint 'audio'; valid: chat, rankings"), "{err}");
@@ -202,16 +183,22 @@ fn make_custom(_: &ModelEndpointInfo) -> Result<Box<str>, ConfigError> {
 
 #[test]
 fn runtime_registration_is_consulted_on_a_miss() {
-    let err = F::register("chat", "Mine", "d", &"m", make_custom).unwrap_err();
+    let mut selection = Selection::<Test>::new();
+    let err = selection.register("chat", "Mine", "d", &"m", make_custom).unwrap_err();
     assert!(matches!(err.kind(), FactoryErrorKind::AlreadyDefined { by: "the implementation table", .. }));
-    F::register("custom", "Custom", "a test registration", &"custom-meta", make_custom).unwrap();
-    let err = F::register("custom", "Custom", "d", &"m", make_custom).unwrap_err();
+    selection.register("custom", "Custom", "a test registration", &"custom-meta", make_custom).unwrap();
+    let err = selection.register("custom", "Custom", "d", &"m", make_custom).unwrap_err();
     assert!(matches!(err.kind(), FactoryErrorKind::AlreadyDefined { by: "an earlier registration", .. }));
-    assert!(matches!(F::create_instance("custom", &ModelEndpointInfo::default()), Ok(Instance::Registered(ref s)) if &**s == "custom"));
-    assert_eq!(*F::metadata("custom").unwrap(), "custom-meta");
-    assert_eq!(*F::metadata(Name::Chat).unwrap(), "chat-meta");
-    let list = F::list_implementations("custom").unwrap();
+    let created = selection.create_instance("custom", &ModelEndpointInfo::default());
+    assert!(matches!(created, Ok(Instance::Registered(ref s)) if &**s == "custom"));
+    assert_eq!(*selection.metadata("custom").unwrap(), "custom-meta");
+    assert_eq!(*selection.metadata(Name::Chat).unwrap(), "chat-meta");
+    let list = selection.list_implementations("custom").unwrap();
     assert_eq!((list[0].class_name, list[0].is_selected, list[0].is_registered, list[0].is_plugin), ("Custom", true, true, false));
-    assert!(F::names().contains(&"custom".to_owned()));
-    assert!(matches!(F::use_implementation("custom", "Custom"), Err(ref e) if matches!(e.kind(), FactoryErrorKind::NotInTable { .. })));
+    assert!(selection.names().contains(&"custom".to_owned()));
+    let pin = selection.use_implementation("custom", "Custom");
+    assert!(matches!(pin, Err(ref e) if matches!(e.kind(), FactoryErrorKind::NotInTable { .. })));
+    let err = Selection::<Test>::new().create_instance("custom", &ModelEndpointInfo::default()).unwrap_err();
+    assert!(err.to_string().starts_with("unknown endpoint 'custom'"), "another selection has no such name: {err}");
+    assert!(F::create_instance("custom", &ModelEndpointInfo::default()).is_err(), "nor has the table");
 }
