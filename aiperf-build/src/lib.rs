@@ -87,6 +87,8 @@ pub fn try_declare() -> Result<Declaration, BuildError> {
     }
     let payload = Payload { format: channel::FORMAT, via: None, sender: package.name.clone(), crates: vec![declaration.clone()] };
     println!("{}", payload.to_cargo_line());
+    // What `aiperf_core::declared!()` reads: the crate's implementations compile only with it.
+    println!("cargo::rustc-env=AIPERF_DECLARED={}", package.name);
     Ok(declaration)
 }
 

@@ -10,6 +10,7 @@
 
 #![warn(missing_docs)]
 
+mod declared;
 mod decode_state;
 mod dispatch;
 mod endpoint;
@@ -21,6 +22,7 @@ mod request;
 mod response;
 mod transport;
 
+pub use declared::Declared;
 pub use decode_state::{DecodeState, ResponseExtension};
 pub use endpoint::{Auth, Endpoint, EndpointError, MAX_RESPONSE_BYTES, ResponseCollector, decode_response};
 pub use error::ConfigError;

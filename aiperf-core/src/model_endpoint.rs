@@ -153,6 +153,11 @@ impl std::fmt::Debug for Settings {
 /// Builds an implementation from a [`ModelEndpointInfo`]: the constructor the generated factory
 /// calls for every entry of the implementation table.
 pub trait FromModelEndpoint: Sized {
+    /// The crate that declares it: `aiperf_core::declared!()`, which compiles only when that
+    /// crate's build script calls `aiperf_build::declare()` (so no implementation is silently
+    /// left out of the table).
+    const DECLARED: crate::Declared;
+
     /// Creates the implementation, checking the options it depends on.
     ///
     /// # Errors

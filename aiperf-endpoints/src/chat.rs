@@ -23,6 +23,8 @@ pub struct ChatEndpoint {
 }
 
 impl FromModelEndpoint for ChatEndpoint {
+    const DECLARED: aiperf_core::Declared = aiperf_core::declared!();
+
     #[inline]
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
         Ok(Self { base: RequestBase::from_info(info, true)? })

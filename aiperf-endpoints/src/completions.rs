@@ -22,6 +22,8 @@ pub struct CompletionsEndpoint {
 }
 
 impl FromModelEndpoint for CompletionsEndpoint {
+    const DECLARED: aiperf_core::Declared = aiperf_core::declared!();
+
     #[inline]
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
         Ok(Self { base: RequestBase::from_info(info, true)? })

@@ -22,6 +22,8 @@ pub struct EmbeddingsEndpoint {
 }
 
 impl FromModelEndpoint for EmbeddingsEndpoint {
+    const DECLARED: aiperf_core::Declared = aiperf_core::declared!();
+
     #[inline]
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
         Ok(Self { base: RequestBase::from_info(info, false)? })

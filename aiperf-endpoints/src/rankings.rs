@@ -20,6 +20,8 @@ pub struct RankingsEndpoint {
 }
 
 impl FromModelEndpoint for RankingsEndpoint {
+    const DECLARED: aiperf_core::Declared = aiperf_core::declared!();
+
     #[inline]
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
         Ok(Self { base: RequestBase::from_info(info, false)? })

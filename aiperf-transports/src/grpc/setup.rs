@@ -9,6 +9,8 @@ use tonic::transport::Endpoint;
 use super::{KserveTransport, TritonBackend};
 
 impl<R> FromModelEndpoint for KserveTransport<R> {
+    const DECLARED: aiperf_core::Declared = aiperf_core::declared!();
+
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
         let url = info.url.as_ref().ok_or(ConfigError::MissingUrl { implementation: "grpc" })?;
         let invalid = |reason: &str| ConfigError::InvalidUrl { url: url.to_string(), reason: reason.to_owned() };

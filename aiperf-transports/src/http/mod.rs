@@ -100,6 +100,8 @@ impl<V> std::fmt::Debug for HyperTransport<V> {
 }
 
 impl<V: HttpVersion> FromModelEndpoint for HyperTransport<V> {
+    const DECLARED: aiperf_core::Declared = aiperf_core::declared!();
+
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
         let url = info.url.as_ref().ok_or(ConfigError::MissingUrl { implementation: V::NAME })?;
         let base = BaseUrl::new(url)?;

@@ -39,6 +39,8 @@ impl InEngineTransport {
 }
 
 impl FromModelEndpoint for InEngineTransport {
+    const DECLARED: aiperf_core::Declared = aiperf_core::declared!();
+
     #[inline]
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
         let settings = info.settings.get::<InEngineSettings>().cloned().unwrap_or_default();

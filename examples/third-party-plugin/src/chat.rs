@@ -19,6 +19,8 @@ pub struct FixedLengthChatEndpoint {
 }
 
 impl FromModelEndpoint for FixedLengthChatEndpoint {
+    const DECLARED: aiperf_core::Declared = aiperf_core::declared!();
+
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
         let mut info = info.clone();
         info.extra_inputs.entry("ignore_eos").or_insert(Value::Bool(true));

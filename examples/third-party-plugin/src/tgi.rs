@@ -30,6 +30,8 @@ pub struct TgiGenerateEndpoint {
 }
 
 impl FromModelEndpoint for TgiGenerateEndpoint {
+    const DECLARED: aiperf_core::Declared = aiperf_core::declared!();
+
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
         // TGI serves one model and takes no `model` key; the name is kept for the exports only.
         info.primary_model()?;

@@ -95,6 +95,8 @@ pub type OptimizedChatEndpoint = OptimizedEndpoint<Chat>;
 pub type OptimizedCompletionsEndpoint = OptimizedEndpoint<Completions>;
 
 impl<F> FromModelEndpoint for OptimizedEndpoint<F> {
+    const DECLARED: aiperf_core::Declared = aiperf_core::declared!();
+
     #[inline]
     fn from_model_endpoint(info: &ModelEndpointInfo) -> Result<Self, ConfigError> {
         Ok(Self { base: RequestBase::from_info(info, true)?, _format: PhantomData })
