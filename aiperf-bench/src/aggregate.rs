@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
+pub use super::config::Slo;
 use super::metrics::Metric;
 use super::record::{RecordError, RequestRecord};
 use super::stats::{Adjusted, Columns, Summary};
@@ -33,52 +34,12 @@ pub struct AdjustedSeries {
 /// What a context-overflow error says, in AIPerf's list (matched without case).
 const CONTEXT_OVERFLOW: [&str; 4] = ["context length", "maximum context", "context_length_exceeded", "prompt is too long"];
 
-/// A service-level objective of `--goodput`; serialized as the command line writes it,
-/// `metric:value`.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Slo {
-    /// The metric.
-    pub metric: Metric,
-    /// Its bound: an upper bound for times, a lower bound for per-user throughput.
-    pub value: f64,
-}
-
-impl std::str::FromStr for Slo {
-    type Err = String;
-
-    /// `metric:value` (times in ms), as `--goodput` takes it.
-    fn from_str(objective: &str) -> Result<Self, Self::Err> {
-        let (key, value) = objective.split_once(':').ok_or("metric:value, e.g. time_to_first_token:200")?;
-        let metric = Metric::from_key(key).ok_or_else(|| {
-            format!("unknown metric '{key}': a metric such as time_to_first_token, inter_token_latency, request_latency, output_token_throughput_per_user")
-        })?;
-        let value = value.parse().ok().filter(|v: &f64| v.is_finite() && *v > 0.0).ok_or("a positive, finite number after the colon")?;
-        Ok(Self { metric, value })
-    }
-}
-
-impl TryFrom<String> for Slo {
-    type Error = String;
-
-    fn try_from(text: String) -> Result<Self, String> {
-        text.parse()
-    }
-}
-
-impl From<Slo> for String {
-    fn from(slo: Slo) -> Self {
-        format!("{}:{}", slo.metric.key(), slo.value)
-    }
-}
-
-impl Slo {
-    fn met(&self, record: &RequestRecord) -> bool {
-        match record.value(self.metric) {
-            None => false,
-            Some(v) if self.metric == Metric::OutputTokenThroughputPerUser => v >= self.value,
-            Some(v) => v <= self.value,
-        }
+/// Whether `record` met `slo`: at most its bound for times, at least it for per-user throughput.
+fn met(slo: &Slo, record: &RequestRecord) -> bool {
+    match record.value(slo.metric) {
+        None => false,
+        Some(v) if slo.metric == Metric::OutputTokenThroughputPerUser => v >= slo.value,
+        Some(v) => v <= slo.value,
     }
 }
 
@@ -196,7 +157,7 @@ impl Aggregate {
         self.usage_discrepancies += u64::from(super::record::usage_discrepant(record));
         self.total_isl += record.value(Metric::InputSequenceLength).unwrap_or(0.0);
         self.total_osl += record.value(Metric::OutputSequenceLength).unwrap_or(0.0);
-        if !self.slos.is_empty() && self.slos.iter().all(|slo| slo.met(record)) {
+        if !self.slos.is_empty() && self.slos.iter().all(|slo| met(slo, record)) {
             self.good += 1;
         }
     }

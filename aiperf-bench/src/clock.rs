@@ -1,7 +1,7 @@
 //! The run's one pairing of the wall clock with the monotonic one: every wall-clock time a run
 //! writes (records, the phase's start, a run state's watermarks) derives from a monotonic instant
 //! through it, so wall-clock times keep the exact distances the monotonic clock measured, and a
-//! run state read back ([`crate::state`]) gives back those distances to the nanosecond.
+//! run state read back (the `state` module) gives back those distances to the nanosecond.
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 

@@ -11,8 +11,8 @@ use super::aggregate::Aggregate;
 use super::error::ProfileError;
 use super::export::RecordWriter;
 use super::record::RequestRecord;
+use super::request::InFlightStarts;
 use super::state::StateWriter;
-use super::timeline::InFlightStarts;
 
 /// How long a record may wait in the JSONL writer's buffer before it is flushed to the file.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);

@@ -6,19 +6,12 @@
 use std::path::Path;
 use std::time::Duration;
 
+pub use crate::config::Window;
+
 use super::ProfileError;
 
 /// The longest schedule: a send later than this after the start is refused.
 const MAX_SPAN: Duration = Duration::from_secs(366 * 24 * 3600);
-
-/// `--fixed-schedule-start-offset` and `--fixed-schedule-end-offset`, ms.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Window {
-    /// Entries before it are left out, and the schedule starts at it.
-    pub start_ms: Option<u64>,
-    /// Entries after it are left out.
-    pub end_ms: Option<u64>,
-}
 
 /// The sends of a fixed schedule, in time order.
 #[derive(Debug, PartialEq)]

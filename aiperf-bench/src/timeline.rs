@@ -7,14 +7,12 @@
 //!
 //! Records arrive as requests end, their start in the past. Their events wait (each request's in
 //! a run of its own, `queue.rs`) until no request still in flight started before them (the run's
-//! [`InFlightStarts`] says when), then are swept in time order, a request's own events in their
+//! `InFlightStarts` of the request path says when), then are swept in time order, a request's own events in their
 //! order at one instant (start, first token, chunks, end: a level never goes below zero): the
 //! result is exact, and memory is bounded by the requests that ended while the oldest one in
 //! flight ran. Past [`MAX_PENDING`] waiting events the oldest are swept anyway; an event older than
 //! the sweep then counts from the sweep's time.
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use super::metrics::Metric;
@@ -39,33 +37,6 @@ pub const MAX_PENDING: usize = 1 << 18;
 /// batches and requests in flight need, so the queue does not grow in the middle of a run (a
 /// growth there is a step in the run's memory, and leaves a hole in the allocator's heap).
 const INITIAL_PENDING: usize = 1 << 11;
-
-/// The start times of the profiled requests in flight, until their records are sent.
-#[derive(Debug, Default)]
-pub struct InFlightStarts(Mutex<BTreeMap<Instant, u32>>);
-
-impl InFlightStarts {
-    /// A request started at `at`.
-    pub fn started(&self, at: Instant) {
-        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).entry(at).or_insert(0) += 1;
-    }
-
-    /// The record of the request started at `at` was sent.
-    pub fn released(&self, at: Instant) {
-        let mut starts = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(count) = starts.get_mut(&at) {
-            *count -= 1;
-            if *count == 0 {
-                starts.remove(&at);
-            }
-        }
-    }
-
-    /// The earliest start still in flight.
-    pub fn earliest(&self) -> Option<Instant> {
-        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keys().next().copied()
-    }
-}
 
 /// An event: its time (ns after the timeline's zero), its order at one instant ([`START`], [`FIRST`],
 /// [`CHUNK`], [`END`]: a request's events at one instant apply in the order they happened), what it

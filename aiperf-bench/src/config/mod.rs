@@ -8,25 +8,23 @@ use std::time::Duration;
 use aiperf_core::{EndpointMetadata, Factories, Factory, ModelEndpointInfo, Settings, Url, parse_server_url};
 use serde_json::{Map, Value};
 
-use super::aggregate::Slo;
-use super::dataset::DatasetType;
-use super::dataset::sampling::Sampling;
 use super::error::{ProfileError, invalid};
-use super::inputs::Lengths;
 use crate::redact::{self, Secrets};
 
 mod named;
 mod options;
 mod schedule;
 mod selections;
+mod values;
 
 pub use named::Named;
-pub(crate) use named::by_name;
+
 pub use options::{ArrivalPattern, BenchConfig, List, Pin, PublicDataset, SweepType, Ui};
 pub use schedule::FailureLimit;
 pub(super) use schedule::{FixedSchedule, Schedule};
 use schedule::{failure_limit, schedule, single};
 pub use selections::Selections;
+pub use values::{DatasetType, Lengths, SHAREGPT_CACHE_PATH, Sampling, Slo, Window};
 
 /// The longest duration a flag accepts (a year): larger values would overflow clocks.
 const MAX_SECONDS: Duration = Duration::from_secs(366 * 24 * 3600);
@@ -322,7 +320,7 @@ fn dataset(args: &BenchConfig) -> Result<Dataset, ProfileError> {
         // A public dataset is read from AIPerf's cache path unless a file is given.
         input_file: match (&args.input_file, args.public_dataset) {
             (Some(file), _) => Some(file.clone()),
-            (None, Some(PublicDataset::Sharegpt)) => Some(PathBuf::from(super::dataset::sharegpt::CACHE_PATH)),
+            (None, Some(PublicDataset::Sharegpt)) => Some(PathBuf::from(SHAREGPT_CACHE_PATH)),
             (None, None) => None,
         },
         kind,

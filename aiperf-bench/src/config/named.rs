@@ -74,9 +74,7 @@ pub(crate) mod connection_reuse {
 #[cfg(test)]
 mod tests {
     use super::Named;
-    use crate::config::{ArrivalPattern, PublicDataset, SweepType, Ui};
-    use crate::dataset::DatasetType;
-    use crate::dataset::sampling::Sampling;
+    use crate::config::{ArrivalPattern, DatasetType, PublicDataset, Sampling, SweepType, Ui};
 
     fn round_trips<T: Named + PartialEq + std::fmt::Debug + serde::Serialize + serde::de::DeserializeOwned>() {
         for &value in T::ALL {

@@ -9,9 +9,7 @@ use aiperf_core::ConnectionReuse;
 use serde::{Deserialize, Serialize};
 
 use super::named::{Named, by_name};
-use crate::aggregate::Slo;
-use crate::dataset::DatasetType;
-use crate::dataset::sampling::Sampling;
+use super::values::{DatasetType, Sampling, Slo};
 
 /// Everything `aiperf profile` takes, by AIPerf 0.13's flag names (`--request-rate` is
 /// `request_rate`). Missing fields take the command line's defaults.

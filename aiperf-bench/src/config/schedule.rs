@@ -3,10 +3,8 @@
 
 use std::time::Duration;
 
-use super::{ArrivalPattern, BenchConfig, DEFAULT_REQUEST_COUNT, FAILURE_FLOOR, List, MAX_CONCURRENCY, seconds};
-use crate::dataset::DatasetType;
+use super::{ArrivalPattern, BenchConfig, DEFAULT_REQUEST_COUNT, DatasetType, FAILURE_FLOOR, List, MAX_CONCURRENCY, Window, seconds};
 use crate::error::{ProfileError, invalid};
-use crate::fixed_schedule::Window;
 
 /// How requests are issued.
 #[derive(Clone, Copy, Debug)]
@@ -46,7 +44,7 @@ pub struct FailureLimit {
     pub floor: u64,
 }
 
-/// Whether the profiling phase sends each entry at its timestamp ([`super::replay`]).
+/// Whether the profiling phase sends each entry at its timestamp (the issuer's arrival source).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum FixedSchedule {
     /// No: at `--concurrency` or `--request-rate`.

@@ -17,66 +17,11 @@ use std::path::Path;
 
 use aiperf_core::InputKind;
 
+pub use crate::config::DatasetType;
+
 use super::ProfileError;
 use super::inputs::Entry;
 use super::tokenizer::Tokenizer;
-
-/// `--custom-dataset-type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DatasetType {
-    /// One request per line: `text` or `texts`, optional `role` and `output_length`; lines
-    /// sharing a `session_id` are sent in order, each on its own.
-    SingleTurn,
-    /// One conversation per line: `session_id` and `turns`, each turn carrying the conversation so
-    /// far with the server's live replies.
-    MultiTurn,
-    /// Pools of texts (a file, or a directory of one file per pool) drawn from at random.
-    RandomPool,
-    /// ShareGPT conversations (`--public-dataset sharegpt`, not a `--custom-dataset-type`).
-    ShareGpt,
-    /// A trace, one request per row: `timestamp`, `input_length` with `hash_ids` (or `text_input`,
-    /// `messages`, `payload`), `output_length`. Replayed on its timestamps by default.
-    MooncakeTrace,
-}
-
-impl crate::config::Named for DatasetType {
-    const WHAT: &'static str = "custom dataset type";
-    /// ShareGPT is not among them: it is a `--public-dataset`.
-    const ALL: &'static [Self] = &[Self::SingleTurn, Self::MultiTurn, Self::RandomPool, Self::MooncakeTrace];
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::SingleTurn => "single_turn",
-            Self::MultiTurn => "multi_turn",
-            Self::RandomPool => "random_pool",
-            Self::ShareGpt => "sharegpt",
-            Self::MooncakeTrace => "mooncake_trace",
-        }
-    }
-}
-crate::config::by_name!(DatasetType);
-
-impl DatasetType {
-    /// Its `--custom-dataset-type` name; none for a public dataset.
-    pub fn custom_name(self) -> Option<&'static str> {
-        (self != Self::ShareGpt).then(|| crate::config::Named::name(self))
-    }
-
-    /// Whether its rows carry the times they were sent at, so that a fixed schedule is the
-    /// default when the first row has one (AIPerf's trace types).
-    pub fn is_trace(self) -> bool {
-        matches!(self, Self::MooncakeTrace)
-    }
-
-    /// The `--dataset-sampling-strategy` when none is given: `shuffle` for a random pool, as
-    /// AIPerf prefers, else `sequential`.
-    pub fn default_sampling(self) -> sampling::Sampling {
-        match self {
-            Self::RandomPool => sampling::Sampling::Shuffle,
-            _ => sampling::Sampling::Sequential,
-        }
-    }
-}
 
 /// A dataset file, read.
 #[derive(Debug)]

@@ -5,31 +5,7 @@
 //! The choice is a pure function of the request's index and the seed, so the workers, which take
 //! indices from one counter, share no sampler state and need no lock.
 
-/// How requests pick dataset entries.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Sampling {
-    /// Entry `index % n`.
-    #[default]
-    Sequential,
-    /// A uniformly random entry for every request (entries may repeat within a pass).
-    Random,
-    /// Each pass over the entries in its own random order.
-    Shuffle,
-}
-
-impl crate::config::Named for Sampling {
-    const WHAT: &'static str = "dataset sampling strategy";
-    const ALL: &'static [Self] = &[Self::Sequential, Self::Random, Self::Shuffle];
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Sequential => "sequential",
-            Self::Random => "random",
-            Self::Shuffle => "shuffle",
-        }
-    }
-}
-crate::config::by_name!(Sampling);
+pub use crate::config::Sampling;
 
 /// Picks entries for request indices: [`Sampling`] over `entries` entries, seeded.
 #[derive(Clone, Copy, Debug)]

@@ -20,9 +20,7 @@ use super::file_error;
 use crate::ProfileError;
 use crate::tokenizer::Tokenizer;
 
-/// Where AIPerf 0.13 caches the file (relative to the working directory): a copy placed there is
-/// used by both tools.
-pub const CACHE_PATH: &str = ".cache/aiperf/datasets/ShareGPT_V3_unfiltered_cleaned_split.json";
+pub use crate::config::SHAREGPT_CACHE_PATH as CACHE_PATH;
 
 /// Where the file comes from.
 pub const SOURCE_URL: &str =

@@ -7,6 +7,7 @@ use aiperf_core::{InputKind, Message, Payload};
 
 use super::ProfileError;
 use super::tokenizer::Tokenizer;
+pub use crate::config::Lengths;
 
 pub mod corpus;
 
@@ -25,19 +26,6 @@ pub struct Entry {
     pub line: u32,
     /// When to send it under `--fixed-schedule`, ms from the dataset's zero.
     pub timestamp_ms: Option<f64>,
-}
-
-/// Lengths of synthetic inputs and outputs.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Lengths {
-    /// Mean input tokens.
-    pub isl: u32,
-    /// Standard deviation of input tokens.
-    pub isl_stddev: f64,
-    /// Mean output tokens to request.
-    pub osl: Option<u32>,
-    /// Standard deviation of output tokens.
-    pub osl_stddev: f64,
 }
 
 /// Draws of a prompt's offset before a prompt that repeats an earlier one is kept (never seen in

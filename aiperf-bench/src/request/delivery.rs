@@ -5,9 +5,9 @@ use std::time::Instant;
 
 use tokio::sync::mpsc::error::TrySendError;
 
+use super::InFlightStarts;
 use super::RecordSender;
 use crate::record::RequestRecord;
-use crate::timeline::InFlightStarts;
 
 /// A record to send, and the in-flight start its sending releases (only then may the sweep pass
 /// that start). Sending waits while the collector is behind; a delivery dropped before its record

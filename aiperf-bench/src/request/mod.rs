@@ -4,6 +4,7 @@
 //! collector. Nothing else of a request's life is here: when it goes is the issuer's.
 
 mod delivery;
+mod in_flight;
 mod tally;
 
 use std::sync::Arc;
@@ -18,8 +19,8 @@ pub use tally::Tally;
 use super::clock::WallClock;
 use super::record::{Measure, Outcome, Phase, RequestRecord};
 use super::source::{Inputs, Prepared, Ready};
-use super::timeline::InFlightStarts;
 use super::tokenizer::Tokenizer;
+pub use in_flight::InFlightStarts;
 
 /// Where requests' records go: to the collector, through a bounded channel. Boxed: a record is
 /// close to a kilobyte, and on its way (the request's task, the delivery, the channel's slot,

@@ -1,6 +1,7 @@
 use std::time::{Duration, SystemTime};
 
 use super::*;
+use crate::request::InFlightStarts;
 use crate::record::Phase;
 
 /// A completed request: times in ms after `zero`.
