@@ -33,10 +33,13 @@ fn plugins_validate_checks_every_compiled_implementation() {
     let (code, stdout, stderr) = aiperf(&["plugins", "validate"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.starts_with("CATEGORY"), "{stdout}");
-    for line in ["endpoint   chat", "transport  grpc", "transport  in_engine"] {
-        assert!(stdout.lines().any(|l| l.starts_with(line) && l.ends_with("ok")), "{line}: {stdout}");
+    for (category, name) in
+        [("endpoint", "chat"), ("transport", "grpc"), ("transport", "in_engine"), ("arrival_pattern", "poisson"), ("exporter", "csv")]
+    {
+        let row = |l: &&str| l.split_whitespace().take(2).eq([category, name]) && l.ends_with("ok");
+        assert!(stdout.lines().any(|l| row(&l)), "{category} {name}: {stdout}");
     }
-    let expected = if cfg!(feature = "nvidia-optimized") { 11 } else { 8 };
+    let expected = if cfg!(feature = "nvidia-optimized") { 16 } else { 13 };
     assert!(stdout.ends_with(&format!("{expected} implementations checked, all valid\n")), "{stdout}");
 }
 

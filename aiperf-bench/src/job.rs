@@ -5,7 +5,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::{Instant, SystemTime};
 
-use aiperf_core::{Endpoint, Factories, Transport};
+use aiperf_core::{ArrivalPattern, Endpoint, Factories, Transport};
 use tokio::sync::{mpsc, watch};
 
 use crate::aggregate::Aggregate;
@@ -26,6 +26,7 @@ pub(crate) async fn run_one<F: Factories>(args: &BenchConfig, context: &Context<
     let selections = context.selections.with_pins(&args.pins)?;
     let config = Config::resolve::<F>(args, context.settings.clone(), &selections)?;
     let tokenizer = Tokenizer::shared(&config.dataset.tokenizer)?;
+    let exporters = selections.exporters(&config.info)?;
     let (path, issuer) = setup::prepare::<F>(&config, &selections, &tokenizer)?;
     let path = Arc::new(path);
     warn_about_open_files(&config, issuer.schedule().map(|schedule| schedule.sends.len()));
@@ -66,7 +67,7 @@ pub(crate) async fn run_one<F: Factories>(args: &BenchConfig, context: &Context<
         entries: path.inputs().len(),
         fixed_schedule: issuer.schedule().is_some(),
     };
-    let console = report.write(&config.artifact_dir)?;
+    let console = report.write(&config.artifact_dir, &exporters)?;
     Ok(ProfileOutcome {
         console,
         artifact_dir: config.artifact_dir.clone(),
@@ -85,7 +86,7 @@ fn warn_about_open_files(config: &Config, scheduled: Option<usize>) {
         // At a rate without a concurrency, at most rate × timeout requests can be in flight; a
         // fixed schedule has at most its sends in flight.
         let by_rate = match (load.rate, scheduled) {
-            (Some((rate, _)), _) => (rate * config.info.timeout.as_secs_f64()).ceil() as usize,
+            (Some(rate), _) => (rate * config.info.timeout.as_secs_f64()).ceil() as usize,
             (None, Some(sends)) => sends,
             (None, None) => MAX_CONCURRENCY,
         };
@@ -94,10 +95,10 @@ fn warn_about_open_files(config: &Config, scheduled: Option<usize>) {
 }
 
 /// `--num-warmup-requests`: sent first, not measured.
-async fn warmup<E: Endpoint + 'static, T: Transport + 'static>(
+async fn warmup<E: Endpoint + 'static, T: Transport + 'static, A: ArrivalPattern>(
     config: &Config,
     path: &Arc<RequestPath<E, T>>,
-    issuer: &Issuer,
+    issuer: &Issuer<A>,
     stop: &watch::Receiver<bool>,
 ) {
     let Some(plan) = Plan::warmup(config) else { return };
@@ -124,10 +125,10 @@ struct Measured {
 }
 
 /// The profiling phase: every record is folded into the statistics and streamed to the JSONL.
-async fn profile<E: Endpoint + 'static, T: Transport + 'static>(
+async fn profile<E: Endpoint + 'static, T: Transport + 'static, A: ArrivalPattern>(
     config: &Config,
     path: &Arc<RequestPath<E, T>>,
-    issuer: &Issuer,
+    issuer: &Issuer<A>,
     header: Option<Header>,
     stop: &watch::Receiver<bool>,
 ) -> Result<Measured, ProfileError> {

@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod builtins;
 pub mod clock;
 mod collect;
 pub mod config;

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use tokio::sync::watch;
 
-use crate::config::{ArrivalPattern, Config};
+use crate::config::Config;
 
 /// How a phase issues requests.
 #[derive(Clone, Copy, Debug)]
@@ -20,8 +20,8 @@ pub struct Plan {
     pub cutoff: Option<Instant>,
     /// Requests in flight (with a rate: the most allowed).
     pub concurrency: Option<usize>,
-    /// Requests per second and how gaps are spread.
-    pub rate: Option<(f64, ArrivalPattern)>,
+    /// Requests per second (the issuer's arrival pattern spreads them).
+    pub rate: Option<f64>,
     /// Seed of random gaps.
     pub seed: u64,
 }

@@ -9,9 +9,10 @@ use serde_json::{Value, json};
 use super::aggregate::Aggregate;
 use super::config::{Config, Named};
 use super::error::ProfileError;
-use super::export::{self, AggregateMetric, StatRow};
+use super::export;
 use super::metrics::Metric;
 use super::stats;
+use aiperf_core::{Exporter, Results, StatRow, ValueRow};
 
 /// AIPerf's `replay_sched_degraded`: a replay whose p99 lag is above this many ms.
 const REPLAY_DEGRADED_MS: f64 = 500.0;
@@ -75,8 +76,8 @@ impl Report<'_> {
         }
         let kind = match (self.fixed_schedule, schedule.load.rate) {
             (true, _) => "fixed_schedule",
-            (false, Some((_, super::config::ArrivalPattern::Poisson))) => "poisson",
-            (false, Some((_, super::config::ArrivalPattern::Constant))) => "constant",
+            // AIPerf names a rate's phase by its arrival pattern (`poisson`, `constant`).
+            (false, Some(_)) => self.config.arrival_pattern.as_str(),
             (false, None) => "concurrency",
         };
         phases.push(json!({
@@ -87,13 +88,13 @@ impl Report<'_> {
             "duration": schedule.duration.map(|d| d.as_secs_f64()),
             "grace_period": schedule.duration.map(|_| schedule.grace_period.as_secs_f64()),
             "concurrency": schedule.load.concurrency,
-            "rate": schedule.load.rate.map(|(rate, _)| rate),
+            "rate": schedule.load.rate,
         }));
         Value::Array(phases)
     }
 
     /// Aggregate metrics (AIPerf's keys, units and titles).
-    fn aggregates(&self) -> (f64, Vec<AggregateMetric>) {
+    fn aggregates(&self) -> (f64, Vec<ValueRow>) {
         let a = self.aggregate;
         // AIPerf's benchmark duration: the first request's start to the last one's end.
         let span = match (a.first_start, a.last_end) {
@@ -105,8 +106,8 @@ impl Report<'_> {
         // request's end.
         let window = a.last_end.map_or(self.ended, |last| last.max(self.started)) - self.started;
         let window = window.as_secs_f64().max(1e-9);
-        let metric = |key, title, unit, value| AggregateMetric { key, title, unit, value, on_console: true };
-        let hidden = |key, title, unit, value| AggregateMetric { key, title, unit, value, on_console: false };
+        let metric = |key, title, unit, value| ValueRow { key, title, unit, value, on_console: true };
+        let hidden = |key, title, unit, value| ValueRow { key, title, unit, value, on_console: false };
         let mut list = Vec::new();
         let tokens = self.config.endpoint_meta.produces_tokens;
         if tokens {
@@ -172,47 +173,61 @@ impl Report<'_> {
         (span, list)
     }
 
-    /// Writes the JSON, CSV and console files; returns the console text.
-    pub fn write(&self, dir: &std::path::Path) -> Result<String, ProfileError> {
+    /// Hands the results to every exporter (each writes its files) and returns what they print:
+    /// the console table, when the build has the `console` exporter.
+    ///
+    /// # Errors
+    /// [`ProfileError::Io`] naming a file an exporter could not write.
+    pub fn write<X: Exporter>(&self, dir: &std::path::Path, exporters: &[X]) -> Result<String, ProfileError> {
         let records: Vec<(Metric, stats::Summary)> =
             Metric::ALL.iter().filter_map(|&m| self.aggregate.summary(m).map(|s| (m, s))).collect();
-        let (span, aggregates) = self.aggregates();
+        let (span, values) = self.aggregates();
         let title = format!("aiperf | {}", self.config.endpoint_meta.metrics_title);
-        let mut console = export::console_table(&title, &records, &aggregates);
+        let mut stats: Vec<StatRow> = records.iter().map(|(m, s)| export::record_row(*m, s)).collect();
+        stats.extend(self.timeline.iter().map(|s| export::weighted_row(s.key, s.title, s.unit, &s.summary)));
+        stats.extend(self.aggregate.adjusted().iter().map(export::adjusted_row));
+        // Server error messages may quote a credential back: what exporters get is scrubbed.
+        let secrets = &self.config.secrets;
+        let notes = secrets.scrub(&self.notes(span, dir)).into_owned();
+        let summary = self.json(&records, &values);
+        let summary = match serde_json::to_string(&summary) {
+            Ok(text) => serde_json::from_str(&secrets.scrub(&text)).unwrap_or(summary),
+            Err(_) => summary,
+        };
+        let results = Results { dir, summary: &summary, stats: &stats, values: &values, title: &title, notes: &notes };
+        let mut console = String::new();
+        for exporter in exporters {
+            let printed = exporter.export(&results).map_err(|e| ProfileError::Io { path: e.path, source: e.source })?;
+            console.push_str(&printed);
+        }
+        Ok(console)
+    }
+
+    /// What the console prints under the table.
+    fn notes(&self, span: f64, dir: &std::path::Path) -> String {
+        let mut notes = String::new();
         if let Some(c) = self.timeline.iter().find(|s| s.key == "effective_concurrency").map(|s| s.summary) {
-            console.push_str(&format!("Effective concurrency: avg {:.2}, p50 {:.2}, max {:.2} requests in flight\n", c.avg, c.p50, c.max));
+            notes.push_str(&format!("Effective concurrency: avg {:.2}, p50 {:.2}, max {:.2} requests in flight\n", c.avg, c.p50, c.max));
         }
         for (error, count) in self.aggregate.errors() {
             let code = error.code.map(|c| format!(" {c}")).unwrap_or_default();
-            console.push_str(&format!("Errors: {count} × {}{code}: {}\n", error.kind, error.message));
+            notes.push_str(&format!("Errors: {count} × {}{code}: {}\n", error.kind, error.message));
         }
         if self.was_cancelled {
-            console.push_str("Run cancelled: results cover the requests that completed.\n");
+            notes.push_str("Run cancelled: results cover the requests that completed.\n");
         }
         if self.stopped_early {
             let ratio = self.config.failure_limit.map_or(0.0, |l| l.ratio);
-            console.push_str(&format!(
+            notes.push_str(&format!(
                 "Run stopped early: more than {:.1}% of the requests failed (--failed-request-threshold {ratio}); requests in flight finished.\n",
                 ratio * 100.0
             ));
         }
-        console.push_str(&format!("Benchmark duration: {span:.2} sec; exports in {}\n", dir.display()));
-        // Server error messages may quote a credential back.
-        let console = self.config.secrets.scrub(&console).into_owned();
-        // The CSV has what AIPerf's has: the schedule lag's distribution is ours (the JSON keeps
-        // it), AIPerf's replay values are among the aggregates.
-        let mut stats: Vec<StatRow> =
-            records.iter().filter(|(m, _)| *m != Metric::ScheduleLag).map(|(m, s)| StatRow::record(*m, s)).collect();
-        stats.extend(self.timeline.iter().map(|s| StatRow::weighted(s.key, s.title, s.unit, &s.summary)));
-        stats.extend(self.aggregate.adjusted().iter().map(StatRow::adjusted));
-        export::write_csv(dir, &stats, &aggregates)?;
-        std::fs::write(dir.join(export::CONSOLE_FILE), &console)
-            .map_err(|source| ProfileError::Io { path: dir.join(export::CONSOLE_FILE).display().to_string(), source })?;
-        export::write_json(dir, export::JSON_FILE, &self.json(&records, &aggregates), &self.config.secrets)?;
-        Ok(console)
+        notes.push_str(&format!("Benchmark duration: {span:.2} sec; exports in {}\n", dir.display()));
+        notes
     }
 
-    fn json(&self, records: &[(Metric, stats::Summary)], aggregates: &[AggregateMetric]) -> Value {
+    fn json(&self, records: &[(Metric, stats::Summary)], aggregates: &[ValueRow]) -> Value {
         let config = self.config;
         let dataset = &config.dataset;
         let id = benchmark_id(self.start_wall, dataset.seed);

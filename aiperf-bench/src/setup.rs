@@ -23,6 +23,9 @@ use super::{ProfileError, export};
 /// a long trace's would not fit a file.
 const TRACE_INPUTS_SHOWN: usize = 100;
 
+/// The issuer of a build's table `F`: its generated arrival-pattern enum.
+pub(super) type BuildIssuer<F> = Issuer<<<F as Factories>::ArrivalPatterns as aiperf_core::Category>::Instance>;
+
 /// The request path of a build's table `F`: its generated endpoint and transport enums.
 pub(super) type BuildPath<F> = RequestPath<
     <<F as Factories>::Endpoints as aiperf_core::Category>::Instance,
@@ -37,10 +40,11 @@ pub(super) fn prepare<F: Factories>(
     config: &Config,
     selections: &Selections<F>,
     tokenizer: &Arc<Tokenizer>,
-) -> Result<(BuildPath<F>, Issuer), ProfileError> {
+) -> Result<(BuildPath<F>, BuildIssuer<F>), ProfileError> {
     let dataset = &config.dataset;
     let endpoint = selections.endpoints.create_instance(&config.endpoint, &config.info)?;
     let transport = selections.transports.create_instance(&config.transport, &config.info)?;
+    let pattern = selections.arrival_patterns.create_instance(&config.arrival_pattern, &config.info)?;
     let form = transport.request_form();
     let format_error = |e| match e {
         EndpointError::NoTextForm => ProfileError::NoRequestForm { endpoint: config.endpoint.clone(), transport: config.transport.clone() },
@@ -120,7 +124,7 @@ pub(super) fn prepare<F: Factories>(
         produces_tokens: config.endpoint_meta.produces_tokens,
     };
     let path = RequestPath::new(endpoint, transport, path, inputs, measure, Tally::new(config.failure_limit));
-    Ok((path, Issuer::new(sampler, replay)))
+    Ok((path, Issuer::new(sampler, pattern, replay)))
 }
 
 /// Formats every entry (the payload is not kept: the prepared request holds it, and holding both

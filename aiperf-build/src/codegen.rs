@@ -96,7 +96,7 @@ fn prelude(table: &Table) -> TokenStream {
         }
 
         use self::__deps::aiperf_core::{
-            Category, ConfigError, CrateInfo, DynTransport, Endpoint, EndpointMetadata, Factory, FromModelEndpoint as _,
+            ArrivalPattern, Category, ConfigError, CrateInfo, DynTransport, Endpoint, EndpointMetadata, Exporter, Factory, FromModelEndpoint as _,
             ImplDescriptor, InputKind, ModelEndpointInfo, NameEntry, TransportMetadata,
         };
 
@@ -109,6 +109,8 @@ fn prelude(table: &Table) -> TokenStream {
         impl __deps::aiperf_core::Factories for Factories {
             type Endpoints = EndpointCategory;
             type Transports = TransportCategory;
+            type ArrivalPatterns = ArrivalPatternCategory;
+            type Exporters = ExporterCategory;
 
             fn crates() -> &'static [CrateInfo] {
                 &CRATES
@@ -231,6 +233,8 @@ impl CategoryCode {
         let (registered, any_macro) = match self.kind {
             CategoryKind::Endpoint => (quote!(Endpoint), quote!(impl_any_endpoint)),
             CategoryKind::Transport => (quote!(DynTransport), quote!(impl_any_transport)),
+            CategoryKind::ArrivalPattern => (quote!(ArrivalPattern), quote!(impl_any_arrival_pattern)),
+            CategoryKind::Exporter => (quote!(Exporter), quote!(impl_any_exporter)),
         };
         let name_doc = format!(" The `{key}` names of this build.");
         let impl_doc = format!(" Every `{key}` implementation compiled into this build, grouped by name, best-ranked first.");
@@ -288,6 +292,8 @@ impl CategoryCode {
         let (metadata_ty, registered) = match self.kind {
             CategoryKind::Endpoint => (quote!(EndpointMetadata), quote!(Endpoint)),
             CategoryKind::Transport => (quote!(TransportMetadata), quote!(DynTransport)),
+            CategoryKind::ArrivalPattern => (quote!(()), quote!(ArrivalPattern)),
+            CategoryKind::Exporter => (quote!(()), quote!(Exporter)),
         };
         let (default_vars, default_types): (Vec<&Ident>, Vec<&Ident>) =
             self.defaults.iter().map(|&i| (&impl_vars[i], &impl_types[i])).unzip();

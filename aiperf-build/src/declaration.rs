@@ -29,18 +29,30 @@ pub enum CategoryKind {
     Endpoint,
     /// How bytes travel (`http`, `grpc`, `in_engine`, ...).
     Transport,
+    /// How requests are spread at a request rate (`constant`, `poisson`, ...).
+    ArrivalPattern,
+    /// What the results are written as (`json`, `csv`, `console`, ...).
+    Exporter,
 }
 
 impl CategoryKind {
     /// Every category, in generation order.
-    pub const ALL: [Self; 2] = [Self::Endpoint, Self::Transport];
+    pub const ALL: [Self; 4] = [Self::Endpoint, Self::Transport, Self::ArrivalPattern, Self::Exporter];
 
     /// The key of the category in the table.
     pub fn key(self) -> &'static str {
         match self {
             Self::Endpoint => "endpoint",
             Self::Transport => "transport",
+            Self::ArrivalPattern => "arrival_pattern",
+            Self::Exporter => "exporter",
         }
+    }
+
+    /// Whether a build needs at least one implementation of it (a build without the benchmark
+    /// engine has no arrival pattern or exporter, and needs none).
+    pub fn required(self) -> bool {
+        matches!(self, Self::Endpoint | Self::Transport)
     }
 
     /// Metadata keys an entry of this category has.
@@ -50,6 +62,7 @@ impl CategoryKind {
                 &["endpoint_path", "input", "supports_streaming", "produces_tokens", "metrics_title", "streaming_endpoint_path"]
             }
             Self::Transport => &["url_schemes"],
+            Self::ArrivalPattern | Self::Exporter => &[],
         }
     }
 }
@@ -78,6 +91,8 @@ pub enum Metadata {
         /// `url_schemes`: the schemes of `--url` that select it.
         url_schemes: Vec<String>,
     },
+    /// Of a name of a category whose names carry no metadata.
+    None,
 }
 
 /// The input kinds an endpoint may declare (`aiperf_core::InputKind`).
@@ -169,7 +184,9 @@ impl Declaration {
             ));
         };
         let at = At::table(&source, value, ROOT)?;
-        at.only(&["builtin", "plugin", "priority", "description", "endpoint", "transport"], "the crate's table")?;
+        let mut allowed = vec!["builtin", "plugin", "priority", "description"];
+        allowed.extend(CategoryKind::ALL.map(CategoryKind::key));
+        at.only(&allowed, "the crate's table")?;
         let plugin = match (at.optional_bool("builtin")?, at.optional_str("plugin")?) {
             (Some(true), None) => None,
             (None | Some(false), Some(name)) => {
@@ -209,7 +226,7 @@ impl Declaration {
         if declaration.entries.is_empty() {
             return Err(source.error(
                 ROOT,
-                format!("declares no implementation: add `[{ROOT}.endpoint.<name>]` or `[{ROOT}.transport.<name>]` with a `type`"),
+                format!("declares no implementation: add `[{ROOT}.<category>.<name>]` with a `type`, the category one of endpoint, transport, arrival_pattern, exporter"),
             ));
         }
         Ok(declaration)
@@ -224,10 +241,14 @@ fn parse_entry(category: CategoryKind, name: &str, at: &At<'_>, crate_: &Declara
     let type_path = relative_type_path(&at.required_str("type")?, &crate_.lib).map_err(|why| at.error("type", why))?;
     let class_name = type_path.rsplit("::").next().unwrap_or_default().to_owned();
     let has_metadata = meta_keys.iter().any(|k| at.table.contains_key(*k));
-    if !has_metadata && !crate_.is_plugin() {
-        return Err(at.error(meta_keys[0], format!("missing: a builtin entry describes its name with {}", quoted(meta_keys))));
-    }
-    let metadata = if has_metadata { Some(parse_metadata(category, at)?) } else { None };
+    let metadata = match meta_keys.first() {
+        // A category without metadata: every name has the same, none.
+        None => Some(Metadata::None),
+        Some(first) if !has_metadata && !crate_.is_plugin() => {
+            return Err(at.error(first, format!("missing: a builtin entry describes its name with {}", quoted(meta_keys))));
+        }
+        Some(_) => has_metadata.then(|| parse_metadata(category, at)).transpose()?,
+    };
     Ok(Entry {
         category,
         name: name.to_owned(),
@@ -273,6 +294,7 @@ fn parse_metadata(category: CategoryKind, at: &At<'_>) -> Result<Metadata, Table
             }
             Metadata::Transport { url_schemes }
         }
+        CategoryKind::ArrivalPattern | CategoryKind::Exporter => Metadata::None,
     })
 }
 

@@ -80,7 +80,7 @@ impl Table {
     }
 
     fn check(&self, host: &Source) -> Result<(), TableError> {
-        for category in CategoryKind::ALL {
+        for category in CategoryKind::ALL.into_iter().filter(|c| c.required()) {
             if !self.entries.iter().any(|(_, e)| e.category == category) {
                 return Err(host.error(
                     "dependencies",

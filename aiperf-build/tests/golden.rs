@@ -1,4 +1,5 @@
-//! The generated code for this repository's real declarations (the builtin crates and the
+//! The generated code for this repository's real declarations (the builtin crates, the engine's
+//! own, and the
 //! `nvidia-optimized` plugin), compared with checked-in golden files so every change to the
 //! generator or to a declaration shows up as a reviewable diff. `AIPERF_BLESS=1 cargo test -p
 //! aiperf-build --test golden` rewrites them.
@@ -17,7 +18,11 @@ fn declared(dir: &str, name: &str) -> Payload {
 }
 
 fn check(plugins: &[(&str, &str)], golden: &str) {
-    let mut payloads = vec![declared("aiperf-endpoints", "aiperf-endpoints"), declared("aiperf-transports", "aiperf-transports")];
+    let mut payloads = vec![
+        declared("aiperf-bench", "aiperf-bench"),
+        declared("aiperf-endpoints", "aiperf-endpoints"),
+        declared("aiperf-transports", "aiperf-transports"),
+    ];
     payloads.extend(plugins.iter().map(|(dir, name)| declared(dir, name)));
     let host = Source { crate_name: "aiperf".into(), manifest: "Cargo.toml".into() };
     let generated = aiperf_build::generate(&host, payloads).unwrap();

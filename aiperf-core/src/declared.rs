@@ -36,7 +36,7 @@ macro_rules! declared {
     () => {
         $crate::Declared::__by(::core::env!(
             "AIPERF_DECLARED",
-            "this crate implements an aiperf endpoint or transport, but its build script did not call \
+            "this crate implements an aiperf plugin (an endpoint, transport, arrival pattern or exporter), but its build script did not call \
              aiperf_build::declare(), so its [package.metadata.aiperf] entries would reach no build: add \
              `aiperf-build` to [build-dependencies] and `fn main() { aiperf_build::declare(); }` to build.rs"
         ))

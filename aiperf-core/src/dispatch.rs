@@ -126,6 +126,42 @@ macro_rules! impl_any_transport {
     };
 }
 
+/// Implements [`ArrivalPattern`](crate::ArrivalPattern) for a generated `AnyArrivalPattern`
+/// (one `match`, as [`impl_any_endpoint!`] does).
+#[macro_export]
+macro_rules! impl_any_arrival_pattern {
+    ($Any:ident for $Impl:ident [$($Var:ident),* $(,)?]) => {
+        $crate::__impl_any_common!($Any for $Impl [$($Var),*]);
+
+        impl $crate::ArrivalPattern for $Any {
+            #[inline]
+            fn gap(&self, rate: f64, uniform: &mut dyn FnMut() -> f64) -> f64 {
+                match self {
+                    $( Self::$Var(inner) => inner.gap(rate, uniform), )*
+                    Self::Registered(inner) => inner.gap(rate, uniform),
+                }
+            }
+        }
+    };
+}
+
+/// Implements [`Exporter`](crate::Exporter) for a generated `AnyExporter` (one `match`).
+#[macro_export]
+macro_rules! impl_any_exporter {
+    ($Any:ident for $Impl:ident [$($Var:ident),* $(,)?]) => {
+        $crate::__impl_any_common!($Any for $Impl [$($Var),*]);
+
+        impl $crate::Exporter for $Any {
+            fn export(&self, results: &$crate::Results<'_>) -> ::core::result::Result<::std::string::String, $crate::ExportError> {
+                match self {
+                    $( Self::$Var(inner) => inner.export(results), )*
+                    Self::Registered(inner) => inner.export(results),
+                }
+            }
+        }
+    };
+}
+
 /// What both dispatch enums share: `implementation()` and `Debug`.
 #[doc(hidden)]
 #[macro_export]

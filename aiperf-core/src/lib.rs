@@ -10,11 +10,13 @@
 
 #![warn(missing_docs)]
 
+mod arrival;
 mod declared;
 mod decode_state;
 mod dispatch;
 mod endpoint;
 mod error;
+mod exporter;
 pub mod factory;
 mod metadata;
 mod model_endpoint;
@@ -22,10 +24,12 @@ mod request;
 mod response;
 mod transport;
 
+pub use arrival::ArrivalPattern;
 pub use declared::Declared;
 pub use decode_state::{DecodeState, ResponseExtension};
 pub use endpoint::{Auth, Endpoint, EndpointError, MAX_RESPONSE_BYTES, ResponseCollector, decode_response};
 pub use error::ConfigError;
+pub use exporter::{ExportError, Exporter, Results, STAT_COLUMNS, StatRow, ValueRow};
 pub use factory::{Category, Factories, Factory, FactoryError, FactoryErrorKind, ImplArg, ImplDescriptor, NameArg, NameEntry, Selection};
 pub use metadata::{CrateInfo, EndpointMetadata, ImplementationInfo, InputKind, TransportMetadata};
 pub use model_endpoint::{ConnectionReuse, FromModelEndpoint, ModelEndpointInfo, Settings, parse_server_url};

@@ -166,6 +166,7 @@ pub fn command<F: Factories>() -> clap::Command {
         profile
             .mut_arg("endpoint_type", |arg| arg.value_parser(names::<F::Endpoints>()))
             .mut_arg("transport", |arg| arg.value_parser(names::<F::Transports>()))
+            .mut_arg("arrival_pattern", |arg| arg.value_parser(names::<F::ArrivalPatterns>()))
     })
 }
 

@@ -1,4 +1,5 @@
-//! `aiperf plugins [CATEGORY [NAME]]`: what is compiled in, where it came from, what is active.
+//! `aiperf plugins [CATEGORY [NAME]]`: what is compiled in (endpoints, transports, arrival
+//! patterns, exporters), where it came from, what is active.
 
 use std::fmt::Write as _;
 
@@ -22,6 +23,16 @@ pub enum PluginsCommand {
         /// A name (every implementation, the active one first).
         name: Option<String>,
     },
+    /// Arrival patterns (`--arrival-pattern`): every name with its active implementation, or one name's.
+    ArrivalPattern {
+        /// A name (every implementation, the active one first).
+        name: Option<String>,
+    },
+    /// Exporters (every one writes its files when a run ends): every name with its active implementation, or one name's.
+    Exporter {
+        /// A name (every implementation, the active one first).
+        name: Option<String>,
+    },
     /// Check the compiled-in table: every implementation creatable, metadata consistent.
     Validate,
 }
@@ -35,6 +46,10 @@ pub(super) fn run<F: Factories>(command: Option<&PluginsCommand>, selections: &S
         Some(PluginsCommand::Transport { name: None }) => Ok(names(&selections.transports)),
         Some(PluginsCommand::Endpoint { name: Some(name) }) => Ok(implementations(&selections.endpoints, name)?),
         Some(PluginsCommand::Transport { name: Some(name) }) => Ok(implementations(&selections.transports, name)?),
+        Some(PluginsCommand::ArrivalPattern { name: None }) => Ok(names(&selections.arrival_patterns)),
+        Some(PluginsCommand::ArrivalPattern { name: Some(name) }) => Ok(implementations(&selections.arrival_patterns, name)?),
+        Some(PluginsCommand::Exporter { name: None }) => Ok(names(&selections.exporters)),
+        Some(PluginsCommand::Exporter { name: Some(name) }) => Ok(implementations(&selections.exporters, name)?),
         Some(PluginsCommand::Validate) => validate::run::<F>(),
     }
 }
@@ -42,8 +57,10 @@ pub(super) fn run<F: Factories>(command: Option<&PluginsCommand>, selections: &S
 /// `aiperf plugins`: the names of each category, and the crates that declared them.
 fn overview<F: Factories>(selections: &Selections<F>) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:<10} {}", F::Endpoints::CATEGORY, selections.endpoints.names().join(", "));
-    let _ = writeln!(out, "{:<10} {}", F::Transports::CATEGORY, selections.transports.names().join(", "));
+    let _ = writeln!(out, "{:<15} {}", F::Endpoints::CATEGORY, selections.endpoints.names().join(", "));
+    let _ = writeln!(out, "{:<15} {}", F::Transports::CATEGORY, selections.transports.names().join(", "));
+    let _ = writeln!(out, "{:<15} {}", F::ArrivalPatterns::CATEGORY, selections.arrival_patterns.names().join(", "));
+    let _ = writeln!(out, "{:<15} {}", F::Exporters::CATEGORY, selections.exporters.names().join(", "));
     out.push_str("crates:\n");
     let width = F::crates().iter().map(|c| c.name.len() + c.version.len() + 1).max().unwrap_or(0);
     for c in F::crates() {

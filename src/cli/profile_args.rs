@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use aiperf_bench::aggregate::Slo;
-use aiperf_bench::config::{ArrivalPattern, List, Named, Pin, PublicDataset, SweepType, Ui};
+use aiperf_bench::config::{List, Named, Pin, PublicDataset, SweepType, Ui};
 use aiperf_bench::dataset::DatasetType;
 use aiperf_bench::dataset::sampling::Sampling;
 use aiperf_bench::{BenchConfig, ProfileError};
@@ -57,10 +57,11 @@ pub struct ProfileArgs {
     /// Seconds to wait between runs (of --num-profile-runs and of a sweep).
     #[arg(long, alias = "parameter-sweep-cooldown-seconds", default_value_t = 0.0)]
     pub profile_run_cooldown_seconds: f64,
-    /// How request times are spread at --request-rate: exponential gaps (`poisson`, the default,
-    /// as in AIPerf) or even ones (`constant`).
-    #[arg(long = "arrival-pattern", visible_alias = "request-rate-mode", value_parser = named::<ArrivalPattern>(), default_value = "poisson")]
-    pub arrival_pattern: ArrivalPattern,
+    /// How request times are spread at --request-rate: an arrival pattern of the build's table,
+    /// exponential gaps (`poisson`, the default, as in AIPerf), even ones (`constant`), or a
+    /// plugin's.
+    #[arg(long = "arrival-pattern", visible_alias = "request-rate-mode", default_value = "poisson")]
+    pub arrival_pattern: String,
     /// Requests to send in the profiling phase (ignored with --benchmark-duration) [default: 10;
     /// with a fixed schedule, every entry in its window].
     #[arg(long, alias = "num-requests")]
@@ -208,7 +209,7 @@ impl ProfileArgs {
             num_profile_runs: self.num_profile_runs,
             confidence_level: self.confidence_level,
             profile_run_cooldown_seconds: self.profile_run_cooldown_seconds,
-            arrival_pattern: self.arrival_pattern,
+            arrival_pattern: self.arrival_pattern.clone(),
             request_count: self.request_count,
             benchmark_duration: self.benchmark_duration,
             benchmark_grace_period: self.benchmark_grace_period,

@@ -19,7 +19,7 @@ mod values;
 
 pub use named::Named;
 
-pub use options::{ArrivalPattern, BenchConfig, List, Pin, PublicDataset, SweepType, Ui};
+pub use options::{BenchConfig, List, Pin, PublicDataset, SweepType, Ui};
 pub use schedule::FailureLimit;
 pub(super) use schedule::{FixedSchedule, Schedule};
 use schedule::{failure_limit, schedule, single};
@@ -92,6 +92,8 @@ pub(super) struct Config {
     pub endpoint_meta: &'static EndpointMetadata,
     /// The transport name.
     pub transport: String,
+    /// The arrival pattern's name (its `--request-rate`'s gaps).
+    pub arrival_pattern: String,
     /// What the endpoint and the transport are built from.
     pub info: ModelEndpointInfo,
     /// Credentials given on the command line, scrubbed from everything written out.
@@ -159,10 +161,12 @@ impl Config {
         // Extra inputs are `key:value` too: a key that names a credential (`api_key:…`) is one.
         let secrets =
             Secrets::new(args.api_key.as_deref(), args.headers.iter().chain(&args.extra_inputs).map(String::as_str), args.url.as_deref());
+        selections.arrival_patterns.metadata(&args.arrival_pattern)?;
         Ok(Self {
             endpoint,
             endpoint_meta,
             transport,
+            arrival_pattern: args.arrival_pattern.clone(),
             info: info(args, url, settings)?,
             secrets,
             dataset: dataset(args)?,

@@ -74,7 +74,7 @@ pub(crate) mod connection_reuse {
 #[cfg(test)]
 mod tests {
     use super::Named;
-    use crate::config::{ArrivalPattern, DatasetType, PublicDataset, Sampling, SweepType, Ui};
+    use crate::config::{DatasetType, PublicDataset, Sampling, SweepType, Ui};
 
     fn round_trips<T: Named + PartialEq + std::fmt::Debug + serde::Serialize + serde::de::DeserializeOwned>() {
         for &value in T::ALL {
@@ -88,7 +88,6 @@ mod tests {
 
     #[test]
     fn every_name_parses_back_and_a_wrong_one_lists_the_right_ones() {
-        round_trips::<ArrivalPattern>();
         round_trips::<SweepType>();
         round_trips::<PublicDataset>();
         round_trips::<Ui>();

@@ -40,8 +40,8 @@ pub struct BenchConfig {
     pub confidence_level: f64,
     /// Seconds between runs.
     pub profile_run_cooldown_seconds: f64,
-    /// How arrivals are spread at a request rate.
-    pub arrival_pattern: ArrivalPattern,
+    /// How arrivals are spread at a request rate: an arrival pattern of the build's table.
+    pub arrival_pattern: String,
     /// Requests of the profiling phase.
     pub request_count: Option<u64>,
     /// Seconds of profiling, instead of a count.
@@ -134,7 +134,7 @@ impl Default for BenchConfig {
             num_profile_runs: 1,
             confidence_level: 0.95,
             profile_run_cooldown_seconds: 0.0,
-            arrival_pattern: ArrivalPattern::Poisson,
+            arrival_pattern: "poisson".to_owned(),
             request_count: None,
             benchmark_duration: None,
             benchmark_grace_period: 30.0,
@@ -295,28 +295,6 @@ impl Named for PublicDataset {
 }
 by_name!(PublicDataset);
 
-/// How arrivals are spread at a request rate (`--arrival-pattern`, AIPerf's names).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ArrivalPattern {
-    /// Evenly spaced.
-    Constant,
-    /// Exponential gaps (a Poisson process), seeded.
-    Poisson,
-}
-
-impl Named for ArrivalPattern {
-    const WHAT: &'static str = "arrival pattern";
-    const ALL: &'static [Self] = &[Self::Constant, Self::Poisson];
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Constant => "constant",
-            Self::Poisson => "poisson",
-        }
-    }
-}
-by_name!(ArrivalPattern);
-
 /// Progress display (`--ui`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ui {
@@ -365,7 +343,7 @@ mod tests {
         assert_eq!((config.isl, config.concurrency, config.endpoint_type.as_str()), (550, Some(List(vec![4])), "chat"));
         let error = serde_json::from_str::<BenchConfig>(r#"{"concurency": 4}"#).unwrap_err().to_string();
         assert!(error.contains("concurency") && error.contains("concurrency"), "{error}");
-        let error = serde_json::from_str::<BenchConfig>(r#"{"arrival_pattern": "gama"}"#).unwrap_err().to_string();
-        assert!(error.contains("gama") && error.contains("poisson"), "{error}");
+        let error = serde_json::from_str::<BenchConfig>(r#"{"sweep_type": "gird"}"#).unwrap_err().to_string();
+        assert!(error.contains("gird") && error.contains("grid"), "{error}");
     }
 }

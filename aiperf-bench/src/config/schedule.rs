@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{ArrivalPattern, BenchConfig, DEFAULT_REQUEST_COUNT, DatasetType, FAILURE_FLOOR, List, MAX_CONCURRENCY, Window, seconds};
+use super::{BenchConfig, DEFAULT_REQUEST_COUNT, DatasetType, FAILURE_FLOOR, List, MAX_CONCURRENCY, Window, seconds};
 use crate::error::{ProfileError, invalid};
 
 /// How requests are issued.
@@ -28,8 +28,8 @@ pub(crate) struct Load {
     pub count: Option<u64>,
     /// `--concurrency` (with a rate: the most in flight).
     pub concurrency: Option<usize>,
-    /// `--request-rate` and `--arrival-pattern`.
-    pub rate: Option<(f64, ArrivalPattern)>,
+    /// `--request-rate` (its `--arrival-pattern` is the run's issuer's).
+    pub rate: Option<f64>,
     /// `--random-seed`, for random gaps.
     pub seed: u64,
 }
@@ -82,7 +82,7 @@ pub(super) fn schedule(args: &BenchConfig) -> Result<Schedule, ProfileError> {
         },
         // A fixed schedule keeps as many requests in flight as its timestamps ask for, unless told.
         concurrency: concurrency.or(if request_rate.is_some() || fixed != FixedSchedule::Off { None } else { Some(1) }),
-        rate: request_rate.map(|r| (r, args.arrival_pattern)),
+        rate: request_rate,
         seed: super::seed(args),
     };
     Ok(Schedule {

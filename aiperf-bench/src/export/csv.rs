@@ -8,64 +8,29 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::super::ProfileError;
-use super::super::aggregate::AdjustedSeries;
-use super::super::metrics::Metric;
-use super::super::stats::Summary;
-use super::super::timeline::WeightedSummary;
-use super::AggregateMetric;
+use aiperf_core::{ConfigError, ExportError, Exporter, FromModelEndpoint, ModelEndpointInfo, Results, STAT_COLUMNS, StatRow, ValueRow};
 
-/// The statistics columns, after `Metric`.
-const COLUMNS: [&str; 14] = ["avg", "min", "max", "sum", "p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "std"];
+/// Distributions AIPerf's CSV has not (the JSON keeps them): the schedule lag's, whose
+/// percentiles AIPerf lists among the single values.
+const NOT_IN_AIPERF_CSV: [&str; 1] = ["schedule_lag"];
 
-/// A row of the statistics section: its key (the order), its label's parts and its cells in
-/// [`COLUMNS`]' order, `None` for a statistic the metric has not.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StatRow {
-    /// Export key: rows are sorted by it.
-    pub key: &'static str,
-    /// Title.
-    pub title: &'static str,
-    /// Unit.
-    pub unit: &'static str,
-    /// `avg, min, max, sum, p1, p5, p10, p25, p50, p75, p90, p95, p99, std`.
-    pub cells: [Option<f64>; 14],
+/// Writes `profile_export_aiperf.csv` as AIPerf does.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CsvExporter;
+
+impl FromModelEndpoint for CsvExporter {
+    const DECLARED: aiperf_core::Declared = aiperf_core::declared!();
+
+    fn from_model_endpoint(_: &ModelEndpointInfo) -> Result<Self, ConfigError> {
+        Ok(Self)
+    }
 }
 
-impl StatRow {
-    /// A per-request metric's row.
-    pub fn record(metric: Metric, s: &Summary) -> Self {
-        let cells = [s.avg, s.min, s.max, s.sum, s.p1, s.p5, s.p10, s.p25, s.p50, s.p75, s.p90, s.p95, s.p99, s.std].map(Some);
-        Self { key: metric.key(), title: metric.title(), unit: metric.unit(), cells }
-    }
-
-    /// An error-adjusted metric's row: infinite where a failure counts, no standard deviation.
-    pub fn adjusted(series: &AdjustedSeries) -> Self {
-        let (s, inf) = (&series.summary, Some(f64::INFINITY));
-        let [p1, p5, p10, p25, p50, p75, p90, p95, p99] = s.percentiles.map(Some);
-        let cells = [inf, Some(s.min), inf, inf, p1, p5, p10, p25, p50, p75, p90, p95, p99, None];
-        Self { key: series.key, title: series.title, unit: series.unit, cells }
-    }
-
-    /// A time-weighted metric's row: no sum, and only the percentiles AIPerf gives them.
-    pub fn weighted(key: &'static str, title: &'static str, unit: &'static str, s: &WeightedSummary) -> Self {
-        let cells = [
-            Some(s.avg),
-            Some(s.min),
-            Some(s.max),
-            None,
-            None,
-            None,
-            None,
-            None,
-            Some(s.p50),
-            None,
-            Some(s.p90),
-            Some(s.p95),
-            Some(s.p99),
-            Some(s.std),
-        ];
-        Self { key, title, unit, cells }
+impl Exporter for CsvExporter {
+    fn export(&self, results: &Results<'_>) -> Result<String, ExportError> {
+        let stats: Vec<&StatRow> = results.stats.iter().filter(|row| !NOT_IN_AIPERF_CSV.contains(&row.key)).collect();
+        write_csv(results.dir, &stats, results.values)?;
+        Ok(String::new())
     }
 }
 
@@ -75,25 +40,22 @@ fn label(title: &str, unit: &str) -> String {
 }
 
 /// Writes `profile_export_aiperf.csv` into `dir`.
-///
-/// # Errors
-/// [`ProfileError::Io`] naming the file.
-pub fn write_csv(dir: &Path, stats: &[StatRow], values: &[AggregateMetric]) -> Result<(), ProfileError> {
+fn write_csv(dir: &Path, stats: &[&StatRow], values: &[ValueRow]) -> Result<(), ExportError> {
     let path = dir.join(super::CSV_FILE);
-    let io = |source| ProfileError::Io { path: path.display().to_string(), source };
+    let io = |source| ExportError::io(&path, source);
     let csv_error = |e: csv::Error| io(std::io::Error::other(e));
     let builder = || {
         let mut builder = csv::WriterBuilder::new();
         builder.flexible(true).terminator(csv::Terminator::CRLF);
         builder
     };
-    let mut stats: Vec<&StatRow> = stats.iter().collect();
+    let mut stats = stats.to_vec();
     stats.sort_by_key(|row| row.key);
-    let mut values: Vec<&AggregateMetric> = values.iter().collect();
+    let mut values: Vec<&ValueRow> = values.iter().collect();
     values.sort_by_key(|a| a.key);
     let mut writer = builder().from_path(&path).map_err(csv_error)?;
     if !stats.is_empty() {
-        writer.write_record(std::iter::once("Metric").chain(COLUMNS)).map_err(csv_error)?;
+        writer.write_record(std::iter::once("Metric").chain(STAT_COLUMNS)).map_err(csv_error)?;
         for row in &stats {
             // An infinite statistic (an error-adjusted one) is `inf`, as Python formats it.
             let cells = row.cells.map(|cell| cell.filter(|v| !v.is_nan()).map(|v| format!("{v:.2}")).unwrap_or_default());
@@ -118,6 +80,10 @@ pub fn write_csv(dir: &Path, stats: &[StatRow], values: &[AggregateMetric]) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::{record_row, weighted_row};
+    use crate::metrics::Metric;
+    use crate::stats::Summary;
+    use crate::timeline::WeightedSummary;
 
     #[test]
     fn sections_sorted_by_key_with_aiperf_labels_and_crlf() {
@@ -126,17 +92,17 @@ mod tests {
         let summary = Summary { avg: 2.0, min: 1.0, max: 3.0, sum: 4.0, count: 2, std: 1.0, ..Summary::default() };
         let weighted = WeightedSummary { avg: 1.5, min: 0.0, max: 2.0, p50: 2.0, p90: 2.0, p95: 2.0, p99: 2.0, std: 0.5 };
         let stats = [
-            StatRow::record(Metric::TimeToFirstToken, &summary),
-            StatRow::record(Metric::HttpReqChunksReceived, &summary),
-            StatRow::weighted("effective_concurrency", "Effective Concurrency", "requests", &weighted),
-            StatRow::record(Metric::TimeToFirstOutputToken, &summary),
+            record_row(Metric::TimeToFirstToken, &summary),
+            record_row(Metric::HttpReqChunksReceived, &summary),
+            weighted_row("effective_concurrency", "Effective Concurrency", "requests", &weighted),
+            record_row(Metric::TimeToFirstOutputToken, &summary),
         ];
-        let value = |key, title, unit, value| AggregateMetric { key, title, unit, value, on_console: true };
+        let value = |key, title, unit, value| ValueRow { key, title, unit, value, on_console: true };
         let values = [
             value("request_throughput", "Request Throughput", "requests/sec", 9.5),
             value("request_count", "Request Count", "requests", 19.0),
         ];
-        write_csv(&dir, &stats, &values).unwrap();
+        write_csv(&dir, &stats.iter().collect::<Vec<_>>(), &values).unwrap();
         let text = std::fs::read_to_string(dir.join(super::super::CSV_FILE)).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         let expected = [

@@ -17,9 +17,15 @@ use super::record::{JsonLine, RequestRecord};
 use super::stats::{PERCENTILES, Summary};
 use crate::redact::Secrets;
 
+mod console;
 mod csv;
+mod json;
+mod rows;
 
-pub use csv::{StatRow, write_csv};
+pub use console::ConsoleExporter;
+pub use csv::CsvExporter;
+pub use json::JsonExporter;
+pub use rows::{adjusted_row, record_row, weighted_row};
 
 /// Names of the files in the artifact directory.
 pub const JSON_FILE: &str = "profile_export_aiperf.json";
@@ -130,16 +136,6 @@ impl RecordWriter {
     }
 }
 
-/// Writes `value` as pretty JSON to `dir/name`, with `secrets` scrubbed.
-///
-/// # Errors
-/// [`ProfileError::Io`] naming the file.
-pub fn write_json(dir: &Path, name: &str, value: &Value, secrets: &Secrets) -> Result<(), ProfileError> {
-    let path = dir.join(name);
-    let text = serde_json::to_string_pretty(value).map_err(|e| ProfileError::Io { path: path.display().to_string(), source: e.into() })?;
-    std::fs::write(&path, secrets.scrub(&text).into_owned() + "\n").map_err(io(&path))
-}
-
 /// `inputs.json`: `{"data": [{"session_id": "0", "payloads": [<body>]}, …]}`, one entry per line,
 /// written as it goes (a large dataset is never built as one JSON tree). A body that is not JSON
 /// is written as a string; a typed text request as the OpenAI body it stands for. Secrets are
@@ -196,88 +192,4 @@ pub fn adjusted_json(series: &AdjustedSeries) -> Value {
     object.insert("count".into(), s.count.into());
     object.insert("sum".into(), Value::Null);
     Value::Object(object)
-}
-
-/// An aggregate metric: one value.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AggregateMetric {
-    /// Export key.
-    pub key: &'static str,
-    /// Console title.
-    pub title: &'static str,
-    /// Unit.
-    pub unit: &'static str,
-    /// Value.
-    pub value: f64,
-    /// Whether the console table shows it (usage totals and cross-checks are export-only).
-    pub on_console: bool,
-}
-
-/// The console table: one row per record metric (avg, min, max, p99, p90, p50, std), then the
-/// aggregate metrics.
-pub fn console_table(title: &str, records: &[(Metric, Summary)], aggregates: &[AggregateMetric]) -> String {
-    let columns = ["avg", "min", "max", "p99", "p90", "p50", "std"];
-    let mut rows: Vec<[String; 8]> = records
-        .iter()
-        .filter(|(m, _)| m.on_console())
-        .map(|(m, s)| {
-            let cell = |v: f64| format!("{v:.2}");
-            [
-                format!("{} ({})", m.title(), m.unit()),
-                cell(s.avg),
-                cell(s.min),
-                cell(s.max),
-                cell(s.p99),
-                cell(s.p90),
-                cell(s.p50),
-                cell(s.std),
-            ]
-        })
-        .collect();
-    rows.extend(aggregates.iter().filter(|a| a.on_console).map(|a| {
-        let mut row: [String; 8] = Default::default();
-        row[0] = format!("{} ({})", a.title, a.unit);
-        row[1] = format!("{:.2}", a.value);
-        for cell in &mut row[2..] {
-            cell.push_str("N/A");
-        }
-        row
-    }));
-    let mut widths = [0usize; 8];
-    widths[0] = "Metric".len();
-    for (i, c) in columns.iter().enumerate() {
-        widths[i + 1] = c.len();
-    }
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let total: usize = widths.iter().sum::<usize>() + 3 * widths.len() + 1;
-    let mut out = String::new();
-    let _ = writeln!(out, "{}", format!("{title:^total$}").trim_end());
-    let rule = |out: &mut String, fill: char| {
-        out.push('+');
-        for w in widths {
-            out.extend(std::iter::repeat_n(fill, w + 2));
-            out.push('+');
-        }
-        out.push('\n');
-    };
-    rule(&mut out, '-');
-    let write_row = |out: &mut String, cells: &mut dyn Iterator<Item = &str>| {
-        out.push('|');
-        for (i, (cell, w)) in cells.zip(widths).enumerate() {
-            // The metric name is left-aligned, numbers right-aligned.
-            let _ = if i == 0 { write!(out, " {cell:<w$} |") } else { write!(out, " {cell:>w$} |") };
-        }
-        out.push('\n');
-    };
-    write_row(&mut out, &mut std::iter::once("Metric").chain(columns));
-    rule(&mut out, '=');
-    for row in &rows {
-        write_row(&mut out, &mut row.iter().map(String::as_str));
-    }
-    rule(&mut out, '-');
-    out
 }

@@ -1,10 +1,12 @@
 //! When the next request (or session) of a phase is due: the arrival source of the one issuer.
-//! A closed loop sends as soon as a slot is free; a rate spaces sends evenly or with seeded
-//! exponential gaps; a fixed schedule sends each of its entries at its time.
+//! A closed loop sends as soon as a slot is free; a rate spaces sends by the build's arrival
+//! pattern (`constant`, `poisson`, or a plugin's) from seeded random numbers; a fixed schedule
+//! sends each of its entries at its time.
 
 use std::time::{Duration, Instant};
 
-use crate::config::ArrivalPattern;
+use aiperf_core::ArrivalPattern;
+
 use crate::fixed_schedule::Replay;
 use crate::plan::Plan;
 
@@ -18,25 +20,23 @@ pub(super) struct Arrival {
 }
 
 /// A phase's arrivals.
-#[derive(Debug)]
 pub(super) enum Arrivals<'a> {
     /// Each request as soon as a slot is free.
     ClosedLoop,
     /// `rate` per second from `start`, gaps spread by `pattern`; `at` is the next one's offset, in
     /// seconds.
-    Rate { start: Instant, at: f64, rate: f64, pattern: ArrivalPattern, rng: fastrand::Rng },
+    Rate { start: Instant, at: f64, rate: f64, pattern: &'a dyn ArrivalPattern, rng: fastrand::Rng },
     /// Each entry of a fixed schedule at its offset from `start`.
     Schedule { start: Instant, sends: std::slice::Iter<'a, (Duration, u32)> },
 }
 
 impl<'a> Arrivals<'a> {
-    /// The arrivals of `plan` starting now; `schedule`, when the phase follows one.
-    pub(super) fn new(plan: &Plan, schedule: Option<&'a Replay>) -> Self {
+    /// The arrivals of `plan` starting now, a rate's gaps spread by `pattern`; `schedule`, when
+    /// the phase follows one.
+    pub(super) fn new(plan: &Plan, pattern: &'a dyn ArrivalPattern, schedule: Option<&'a Replay>) -> Self {
         match (schedule, plan.rate) {
             (Some(replay), _) => Self::Schedule { start: Instant::now(), sends: replay.sends.iter() },
-            (None, Some((rate, pattern))) => {
-                Self::Rate { start: Instant::now(), at: 0.0, rate, pattern, rng: fastrand::Rng::with_seed(plan.seed) }
-            }
+            (None, Some(rate)) => Self::Rate { start: Instant::now(), at: 0.0, rate, pattern, rng: fastrand::Rng::with_seed(plan.seed) },
             (None, None) => Self::ClosedLoop,
         }
     }
@@ -52,10 +52,7 @@ impl<'a> Arrivals<'a> {
             Self::ClosedLoop => Some(Arrival { due: None, scheduled_entry: None }),
             Self::Rate { start, at, rate, pattern, rng } => {
                 let due = Duration::try_from_secs_f64(*at).ok().and_then(|offset| start.checked_add(offset))?;
-                *at += match pattern {
-                    ArrivalPattern::Constant => 1.0 / *rate,
-                    ArrivalPattern::Poisson => -(1.0 - rng.f64()).ln() / *rate,
-                };
+                *at += pattern.gap(*rate, &mut || rng.f64());
                 Some(Arrival { due: Some(due), scheduled_entry: None })
             }
             Self::Schedule { start, sends } => {
@@ -69,8 +66,9 @@ impl<'a> Arrivals<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::builtins::{ConstantArrivals, PoissonArrivals};
 
-    fn plan(rate: Option<(f64, ArrivalPattern)>) -> Plan {
+    fn plan(rate: Option<f64>) -> Plan {
         Plan { count: None, deadline: None, cutoff: None, concurrency: None, rate, seed: 7 }
     }
 
@@ -80,15 +78,15 @@ mod tests {
 
     #[test]
     fn a_constant_rate_spaces_sends_evenly_from_the_start() {
-        let mut arrivals = Arrivals::new(&plan(Some((4.0, ArrivalPattern::Constant))), None);
-        let Arrivals::Rate { start, .. } = arrivals else { panic!("a rate: {arrivals:?}") };
+        let mut arrivals = Arrivals::new(&plan(Some(4.0)), &ConstantArrivals, None);
+        let Arrivals::Rate { start, .. } = arrivals else { panic!("a rate") };
         assert_eq!(offsets(&mut arrivals, start, 4), [0.0, 0.25, 0.5, 0.75]);
     }
 
     #[test]
     fn poisson_gaps_average_the_rate_and_follow_the_seed() {
         let gaps = |seed| {
-            let mut arrivals = Arrivals::new(&Plan { seed, ..plan(Some((100.0, ArrivalPattern::Poisson))) }, None);
+            let mut arrivals = Arrivals::new(&Plan { seed, ..plan(Some(100.0)) }, &PoissonArrivals, None);
             let Arrivals::Rate { start, .. } = arrivals else { panic!("a rate") };
             offsets(&mut arrivals, start, 10_001)
         };
@@ -102,7 +100,7 @@ mod tests {
     #[test]
     fn a_schedule_sends_its_entries_at_their_offsets_then_ends() {
         let replay = Replay { sends: vec![(Duration::ZERO, 2), (Duration::from_millis(5), 0)] };
-        let mut arrivals = Arrivals::new(&plan(Some((1.0, ArrivalPattern::Poisson))), Some(&replay));
+        let mut arrivals = Arrivals::new(&plan(Some(1.0)), &PoissonArrivals, Some(&replay));
         let Arrivals::Schedule { start, .. } = arrivals else { panic!("the schedule wins over a rate") };
         let first = arrivals.next().unwrap();
         assert_eq!((first.due, first.scheduled_entry), (Some(start), Some(2)));
@@ -112,7 +110,7 @@ mod tests {
 
     #[test]
     fn a_closed_loop_never_waits() {
-        let mut arrivals = Arrivals::new(&plan(None), None);
+        let mut arrivals = Arrivals::new(&plan(None), &PoissonArrivals, None);
         assert!(arrivals.is_closed_loop());
         assert_eq!(arrivals.next(), Some(Arrival { due: None, scheduled_entry: None }));
     }

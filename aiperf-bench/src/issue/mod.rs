@@ -1,5 +1,5 @@
 //! The issuer: one loop for every load. Its arrival source (`arrivals.rs`: a closed loop, a
-//! constant or Poisson rate, a fixed schedule) says when the next send is due; its one limiter
+//! rate spread by the build's arrival pattern, a fixed schedule) says when the next send is due; its one limiter
 //! (`limiter.rs`) keeps at most the plan's concurrency in flight, each send holding a numbered
 //! slot; what a send is, an entry or a whole session (`sessions.rs`), comes from the inputs.
 //! Each send's task starts [`wait::LEAD`] early and waits for its instant itself (`wait.rs`).
@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use aiperf_core::{Endpoint, Transport};
+use aiperf_core::{ArrivalPattern, Endpoint, Transport};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -30,9 +30,10 @@ use crate::record::Phase;
 use crate::request::{RecordSender, RequestPath, Ticket};
 use crate::source::Inputs;
 
-/// What the issuer chooses from, across the phases of a run.
-#[derive(Debug)]
-pub struct Issuer {
+/// What the issuer chooses from, across the phases of a run; `A`, the build's arrival pattern.
+pub struct Issuer<A> {
+    /// How a rate's gaps are spread (`--arrival-pattern`).
+    pattern: A,
     /// Which entry (or session) each send takes.
     sampler: Sampler,
     /// The profiling phase's fixed schedule, if it follows one.
@@ -51,10 +52,11 @@ struct PhaseRun<E, T> {
     next_request: AtomicU64,
 }
 
-impl Issuer {
-    /// Sends take entries by `sampler`; the profiling phase follows `schedule` when given.
-    pub fn new(sampler: Sampler, schedule: Option<Replay>) -> Self {
-        Self { sampler, schedule, sessions_begun: AtomicU64::new(0) }
+impl<A: ArrivalPattern> Issuer<A> {
+    /// Sends take entries by `sampler`, a rate's gaps follow `pattern`; the profiling phase
+    /// follows `schedule` when given.
+    pub fn new(sampler: Sampler, pattern: A, schedule: Option<Replay>) -> Self {
+        Self { pattern, sampler, schedule, sessions_begun: AtomicU64::new(0) }
     }
 
     /// The profiling phase's fixed schedule.
@@ -75,7 +77,7 @@ impl Issuer {
     ) {
         path.tally().reset();
         let run = Arc::new(PhaseRun { path: Arc::clone(path), phase, plan, records, next_request: AtomicU64::new(0) });
-        let mut arrivals = Arrivals::new(&plan, self.schedule.as_ref().filter(|_| phase == Phase::Profiling));
+        let mut arrivals = Arrivals::new(&plan, &self.pattern, self.schedule.as_ref().filter(|_| phase == Phase::Profiling));
         // Without a concurrency, a rate the server cannot follow would pile up requests without
         // bound: the most in flight is then MAX_CONCURRENCY.
         let limiter = Limiter::new(plan.concurrency.unwrap_or(if arrivals.is_closed_loop() { 1 } else { MAX_CONCURRENCY }));

@@ -161,6 +161,7 @@ pub fn merge<F: Factories>(paths: &[PathBuf], output: &Path, selections: &Select
     let folded = fold(paths)?;
     let config = BenchConfig { output_artifact_dir: output.to_owned(), ..folded.header.config.clone() };
     let config = Config::resolve::<F>(&config, Settings::default(), selections)?;
+    let exporters = selections.exporters(&config.info)?;
     let wall = |ns: u64| UNIX_EPOCH + Duration::from_nanos(ns);
     std::fs::create_dir_all(output).map_err(|source| ProfileError::Io { path: output.display().to_string(), source })?;
     let report = Report {
@@ -178,7 +179,7 @@ pub fn merge<F: Factories>(paths: &[PathBuf], output: &Path, selections: &Select
         entries: folded.header.entries,
         fixed_schedule: folded.header.fixed_schedule,
     };
-    let console = report.write(output)?;
+    let console = report.write(output, &exporters)?;
     Ok(ProfileOutcome {
         console,
         artifact_dir: output.to_owned(),

@@ -1,8 +1,8 @@
 use std::time::{Duration, SystemTime};
 
 use super::*;
-use crate::request::InFlightStarts;
 use crate::record::Phase;
+use crate::request::InFlightStarts;
 
 /// A completed request: times in ms after `zero`.
 fn request(zero: Instant, start: u64, ttft: f64, end: u64, isl: f64, osl: f64) -> RequestRecord {

@@ -70,6 +70,7 @@ pub(super) fn metadata(metadata: &Metadata) -> TokenStream {
             }
         }
         Metadata::Transport { url_schemes } => quote!(TransportMetadata { url_schemes: &[#(#url_schemes),*] }),
+        Metadata::None => quote!(()),
     }
 }
 

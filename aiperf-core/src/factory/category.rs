@@ -4,7 +4,10 @@
 use std::fmt::Debug;
 
 use super::{Factory, ImplArg, NameArg};
-use crate::{ConfigError, CrateInfo, DynTransport, Endpoint, EndpointMetadata, ModelEndpointInfo, Transport, TransportMetadata};
+use crate::{
+    ArrivalPattern, ConfigError, CrateInfo, DynTransport, Endpoint, EndpointMetadata, Exporter, ModelEndpointInfo, Transport,
+    TransportMetadata,
+};
 
 /// One category of the implementation table (`endpoint`, `transport`), implemented by generated code.
 pub trait Category: Sized + 'static {
@@ -94,7 +97,7 @@ impl<N, I> ImplDescriptor<N, I> {
     }
 }
 
-/// A build's implementation table: both generated categories and the crates they came from.
+/// A build's implementation table: its generated categories and the crates they came from.
 /// Generated as `Factories` by `aiperf-build`; the benchmark and the command line are generic over
 /// it, so a custom build with other plugin crates is a complete `aiperf`.
 pub trait Factories: 'static {
@@ -102,6 +105,10 @@ pub trait Factories: 'static {
     type Endpoints: Category<Metadata = EndpointMetadata, Registered = dyn Endpoint, Instance: Endpoint + Send + Sync + 'static>;
     /// The transport category (`TransportCategory`).
     type Transports: Category<Metadata = TransportMetadata, Registered = dyn DynTransport, Instance: Transport + Send + Sync + 'static>;
+    /// The arrival-pattern category (`ArrivalPatternCategory`); empty in a build without the engine.
+    type ArrivalPatterns: Category<Metadata = (), Registered = dyn ArrivalPattern, Instance: ArrivalPattern + Send + Sync + 'static>;
+    /// The exporter category (`ExporterCategory`); empty in a build without the engine.
+    type Exporters: Category<Metadata = (), Registered = dyn Exporter, Instance: Exporter + Send + Sync + 'static>;
 
     /// The crates that declared implementations in this build, builtins first.
     fn crates() -> &'static [CrateInfo];

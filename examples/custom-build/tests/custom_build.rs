@@ -32,12 +32,14 @@ fn the_third_party_chat_is_active_above_the_optimized_one_and_the_builtin() {
 #[test]
 fn the_overview_and_validation_cover_every_crate() {
     let out = stdout(&["plugins"]);
-    assert!(out.starts_with("endpoint   chat, completions, embeddings, rankings, tgi_generate\n"), "{out}");
+    assert!(out.starts_with("endpoint        chat, completions, embeddings, rankings, tgi_generate\n"), "{out}");
+    assert!(out.contains("exporter        console, csv, json, markdown\n"), "the plugin's exporter too: {out}");
     for krate in ["aiperf-endpoints 0.1.0", "aiperf-transports 0.1.0", "acme-aiperf-plugin 0.3.0", "aiperf-nvidia-optimized 0.1.0"] {
         assert!(out.contains(krate), "{krate}: {out}");
     }
     let out = stdout(&["plugins", "validate"]);
-    assert!(out.contains("endpoint   tgi_generate  TgiGenerateEndpoint"), "{out}");
+    let row = |category: &str, name: &str| out.lines().any(|l| l.split_whitespace().take(2).eq([category, name]) && l.ends_with("ok"));
+    assert!(row("endpoint", "tgi_generate") && row("exporter", "markdown"), "{out}");
     assert!(out.ends_with("implementations checked, all valid\n"), "{out}");
 }
 
@@ -70,6 +72,9 @@ async fn the_new_endpoint_name_is_benchmarked_end_to_end() {
         let url = url.clone();
         let report = tokio::task::spawn_blocking(move || {
             let report = profile(&url, &dir, &extra);
+            // The plugin's exporter ran beside the builtins.
+            let markdown = std::fs::read_to_string(dir.join("profile_export_aiperf.md")).unwrap();
+            assert!(markdown.contains("| Request Latency | ms |"), "{markdown}");
             std::fs::remove_dir_all(&dir).unwrap();
             report
         })

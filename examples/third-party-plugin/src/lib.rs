@@ -6,8 +6,10 @@
 //! - [`FixedLengthChatEndpoint`] overrides `chat` (priority 10, above `nvidia-optimized`): the
 //!   builtin chat wire format with `ignore_eos`, so that every response is exactly `max_tokens`
 //!   long and runs compare like for like.
+//! - [`MarkdownExporter`] adds the exporter name `markdown`: every run also writes its statistics
+//!   as a Markdown table.
 //!
-//! Both are declared in this crate's `Cargo.toml` (`[package.metadata.aiperf]`), and `build.rs`
+//! All are declared in this crate's `Cargo.toml` (`[package.metadata.aiperf]`), and `build.rs`
 //! passes the declaration on; a custom `aiperf` build that depends on this crate has them.
 //!
 //! Dependency rule: `aiperf-core` for the contracts, `aiperf-endpoints` to reuse the builtin chat
@@ -16,7 +18,9 @@
 #![warn(missing_docs)]
 
 mod chat;
+mod markdown;
 mod tgi;
 
 pub use chat::FixedLengthChatEndpoint;
+pub use markdown::{MARKDOWN_FILE, MarkdownExporter};
 pub use tgi::TgiGenerateEndpoint;

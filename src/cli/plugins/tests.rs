@@ -14,8 +14,10 @@ fn output(args: &[&str]) -> Result<String, String> {
 #[test]
 fn overview_lists_every_category() {
     let out = output(&["plugins"]).unwrap();
-    assert!(out.contains("endpoint   chat, completions, embeddings, rankings"), "{out}");
-    assert!(out.contains("transport  http, http2, grpc, in_engine"), "{out}");
+    assert!(out.contains("endpoint        chat, completions, embeddings, rankings"), "{out}");
+    assert!(out.contains("transport       http, http2, grpc, in_engine"), "{out}");
+    assert!(out.contains("arrival_pattern constant, poisson"), "{out}");
+    assert!(out.contains("exporter        console, csv, json"), "{out}");
     assert!(out.contains("  aiperf-endpoints 0.1.0 "), "every crate with its version: {out}");
     assert_eq!(out.contains("plugin nvidia-optimized: "), PLUGIN, "{out}");
 }
@@ -26,6 +28,9 @@ fn category_lists_names_with_their_active_implementation() {
     let rankings = out.lines().find(|l| l.starts_with("rankings")).unwrap();
     assert!(rankings.contains("RankingsEndpoint"), "{out}");
     assert!(output(&["plugins", "transport"]).unwrap().contains("InEngineTransport"));
+    assert!(output(&["plugins", "arrival-pattern"]).unwrap().contains("PoissonArrivals"));
+    let exporter = output(&["plugins", "exporter", "csv"]).unwrap();
+    assert!(exporter.starts_with("CsvExporter ← ACTIVE  builtin (aiperf-bench 0.1.0)"), "{exporter}");
 }
 
 #[test]
