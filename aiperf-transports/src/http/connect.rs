@@ -73,6 +73,35 @@ impl Service<Name> for TimedResolver {
     }
 }
 
+/// What a [`HyperTransport`](super::HyperTransport) connects with: a `tower` service from a URI
+/// to a connection hyper can drive (TCP with TLS by default; a Unix socket, say, for another
+/// transport). Implemented for every such service.
+pub trait HttpConnect:
+    Service<
+        Uri,
+        Response: Read + Write + Connection + Unpin + Send + 'static,
+        Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<C> HttpConnect for C where
+    C: Service<
+            Uri,
+            Response: Read + Write + Connection + Unpin + Send + 'static,
+            Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// Wraps a connector; its connections carry their [`ConnectTimes`].
 #[derive(Clone, Debug)]
 pub struct TimedConnector<C> {

@@ -25,7 +25,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
 pub use body::SentBody;
-pub use connect::{ConnectTimes, TimedConnector, TimedResolver};
+pub use connect::{ConnectTimes, HttpConnect, TimedConnector, TimedResolver};
 pub use headers::{JSON, RequestHeaders, X_REQUEST_ID};
 use read_clock::ReadClock;
 use reuse::{Reuse, Route};
@@ -67,21 +67,26 @@ pub type Http2Transport = HyperTransport<Http2>;
 /// An HTTP client transport on hyper: a pooled client for one base URL, with the request's
 /// headers (API key, extra headers) and timeout taken from the [`ModelEndpointInfo`].
 ///
+/// Its connections come from `C`, by default TCP with rustls for `https://`. Another transport
+/// reuses the whole of it (the keep-alive pool, `--connection-reuse-strategy`, sticky sessions,
+/// timing by socket reads, headers, deadlines) over connections of its own, an HTTP-over-Unix-
+/// socket transport say, with [`HyperTransport::with_connector`].
+///
 /// Timing is taken where bytes move: `sent` when the body was handed to the connection,
 /// `response_start` when the status and headers arrived, and each chunk as its frame was read.
 ///
 /// Connections are reused as [`ConnectionReuse`](aiperf_core::ConnectionReuse) says; a request
 /// written into a pooled connection that the server had already closed is sent again on a new one
 /// (see `reuse.rs`).
-pub struct HyperTransport<V> {
+pub struct HyperTransport<V, C = DefaultConnector> {
     /// Keeps idle connections for reuse.
-    pooled: HyperClient,
+    pooled: Client<TimedConnector<C>, SentBody>,
     /// Opens a connection for each request and closes it after the response.
-    fresh: HyperClient,
+    fresh: Client<TimedConnector<C>, SentBody>,
     /// Each user session's connection between its turns (`sticky-user-sessions`).
     sessions: Leases<Leased>,
     /// What every client connects with.
-    connector: Connector,
+    connector: TimedConnector<C>,
     reuse: Reuse,
     base: BaseUrl,
     headers: RequestHeaders,
@@ -89,7 +94,7 @@ pub struct HyperTransport<V> {
     _version: PhantomData<V>,
 }
 
-impl<V> std::fmt::Debug for HyperTransport<V> {
+impl<V, C> std::fmt::Debug for HyperTransport<V, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HyperTransport")
             .field("base", &self.base)
@@ -112,14 +117,26 @@ impl<V: HttpVersion> FromModelEndpoint for HyperTransport<V> {
         tcp.enforce_http(false);
         let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http();
         let connector = if V::HTTP2_ONLY { builder.enable_http2().wrap_connector(tcp) } else { builder.enable_http1().wrap_connector(tcp) };
+        Self::with_connector(info, connector)
+    }
+}
+
+impl<V: HttpVersion, C: HttpConnect> HyperTransport<V, C> {
+    /// The transport of `info` (its URL, headers, timeout and reuse strategy) over connections
+    /// `connector` opens: every request goes through it, whatever host the URL names.
+    ///
+    /// # Errors
+    /// [`ConfigError`] for a missing or unusable URL or headers.
+    pub fn with_connector(info: &ModelEndpointInfo, connector: C) -> Result<Self, ConfigError> {
+        let url = info.url.as_ref().ok_or(ConfigError::MissingUrl { implementation: V::NAME })?;
         let connector = TimedConnector::new(connector);
         Ok(Self {
-            pooled: client::<V>(&connector, usize::MAX),
-            fresh: client::<V>(&connector, 0),
+            pooled: client::<V, C>(&connector, usize::MAX),
+            fresh: client::<V, C>(&connector, 0),
             sessions: Leases::new(),
             connector,
             reuse: Reuse::new(info.connection_reuse),
-            base,
+            base: BaseUrl::new(url)?,
             headers: RequestHeaders::new(info)?,
             timeout: info.timeout,
             _version: PhantomData,
@@ -127,14 +144,12 @@ impl<V: HttpVersion> FromModelEndpoint for HyperTransport<V> {
     }
 }
 
-/// The connector of the http transports: timed, TLS for `https://`.
-type Connector = TimedConnector<HttpsConnector<HttpConnector<TimedResolver>>>;
-
-/// The hyper client of the http transports, over the timed connector.
-type HyperClient = Client<Connector, SentBody>;
+/// The connector of the `http` and `http2` transports: TCP (without Nagle, its DNS timed), TLS
+/// for `https://`.
+pub type DefaultConnector = HttpsConnector<HttpConnector<TimedResolver>>;
 
 /// A client of its own pool, keeping at most `idle_per_host` idle connections.
-fn client<V: HttpVersion>(connector: &Connector, idle_per_host: usize) -> HyperClient {
+fn client<V: HttpVersion, C: HttpConnect>(connector: &TimedConnector<C>, idle_per_host: usize) -> Client<TimedConnector<C>, SentBody> {
     Client::builder(TokioExecutor::new())
         .http2_only(V::HTTP2_ONLY)
         .pool_idle_timeout(Duration::from_secs(90))
@@ -167,7 +182,7 @@ fn tls_config(https: bool) -> Result<rustls::ClientConfig, ConfigError> {
     Ok(config)
 }
 
-impl<V: HttpVersion> HyperTransport<V> {
+impl<V: HttpVersion, C: HttpConnect> HyperTransport<V, C> {
     fn build(&self, request: &TransportRequest<'_>, content_type: &str, body: SentBody) -> Result<Request<SentBody>, TransportError> {
         let uri: Uri = self.base.join(request.path).map_err(|reason| TransportError::Unsupported { transport: V::NAME, reason })?;
         let headers = self.headers.for_request(V::NAME, request.endpoint, content_type, request.streaming, request.request_id)?;
@@ -300,7 +315,7 @@ fn source_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-impl<V: HttpVersion> Transport for HyperTransport<V> {
+impl<V: HttpVersion, C: HttpConnect> Transport for HyperTransport<V, C> {
     async fn send<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ResponseSink) -> Result<TransportTiming, TransportError> {
         let sent = request.body.encoded(V::NAME).map_or(0, |(bytes, _)| bytes.len());
         let mut timing = TransportTiming::begin(Instant::now(), sent);

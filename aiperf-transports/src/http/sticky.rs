@@ -20,7 +20,7 @@ use tower_service::Service;
 
 use super::body::SentBody;
 use super::read_clock::ReadClock;
-use super::{ConnectTimes, Connector};
+use super::{ConnectTimes, HttpConnect, TimedConnector};
 
 /// The sessions' connections waiting for their next turns, by
 /// [`SessionTurn::key`](aiperf_core::SessionTurn::key).
@@ -76,10 +76,10 @@ pub type OpenError = Box<dyn std::error::Error + Send + Sync>;
 impl Leased {
     /// Opens a connection to `uri`'s server (HTTP/2 when `http2`); its driver runs on its own task
     /// until the connection is dropped or closed.
-    pub async fn open(connector: &Connector, uri: &Uri, http2: bool) -> Result<Self, OpenError> {
+    pub async fn open<C: HttpConnect>(connector: &TimedConnector<C>, uri: &Uri, http2: bool) -> Result<Self, OpenError> {
         let mut connector = connector.clone();
-        std::future::poll_fn(|cx| connector.poll_ready(cx)).await?;
-        let io = connector.call(uri.clone()).await?;
+        std::future::poll_fn(|cx| connector.poll_ready(cx)).await.map_err(Into::into)?;
+        let io = connector.call(uri.clone()).await.map_err(Into::into)?;
         let (times, clock) = (io.times(), io.clock());
         let connection = if http2 {
             let (sender, driver) = http2::handshake(TokioExecutor::new(), io).await?;
