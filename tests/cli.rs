@@ -33,13 +33,18 @@ fn plugins_validate_checks_every_compiled_implementation() {
     let (code, stdout, stderr) = aiperf(&["plugins", "validate"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.starts_with("CATEGORY"), "{stdout}");
-    for (category, name) in
-        [("endpoint", "chat"), ("transport", "grpc"), ("transport", "in_engine"), ("arrival_pattern", "poisson"), ("exporter", "csv")]
-    {
+    for (category, name) in [
+        ("endpoint", "chat"),
+        ("transport", "grpc"),
+        ("transport", "in_engine"),
+        ("arrival_pattern", "poisson"),
+        ("dataset_loader", "single_turn"),
+        ("exporter", "csv"),
+    ] {
         let row = |l: &&str| l.split_whitespace().take(2).eq([category, name]) && l.ends_with("ok");
         assert!(stdout.lines().any(|l| row(&l)), "{category} {name}: {stdout}");
     }
-    let expected = if cfg!(feature = "nvidia-optimized") { 16 } else { 13 };
+    let expected = if cfg!(feature = "nvidia-optimized") { 17 } else { 14 };
     assert!(stdout.ends_with(&format!("{expected} implementations checked, all valid\n")), "{stdout}");
 }
 

@@ -59,7 +59,7 @@ async fn a_connector_of_its_own_gets_the_pool_timing_and_parsing_of_http() {
     let request = InferenceRequest { payload: Payload::Prompt("hello over a socket".into()), max_tokens: Some(4), model: None };
     let prepared = transport.request_form().prepare(&endpoint, &request).unwrap();
     let mut reused = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..8 {
         let Exchange { timing, response, decode_error } = exchange(&transport, &endpoint, "/v1/chat/completions", &prepared, None).await;
         let timing = timing.unwrap();
         assert!(decode_error.is_none() && response.error.is_none(), "{decode_error:?} {:?}", response.error);
@@ -67,7 +67,11 @@ async fn a_connector_of_its_own_gets_the_pool_timing_and_parsing_of_http() {
         assert!(!response.text.is_empty() && !response.chunks.is_empty(), "streamed content, chunk by chunk: {response:?}");
         reused.push(timing.connection_reused);
     }
-    assert_eq!(reused, [Some(false), Some(true), Some(true)], "the keep-alive pool reuses the connector's connection");
-    assert_eq!(opened.load(Ordering::Relaxed), 1);
+    // Every connection the pool opened came from the connector, and the pool kept them: the first
+    // request opens one, later ones reuse it (hyper may still open another when a request starts
+    // before the last one's connection is back in the pool).
+    assert_eq!(reused[0], Some(false), "{reused:?}");
+    assert!(reused.contains(&Some(true)), "the keep-alive pool reuses the connector's connections: {reused:?}");
+    assert_eq!(opened.load(Ordering::Relaxed), reused.iter().filter(|r| **r == Some(false)).count(), "{reused:?}");
     server.shutdown().await;
 }

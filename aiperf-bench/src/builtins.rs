@@ -1,9 +1,11 @@
 //! The engine's builtin implementations of its own extension points, declared in its
-//! `Cargo.toml` as a plugin crate declares its own: arrival patterns (`--arrival-pattern`) and
-//! exporters (every one compiled in writes its files when a run ends).
+//! `Cargo.toml` as a plugin crate declares its own: arrival patterns (`--arrival-pattern`),
+//! the `single_turn` dataset loader (`--custom-dataset-type`), and exporters (every one compiled
+//! in writes its files when a run ends).
 
 use aiperf_core::{ArrivalPattern, ConfigError, FromModelEndpoint, ModelEndpointInfo};
 
+pub use crate::dataset::SingleTurnLoader;
 pub use crate::export::{ConsoleExporter, CsvExporter, JsonExporter};
 
 /// `constant`: requests evenly spaced, `1 / rate` seconds apart.

@@ -254,7 +254,7 @@ impl Report<'_> {
                 "datasets": [{
                     "name": "main",
                     "type": if dataset.input_file.is_some() { "file" } else { "synthetic" },
-                    "custom_dataset_type": dataset.input_file.as_ref().map(|_| dataset.kind.custom_name()),
+                    "custom_dataset_type": dataset.input_file.as_ref().and_then(|_| dataset.custom_type()),
                     "public_dataset": (dataset.kind == super::dataset::DatasetType::ShareGpt).then_some("sharegpt"),
                     "sampling_strategy": dataset.sampling.name(),
                     "entries": self.entries,

@@ -52,6 +52,7 @@ pub(super) fn prepare<F: Factories>(
     };
     let (inputs, replay) = match &dataset.input_file {
         Some(path) => {
+            let loader = selections.dataset_loaders.create_instance(&dataset.loader, &config.info)?;
             let options = dataset::LoadOptions {
                 tokenizer,
                 default_max_tokens: dataset.lengths.osl,
@@ -59,6 +60,7 @@ pub(super) fn prepare<F: Factories>(
                 input: config.endpoint_meta.input,
                 conversations: dataset.conversations,
                 seed: dataset.seed,
+                loader: &loader,
             };
             let loaded = dataset::load(dataset.kind, path, &options)?;
             let replay = replay(config, &loaded, path)?;

@@ -96,7 +96,7 @@ fn prelude(table: &Table) -> TokenStream {
         }
 
         use self::__deps::aiperf_core::{
-            ArrivalPattern, Category, ConfigError, CrateInfo, DynTransport, Endpoint, EndpointMetadata, Exporter, Factory, FromModelEndpoint as _,
+            ArrivalPattern, Category, ConfigError, CrateInfo, DatasetLoader, DynTransport, Endpoint, EndpointMetadata, Exporter, Factory, FromModelEndpoint as _,
             ImplDescriptor, InputKind, ModelEndpointInfo, NameEntry, TransportMetadata,
         };
 
@@ -110,6 +110,7 @@ fn prelude(table: &Table) -> TokenStream {
             type Endpoints = EndpointCategory;
             type Transports = TransportCategory;
             type ArrivalPatterns = ArrivalPatternCategory;
+            type DatasetLoaders = DatasetLoaderCategory;
             type Exporters = ExporterCategory;
 
             fn crates() -> &'static [CrateInfo] {
@@ -234,6 +235,7 @@ impl CategoryCode {
             CategoryKind::Endpoint => (quote!(Endpoint), quote!(impl_any_endpoint)),
             CategoryKind::Transport => (quote!(DynTransport), quote!(impl_any_transport)),
             CategoryKind::ArrivalPattern => (quote!(ArrivalPattern), quote!(impl_any_arrival_pattern)),
+            CategoryKind::DatasetLoader => (quote!(DatasetLoader), quote!(impl_any_dataset_loader)),
             CategoryKind::Exporter => (quote!(Exporter), quote!(impl_any_exporter)),
         };
         let name_doc = format!(" The `{key}` names of this build.");
@@ -293,6 +295,7 @@ impl CategoryCode {
             CategoryKind::Endpoint => (quote!(EndpointMetadata), quote!(Endpoint)),
             CategoryKind::Transport => (quote!(TransportMetadata), quote!(DynTransport)),
             CategoryKind::ArrivalPattern => (quote!(()), quote!(ArrivalPattern)),
+            CategoryKind::DatasetLoader => (quote!(()), quote!(DatasetLoader)),
             CategoryKind::Exporter => (quote!(()), quote!(Exporter)),
         };
         let (default_vars, default_types): (Vec<&Ident>, Vec<&Ident>) =

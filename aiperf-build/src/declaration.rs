@@ -31,13 +31,15 @@ pub enum CategoryKind {
     Transport,
     /// How requests are spread at a request rate (`constant`, `poisson`, ...).
     ArrivalPattern,
+    /// File formats read into requests (`single_turn`, ...).
+    DatasetLoader,
     /// What the results are written as (`json`, `csv`, `console`, ...).
     Exporter,
 }
 
 impl CategoryKind {
     /// Every category, in generation order.
-    pub const ALL: [Self; 4] = [Self::Endpoint, Self::Transport, Self::ArrivalPattern, Self::Exporter];
+    pub const ALL: [Self; 5] = [Self::Endpoint, Self::Transport, Self::ArrivalPattern, Self::DatasetLoader, Self::Exporter];
 
     /// The key of the category in the table.
     pub fn key(self) -> &'static str {
@@ -45,6 +47,7 @@ impl CategoryKind {
             Self::Endpoint => "endpoint",
             Self::Transport => "transport",
             Self::ArrivalPattern => "arrival_pattern",
+            Self::DatasetLoader => "dataset_loader",
             Self::Exporter => "exporter",
         }
     }
@@ -62,7 +65,7 @@ impl CategoryKind {
                 &["endpoint_path", "input", "supports_streaming", "produces_tokens", "metrics_title", "streaming_endpoint_path"]
             }
             Self::Transport => &["url_schemes"],
-            Self::ArrivalPattern | Self::Exporter => &[],
+            Self::ArrivalPattern | Self::DatasetLoader | Self::Exporter => &[],
         }
     }
 }
@@ -226,7 +229,7 @@ impl Declaration {
         if declaration.entries.is_empty() {
             return Err(source.error(
                 ROOT,
-                format!("declares no implementation: add `[{ROOT}.<category>.<name>]` with a `type`, the category one of endpoint, transport, arrival_pattern, exporter"),
+                format!("declares no implementation: add `[{ROOT}.<category>.<name>]` with a `type`, the category one of endpoint, transport, arrival_pattern, dataset_loader, exporter"),
             ));
         }
         Ok(declaration)
@@ -294,7 +297,7 @@ fn parse_metadata(category: CategoryKind, at: &At<'_>) -> Result<Metadata, Table
             }
             Metadata::Transport { url_schemes }
         }
-        CategoryKind::ArrivalPattern | CategoryKind::Exporter => Metadata::None,
+        CategoryKind::ArrivalPattern | CategoryKind::DatasetLoader | CategoryKind::Exporter => Metadata::None,
     })
 }
 

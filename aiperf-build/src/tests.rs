@@ -175,7 +175,7 @@ fn generated_code_is_formatted_and_records_its_sources() {
     // A declared path that does not resolve is reported on a line naming its crate and key.
     assert!(code.contains("pub type fast_plugin__endpoint_chat__type = __deps::fast_plugin::FastChat;"), "{code}");
     assert!(code.contains("/// `fast-plugin`'s `Cargo.toml`, `[package.metadata.aiperf.endpoint.chat]`: `type = \"FastChat\"`."), "{code}");
-    assert_eq!(code.matches("#[non_exhaustive]").count(), 12, "every generated enum: three in each of the four categories");
+    assert_eq!(code.matches("#[non_exhaustive]").count(), 15, "every generated enum: three in each of the five categories");
     // prettyplease output re-parses and is stable.
     let file: syn::File = syn::parse_str(&code).unwrap();
     let body = code.split_once("\n\n").unwrap().1;

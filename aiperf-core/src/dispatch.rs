@@ -145,6 +145,27 @@ macro_rules! impl_any_arrival_pattern {
     };
 }
 
+/// Implements [`DatasetLoader`](crate::DatasetLoader) for a generated `AnyDatasetLoader` (one
+/// `match`).
+#[macro_export]
+macro_rules! impl_any_dataset_loader {
+    ($Any:ident for $Impl:ident [$($Var:ident),* $(,)?]) => {
+        $crate::__impl_any_common!($Any for $Impl [$($Var),*]);
+
+        impl $crate::DatasetLoader for $Any {
+            fn load(
+                &self,
+                path: &::std::path::Path,
+            ) -> ::core::result::Result<::std::vec::Vec<$crate::DatasetRequest>, $crate::DatasetError> {
+                match self {
+                    $( Self::$Var(inner) => inner.load(path), )*
+                    Self::Registered(inner) => inner.load(path),
+                }
+            }
+        }
+    };
+}
+
 /// Implements [`Exporter`](crate::Exporter) for a generated `AnyExporter` (one `match`).
 #[macro_export]
 macro_rules! impl_any_exporter {

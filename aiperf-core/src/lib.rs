@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 mod arrival;
+mod dataset_loader;
 mod declared;
 mod decode_state;
 mod dispatch;
@@ -25,6 +26,7 @@ mod response;
 mod transport;
 
 pub use arrival::ArrivalPattern;
+pub use dataset_loader::{DatasetError, DatasetLoader, DatasetRequest};
 pub use declared::Declared;
 pub use decode_state::{DecodeState, ResponseExtension};
 pub use endpoint::{Auth, Endpoint, EndpointError, MAX_RESPONSE_BYTES, ResponseCollector, decode_response};

@@ -167,7 +167,15 @@ pub fn command<F: Factories>() -> clap::Command {
             .mut_arg("endpoint_type", |arg| arg.value_parser(names::<F::Endpoints>()))
             .mut_arg("transport", |arg| arg.value_parser(names::<F::Transports>()))
             .mut_arg("arrival_pattern", |arg| arg.value_parser(names::<F::ArrivalPatterns>()))
+            .mut_arg("custom_dataset_type", |arg| arg.value_parser(dataset_types::<F>()))
     })
+}
+
+/// `--custom-dataset-type`: the engine's own formats, then the build's dataset loaders.
+fn dataset_types<F: Factories>() -> PossibleValuesParser {
+    use aiperf_bench::config::{DatasetType, Named};
+    let own = DatasetType::ALL.iter().filter(|kind| **kind != DatasetType::SingleTurn).map(|kind| kind.name());
+    PossibleValuesParser::new(own.chain(<F::DatasetLoaders as Category>::names().iter().map(|entry| entry.text)))
 }
 
 /// Prints a command's output; a reader that went away ends it quietly. Returns false when the

@@ -1,5 +1,5 @@
 //! `aiperf plugins [CATEGORY [NAME]]`: what is compiled in (endpoints, transports, arrival
-//! patterns, exporters), where it came from, what is active.
+//! patterns, dataset loaders, exporters), where it came from, what is active.
 
 use std::fmt::Write as _;
 
@@ -28,6 +28,11 @@ pub enum PluginsCommand {
         /// A name (every implementation, the active one first).
         name: Option<String>,
     },
+    /// Dataset loaders (`--custom-dataset-type` of a single-turn file): every name with its active implementation, or one name's.
+    DatasetLoader {
+        /// A name (every implementation, the active one first).
+        name: Option<String>,
+    },
     /// Exporters (every one writes its files when a run ends): every name with its active implementation, or one name's.
     Exporter {
         /// A name (every implementation, the active one first).
@@ -48,6 +53,8 @@ pub(super) fn run<F: Factories>(command: Option<&PluginsCommand>, selections: &S
         Some(PluginsCommand::Transport { name: Some(name) }) => Ok(implementations(&selections.transports, name)?),
         Some(PluginsCommand::ArrivalPattern { name: None }) => Ok(names(&selections.arrival_patterns)),
         Some(PluginsCommand::ArrivalPattern { name: Some(name) }) => Ok(implementations(&selections.arrival_patterns, name)?),
+        Some(PluginsCommand::DatasetLoader { name: None }) => Ok(names(&selections.dataset_loaders)),
+        Some(PluginsCommand::DatasetLoader { name: Some(name) }) => Ok(implementations(&selections.dataset_loaders, name)?),
         Some(PluginsCommand::Exporter { name: None }) => Ok(names(&selections.exporters)),
         Some(PluginsCommand::Exporter { name: Some(name) }) => Ok(implementations(&selections.exporters, name)?),
         Some(PluginsCommand::Validate) => validate::run::<F>(),
@@ -60,6 +67,7 @@ fn overview<F: Factories>(selections: &Selections<F>) -> String {
     let _ = writeln!(out, "{:<15} {}", F::Endpoints::CATEGORY, selections.endpoints.names().join(", "));
     let _ = writeln!(out, "{:<15} {}", F::Transports::CATEGORY, selections.transports.names().join(", "));
     let _ = writeln!(out, "{:<15} {}", F::ArrivalPatterns::CATEGORY, selections.arrival_patterns.names().join(", "));
+    let _ = writeln!(out, "{:<15} {}", F::DatasetLoaders::CATEGORY, selections.dataset_loaders.names().join(", "));
     let _ = writeln!(out, "{:<15} {}", F::Exporters::CATEGORY, selections.exporters.names().join(", "));
     out.push_str("crates:\n");
     let width = F::crates().iter().map(|c| c.name.len() + c.version.len() + 1).max().unwrap_or(0);

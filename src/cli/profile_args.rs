@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use aiperf_bench::aggregate::Slo;
 use aiperf_bench::config::{List, Named, Pin, PublicDataset, SweepType, Ui};
-use aiperf_bench::dataset::DatasetType;
 use aiperf_bench::dataset::sampling::Sampling;
 use aiperf_bench::{BenchConfig, ProfileError};
 use aiperf_core::{ConnectionReuse, Settings};
@@ -110,8 +109,8 @@ pub struct ProfileArgs {
     #[arg(long)]
     pub input_file: Option<PathBuf>,
     /// Schema of `--input-file` (AIPerf's names); `single_turn` when not given.
-    #[arg(long, value_parser = named::<DatasetType>(), requires = "input_file")]
-    pub custom_dataset_type: Option<DatasetType>,
+    #[arg(long, requires = "input_file")]
+    pub custom_dataset_type: Option<String>,
     /// A public dataset, read from a local copy: `sharegpt` (ShareGPT_V3_unfiltered_cleaned_split.json
     /// at AIPerf's cache path `.cache/aiperf/datasets/`, or at --input-file).
     #[arg(long, value_parser = named::<PublicDataset>(), conflicts_with = "custom_dataset_type")]
@@ -223,7 +222,7 @@ impl ProfileArgs {
             num_dataset_entries: self.num_dataset_entries,
             random_seed: self.random_seed,
             input_file: self.input_file.clone(),
-            custom_dataset_type: self.custom_dataset_type,
+            custom_dataset_type: self.custom_dataset_type.clone(),
             public_dataset: self.public_dataset,
             isl_block_size: self.isl_block_size,
             fixed_schedule: self.fixed_schedule,

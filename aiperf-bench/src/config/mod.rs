@@ -73,6 +73,9 @@ fn seed(args: &BenchConfig) -> u64 {
     args.random_seed.unwrap_or(CONSISTENT_SEED)
 }
 
+/// The dataset loader of single-turn files when `--custom-dataset-type` names none.
+pub const DEFAULT_LOADER: &str = "single_turn";
+
 /// `--isl-block-size` when not given: mooncake's block size, as in AIPerf.
 pub const DEFAULT_BLOCK_SIZE: u32 = 512;
 
@@ -121,6 +124,8 @@ pub(super) struct Dataset {
     pub input_file: Option<PathBuf>,
     /// `--custom-dataset-type`.
     pub kind: DatasetType,
+    /// The dataset loader of a single-turn file (`single_turn`, or a plugin's name).
+    pub loader: String,
     /// `--dataset-sampling-strategy`.
     pub sampling: Sampling,
     /// Synthetic prompts to prepare.
@@ -135,6 +140,17 @@ pub(super) struct Dataset {
     pub block_size: u32,
     /// `--conversation-num`: requests a random pool draws.
     pub conversations: usize,
+}
+
+impl Dataset {
+    /// Its `--custom-dataset-type` as the exports name it: the loader's name for a single-turn
+    /// file, none for a public dataset.
+    pub fn custom_type(&self) -> Option<&str> {
+        match self.kind {
+            DatasetType::SingleTurn => Some(&self.loader),
+            kind => kind.custom_name(),
+        }
+    }
 }
 
 impl Config {
@@ -169,7 +185,7 @@ impl Config {
             arrival_pattern: args.arrival_pattern.clone(),
             info: info(args, url, settings)?,
             secrets,
-            dataset: dataset(args)?,
+            dataset: dataset(args, selections)?,
             schedule: schedule(args)?,
             slos: args.goodput.clone(),
             failure_limit: failure_limit(args.failed_request_threshold, single("--concurrency", args.concurrency.as_ref())?)?,
@@ -278,10 +294,15 @@ fn extra_inputs(pairs: &[String]) -> Result<Map<String, Value>, ProfileError> {
 }
 
 /// The inputs, checked against the dataset bounds.
-fn dataset(args: &BenchConfig) -> Result<Dataset, ProfileError> {
-    let kind = match args.public_dataset {
-        Some(PublicDataset::Sharegpt) => DatasetType::ShareGpt,
-        None => args.custom_dataset_type.unwrap_or(DatasetType::SingleTurn),
+fn dataset<F: Factories>(args: &BenchConfig, selections: &Selections<F>) -> Result<Dataset, ProfileError> {
+    let (kind, loader) = match (args.public_dataset, args.custom_dataset_type.as_deref()) {
+        (Some(PublicDataset::Sharegpt), _) => (DatasetType::ShareGpt, DEFAULT_LOADER),
+        (None, None) => (DatasetType::SingleTurn, DEFAULT_LOADER),
+        (None, Some(name)) => match DatasetType::from_name(name) {
+            Ok(kind) if kind != DatasetType::SingleTurn => (kind, DEFAULT_LOADER),
+            // `single_turn` and plugins' formats: a dataset loader of the table.
+            _ => (DatasetType::SingleTurn, selections.dataset_loaders.metadata(name).map(|()| name)?),
+        },
     };
     if args.num_dataset_entries == Some(0) {
         return Err(invalid("--num-dataset-entries", 0, "at least 1"));
@@ -328,6 +349,7 @@ fn dataset(args: &BenchConfig) -> Result<Dataset, ProfileError> {
             (None, None) => None,
         },
         kind,
+        loader: loader.to_owned(),
         sampling: args.dataset_sampling_strategy.unwrap_or_else(|| kind.default_sampling()),
         conversations: match args.conversation_num {
             Some(0) => return Err(invalid("--conversation-num", 0, "at least 1")),

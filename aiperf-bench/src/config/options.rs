@@ -9,7 +9,7 @@ use aiperf_core::ConnectionReuse;
 use serde::{Deserialize, Serialize};
 
 use super::named::{Named, by_name};
-use super::values::{DatasetType, Sampling, Slo};
+use super::values::{Sampling, Slo};
 
 /// Everything `aiperf profile` takes, by AIPerf 0.13's flag names (`--request-rate` is
 /// `request_rate`). Missing fields take the command line's defaults.
@@ -68,8 +68,9 @@ pub struct BenchConfig {
     pub random_seed: Option<u64>,
     /// A dataset file instead of synthetic prompts.
     pub input_file: Option<PathBuf>,
-    /// Its schema.
-    pub custom_dataset_type: Option<DatasetType>,
+    /// Its format: `multi_turn`, `random_pool`, `mooncake_trace`, or a dataset loader of the
+    /// build's table (`single_turn`, the default, or a plugin's).
+    pub custom_dataset_type: Option<String>,
     /// A public dataset read from a local copy.
     pub public_dataset: Option<PublicDataset>,
     /// Tokens per `hash_ids` block of a trace.

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{BenchConfig, DEFAULT_REQUEST_COUNT, DatasetType, FAILURE_FLOOR, List, MAX_CONCURRENCY, Window, seconds};
+use super::{BenchConfig, DEFAULT_REQUEST_COUNT, DatasetType, FAILURE_FLOOR, List, MAX_CONCURRENCY, Named, Window, seconds};
 use crate::error::{ProfileError, invalid};
 
 /// How requests are issued.
@@ -102,7 +102,8 @@ fn fixed_schedule(args: &BenchConfig) -> Result<FixedSchedule, ProfileError> {
     {
         return Err(invalid("--fixed-schedule-end-offset", end, format!("at least --fixed-schedule-start-offset ({start} ms)")));
     }
-    let trace = args.input_file.is_some() && args.custom_dataset_type.is_some_and(DatasetType::is_trace);
+    let kind = args.custom_dataset_type.as_deref().and_then(|name| DatasetType::from_name(name).ok());
+    let trace = args.input_file.is_some() && kind.is_some_and(DatasetType::is_trace);
     if args.fixed_schedule && args.input_file.is_none() {
         let reason = "needs --input-file: a fixed schedule sends each line of the file at its `timestamp` (ms)".to_owned();
         return Err(ProfileError::Flags { flag: "--fixed-schedule", reason });

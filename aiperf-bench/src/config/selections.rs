@@ -15,6 +15,8 @@ pub struct Selections<F: Factories> {
     pub transports: Selection<F::Transports>,
     /// Arrival patterns.
     pub arrival_patterns: Selection<F::ArrivalPatterns>,
+    /// Dataset loaders (`--custom-dataset-type` of a single-turn file).
+    pub dataset_loaders: Selection<F::DatasetLoaders>,
     /// Exporters (every name's selected one writes its files).
     pub exporters: Selection<F::Exporters>,
 }
@@ -22,7 +24,13 @@ pub struct Selections<F: Factories> {
 impl<F: Factories> Default for Selections<F> {
     /// The table's choices, nothing registered.
     fn default() -> Self {
-        Self { endpoints: Selection::new(), transports: Selection::new(), arrival_patterns: Selection::new(), exporters: Selection::new() }
+        Self {
+            endpoints: Selection::new(),
+            transports: Selection::new(),
+            arrival_patterns: Selection::new(),
+            dataset_loaders: Selection::new(),
+            exporters: Selection::new(),
+        }
     }
 }
 
@@ -32,6 +40,7 @@ impl<F: Factories> Clone for Selections<F> {
             endpoints: self.endpoints.clone(),
             transports: self.transports.clone(),
             arrival_patterns: self.arrival_patterns.clone(),
+            dataset_loaders: self.dataset_loaders.clone(),
             exporters: self.exporters.clone(),
         }
     }
@@ -43,6 +52,7 @@ impl<F: Factories> std::fmt::Debug for Selections<F> {
             .field("endpoints", &self.endpoints)
             .field("transports", &self.transports)
             .field("arrival_patterns", &self.arrival_patterns)
+            .field("dataset_loaders", &self.dataset_loaders)
             .field("exporters", &self.exporters)
             .finish()
     }
@@ -58,7 +68,7 @@ impl<F: Factories> Selections<F> {
     }
 
     /// A copy with `pins` applied (a name is looked up among endpoints, arrival patterns,
-    /// exporters, then transports, whose errors list the valid names): a run's `--use`.
+    /// dataset loaders, exporters, then transports, whose errors list the valid names): a run's `--use`.
     ///
     /// # Errors
     /// An unknown name or implementation.
@@ -69,6 +79,8 @@ impl<F: Factories> Selections<F> {
                 selections.endpoints.use_implementation(name, implementation)?;
             } else if <F::ArrivalPatterns as Category>::parse_name(name).is_some() {
                 selections.arrival_patterns.use_implementation(name, implementation)?;
+            } else if <F::DatasetLoaders as Category>::parse_name(name).is_some() {
+                selections.dataset_loaders.use_implementation(name, implementation)?;
             } else if <F::Exporters as Category>::parse_name(name).is_some() {
                 selections.exporters.use_implementation(name, implementation)?;
             } else {

@@ -7,8 +7,9 @@ use crate::metrics::Metric;
 /// `--custom-dataset-type`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DatasetType {
-    /// One request per line: `text` or `texts`, optional `role` and `output_length`; lines
-    /// sharing a `session_id` are sent in order, each on its own.
+    /// One request per line, read by a dataset loader (`single_turn`: `text` or `texts`,
+    /// optional `role` and `output_length`, or a plugin's format); requests sharing a
+    /// `session_id` are sent in order, each on its own.
     SingleTurn,
     /// One conversation per line: `session_id` and `turns`, each turn carrying the conversation so
     /// far with the server's live replies.

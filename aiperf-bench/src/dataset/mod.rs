@@ -13,6 +13,8 @@ pub mod sampling;
 pub mod sharegpt;
 mod single_turn;
 
+pub use single_turn::SingleTurnLoader;
+
 use std::path::Path;
 
 use aiperf_core::InputKind;
@@ -73,6 +75,8 @@ pub struct LoadOptions<'a> {
     pub conversations: usize,
     /// `--random-seed`.
     pub seed: u64,
+    /// The dataset loader a single-turn file is read with (`single_turn`, or a plugin's).
+    pub loader: &'a dyn aiperf_core::DatasetLoader,
 }
 
 /// Loads `path` as a dataset of `kind`: entries with their input lengths measured, trace rows
@@ -82,7 +86,10 @@ pub struct LoadOptions<'a> {
 /// [`ProfileError::InputFile`] naming the file, the line and the field at fault.
 pub fn load(kind: DatasetType, path: &Path, options: &LoadOptions<'_>) -> Result<Loaded, ProfileError> {
     let loaded = match kind {
-        DatasetType::SingleTurn => single_turn::load(path, options.tokenizer, options.default_max_tokens)?,
+        DatasetType::SingleTurn => {
+            let requests = options.loader.load(path).map_err(|e| file_error(path, e.line, e.reason))?;
+            single_turn::from_requests(path, requests, options.tokenizer, options.default_max_tokens)?
+        }
         DatasetType::MultiTurn => multi_turn::load(path, options.tokenizer, options.default_max_tokens)?,
         DatasetType::RandomPool => Loaded::Entries(random_pool::load(path, options)?),
         DatasetType::MooncakeTrace => Loaded::Trace(mooncake::load(path, options.block_size)?),

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use aiperf_core::{Message, Payload};
+use aiperf_core::{ConfigError, DatasetError, DatasetLoader, DatasetRequest, FromModelEndpoint, Message, ModelEndpointInfo, Payload};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -40,23 +40,61 @@ pub(super) struct Line {
     videos: Option<Value>,
 }
 
-/// Reads `path`: one entry per non-blank line; lines that name a `session_id` make the file a
-/// set of sessions (each line sent alone, in order, as AIPerf sends a single_turn session).
+/// `single_turn`, the builtin dataset loader: one request per non-blank line.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SingleTurnLoader;
+
+impl FromModelEndpoint for SingleTurnLoader {
+    const DECLARED: aiperf_core::Declared = aiperf_core::declared!();
+
+    fn from_model_endpoint(_: &ModelEndpointInfo) -> Result<Self, ConfigError> {
+        Ok(Self)
+    }
+}
+
+impl DatasetLoader for SingleTurnLoader {
+    fn load(&self, path: &Path) -> Result<Vec<DatasetRequest>, DatasetError> {
+        let mut requests = Vec::new();
+        for line in super::jsonl_lines(path).map_err(dataset_error)? {
+            let (number, line) = line.map_err(dataset_error)?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let at = |reason| DatasetError { line: number, reason };
+            let parsed: Line =
+                serde_json::from_str(&line).map_err(|e| at(format!("{e}; expected a JSON object with `text` or `texts` (single_turn)")))?;
+            let mut request = request(parsed).map_err(at)?;
+            request.line = u32::try_from(number).unwrap_or(u32::MAX);
+            requests.push(request);
+        }
+        Ok(requests)
+    }
+}
+
+/// A file error as a loader reports it.
+fn dataset_error(error: ProfileError) -> DatasetError {
+    match error {
+        ProfileError::InputFile { line, reason, .. } => DatasetError { line, reason },
+        other => DatasetError { line: 0, reason: other.to_string() },
+    }
+}
+
+/// What a dataset loader read, checked, its tokens counted: one entry per request; requests that
+/// name a `session_id` make the file a set of sessions (each request sent alone, in order, as
+/// AIPerf sends a single_turn session).
 ///
 /// # Errors
 /// [`ProfileError::InputFile`] naming the line and the field at fault.
-pub(super) fn load(path: &Path, tokenizer: &Tokenizer, default_max_tokens: Option<u32>) -> Result<Loaded, ProfileError> {
-    let mut lines = Vec::new();
-    for line in super::jsonl_lines(path)? {
-        let (number, line) = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let parsed: Line = serde_json::from_str(&line)
-            .map_err(|e| file_error(path, number, format!("{e}; expected a JSON object with `text` or `texts` (single_turn)")))?;
-        let (mut entry, session) = turn(parsed, tokenizer, default_max_tokens).map_err(|reason| file_error(path, number, reason))?;
-        entry.line = u32::try_from(number).unwrap_or(u32::MAX);
-        lines.push((entry, session));
+pub(super) fn from_requests(
+    path: &Path,
+    requests: Vec<DatasetRequest>,
+    tokenizer: &Tokenizer,
+    default_max_tokens: Option<u32>,
+) -> Result<Loaded, ProfileError> {
+    let mut lines = Vec::with_capacity(requests.len());
+    for request in requests {
+        check(&request).map_err(|reason| file_error(path, request.line as usize, reason))?;
+        lines.push(entry(request, tokenizer, default_max_tokens));
     }
     if lines.iter().all(|(_, session)| session.session_id.is_none()) {
         if let Some((entry, _)) = lines.iter().find(|(_, session)| session.delay_ms.is_some()) {
@@ -70,6 +108,33 @@ pub(super) fn load(path: &Path, tokenizer: &Tokenizer, default_max_tokens: Optio
 
 /// One line (or turn) as an entry and its session fields, or what is wrong with it.
 pub(super) fn turn(line: Line, tokenizer: &Tokenizer, default_max_tokens: Option<u32>) -> Result<(Entry, SessionFields), String> {
+    Ok(entry(request(line)?, tokenizer, default_max_tokens))
+}
+
+/// A request as an entry (its tokens counted) and its session fields.
+fn entry(request: DatasetRequest, tokenizer: &Tokenizer, default_max_tokens: Option<u32>) -> (Entry, SessionFields) {
+    let session = SessionFields { session_id: request.session_id, delay_ms: request.delay_ms };
+    let input_tokens = payload_tokens(&request.payload, tokenizer);
+    let max_tokens = request.max_tokens.or(default_max_tokens);
+    (Entry { payload: request.payload, max_tokens, input_tokens, line: request.line, timestamp_ms: request.timestamp_ms }, session)
+}
+
+/// What every loader's request must hold to: a timestamp and a delay in range, not both.
+fn check(request: &DatasetRequest) -> Result<(), String> {
+    if let Some(ts) = request.timestamp_ms.filter(|ts| !ts.is_finite() || *ts < 0.0) {
+        return Err(format!("`timestamp` is {ts}: expected milliseconds from the dataset's start, 0 or more"));
+    }
+    match request.delay_ms {
+        Some(delay) if !delay.is_finite() || !(0.0..=MAX_DELAY_MS).contains(&delay) => {
+            Err(format!("`delay` is {delay}: expected milliseconds after the previous turn ended, 0 to {MAX_DELAY_MS}"))
+        }
+        Some(_) if request.timestamp_ms.is_some() => Err("`timestamp` and `delay` both given; keep one".to_owned()),
+        _ => Ok(()),
+    }
+}
+
+/// A line as a request, or what is wrong with it.
+fn request(line: Line) -> Result<DatasetRequest, String> {
     if let Some(kind) = line.kind.as_deref().filter(|k| *k != "single_turn") {
         return Err(format!("`type` is {kind:?}: this file is read as single_turn"));
     }
@@ -81,25 +146,14 @@ pub(super) fn turn(line: Line, tokenizer: &Tokenizer, default_max_tokens: Option
     if line.extra.is_some() {
         return Err("`extra`: per-line request keys are not sent yet; give them to every request with --extra-inputs".to_owned());
     }
-    if let Some(ts) = line.timestamp.filter(|ts| !ts.is_finite() || *ts < 0.0) {
-        return Err(format!("`timestamp` is {ts}: expected milliseconds from the dataset's start, 0 or more"));
-    }
-    match line.delay {
-        Some(delay) if !delay.is_finite() || !(0.0..=MAX_DELAY_MS).contains(&delay) => {
-            return Err(format!("`delay` is {delay}: expected milliseconds after the previous turn ended, 0 to {MAX_DELAY_MS}"));
-        }
-        Some(_) if line.timestamp.is_some() => return Err("`timestamp` and `delay` both given; keep one".to_owned()),
-        _ => {}
-    }
-    let session = SessionFields { session_id: line.session_id.clone(), delay_ms: line.delay };
-    let timestamp_ms = line.timestamp;
     let max_tokens = match (line.output_length, line.max_tokens) {
         (Some(_), Some(_)) => return Err("`output_length` and `max_tokens` both given; keep one".to_owned()),
-        (length, max) => length.or(max).or(default_max_tokens),
+        (length, max) => length.or(max),
     };
-    let payload = payload(line)?;
-    let input_tokens = payload_tokens(&payload, tokenizer);
-    Ok((Entry { payload, max_tokens, input_tokens, line: 0, timestamp_ms }, session))
+    let (timestamp_ms, session_id, delay_ms) = (line.timestamp, line.session_id.clone(), line.delay);
+    let request = DatasetRequest { payload: payload(line)?, max_tokens, timestamp_ms, session_id, delay_ms, line: 0 };
+    check(&request)?;
+    Ok(request)
 }
 
 /// The one payload a line gives.

@@ -5,8 +5,8 @@ use std::fmt::Debug;
 
 use super::{Factory, ImplArg, NameArg};
 use crate::{
-    ArrivalPattern, ConfigError, CrateInfo, DynTransport, Endpoint, EndpointMetadata, Exporter, ModelEndpointInfo, Transport,
-    TransportMetadata,
+    ArrivalPattern, ConfigError, CrateInfo, DatasetLoader, DynTransport, Endpoint, EndpointMetadata, Exporter, ModelEndpointInfo,
+    Transport, TransportMetadata,
 };
 
 /// One category of the implementation table (`endpoint`, `transport`), implemented by generated code.
@@ -107,6 +107,8 @@ pub trait Factories: 'static {
     type Transports: Category<Metadata = TransportMetadata, Registered = dyn DynTransport, Instance: Transport + Send + Sync + 'static>;
     /// The arrival-pattern category (`ArrivalPatternCategory`); empty in a build without the engine.
     type ArrivalPatterns: Category<Metadata = (), Registered = dyn ArrivalPattern, Instance: ArrivalPattern + Send + Sync + 'static>;
+    /// The dataset-loader category (`DatasetLoaderCategory`); empty in a build without the engine.
+    type DatasetLoaders: Category<Metadata = (), Registered = dyn DatasetLoader, Instance: DatasetLoader + Send + Sync + 'static>;
     /// The exporter category (`ExporterCategory`); empty in a build without the engine.
     type Exporters: Category<Metadata = (), Registered = dyn Exporter, Instance: Exporter + Send + Sync + 'static>;
 

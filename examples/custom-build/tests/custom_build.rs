@@ -34,12 +34,13 @@ fn the_overview_and_validation_cover_every_crate() {
     let out = stdout(&["plugins"]);
     assert!(out.starts_with("endpoint        chat, completions, embeddings, rankings, tgi_generate\n"), "{out}");
     assert!(out.contains("exporter        console, csv, json, markdown\n"), "the plugin's exporter too: {out}");
+    assert!(out.contains("dataset_loader  single_turn, text_lines\n"), "and its dataset format: {out}");
     for krate in ["aiperf-endpoints 0.1.0", "aiperf-transports 0.1.0", "acme-aiperf-plugin 0.3.0", "aiperf-nvidia-optimized 0.1.0"] {
         assert!(out.contains(krate), "{krate}: {out}");
     }
     let out = stdout(&["plugins", "validate"]);
     let row = |category: &str, name: &str| out.lines().any(|l| l.split_whitespace().take(2).eq([category, name]) && l.ends_with("ok"));
-    assert!(row("endpoint", "tgi_generate") && row("exporter", "markdown"), "{out}");
+    assert!(row("endpoint", "tgi_generate") && row("exporter", "markdown") && row("dataset_loader", "text_lines"), "{out}");
     assert!(out.ends_with("implementations checked, all valid\n"), "{out}");
 }
 
@@ -90,5 +91,28 @@ async fn the_new_endpoint_name_is_benchmarked_end_to_end() {
         assert!(report["output_sequence_length"]["avg"].as_f64().unwrap() >= 5.0, "{case}");
         assert_eq!(report.get("time_to_first_token").is_some(), streaming, "{case}");
     }
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plugins_dataset_format_is_read_and_sent() {
+    let server = MockServer::start(MockConfig::default()).await.unwrap();
+    let url = server.url();
+    let dir = artifact_dir("text-lines");
+    let prompts = std::env::temp_dir().join(format!("custom-aiperf-prompts-{}.txt", std::process::id()));
+    std::fs::write(&prompts, "what is a GPU\n\nexplain prefill and decode\n").unwrap();
+    let input = prompts.display().to_string();
+    let report = tokio::task::spawn_blocking(move || {
+        let report = profile(&url, &dir, &["--input-file", &input, "--custom-dataset-type", "text_lines"]);
+        let inputs = std::fs::read_to_string(dir.join("inputs.json")).unwrap();
+        assert!(inputs.contains("explain prefill and decode") && inputs.matches("session_id").count() == 2, "{inputs}");
+        std::fs::remove_dir_all(&dir).unwrap();
+        report
+    })
+    .await
+    .unwrap();
+    std::fs::remove_file(&prompts).unwrap();
+    assert_eq!(report["input_config"]["datasets"][0]["custom_dataset_type"], "text_lines", "{report}");
+    assert_eq!(report["request_count"]["avg"], 8.0, "{report}");
     server.shutdown().await;
 }

@@ -8,6 +8,7 @@
 //!   long and runs compare like for like.
 //! - [`MarkdownExporter`] adds the exporter name `markdown`: every run also writes its statistics
 //!   as a Markdown table.
+//! - [`TextLinesLoader`] adds the dataset format `text_lines`: a text file, one prompt per line.
 //!
 //! All are declared in this crate's `Cargo.toml` (`[package.metadata.aiperf]`), and `build.rs`
 //! passes the declaration on; a custom `aiperf` build that depends on this crate has them.
@@ -19,8 +20,10 @@
 
 mod chat;
 mod markdown;
+mod text_lines;
 mod tgi;
 
 pub use chat::FixedLengthChatEndpoint;
 pub use markdown::{MARKDOWN_FILE, MarkdownExporter};
+pub use text_lines::TextLinesLoader;
 pub use tgi::TgiGenerateEndpoint;

@@ -64,6 +64,7 @@ pub(super) fn run<F: Factories>() -> Result<String, CliError> {
         probe_info,
     );
     check_category::<F::ArrivalPatterns>(&mut rows, |(), _| None, |()| ModelEndpointInfo::default());
+    check_category::<F::DatasetLoaders>(&mut rows, |(), _| None, |()| ModelEndpointInfo::default());
     check_category::<F::Exporters>(&mut rows, |(), _| None, |()| ModelEndpointInfo::default());
     let width = |f: fn(&Row) -> usize, header: &str| rows.iter().map(f).max().unwrap_or(0).max(header.len());
     let (wc, wn, wi) =
