@@ -67,11 +67,12 @@ async fn a_connector_of_its_own_gets_the_pool_timing_and_parsing_of_http() {
         assert!(!response.text.is_empty() && !response.chunks.is_empty(), "streamed content, chunk by chunk: {response:?}");
         reused.push(timing.connection_reused);
     }
-    // Every connection the pool opened came from the connector, and the pool kept them: the first
-    // request opens one, later ones reuse it (hyper may still open another when a request starts
-    // before the last one's connection is back in the pool).
+    // The URL's host resolves nowhere: every connection came from the connector, and the pool kept
+    // them. The first request opens one, later ones reuse it (hyper may still open a spare in the
+    // background when a request starts before the last one's connection is back in the pool).
     assert_eq!(reused[0], Some(false), "{reused:?}");
     assert!(reused.contains(&Some(true)), "the keep-alive pool reuses the connector's connections: {reused:?}");
-    assert_eq!(opened.load(Ordering::Relaxed), reused.iter().filter(|r| **r == Some(false)).count(), "{reused:?}");
+    let fresh = reused.iter().filter(|r| **r == Some(false)).count();
+    assert!(opened.load(Ordering::Relaxed) >= fresh, "{reused:?}");
     server.shutdown().await;
 }
