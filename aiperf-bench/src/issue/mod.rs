@@ -1,7 +1,9 @@
-//! The issuer: one loop for every load. Its arrival source (`arrivals.rs`: a closed loop, a
-//! rate spread by the build's arrival pattern, a fixed schedule) says when the next send is due; its one limiter
-//! (`limiter.rs`) keeps at most the plan's concurrency in flight, each send holding a numbered
-//! slot; what a send is, an entry or a whole session (`sessions.rs`), comes from the inputs.
+//! The issuer: one arrival source and one in-flight limit for every load. The arrival source
+//! (`arrivals.rs`: a closed loop, a rate spread by the build's arrival pattern, a fixed schedule)
+//! says when the next send is due. An open loop (a rate, a schedule) sends each in a task of its
+//! own holding one of the limiter's numbered slots (`limiter.rs`); a closed loop's slots are
+//! workers (`workers.rs`), each sending its next request as soon as its last one ended. What a
+//! send is, an entry or a whole session (`sessions.rs`), comes from the inputs.
 //! Each send's task starts [`wait::LEAD`] early and waits for its instant itself (`wait.rs`).
 //! Then the wait for what is in flight, cut short by the timed phase's end or a signal.
 
@@ -9,6 +11,7 @@ mod arrivals;
 mod limiter;
 mod sessions;
 mod wait;
+mod workers;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,7 +42,7 @@ pub struct Issuer<A> {
     /// The profiling phase's fixed schedule, if it follows one.
     schedule: Option<Replay>,
     /// Sessions begun so far, every phase together: the next one's key to the transport.
-    sessions_begun: AtomicU64,
+    sessions_begun: Arc<AtomicU64>,
 }
 
 /// One phase being issued: what every send's task shares.
@@ -50,13 +53,47 @@ struct PhaseRun<E, T> {
     records: RecordSender,
     /// The next request's index (for sessions, turns across sessions).
     next_request: AtomicU64,
+    /// Which entry (or session) each send takes.
+    sampler: Sampler,
+    /// Sessions of this phase so far: the sampler's input.
+    next_session: AtomicU64,
+    /// Sessions begun so far, every phase together.
+    sessions_begun: Arc<AtomicU64>,
+}
+
+impl<E: Endpoint, T: Transport> PhaseRun<E, T> {
+    /// The next session to send, from slot `worker`.
+    fn session(self: &Arc<Self>, worker: usize) -> Session<E, T> {
+        let conversation = self.sampler.pick(self.next_session.fetch_add(1, Ordering::Relaxed));
+        let key = self.sessions_begun.fetch_add(1, Ordering::Relaxed);
+        Session { run: Arc::clone(self), conversation, key, worker }
+    }
+
+    /// Sends request `index` from slot `worker`: the fixed schedule's entry or the sampler's, at
+    /// its arrival's time if it has one (else now).
+    async fn send_entry(&self, index: u64, arrival: Arrival, worker: usize) {
+        let conversation = arrival.scheduled_entry.unwrap_or_else(|| self.sampler.pick(index));
+        let scheduled = arrival.scheduled_entry.and(arrival.due);
+        let ready = self.path.ready(conversation);
+        if let Some(due) = arrival.due {
+            wait::wait_until(due).await;
+        }
+        let credit = arrival.due.unwrap_or_else(Instant::now);
+        let ticket = Ticket { index, phase: self.phase, worker, conversation, scheduled, credit, turn: None };
+        self.path.send_ready(ticket, ready, &self.records).await;
+    }
+
+    /// Whether request `index` may still be issued.
+    fn may_issue(&self, index: u64, stop: &watch::Receiver<bool>) -> bool {
+        self.plan.may_issue(index, stop, self.path.tally().halted())
+    }
 }
 
 impl<A: ArrivalPattern> Issuer<A> {
     /// Sends take entries by `sampler`, a rate's gaps follow `pattern`; the profiling phase
     /// follows `schedule` when given.
     pub fn new(sampler: Sampler, pattern: A, schedule: Option<Replay>) -> Self {
-        Self { pattern, sampler, schedule, sessions_begun: AtomicU64::new(0) }
+        Self { pattern, sampler, schedule, sessions_begun: Arc::default() }
     }
 
     /// The profiling phase's fixed schedule.
@@ -76,40 +113,43 @@ impl<A: ArrivalPattern> Issuer<A> {
         grace: Duration,
     ) {
         path.tally().reset();
-        let run = Arc::new(PhaseRun { path: Arc::clone(path), phase, plan, records, next_request: AtomicU64::new(0) });
+        let run = Arc::new(PhaseRun {
+            path: Arc::clone(path),
+            phase,
+            plan,
+            records,
+            next_request: AtomicU64::new(0),
+            sampler: self.sampler,
+            next_session: AtomicU64::new(0),
+            sessions_begun: Arc::clone(&self.sessions_begun),
+        });
         let mut arrivals = Arrivals::new(&plan, &self.pattern, self.schedule.as_ref().filter(|_| phase == Phase::Profiling));
         // Without a concurrency, a rate the server cannot follow would pile up requests without
         // bound: the most in flight is then MAX_CONCURRENCY.
-        let limiter = Limiter::new(plan.concurrency.unwrap_or(if arrivals.is_closed_loop() { 1 } else { MAX_CONCURRENCY }));
+        let limit = plan.concurrency.unwrap_or(if arrivals.is_closed_loop() { 1 } else { MAX_CONCURRENCY });
         let mut tasks = JoinSet::new();
-        // Sessions of this phase so far: the sampler's input.
-        let mut sessions = 0;
-        while let Some((arrival, slot)) = self.next_send(&run, &mut arrivals, &limiter, &mut stop).await {
-            if matches!(path.inputs(), Inputs::Sessions(_)) {
-                let conversation = self.sampler.pick(sessions);
-                sessions += 1;
-                let key = self.sessions_begun.fetch_add(1, Ordering::Relaxed);
-                let session = Session { run: Arc::clone(&run), conversation, key, worker: slot.number() };
-                let stop = stop.clone();
-                tasks.spawn(async move {
-                    session.send(stop).await;
-                    drop(slot);
-                });
-            } else {
-                let index = run.next_request.fetch_add(1, Ordering::Relaxed);
-                let conversation = arrival.scheduled_entry.unwrap_or_else(|| self.sampler.pick(index));
-                let credit = arrival.due.unwrap_or_else(Instant::now);
-                let scheduled = arrival.scheduled_entry.and(arrival.due);
-                let ticket = Ticket { index, phase, worker: slot.number(), conversation, scheduled, credit, turn: None };
+        if arrivals.is_closed_loop() {
+            workers::start(&run, limit, &mut tasks, &stop);
+        } else {
+            let limiter = Limiter::new(limit);
+            while let Some((arrival, slot)) = self.next_send(&run, &mut arrivals, &limiter, &mut stop).await {
+                // Finished sends are reaped as the loop goes: a long run's memory stays that of
+                // the sends in flight.
+                while tasks.try_join_next().is_some() {}
                 let run = Arc::clone(&run);
-                tasks.spawn(async move {
-                    let ready = run.path.ready(conversation);
-                    if let Some(due) = arrival.due {
-                        wait::wait_until(due).await;
-                    }
-                    run.path.send_ready(ticket, ready, &run.records).await;
-                    drop(slot);
-                });
+                if matches!(path.inputs(), Inputs::Sessions(_)) {
+                    let (session, stop) = (run.session(slot.number()), stop.clone());
+                    tasks.spawn(async move {
+                        session.send(stop).await;
+                        drop(slot);
+                    });
+                } else {
+                    let index = run.next_request.fetch_add(1, Ordering::Relaxed);
+                    tasks.spawn(async move {
+                        run.send_entry(index, arrival, slot.number()).await;
+                        drop(slot);
+                    });
+                }
             }
         }
         drain(&mut tasks, plan.cutoff, &mut stop, grace).await;
@@ -125,8 +165,7 @@ impl<A: ArrivalPattern> Issuer<A> {
         limiter: &Limiter,
         stop: &mut watch::Receiver<bool>,
     ) -> Option<(Arrival, Slot)> {
-        let may_issue =
-            |stop: &watch::Receiver<bool>| run.plan.may_issue(run.next_request.load(Ordering::Relaxed), stop, run.path.tally().halted());
+        let may_issue = |stop: &watch::Receiver<bool>| run.may_issue(run.next_request.load(Ordering::Relaxed), stop);
         if !may_issue(stop) {
             return None;
         }
