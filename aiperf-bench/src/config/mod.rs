@@ -15,6 +15,7 @@ mod named;
 mod options;
 mod schedule;
 mod selections;
+mod shard;
 mod values;
 
 pub use named::Named;
@@ -24,6 +25,7 @@ pub use schedule::FailureLimit;
 pub(super) use schedule::{FixedSchedule, Schedule};
 use schedule::{failure_limit, schedule, single};
 pub use selections::Selections;
+pub use shard::Shard;
 pub use values::{DatasetType, Lengths, SHAREGPT_CACHE_PATH, Sampling, Slo, Window};
 
 /// The longest duration a flag accepts (a year): larger values would overflow clocks.
