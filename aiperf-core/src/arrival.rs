@@ -8,9 +8,3 @@ pub trait ArrivalPattern: Send + Sync {
     /// so a run with one seed sends at the same times.
     fn gap(&self, rate: f64, uniform: &mut dyn FnMut() -> f64) -> f64;
 }
-
-impl<T: ArrivalPattern + ?Sized> ArrivalPattern for Box<T> {
-    fn gap(&self, rate: f64, uniform: &mut dyn FnMut() -> f64) -> f64 {
-        (**self).gap(rate, uniform)
-    }
-}

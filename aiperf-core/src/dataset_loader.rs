@@ -42,9 +42,3 @@ pub trait DatasetLoader: Send + Sync {
     /// [`DatasetError`] naming the line and what is wrong with it.
     fn load(&self, path: &Path) -> Result<Vec<DatasetRequest>, DatasetError>;
 }
-
-impl<T: DatasetLoader + ?Sized> DatasetLoader for Box<T> {
-    fn load(&self, path: &Path) -> Result<Vec<DatasetRequest>, DatasetError> {
-        (**self).load(path)
-    }
-}

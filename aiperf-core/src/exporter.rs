@@ -81,9 +81,3 @@ pub trait Exporter: Send + Sync {
     /// [`ExportError`] naming the file that could not be written.
     fn export(&self, results: &Results<'_>) -> Result<String, ExportError>;
 }
-
-impl<T: Exporter + ?Sized> Exporter for Box<T> {
-    fn export(&self, results: &Results<'_>) -> Result<String, ExportError> {
-        (**self).export(results)
-    }
-}

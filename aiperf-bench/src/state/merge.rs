@@ -17,38 +17,14 @@ use crate::config::{Config, Selections};
 use crate::report::Report;
 use crate::{BenchConfig, ProfileError, ProfileOutcome};
 
-/// One shard's state file, read line by line.
-struct Shard {
+/// A state file's lines, numbered for errors.
+struct StateLines {
     path: PathBuf,
     lines: Lines<BufReader<File>>,
     line: usize,
-    header: Header,
-    /// Every record still to read started at or after this (wall ns).
-    watermark: u64,
-    footer: Option<Footer>,
 }
 
-impl Shard {
-    /// Opens a state file (or the one in an artifact directory) and reads its header.
-    fn open(path: &Path) -> Result<Self, ProfileError> {
-        let path = if path.is_dir() { path.join(STATE_FILE) } else { path.to_owned() };
-        let file = File::open(&path).map_err(|source| ProfileError::Io { path: path.display().to_string(), source })?;
-        let mut shard = Self { path, lines: BufReader::new(file).lines(), line: 0, header: placeholder(), watermark: 0, footer: None };
-        match shard.next()? {
-            Some(Line::Header(header)) if header.version == VERSION => shard.header = *header,
-            Some(Line::Header(header)) => {
-                return Err(shard.error(format!("state version {}; this build merges version {VERSION}", header.version)));
-            }
-            _ => {
-                return Err(
-                    shard.error(format!("not a run state: its first line is no header (written by --export-run-state as {STATE_FILE})"))
-                );
-            }
-        }
-        shard.watermark = shard.header.start_ns;
-        Ok(shard)
-    }
-
+impl StateLines {
     /// The next line, none at the end of the file.
     fn next(&mut self) -> Result<Option<Line>, ProfileError> {
         let Some(text) = self.lines.next() else { return Ok(None) };
@@ -62,9 +38,34 @@ impl Shard {
     }
 }
 
-/// A header to fill in.
-fn placeholder() -> Header {
-    Header { version: 0, config: BenchConfig::default(), command_line: String::new(), start_ns: 0, entries: 0, fixed_schedule: false }
+/// One shard's state file, its header read.
+struct Shard {
+    file: StateLines,
+    header: Header,
+    /// Every record still to read started at or after this (wall ns).
+    watermark: u64,
+    footer: Option<Footer>,
+}
+
+impl Shard {
+    /// Opens a state file (or the one in an artifact directory) and reads its header.
+    fn open(path: &Path) -> Result<Self, ProfileError> {
+        let path = if path.is_dir() { path.join(STATE_FILE) } else { path.to_owned() };
+        let opened = File::open(&path).map_err(|source| ProfileError::Io { path: path.display().to_string(), source })?;
+        let mut file = StateLines { path, lines: BufReader::new(opened).lines(), line: 0 };
+        let header = match file.next()? {
+            Some(Line::Header(header)) if header.version == VERSION => *header,
+            Some(Line::Header(header)) => {
+                return Err(file.error(format!("state version {}; this build merges version {VERSION}", header.version)));
+            }
+            _ => {
+                return Err(
+                    file.error(format!("not a run state: its first line is no header (written by --export-run-state as {STATE_FILE})"))
+                );
+            }
+        };
+        Ok(Self { watermark: header.start_ns, file, header, footer: None })
+    }
 }
 
 /// The shards' records folded into one aggregate, and what the report needs besides.
@@ -97,8 +98,11 @@ pub(super) fn fold(paths: &[PathBuf]) -> Result<Folded, ProfileError> {
     };
     let same = |header: &Header| BenchConfig { output_artifact_dir: PathBuf::new(), random_seed: None, ..header.config.clone() };
     if let Some(other) = shards.iter().find(|shard| same(&shard.header) != same(&first.header)) {
-        let reason =
-            format!("{} is not a shard of the benchmark of {}: their configurations differ", other.path.display(), first.path.display());
+        let reason = format!(
+            "{} is not a shard of the benchmark of {}: their configurations differ",
+            other.file.path.display(),
+            first.file.path.display()
+        );
         return Err(ProfileError::Flags { flag: "merge", reason });
     }
     let header = first.header.clone();
@@ -110,8 +114,8 @@ pub(super) fn fold(paths: &[PathBuf]) -> Result<Folded, ProfileError> {
     // Always read on from the shard furthest behind, to its next watermark.
     while let Some(shard) = shards.iter_mut().filter(|shard| shard.footer.is_none()).min_by_key(|shard| shard.watermark) {
         loop {
-            match shard.next()? {
-                Some(Line::Record(line)) => aggregate.add(&line.record(base, start_ns).map_err(|reason| shard.error(reason))?),
+            match shard.file.next()? {
+                Some(Line::Record(line)) => aggregate.add(&line.record(base, start_ns).map_err(|reason| shard.file.error(reason))?),
                 Some(Line::Watermark(ns)) => {
                     shard.watermark = shard.watermark.max(ns);
                     break;
@@ -120,8 +124,8 @@ pub(super) fn fold(paths: &[PathBuf]) -> Result<Folded, ProfileError> {
                     shard.footer = Some(footer);
                     break;
                 }
-                Some(Line::Header(_)) => return Err(shard.error("a second header".to_owned())),
-                None => return Err(shard.error("ends without its footer: the run did not finish writing its state".to_owned())),
+                Some(Line::Header(_)) => return Err(shard.file.error("a second header".to_owned())),
+                None => return Err(shard.file.error("ends without its footer: the run did not finish writing its state".to_owned())),
             }
         }
         let lowest = shards.iter().filter(|shard| shard.footer.is_none()).map(|shard| shard.watermark).min();
