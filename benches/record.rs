@@ -89,7 +89,7 @@ fn record_request(c: &mut Criterion) {
                 // The oldest request still in flight started just after this one.
                 aggregate.timeline.advance(Some(timing.start + step));
                 line.clear();
-                JsonLine { record: &record, warmup_phase: false }.write_to(&mut line).expect("serializable");
+                JsonLine { record: &record, warmup_phase: false, worker: None }.write_to(&mut line).expect("serializable");
                 line.len()
             })
         });

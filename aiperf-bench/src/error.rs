@@ -77,6 +77,12 @@ pub enum ProfileError {
         #[source]
         source: std::io::Error,
     },
+    /// The workers sharing the benchmark could not agree when to start (a [`StartGate`]'s
+    /// answer: workers missing at the barrier's deadline, a store that cannot be reached).
+    ///
+    /// [`StartGate`]: crate::start::StartGate
+    #[error("cannot start together with the other workers: {0}")]
+    NotStarted(String),
 }
 
 /// A [`ProfileError::InvalidArgument`].

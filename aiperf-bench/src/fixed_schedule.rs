@@ -68,6 +68,13 @@ impl Replay {
         }
         Ok(Self { sends })
     }
+
+    /// The sends worker `shard` makes: every `count`-th in time order from its index, at their
+    /// times from the one start all workers share.
+    #[must_use]
+    pub fn share(self, shard: crate::config::Shard) -> Self {
+        Self { sends: self.sends.into_iter().enumerate().filter(|(i, _)| shard.takes(*i)).map(|(_, send)| send).collect() }
+    }
 }
 
 #[cfg(test)]

@@ -19,10 +19,12 @@ use crate::request::{self, RequestPath};
 use crate::state::{self, Footer, Header, StateWriter};
 use crate::tokenizer::Tokenizer;
 use crate::{BenchConfig, Context, MAX_CONCURRENCY, ProfileError, ProfileOutcome, STOP_GRACE};
-use crate::{clock, collect, export, limits, setup, signals, timeline};
+use crate::{clock, collect, export, limits, setup, signals, start, timeline};
 
 /// One run of `aiperf profile` (one point of a sweep, one of its runs).
-pub(crate) async fn run_one<F: Factories>(args: &BenchConfig, context: &Context<F>) -> Result<ProfileOutcome, ProfileError> {
+pub(crate) async fn run_one<F: Factories>(benchmark: &BenchConfig, context: &Context<F>) -> Result<ProfileOutcome, ProfileError> {
+    // A worker runs its share; its state records the whole benchmark, which a merge checks.
+    let args = &benchmark.share()?;
     let selections = context.selections.with_pins(&args.pins)?;
     let config = Config::resolve::<F>(args, context.settings.clone(), &selections)?;
     let tokenizer = Tokenizer::shared(&config.dataset.tokenizer)?;
@@ -32,7 +34,7 @@ pub(crate) async fn run_one<F: Factories>(args: &BenchConfig, context: &Context<
     warn_about_open_files(&config, issuer.schedule().map(|schedule| schedule.sends.len()));
     let header = args.export_run_state.then(|| Header {
         version: state::VERSION,
-        config: args.clone(),
+        config: benchmark.clone(),
         command_line: context.command_line.clone(),
         start_ns: 0,
         entries: path.inputs().len(),
@@ -43,6 +45,10 @@ pub(crate) async fn run_one<F: Factories>(args: &BenchConfig, context: &Context<
     let caught = Arc::new(OnceLock::new());
     let signals = signals::watch(stop_tx, Arc::clone(&caught), STOP_GRACE.as_secs());
     warmup(&config, &path, &issuer, &stop_rx).await;
+    if let Some(gate) = &context.start {
+        let at = gate.ready().await.map_err(ProfileError::NotStarted)?;
+        start::wait_until(at, &mut stop_rx.clone()).await;
+    }
     let mut measured = profile(&config, &path, &issuer, header, &stop_rx).await?;
     let cancelled_by = caught.get().copied();
     signals.abort();
@@ -66,6 +72,7 @@ pub(crate) async fn run_one<F: Factories>(args: &BenchConfig, context: &Context<
         cli_command: &context.command_line,
         entries: path.inputs().len(),
         fixed_schedule: issuer.schedule().is_some(),
+        workers: None,
     };
     let console = report.write(&config.artifact_dir, &exporters)?;
     Ok(ProfileOutcome {
@@ -142,7 +149,12 @@ async fn profile<E: Endpoint + 'static, T: Transport + 'static, A: ArrivalPatter
         .transpose()?;
     let plan = Plan::profiling(config, started, issuer.schedule().map(|schedule| schedule.sends.len()));
     let (tx, rx) = mpsc::channel(request::record_backlog(plan.concurrency));
-    let writer = export::RecordWriter::create(&config.artifact_dir, config.secrets.clone(), config.schedule.warmup_requests > 0)?;
+    let writer = export::RecordWriter::create(
+        &config.artifact_dir,
+        config.secrets.clone(),
+        config.schedule.warmup_requests > 0,
+        config.dataset.shard.map(|shard| shard.index),
+    )?;
     let columns_error = |source| ProfileError::Io { path: std::env::temp_dir().display().to_string(), source };
     let aggregate = Aggregate::new(config.slos.clone(), started).map_err(columns_error)?;
     let collect = tokio::spawn(collect::collect(rx, writer, aggregate, Arc::clone(path.in_flight()), state));

@@ -38,6 +38,7 @@ mod request;
 mod setup;
 mod signals;
 mod source;
+pub mod start;
 pub mod state;
 pub mod stats;
 pub mod stdio;
@@ -81,11 +82,14 @@ pub struct Context<F: Factories> {
     /// How names are resolved in the build's table `F`: its choices, pins and names registered
     /// at run time (a run's `--use` pins go on top of a copy).
     pub selections: Selections<F>,
+    /// Where the run waits, ready, for the instant its profiling starts: the workers sharing a
+    /// benchmark agree on one. None starts at once.
+    pub start: Option<std::sync::Arc<dyn start::StartGate>>,
 }
 
 impl<F: Factories> Default for Context<F> {
     fn default() -> Self {
-        Self { command_line: String::new(), settings: Settings::default(), selections: Selections::default() }
+        Self { command_line: String::new(), settings: Settings::default(), selections: Selections::default(), start: None }
     }
 }
 
@@ -121,6 +125,10 @@ pub async fn run<F: Factories>(args: &BenchConfig, context: &Context<F>) -> Resu
     sweep::cooldown(args)?;
     let points = sweep::points(args)?;
     let args = &args.clone().with_seed();
+    if (context.start.is_some() || args.shard.is_some()) && (points.len() > 1 || args.num_profile_runs > 1) {
+        let reason = "workers share one benchmark; run each point of a sweep, and each repeated run, as a benchmark of its own".to_owned();
+        return Err(ProfileError::Flags { flag: "--workers", reason });
+    }
     if points.len() == 1 && args.num_profile_runs == 1 {
         return job::run_one::<F>(args, context).await;
     }

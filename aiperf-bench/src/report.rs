@@ -45,6 +45,8 @@ pub(super) struct Report<'a> {
     pub entries: usize,
     /// The profiling phase followed the dataset's timestamps.
     pub fixed_schedule: bool,
+    /// The workers a merge covers, when several shared the benchmark.
+    pub workers: Option<&'a crate::state::Workers>,
 }
 
 impl Report<'_> {
@@ -53,10 +55,21 @@ impl Report<'_> {
         if self.was_cancelled {
             return Some("cancelled by a signal: the results cover the requests that had completed".to_owned());
         }
-        self.stopped_early.then(|| {
+        if self.stopped_early {
             let ratio = self.config.failure_limit.map_or(0.0, |l| l.ratio);
-            format!("stopped early: more than {:.1}% of the requests failed (--failed-request-threshold {ratio})", ratio * 100.0)
-        })
+            return Some(format!(
+                "stopped early: more than {:.1}% of the requests failed (--failed-request-threshold {ratio})",
+                ratio * 100.0
+            ));
+        }
+        let workers = self.workers.filter(|workers| !workers.absent.is_empty())?;
+        let absent: Vec<String> = workers.absent.iter().map(|absent| absent.index.to_string()).collect();
+        Some(format!("{} of {} workers' records are missing (workers {})", absent.len(), workers.count, absent.join(", ")))
+    }
+
+    /// Whether every request asked for was measured: no signal, no early stop, no worker missing.
+    fn is_complete(&self) -> bool {
+        self.incomplete_reason().is_none()
     }
 
     /// `input_config.phases` as AIPerf writes them: a warmup phase of its own (left out of the
@@ -216,6 +229,9 @@ impl Report<'_> {
         if self.was_cancelled {
             notes.push_str("Run cancelled: results cover the requests that completed.\n");
         }
+        if let Some(workers) = self.workers {
+            notes.push_str(&workers.note());
+        }
         if self.stopped_early {
             let ratio = self.config.failure_limit.map_or(0.0, |l| l.ratio);
             notes.push_str(&format!(
@@ -268,7 +284,7 @@ impl Report<'_> {
             },
             "run_info": { "benchmark_id": id, "random_seed": dataset.seed, "trial": 0, "cli_command": self.cli_command },
             "was_cancelled": self.was_cancelled,
-            "is_complete": !self.was_cancelled && !self.stopped_early,
+            "is_complete": self.is_complete(),
             "failed_request_threshold_exceeded": self.stopped_early,
             "incomplete_reason": self.incomplete_reason(),
             "error_summary": error_summary,
@@ -295,6 +311,9 @@ impl Report<'_> {
         }
         for series in self.aggregate.adjusted() {
             object.insert(series.key.to_owned(), export::adjusted_json(series));
+        }
+        if let Some(workers) = self.workers {
+            object.insert("workers".to_owned(), serde_json::to_value(workers).unwrap_or_default());
         }
         root
     }

@@ -64,6 +64,13 @@ pub(super) fn prepare<F: Factories>(
             };
             let loaded = dataset::load(dataset.kind, path, &options)?;
             let replay = replay(config, &loaded, path)?;
+            // Workers sharing the benchmark deal out a schedule's sends (each keeps every row, at
+            // its place in the schedule), or else the rows and sessions themselves.
+            let (loaded, replay) = match (dataset.shard, replay) {
+                (Some(shard), Some(replay)) => (loaded, Some(replay.share(shard))),
+                (Some(shard), None) => (loaded.share(shard), None),
+                (None, replay) => (loaded, replay),
+            };
             let inputs = match loaded {
                 Loaded::Entries(entries) => Inputs::Prepared(prepare_all(entries, &endpoint, form).map_err(format_error)?),
                 Loaded::Sessions(conversations) => {

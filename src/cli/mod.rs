@@ -1,7 +1,10 @@
 //! The `aiperf` command line: argument parsing and the subcommands.
 
+mod kube;
 mod plugins;
+mod profile;
 mod profile_args;
+mod workers;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -11,9 +14,12 @@ use clap::builder::PossibleValuesParser;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use aiperf_bench::stdio::{note, write_stdout};
-use aiperf_bench::{Context, ProfileError, Selections, redact};
+use aiperf_bench::{ProfileError, Selections, redact};
+use aiperf_cluster::ClusterError;
+pub use kube::{KubeCommand, ManifestArgs};
 pub use plugins::PluginsCommand;
-pub use profile_args::ProfileArgs;
+pub use profile_args::{API_KEY_ENV, ProfileArgs};
+pub use workers::WorkerArgs;
 
 /// Benchmark AI inference servers; endpoints and transports are compiled-in plugins.
 #[derive(Debug, Parser)]
@@ -31,9 +37,16 @@ pub enum Command {
     // Negative numbers are values (then refused with what is allowed), not unknown flags.
     #[command(allow_negative_numbers = true)]
     Profile(Box<ProfileArgs>),
-    /// Merge the run states of a benchmark's shards (`profile --export-run-state`) into the
-    /// exports one process over all their records would have written.
+    /// Merge the run states of a benchmark's shards (`profile --export-run-state`), or every
+    /// worker's results at a `--results` URL, into the exports one process over all their
+    /// records would have written.
     Merge(MergeArgs),
+    /// Run a benchmark on Kubernetes: its workers as an Indexed Job.
+    Kube {
+        /// What to do.
+        #[command(subcommand)]
+        command: KubeCommand,
+    },
     /// Draw PNG pictures of runs and sweeps from their exports.
     Plot(crate::plot::PlotArgs),
     /// Show the endpoints and transports compiled into this build, and which implementation is active.
@@ -47,7 +60,8 @@ pub enum Command {
 /// Arguments of `aiperf merge`.
 #[derive(Debug, clap::Args)]
 pub struct MergeArgs {
-    /// Run states: `run_state.jsonl` files, or the artifact directories holding them.
+    /// Run states: `run_state.jsonl` files, or the artifact directories holding them; or the
+    /// one `--results` URL of a benchmark's workers (s3://, gs://, az://, file://).
     #[arg(required = true)]
     pub states: Vec<std::path::PathBuf>,
     /// Where the merged exports go.
@@ -102,6 +116,9 @@ pub enum CliError {
         /// The console table.
         output: String,
     },
+    /// The workers of a benchmark, their store or their merge failed.
+    #[error(transparent)]
+    Cluster(#[from] aiperf_cluster::ClusterError),
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
@@ -114,8 +131,11 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Factory(_) => 2,
-            Self::Profile(ProfileError::Io { .. }) | Self::Runtime(_) | Self::Invalid { .. } => 1,
-            Self::Profile(_) | Self::Plot(crate::plot::PlotError::NotAnArtifactDir(_)) => 2,
+            Self::Profile(error) | Self::Cluster(ClusterError::Profile(error)) => profile_exit_code(error),
+            Self::Runtime(_) | Self::Invalid { .. } => 1,
+            Self::Cluster(ClusterError::Url { .. } | ClusterError::Flags { .. } | ClusterError::AlreadyRan { .. }) => 2,
+            Self::Cluster(_) => 1,
+            Self::Plot(crate::plot::PlotError::NotAnArtifactDir(_)) => 2,
             Self::Plot(_) => 1,
             Self::NoRequestSucceeded { .. } => 3,
             Self::FailedRequestThreshold { .. } => 4,
@@ -132,6 +152,15 @@ impl CliError {
             | Self::Cancelled { output, .. } => Some(output),
             _ => None,
         }
+    }
+}
+
+/// 1 for a benchmark that could not write or could not start with its workers (I/O), 2 for flags
+/// that cannot work.
+fn profile_exit_code(error: &ProfileError) -> u8 {
+    match error {
+        ProfileError::Io { .. } | ProfileError::NotStarted(_) => 1,
+        _ => 2,
     }
 }
 
@@ -162,13 +191,14 @@ pub fn command<F: Factories>() -> clap::Command {
     fn names<C: Category>() -> PossibleValuesParser {
         PossibleValuesParser::new(C::names().iter().map(|entry| entry.text))
     }
-    Cli::command().mut_subcommand("profile", |profile| {
+    fn table<F: Factories>(profile: clap::Command) -> clap::Command {
         profile
             .mut_arg("endpoint_type", |arg| arg.value_parser(names::<F::Endpoints>()))
             .mut_arg("transport", |arg| arg.value_parser(names::<F::Transports>()))
             .mut_arg("arrival_pattern", |arg| arg.value_parser(names::<F::ArrivalPatterns>()))
             .mut_arg("custom_dataset_type", |arg| arg.value_parser(dataset_types::<F>()))
-    })
+    }
+    Cli::command().mut_subcommand("profile", table::<F>).mut_subcommand("kube", |kube| kube.mut_subcommand("manifest", table::<F>))
 }
 
 /// `--custom-dataset-type`: the engine's own formats, then the build's dataset loaders.
@@ -209,33 +239,15 @@ pub fn run_with<F: Factories>(cli: &Cli, command_line: &str, selections: &Select
     match &cli.command {
         Command::Plugins { command } => plugins::run::<F>(command.as_ref(), selections),
         Command::Plot(args) => Ok(crate::plot::run(args)?),
-        Command::Merge(args) => {
-            let outcome = aiperf_bench::state::merge::<F>(&args.states, &args.output_artifact_dir, selections)?;
-            finished(outcome)
-        }
-        Command::Profile(args) => {
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CliError::Runtime)?;
-            let config = args.to_config().with_seed();
-            let settings = args.engine_settings(&config)?;
-            let context = Context { command_line: command_line.to_owned(), settings, selections: selections.clone() };
-            let outcome = runtime.block_on(aiperf_bench::run::<F>(&config, &context))?;
-            let artifact_dir = outcome.artifact_dir.clone();
-            let mut console = finished(outcome)?;
-            if args.auto_plot {
-                // The pictures are a bonus: a failure to draw them does not fail the benchmark.
-                match crate::plot::run(&crate::plot::PlotArgs { paths: vec![artifact_dir], output: None }) {
-                    Ok(written) => console.push_str(&written),
-                    Err(e) => note(&format!("[aiperf] --auto-plot: {e}")),
-                }
-            }
-            Ok(console)
-        }
+        Command::Merge(args) => profile::merge::<F>(args, selections),
+        Command::Kube { command } => kube::run(command),
+        Command::Profile(args) => profile::run::<F>(args, command_line, selections),
     }
 }
 
 /// The console table of a benchmark (run or merged), or the error its outcome is: a signal, the
 /// failure threshold, no request succeeded.
-fn finished(outcome: aiperf_bench::ProfileOutcome) -> Result<String, CliError> {
+pub(crate) fn finished(outcome: aiperf_bench::ProfileOutcome) -> Result<String, CliError> {
     if let Some(signal) = outcome.cancelled_by {
         return Err(CliError::Cancelled { signal, output: outcome.console });
     }

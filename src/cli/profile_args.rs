@@ -14,6 +14,10 @@ use aiperf_transports::InEngineSettings;
 use clap::Args;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 
+/// The environment variable `--api-key` falls back to (the workers of `aiperf kube manifest` read
+/// it from a Secret).
+pub const API_KEY_ENV: &str = "AIPERF_API_KEY";
+
 /// Arguments of `aiperf profile`.
 #[derive(Clone, Debug, Args)]
 pub struct ProfileArgs {
@@ -147,7 +151,7 @@ pub struct ProfileArgs {
     /// Count tokens from the server's `usage` instead of tokenizing.
     #[arg(long)]
     pub use_server_token_count: bool,
-    /// API key, sent as `Authorization: Bearer <key>`.
+    /// API key, sent as `Authorization: Bearer <key>` [default: $AIPERF_API_KEY].
     #[arg(long)]
     pub api_key: Option<String>,
     /// Extra request header `Name:Value` (repeatable).
@@ -190,6 +194,9 @@ pub struct ProfileArgs {
     /// Embedded engine (no --url): inter-token latency, in milliseconds.
     #[arg(long, default_value_t = 5.0)]
     pub engine_itl_ms: f64,
+    /// The benchmark shared by several workers.
+    #[command(flatten)]
+    pub workers: super::workers::WorkerArgs,
 }
 
 impl ProfileArgs {
@@ -234,7 +241,8 @@ impl ProfileArgs {
             conversation_num: self.conversation_num,
             tokenizer: self.tokenizer.clone(),
             use_server_token_count: self.use_server_token_count,
-            api_key: self.api_key.clone(),
+            // A worker pod gets the key from a Secret, through its environment.
+            api_key: self.api_key.clone().or_else(|| std::env::var(API_KEY_ENV).ok().filter(|key| !key.is_empty())),
             headers: self.headers.clone(),
             extra_inputs: self.extra_inputs.clone(),
             request_timeout_seconds: self.request_timeout_seconds,
@@ -244,6 +252,7 @@ impl ProfileArgs {
             ui: self.ui,
             pins: self.pins.clone(),
             export_run_state: self.export_run_state,
+            shard: None,
         }
     }
 

@@ -75,6 +75,12 @@ fn seed(args: &BenchConfig) -> u64 {
     args.random_seed.unwrap_or(CONSISTENT_SEED)
 }
 
+/// The seed of what differs between the workers sharing a benchmark (arrivals, synthetic
+/// prompts): [`Shard::seed`] of the benchmark's, or the benchmark's for a run of its own.
+fn worker_seed(args: &BenchConfig) -> u64 {
+    args.shard.map_or(seed(args), |shard| shard.seed(seed(args)))
+}
+
 /// The dataset loader of single-turn files when `--custom-dataset-type` names none.
 pub const DEFAULT_LOADER: &str = "single_turn";
 
@@ -142,6 +148,9 @@ pub(super) struct Dataset {
     pub block_size: u32,
     /// `--conversation-num`: requests a random pool draws.
     pub conversations: usize,
+    /// This worker's place when several share the benchmark: it sends only its rows, sessions
+    /// or scheduled sends of an input file ([`Shard::takes`]).
+    pub shard: Option<Shard>,
 }
 
 impl Dataset {
@@ -362,7 +371,10 @@ fn dataset<F: Factories>(args: &BenchConfig, selections: &Selections<F>) -> Resu
         // `--osl 0` asks for no length, as in AIPerf.
         lengths: Lengths { isl: args.isl, isl_stddev: args.isl_stddev, osl: args.osl.filter(|&osl| osl > 0), osl_stddev: args.osl_stddev },
         tokenizer: args.tokenizer.clone(),
-        seed: seed(args),
+        // A file's randomness (a trace's block text, say) is the benchmark's: every worker's
+        // must agree. Synthetic prompts differ by worker.
+        seed: if args.input_file.is_some() || args.public_dataset.is_some() { seed(args) } else { worker_seed(args) },
+        shard: args.shard.filter(|shard| shard.count > 1),
         block_size: match args.isl_block_size {
             Some(0) => return Err(invalid("--isl-block-size", 0, "at least 1 token per block")),
             size => size.unwrap_or(DEFAULT_BLOCK_SIZE),

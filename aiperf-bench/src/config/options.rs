@@ -117,6 +117,11 @@ pub struct BenchConfig {
     /// Also write the run's state (`run_state.jsonl`), which `aiperf merge` merges with other
     /// shards' into one benchmark's exports.
     pub export_run_state: bool,
+    /// The part of the benchmark this process runs when several workers share it (`--workers`):
+    /// the rest of the configuration is the whole benchmark's, and the run takes its share
+    /// ([`BenchConfig::share`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<super::Shard>,
 }
 
 impl Default for BenchConfig {
@@ -171,6 +176,7 @@ impl Default for BenchConfig {
             ui: Ui::Simple,
             pins: Vec::new(),
             export_run_state: false,
+            shard: None,
         }
     }
 }

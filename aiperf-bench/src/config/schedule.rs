@@ -83,7 +83,7 @@ pub(super) fn schedule(args: &BenchConfig) -> Result<Schedule, ProfileError> {
         // A fixed schedule keeps as many requests in flight as its timestamps ask for, unless told.
         concurrency: concurrency.or(if request_rate.is_some() || fixed != FixedSchedule::Off { None } else { Some(1) }),
         rate: request_rate,
-        seed: super::seed(args),
+        seed: super::worker_seed(args),
     };
     Ok(Schedule {
         load,

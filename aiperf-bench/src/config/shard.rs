@@ -1,5 +1,5 @@
 //! One worker's share of a benchmark run by several (a Kubernetes Indexed Job's pods, say): each
-//! worker is an ordinary run of [`BenchConfig::shard`]'s configuration, and `aiperf merge` folds
+//! worker is an ordinary run of [`BenchConfig::share`]'s configuration, and `aiperf merge` folds
 //! their states into the benchmark's exports. Counts are split exactly (remainders to the first
 //! workers), a Poisson rate into independent Poisson streams that sum to it, and each worker
 //! draws from a seed of its own, derived from the run's.
@@ -37,25 +37,56 @@ impl Shard {
     pub fn part(self, total: u64) -> u64 {
         total / u64::from(self.count) + u64::from(u64::from(self.index) < total % u64::from(self.count))
     }
+
+    /// This worker's seed for what must differ between workers (its arrivals, its synthetic
+    /// prompts), derived from the benchmark's `seed`; what must agree (a trace's block text)
+    /// keeps the benchmark's.
+    pub fn seed(self, seed: u64) -> u64 {
+        seed.wrapping_add(u64::from(self.index).wrapping_mul(SEED_STEP))
+    }
+
+    /// Whether this worker sends row (or session, or scheduled send) `position` of the inputs:
+    /// positions are dealt in turn, so every one goes to exactly one worker.
+    pub fn takes(self, position: usize) -> bool {
+        position % self.count as usize == self.index as usize
+    }
+
+    /// The workers of `count` that are not in `present`, in order.
+    pub fn missing(count: u32, present: &[u32]) -> Vec<u32> {
+        (0..count).filter(|index| !present.contains(index)).collect()
+    }
 }
 
 /// Spreads each worker's seed over the 64 bits (the golden ratio's fraction, as SplitMix64 does).
 const SEED_STEP: u64 = 0x9e37_79b9_7f4a_7c15;
 
 impl BenchConfig {
-    /// Worker `shard`'s configuration: its part of `--concurrency`, `--request-count` and
-    /// `--num-warmup-requests`, a `1/count` share of `--request-rate`, and a seed of its own (from
-    /// `--random-seed`, drawn first if none was given).
+    /// This configuration as worker `shard` of `count` runs it: the whole benchmark's, marked
+    /// with the worker's place (what its run state records, so that a merge checks the workers
+    /// ran one benchmark), its seed drawn now if none was given (every worker must derive its
+    /// own from the same one).
+    ///
+    /// # Errors
+    /// What [`share`](Self::share) refuses.
+    pub fn for_worker(self, shard: Shard) -> Result<Self, ProfileError> {
+        let config = Self { shard: Some(shard), ..self.with_seed() };
+        config.share()?;
+        Ok(config)
+    }
+
+    /// What this process runs: the whole configuration, or with [`shard`](Self::shard) set, the
+    /// worker's share of it: its part of `--concurrency` and `--request-count`, a `1/count` share
+    /// of `--request-rate`, and all of
+    /// `--num-warmup-requests` (every worker warms its own connections). The rows or sessions of
+    /// an input file, and the sends of a fixed schedule, are partitioned when the inputs are
+    /// prepared: row `i` goes to worker `i % count`.
     ///
     /// # Errors
     /// A value that leaves a worker nothing to do (fewer requests in flight or to send than
-    /// workers), or what cannot be shared yet: a `constant` rate (its workers would send in
-    /// step) and a fixed schedule.
-    pub fn shard(&self, shard: Shard) -> Result<Self, ProfileError> {
-        let config = self.clone().with_seed();
-        if shard.count == 1 {
-            return Ok(config);
-        }
+    /// workers), or a rate whose arrivals would not add up across workers (`constant`: its
+    /// workers would send in step).
+    pub fn share(&self) -> Result<Self, ProfileError> {
+        let Some(shard) = self.shard.filter(|shard| shard.count > 1) else { return Ok(self.clone()) };
         let workers = shard.count;
         let at_least_one = |flag: &'static str, total: u64| {
             if total < u64::from(workers) {
@@ -63,31 +94,24 @@ impl BenchConfig {
             }
             Ok(shard.part(total))
         };
-        let concurrency = config
+        let concurrency = self
             .concurrency
             .as_ref()
             .map(|list| list.0.iter().map(|&c| at_least_one("--concurrency", c as u64).map(|c| c as usize)).collect::<Result<Vec<_>, _>>())
             .transpose()?;
-        if config.request_rate.is_some() && config.arrival_pattern != "poisson" {
+        if self.request_rate.is_some() && self.arrival_pattern != "poisson" {
             let reason = format!(
                 "shares a rate across workers as independent Poisson streams; `{}` arrivals of {workers} workers would not add up to it: use --arrival-pattern poisson",
-                config.arrival_pattern
+                self.arrival_pattern
             );
             return Err(ProfileError::Flags { flag: "--arrival-pattern", reason });
         }
-        if config.fixed_schedule {
-            let reason = "a fixed schedule's rows are not shared across workers yet: run it on one worker".to_owned();
-            return Err(ProfileError::Flags { flag: "--fixed-schedule", reason });
-        }
-        let request_count = config.request_count.map(|n| at_least_one("--request-count", n)).transpose()?;
-        let seed = config.random_seed.unwrap_or_default().wrapping_add(u64::from(shard.index).wrapping_mul(SEED_STEP));
+        let request_count = self.request_count.map(|n| at_least_one("--request-count", n)).transpose()?;
         Ok(Self {
             concurrency: concurrency.map(List),
-            request_rate: config.request_rate.as_ref().map(|list| List(list.0.iter().map(|r| r / f64::from(workers)).collect())),
+            request_rate: self.request_rate.as_ref().map(|list| List(list.0.iter().map(|r| r / f64::from(workers)).collect())),
             request_count,
-            num_warmup_requests: shard.part(config.num_warmup_requests),
-            random_seed: Some(seed),
-            ..config
+            ..self.clone()
         })
     }
 }
@@ -105,24 +129,34 @@ mod tests {
         }
     }
 
+    fn share(config: BenchConfig, index: u32, count: u32) -> Result<BenchConfig, ProfileError> {
+        config.for_worker(Shard::new(index, count).unwrap())?.share()
+    }
+
     #[test]
     fn counts_are_split_exactly_with_the_remainders_first() {
-        let shards: Vec<BenchConfig> = (0..3).map(|i| config(8, 100).shard(Shard::new(i, 3).unwrap()).unwrap()).collect();
+        let shards: Vec<BenchConfig> = (0..3).map(|i| share(config(8, 100), i, 3).unwrap()).collect();
         let concurrency: Vec<usize> = shards.iter().map(|s| s.concurrency.as_ref().unwrap().0[0]).collect();
         let counts: Vec<u64> = shards.iter().map(|s| s.request_count.unwrap()).collect();
         assert_eq!((concurrency, counts), (vec![3, 3, 2], vec![34, 33, 33]));
-        let seeds: std::collections::HashSet<u64> = shards.iter().map(|s| s.random_seed.unwrap()).collect();
+        let seeds: std::collections::HashSet<u64> = shards.iter().map(|s| s.shard.unwrap().seed(s.random_seed.unwrap())).collect();
         assert_eq!(seeds.len(), 3, "each worker draws from its own seed");
-        assert_eq!(config(8, 100).shard(Shard::new(0, 1).unwrap()).unwrap(), config(8, 100), "one worker is the whole run");
+        assert!(shards.iter().all(|s| s.random_seed == Some(7)), "derived from the benchmark's");
+        let dealt: Vec<Vec<usize>> = shards.iter().map(|s| (0..7).filter(|&i| s.shard.unwrap().takes(i)).collect()).collect();
+        assert_eq!(dealt, vec![vec![0, 3, 6], vec![1, 4], vec![2, 5]], "every row to one worker");
+        let one = share(config(8, 100), 0, 1).unwrap();
+        assert_eq!(BenchConfig { shard: None, ..one }, config(8, 100), "one worker is the whole run");
+        let warmed = BenchConfig { num_warmup_requests: 5, ..config(8, 100) };
+        assert_eq!(share(warmed, 2, 3).unwrap().num_warmup_requests, 5, "every worker warms its own connections");
     }
 
     #[test]
     fn a_poisson_rate_is_shared_and_what_cannot_be_is_refused_by_its_flag() {
         let rated = BenchConfig { request_rate: Some(List(vec![30.0])), ..config(6, 60) };
-        assert_eq!(rated.shard(Shard::new(1, 3).unwrap()).unwrap().request_rate, Some(List(vec![10.0])));
+        assert_eq!(share(rated.clone(), 1, 3).unwrap().request_rate, Some(List(vec![10.0])));
         let constant = BenchConfig { arrival_pattern: "constant".into(), ..rated };
-        assert!(constant.shard(Shard::new(0, 3).unwrap()).unwrap_err().to_string().contains("--arrival-pattern"));
-        let error = config(2, 100).shard(Shard::new(0, 4).unwrap()).unwrap_err().to_string();
+        assert!(share(constant, 0, 3).unwrap_err().to_string().contains("--arrival-pattern"));
+        let error = share(config(2, 100), 0, 4).unwrap_err().to_string();
         assert!(error.contains("--concurrency") && error.contains("4 workers"), "{error}");
         assert!(Shard::new(4, 4).unwrap_err().to_string().contains("--worker-index"));
         assert!(Shard::new(0, 0).unwrap_err().to_string().contains("--workers"));

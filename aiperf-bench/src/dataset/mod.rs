@@ -51,6 +51,23 @@ impl Loaded {
         self.len() == 0
     }
 
+    /// The entries, rows or sessions worker `shard` sends: those at the positions it
+    /// [takes](crate::config::Shard::takes), so that the workers together send each once.
+    #[must_use]
+    pub fn share(self, shard: crate::config::Shard) -> Self {
+        fn keep<T>(list: Vec<T>, shard: crate::config::Shard) -> Vec<T> {
+            list.into_iter().enumerate().filter(|(i, _)| shard.takes(*i)).map(|(_, item)| item).collect()
+        }
+        match self {
+            Self::Entries(entries) => Self::Entries(keep(entries, shard)),
+            Self::Trace(mut trace) => {
+                trace.rows = keep(std::mem::take(&mut trace.rows), shard);
+                Self::Trace(trace)
+            }
+            Self::Sessions(sessions) => Self::Sessions(conversation::Conversations { list: keep(sessions.list, shard), ..sessions }),
+        }
+    }
+
     /// Every entry's 1-based line and timestamp (ms), in entry order.
     pub fn timestamps(&self) -> Vec<(u32, Option<f64>)> {
         match self {

@@ -74,20 +74,24 @@ pub struct RecordWriter {
     line: Vec<u8>,
     /// The run had a warmup phase (the records' phase numbers count it).
     warmup_phase: bool,
+    /// The worker sending them, of several sharing the benchmark ([`JsonLine::worker`]).
+    worker: Option<u32>,
 }
 
 /// Bytes of lines held before they are written (a few hundred records).
 const WRITE_BUFFER: usize = 256 << 10;
 
 impl RecordWriter {
-    /// Creates (truncates) the file in `dir`, for a run that had a warmup phase or not.
+    /// Creates (truncates) the file in `dir`, for a run that had a warmup phase or not, sent by
+    /// `worker` of several or by a run of its own.
     ///
     /// # Errors
     /// [`ProfileError::Io`] naming the file.
-    pub fn create(dir: &Path, secrets: Secrets, warmup_phase: bool) -> Result<Self, ProfileError> {
+    pub fn create(dir: &Path, secrets: Secrets, warmup_phase: bool, worker: Option<u32>) -> Result<Self, ProfileError> {
         let path = dir.join(JSONL_FILE);
         let file = File::create(&path).map_err(io(&path))?;
-        Ok(Self { file, path, pending: Vec::with_capacity(WRITE_BUFFER + (16 << 10)), secrets, line: Vec::new(), warmup_phase })
+        let pending = Vec::with_capacity(WRITE_BUFFER + (16 << 10));
+        Ok(Self { file, path, pending, secrets, line: Vec::new(), warmup_phase, worker })
     }
 
     /// Appends a record.
@@ -98,7 +102,7 @@ impl RecordWriter {
         let format_error = |e: serde_json::Error| ProfileError::Io { path: self.path.display().to_string(), source: e.into() };
         if self.secrets.is_empty() {
             let start = self.pending.len();
-            let line = JsonLine { record, warmup_phase: self.warmup_phase };
+            let line = JsonLine { record, warmup_phase: self.warmup_phase, worker: self.worker };
             if let Err(e) = line.write_to(&mut self.pending) {
                 self.pending.truncate(start);
                 return Err(format_error(e));
@@ -106,7 +110,7 @@ impl RecordWriter {
             self.pending.push(b'\n');
         } else {
             self.line.clear();
-            JsonLine { record, warmup_phase: self.warmup_phase }.write_to(&mut self.line).map_err(format_error)?;
+            JsonLine { record, warmup_phase: self.warmup_phase, worker: self.worker }.write_to(&mut self.line).map_err(format_error)?;
             self.line.push(b'\n');
             let text = String::from_utf8_lossy(&self.line);
             self.pending.extend_from_slice(self.secrets.scrub(&text).as_bytes());

@@ -16,6 +16,10 @@ pub struct JsonLine<'a> {
     /// Whether the run had a warmup phase (AIPerf numbers its phases in order: profiling is then
     /// the second).
     pub warmup_phase: bool,
+    /// The worker (of several sharing the benchmark) that sent it: its slots are then named
+    /// `worker_<worker>_<slot>` and its collector `record_processor_<worker>`, so that merged
+    /// records stay apart. None for a run of its own.
+    pub worker: Option<u32>,
 }
 
 impl JsonLine<'_> {
@@ -92,8 +96,14 @@ impl JsonLine<'_> {
             }
         }
         out.extend_from_slice(b",\"worker_id\":\"worker_");
+        if let Some(worker) = self.worker {
+            integer(out, u64::from(worker));
+            out.push(b'_');
+        }
         integer(out, r.worker_id as u64);
-        out.extend_from_slice(b"\",\"record_processor_id\":\"record_processor_0\",\"benchmark_phase\":\"");
+        out.extend_from_slice(b"\",\"record_processor_id\":\"record_processor_");
+        integer(out, u64::from(self.worker.unwrap_or(0)));
+        out.extend_from_slice(b"\",\"benchmark_phase\":\"");
         out.extend_from_slice(phase);
         let profiling = r.phase == super::Phase::Profiling;
         out.extend_from_slice(if profiling && self.warmup_phase {

@@ -134,7 +134,7 @@ fn a_jsonl_line_has_aiperf_s_layout_in_order() {
     record.values[Metric::HttpReqChunksReceived.index()] = Some(3.0);
     record.inter_chunk = vec![1.0, 2.25];
     let mut line = Vec::new();
-    JsonLine { record: &record, warmup_phase: false }.write_to(&mut line).unwrap();
+    JsonLine { record: &record, warmup_phase: false, worker: None }.write_to(&mut line).unwrap();
     assert_eq!(
         String::from_utf8(line).unwrap(),
         concat!(

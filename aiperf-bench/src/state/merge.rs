@@ -86,6 +86,8 @@ pub(super) struct Folded {
     pub was_cancelled: bool,
     /// The failure threshold stopped a shard.
     pub stopped_early: bool,
+    /// Each state file, and the worker that wrote it (if it was one of several).
+    pub found: Vec<(String, Option<crate::config::Shard>)>,
 }
 
 /// Folds the run states at `paths` (files, or artifact directories holding one), checking they
@@ -96,7 +98,8 @@ pub(super) fn fold(paths: &[PathBuf]) -> Result<Folded, ProfileError> {
     let Some(first) = shards.first() else {
         return Err(ProfileError::Flags { flag: "merge", reason: "needs at least one run state".to_owned() });
     };
-    let same = |header: &Header| BenchConfig { output_artifact_dir: PathBuf::new(), random_seed: None, ..header.config.clone() };
+    let same =
+        |header: &Header| BenchConfig { output_artifact_dir: PathBuf::new(), random_seed: None, shard: None, ..header.config.clone() };
     if let Some(other) = shards.iter().find(|shard| same(&shard.header) != same(&first.header)) {
         let reason = format!(
             "{} is not a shard of the benchmark of {}: their configurations differ",
@@ -105,7 +108,12 @@ pub(super) fn fold(paths: &[PathBuf]) -> Result<Folded, ProfileError> {
         );
         return Err(ProfileError::Flags { flag: "merge", reason });
     }
-    let header = first.header.clone();
+    // Workers of one benchmark each prepared their share of its entries; shards run by hand are
+    // each the whole benchmark.
+    let workers = shards.iter().all(|shard| shard.header.config.shard.is_some());
+    let entries = if workers { shards.iter().map(|shard| shard.header.entries).sum() } else { first.header.entries };
+    let header = Header { config: BenchConfig { shard: None, ..first.header.config.clone() }, entries, ..first.header.clone() };
+    let found = shards.iter().map(|shard| (shard.file.path.display().to_string(), shard.header.config.shard)).collect();
     let start_ns = shards.iter().map(|shard| shard.header.start_ns).min().unwrap_or(0);
     let base = Instant::now();
     let at = |ns: u64| base + Duration::from_nanos(ns.saturating_sub(start_ns));
@@ -144,6 +152,7 @@ pub(super) fn fold(paths: &[PathBuf]) -> Result<Folded, ProfileError> {
         end_ns,
         was_cancelled: footers.iter().any(|footer| footer.was_cancelled),
         stopped_early: footers.iter().any(|footer| footer.stopped_early),
+        found,
     })
 }
 
@@ -153,16 +162,23 @@ fn columns_error(source: std::io::Error) -> ProfileError {
 
 /// Merges the run states at `paths` (files, or artifact directories holding one) into exports in
 /// `output`, over the build's table `F` as `selections` resolve its names (the endpoint's
-/// metadata names the metrics). The shards
-/// must be one benchmark: the same configuration but for their artifact directories and seeds.
-/// The exports are those of one process over the union of the shards' records (the JSONL of
-/// records stays with each shard).
+/// metadata names the metrics). The shards must be one benchmark: the same configuration but
+/// for their artifact directories, seeds and worker places. The exports are those of one process
+/// over the union of the shards' records, `profile_export.jsonl` included (from the one beside
+/// each state). When the shards are workers of several (`--workers`), the exports name the
+/// workers merged and those whose states are missing, with the reasons `absent` knows.
 ///
 /// # Errors
 /// A file that cannot be read or is no run state (naming the file and line), shards of different
 /// benchmarks, or exports that cannot be written.
-pub fn merge<F: Factories>(paths: &[PathBuf], output: &Path, selections: &Selections<F>) -> Result<ProfileOutcome, ProfileError> {
+pub fn merge<F: Factories>(
+    paths: &[PathBuf],
+    output: &Path,
+    selections: &Selections<F>,
+    absent: &[super::Absent],
+) -> Result<ProfileOutcome, ProfileError> {
     let folded = fold(paths)?;
+    let workers = super::Workers::of(&folded.found, absent)?;
     let config = BenchConfig { output_artifact_dir: output.to_owned(), ..folded.header.config.clone() };
     let config = Config::resolve::<F>(&config, Settings::default(), selections)?;
     let exporters = selections.exporters(&config.info)?;
@@ -182,8 +198,15 @@ pub fn merge<F: Factories>(paths: &[PathBuf], output: &Path, selections: &Select
         cli_command: &folded.header.command_line,
         entries: folded.header.entries,
         fixed_schedule: folded.header.fixed_schedule,
+        workers: workers.as_ref(),
     };
-    let console = report.write(output, &exporters)?;
+    let dirs: Vec<PathBuf> =
+        paths.iter().map(|path| if path.is_dir() { path.clone() } else { path.parent().map(Path::to_owned).unwrap_or_default() }).collect();
+    let without = super::records::merge(&dirs, output)?;
+    let mut console = report.write(output, &exporters)?;
+    for dir in without {
+        console.push_str(&format!("No {} in {}: its records are in the statistics only\n", crate::export::JSONL_FILE, dir.display()));
+    }
     Ok(ProfileOutcome {
         console,
         artifact_dir: output.to_owned(),

@@ -11,6 +11,8 @@
 //! time-weighted metrics the events of every request, so nothing coarser would merge exactly.
 
 mod merge;
+mod records;
+mod workers;
 mod writer;
 
 use std::collections::BTreeMap;
@@ -19,6 +21,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 pub use merge::merge;
+pub use workers::{Absent, Workers};
 pub(crate) use writer::StateWriter;
 
 use crate::BenchConfig;

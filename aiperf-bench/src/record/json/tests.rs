@@ -120,7 +120,7 @@ proptest! {
         (r.response_id, r.server_request_id) = (response_id, server_request_id);
         (r.session_id, r.turn_index) = (session_id.map(Into::into), turn_index);
         let mut line = Vec::new();
-        JsonLine { record: &r, warmup_phase }.write_to(&mut line).unwrap();
+        JsonLine { record: &r, warmup_phase, worker: None }.write_to(&mut line).unwrap();
         prop_assert_eq!(String::from_utf8(line).unwrap(), oracle(&r, warmup_phase));
     }
 }
