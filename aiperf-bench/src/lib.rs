@@ -104,6 +104,25 @@ impl BenchConfig {
     }
 }
 
+impl BenchConfig {
+    /// Checks that `count` workers can share this benchmark before any starts: one benchmark
+    /// (no sweep, no repeated runs), and a share for each ([`BenchConfig::share`]).
+    ///
+    /// # Errors
+    /// The flag that cannot be shared, and why.
+    pub fn check_workers(&self, count: u32) -> Result<(), ProfileError> {
+        if sweep::points(self)?.len() > 1 || self.num_profile_runs > 1 {
+            let reason =
+                "workers share one benchmark; run each point of a sweep, and each repeated run, as a benchmark of its own".to_owned();
+            return Err(ProfileError::Flags { flag: "--workers", reason });
+        }
+        for index in 0..count {
+            self.clone().for_worker(config::Shard::new(index, count)?)?;
+        }
+        Ok(())
+    }
+}
+
 /// How long requests in flight may finish after a signal.
 pub(crate) const STOP_GRACE: Duration = Duration::from_secs(5);
 
@@ -125,9 +144,8 @@ pub async fn run<F: Factories>(args: &BenchConfig, context: &Context<F>) -> Resu
     sweep::cooldown(args)?;
     let points = sweep::points(args)?;
     let args = &args.clone().with_seed();
-    if (context.start.is_some() || args.shard.is_some()) && (points.len() > 1 || args.num_profile_runs > 1) {
-        let reason = "workers share one benchmark; run each point of a sweep, and each repeated run, as a benchmark of its own".to_owned();
-        return Err(ProfileError::Flags { flag: "--workers", reason });
+    if let Some(shard) = args.shard {
+        args.check_workers(shard.count)?;
     }
     if points.len() == 1 && args.num_profile_runs == 1 {
         return job::run_one::<F>(args, context).await;

@@ -65,8 +65,7 @@ pub fn verdict(shard: Shard, listed: &[(u32, u64)], now_ns: u64, timeout: Durati
     }
     // Only workers ready by the deadline count: one that came later is missing from every
     // worker's view alike, whenever each lists the barrier.
-    let present: Vec<(u32, u64)> =
-        (0..shard.count).filter_map(|index| Some((index, ready(index).filter(|&ns| ns <= deadline)?))).collect();
+    let present: Vec<(u32, u64)> = (0..shard.count).filter_map(|index| Some((index, ready(index).filter(|&ns| ns <= deadline)?))).collect();
     let missing = Shard::missing(shard.count, &present.iter().map(|(index, _)| *index).collect::<Vec<_>>());
     if missing.is_empty() {
         let last = present.iter().map(|(_, ns)| *ns).max().unwrap_or(now_ns);

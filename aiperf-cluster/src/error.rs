@@ -23,9 +23,9 @@ pub enum ClusterError {
         object: String,
         /// The URL, its credentials hidden.
         url: String,
-        /// What the store said.
+        /// What the store said (boxed: it is large, and rare).
         #[source]
-        source: object_store::Error,
+        source: Box<object_store::Error>,
     },
     /// A local file could not be read or written.
     #[error("cannot {operation} {path}: {source}")]

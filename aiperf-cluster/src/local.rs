@@ -53,7 +53,12 @@ impl LocalWorkers {
         let config_path = out.join(CONFIG_FILE);
         let json = serde_json::to_vec_pretty(&benchmark).map_err(|e| io(&config_path)(e.into()))?;
         std::fs::write(&config_path, json).map_err(io(&config_path))?;
-        note(&format!("[aiperf] {} workers on this host, meeting at {}; their logs: {}/worker-<index>.log", self.count, store.shown(), out.display()));
+        note(&format!(
+            "[aiperf] {} workers on this host, meeting at {}; their logs: {}/worker-<index>.log",
+            self.count,
+            store.shown(),
+            out.display()
+        ));
         let mut children = Vec::with_capacity(self.count as usize);
         for index in 0..self.count {
             let log_path = out.join(format!("worker-{index}.log"));

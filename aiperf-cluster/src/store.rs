@@ -78,7 +78,7 @@ impl Store {
 
     fn error(&self, operation: &'static str, name: &str) -> impl FnOnce(object_store::Error) -> ClusterError {
         let (object, url) = (name.to_owned(), self.shown.clone());
-        move |source| ClusterError::Store { operation, object, url, source }
+        move |source| ClusterError::Store { operation, object, url, source: Box::new(source) }
     }
 
     /// Writes `bytes` as `name`.

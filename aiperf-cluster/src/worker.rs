@@ -31,8 +31,8 @@ pub struct Worker {
 /// What a worker did: its own run, and the merged benchmark if it merged it.
 #[derive(Debug)]
 pub struct WorkerOutcome {
-    /// Its own run.
-    pub own: ProfileOutcome,
+    /// Its own run, or why it could not run (its status in the store says so too).
+    pub own: Result<ProfileOutcome, aiperf_bench::ProfileError>,
     /// The benchmark's merged exports, when this worker was the last to end.
     pub merged: Option<ProfileOutcome>,
 }
@@ -47,8 +47,9 @@ impl Worker {
     /// build's table `F`, as `context` says (its start gate is this worker's barrier).
     ///
     /// # Errors
-    /// A results location holding this worker's results already, a store that fails, or the
-    /// engine's error (then the worker's status says so in the store).
+    /// A results location holding this worker's results already, or a store that fails. The
+    /// engine's error is the outcome's `own` (and the worker's status in the store): the last
+    /// worker to end merges the others' results even when its own run failed.
     pub async fn run<F: Factories>(&self, benchmark: BenchConfig, context: Context<F>) -> Result<WorkerOutcome, ClusterError> {
         let index = self.shard.index;
         if self.store.get(&status::name(index)).await?.is_some() {
@@ -59,21 +60,22 @@ impl Worker {
         let gate = Barrier { store: self.store.clone(), shard: self.shard, timeout: self.barrier_timeout };
         let context = Context { start: Some(Arc::new(gate)), ..context };
         let selections = context.selections.clone();
-        let own = match aiperf_bench::run::<F>(&config, &context).await {
-            Ok(own) => own,
-            Err(error) => {
-                self.put_status(Outcome::Failed, Some(error.to_string())).await?;
-                return Err(error.into());
+        let own = aiperf_bench::run::<F>(&config, &context).await;
+        let (outcome, reason) = match &own {
+            Err(error) => (Outcome::Failed, Some(error.to_string())),
+            Ok(own) => {
+                self.upload(&dir).await?;
+                match (own.cancelled_by, own.threshold_crossed) {
+                    (Some(signal), _) => (Outcome::Cancelled, Some(format!("cancelled by {}", signal.name()))),
+                    (None, true) => (Outcome::StoppedEarly, Some("stopped by --failed-request-threshold".to_owned())),
+                    (None, false) => (Outcome::Completed, None),
+                }
             }
         };
-        self.upload(&dir).await?;
-        let outcome = match (own.cancelled_by, own.threshold_crossed) {
-            (Some(signal), _) => (Outcome::Cancelled, Some(format!("cancelled by {}", signal.name()))),
-            (None, true) => (Outcome::StoppedEarly, Some("stopped by --failed-request-threshold".to_owned())),
-            (None, false) => (Outcome::Completed, None),
-        };
-        self.put_status(outcome.0, outcome.1).await?;
-        note(&format!("[aiperf] worker {index} of {}: results in {}/{}", self.shard.count, self.store.shown(), status::dir(index)));
+        self.put_status(outcome, reason).await?;
+        if own.is_ok() {
+            note(&format!("[aiperf] worker {index} of {}: results in {}/{}", self.shard.count, self.store.shown(), status::dir(index)));
+        }
         let merged = if self.merge { self.merge_if_last::<F>(&benchmark, &selections).await? } else { None };
         Ok(WorkerOutcome { own, merged })
     }

@@ -57,19 +57,22 @@ pub fn run(command: &KubeCommand) -> Result<String, CliError> {
     let profile = &args.profile;
     let flags = profile.to_config();
     let benchmark = profile.workers.bench_config(&flags)?.unwrap_or(flags).with_seed();
-    let missing = |flag: &'static str, reason: &str| CliError::Cluster(aiperf_cluster::ClusterError::Flags { flag, reason: reason.to_owned() });
+    let missing =
+        |flag: &'static str, reason: &str| CliError::Cluster(aiperf_cluster::ClusterError::Flags { flag, reason: reason.to_owned() });
     let workers = profile.workers.workers.ok_or_else(|| missing("--workers", "the number of pods to run the benchmark on is needed"))?;
-    let results = profile.workers.results.clone().ok_or_else(|| {
-        missing("--results", "the pods leave their results in a store they share: s3://bucket/prefix, gs://…, az://…")
-    })?;
+    let results =
+        profile.workers.results.clone().ok_or_else(|| {
+            missing("--results", "the pods leave their results in a store they share: s3://bucket/prefix, gs://…, az://…")
+        })?;
     if results.starts_with("file:") || !results.contains("://") {
-        return Err(missing("--results", "is a path of this machine, which the pods do not share: give an object store URL (s3://, gs://, az://)"));
+        return Err(missing(
+            "--results",
+            "is a path of this machine, which the pods do not share: give an object store URL (s3://, gs://, az://)",
+        ));
     }
     aiperf_cluster::store::Store::open(&results)?;
     // Every worker's share must be possible before any pod is started.
-    for index in 0..workers {
-        benchmark.clone().for_worker(aiperf_bench::config::Shard::new(index, workers)?)?;
-    }
+    benchmark.check_workers(workers)?;
     let sized = Resources::for_load(&benchmark, workers);
     let resources = Resources { cpu: args.cpu.unwrap_or(sized.cpu), memory_mib: args.memory_mib.unwrap_or(sized.memory_mib) };
     let options = ManifestOptions {

@@ -21,16 +21,23 @@ pub fn run<F: Factories>(args: &ProfileArgs, command_line: &str, selections: &Se
     let context = Context { command_line: command_line.to_owned(), settings, selections: selections.clone(), start: None };
     let outcome = match args.workers.mode()? {
         Mode::Alone => runtime.block_on(aiperf_bench::run::<F>(&config, &context))?,
-        Mode::Local(local) => runtime.block_on(local.run::<F>(config, selections))?,
+        Mode::Local(local) => {
+            config.check_workers(local.count)?;
+            runtime.block_on(local.run::<F>(config, selections))?
+        }
         Mode::Worker(worker) => {
             let done = runtime.block_on(worker.run::<F>(config, context))?;
-            // The worker's own run decides its exit status; the merged table follows its own.
-            let mut console = finished(done.own)?;
-            if let Some(merged) = done.merged {
-                console.push_str("\nThe benchmark, every worker merged:\n");
-                console.push_str(&finished(merged)?);
-            }
-            return Ok(console);
+            // The worker's own run decides its exit status; the merged table (when this worker
+            // merged) is printed whatever its own run did.
+            let merged = done.merged.map(|merged| format!("\nThe benchmark, every worker merged:\n{}", merged.console));
+            return match (done.own.map_err(CliError::from).and_then(finished), merged) {
+                (Ok(own), merged) => Ok(own + merged.as_deref().unwrap_or_default()),
+                (Err(error), Some(merged)) => {
+                    super::print_output(&merged);
+                    Err(error)
+                }
+                (Err(error), None) => Err(error),
+            };
         }
     };
     let artifact_dir = outcome.artifact_dir.clone();

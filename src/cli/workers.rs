@@ -68,10 +68,17 @@ impl WorkerArgs {
         if let Some(jobs) = env_number(COUNT_ENV)?
             && jobs != count
         {
-            return Err(ProfileError::Flags { flag: "--workers", reason: format!("is {count}, but ${COUNT_ENV} is {jobs}: the Job runs {jobs} pods") });
+            return Err(ProfileError::Flags {
+                flag: "--workers",
+                reason: format!("is {count}, but ${COUNT_ENV} is {jobs}: the Job runs {jobs} pods"),
+            });
         }
         let timeout = Duration::try_from_secs_f64(self.barrier_timeout).ok().filter(|t| !t.is_zero()).ok_or_else(|| {
-            ProfileError::InvalidArgument { flag: "--barrier-timeout", value: self.barrier_timeout.to_string(), expected: "a positive number of seconds".to_owned() }
+            ProfileError::InvalidArgument {
+                flag: "--barrier-timeout",
+                value: self.barrier_timeout.to_string(),
+                expected: "a positive number of seconds".to_owned(),
+            }
         })?;
         let index = match self.worker_index {
             Some(index) => Some(index),
@@ -97,8 +104,11 @@ impl WorkerArgs {
     pub fn bench_config(&self, flags: &BenchConfig) -> Result<Option<BenchConfig>, ProfileError> {
         let Some(path) = &self.bench_config else { return Ok(None) };
         let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io { path: path.display().to_string(), source })?;
-        let mut config: BenchConfig = serde_json::from_str(&text)
-            .map_err(|e| ProfileError::InputFile { path: path.display().to_string(), line: e.line(), reason: e.to_string() })?;
+        let mut config: BenchConfig = serde_json::from_str(&text).map_err(|e| ProfileError::InputFile {
+            path: path.display().to_string(),
+            line: e.line(),
+            reason: e.to_string(),
+        })?;
         let given = differing(flags, &BenchConfig { api_key: flags.api_key.clone(), ..BenchConfig::default() });
         if !given.is_empty() {
             let reason = format!("the benchmark is the file's; these flags would be ignored: {}", given.join(", "));

@@ -64,3 +64,27 @@ pub fn records(out: &Path) -> Vec<Value> {
 pub fn json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
 }
+
+/// Worker `index` of `count` sharing one benchmark on the embedded engine, as a pod of a
+/// Kubernetes Indexed Job runs it (`JOB_COMPLETION_INDEX`, `JOB_COMPLETIONS`), its results at
+/// the URL `results`, its own exports under `out`; `extra` adds flags. Not yet started.
+pub fn worker(index: u32, count: u32, results: &str, out: &Path, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aiperf"));
+    command
+        .arg("profile")
+        .args(["--streaming", "--isl", "32", "--osl", "8", "--random-seed", "11", "--ui", "none"])
+        .args(["--engine-ttft-ms", "1", "--engine-itl-ms", "0", "--workers", &count.to_string(), "--results", results])
+        .arg("--output-artifact-dir")
+        .arg(out)
+        .args(extra)
+        .env("JOB_COMPLETION_INDEX", index.to_string())
+        .env("JOB_COMPLETIONS", count.to_string())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    command
+}
+
+/// `aiperf merge FROM --output-artifact-dir OUT`.
+pub fn merge(from: &str, out: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aiperf")).args(["merge", from, "--output-artifact-dir"]).arg(out).output().expect("aiperf runs")
+}

@@ -72,7 +72,9 @@ pub(super) fn merge(dirs: &[PathBuf], output: &Path) -> Result<Vec<PathBuf>, Pro
     let path = output.join(JSONL_FILE);
     let io = |source| ProfileError::Io { path: path.display().to_string(), source };
     let mut out = BufWriter::with_capacity(1 << 16, File::create(&path).map_err(io)?);
-    while let Some(earliest) = files.iter_mut().filter(|records| records.next.is_some()).min_by_key(|records| records.next.as_ref().map(|n| n.0)) {
+    while let Some(earliest) =
+        files.iter_mut().filter(|records| records.next.is_some()).min_by_key(|records| records.next.as_ref().map(|n| n.0))
+    {
         if let Some((_, text)) = earliest.next.take() {
             out.write_all(text.as_bytes()).and_then(|()| out.write_all(b"\n")).map_err(io)?;
         }

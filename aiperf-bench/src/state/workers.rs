@@ -82,7 +82,7 @@ mod tests {
     #[test]
     fn absent_workers_are_named_with_why() {
         let failed = Absent { index: 3, reason: "late at the barrier".to_owned() };
-        let workers = Workers::of(&found(&[(2, 4), (0, 4)]), &[failed.clone()]).unwrap().unwrap();
+        let workers = Workers::of(&found(&[(2, 4), (0, 4)]), std::slice::from_ref(&failed)).unwrap().unwrap();
         assert_eq!(workers.merged, vec![0, 2]);
         assert_eq!(workers.absent.len(), 2);
         assert_eq!(workers.absent[0].index, 1);

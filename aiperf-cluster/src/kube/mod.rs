@@ -61,13 +61,22 @@ pub fn manifest(benchmark: &BenchConfig, options: &ManifestOptions) -> Result<St
         let reason = "would be written into the manifest: keep it in a Secret (kubectl create secret generic NAME --from-literal=api-key=…) and pass --api-key-secret NAME".to_owned();
         return Err(ClusterError::Flags { flag: "--api-key", reason });
     }
-    let secrets = aiperf_bench::redact::Secrets::new(None, benchmark.headers.iter().chain(&benchmark.extra_inputs).map(String::as_str), benchmark.url.as_deref());
+    let secrets = aiperf_bench::redact::Secrets::new(
+        None,
+        benchmark.headers.iter().chain(&benchmark.extra_inputs).map(String::as_str),
+        benchmark.url.as_deref(),
+    );
     if !secrets.is_empty() {
-        let reason = "a credential in -H, --extra-inputs or --url would be written into the ConfigMap: pass the server's key with --api-key-secret".to_owned();
+        let reason =
+            "a credential in -H, --extra-inputs or --url would be written into the ConfigMap: pass the server's key with --api-key-secret"
+                .to_owned();
         return Err(ClusterError::Flags { flag: "-H", reason });
     }
     if benchmark.tokenizer != "builtin" {
-        let reason = format!("{} is a file of this machine, which the pods do not have: use --tokenizer builtin, or an image that holds the file at that path", benchmark.tokenizer);
+        let reason = format!(
+            "{} is a file of this machine, which the pods do not have: use --tokenizer builtin, or an image that holds the file at that path",
+            benchmark.tokenizer
+        );
         return Err(ClusterError::Flags { flag: "--tokenizer", reason });
     }
     let mut config = BenchConfig { output_artifact_dir: ARTIFACT_DIR.into(), ..benchmark.clone().with_seed() };
@@ -82,7 +91,9 @@ pub fn manifest(benchmark: &BenchConfig, options: &ManifestOptions) -> Result<St
     let mut yaml = String::from("# aiperf kube manifest: apply with `kubectl apply -f`; each pod runs one worker.\n");
     for document in documents {
         yaml.push_str("---\n");
-        yaml.push_str(&serde_saphyr::to_string(&document).map_err(|e| ClusterError::Flags { flag: "kube manifest", reason: e.to_string() })?);
+        yaml.push_str(
+            &serde_saphyr::to_string(&document).map_err(|e| ClusterError::Flags { flag: "kube manifest", reason: e.to_string() })?,
+        );
     }
     Ok(yaml)
 }
@@ -111,7 +122,9 @@ fn check_name(name: &str) -> Result<(), ClusterError> {
     if ok {
         return Ok(());
     }
-    let reason = format!("'{name}' is no Kubernetes name: lowercase letters, digits and '-', at most 52, starting and ending with a letter or digit");
+    let reason = format!(
+        "'{name}' is no Kubernetes name: lowercase letters, digits and '-', at most 52, starting and ending with a letter or digit"
+    );
     Err(ClusterError::Flags { flag: "--name", reason })
 }
 
