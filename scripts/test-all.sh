@@ -5,7 +5,8 @@
 # outside the workspace (a third-party plugin and a custom build), and the packaging check
 # (scripts/package-check.sh), a smoke run of the benchmark harness comparing builds
 # (`cargo xtask compare-builds --quick`), and the comparison with AIPerf 0.13 itself
-# (`cargo xtask parity`, which installs it from PyPI into target/parity/venv). Each category of
+# (`cargo xtask parity`, which installs it from PyPI into target/parity/venv), and the Kubernetes
+# manifests validated against Kubernetes' schemas (scripts/kube-validate.sh). Each category of
 # tests must pass at least its floor of tests. Ends with the total.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -89,6 +90,9 @@ cargo xtask compare-builds --quick 2>&1 | tail -n 25
 
 step "parity with AIPerf 0.13 (cargo xtask parity: both tools on the same loads, docs/parity.md's tolerances)"
 cargo xtask parity
+
+step "kube manifests against Kubernetes' schemas (scripts/kube-validate.sh)"
+bash scripts/kube-validate.sh
 
 step "packaging: the packaged crates build alone (scripts/package-check.sh)"
 bash scripts/package-check.sh

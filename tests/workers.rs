@@ -79,7 +79,7 @@ fn workers_of_an_indexed_job_merge_into_one_benchmark_over_all_their_records() {
 }
 
 #[test]
-fn a_killed_worker_is_named_and_what_the_others_measured_is_kept() {
+fn a_killed_worker_is_named_and_a_stopped_one_keeps_what_it_measured() {
     let root = dir("workers", "killed");
     let store = root.join("store");
     let load = ["--concurrency", "3", "--benchmark-duration", "3"];
@@ -92,20 +92,26 @@ fn a_killed_worker_is_named_and_what_the_others_measured_is_kept() {
     }
     std::thread::sleep(Duration::from_millis(1500));
     children[1].kill().unwrap();
+    // Worker 2 is stopped as Kubernetes stops a pod (SIGTERM): it uploads what it measured.
+    let term = std::process::Command::new("kill").args(["-TERM", &children[2].id().to_string()]).status().unwrap();
+    assert!(term.success());
     let outputs: Vec<Output> = children.into_iter().map(|child| child.wait_with_output().unwrap()).collect();
     assert!(!outputs[1].status.success());
+    assert_eq!(outputs[2].status.code(), Some(143), "{}", String::from_utf8_lossy(&outputs[2].stderr));
+    assert!(std::fs::read_to_string(store.join("workers/2/status.json")).unwrap().contains("cancelled"));
     for i in [0, 2] {
         let stderr = String::from_utf8_lossy(&outputs[i].stderr);
-        assert!(outputs[i].status.success(), "{stderr}");
         assert!(stderr.contains("aiperf merge"), "the merge is left to a user: {stderr}");
     }
+    assert!(outputs[0].status.success(), "{}", String::from_utf8_lossy(&outputs[0].stderr));
     let merged = root.join("merged");
     let printed = ok(&merge(&store.display().to_string(), &merged));
     assert!(printed.contains("Workers: 2 of 3 merged; worker 1 missing"), "{printed}");
     let summary = json(&merged.join("profile_export_aiperf.json"));
     assert_eq!(summary["workers"]["absent"][0]["index"], 1);
     assert_eq!(summary["is_complete"], false);
-    assert!(summary["incomplete_reason"].as_str().unwrap().contains("workers 1"), "{summary:#}");
+    assert_eq!(summary["was_cancelled"], true, "worker 2 was cut short");
+    assert!(summary["incomplete_reason"].as_str().unwrap().contains("(workers 1)"), "{summary:#}");
     let kept: f64 = [0, 2]
         .iter()
         .map(|i| json(&store.join(format!("workers/{i}/profile_export_aiperf.json")))["request_count"]["avg"].as_f64().unwrap())
@@ -169,5 +175,35 @@ fn worker_flags_that_cannot_work_are_refused_by_name() {
     assert!(stderr.contains("s3://") && stderr.contains("--results"), "{stderr}");
     let sweep = common::profile(&["--workers", "2", "--concurrency", "2,4"], &root);
     assert!(String::from_utf8_lossy(&sweep.stderr).contains("--workers"), "{}", String::from_utf8_lossy(&sweep.stderr));
+    std::fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn a_traces_rows_are_dealt_out_so_that_each_is_sent_once() {
+    let root = dir("workers", "trace");
+    let store = root.join("store");
+    let rows = 13;
+    let trace: Vec<String> = (0..rows)
+        .map(|i| format!(r#"{{"timestamp": {}, "input_length": 40, "output_length": 3, "hash_ids": [7, {}]}}"#, 1000 + 10 * i, 100 + i))
+        .collect();
+    let file = root.join("trace.jsonl");
+    std::fs::write(&file, trace.join("\n") + "\n").unwrap();
+    let file = file.display().to_string();
+    let load = ["--custom-dataset-type", "mooncake_trace", "--input-file", &file, "--isl-block-size", "16"];
+    let children: Vec<Child> = (0..3).map(|i| worker(i, 3, &store, &root.join(format!("pod-{i}")), &load)).collect();
+    children.into_iter().for_each(|child| drop(ok(&child.wait_with_output().unwrap())));
+    let all = records(&store.join("merged"));
+    let mut sent: Vec<(u64, String)> = all
+        .iter()
+        .map(|r| {
+            let row = r["metadata"]["conversation_id"].as_str().unwrap().parse().unwrap();
+            (row, r["metadata"]["record_processor_id"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    sent.sort();
+    let expected: Vec<(u64, String)> = (0..rows).map(|row| (row, format!("record_processor_{}", row % 3))).collect();
+    assert_eq!(sent, expected, "row i sent once, by worker i % 3");
+    let summary = json(&store.join("merged/profile_export_aiperf.json"));
+    assert_eq!(summary["input_config"]["phases"][0]["type"], "fixed_schedule");
     std::fs::remove_dir_all(root).unwrap();
 }

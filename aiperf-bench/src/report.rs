@@ -52,19 +52,21 @@ pub(super) struct Report<'a> {
 impl Report<'_> {
     /// Why the run did not complete, when it did not (AIPerf's `incomplete_reason`).
     fn incomplete_reason(&self) -> Option<String> {
+        let mut reasons = Vec::new();
         if self.was_cancelled {
-            return Some("cancelled by a signal: the results cover the requests that had completed".to_owned());
-        }
-        if self.stopped_early {
+            reasons.push("cancelled by a signal: the results cover the requests that had completed".to_owned());
+        } else if self.stopped_early {
             let ratio = self.config.failure_limit.map_or(0.0, |l| l.ratio);
-            return Some(format!(
+            reasons.push(format!(
                 "stopped early: more than {:.1}% of the requests failed (--failed-request-threshold {ratio})",
                 ratio * 100.0
             ));
         }
-        let workers = self.workers.filter(|workers| !workers.absent.is_empty())?;
-        let absent: Vec<String> = workers.absent.iter().map(|absent| absent.index.to_string()).collect();
-        Some(format!("{} of {} workers' records are missing (workers {})", absent.len(), workers.count, absent.join(", ")))
+        if let Some(workers) = self.workers.filter(|workers| !workers.absent.is_empty()) {
+            let absent: Vec<String> = workers.absent.iter().map(|absent| absent.index.to_string()).collect();
+            reasons.push(format!("{} of {} workers' records are missing (workers {})", absent.len(), workers.count, absent.join(", ")));
+        }
+        (!reasons.is_empty()).then(|| reasons.join("; "))
     }
 
     /// Whether every request asked for was measured: no signal, no early stop, no worker missing.
