@@ -39,13 +39,18 @@ fn assert_summary_is_of_the_records(summary: &Value, records: &[Value], metric: 
     }
 }
 
-#[test]
-fn workers_of_an_indexed_job_merge_into_one_benchmark_over_all_their_records() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_of_an_indexed_job_merge_into_one_benchmark_over_all_their_records() {
     let root = dir("workers", "job");
     let store = root.join("store");
-    let load = ["--concurrency", "6", "--request-count", "60"];
+    // The workers send over HTTP to the mock server on 127.0.0.1, as pods send to a server.
+    let server = common::mock_server(Duration::from_millis(2), 8, 5).await;
+    let url = server.url();
+    let load = ["--concurrency", "6", "--request-count", "60", "--url", &url, "--model", "mock"];
     let children: Vec<Child> = (0..3).map(|i| worker(i, 3, &store, &root.join(format!("pod-{i}")), &load)).collect();
-    let outputs: Vec<Output> = children.into_iter().map(|child| child.wait_with_output().unwrap()).collect();
+    let outputs: Vec<Output> =
+        tokio::task::spawn_blocking(move || children.into_iter().map(|child| child.wait_with_output().unwrap()).collect()).await.unwrap();
+    server.shutdown().await;
     outputs.iter().for_each(|output| drop(ok(output)));
     // Exactly one worker ended last and merged every worker's results into the store.
     let merged_by: Vec<usize> = (0..3).filter(|&i| String::from_utf8_lossy(&outputs[i].stdout).contains("every worker merged")).collect();
@@ -56,6 +61,7 @@ fn workers_of_an_indexed_job_merge_into_one_benchmark_over_all_their_records() {
     assert_eq!(summary["workers"]["merged"], serde_json::json!([0, 1, 2]));
     assert_eq!(summary["is_complete"], true);
     assert_eq!(summary["input_config"]["phases"][0]["concurrency"], 6, "the benchmark's, not a worker's");
+    assert_eq!(summary["input_config"]["endpoint"]["transport"], "http");
     let all = records(&merged);
     assert_eq!(all.len(), 60, "every record, once");
     let workers: std::collections::BTreeSet<&str> = all.iter().map(|r| r["metadata"]["record_processor_id"].as_str().unwrap()).collect();
@@ -149,12 +155,25 @@ fn workers_missing_at_the_barrier_are_left_out_and_a_late_one_does_not_run() {
 fn workers_on_one_host_write_the_layout_of_one_run() {
     let root = dir("workers", "local");
     let out = root.join("run");
-    let printed = ok(&common::profile(&["--workers", "2", "--concurrency", "4", "--request-count", "40", "--streaming"], &out));
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_aiperf"))
+            .args(["profile", "--workers", "2", "--concurrency", "4", "--request-count", "40", "--streaming", "--ui", "none"])
+            .args(["--engine-ttft-ms", "30", "--engine-itl-ms", "0", "--output-artifact-dir"])
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    let printed = ok(&run());
     assert!(printed.contains("Workers: 2 of 2 merged"), "{printed}");
     for file in ["profile_export_aiperf.json", "profile_export_aiperf.csv", "profile_export.jsonl", "profile_export_console.txt"] {
         assert!(out.join(file).is_file(), "{file}");
     }
-    assert_eq!(records(&out).len(), 40);
+    let all = records(&out);
+    assert_eq!(all.len(), 40);
+    // The embedded engine's flags reach the workers: 30 ms to the first token, not the 20 ms default.
+    assert!(all.iter().all(|r| r["metrics"]["time_to_first_token"]["value"].as_f64().unwrap() >= 30.0), "{:?}", all[0]["metrics"]);
+    // Run again into the same directory: its results location is the run's own, replaced.
+    ok(&run());
     let logs: Vec<PathBuf> = (0..2).map(|i| out.join(format!("worker-{i}.log"))).collect();
     assert!(logs.iter().all(|log| log.is_file()));
     // The results location left under the artifact directory merges by hand too.

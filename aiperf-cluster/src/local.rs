@@ -28,6 +28,8 @@ pub struct LocalWorkers {
     pub results: Option<String>,
     /// `--barrier-timeout`, seconds.
     pub barrier_timeout: f64,
+    /// Flags each worker takes besides the benchmark (the embedded engine's settings, say).
+    pub forward: Vec<String>,
 }
 
 impl LocalWorkers {
@@ -47,7 +49,15 @@ impl LocalWorkers {
         std::fs::create_dir_all(out).map_err(io(out))?;
         let results = match &self.results {
             Some(url) => url.clone(),
-            None => std::path::absolute(out.join("results")).map_err(io(out))?.display().to_string(),
+            None => {
+                // The default location is the run's own, as its artifact directory is: an earlier
+                // run's results there are replaced.
+                let own = out.join("results");
+                if own.is_dir() {
+                    std::fs::remove_dir_all(&own).map_err(io(&own))?;
+                }
+                std::path::absolute(own).map_err(io(out))?.display().to_string()
+            }
         };
         let store = Store::open(&results)?;
         let config_path = out.join(CONFIG_FILE);
@@ -70,6 +80,7 @@ impl LocalWorkers {
                 .arg(&config_path)
                 .args(["--workers", &self.count.to_string(), "--results", &results, "--no-merge"])
                 .args(["--barrier-timeout", &self.barrier_timeout.to_string()])
+                .args(&self.forward)
                 .env("JOB_COMPLETION_INDEX", index.to_string())
                 .env("JOB_COMPLETIONS", self.count.to_string())
                 .stdin(Stdio::null())

@@ -21,8 +21,12 @@ pub fn run<F: Factories>(args: &ProfileArgs, command_line: &str, selections: &Se
     let context = Context { command_line: command_line.to_owned(), settings, selections: selections.clone(), start: None };
     let outcome = match args.workers.mode()? {
         Mode::Alone => runtime.block_on(aiperf_bench::run::<F>(&config, &context))?,
-        Mode::Local(local) => {
+        Mode::Local(mut local) => {
             config.check_workers(local.count)?;
+            // The embedded engine's settings are flags of their own, not the benchmark's.
+            local.forward = ["--engine-ttft-ms", &args.engine_ttft_ms.to_string(), "--engine-itl-ms", &args.engine_itl_ms.to_string()]
+                .map(str::to_owned)
+                .to_vec();
             runtime.block_on(local.run::<F>(config, selections))?
         }
         Mode::Worker(worker) => {

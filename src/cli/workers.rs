@@ -86,7 +86,8 @@ impl WorkerArgs {
         };
         let Some(index) = index else {
             let program = std::env::current_exe().map_err(|source| ProfileError::Io { path: "the aiperf program".to_owned(), source })?;
-            return Ok(Mode::Local(LocalWorkers { program, count, results: self.results.clone(), barrier_timeout: self.barrier_timeout }));
+            let results = self.results.clone();
+            return Ok(Mode::Local(LocalWorkers { program, count, results, barrier_timeout: self.barrier_timeout, forward: Vec::new() }));
         };
         let Some(results) = &self.results else {
             let reason = "each worker leaves its results where the others and the merge find them: pass --results s3://…, gs://…, az://… or file:///… (shared by all workers)".to_owned();
