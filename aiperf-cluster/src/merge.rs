@@ -75,6 +75,11 @@ pub async fn from_store<F: Factories>(store: &Store, output: &Path, selections: 
     let scratch = Scratch::new(output)?;
     let mut states = Vec::with_capacity(merged.len());
     for index in merged {
+        // A `file://` location's files are read where they are.
+        if let Some(dir) = store.local_path(&status::dir(index)) {
+            states.push(dir);
+            continue;
+        }
         let dir = scratch.0.join(index.to_string());
         std::fs::create_dir_all(&dir).map_err(|source| ClusterError::Io { operation: "write", path: dir.display().to_string(), source })?;
         store.download(&format!("{}/{STATE_FILE}", status::dir(index)), &dir.join(STATE_FILE)).await?;

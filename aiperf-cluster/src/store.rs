@@ -3,7 +3,7 @@
 //! from the environment as each cloud's own tools read them (`AWS_*`, `GOOGLE_*`, `AZURE_*`),
 //! never from the URL, so no output shows them. Every key is relative to the URL's path.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use object_store::path::Path as Key;
@@ -24,6 +24,9 @@ pub struct Store {
     prefix: Key,
     /// The URL as errors and notes show it (no query, no credentials).
     shown: String,
+    /// For a `file://` location, its directory: files are linked in and read in place there
+    /// rather than copied through the store's streams.
+    local: Option<PathBuf>,
 }
 
 impl Store {
@@ -64,7 +67,8 @@ impl Store {
             }
             _ => return Err(invalid(format!("expected {SCHEMES}"))),
         };
-        Ok(Self { inner, prefix, shown: shown.trim_end_matches('/').to_owned() })
+        let local = (scheme == ObjectStoreScheme::Local).then(|| parsed.to_file_path().ok()).flatten();
+        Ok(Self { inner, prefix, shown: shown.trim_end_matches('/').to_owned(), local })
     }
 
     /// The URL as shown to users.
@@ -119,11 +123,29 @@ impl Store {
         Ok(names)
     }
 
-    /// Uploads the local file `path` as `name`, streamed (multipart for large files).
+    /// Where `name` is on this machine's file system, for a `file://` location.
+    pub fn local_path(&self, name: &str) -> Option<PathBuf> {
+        self.local.as_ref().map(|root| name.split('/').filter(|part| !part.is_empty()).fold(root.clone(), |path, part| path.join(part)))
+    }
+
+    /// Uploads the local file `path` as `name`, streamed (multipart for large files); into a
+    /// `file://` location, a hard link where the file system allows one (the records of a long
+    /// run are gigabytes), else a copy.
     ///
     /// # Errors
     /// [`ClusterError::Io`] or [`ClusterError::Store`] naming the file or object.
     pub async fn upload(&self, path: &Path, name: &str) -> Result<(), ClusterError> {
+        if let Some(target) = self.local_path(name) {
+            let write = |source| ClusterError::Io { operation: "write", path: target.display().to_string(), source };
+            if let Some(dir) = target.parent() {
+                std::fs::create_dir_all(dir).map_err(write)?;
+            }
+            let _ = std::fs::remove_file(&target);
+            if std::fs::hard_link(path, &target).is_err() {
+                std::fs::copy(path, &target).map_err(write)?;
+            }
+            return Ok(());
+        }
         let read = |source| ClusterError::Io { operation: "read", path: path.display().to_string(), source };
         let mut file = tokio::fs::File::open(path).await.map_err(read)?;
         let mut writer = object_store::buffered::BufWriter::new(Arc::clone(&self.inner), self.key(name));
