@@ -11,6 +11,7 @@ use tokio::sync::{mpsc, watch};
 use crate::aggregate::Aggregate;
 use crate::config::{Config, Ui};
 use crate::issue::Issuer;
+use crate::observe::RunExports;
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::record::Phase;
@@ -45,11 +46,17 @@ pub(crate) async fn run_one<F: Factories>(benchmark: &BenchConfig, context: &Con
     let caught = Arc::new(OnceLock::new());
     let signals = signals::watch(stop_tx, Arc::clone(&caught), STOP_GRACE.as_secs());
     warmup(&config, &path, &issuer, &stop_rx).await;
+    for observer in &context.observers {
+        observer.profiling_started().await;
+    }
     if let Some(gate) = &context.start {
         let at = gate.ready().await.map_err(ProfileError::NotStarted)?;
         start::wait_until(at, &mut stop_rx.clone()).await;
     }
     let mut measured = profile(&config, &path, &issuer, header, &stop_rx).await?;
+    for observer in &context.observers {
+        observer.profiling_ended().await;
+    }
     let cancelled_by = caught.get().copied();
     signals.abort();
 
@@ -74,7 +81,17 @@ pub(crate) async fn run_one<F: Factories>(benchmark: &BenchConfig, context: &Con
         fixed_schedule: issuer.schedule().is_some(),
         workers: None,
     };
-    let console = report.write(&config.artifact_dir, &exporters)?;
+    let written = report.write(&config.artifact_dir, &exporters)?;
+    let mut console = written.console;
+    let run = RunExports {
+        dir: &config.artifact_dir,
+        summary: &written.summary,
+        start_ns: clock::unix_ns(measured.start_wall),
+        end_ns: clock::unix_ns(measured.end_wall),
+    };
+    for observer in &context.observers {
+        console.push_str(&observer.export(&run).await);
+    }
     Ok(ProfileOutcome {
         console,
         artifact_dir: config.artifact_dir.clone(),

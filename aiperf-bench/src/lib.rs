@@ -29,6 +29,7 @@ mod issue;
 mod job;
 mod limits;
 pub mod metrics;
+pub mod observe;
 pub mod plan;
 mod progress;
 pub mod record;
@@ -85,11 +86,20 @@ pub struct Context<F: Factories> {
     /// Where the run waits, ready, for the instant its profiling starts: the workers sharing a
     /// benchmark agree on one. None starts at once.
     pub start: Option<std::sync::Arc<dyn start::StartGate>>,
+    /// What watches each run besides the engine (the server's `/metrics`, GPUs): told when
+    /// profiling starts and ends, and given the run's summary to export beside it.
+    pub observers: Vec<std::sync::Arc<dyn observe::RunObserver>>,
 }
 
 impl<F: Factories> Default for Context<F> {
     fn default() -> Self {
-        Self { command_line: String::new(), settings: Settings::default(), selections: Selections::default(), start: None }
+        Self {
+            command_line: String::new(),
+            settings: Settings::default(),
+            selections: Selections::default(),
+            start: None,
+            observers: Vec::new(),
+        }
     }
 }
 

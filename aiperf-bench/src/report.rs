@@ -49,6 +49,13 @@ pub(super) struct Report<'a> {
     pub workers: Option<&'a crate::state::Workers>,
 }
 
+/// What [`Report::write`] wrote: the console's text, and the JSON summary (scrubbed) that
+/// observers export beside.
+pub(crate) struct Written {
+    pub console: String,
+    pub summary: Value,
+}
+
 impl Report<'_> {
     /// Why the run did not complete, when it did not (AIPerf's `incomplete_reason`).
     fn incomplete_reason(&self) -> Option<String> {
@@ -193,7 +200,7 @@ impl Report<'_> {
     ///
     /// # Errors
     /// [`ProfileError::Io`] naming a file an exporter could not write.
-    pub fn write<X: Exporter>(&self, dir: &std::path::Path, exporters: &[X]) -> Result<String, ProfileError> {
+    pub fn write<X: Exporter>(&self, dir: &std::path::Path, exporters: &[X]) -> Result<Written, ProfileError> {
         let records: Vec<(Metric, stats::Summary)> =
             Metric::ALL.iter().filter_map(|&m| self.aggregate.summary(m).map(|s| (m, s))).collect();
         let (span, values) = self.aggregates();
@@ -215,7 +222,7 @@ impl Report<'_> {
             let printed = exporter.export(&results).map_err(|e| ProfileError::Io { path: e.path, source: e.source })?;
             console.push_str(&printed);
         }
-        Ok(console)
+        Ok(Written { console, summary })
     }
 
     /// What the console prints under the table.

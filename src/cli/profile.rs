@@ -18,7 +18,8 @@ pub fn run<F: Factories>(args: &ProfileArgs, command_line: &str, selections: &Se
     let flags = args.to_config();
     let config = args.workers.bench_config(&flags)?.unwrap_or(flags).with_seed();
     let settings = args.engine_settings(&config)?;
-    let context = Context { command_line: command_line.to_owned(), settings, selections: selections.clone(), start: None };
+    let context =
+        Context { command_line: command_line.to_owned(), settings, selections: selections.clone(), start: None, observers: Vec::new() };
     let outcome = match args.workers.mode()? {
         Mode::Alone => runtime.block_on(aiperf_bench::run::<F>(&config, &context))?,
         Mode::Local(mut local) => {

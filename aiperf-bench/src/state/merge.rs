@@ -203,7 +203,7 @@ pub fn merge<F: Factories>(
     let dirs: Vec<PathBuf> =
         paths.iter().map(|path| if path.is_dir() { path.clone() } else { path.parent().map(Path::to_owned).unwrap_or_default() }).collect();
     let without = super::records::merge(&dirs, output)?;
-    let mut console = report.write(output, &exporters)?;
+    let mut console = report.write(output, &exporters)?.console;
     for dir in without {
         console.push_str(&format!("No {} in {}: its records are in the statistics only\n", crate::export::JSONL_FILE, dir.display()));
     }

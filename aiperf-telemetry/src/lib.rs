@@ -1,0 +1,13 @@
+//! aiperf-telemetry: what the server and its GPUs did during a run. The server's own
+//! `/metrics` (Prometheus text) scraped at a steady interval through the profiling phase, and
+//! once before and after it, summarised over that window as AIPerf 0.13 does (counters as
+//! deltas and rates, gauges as statistics over time, histograms as their deltas and
+//! percentiles), and exported as its `server_metrics_export.*` files.
+//!
+//! Dependency rule: depends on `aiperf-bench` for the observer hook it implements
+//! (`observe::RunObserver`) and the run's summary; knows no endpoint or transport. A scrape
+//! that fails, times out or returns garbage is counted and reported, never an error of the run.
+
+#![warn(missing_docs)]
+
+pub mod exposition;
