@@ -142,6 +142,8 @@ async fn profile(url: &str, requests: usize, extra: &[&str], name: &str) -> Vec<
     let out = common::dir("habits", name);
     let count = requests.to_string();
     let mut args = vec!["--url", url, "--model", "llama", "--streaming", "--concurrency", "4", "--request-count", &count, "--isl", "8"];
+    // The connections counted are the request path's: no `/metrics` scrapes among them.
+    args.push("--no-server-metrics");
     args.extend_from_slice(extra);
     let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
     let dir = out.clone();

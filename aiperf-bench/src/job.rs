@@ -47,7 +47,7 @@ pub(crate) async fn run_one<F: Factories>(benchmark: &BenchConfig, context: &Con
     let signals = signals::watch(stop_tx, Arc::clone(&caught), STOP_GRACE.as_secs());
     warmup(&config, &path, &issuer, &stop_rx).await;
     for observer in &context.observers {
-        observer.profiling_started().await;
+        observer.profiling_started(&config.artifact_dir).await;
     }
     if let Some(gate) = &context.start {
         let at = gate.ready().await.map_err(ProfileError::NotStarted)?;

@@ -24,8 +24,9 @@ pub struct RunExports<'a> {
 
 /// Watches a run. Called once each per run (per point of a sweep), in this order.
 pub trait RunObserver: Send + Sync {
-    /// Profiling is about to start: take a baseline, start watching.
-    fn profiling_started(&self) -> Pending<'_, ()>;
+    /// Profiling is about to start: take a baseline, start watching. `dir` is the run's
+    /// artifact directory (for files written as the run goes).
+    fn profiling_started<'a>(&'a self, dir: &'a Path) -> Pending<'a, ()>;
     /// Profiling ended: take a last look, stop watching.
     fn profiling_ended(&self) -> Pending<'_, ()>;
     /// Writes the observer's files into `run.dir`; returns the lines the console prints after

@@ -24,6 +24,7 @@ use stream::{ChannelWriter, ResponseBody};
 
 mod stream;
 use crate::errors::ErrorInjector;
+use crate::metrics::Metrics;
 use crate::requests::RequestLog;
 use crate::timings::Timings;
 
@@ -43,6 +44,8 @@ struct State {
     timings: Timings,
     /// The last generation request bodies.
     requests: Arc<RequestLog>,
+    /// What `GET /metrics` shows, in vLLM's names.
+    metrics: Metrics,
 }
 
 pub(crate) async fn start(
@@ -64,6 +67,7 @@ pub(crate) async fn start(
         faults: Faults::new(config.faults.clone(), config.engine.seed),
         timings: Timings::new(),
         requests,
+        metrics: Metrics::new(),
     });
     let header_read_timeout = config.header_read_timeout;
     let task = tokio::spawn(async move {
@@ -110,6 +114,7 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
         (&Method::GET, "/health") => fixed(StatusCode::OK, "text/plain", Bytes::new()),
         (&Method::GET, "/v1/models") => fixed(StatusCode::OK, JSON, models(&state.model)),
         (&Method::GET, "/mock/timings") => fixed(StatusCode::OK, JSON, state.timings.json()),
+        (&Method::GET, "/metrics") => fixed(StatusCode::OK, PROMETHEUS_TEXT, Bytes::from(state.metrics.page(&state.model))),
         (&Method::GET, "/mock/requests") => fixed(StatusCode::OK, JSON, state.requests.json()),
         (
             &Method::POST,
@@ -118,6 +123,7 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
         (
             _,
             "/health"
+            | "/metrics"
             | "/v1/models"
             | "/v1/chat/completions"
             | "/v1/completions"
@@ -140,6 +146,9 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
 }
 
 const X_REQUEST_ID: &str = "x-request-id";
+
+/// Prometheus' text format, as vLLM's `/metrics` names it.
+const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 async fn generate(state: Arc<State>, path: &str, request: Request<Incoming>, arrived: Instant) -> Response<ResponseBody> {
     let mut body = match Limited::new(request.into_body(), state.max_body_bytes).collect().await {
@@ -176,11 +185,14 @@ async fn generate(state: Arc<State>, path: &str, request: Request<Incoming>, arr
     }
     let (mut writer, started, response_body) = ChannelWriter::new(fault, state.max_unread_bytes);
     let path = path.to_owned();
+    state.metrics.started();
     tokio::spawn(async move {
         let served = openai_server::serve(&*state.engine, &path, &body, &state.model, &mut writer).await;
-        if let Some(first) = served.first_token {
-            state.timings.record_first_token(first.saturating_duration_since(arrived));
+        let first_token = served.first_token.map(|first| first.saturating_duration_since(arrived));
+        if let Some(first) = first_token {
+            state.timings.record_first_token(first);
         }
+        state.metrics.ended(arrived.elapsed(), first_token, served.generated.as_ref());
     });
     match started.await {
         Ok((status, content_type)) => {

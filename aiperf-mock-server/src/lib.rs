@@ -20,6 +20,7 @@ mod errors;
 mod faults;
 mod grpc;
 mod http;
+mod metrics;
 mod requests;
 mod timings;
 

@@ -36,7 +36,7 @@ pub struct GenerateRequest {
 }
 
 /// What a finished generation reports.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GenerateOutput {
     /// Tokens in the prompt.
     pub prompt_tokens: u64,

@@ -114,10 +114,13 @@ fn family(metric: Metric) -> Option<Family> {
     Some(Family { name, kind, help, series })
 }
 
+/// A histogram series being grouped: labels, buckets, sum, count, whether every value was finite.
+type Grouped = (Labels, Vec<(String, f64)>, Option<f64>, Option<f64>, bool);
+
 /// A histogram's samples grouped by their labels (without `le`); a series with a value that is
 /// not a finite number, or without its sum or count, is left out.
 fn histograms(samples: &[Sample]) -> Vec<(Labels, Value)> {
-    let mut grouped: Vec<(Labels, Vec<(String, f64)>, Option<f64>, Option<f64>, bool)> = Vec::new();
+    let mut grouped: Vec<Grouped> = Vec::new();
     for sample in samples {
         let labels = labels(sample, true);
         let index = match grouped.iter().position(|(l, ..)| *l == labels) {

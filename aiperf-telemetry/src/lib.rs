@@ -10,4 +10,13 @@
 
 #![warn(missing_docs)]
 
+pub mod collect;
+pub mod console;
+pub mod export;
 pub mod exposition;
+pub mod observer;
+pub mod scrape;
+pub mod stats;
+pub mod window;
+
+pub use observer::{Formats, Options, ServerMetrics};

@@ -4,6 +4,7 @@ mod kube;
 mod plugins;
 mod profile;
 mod profile_args;
+mod server_metrics;
 mod workers;
 
 use std::ffi::OsString;

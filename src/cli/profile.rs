@@ -1,6 +1,9 @@
 //! Running `aiperf profile` (alone, as one worker of several, or as every worker on this host)
 //! and `aiperf merge` (of run states, or of a results location).
 
+use std::sync::Arc;
+
+use aiperf_bench::observe::RunObserver;
 use aiperf_bench::stdio::note;
 use aiperf_bench::{Context, Selections};
 use aiperf_cluster::store::Store;
@@ -18,8 +21,11 @@ pub fn run<F: Factories>(args: &ProfileArgs, command_line: &str, selections: &Se
     let flags = args.to_config();
     let config = args.workers.bench_config(&flags)?.unwrap_or(flags).with_seed();
     let settings = args.engine_settings(&config)?;
-    let context =
-        Context { command_line: command_line.to_owned(), settings, selections: selections.clone(), start: None, observers: Vec::new() };
+    let observers: Vec<Arc<dyn RunObserver>> = match args.server_metrics.observer(config.url.as_deref())? {
+        Some(server_metrics) => vec![Arc::new(server_metrics)],
+        None => Vec::new(),
+    };
+    let context = Context { command_line: command_line.to_owned(), settings, selections: selections.clone(), start: None, observers };
     let outcome = match args.workers.mode()? {
         Mode::Alone => runtime.block_on(aiperf_bench::run::<F>(&config, &context))?,
         Mode::Local(mut local) => {

@@ -197,6 +197,9 @@ pub struct ProfileArgs {
     /// The benchmark shared by several workers.
     #[command(flatten)]
     pub workers: super::workers::WorkerArgs,
+    /// The server's own metrics.
+    #[command(flatten)]
+    pub server_metrics: super::server_metrics::ServerMetricsArgs,
 }
 
 impl ProfileArgs {

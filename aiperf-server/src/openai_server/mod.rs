@@ -57,6 +57,9 @@ pub struct Served {
     pub chunks: u32,
     /// When the first streamed token was handed to the writer, if one was.
     pub first_token: Option<Instant>,
+    /// What the engine generated, when a generation ran to its end (its token counts and
+    /// finish reason: what a server counts in its `/metrics`).
+    pub generated: Option<crate::engine::GenerateOutput>,
 }
 
 /// Where [`serve`] writes a response: an HTTP response body, or a transport's [`ResponseSink`].
@@ -95,7 +98,7 @@ impl ResponseWriter for SinkWriter<'_> {
 /// Serves one `POST` to `path`: writes the status, then the body as the engine produces it
 /// (SSE events for streams, flushed one by one). `default_model` fills a missing `model`.
 pub async fn serve(engine: &dyn Engine, path: &str, body: &[u8], default_model: &str, out: &mut dyn ResponseWriter) -> Served {
-    let mut writer = Writer { out, served: Served { status: 200, bytes: 0, chunks: 0, first_token: None } };
+    let mut writer = Writer { out, served: Served { status: 200, bytes: 0, chunks: 0, first_token: None, generated: None } };
     if let Some(route) = tgi::route(path) {
         tgi::serve(engine, route, body, default_model, &mut writer).await;
         return writer.served;
@@ -183,6 +186,7 @@ async fn text(engine: &dyn Engine, t: TextRequest, chat: bool, w: &mut Writer<'_
             if out.is_closed() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
         };
         let output = engine.generate(&request, &mut collect).await?;
+        w.served.generated = Some(output);
         let usage = UsageOut::new(output.prompt_tokens, output.completion_tokens);
         let body = if chat {
             response::chat_body(head, &content, output.finish_reason, Some(usage))
@@ -220,6 +224,7 @@ async fn text(engine: &dyn Engine, t: TextRequest, chat: bool, w: &mut Writer<'_
     event.clear();
     match result {
         Ok(output) => {
+            w.served.generated = Some(output);
             if output.finish_reason == "abort" {
                 return Ok(());
             }

@@ -1,0 +1,93 @@
+//! The server's own `/metrics` through a run (on by default against a server): scraped from the
+//! mock server on 127.0.0.1, which counts in vLLM's names what it did, summarised over the
+//! profiling window into `server_metrics_export.json`, `.csv` and `.jsonl`; endpoints that fail
+//! or send garbage reported, never failing the run.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use common::{dir, json, ok};
+
+/// `aiperf profile` against `url`, scraping every 50 ms and without AIPerf's 2 s flush wait.
+fn profile(url: &str, extra: &[&str], out: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aiperf"))
+        .args(["profile", "--url", url, "--model", "mock", "--streaming", "--concurrency", "4", "--request-count", "40"])
+        .args(["--isl", "32", "--osl", "8", "--ui", "none", "--output-artifact-dir"])
+        .arg(out)
+        .args(extra)
+        .env("AIPERF_SERVER_METRICS_COLLECTION_INTERVAL", "0.05")
+        .env("AIPERF_SERVER_METRICS_COLLECTION_FLUSH_PERIOD", "0")
+        .output()
+        .expect("aiperf runs")
+}
+
+fn series<'a>(export: &'a serde_json::Value, metric: &str) -> &'a serde_json::Value {
+    &export["metrics"][metric]["series"][0]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_metrics_are_scraped_by_default_and_summarised_over_the_window() {
+    let root = dir("server-metrics", "default");
+    let server = common::mock_server(Duration::from_millis(3), 8, 2).await;
+    let url = server.url();
+    let out = root.join("run");
+    let (u, o) = (url.clone(), out.clone());
+    let output = tokio::task::spawn_blocking(move || profile(&u, &["--server-metrics-formats", "json,csv,jsonl"], &o)).await.unwrap();
+    server.shutdown().await;
+    let printed = ok(&output);
+    let endpoint = format!("{url}/metrics");
+    assert!(printed.contains("Server Metrics JSON Export:"), "{printed}");
+    assert!(printed.contains(&format!("Server metrics: {endpoint} (")), "{printed}");
+    assert!(printed.contains("vllm:time_to_first_token_seconds {mock}: p50"), "the server's TTFT beside ours: {printed}");
+    let export = json(&out.join("server_metrics_export.json"));
+    assert_eq!(export["schema_version"], "1.1");
+    assert_eq!(export["summary"]["endpoints_successful"][0], endpoint.as_str());
+    let success: f64 =
+        export["metrics"]["vllm:request_success"]["series"].as_array().unwrap().iter().map(|s| s["stats"]["total"].as_f64().unwrap()).sum();
+    assert_eq!(success, 40.0, "every request of the window, counted by the server");
+    let ttft = series(&export, "vllm:time_to_first_token_seconds");
+    assert_eq!(ttft["stats"]["count"], 40);
+    assert_eq!(ttft["labels"]["model_name"], "mock");
+    assert_eq!(export["metrics"]["vllm:time_to_first_token_seconds"]["unit"], "seconds");
+    assert_eq!(export["metrics"]["vllm:num_requests_running"]["type"], "gauge");
+    assert!(series(&export, "vllm:num_requests_running")["stats"]["max"].as_f64().unwrap() <= 4.0, "never more than the concurrency");
+    assert_eq!(export["benchmark_id"], json(&out.join("profile_export_aiperf.json"))["benchmark_id"]);
+    let csv = std::fs::read_to_string(out.join("server_metrics_export.csv")).unwrap();
+    assert!(csv.starts_with("# AIPerf Server Metrics Export (CSV)\n"), "{csv}");
+    assert!(csv.contains("\r\nEndpoint,Type,Metric,Unit,total,rate,"), "{csv}");
+    let jsonl = std::fs::read_to_string(out.join("server_metrics_export.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = jsonl.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert!(lines.len() >= 2, "a baseline and the pages after it");
+    assert!(lines[0].get("benchmark_phase").is_none(), "the baseline is before the window");
+    assert_eq!(lines.last().unwrap()["benchmark_phase"], "profiling");
+    assert!(lines.last().unwrap()["metrics"]["vllm:prompt_tokens"][0]["value"].as_f64().unwrap() > 0.0);
+    std::fs::remove_dir_all(root).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_endpoints_are_reported_and_the_run_goes_on() {
+    let root = dir("server-metrics", "failing");
+    let server = common::mock_server(Duration::from_millis(1), 4, 2).await;
+    let url = server.url();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let extra = format!("http://{closed}/metrics,{url}/v1/models");
+    let out = root.join("run");
+    let (u, o) = (url.clone(), out.clone());
+    let output = tokio::task::spawn_blocking(move || profile(&u, &["--server-metrics", &extra], &o)).await.unwrap();
+    let printed = ok(&output);
+    assert!(printed.contains(&format!("Server metrics: http://{closed}/metrics never answered")), "{printed}");
+    assert!(printed.contains(&format!("Server metrics: {url}/v1/models/metrics never answered")) || printed.contains("JSON"), "{printed}");
+    let export = json(&out.join("server_metrics_export.json"));
+    assert_eq!(export["summary"]["endpoints_configured"].as_array().unwrap().len(), 3);
+    assert_eq!(export["summary"]["endpoints_successful"].as_array().unwrap().len(), 1);
+    // Turned off: nothing scraped, nothing written.
+    let off = root.join("off");
+    let (u, o) = (url.clone(), off.clone());
+    ok(&tokio::task::spawn_blocking(move || profile(&u, &["--no-server-metrics"], &o)).await.unwrap());
+    assert!(!off.join("server_metrics_export.json").exists());
+    server.shutdown().await;
+    std::fs::remove_dir_all(root).unwrap();
+}
