@@ -91,3 +91,47 @@ async fn failing_endpoints_are_reported_and_the_run_goes_on() {
     server.shutdown().await;
     std::fs::remove_dir_all(root).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_point_of_a_sweep_has_its_own_server_metrics() {
+    let root = dir("server-metrics", "sweep");
+    let server = common::mock_server(Duration::from_millis(1), 4, 2).await;
+    let url = server.url();
+    let out = root.join("sweep");
+    let o = out.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_aiperf"))
+            .args(["profile", "--url", &url, "--model", "mock", "--concurrency", "1,2", "--request-count", "6", "--isl", "16"])
+            .args(["--ui", "none", "--output-artifact-dir"])
+            .arg(&o)
+            .env("AIPERF_SERVER_METRICS_COLLECTION_FLUSH_PERIOD", "0")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    server.shutdown().await;
+    ok(&output);
+    let exports: Vec<std::path::PathBuf> = walk(&out).into_iter().filter(|p| p.ends_with("server_metrics_export.json")).collect();
+    assert_eq!(exports.len(), 2, "{exports:?}");
+    for export in exports {
+        let export = json(&export);
+        let success: f64 = export["metrics"]["vllm:request_success"]["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["stats"]["total"].as_f64().unwrap())
+            .sum();
+        assert_eq!(success, 6.0, "each point's own requests only");
+    }
+    std::fs::remove_dir_all(root).unwrap();
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
+    }
+    files
+}
