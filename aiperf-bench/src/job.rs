@@ -60,6 +60,7 @@ pub(crate) async fn run_one<F: Factories>(benchmark: &BenchConfig, context: &Con
     let cancelled_by = caught.get().copied();
     signals.abort();
 
+    let additions: Vec<(String, serde_json::Value)> = context.observers.iter().filter_map(|observer| observer.summary()).collect();
     let stopped_early = path.tally().halted();
     if let Some(state) = measured.state.take() {
         let end_ns = clock::unix_ns(measured.end_wall);
@@ -80,6 +81,7 @@ pub(crate) async fn run_one<F: Factories>(benchmark: &BenchConfig, context: &Con
         entries: path.inputs().len(),
         fixed_schedule: issuer.schedule().is_some(),
         workers: None,
+        additions: &additions,
     };
     let written = report.write(&config.artifact_dir, &exporters)?;
     let mut console = written.console;

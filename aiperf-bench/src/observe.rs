@@ -29,6 +29,11 @@ pub trait RunObserver: Send + Sync {
     fn profiling_started<'a>(&'a self, dir: &'a Path) -> Pending<'a, ()>;
     /// Profiling ended: take a last look, stop watching.
     fn profiling_ended(&self) -> Pending<'_, ()>;
+    /// A key and value the observer adds to the run's `profile_export_aiperf.json` (AIPerf's
+    /// `telemetry_data`), asked once profiling ended, before the exports are written.
+    fn summary(&self) -> Option<(String, serde_json::Value)> {
+        None
+    }
     /// Writes the observer's files into `run.dir`; returns the lines the console prints after
     /// the run's table (empty for none).
     fn export<'a>(&'a self, run: &'a RunExports<'a>) -> Pending<'a, String>;

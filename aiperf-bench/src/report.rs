@@ -47,6 +47,8 @@ pub(super) struct Report<'a> {
     pub fixed_schedule: bool,
     /// The workers a merge covers, when several shared the benchmark.
     pub workers: Option<&'a crate::state::Workers>,
+    /// Keys the run's observers add to the JSON summary.
+    pub additions: &'a [(String, Value)],
 }
 
 /// What [`Report::write`] wrote: the console's text, and the JSON summary (scrubbed) that
@@ -323,6 +325,9 @@ impl Report<'_> {
         }
         if let Some(workers) = self.workers {
             object.insert("workers".to_owned(), serde_json::to_value(workers).unwrap_or_default());
+        }
+        for (key, value) in self.additions {
+            object.insert(key.clone(), value.clone());
         }
         root
     }

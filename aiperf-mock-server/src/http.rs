@@ -115,6 +115,7 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
         (&Method::GET, "/v1/models") => fixed(StatusCode::OK, JSON, models(&state.model)),
         (&Method::GET, "/mock/timings") => fixed(StatusCode::OK, JSON, state.timings.json()),
         (&Method::GET, "/metrics") => fixed(StatusCode::OK, PROMETHEUS_TEXT, Bytes::from(state.metrics.page(&state.model))),
+        (&Method::GET, "/dcgm/metrics") => fixed(StatusCode::OK, PROMETHEUS_TEXT, Bytes::from(state.metrics.dcgm_page())),
         (&Method::GET, "/mock/requests") => fixed(StatusCode::OK, JSON, state.requests.json()),
         (
             &Method::POST,

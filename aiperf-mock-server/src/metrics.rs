@@ -82,7 +82,13 @@ pub(crate) struct Metrics {
     /// Finished requests by reason: stop, length, abort.
     finished: [AtomicU64; 3],
     histograms: Mutex<(Histogram, Histogram)>,
+    /// The simulated GPU's energy counter (mJ) and when it was last brought up to date.
+    energy: Mutex<(std::time::Instant, f64)>,
 }
+
+/// The simulated GPU's power when idle and per request running, W.
+const IDLE_WATTS: f64 = 80.0;
+const WATTS_PER_REQUEST: f64 = 60.0;
 
 impl Metrics {
     pub(crate) fn new() -> Self {
@@ -92,6 +98,7 @@ impl Metrics {
             generation_tokens: AtomicU64::new(0),
             finished: Default::default(),
             histograms: Mutex::new((Histogram::new(&TTFT_BOUNDS), Histogram::new(&E2E_BOUNDS))),
+            energy: Mutex::new((std::time::Instant::now(), 0.0)),
         }
     }
 
@@ -155,6 +162,37 @@ impl Metrics {
         let histograms = self.histograms.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         histograms.0.write(&mut out, "vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", &labels);
         histograms.1.write(&mut out, "vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds.", &labels);
+        out
+    }
+}
+
+impl Metrics {
+    /// A DCGM exporter's page (`GET /dcgm/metrics`) of one simulated GPU whose load follows
+    /// the requests running: utilization 25 % a request (at most 100), power from idle up by
+    /// 60 W a request, its energy counter the integral of that power, memory and temperature
+    /// steady. Labels as dcgm-exporter 3.x writes them.
+    pub(crate) fn dcgm_page(&self) -> String {
+        let running = self.running.load(Ordering::Relaxed).max(0) as f64;
+        let watts = IDLE_WATTS + WATTS_PER_REQUEST * running;
+        let energy_mj = {
+            let mut energy = self.energy.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let now = std::time::Instant::now();
+            energy.1 += watts * 1e3 * now.duration_since(energy.0).as_secs_f64();
+            energy.0 = now;
+            energy.1
+        };
+        let labels = r#"gpu="0",UUID="GPU-00000000-0000-0000-0000-00000000mock",pci_bus_id="00000000:00:00.0",device="nvidia0",modelName="Mock GPU",Hostname="mock""#;
+        let mut out = String::with_capacity(2 << 10);
+        for (name, kind, help, value) in [
+            ("DCGM_FI_DEV_GPU_UTIL", "gauge", "GPU utilization (in %).", (running * 25.0).min(100.0)),
+            ("DCGM_FI_DEV_MEM_COPY_UTIL", "gauge", "Memory utilization (in %).", (running * 10.0).min(100.0)),
+            ("DCGM_FI_DEV_FB_USED", "gauge", "Framebuffer memory used (in MiB).", 40_000.0),
+            ("DCGM_FI_DEV_GPU_TEMP", "gauge", "GPU temperature (in C).", 45.0),
+            ("DCGM_FI_DEV_POWER_USAGE", "gauge", "Power draw (in W).", watts),
+            ("DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", "counter", "Total energy consumption since boot (in mJ).", energy_mj.floor()),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{{{labels}}} {value}");
+        }
         out
     }
 }

@@ -14,6 +14,7 @@ pub mod collect;
 pub mod console;
 pub mod export;
 pub mod exposition;
+pub mod gpu;
 pub mod observer;
 pub mod scrape;
 pub mod stats;

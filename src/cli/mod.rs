@@ -1,5 +1,6 @@
 //! The `aiperf` command line: argument parsing and the subcommands.
 
+mod gpu_telemetry;
 mod kube;
 mod plugins;
 mod profile;

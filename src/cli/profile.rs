@@ -21,10 +21,13 @@ pub fn run<F: Factories>(args: &ProfileArgs, command_line: &str, selections: &Se
     let flags = args.to_config();
     let config = args.workers.bench_config(&flags)?.unwrap_or(flags).with_seed();
     let settings = args.engine_settings(&config)?;
-    let observers: Vec<Arc<dyn RunObserver>> = match args.server_metrics.observer(config.url.as_deref())? {
-        Some(server_metrics) => vec![Arc::new(server_metrics)],
-        None => Vec::new(),
-    };
+    let mut observers: Vec<Arc<dyn RunObserver>> = Vec::new();
+    if let Some(server_metrics) = args.server_metrics.observer(config.url.as_deref())? {
+        observers.push(Arc::new(server_metrics));
+    }
+    if let Some(gpus) = args.gpu_telemetry.observer()? {
+        observers.push(Arc::new(gpus));
+    }
     let context = Context { command_line: command_line.to_owned(), settings, selections: selections.clone(), start: None, observers };
     let outcome = match args.workers.mode()? {
         Mode::Alone => runtime.block_on(aiperf_bench::run::<F>(&config, &context))?,

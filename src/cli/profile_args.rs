@@ -200,6 +200,9 @@ pub struct ProfileArgs {
     /// The server's own metrics.
     #[command(flatten)]
     pub server_metrics: super::server_metrics::ServerMetricsArgs,
+    /// GPU telemetry.
+    #[command(flatten)]
+    pub gpu_telemetry: super::gpu_telemetry::GpuTelemetryArgs,
 }
 
 impl ProfileArgs {

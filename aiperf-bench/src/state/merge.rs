@@ -199,6 +199,7 @@ pub fn merge<F: Factories>(
         entries: folded.header.entries,
         fixed_schedule: folded.header.fixed_schedule,
         workers: workers.as_ref(),
+        additions: &[],
     };
     let dirs: Vec<PathBuf> =
         paths.iter().map(|path| if path.is_dir() { path.clone() } else { path.parent().map(Path::to_owned).unwrap_or_default() }).collect();
