@@ -29,7 +29,7 @@ async fn a_dcgm_exporters_gpus_are_sampled_through_the_run() {
     let dcgm = format!("{url}/dcgm/metrics");
     let out = root.join("run");
     let (u, d, o) = (url.clone(), dcgm.clone(), out.clone());
-    let output = tokio::task::spawn_blocking(move || profile(&u, &["--gpu-telemetry", &d], &o)).await.unwrap();
+    let output = tokio::task::spawn_blocking(move || profile(&u, &["--gpu-telemetry", &d, "--auto-plot"], &o)).await.unwrap();
     server.shutdown().await;
     let printed = ok(&output);
     assert!(printed.contains("AIPerf | GPU Telemetry Summary"), "{printed}");
@@ -52,6 +52,8 @@ async fn a_dcgm_exporters_gpus_are_sampled_through_the_run() {
     assert_eq!(gpu["gpu_name"], "Mock GPU");
     assert_eq!(gpu["metrics"]["nvidia_memory_used"]["avg"], 41.94304, "40,000 MiB in decimal GB");
     assert!(gpu["metrics"]["nvidia_energy_consumption"]["avg"].as_f64().unwrap() > 0.0, "energy used over the window");
+    assert!(printed.contains("gpu_over_time.png"), "{printed}");
+    assert!(std::fs::metadata(out.join("plots/gpu_over_time.png")).unwrap().len() > 10_000);
     std::fs::remove_dir_all(root).unwrap();
 }
 

@@ -35,7 +35,8 @@ async fn the_servers_metrics_are_scraped_by_default_and_summarised_over_the_wind
     let url = server.url();
     let out = root.join("run");
     let (u, o) = (url.clone(), out.clone());
-    let output = tokio::task::spawn_blocking(move || profile(&u, &["--server-metrics-formats", "json,csv,jsonl"], &o)).await.unwrap();
+    let output =
+        tokio::task::spawn_blocking(move || profile(&u, &["--server-metrics-formats", "json,csv,jsonl", "--auto-plot"], &o)).await.unwrap();
     server.shutdown().await;
     let printed = ok(&output);
     let endpoint = format!("{url}/metrics");
@@ -64,6 +65,8 @@ async fn the_servers_metrics_are_scraped_by_default_and_summarised_over_the_wind
     assert!(lines[0].get("benchmark_phase").is_none(), "the baseline is before the window");
     assert_eq!(lines.last().unwrap()["benchmark_phase"], "profiling");
     assert!(lines.last().unwrap()["metrics"]["vllm:prompt_tokens"][0]["value"].as_f64().unwrap() > 0.0);
+    // The server's queue against our throughput, drawn from those pages.
+    assert!(std::fs::metadata(out.join("plots/server_over_time.png")).unwrap().len() > 10_000, "{printed}");
     std::fs::remove_dir_all(root).unwrap();
 }
 

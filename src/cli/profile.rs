@@ -22,7 +22,7 @@ pub fn run<F: Factories>(args: &ProfileArgs, command_line: &str, selections: &Se
     let config = args.workers.bench_config(&flags)?.unwrap_or(flags).with_seed();
     let settings = args.engine_settings(&config)?;
     let mut observers: Vec<Arc<dyn RunObserver>> = Vec::new();
-    if let Some(server_metrics) = args.server_metrics.observer(config.url.as_deref())? {
+    if let Some(server_metrics) = args.server_metrics.observer(config.url.as_deref(), args.auto_plot)? {
         observers.push(Arc::new(server_metrics));
     }
     if let Some(gpus) = args.gpu_telemetry.observer()? {

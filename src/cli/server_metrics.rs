@@ -36,11 +36,12 @@ fn seconds(name: &'static str, default: f64) -> Result<Duration, ProfileError> {
 
 impl ServerMetricsArgs {
     /// The observer scraping the server at `url` and the endpoints given, none when turned off
-    /// or when there is no server (the embedded engine) and no endpoint given.
+    /// or when there is no server (the embedded engine) and no endpoint given. `pictures`: the
+    /// run draws its pictures (`--auto-plot`), which read the pages of the JSONL file.
     ///
     /// # Errors
     /// An endpoint URL with credentials in it, or an environment variable that is no duration.
-    pub fn observer(&self, url: Option<&str>) -> Result<Option<ServerMetrics>, ProfileError> {
+    pub fn observer(&self, url: Option<&str>, pictures: bool) -> Result<Option<ServerMetrics>, ProfileError> {
         if self.no_server_metrics {
             return Ok(None);
         }
@@ -67,10 +68,10 @@ impl ServerMetricsArgs {
             return Ok(None);
         }
         let formats = if self.server_metrics_formats.is_empty() {
-            Formats { json: true, csv: true, jsonl: false }
+            Formats { json: true, csv: true, jsonl: pictures }
         } else {
             let has = |name: &str| self.server_metrics_formats.iter().any(|f| f.eq_ignore_ascii_case(name));
-            Formats { json: has("json"), csv: has("csv"), jsonl: has("jsonl") }
+            Formats { json: has("json"), csv: has("csv"), jsonl: has("jsonl") || pictures }
         };
         let options = Options {
             endpoints,

@@ -202,3 +202,61 @@ pub fn sweep_curve(path: &Path, title: &str, (x_desc, y_desc): (&str, &str), poi
     chart.draw_series(marks).map_err(failed)?;
     root.present().map_err(failed)
 }
+
+/// One panel of a picture of lines over time.
+pub struct Panel<'a> {
+    /// Its caption.
+    pub caption: &'a str,
+    /// Its y axis.
+    pub y_desc: &'a str,
+    /// Its lines.
+    pub lines: &'a [super::telemetry::Line],
+}
+
+/// Panels stacked top to bottom, each a set of labelled lines against time, sharing one time
+/// axis from 0 to `t_hi`.
+///
+/// # Errors
+/// When the file cannot be drawn or written.
+pub fn panels(path: &Path, t_hi: f64, panels: &[Panel<'_>]) -> Result<(), PlotError> {
+    const COLORS: [RGBColor; 4] = [BLUE, ORANGE, RGBColor(44, 160, 44), RGBColor(214, 39, 40)];
+    let root = canvas(path)?;
+    let areas = root.split_evenly((panels.len().max(1), 1));
+    for (panel, area) in panels.iter().zip(&areas) {
+        let v_hi = panel.lines.iter().flat_map(|(_, points)| points.iter().map(|p| p.1)).fold(0.0, f64::max);
+        let mut chart = ChartBuilder::on(area)
+            .caption(panel.caption, (FONT, 24))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(80)
+            .build_cartesian_2d(span(0.0, t_hi), span(0.0, v_hi * 1.1))
+            .map_err(failed)?;
+        chart
+            .configure_mesh()
+            .label_style((FONT, 14))
+            .axis_desc_style((FONT, 16))
+            .x_desc("time (s)")
+            .y_desc(panel.y_desc)
+            .draw()
+            .map_err(failed)?;
+        for (index, (label, points)) in panel.lines.iter().enumerate() {
+            let color = COLORS[index % COLORS.len()];
+            let key = move |(x, y): (i32, i32)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3));
+            chart
+                .draw_series(LineSeries::new(points.iter().copied(), color.stroke_width(2)))
+                .map_err(failed)?
+                .label(label.as_str())
+                .legend(key);
+        }
+        if !panel.lines.is_empty() {
+            chart
+                .configure_series_labels()
+                .label_font((FONT, 16))
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .draw()
+                .map_err(failed)?;
+        }
+    }
+    root.present().map_err(failed)
+}

@@ -43,11 +43,12 @@ struct Metadata {
     benchmark_phase: Option<String>,
 }
 
-/// The profiled requests of the run in `dir`, their times relative to the first start.
+/// The profiled requests of the run in `dir`, their times relative to the first start, and
+/// that start (ns since the Unix epoch: the zero of every timeline of the run).
 ///
 /// # Errors
 /// A missing or malformed `profile_export.jsonl`, naming the line.
-pub fn requests(dir: &Path) -> Result<Vec<Request>, PlotError> {
+pub fn requests(dir: &Path) -> Result<(u64, Vec<Request>), PlotError> {
     let path = dir.join("profile_export.jsonl");
     let file = std::fs::File::open(&path).map_err(|e| PlotError::Read { path: path.display().to_string(), reason: e.to_string() })?;
     let mut raw = Vec::new();
@@ -74,7 +75,7 @@ pub fn requests(dir: &Path) -> Result<Vec<Request>, PlotError> {
     }
     let zero = raw.iter().map(|(start, ..)| *start).min().unwrap_or(0);
     let seconds = |ns: u64| ns.saturating_sub(zero) as f64 / 1e9;
-    Ok(raw.into_iter().map(|(start, end, r)| Request { start: seconds(start), end: seconds(end.max(start)), ..r }).collect())
+    Ok((zero, raw.into_iter().map(|(start, end, r)| Request { start: seconds(start), end: seconds(end.max(start)), ..r }).collect()))
 }
 
 /// One point of a sweep, as the plots need it.

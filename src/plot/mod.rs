@@ -1,11 +1,13 @@
 //! `aiperf plot`: PNG pictures of runs and sweeps from their exports (and `aiperf profile
 //! --auto-plot`). A run directory gives the TTFT, ITL and latency distributions (histogram and
-//! CDF), TTFT and latency against request start, and throughput and requests in flight over time;
+//! CDF), TTFT and latency against request start, throughput and requests in flight over time,
+//! and, from its telemetry files, the server's queue and KV cache and the GPUs over time;
 //! a sweep directory gives output throughput against latency and TTFT against request
 //! throughput, a point per sweep point.
 
 mod charts;
 pub mod data;
+mod telemetry;
 
 use std::path::{Path, PathBuf};
 
@@ -117,7 +119,7 @@ type Field = fn(&Request) -> Option<f64>;
 
 /// The pictures of one run.
 fn single(dir: &Path, out: impl Fn(&str) -> PathBuf) -> Result<Vec<PathBuf>, PlotError> {
-    let requests = data::requests(dir)?;
+    let (zero, requests) = data::requests(dir)?;
     let ok: Vec<&Request> = requests.iter().filter(|r| !r.failed).collect();
     let mut written = Vec::new();
     let metrics: [(&str, &str, Field); 3] = [
@@ -142,8 +144,50 @@ fn single(dir: &Path, out: impl Fn(&str) -> PathBuf) -> Result<Vec<PathBuf>, Plo
     }
     let path = out("throughput_over_time");
     // About 20 requests end in each slice: fewer would show the batches' rhythm, not the rate.
-    charts::throughput(&path, &Timeline::of(&requests, (requests.len() / 20).clamp(10, 200)))?;
+    let timeline = Timeline::of(&requests, (requests.len() / 20).clamp(10, 200));
+    charts::throughput(&path, &timeline)?;
     written.push(path);
+    written.extend(telemetry_pictures(dir, zero, &timeline, out)?);
+    Ok(written)
+}
+
+/// The server's queue and KV cache against our throughput, and each GPU's utilization and
+/// power, over the run, when its telemetry files are there.
+fn telemetry_pictures(dir: &Path, zero: u64, timeline: &Timeline, out: impl Fn(&str) -> PathBuf) -> Result<Vec<PathBuf>, PlotError> {
+    use charts::Panel;
+    let mut written = Vec::new();
+    let ours: Vec<telemetry::Line> =
+        vec![("output tokens/s (ours)".to_owned(), timeline.times.iter().copied().zip(timeline.tokens_per_s.iter().copied()).collect())];
+    let t_hi = |lines: &[&[telemetry::Line]]| {
+        lines
+            .iter()
+            .flat_map(|set| set.iter())
+            .flat_map(|(_, points)| points.iter().map(|p| p.0))
+            .chain(timeline.times.iter().copied())
+            .fold(0.0, f64::max)
+    };
+    if let Some((queue, cache)) = telemetry::server(dir, zero)? {
+        let path = out("server_over_time");
+        let mut panels = vec![
+            Panel { caption: "Our throughput", y_desc: "output tokens/s", lines: &ours },
+            Panel { caption: "The server's queue", y_desc: "requests", lines: &queue },
+        ];
+        if !cache.is_empty() {
+            panels.push(Panel { caption: "The server's KV-cache use", y_desc: "%", lines: &cache });
+        }
+        charts::panels(&path, t_hi(&[&queue, &cache]), &panels)?;
+        written.push(path);
+    }
+    if let Some((utilization, power)) = telemetry::gpus(dir, zero)? {
+        let path = out("gpu_over_time");
+        let panels = [
+            Panel { caption: "GPU utilization", y_desc: "%", lines: &utilization },
+            Panel { caption: "GPU power", y_desc: "W", lines: &power },
+            Panel { caption: "Our throughput", y_desc: "output tokens/s", lines: &ours },
+        ];
+        charts::panels(&path, t_hi(&[&utilization, &power]), &panels)?;
+        written.push(path);
+    }
     Ok(written)
 }
 
