@@ -115,7 +115,7 @@ async fn each_point_of_a_sweep_has_its_own_server_metrics() {
     .unwrap();
     server.shutdown().await;
     ok(&output);
-    let exports: Vec<std::path::PathBuf> = walk(&out).into_iter().filter(|p| p.ends_with("server_metrics_export.json")).collect();
+    let exports: Vec<std::path::PathBuf> = common::walk(&out).into_iter().filter(|p| p.ends_with("server_metrics_export.json")).collect();
     assert_eq!(exports.len(), 2, "{exports:?}");
     for export in exports {
         let export = json(&export);
@@ -128,13 +128,4 @@ async fn each_point_of_a_sweep_has_its_own_server_metrics() {
         assert_eq!(success, 6.0, "each point's own requests only");
     }
     std::fs::remove_dir_all(root).unwrap();
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
-    }
-    files
 }

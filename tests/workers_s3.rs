@@ -109,7 +109,7 @@ fn workers_meet_and_merge_through_an_s3_server() {
     assert_eq!(records(&merged).len(), 40);
     // No credential in any output or export.
     assert!(!printed.contains(SECRET));
-    for entry in walk(&root) {
+    for entry in common::walk(&root) {
         let text = String::from_utf8_lossy(&std::fs::read(&entry).unwrap()).into_owned();
         assert!(!text.contains(SECRET), "{} shows the secret", entry.display());
     }
@@ -122,13 +122,4 @@ fn workers_meet_and_merge_through_an_s3_server() {
     assert!(stderr.contains("s3://no-such-bucket/x") && !stderr.contains(SECRET), "{stderr}");
     drop(moto);
     std::fs::remove_dir_all(root).unwrap();
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
-    }
-    files
 }

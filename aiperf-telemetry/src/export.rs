@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 
 use crate::collect::Endpoint;
 use crate::exposition::Kind;
+use crate::scrape::display;
 use crate::stats::{self, PERCENTILES};
 
 /// The JSON file's name.
@@ -217,12 +218,6 @@ pub fn csv(endpoints: &[Endpoint], benchmark_id: &str) -> String {
         }
     }
     out
-}
-
-/// An endpoint as the CSV shows it: host, port and path, without `/metrics`.
-fn display(url: &str) -> &str {
-    let url = url.split_once("://").map_or(url, |(_, rest)| rest);
-    url.strip_suffix("/metrics").unwrap_or(url)
 }
 
 /// Writes `text` to `dir/name`; returns the path written, or why not.

@@ -16,6 +16,13 @@ pub fn endpoint(url: &str) -> String {
     if url.ends_with("/metrics") { url.to_owned() } else { format!("{url}/metrics") }
 }
 
+/// An endpoint as the exports and the console show it (AIPerf's display form): host, port and
+/// path, without the scheme and `/metrics`.
+pub fn display(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.strip_suffix("/metrics").unwrap_or(rest)
+}
+
 /// A page read.
 pub struct Scraped {
     /// When the request went, ns since the Unix epoch.

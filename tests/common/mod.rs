@@ -88,3 +88,13 @@ pub fn worker(index: u32, count: u32, results: &str, out: &Path, extra: &[&str])
 pub fn merge(from: &str, out: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_aiperf")).args(["merge", from, "--output-artifact-dir"]).arg(out).output().expect("aiperf runs")
 }
+
+/// Every file under `dir`, recursively.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
+    }
+    files
+}

@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 use super::nvml::{self, Local};
 use super::sample::{Gpu, Sample};
 use super::summary::{self, Series};
-use crate::scrape::Scraper;
+use crate::scrape::{Scraper, display};
 
 /// The JSONL file's name.
 pub const JSONL_FILE: &str = "gpu_telemetry_export.jsonl";
@@ -177,12 +177,6 @@ impl RunObserver for GpuObserver {
             console
         })
     }
-}
-
-/// Sources as shown: `host:port` without `/metrics`.
-pub(super) fn display(source: &str) -> &str {
-    let rest = source.split_once("://").map_or(source, |(_, rest)| rest);
-    rest.strip_suffix("/metrics").unwrap_or(rest)
 }
 
 /// A GPU's table title.

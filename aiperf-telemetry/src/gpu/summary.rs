@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value, json};
 
 use super::fields::{FIELDS, Kind};
-use super::observer::{Run, display, title};
+use super::observer::{Run, title};
 use super::sample::Gpu;
-use crate::stats::{PERCENTILES, percentile};
+use crate::scrape::display;
 
 /// One GPU over a run.
 pub struct Series {
@@ -51,24 +51,12 @@ impl Series {
             stats.insert("avg".into(), json!((last - first).max(0.0)));
             return Some(stats);
         }
-        let mut sorted = self.values[at].clone();
-        if sorted.is_empty() {
-            return None;
-        }
-        sorted.sort_by(f64::total_cmp);
-        let n = sorted.len() as f64;
-        let sum: f64 = sorted.iter().sum();
-        let mean = sum / n;
-        let std = if sorted.len() > 1 { (sorted.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt() } else { 0.0 };
-        stats.insert("avg".into(), json!(mean));
-        for (key, q) in PERCENTILES {
-            stats.insert(key.into(), json!(percentile(&sorted, q)));
-        }
-        stats.insert("min".into(), json!(sorted[0]));
-        stats.insert("max".into(), json!(sorted[sorted.len() - 1]));
-        stats.insert("std".into(), json!(std));
-        stats.insert("count".into(), json!(sorted.len()));
-        stats.insert("sum".into(), json!(sum));
+        // The gauge statistics the server metrics use (numpy's), with AIPerf's count and sum.
+        let values = &self.values[at];
+        let (gauge, _) = crate::stats::summarize(&crate::window::Series::Gauge(values.clone()))?;
+        stats.extend(gauge);
+        stats.insert("count".into(), json!(values.len()));
+        stats.insert("sum".into(), json!(values.iter().sum::<f64>()));
         Some(stats)
     }
 }
