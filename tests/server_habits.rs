@@ -171,6 +171,13 @@ async fn a_server_that_closes_after_each_response_loses_no_request() {
     for record in &records {
         assert_eq!(record["metrics"]["usage_completion_tokens"]["value"].as_f64(), Some(8.0), "{record}");
         assert_eq!(record["metadata"]["response_id"], "chatcmpl-q9s7Jc0r5VR4cCXjItqDDGa983GxS5LT", "{record}");
+        // Its own clock, `timings` on the last chunk: 0.482 ms on the prompt, 0.483 generating.
+        let metric = |key: &str| record["metrics"][key]["value"].as_f64().unwrap_or_else(|| panic!("no {key} in {record}"));
+        assert_eq!((metric("server_prefill_time"), metric("server_decode_time")), (0.482, 0.483), "{record}");
+        let overhead = metric("time_to_first_token") - 0.482;
+        assert!((metric("ttft_minus_server_prefill") - overhead).abs() < 1e-9, "{record}");
+        let overhead = metric("request_latency") - 0.482 - 0.483;
+        assert!((metric("request_latency_minus_server_time") - overhead).abs() < 1e-9, "{record}");
     }
     assert!(accepted.load(Ordering::Relaxed) >= 60, "every request had a connection of its own");
 }

@@ -84,11 +84,21 @@ pub enum Metric {
     UsageReasoningTokensDiffPct,
     /// Input tokens of a failed request (AIPerf's `error_isl`: failed requests' only metric).
     ErrorInputSequenceLength,
+    /// The server's own time on the prompt, to its first token (llama.cpp's `timings.prompt_ms`).
+    ServerPrefillTime,
+    /// The server's own time generating the output (llama.cpp's `timings.predicted_ms`).
+    ServerDecodeTime,
+    /// Time to first token less the server's prefill time: what the client, the network and the
+    /// server's queue and HTTP handling added before the first token (streamed).
+    TtftMinusServerPrefill,
+    /// Request latency less the server's prefill and decode times: the same overhead over the
+    /// whole request (streamed or not).
+    LatencyMinusServerTime,
 }
 
 impl Metric {
     /// Every record metric, in the console's order.
-    pub const ALL: [Self; 40] = [
+    pub const ALL: [Self; 44] = [
         Self::TimeToFirstToken,
         Self::TimeToSecondToken,
         Self::RequestLatency,
@@ -129,6 +139,10 @@ impl Metric {
         Self::UsageReasoningTokens,
         Self::UsageReasoningTokensDiffPct,
         Self::ErrorInputSequenceLength,
+        Self::ServerPrefillTime,
+        Self::ServerDecodeTime,
+        Self::TtftMinusServerPrefill,
+        Self::LatencyMinusServerTime,
     ];
 
     /// Position in [`Metric::ALL`] (its discriminant: the declaration follows that order).
@@ -179,6 +193,10 @@ impl Metric {
             Self::ReasoningTokenCount => "reasoning_token_count",
             Self::UsageReasoningTokens => "usage_reasoning_tokens",
             Self::UsageReasoningTokensDiffPct => "usage_reasoning_tokens_diff_pct",
+            Self::ServerPrefillTime => "server_prefill_time",
+            Self::ServerDecodeTime => "server_decode_time",
+            Self::TtftMinusServerPrefill => "ttft_minus_server_prefill",
+            Self::LatencyMinusServerTime => "request_latency_minus_server_time",
         }
     }
 
@@ -203,7 +221,11 @@ impl Metric {
             | Self::DecodeDuration
             | Self::TimeToFirstOutputToken
             | Self::CreditToStartLatency
-            | Self::EffectiveLatency => "ms",
+            | Self::EffectiveLatency
+            | Self::ServerPrefillTime
+            | Self::ServerDecodeTime
+            | Self::TtftMinusServerPrefill
+            | Self::LatencyMinusServerTime => "ms",
             Self::OutputTokenThroughputPerUser | Self::E2eOutputTokenThroughput | Self::PrefillThroughputPerUser => "tokens/sec/user",
             Self::OslMismatchDiffPct
             | Self::UsagePromptTokensDiffPct
@@ -259,6 +281,10 @@ impl Metric {
             Self::ReasoningTokenCount => "Reasoning Token Count",
             Self::UsageReasoningTokens => "Usage Reasoning Tokens",
             Self::UsageReasoningTokensDiffPct => "Usage Reasoning Diff %",
+            Self::ServerPrefillTime => "Server Prefill Time",
+            Self::ServerDecodeTime => "Server Decode Time",
+            Self::TtftMinusServerPrefill => "TTFT Minus Server Prefill",
+            Self::LatencyMinusServerTime => "Request Latency Minus Server Time",
         }
     }
 
@@ -303,6 +329,8 @@ impl Metric {
                 | Self::UsageCompletionTokensDiffPct
                 | Self::UsageReasoningTokens
                 | Self::UsageReasoningTokensDiffPct
+                | Self::ServerDecodeTime
+                | Self::LatencyMinusServerTime
         )
     }
 

@@ -36,7 +36,7 @@ pub use factory::{Category, Factories, Factory, FactoryError, FactoryErrorKind, 
 pub use metadata::{CrateInfo, EndpointMetadata, ImplementationInfo, InputKind, TransportMetadata};
 pub use model_endpoint::{ConnectionReuse, FromModelEndpoint, ModelEndpointInfo, Settings, parse_server_url};
 pub use request::{FormattedRequest, InferenceRequest, Message, Payload, PreparedRequest, TextInput, TextRequest};
-pub use response::{ContentChunk, Embedding, ParsedResponse, Ranking, ResponseEvent, ServerError, Usage};
+pub use response::{ContentChunk, Embedding, ParsedResponse, Ranking, ResponseEvent, ServerError, ServerTimings, Usage};
 pub use transport::{
     DynTransport, EndpointHeaders, Exchange, RequestBody, RequestForm, ResponseSink, SessionTurn, Transport, TransportError,
     TransportFuture, TransportRequest, TransportTiming, exchange, exchange_turn,

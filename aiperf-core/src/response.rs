@@ -20,6 +20,9 @@ pub struct ParsedResponse {
     pub usage: Option<Usage>,
     /// `usage.completion_tokens_details.reasoning_tokens`, from the same report as `usage`.
     pub usage_reasoning_tokens: Option<u64>,
+    /// The server's own clock for this request, when it gives one (llama.cpp's `timings`); the
+    /// last report wins.
+    pub server_timings: Option<ServerTimings>,
     /// Why generation stopped (`stop`, `length`, ...), as the server said.
     pub finish_reason: Option<String>,
     /// Embedding vectors, sorted by index.
@@ -143,6 +146,22 @@ pub struct Usage {
     pub completion_tokens: Option<u64>,
     /// `total_tokens`.
     pub total_tokens: Option<u64>,
+}
+
+/// What a server measured of one request on its own clock: llama.cpp's `llama-server` sends a
+/// `timings` object with every response (on a stream, with its last chunks).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ServerTimings {
+    /// Prompt tokens the server processed (`prompt_n`: cached ones not counted).
+    pub prompt_tokens: Option<u64>,
+    /// Prompt tokens taken from its cache (`cache_n`).
+    pub cached_tokens: Option<u64>,
+    /// Time it spent on the prompt, until the first token was generated (`prompt_ms`), ms.
+    pub prompt_ms: Option<f64>,
+    /// Tokens it generated (`predicted_n`).
+    pub predicted_tokens: Option<u64>,
+    /// Time it spent generating them (`predicted_ms`), ms.
+    pub predicted_ms: Option<f64>,
 }
 
 /// One embedding vector.

@@ -38,7 +38,8 @@ macro_rules! fixture {
     };
 }
 
-/// Chat completions: vLLM and OpenAI streams (reasoning, CRLF, in-band error, cut short), a body.
+/// Chat completions: vLLM and OpenAI streams (reasoning, CRLF, in-band error, cut short), a body;
+/// llama.cpp's stream and body (with its `timings`).
 pub const CHAT: &[Fixture] = &[
     fixture!("chat-stream-vllm.sse", true),
     fixture!("chat-stream-vllm-crlf-reasoning.sse", true),
@@ -46,10 +47,17 @@ pub const CHAT: &[Fixture] = &[
     fixture!("chat-stream-inband-error.sse", true),
     fixture!("chat-stream-truncated.sse", true),
     fixture!("chat-body-vllm.json", false),
+    fixture!("llama-server/chat_stream.body", true),
+    fixture!("llama-server/chat_nostream.body", false),
 ];
 
-/// Text completions: a vLLM stream and body.
-pub const COMPLETIONS: &[Fixture] = &[fixture!("completions-stream-vllm.sse", true), fixture!("completions-body-vllm.json", false)];
+/// Text completions: a vLLM stream and body; llama.cpp's streams (`timings` on a text event).
+pub const COMPLETIONS: &[Fixture] = &[
+    fixture!("completions-stream-vllm.sse", true),
+    fixture!("completions-body-vllm.json", false),
+    fixture!("llama-server/completion_stream.body", true),
+    fixture!("llama-server/completion_stream_stop.body", true),
+];
 
 /// Embeddings: float and base64 vectors.
 pub const EMBEDDINGS: &[Fixture] = &[fixture!("embeddings-body-float.json", false), fixture!("embeddings-body-base64.json", false)];

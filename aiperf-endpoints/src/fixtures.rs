@@ -221,6 +221,10 @@ fn llama_server_chat_stream() {
     assert_eq!((r.chunks.len(), r.text.as_str()), (8, "WvXpvinrN"), "one token a chunk (`in` is one)");
     assert_eq!((r.finish_reason.as_deref(), r.usage, r.done), (Some("length"), usage(22, 8, 30), true));
     assert_eq!(r.response_id.as_deref(), Some("chatcmpl-N5Ou5LRCNLzQiEsvdvrzy4oVIuO7jbkS"));
+    // Its own clock: 22 prompt tokens in 284.417 ms, 8 generated in 1256.855 ms.
+    let timings = r.server_timings.expect("llama-server's timings");
+    assert_eq!((timings.prompt_tokens, timings.cached_tokens, timings.prompt_ms), (Some(22), Some(0), Some(284.417)));
+    assert_eq!((timings.predicted_tokens, timings.predicted_ms), (Some(8), Some(1256.855)));
     // Without stream_options the server sends no usage: none is made up.
     let r = decode_every_way(&endpoint::<ChatEndpoint>(), true, &llama("chat_stream_no_usage.body")).unwrap();
     assert_eq!((r.chunks.len(), r.usage), (8, None));
@@ -231,7 +235,10 @@ fn llama_server_chat_and_completions_bodies() {
     let r = decode_every_way(&endpoint::<ChatEndpoint>(), false, &llama("chat_nostream.body")).unwrap();
     assert_eq!((r.chunks.len(), r.usage.and_then(|u| u.completion_tokens), r.done), (1, Some(8), true));
     assert!(!r.text.is_empty());
+    let timings = r.server_timings.expect("llama-server's timings");
+    assert_eq!((timings.cached_tokens, timings.prompt_ms, timings.predicted_ms), (Some(21), Some(4.106), Some(8.568)));
     let r = decode_every_way(&endpoint::<CompletionsEndpoint>(), false, &llama("completion_nostream.body")).unwrap();
+    assert!(r.server_timings.and_then(|t| t.prompt_ms).is_some());
     assert_eq!((r.usage.and_then(|u| u.completion_tokens), r.finish_reason.as_deref()), (Some(8), Some("length")));
 }
 
@@ -244,6 +251,8 @@ fn llama_server_completions_streams() {
     // A stop string met inside the third token: its part of the token is the last text.
     let r = decode_every_way(&e, true, &llama("completion_stream_stop.body")).unwrap();
     assert_eq!((r.text.as_str(), r.finish_reason.as_deref()), (" tY ", Some("stop")));
+    // Its timings rode on the third text event; the last report is kept.
+    assert!(r.server_timings.and_then(|t| t.predicted_ms).is_some());
     // The first token is the stop string: an empty text is no token, the server counts one.
     let r = decode_every_way(&e, true, &llama("completion_stream_stop_first.body")).unwrap();
     assert_eq!((r.chunks.len(), r.text.as_str(), r.usage.and_then(|u| u.completion_tokens)), (0, "", Some(1)));

@@ -18,8 +18,10 @@ use crate::reader::Shape;
 
 mod response_id;
 mod stream;
+mod timings;
 pub use response_id::ResponseId;
 pub use stream::{apply_event, buffer_whole_body, decode, finish, framed_events, whole_events};
+pub use timings::WireTimings;
 
 /// What every request body of an endpoint starts from: the model, streaming, extra inputs.
 #[derive(Clone, Debug, PartialEq)]
@@ -203,6 +205,8 @@ pub struct ChoicesEnvelope<C> {
     pub choices: Option<Vec<C>>,
     /// `usage`.
     pub usage: Option<WireUsage>,
+    /// llama.cpp's `timings`: the server's own clock.
+    pub timings: Option<WireTimings>,
     /// An in-band `error`.
     pub error: Option<Value>,
 }
@@ -214,13 +218,16 @@ pub trait IndexedChoice {
 }
 
 impl<C: IndexedChoice> ChoicesEnvelope<C> {
-    /// Records the id, error and usage in `out` and returns choice 0, the response being measured
+    /// Records the id, error, usage and timings in `out` and returns choice 0, the response being measured
     /// (with `n > 1`, servers stream one choice per chunk).
     pub fn into_first_choice(self, out: &mut ParsedResponse) -> Option<C> {
         if let Some(id) = &self.id.0 {
             out.keep_response_id(id);
         }
         apply_envelope(self.error.as_ref(), self.usage, out);
+        if let Some(timings) = self.timings {
+            timings.apply(out);
+        }
         self.choices.unwrap_or_default().into_iter().find(|c| c.index() == 0)
     }
 }

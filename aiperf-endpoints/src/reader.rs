@@ -3,11 +3,12 @@
 //! (unescaped only when they hold escapes), every other value checked and skipped in place.
 //!
 //! It accepts exactly what `serde_json` with the builtins' types accepts, or declines: any input
-//! it does not read with certainty (an in-band `error`, a `\u` escape, a duplicate field, a number
-//! that is not a plain integer where one is read, deep nesting, invalid JSON) makes it return
-//! `None`, and the caller parses with serde instead. So it is never less correct than the serde
-//! path, only faster on what servers actually send. [`ChatEndpoint`](crate::ChatEndpoint) and
-//! [`CompletionsEndpoint`](crate::CompletionsEndpoint) read with it first; plugins may reuse it.
+//! it does not read with certainty (an in-band `error`, llama.cpp's `timings`, a `\u` escape, a
+//! duplicate field, a number that is not a plain integer where one is read, deep nesting, invalid
+//! JSON) makes it return `None`, and the caller parses with serde instead. So it is never less
+//! correct than the serde path, only faster on what servers actually send.
+//! [`ChatEndpoint`](crate::ChatEndpoint) and [`CompletionsEndpoint`](crate::CompletionsEndpoint)
+//! read with it first; plugins may reuse it.
 
 use std::borrow::Cow;
 use std::time::Instant;
@@ -89,7 +90,7 @@ pub fn read_line<'a>(line: &'a [u8], shape: Shape, keep_id: bool, out: &mut Read
 
 /// One response object, read into `out`.
 fn response<'a>(r: &mut Reader<'a>, shape: Shape, keep_id: bool, out: &mut Read<'a>) -> Option<()> {
-    let (mut choices_seen, mut usage_seen, mut error_seen, mut id_seen) = (false, false, false, false);
+    let (mut choices_seen, mut usage_seen, mut error_seen, mut id_seen, mut timings_seen) = (false, false, false, false, false);
     r.object(USUAL_CHUNK, |r, key| {
         match key {
             // Kept when a string; anything else is skipped, as serde's reading ignores it.
@@ -105,9 +106,14 @@ fn response<'a>(r: &mut Reader<'a>, shape: Shape, keep_id: bool, out: &mut Read<
                 once(&mut usage_seen)?;
                 out.usage = if r.null() { None } else { Some(r.usage()?) };
             }
-            // An in-band error is rare: serde reads it, with the builtins' envelope rules.
+            // An in-band error is rare: serde reads it, with the builtins' envelope rules. So are
+            // llama.cpp's `timings` (a response's last chunks), with their fractional numbers.
             Key::Other(b"error") => {
                 once(&mut error_seen)?;
+                r.null().then_some(())?;
+            }
+            Key::Other(b"timings") => {
+                once(&mut timings_seen)?;
                 r.null().then_some(())?;
             }
             _ => r.skip_field()?,

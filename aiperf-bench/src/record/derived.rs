@@ -1,6 +1,7 @@
 //! Metrics derived from the ones a record measured, as AIPerf 0.13 defines them: the decode
 //! phase, time to the first answer text, throughputs of one request, the scheduler's wait, and
-//! the cross-checks of the server's `usage` and of the `max_tokens` asked.
+//! the cross-checks of the server's `usage` and of the `max_tokens` asked; and ours: the server's
+//! own clock (llama.cpp's `timings`) beside the client's.
 
 use std::time::Instant;
 
@@ -56,6 +57,16 @@ pub(super) fn derive(record: &mut RequestRecord, response: &ParsedResponse, aske
     set(Metric::UsagePromptTokensDiffPct, usage_prompt);
     set(Metric::UsageCompletionTokensDiffPct, usage_completion);
     set(Metric::UsageReasoningTokensDiffPct, usage_reasoning);
+    if let Some(server) = response.server_timings {
+        let (prefill, decode) = (server.prompt_ms, server.predicted_ms);
+        set(Metric::ServerPrefillTime, prefill);
+        set(Metric::ServerDecodeTime, decode);
+        set(Metric::TtftMinusServerPrefill, ttft.zip(prefill).map(|(ttft, prefill)| ttft - prefill));
+        set(
+            Metric::LatencyMinusServerTime,
+            latency.zip(prefill.zip(decode)).map(|(latency, (prefill, decode))| latency - prefill - decode),
+        );
+    }
     if let (Some(asked), Some(osl)) = (asked.max_tokens.filter(|&m| m > 0), osl) {
         let asked = f64::from(asked);
         record.values[Metric::OslMismatchDiffPct.index()] = Some((osl - asked) / asked * 100.0);
@@ -83,7 +94,7 @@ pub fn usage_discrepant(record: &RequestRecord) -> bool {
 mod tests {
     use std::time::{Duration, SystemTime};
 
-    use aiperf_core::ContentChunk;
+    use aiperf_core::{ContentChunk, ServerTimings};
 
     use super::*;
     use crate::record::Phase;
@@ -121,5 +132,21 @@ mod tests {
         assert_eq!((value(Metric::UsagePromptTokensDiffPct), value(Metric::UsageCompletionTokensDiffPct)), (12.0, 0.0));
         assert_eq!(value(Metric::UsageReasoningTokensDiffPct), 20.0);
         assert!(usage_discrepant(&record));
+        let server_metrics = [Metric::ServerPrefillTime, Metric::TtftMinusServerPrefill, Metric::LatencyMinusServerTime];
+        assert!(server_metrics.iter().all(|&m| record.value(m).is_none()), "no server clock, no server metrics");
+    }
+
+    #[test]
+    fn the_server_s_own_clock_stands_beside_the_client_s() {
+        let t0 = Instant::now();
+        let mut record = RequestRecord::cancelled(0, Phase::Profiling, 0, 0, t0, SystemTime::now());
+        record.values[Metric::RequestLatency.index()] = Some(1000.0);
+        record.values[Metric::TimeToFirstToken.index()] = Some(200.0);
+        let server_timings = Some(ServerTimings { prompt_ms: Some(150.5), predicted_ms: Some(700.0), ..ServerTimings::default() });
+        let response = ParsedResponse { server_timings, ..ParsedResponse::default() };
+        derive(&mut record, &response, &Asked { credit: t0, max_tokens: None }, Some(t0));
+        let value = |m: Metric| record.value(m).unwrap();
+        assert_eq!((value(Metric::ServerPrefillTime), value(Metric::ServerDecodeTime)), (150.5, 700.0));
+        assert_eq!((value(Metric::TtftMinusServerPrefill), value(Metric::LatencyMinusServerTime)), (49.5, 149.5));
     }
 }
