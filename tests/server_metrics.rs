@@ -81,8 +81,15 @@ async fn failing_endpoints_are_reported_and_the_run_goes_on() {
     let (u, o) = (url.clone(), out.clone());
     let output = tokio::task::spawn_blocking(move || profile(&u, &["--server-metrics", &extra], &o)).await.unwrap();
     let printed = ok(&output);
-    assert!(printed.contains(&format!("Server metrics: http://{closed}/metrics never answered")), "{printed}");
-    assert!(printed.contains(&format!("Server metrics: {url}/v1/models/metrics never answered")) || printed.contains("JSON"), "{printed}");
+    // Neither answers at the start (nor at its /prometheus/metrics): both are dropped, named.
+    assert!(
+        printed.contains(&format!("Server metrics: http://{closed}/metrics not reachable when profiling started (no answer")),
+        "{printed}"
+    );
+    assert!(
+        printed.contains(&format!("Server metrics: {url}/v1/models/metrics not reachable when profiling started (status 404")),
+        "{printed}"
+    );
     let export = json(&out.join("server_metrics_export.json"));
     assert_eq!(export["summary"]["endpoints_configured"].as_array().unwrap().len(), 3);
     assert_eq!(export["summary"]["endpoints_successful"].as_array().unwrap().len(), 1);
@@ -127,5 +134,51 @@ async fn each_point_of_a_sweep_has_its_own_server_metrics() {
             .sum();
         assert_eq!(success, 6.0, "each point's own requests only");
     }
+    std::fs::remove_dir_all(root).unwrap();
+}
+
+/// A server of two pages, as `trtllm-serve` has them: `/metrics` answers JSON (its iteration
+/// statistics), `/prometheus/metrics` the Prometheus text (here vLLM's real page).
+async fn trtllm_like_metrics() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = vec![0; 4096];
+                let read = socket.read(&mut request).await.unwrap_or(0);
+                let prometheus = request[..read].starts_with(b"GET /prometheus/metrics ");
+                let (kind, body): (&str, &[u8]) = if prometheus {
+                    ("text/plain; version=0.0.4", include_bytes!("../aiperf-telemetry/tests/fixtures/vllm.prom"))
+                } else {
+                    ("application/json", b"[]")
+                };
+                let head =
+                    format!("HTTP/1.1 200 OK\r\ncontent-type: {kind}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(body).await;
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_metrics_page_answered_in_json_is_looked_for_at_prometheus_metrics() {
+    let root = dir("server-metrics", "fallback");
+    let server = common::mock_server(Duration::from_millis(1), 4, 2).await;
+    let (url, metrics) = (server.url(), trtllm_like_metrics().await);
+    let out = root.join("run");
+    let (u, o, m) = (url.clone(), out.clone(), metrics.clone());
+    let output = tokio::task::spawn_blocking(move || profile(&u, &["--server-metrics", &m], &o)).await.unwrap();
+    let printed = ok(&output);
+    server.shutdown().await;
+    let export = json(&out.join("server_metrics_export.json"));
+    let fallback = format!("{metrics}/prometheus/metrics");
+    assert_eq!(export["summary"]["endpoints_successful"][1], fallback.as_str(), "{printed}");
+    assert_eq!(series(&export, "vllm:num_requests_running")["endpoint_url"], format!("{url}/metrics"));
+    let ttft = &export["metrics"]["vllm:time_to_first_token_seconds"]["series"];
+    assert!(ttft.as_array().unwrap().iter().any(|s| s["endpoint_url"] == fallback.as_str()), "{ttft}");
     std::fs::remove_dir_all(root).unwrap();
 }

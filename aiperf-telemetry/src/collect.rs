@@ -19,6 +19,9 @@ pub struct Endpoint {
     pub fetches: Fetches,
     /// Scrapes that failed, and the last reason.
     pub failures: (u64, Option<String>),
+    /// Why it is not scraped: its first scrape, and the one of its `/prometheus/metrics` in its
+    /// place, failed (AIPerf drops an endpoint it cannot reach when the run starts).
+    pub dropped: Option<String>,
     /// The hash of the last page's serving families (without the exporter process's own
     /// `process_*`/`python_*`/`go_*` ones, which change with every scrape), and whether it was
     /// the same as the one before: the server's counting has settled.
@@ -45,7 +48,7 @@ pub struct Fetches {
 impl Endpoint {
     /// A new endpoint with nothing scraped.
     pub fn new(url: String) -> Self {
-        Self { url, window: Window::default(), fetches: Fetches::default(), failures: (0, None), serving: (None, false) }
+        Self { url, window: Window::default(), fetches: Fetches::default(), failures: (0, None), dropped: None, serving: (None, false) }
     }
 
     /// Adds a scrape; returns whether the page changed since the last (a duplicate is not
@@ -82,9 +85,9 @@ impl Endpoint {
     }
 
     /// Whether the last two pages' serving families were the same, or the endpoint failed its
-    /// last scrape (there is nothing to wait for).
+    /// last scrape or was dropped (there is nothing to wait for).
     pub fn settled(&self) -> bool {
-        self.serving.1 || self.failures.1.is_some() && self.serving.0.is_none()
+        self.serving.1 || self.failures.1.is_some() && self.serving.0.is_none() || self.dropped.is_some()
     }
 
     /// A scrape failed.

@@ -26,6 +26,10 @@ pub fn lines(endpoints: &[Endpoint], ours: &Value) -> String {
     for endpoint in endpoints {
         let (failed, reason) = &endpoint.failures;
         let total = endpoint.fetches.total + failed;
+        if let Some(reason) = &endpoint.dropped {
+            let _ = writeln!(out, "Server metrics: {} not reachable when profiling started ({reason}); not collected", endpoint.url);
+            continue;
+        }
         if endpoint.fetches.total == 0 {
             let reason = reason.as_deref().unwrap_or("no scrape");
             let _ =

@@ -1,15 +1,14 @@
-//! `server_metrics_export.json` and `.csv`, AIPerf 0.13's layouts: every endpoint's families
-//! summarised over the profiling window, each series labelled by its endpoint's URL.
+//! `server_metrics_export.json`, AIPerf 0.13's layout: every endpoint's families summarised over
+//! the profiling window, each series labelled by its endpoint's URL; and the rows and units the
+//! CSV (`csv.rs`) shares.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
 use crate::collect::Endpoint;
 use crate::exposition::Kind;
-use crate::scrape::display;
-use crate::stats::{self, PERCENTILES};
+use crate::stats;
 
 /// The JSON file's name.
 pub const JSON_FILE: &str = "server_metrics_export.json";
@@ -143,81 +142,6 @@ pub fn json(endpoints: &[Endpoint], run: &aiperf_bench::observe::RunExports<'_>)
         "metrics": metrics,
         "input_config": run.summary["input_config"],
     })
-}
-
-/// A number as the CSV writes it: integers as they are, others with four decimals.
-fn cell(value: Option<&Value>) -> String {
-    match value {
-        Some(Value::Number(n)) if n.is_u64() || n.is_i64() => n.to_string(),
-        Some(Value::Number(n)) => format!("{:.4}", n.as_f64().unwrap_or_default()),
-        _ => String::new(),
-    }
-}
-
-/// A CSV field, quoted when it must be.
-fn field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
-}
-
-/// The CSV export: AIPerf's header lines, then a section per kind (gauges, counters,
-/// histograms, untyped), each with its statistics and a column per label key.
-pub fn csv(endpoints: &[Endpoint], benchmark_id: &str) -> String {
-    let mut out = format!(
-        "# AIPerf Server Metrics Export (CSV)\n# aiperf_version: {}\n# schema_version: 1.0\n# benchmark_id: {benchmark_id}\n# Note: Same benchmark_id and version appear in JSON and Parquet exports\n#\n",
-        env!("CARGO_PKG_VERSION")
-    );
-    let rows = rows(endpoints);
-    let gauge_stats: Vec<&str> = ["avg", "min", "max", "std"].into_iter().chain(PERCENTILES.iter().map(|p| p.0)).collect();
-    let histogram_stats: Vec<String> = ["count", "count_rate", "sum", "sum_rate", "avg"]
-        .into_iter()
-        .map(str::to_owned)
-        .chain(PERCENTILES.iter().map(|p| format!("{}_estimate", p.0)))
-        .collect();
-    let sections: [(Kind, Vec<String>); 4] = [
-        (Kind::Gauge, gauge_stats.iter().map(|s| (*s).to_owned()).collect()),
-        (Kind::Counter, ["total", "rate"].map(str::to_owned).to_vec()),
-        (Kind::Histogram, histogram_stats),
-        (Kind::Unknown, gauge_stats.iter().map(|s| (*s).to_owned()).collect()),
-    ];
-    let mut first = true;
-    for (kind, stat_keys) in sections {
-        let section: Vec<&Row<'_>> = rows.iter().filter(|row| row.kind == kind).collect();
-        if section.is_empty() {
-            continue;
-        }
-        if !first {
-            out.push_str("\r\n");
-        }
-        first = false;
-        let mut label_keys: Vec<&String> = section.iter().flat_map(|row| row.labels.keys()).collect();
-        label_keys.sort();
-        label_keys.dedup();
-        let mut header: Vec<String> = ["Endpoint", "Type", "Metric", "Unit"].map(str::to_owned).to_vec();
-        header.extend(stat_keys.iter().cloned());
-        header.extend(label_keys.iter().map(|key| field(key)));
-        header.push("Description".to_owned());
-        if kind == Kind::Histogram {
-            header.push("buckets".to_owned());
-        }
-        let _ = write!(out, "{}\r\n", header.join(","));
-        for row in section {
-            let mut cells = vec![
-                field(display(row.endpoint)),
-                kind.name().to_owned(),
-                field(row.metric),
-                unit(row.metric, row.help).unwrap_or_default().to_owned(),
-            ];
-            cells.extend(stat_keys.iter().map(|key| cell(row.stats.get(key))));
-            cells.extend(label_keys.iter().map(|key| row.labels.get(*key).map(|v| field(v)).unwrap_or_default()));
-            cells.push(field(row.help));
-            if let Some(buckets) = &row.buckets {
-                let text: Vec<String> = buckets.iter().map(|(le, count)| format!("{le}={count}")).collect();
-                cells.push(field(&text.join(";")));
-            }
-            let _ = write!(out, "{}\r\n", cells.join(","));
-        }
-    }
-    out
 }
 
 /// Writes `text` to `dir/name`; returns the path written, or why not.

@@ -12,6 +12,7 @@
 
 pub mod collect;
 pub mod console;
+pub mod csv;
 pub mod export;
 pub mod exposition;
 pub mod gpu;

@@ -56,6 +56,8 @@ pub struct ServerMetrics {
 struct Run {
     endpoints: Vec<Endpoint>,
     jsonl: Option<std::io::BufWriter<std::fs::File>>,
+    /// Why the JSONL file could not be created (said with the exports).
+    jsonl_error: Option<String>,
 }
 
 impl ServerMetrics {
@@ -65,28 +67,31 @@ impl ServerMetrics {
     /// An HTTP client that cannot be built.
     pub fn new(options: Options) -> Result<Self, String> {
         let scraper = Scraper::new(options.timeout)?;
-        let run = Arc::new(Mutex::new(Run { endpoints: Vec::new(), jsonl: None }));
+        let run = Arc::new(Mutex::new(Run { endpoints: Vec::new(), jsonl: None, jsonl_error: None }));
         Ok(Self { options, scraper, run, task: Mutex::new(None) })
     }
 
     async fn start(&self, dir: &Path) {
-        let jsonl =
-            self.options.formats.jsonl.then(|| std::fs::File::create(dir.join(JSONL_FILE)).ok().map(std::io::BufWriter::new)).flatten();
+        let path = dir.join(JSONL_FILE);
+        let (jsonl, jsonl_error) = match self.options.formats.jsonl.then(|| std::fs::File::create(&path)) {
+            Some(Ok(file)) => (Some(std::io::BufWriter::new(file)), None),
+            Some(Err(e)) => (None, Some(format!("cannot create {}: {e}", path.display()))),
+            None => (None, None),
+        };
         {
             let mut run = self.run.lock().unwrap_or_else(PoisonError::into_inner);
             run.endpoints = self.options.endpoints.iter().map(|url| Endpoint::new(url.clone())).collect();
-            run.jsonl = jsonl;
+            (run.jsonl, run.jsonl_error) = (jsonl, jsonl_error);
         }
-        scrape_all(&self.scraper, &self.options.endpoints, &self.run, false).await;
+        baseline(&self.scraper, &self.run).await;
         let (stop, mut stopped) = watch::channel(false);
-        let (scraper, endpoints, run, interval) =
-            (self.scraper.clone(), self.options.endpoints.clone(), Arc::clone(&self.run), self.options.interval);
+        let (scraper, run, interval) = (self.scraper.clone(), Arc::clone(&self.run), self.options.interval);
         let task = tokio::spawn(async move {
             let mut ticks = tokio::time::interval(interval);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
             loop {
                 tokio::select! {
-                    _ = ticks.tick() => scrape_all(&scraper, &endpoints, &run, true).await,
+                    _ = ticks.tick() => scrape_all(&scraper, &run).await,
                     _ = stopped.changed() => break,
                 }
             }
@@ -107,7 +112,7 @@ impl ServerMetrics {
         }
         self.run.lock().unwrap_or_else(PoisonError::into_inner).endpoints.iter_mut().for_each(Endpoint::unsettle);
         loop {
-            scrape_all(&self.scraper, &self.options.endpoints, &self.run, true).await;
+            scrape_all(&self.scraper, &self.run).await;
             let settled = self.run.lock().unwrap_or_else(PoisonError::into_inner).endpoints.iter().all(Endpoint::settled);
             if settled || tokio::time::Instant::now() >= deadline {
                 break;
@@ -118,7 +123,7 @@ impl ServerMetrics {
 
     fn write(&self, run: &RunExports<'_>) -> String {
         let mut state = self.run.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut console = String::new();
+        let mut console = state.jsonl_error.take().map(|e| format!("Server metrics: {e}\n")).unwrap_or_default();
         if let Some(mut jsonl) = state.jsonl.take()
             && let Err(e) = jsonl.flush()
         {
@@ -129,7 +134,7 @@ impl ServerMetrics {
         let mut files = Vec::new();
         if endpoints.iter().any(|endpoint| endpoint.fetches.total > 0) {
             if self.options.formats.csv {
-                files.push(("CSV", export::write(run.dir, CSV_FILE, &export::csv(endpoints, benchmark_id))));
+                files.push(("CSV", export::write(run.dir, CSV_FILE, &crate::csv::csv(endpoints, benchmark_id))));
             }
             if self.options.formats.json {
                 let text = serde_json::to_string_pretty(&export::json(endpoints, run)).unwrap_or_default();
@@ -147,27 +152,77 @@ impl ServerMetrics {
     }
 }
 
-/// Scrapes every endpoint at once, and adds what each gave to the run.
-async fn scrape_all(scraper: &Scraper, endpoints: &[String], run: &Arc<Mutex<Run>>, in_window: bool) {
+/// The endpoints still scraped, by their index in the run.
+fn scraped_urls(run: &Mutex<Run>) -> Vec<(usize, String)> {
+    let run = run.lock().unwrap_or_else(PoisonError::into_inner);
+    run.endpoints.iter().enumerate().filter(|(_, e)| e.dropped.is_none()).map(|(index, e)| (index, e.url.clone())).collect()
+}
+
+/// Adds what one scrape of endpoint `index` (at `url`) gave to the run; a failed first scrape
+/// drops the endpoint.
+fn add(run: &Mutex<Run>, index: usize, url: String, scraped: Result<Scraped, String>, first: bool) {
+    let mut run = run.lock().unwrap_or_else(PoisonError::into_inner);
+    let Run { endpoints, jsonl, .. } = &mut *run;
+    let Some(endpoint) = endpoints.get_mut(index) else { return };
+    match scraped {
+        Ok(scraped) => {
+            endpoint.url = url;
+            if endpoint.add(&scraped, !first)
+                && let Some(jsonl) = jsonl
+            {
+                let _ = writeln!(jsonl, "{}", jsonl_line(&endpoint.url, &scraped, !first));
+            }
+        }
+        Err(reason) => {
+            if first {
+                endpoint.dropped = Some(reason.clone());
+            }
+            endpoint.failed(reason);
+        }
+    }
+}
+
+/// The baseline: every endpoint's first scrape, before profiling starts. One whose page cannot
+/// be read is tried once at its [`fallback`](crate::scrape::fallback) (TensorRT-LLM's), which
+/// takes its place if it answers; if neither does, the endpoint is dropped for the run.
+async fn baseline(scraper: &Scraper, run: &Arc<Mutex<Run>>) {
     let mut scrapes = JoinSet::new();
-    for (index, url) in endpoints.iter().enumerate() {
-        let (scraper, url) = (scraper.clone(), url.clone());
-        scrapes.spawn(async move { (index, scraper.scrape(&url).await) });
+    for (index, url) in scraped_urls(run) {
+        let scraper = scraper.clone();
+        scrapes.spawn(async move {
+            let reason = match scraper.scrape(&url).await {
+                Ok(scraped) => return (index, url, Ok(scraped)),
+                Err(reason) => reason,
+            };
+            if let Some(other) = crate::scrape::fallback(&url)
+                && let Ok(scraped) = scraper.scrape(&other).await
+            {
+                return (index, other, Ok(scraped));
+            }
+            (index, url, Err(reason))
+        });
     }
     while let Some(done) = scrapes.join_next().await {
-        let Ok((index, scraped)) = done else { continue };
-        let mut run = run.lock().unwrap_or_else(PoisonError::into_inner);
-        let Run { endpoints, jsonl } = &mut *run;
-        let Some(endpoint) = endpoints.get_mut(index) else { continue };
-        match scraped {
-            Ok(scraped) => {
-                if endpoint.add(&scraped, in_window)
-                    && let Some(jsonl) = jsonl
-                {
-                    let _ = writeln!(jsonl, "{}", jsonl_line(&endpoint.url, &scraped, in_window));
-                }
-            }
-            Err(reason) => endpoint.failed(reason),
+        if let Ok((index, url, scraped)) = done {
+            add(run, index, url, scraped, true);
+        }
+    }
+}
+
+/// Scrapes every endpoint still scraped at once (in the window), and adds what each gave to the
+/// run.
+async fn scrape_all(scraper: &Scraper, run: &Arc<Mutex<Run>>) {
+    let mut scrapes = JoinSet::new();
+    for (index, url) in scraped_urls(run) {
+        let scraper = scraper.clone();
+        scrapes.spawn(async move {
+            let scraped = scraper.scrape(&url).await;
+            (index, url, scraped)
+        });
+    }
+    while let Some(done) = scrapes.join_next().await {
+        if let Ok((index, url, scraped)) = done {
+            add(run, index, url, scraped, false);
         }
     }
 }

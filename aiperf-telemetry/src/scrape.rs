@@ -16,6 +16,12 @@ pub fn endpoint(url: &str) -> String {
     if url.ends_with("/metrics") { url.to_owned() } else { format!("{url}/metrics") }
 }
 
+/// Where a server that answers its `/metrics` with something else keeps its Prometheus page:
+/// TensorRT-LLM's `trtllm-serve` answers `/metrics` with JSON and serves `/prometheus/metrics`.
+pub fn fallback(url: &str) -> Option<String> {
+    url.strip_suffix("/metrics").filter(|base| !base.ends_with("/prometheus")).map(|base| format!("{base}/prometheus/metrics"))
+}
+
 /// An endpoint as the exports and the console show it (AIPerf's display form): host, port and
 /// path, without the scheme and `/metrics`.
 pub fn display(url: &str) -> &str {
@@ -115,5 +121,12 @@ mod tests {
         assert_eq!(super::endpoint("localhost:8000"), "http://localhost:8000/metrics");
         assert_eq!(super::endpoint("https://x/y/"), "https://x/y/metrics");
         assert_eq!(super::endpoint("http://h:8000/metrics"), "http://h:8000/metrics");
+    }
+
+    #[test]
+    fn the_fallback_is_trtllm_serve_s_prometheus_page() {
+        assert_eq!(super::fallback("http://h:8000/metrics").as_deref(), Some("http://h:8000/prometheus/metrics"));
+        assert_eq!(super::fallback("http://h:8000/prometheus/metrics"), None);
+        assert_eq!(super::fallback("http://h:9400/dcgm"), None);
     }
 }
