@@ -36,7 +36,9 @@ async fn the_servers_metrics_are_scraped_by_default_and_summarised_over_the_wind
     let out = root.join("run");
     let (u, o) = (url.clone(), out.clone());
     let output =
-        tokio::task::spawn_blocking(move || profile(&u, &["--server-metrics-formats", "json,csv,jsonl", "--auto-plot"], &o)).await.unwrap();
+        tokio::task::spawn_blocking(move || profile(&u, &["--server-metrics-formats", "json,csv,jsonl,parquet", "--auto-plot"], &o))
+            .await
+            .unwrap();
     server.shutdown().await;
     let printed = ok(&output);
     let endpoint = format!("{url}/metrics");
@@ -65,6 +67,10 @@ async fn the_servers_metrics_are_scraped_by_default_and_summarised_over_the_wind
     assert!(lines[0].get("benchmark_phase").is_none(), "the baseline is before the window");
     assert_eq!(lines.last().unwrap()["benchmark_phase"], "profiling");
     assert!(lines.last().unwrap()["metrics"]["vllm:prompt_tokens"][0]["value"].as_f64().unwrap() > 0.0);
+    // The window's samples as Parquet rows (read by pyarrow in `cargo xtask parity`).
+    let parquet = std::fs::read(out.join("server_metrics_export.parquet")).unwrap();
+    assert!(parquet.starts_with(b"PAR1") && parquet.ends_with(b"PAR1") && parquet.len() > 1000, "{} bytes", parquet.len());
+    assert!(!out.join(".server_metrics_pages.jsonl").exists(), "the pages kept for it are removed");
     // The server's queue against our throughput, drawn from those pages.
     assert!(std::fs::metadata(out.join("plots/server_over_time.png")).unwrap().len() > 10_000, "{printed}");
     std::fs::remove_dir_all(root).unwrap();

@@ -13,10 +13,12 @@
 pub mod collect;
 pub mod console;
 pub mod csv;
+pub mod estimate;
 pub mod export;
 pub mod exposition;
 pub mod gpu;
 pub mod observer;
+pub mod parquet;
 pub mod scrape;
 pub mod stats;
 pub mod window;

@@ -16,6 +16,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::collect::Endpoint;
 use crate::export::{self, CSV_FILE, JSON_FILE, JSONL_FILE};
 use crate::exposition::{Family, Value as Sample};
+use crate::parquet::Spill;
 use crate::scrape::{Scraped, Scraper};
 
 /// The files `--server-metrics-formats` chooses.
@@ -27,6 +28,8 @@ pub struct Formats {
     pub csv: bool,
     /// `server_metrics_export.jsonl`: every page that changed, as scraped.
     pub jsonl: bool,
+    /// `server_metrics_export.parquet`: a row per sample in the window.
+    pub parquet: bool,
 }
 
 /// How server metrics are collected.
@@ -56,8 +59,10 @@ pub struct ServerMetrics {
 struct Run {
     endpoints: Vec<Endpoint>,
     jsonl: Option<std::io::BufWriter<std::fs::File>>,
-    /// Why the JSONL file could not be created (said with the exports).
-    jsonl_error: Option<String>,
+    /// Every page, for the Parquet file.
+    spill: Option<Spill>,
+    /// Why a file could not be created (said with the exports).
+    errors: Vec<String>,
 }
 
 impl ServerMetrics {
@@ -67,21 +72,21 @@ impl ServerMetrics {
     /// An HTTP client that cannot be built.
     pub fn new(options: Options) -> Result<Self, String> {
         let scraper = Scraper::new(options.timeout)?;
-        let run = Arc::new(Mutex::new(Run { endpoints: Vec::new(), jsonl: None, jsonl_error: None }));
+        let run = Arc::new(Mutex::new(Run { endpoints: Vec::new(), jsonl: None, spill: None, errors: Vec::new() }));
         Ok(Self { options, scraper, run, task: Mutex::new(None) })
     }
 
     async fn start(&self, dir: &Path) {
         let path = dir.join(JSONL_FILE);
-        let (jsonl, jsonl_error) = match self.options.formats.jsonl.then(|| std::fs::File::create(&path)) {
-            Some(Ok(file)) => (Some(std::io::BufWriter::new(file)), None),
-            Some(Err(e)) => (None, Some(format!("cannot create {}: {e}", path.display()))),
-            None => (None, None),
-        };
+        let mut errors = Vec::new();
+        let created =
+            self.options.formats.jsonl.then(|| std::fs::File::create(&path).map_err(|e| format!("cannot create {}: {e}", path.display())));
+        let jsonl = created.and_then(|file| file.map_err(|e| errors.push(e)).ok()).map(std::io::BufWriter::new);
+        let spill = self.options.formats.parquet.then(|| Spill::create(dir)).and_then(|spill| spill.map_err(|e| errors.push(e)).ok());
         {
             let mut run = self.run.lock().unwrap_or_else(PoisonError::into_inner);
             run.endpoints = self.options.endpoints.iter().map(|url| Endpoint::new(url.clone())).collect();
-            (run.jsonl, run.jsonl_error) = (jsonl, jsonl_error);
+            (run.jsonl, run.spill, run.errors) = (jsonl, spill, errors);
         }
         baseline(&self.scraper, &self.run).await;
         let (stop, mut stopped) = watch::channel(false);
@@ -123,12 +128,13 @@ impl ServerMetrics {
 
     fn write(&self, run: &RunExports<'_>) -> String {
         let mut state = self.run.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut console = state.jsonl_error.take().map(|e| format!("Server metrics: {e}\n")).unwrap_or_default();
+        let mut console: String = state.errors.drain(..).map(|e| format!("Server metrics: {e}\n")).collect();
         if let Some(mut jsonl) = state.jsonl.take()
             && let Err(e) = jsonl.flush()
         {
             console.push_str(&format!("Server metrics: cannot write {JSONL_FILE}: {e}\n"));
         }
+        let spill = state.spill.take();
         let endpoints = &state.endpoints;
         let benchmark_id = run.summary["benchmark_id"].as_str().unwrap_or_default();
         let mut files = Vec::new();
@@ -139,6 +145,13 @@ impl ServerMetrics {
             if self.options.formats.json {
                 let text = serde_json::to_string_pretty(&export::json(endpoints, run)).unwrap_or_default();
                 files.push(("JSON", export::write(run.dir, JSON_FILE, &text)));
+            }
+        }
+        if let Some(spill) = spill {
+            match spill.finish(endpoints, run) {
+                Ok(Some(path)) => files.push(("Parquet", Ok(path))),
+                Ok(None) => {}
+                Err(e) => files.push(("Parquet", Err(format!("cannot write {}: {e}", crate::parquet::PARQUET_FILE)))),
             }
         }
         for (kind, written) in files {
@@ -162,15 +175,24 @@ fn scraped_urls(run: &Mutex<Run>) -> Vec<(usize, String)> {
 /// drops the endpoint.
 fn add(run: &Mutex<Run>, index: usize, url: String, scraped: Result<Scraped, String>, first: bool) {
     let mut run = run.lock().unwrap_or_else(PoisonError::into_inner);
-    let Run { endpoints, jsonl, .. } = &mut *run;
+    let Run { endpoints, jsonl, spill, .. } = &mut *run;
     let Some(endpoint) = endpoints.get_mut(index) else { return };
     match scraped {
         Ok(scraped) => {
             endpoint.url = url;
-            if endpoint.add(&scraped, !first)
-                && let Some(jsonl) = jsonl
-            {
-                let _ = writeln!(jsonl, "{}", jsonl_line(&endpoint.url, &scraped, !first));
+            let changed = endpoint.add(&scraped, !first);
+            if jsonl.is_none() && spill.is_none() {
+                return;
+            }
+            let mut line = page_line(&endpoint.url, &scraped, !first);
+            if let Some(spill) = spill {
+                spill.push(&line);
+            }
+            if changed && let Some(jsonl) = jsonl {
+                if let Some(metrics) = line["metrics"].as_object_mut() {
+                    metrics.retain(|name, _| !name.ends_with("_info"));
+                }
+                let _ = writeln!(jsonl, "{line}");
             }
         }
         Err(reason) => {
@@ -228,14 +250,9 @@ async fn scrape_all(scraper: &Scraper, run: &Arc<Mutex<Run>>) {
 }
 
 /// A page as a line of `server_metrics_export.jsonl` (AIPerf's layout: raw cumulative values,
-/// `_info` families left out, the phase when the page was in the window).
-fn jsonl_line(url: &str, scraped: &Scraped, in_window: bool) -> Value {
-    let metrics: Map<String, Value> = scraped
-        .families
-        .iter()
-        .filter(|family| !family.name.ends_with("_info"))
-        .map(|family| (family.name.clone(), samples(family)))
-        .collect();
+/// the phase when the page was in the window; the JSONL file leaves the `_info` families out).
+fn page_line(url: &str, scraped: &Scraped, in_window: bool) -> Value {
+    let metrics: Map<String, Value> = scraped.families.iter().map(|family| (family.name.clone(), samples(family))).collect();
     let mut line = json!({
         "endpoint_url": url,
         "timestamp_ns": scraped.first_byte_ns,

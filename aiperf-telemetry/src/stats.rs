@@ -1,14 +1,12 @@
 //! A series' summary over the window, AIPerf 0.13's: a gauge's mean, extremes, sample standard
 //! deviation and numpy's linear percentiles; a counter's increase and rate; a histogram's
-//! count, sum, mean, rates, bucket increases and percentile estimates.
-//!
-//! The estimates interpolate linearly within the bucket holding the rank (Prometheus'
-//! `histogram_quantile`); AIPerf estimates them from synthetic observations shaped by the
-//! bucket means it learns between scrapes, so its estimates may differ within a bucket.
+//! count, sum, mean, rates, bucket increases and AIPerf's percentile estimates
+//! ([`estimate`](crate::estimate)). Sums are numpy's (pairwise, in time order) and counts are
+//! truncated as Python's `int()` does, so the numbers are AIPerf's to the last digit.
 
 use serde_json::{Map, Value, json};
 
-use crate::exposition::le;
+use crate::estimate::{self, HistogramPoint, Learning, numpy_sum};
 use crate::window::{Series, Snapshot};
 
 /// The percentiles AIPerf reports, by their key suffix.
@@ -24,27 +22,27 @@ pub fn summarize(series: &Series) -> Option<Summary> {
     match series {
         Series::Gauge(values) => gauge(values).map(|stats| (stats, None)),
         Series::Counter { reference: Some(reference), last: Some(last) } => Some((counter(*reference, *last), None)),
-        Series::Histogram { reference: Some(reference), last: Some(last) } => histogram(reference, last),
+        Series::Histogram { reference: Some(reference), last: Some(last), learning } => histogram(reference, last, learning.as_ref()),
         _ => None,
     }
 }
 
 /// numpy's linear percentile of sorted `values` (rank `q/100·(n−1)`).
 pub fn percentile(sorted: &[f64], q: f64) -> f64 {
-    let rank = q / 100.0 * (sorted.len() - 1) as f64;
-    let (low, high) = (rank.floor() as usize, rank.ceil() as usize);
-    sorted[low] + (sorted[high] - sorted[low]) * (rank - low as f64)
+    estimate::percentile(sorted, q)
 }
 
+/// A gauge's statistics over its samples, in the order they were scraped.
 fn gauge(values: &[f64]) -> Option<Map<String, Value>> {
     if values.is_empty() {
         return None;
     }
+    let n = values.len() as f64;
+    let mean = numpy_sum(values) / n;
+    let squares: Vec<f64> = values.iter().map(|v| (v - mean) * (v - mean)).collect();
+    let std = if values.len() > 1 { (numpy_sum(&squares) / (n - 1.0)).sqrt() } else { 0.0 };
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
-    let n = sorted.len() as f64;
-    let mean = sorted.iter().sum::<f64>() / n;
-    let std = if sorted.len() > 1 { (sorted.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt() } else { 0.0 };
     let mut stats = Map::new();
     stats.insert("avg".into(), json!(mean));
     stats.insert("min".into(), json!(sorted[0]));
@@ -69,55 +67,51 @@ fn counter((from, first): (u64, f64), (to, last): (u64, f64)) -> Map<String, Val
     stats
 }
 
-fn histogram(reference: &Snapshot, last: &Snapshot) -> Option<Summary> {
-    let count = (last.count - reference.count).max(0.0).round();
+/// A snapshot as the estimator reads it.
+fn point(snapshot: &Snapshot) -> HistogramPoint<'_> {
+    HistogramPoint { buckets: &snapshot.buckets, sum: snapshot.sum, count: snapshot.count }
+}
+
+/// An increase as Python's `int()` takes it: truncated towards zero.
+fn whole(delta: f64) -> i64 {
+    if delta.is_finite() { delta.trunc() as i64 } else { 0 }
+}
+
+fn histogram(reference: &Snapshot, last: &Snapshot, learning: Option<&Learning>) -> Option<Summary> {
+    let count = whole(last.count - reference.count).max(0);
     let sum = (last.sum - reference.sum).max(0.0);
-    let mut deltas = Vec::with_capacity(last.buckets.len());
-    for (bound, cumulative) in &last.buckets {
-        let before = reference.buckets.iter().find(|(b, _)| b == bound).map_or(0.0, |(_, c)| *c);
-        deltas.push((bound.clone(), (cumulative - before).round()));
-    }
+    let deltas: Vec<(&String, i64)> = last
+        .buckets
+        .iter()
+        .map(|(bound, cumulative)| {
+            let before = reference.buckets.iter().find(|(b, _)| b == bound).map_or(0.0, |(_, c)| *c);
+            (bound, whole(cumulative - before))
+        })
+        .collect();
     let mut stats = Map::new();
-    stats.insert("count".into(), json!(count as u64));
-    let buckets: Map<String, Value> = deltas.iter().map(|(bound, delta)| (bound.clone(), json!(delta.max(0.0) as u64))).collect();
-    if count == 0.0 {
+    stats.insert("count".into(), json!(count));
+    let buckets: Map<String, Value> = deltas.iter().map(|(bound, delta)| ((*bound).clone(), json!((*delta).max(0)))).collect();
+    if count == 0 {
         return Some((stats, Some(buckets)));
     }
     let elapsed = seconds(reference.ns, last.ns);
     stats.insert("sum".into(), json!(sum));
-    stats.insert("avg".into(), json!(sum / count));
+    stats.insert("avg".into(), json!(sum / count as f64));
     if elapsed > 0.0 {
-        stats.insert("count_rate".into(), json!(count / elapsed));
+        stats.insert("count_rate".into(), json!(count as f64 / elapsed));
         stats.insert("sum_rate".into(), json!(sum / elapsed));
     }
     // A bucket that went down (a server restart) leaves nothing to estimate from.
-    if deltas.iter().all(|(_, delta)| *delta >= 0.0) {
-        for (key, q) in PERCENTILES {
-            stats.insert(format!("{key}_estimate"), json!(quantile(&deltas, count, q / 100.0)));
-        }
-        return Some((stats, Some(buckets)));
+    if deltas.iter().any(|(_, delta)| *delta < 0) {
+        return Some((stats, None));
     }
-    Some((stats, None))
-}
-
-/// Prometheus' `histogram_quantile` over cumulative bucket increases: linear within the
-/// bucket holding the rank, from 0 for the first bucket; a rank in `+Inf` gives the largest
-/// finite bound.
-fn quantile(cumulative: &[(String, f64)], count: f64, q: f64) -> f64 {
-    let rank = q * count;
-    let mut lower = (0.0, 0.0);
-    for (bound, seen) in cumulative {
-        let upper = le(bound);
-        if *seen >= rank {
-            if upper.is_infinite() {
-                return lower.0;
-            }
-            let in_bucket = seen - lower.1;
-            return if in_bucket > 0.0 { lower.0 + (upper - lower.0) * (rank - lower.1) / in_bucket } else { upper };
+    let percents = PERCENTILES.map(|(_, q)| q);
+    if let Some(estimates) = learning.and_then(|learning| learning.estimate(&point(reference), &point(last), &percents)) {
+        for ((key, _), value) in PERCENTILES.iter().zip(estimates) {
+            stats.insert(format!("{key}_estimate"), json!(value));
         }
-        lower = (if upper.is_finite() { upper } else { lower.0 }, *seen);
     }
-    lower.0
+    Some((stats, Some(buckets)))
 }
 
 #[cfg(test)]
@@ -150,20 +144,29 @@ mod tests {
     }
 
     #[test]
-    fn a_histogram_is_its_increase_and_its_quantiles_interpolate_within_buckets() {
+    fn a_histogram_is_its_increase_and_aiperf_s_estimates_over_the_window() {
         let before = snapshot(0, &[("0.1", 10.0), ("1.0", 10.0), ("+Inf", 10.0)], 0.5);
         let after = snapshot(1_000_000_000, &[("0.1", 60.0), ("1.0", 110.0), ("+Inf", 110.0)], 30.5);
-        let (stats, buckets) = summarize(&Series::Histogram { reference: Some(before), last: Some(after) }).unwrap();
+        let mut learning = Learning::new(&point(&before)).unwrap();
+        learning.add(&point(&after));
+        let series = Series::Histogram { reference: Some(before.clone()), last: Some(after.clone()), learning: Some(learning) };
+        let (stats, buckets) = summarize(&series).unwrap();
         assert_eq!(stats["count"], 100);
         assert_eq!(stats["sum"], 30.0);
         assert_eq!(stats["avg"], 0.3);
         assert_eq!(stats["count_rate"], 100.0);
         assert_eq!(buckets.unwrap()["1.0"], 100);
-        // 50 in (0, 0.1], 50 in (0.1, 1.0]: the median at 0.1, p75 halfway up the second bucket.
-        assert!((stats["p50_estimate"].as_f64().unwrap() - 0.1).abs() < 1e-12);
-        assert!((stats["p75_estimate"].as_f64().unwrap() - 0.55).abs() < 1e-12);
+        let expected = estimate::estimated_percentiles(&[point(&before), point(&after)], &PERCENTILES.map(|p| p.1)).unwrap();
+        let got: Vec<f64> = PERCENTILES.iter().map(|(key, _)| stats[&format!("{key}_estimate")].as_f64().unwrap()).collect();
+        assert_eq!(got, expected, "AIPerf's estimator over the window");
+        assert!(got[4] > 0.0 && got[4] <= 1.0, "the median within the finite buckets: {got:?}");
         let idle = snapshot(5, &[("0.1", 10.0), ("+Inf", 10.0)], 0.5);
-        let (stats, _) = summarize(&Series::Histogram { reference: Some(idle.clone()), last: Some(idle) }).unwrap();
+        let (stats, _) = summarize(&Series::Histogram { reference: Some(idle.clone()), last: Some(idle), learning: None }).unwrap();
         assert_eq!(Value::Object(stats), json!({ "count": 0 }));
+    }
+
+    #[test]
+    fn counts_are_truncated_as_python_s_int_truncates() {
+        assert_eq!((whole(2.9), whole(-0.5), whole(f64::NAN)), (2, 0, 0));
     }
 }

@@ -1,10 +1,12 @@
 //! One endpoint's series over a run's profiling window, as the summaries need them and no more:
 //! a gauge's samples in the window, a counter's and a histogram's first (the last before the
-//! window, else the first in it) and last. Memory grows only with a gauge's samples (one number
-//! a scrape).
+//! window, else the first in it) and last, and what a histogram's scrapes taught its estimator
+//! (`estimate::Learning`). Memory grows only with a gauge's samples (one number a scrape) and a
+//! histogram's single-bucket intervals (one number each).
 
 use std::collections::BTreeMap;
 
+use crate::estimate::{HistogramPoint, Learning};
 use crate::exposition::{Family, Kind, Labels, Value};
 
 /// A histogram at one scrape.
@@ -38,6 +40,8 @@ pub enum Series {
         reference: Option<Snapshot>,
         /// The last in the window.
         last: Option<Snapshot>,
+        /// What the scrapes from the reference on taught the estimator.
+        learning: Option<Learning>,
     },
 }
 
@@ -75,7 +79,7 @@ impl Window {
                 let series = entry.series.entry(labels.clone()).or_insert_with(|| match family.kind {
                     Kind::Gauge | Kind::Unknown => Series::Gauge(Vec::new()),
                     Kind::Counter => Series::Counter { reference: None, last: None },
-                    Kind::Histogram => Series::Histogram { reference: None, last: None },
+                    Kind::Histogram => Series::Histogram { reference: None, last: None, learning: None },
                 });
                 add(series, ns, value, in_window);
             }
@@ -94,12 +98,17 @@ fn add(series: &mut Series, ns: u64, value: &Value, in_window: bool) {
                 *last = Some((ns, *value));
             }
         }
-        (Series::Histogram { reference, last }, Value::Histogram { buckets, sum, count }) => {
+        (Series::Histogram { reference, last, learning }, Value::Histogram { buckets, sum, count }) => {
+            let point = HistogramPoint { buckets, sum: *sum, count: *count };
             let snapshot = Snapshot { ns, buckets: buckets.clone(), sum: *sum, count: *count };
-            if !in_window {
-                *reference = Some(snapshot);
-            } else {
-                reference.get_or_insert_with(|| snapshot.clone());
+            if !in_window || reference.is_none() {
+                // A new reference: learning starts again from it.
+                *learning = Learning::new(&point);
+                *reference = Some(snapshot.clone());
+            } else if let Some(learning) = learning {
+                learning.add(&point);
+            }
+            if in_window {
                 *last = Some(snapshot);
             }
         }

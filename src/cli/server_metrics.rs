@@ -19,8 +19,8 @@ pub struct ServerMetricsArgs {
     /// Do not scrape the server's metrics.
     #[arg(long)]
     pub no_server_metrics: bool,
-    /// Server-metrics files to write: json, csv, jsonl [default: json,csv].
-    #[arg(long, value_delimiter = ',', value_parser = ["json", "csv", "jsonl"], ignore_case = true)]
+    /// Server-metrics files to write: json, csv, jsonl, parquet [default: json,csv].
+    #[arg(long, value_delimiter = ',', value_parser = ["json", "csv", "jsonl", "parquet"], ignore_case = true)]
     pub server_metrics_formats: Vec<String>,
 }
 
@@ -68,10 +68,10 @@ impl ServerMetricsArgs {
             return Ok(None);
         }
         let formats = if self.server_metrics_formats.is_empty() {
-            Formats { json: true, csv: true, jsonl: pictures }
+            Formats { json: true, csv: true, jsonl: pictures, parquet: false }
         } else {
             let has = |name: &str| self.server_metrics_formats.iter().any(|f| f.eq_ignore_ascii_case(name));
-            Formats { json: has("json"), csv: has("csv"), jsonl: has("jsonl") || pictures }
+            Formats { json: has("json"), csv: has("csv"), jsonl: has("jsonl") || pictures, parquet: has("parquet") }
         };
         let options = Options {
             endpoints,

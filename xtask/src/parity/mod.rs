@@ -10,6 +10,7 @@
 
 mod python;
 mod rules;
+mod server;
 mod table;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +29,9 @@ struct Scenario {
     /// Both send the prompts of `prompts.jsonl` (else each its own synthetic ones).
     same_prompts: bool,
     pacing: Pacing,
+    /// Both scrape the server's `/metrics` (AIPerf's default), and their server-metrics files are
+    /// compared too; otherwise AIPerf is told `--no-server-metrics`.
+    server_metrics: bool,
 }
 
 const SCENARIOS: [Scenario; 5] = [
@@ -36,30 +40,35 @@ const SCENARIOS: [Scenario; 5] = [
         args: &["--streaming", "--concurrency", "4", "--request-count", "100"],
         same_prompts: true,
         pacing: Pacing::Concurrency,
+        server_metrics: true,
     },
     Scenario {
         name: "non-streaming",
         args: &["--concurrency", "4", "--request-count", "100"],
         same_prompts: true,
         pacing: Pacing::Concurrency,
+        server_metrics: false,
     },
     Scenario {
         name: "constant-rate",
         args: &["--streaming", "--request-rate", "20", "--arrival-pattern", "constant", "--request-count", "60"],
         same_prompts: true,
         pacing: Pacing::ConstantRate,
+        server_metrics: false,
     },
     Scenario {
         name: "server-token-count",
         args: &["--streaming", "--use-server-token-count", "--concurrency", "4", "--request-count", "100"],
         same_prompts: true,
         pacing: Pacing::Concurrency,
+        server_metrics: false,
     },
     Scenario {
         name: "synthetic",
         args: &["--streaming", "--concurrency", "4", "--request-count", "100", "--isl", "128"],
         same_prompts: false,
         pacing: Pacing::Concurrency,
+        server_metrics: false,
     },
 ];
 
@@ -104,15 +113,21 @@ pub fn run() -> Result<(), String> {
         }
         let dir = out.join("runs").join(scenario.name);
         let _ = std::fs::remove_dir_all(&dir);
-        // AIPerf's own flags: no GPU telemetry or server metrics to look for (nothing but the
-        // mock server is reached).
-        let aiperf_args = [&args[..], &["--no-gpu-telemetry".to_owned(), "--no-server-metrics".to_owned()]].concat();
+        // AIPerf's own flags: no GPU telemetry to look for (nothing but the mock server is
+        // reached), and its server metrics only where they are compared.
+        let mut aiperf_args = [&args[..], &["--no-gpu-telemetry".to_owned()]].concat();
+        if !scenario.server_metrics {
+            aiperf_args.push("--no-server-metrics".to_owned());
+        }
         let (their_export, their_time) =
             profile(&theirs, &mock, &aiperf_args, &dir.join("aiperf-0.13"), &[("TIKTOKEN_CACHE_DIR", &tiktoken)])?;
         let (our_export, our_time) = profile(&ours, &mock, &args, &dir.join("aiperf"), &[])?;
         let setting =
             Setting { streaming: scenario.args.contains(&"--streaming"), same_prompts: scenario.same_prompts, pacing: scenario.pacing };
-        let lines = table::compare(&their_export, &our_export, setting);
+        let mut lines = table::compare(&their_export, &our_export, setting);
+        if scenario.server_metrics {
+            lines.extend(server_metrics(&dir)?);
+        }
         let failed: Vec<&table::Line> = lines.iter().filter(|l| !l.ok).collect();
         println!(
             "{:<20} {:>4} lines, {:>2} outside their tolerance (AIPerf {:.1} s, aiperf {:.1} s)",
@@ -133,6 +148,18 @@ pub fn run() -> Result<(), String> {
     std::fs::write(&path, report).map_err(|e| format!("{}: {e}", path.display()))?;
     println!("report: {}", path.display());
     if failures.is_empty() { Ok(()) } else { Err(format!("{} values outside their tolerance: {}", failures.len(), failures.join(", "))) }
+}
+
+/// The lines comparing the two tools' server-metrics files of the run in `dir`.
+fn server_metrics(dir: &Path) -> Result<Vec<table::Line>, String> {
+    let file = |tool: &str, name: &str| dir.join(tool).join("artifacts").join(name);
+    let json = |tool: &str| read_json(&file(tool, "server_metrics_export.json"));
+    let csv = |tool: &str| {
+        std::fs::read_to_string(file(tool, "server_metrics_export.csv")).map_err(|e| format!("{tool}'s server metrics CSV: {e}"))
+    };
+    let mut lines = server::compare(&json("aiperf-0.13")?, &json("aiperf")?);
+    lines.push(server::compare_csv(&csv("aiperf-0.13")?, &csv("aiperf")?));
+    Ok(lines)
 }
 
 /// 100 prompts of 128 tokens from aiperf's corpus, as AIPerf's `single_turn` lines.
