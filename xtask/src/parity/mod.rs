@@ -37,7 +37,7 @@ struct Scenario {
 const SCENARIOS: [Scenario; 5] = [
     Scenario {
         name: "streaming",
-        args: &["--streaming", "--concurrency", "4", "--request-count", "100"],
+        args: &["--streaming", "--concurrency", "4", "--request-count", "100", "--server-metrics-formats", "json,csv,parquet"],
         same_prompts: true,
         pacing: Pacing::Concurrency,
         server_metrics: true,
@@ -126,7 +126,7 @@ pub fn run() -> Result<(), String> {
             Setting { streaming: scenario.args.contains(&"--streaming"), same_prompts: scenario.same_prompts, pacing: scenario.pacing };
         let mut lines = table::compare(&their_export, &our_export, setting);
         if scenario.server_metrics {
-            lines.extend(server_metrics(&dir)?);
+            lines.extend(server_metrics(&dir, &venv)?);
         }
         let failed: Vec<&table::Line> = lines.iter().filter(|l| !l.ok).collect();
         println!(
@@ -150,8 +150,9 @@ pub fn run() -> Result<(), String> {
     if failures.is_empty() { Ok(()) } else { Err(format!("{} values outside their tolerance: {}", failures.len(), failures.join(", "))) }
 }
 
-/// The lines comparing the two tools' server-metrics files of the run in `dir`.
-fn server_metrics(dir: &Path) -> Result<Vec<table::Line>, String> {
+/// The lines comparing the two tools' server-metrics files of the run in `dir`; their Parquet
+/// files are read by the pyarrow of the environment in `venv`.
+fn server_metrics(dir: &Path, venv: &Path) -> Result<Vec<table::Line>, String> {
     let file = |tool: &str, name: &str| dir.join(tool).join("artifacts").join(name);
     let json = |tool: &str| read_json(&file(tool, "server_metrics_export.json"));
     let csv = |tool: &str| {
@@ -159,6 +160,19 @@ fn server_metrics(dir: &Path) -> Result<Vec<table::Line>, String> {
     };
     let mut lines = server::compare(&json("aiperf-0.13")?, &json("aiperf")?);
     lines.push(server::compare_csv(&csv("aiperf-0.13")?, &csv("aiperf")?));
+    let parquet = |tool: &str| file(tool, "server_metrics_export.parquet");
+    let output = Command::new(venv.join("bin/python"))
+        .arg("-c")
+        .arg(server::PARQUET_SUMMARY)
+        .arg(parquet("aiperf-0.13"))
+        .arg(parquet("aiperf"))
+        .output()
+        .map_err(|e| format!("cannot run pyarrow: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("pyarrow could not read the Parquet files: {}", String::from_utf8_lossy(&output.stderr)));
+    }
+    let read: serde_json::Value = serde_json::from_slice(&output.stdout).map_err(|e| format!("pyarrow's summary: {e}"))?;
+    lines.extend(server::compare_parquet(&read[0], &read[1]));
     Ok(lines)
 }
 

@@ -3,7 +3,7 @@
 //! (the machines reach PyPI, not tiktoken's host).
 //!
 //! The environment holds AIPerf and the packages `aiperf profile` imports, pinned in
-//! `xtask/parity-requirements.txt` (49 packages, about 20 s to install, where AIPerf's full
+//! `xtask/parity-requirements.txt` (50 packages, about 20 s to install, where AIPerf's full
 //! dependencies take a minute and 1.2 GB). It is kept under the output directory and made again
 //! when the pin list changes.
 

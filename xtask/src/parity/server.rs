@@ -100,6 +100,50 @@ pub fn compare_csv(theirs: &str, ours: &str) -> Line {
     }
 }
 
+/// Reads Parquet files with pyarrow: for each path, its columns and their Arrow types, its row
+/// count, its metadata keys and the metric types of its rows.
+pub const PARQUET_SUMMARY: &str = r#"
+import json, sys
+import pyarrow.parquet as pq
+out = []
+for path in sys.argv[1:]:
+    f = pq.ParquetFile(path)
+    table = f.read()
+    keys = sorted(k.decode() for k in (f.metadata.metadata or {}) if k != b"ARROW:schema")
+    out.append({
+        "columns": [[field.name, str(field.type)] for field in f.schema_arrow],
+        "rows": table.num_rows,
+        "metadata": keys,
+        "metric_types": sorted(set(table.column("metric_type").to_pylist())),
+    })
+print(json.dumps(out))
+"#;
+
+/// The lines comparing two files as [`PARQUET_SUMMARY`] read them.
+pub fn compare_parquet(theirs: &Value, ours: &Value) -> Vec<Line> {
+    let name = |what: &str| format!("server_metrics_export.parquet: {what}");
+    let mut lines = Vec::new();
+    for key in ["columns", "metric_types"] {
+        lines.push(line(name(key), theirs.get(key), ours.get(key), "exact", theirs.get(key) == ours.get(key)));
+    }
+    lines.push(line(name("rows"), theirs.get("rows"), ours.get("rows"), "shown", true));
+    let keys = |v: &Value| -> Vec<String> {
+        v["metadata"].as_array().into_iter().flatten().filter_map(|k| k.as_str().map(str::to_owned)).collect()
+    };
+    let (their_keys, our_keys) = (keys(theirs), keys(ours));
+    let invented: Vec<&String> = our_keys.iter().filter(|k| !their_keys.contains(k)).collect();
+    let theirs_only: Vec<&String> = their_keys.iter().filter(|k| !our_keys.contains(k)).collect();
+    lines.push(line(
+        name("metadata keys not AIPerf's"),
+        Some(&Value::from("[]")),
+        Some(&serde_json::json!(invented)),
+        "keys",
+        invented.is_empty(),
+    ));
+    lines.push(line(name("metadata keys only AIPerf writes"), Some(&serde_json::json!(theirs_only)), None, "shown", true));
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
