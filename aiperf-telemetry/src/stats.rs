@@ -1,7 +1,7 @@
 //! A series' summary over the window, AIPerf 0.13's: a gauge's mean, extremes, sample standard
 //! deviation and numpy's linear percentiles; a counter's increase and rate; a histogram's
 //! count, sum, mean, rates, bucket increases and AIPerf's percentile estimates
-//! ([`estimate`](crate::estimate)). Sums are numpy's (pairwise, in time order) and counts are
+//! ([`estimate`](mod@crate::estimate)). Sums are numpy's (pairwise, in time order) and counts are
 //! truncated as Python's `int()` does, so the numbers are AIPerf's to the last digit.
 
 use serde_json::{Map, Value, json};

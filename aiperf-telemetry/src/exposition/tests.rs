@@ -38,6 +38,12 @@ fn every_real_page_reads() {
         ("nim.prom", "time_to_first_token_seconds", Kind::Histogram),
         ("llamacpp.prom", "llamacpp:prompt_tokens", Kind::Counter),
         ("dcgm-datadog.prom", "DCGM_FI_DEV_GPU_UTIL", Kind::Gauge),
+        ("dynamo.prom", "dynamo_frontend_time_to_first_token_seconds", Kind::Histogram),
+        ("dynamo.prom", "dynamo_frontend_requests", Kind::Counter),
+        ("dynamo-worker.prom", "dynamo_component_requests", Kind::Counter),
+        ("dynamo-worker.prom", "vllm:time_to_first_token_seconds", Kind::Histogram),
+        // An excerpt: one histogram without its `+Inf` bucket and count.
+        ("trtllm.prom", "e2e_request_latency_seconds", Kind::Histogram),
     ] {
         let families = parse(&fixture(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(find(&families, family).kind, kind, "{file}");
