@@ -45,7 +45,13 @@ pub(crate) async fn run_one<F: Factories>(benchmark: &BenchConfig, context: &Con
     let (stop_tx, stop_rx) = watch::channel(false);
     let caught = Arc::new(OnceLock::new());
     let signals = signals::watch(stop_tx, Arc::clone(&caught), STOP_GRACE.as_secs());
-    warmup(&config, &path, &issuer, &stop_rx).await;
+    let writer = export::RecordWriter::create(
+        &config.artifact_dir,
+        config.secrets.clone(),
+        config.schedule.warmup.is_some(),
+        config.dataset.shard.map(|shard| shard.index),
+    )?;
+    let writer = warmup(&config, &path, &issuer, &stop_rx, writer).await?;
     for observer in &context.observers {
         observer.profiling_started(&config.artifact_dir).await;
     }
@@ -53,7 +59,7 @@ pub(crate) async fn run_one<F: Factories>(benchmark: &BenchConfig, context: &Con
         let at = gate.ready().await.map_err(ProfileError::NotStarted)?;
         start::wait_until(at, &mut stop_rx.clone()).await;
     }
-    let mut measured = profile(&config, &path, &issuer, header, &stop_rx).await?;
+    let mut measured = profile(&config, &path, &issuer, header, &stop_rx, writer).await?;
     for observer in &context.observers {
         observer.profiling_ended().await;
     }
@@ -120,21 +126,38 @@ fn warn_about_open_files(config: &Config, scheduled: Option<usize>) {
     }
 }
 
-/// `--num-warmup-requests`: sent first, not measured.
+/// The warmup phase: sent first, not measured. Its records go to `profile_export.jsonl` marked
+/// as warmup, as AIPerf writes them, except requests cut off when its grace period ended (AIPerf
+/// keeps no record of those). Returns the writer for the profiling phase.
 async fn warmup<E: Endpoint + 'static, T: Transport + 'static, A: ArrivalPattern>(
     config: &Config,
     path: &Arc<RequestPath<E, T>>,
     issuer: &Issuer<A>,
     stop: &watch::Receiver<bool>,
-) {
-    let Some(plan) = Plan::warmup(config) else { return };
-    let (tx, mut rx) = mpsc::channel(request::record_backlog(plan.concurrency));
-    // Warmup records are not kept: taken as they come.
-    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
-    let progress = Progress::start(config.ui == Ui::Simple, "warmup", Arc::clone(path.tally()), plan.count, None);
+    mut writer: export::RecordWriter,
+) -> Result<export::RecordWriter, ProfileError> {
+    let Some(plan) = Plan::warmup(config, Instant::now()) else { return Ok(writer) };
+    let (tx, mut rx) = mpsc::channel::<Box<crate::record::RequestRecord>>(request::record_backlog(plan.concurrency));
+    let keep = tokio::spawn(async move {
+        let mut written = Ok(());
+        while let Some(record) = rx.recv().await {
+            if written.is_ok() && !record.was_cancelled {
+                written = writer.write(&record);
+            }
+        }
+        written.map(|()| writer)
+    });
+    let progress = Progress::start(
+        config.ui == Ui::Simple,
+        "warmup",
+        Arc::clone(path.tally()),
+        plan.count,
+        config.schedule.warmup.and_then(|w| w.duration),
+    );
     issuer.run_phase(path, Phase::Warmup, plan, tx, stop.clone(), STOP_GRACE).await;
     progress.finish();
-    let _ = drain.await;
+    let dir = config.artifact_dir.display().to_string();
+    keep.await.map_err(|e| ProfileError::Io { path: dir, source: std::io::Error::other(e) })?
 }
 
 /// What the profiling phase measured, and when.
@@ -157,6 +180,7 @@ async fn profile<E: Endpoint + 'static, T: Transport + 'static, A: ArrivalPatter
     issuer: &Issuer<A>,
     header: Option<Header>,
     stop: &watch::Receiver<bool>,
+    writer: export::RecordWriter,
 ) -> Result<Measured, ProfileError> {
     let clock = path.clock();
     let started = Instant::now();
@@ -168,12 +192,6 @@ async fn profile<E: Endpoint + 'static, T: Transport + 'static, A: ArrivalPatter
         .transpose()?;
     let plan = Plan::profiling(config, started, issuer.schedule().map(|schedule| schedule.sends.len()));
     let (tx, rx) = mpsc::channel(request::record_backlog(plan.concurrency));
-    let writer = export::RecordWriter::create(
-        &config.artifact_dir,
-        config.secrets.clone(),
-        config.schedule.warmup_requests > 0,
-        config.dataset.shard.map(|shard| shard.index),
-    )?;
     let columns_error = |source| ProfileError::Io { path: std::env::temp_dir().display().to_string(), source };
     let aggregate = Aggregate::new(config.slos.clone(), started).map_err(columns_error)?;
     let collect = tokio::spawn(collect::collect(rx, writer, aggregate, Arc::clone(path.in_flight()), state));

@@ -27,12 +27,15 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The warmup phase's: `--num-warmup-requests` at the profiling phase's concurrency and
-    /// rate, untimed; none when there is no warmup.
-    pub(crate) fn warmup(config: &Config) -> Option<Self> {
-        let load = config.schedule.load;
-        let count = Some(config.schedule.warmup_requests).filter(|&n| n > 0)?;
-        Some(Self { count: Some(count), deadline: None, cutoff: None, concurrency: load.concurrency, rate: load.rate, seed: load.seed })
+    /// The warmup phase's, started at `started`: its count and duration, its load; requests in
+    /// flight are cut off its grace period after the duration (none: never). None when there is
+    /// no warmup.
+    pub(crate) fn warmup(config: &Config, started: Instant) -> Option<Self> {
+        let warmup = config.schedule.warmup?;
+        let deadline = warmup.duration.and_then(|d| started.checked_add(d));
+        let cutoff = deadline.zip(warmup.grace_period).and_then(|(deadline, grace)| deadline.checked_add(grace));
+        let seed = config.schedule.load.seed;
+        Some(Self { count: warmup.count, deadline, cutoff, concurrency: warmup.concurrency, rate: warmup.rate, seed })
     }
 
     /// The profiling phase's, started at `started`; `scheduled`: the sends of a fixed schedule,

@@ -88,15 +88,25 @@ impl Report<'_> {
     fn phases_config(&self) -> Value {
         let schedule = &self.config.schedule;
         let mut phases = Vec::with_capacity(2);
-        if schedule.warmup_requests > 0 {
-            phases.push(json!({
+        if let Some(warmup) = schedule.warmup {
+            // At a rate, AIPerf names the phase by its arrival pattern, as profiling's.
+            let kind = if warmup.rate.is_some() { self.config.arrival_pattern.as_str() } else { "concurrency" };
+            let seconds = |d: Option<std::time::Duration>| d.map(|d| d.as_secs_f64());
+            let mut phase = json!({
                 "name": "warmup",
                 "kind": "warmup",
-                "type": "concurrency",
+                "type": kind,
                 "exclude_from_results": true,
-                "requests": schedule.warmup_requests,
-                "concurrency": schedule.load.concurrency,
-            }));
+                "requests": warmup.count,
+                "duration": seconds(warmup.duration),
+                "concurrency": warmup.concurrency,
+                "grace_period": seconds(warmup.grace_period),
+                "rate": warmup.rate,
+            });
+            if let Some(phase) = phase.as_object_mut() {
+                phase.retain(|_, value| !value.is_null());
+            }
+            phases.push(phase);
         }
         let kind = match (self.fixed_schedule, schedule.load.rate) {
             (true, _) => "fixed_schedule",

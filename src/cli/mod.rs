@@ -6,6 +6,7 @@ mod plugins;
 mod profile;
 mod profile_args;
 mod server_metrics;
+mod warmup;
 mod workers;
 
 use std::ffi::OsString;

@@ -80,9 +80,6 @@ pub struct ProfileArgs {
     /// ended; requests in flight finish, the exports are written, the exit status is 4.
     #[arg(long)]
     pub failed_request_threshold: Option<f64>,
-    /// Requests sent before profiling, not measured.
-    #[arg(long, alias = "warmup-request-count", default_value_t = 0)]
-    pub num_warmup_requests: u64,
     /// Mean input length of synthetic prompts, in tokens.
     #[arg(long = "isl", alias = "synthetic-input-tokens-mean", default_value_t = 550)]
     pub isl: u32,
@@ -194,6 +191,9 @@ pub struct ProfileArgs {
     /// Embedded engine (no --url): inter-token latency, in milliseconds.
     #[arg(long, default_value_t = 5.0)]
     pub engine_itl_ms: f64,
+    /// The warmup phase.
+    #[command(flatten)]
+    pub warmup: super::warmup::WarmupArgs,
     /// The benchmark shared by several workers.
     #[command(flatten)]
     pub workers: super::workers::WorkerArgs,
@@ -208,7 +208,7 @@ pub struct ProfileArgs {
 impl ProfileArgs {
     /// The engine's configuration: the flags as given (an unset flag is unset there too).
     pub fn to_config(&self) -> BenchConfig {
-        BenchConfig {
+        let mut config = BenchConfig {
             model: self.model.clone(),
             url: self.url.clone(),
             endpoint_type: self.endpoint_type.clone(),
@@ -226,7 +226,6 @@ impl ProfileArgs {
             benchmark_duration: self.benchmark_duration,
             benchmark_grace_period: self.benchmark_grace_period,
             failed_request_threshold: self.failed_request_threshold,
-            num_warmup_requests: self.num_warmup_requests,
             isl: self.isl,
             isl_stddev: self.isl_stddev,
             osl: self.osl,
@@ -259,7 +258,10 @@ impl ProfileArgs {
             pins: self.pins.clone(),
             export_run_state: self.export_run_state,
             shard: None,
-        }
+            ..BenchConfig::default()
+        };
+        self.warmup.apply(&mut config);
+        config
     }
 
     /// The embedded engine's settings (the `in_engine` transport reads them), seeded with the

@@ -17,6 +17,7 @@ mod schedule;
 mod selections;
 mod shard;
 mod values;
+mod warmup;
 
 pub use named::Named;
 

@@ -50,8 +50,18 @@ pub struct BenchConfig {
     pub benchmark_grace_period: f64,
     /// The share of failed requests that stops the run.
     pub failed_request_threshold: Option<f64>,
-    /// Requests sent first, not measured.
-    pub num_warmup_requests: u64,
+    /// Requests of the warmup phase, sent first and not measured (`--num-warmup-requests` too).
+    #[serde(alias = "num_warmup_requests")]
+    pub warmup_request_count: Option<u64>,
+    /// Seconds of warmup (with a count: whichever comes first).
+    pub warmup_duration: Option<f64>,
+    /// Requests in flight during warmup (with a warmup rate: the most).
+    pub warmup_concurrency: Option<usize>,
+    /// Requests per second during warmup.
+    pub warmup_request_rate: Option<f64>,
+    /// Seconds requests in flight at the end of the warmup's duration may finish (none or
+    /// infinite: however long they take).
+    pub warmup_grace_period: Option<f64>,
     /// Mean synthetic input length, in tokens.
     pub isl: u32,
     /// Its standard deviation.
@@ -145,7 +155,11 @@ impl Default for BenchConfig {
             benchmark_duration: None,
             benchmark_grace_period: 30.0,
             failed_request_threshold: None,
-            num_warmup_requests: 0,
+            warmup_request_count: None,
+            warmup_duration: None,
+            warmup_concurrency: None,
+            warmup_request_rate: None,
+            warmup_grace_period: None,
             isl: 550,
             isl_stddev: 0.0,
             osl: None,

@@ -15,8 +15,8 @@ pub(crate) struct Schedule {
     pub duration: Option<Duration>,
     /// `--benchmark-grace-period`: how long requests in flight may finish after `duration`.
     pub grace_period: Duration,
-    /// `--num-warmup-requests`.
-    pub warmup_requests: u64,
+    /// The warmup phase, if any.
+    pub warmup: Option<super::warmup::Warmup>,
     /// Whether the profiling phase follows the dataset's timestamps.
     pub fixed: FixedSchedule,
 }
@@ -89,7 +89,7 @@ pub(super) fn schedule(args: &BenchConfig) -> Result<Schedule, ProfileError> {
         load,
         duration,
         grace_period: seconds("--benchmark-grace-period", args.benchmark_grace_period, true)?,
-        warmup_requests: args.num_warmup_requests,
+        warmup: super::warmup::warmup(args, concurrency, request_rate)?,
         fixed,
     })
 }

@@ -77,7 +77,7 @@ impl BenchConfig {
     /// What this process runs: the whole configuration, or with [`shard`](Self::shard) set, the
     /// worker's share of it: its part of `--concurrency` and `--request-count`, a `1/count` share
     /// of `--request-rate`, and all of
-    /// `--num-warmup-requests` (every worker warms its own connections). The rows or sessions of
+    /// `--warmup-request-count` (every worker warms its own connections). The rows or sessions of
     /// an input file, and the sends of a fixed schedule, are partitioned when the inputs are
     /// prepared: row `i` goes to worker `i % count`.
     ///
@@ -146,8 +146,8 @@ mod tests {
         assert_eq!(dealt, vec![vec![0, 3, 6], vec![1, 4], vec![2, 5]], "every row to one worker");
         let one = share(config(8, 100), 0, 1).unwrap();
         assert_eq!(BenchConfig { shard: None, ..one }, config(8, 100), "one worker is the whole run");
-        let warmed = BenchConfig { num_warmup_requests: 5, ..config(8, 100) };
-        assert_eq!(share(warmed, 2, 3).unwrap().num_warmup_requests, 5, "every worker warms its own connections");
+        let warmed = BenchConfig { warmup_request_count: Some(5), ..config(8, 100) };
+        assert_eq!(share(warmed, 2, 3).unwrap().warmup_request_count, Some(5), "every worker warms its own connections");
     }
 
     #[test]

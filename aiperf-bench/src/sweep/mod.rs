@@ -130,7 +130,8 @@ pub async fn run<F: Factories>(args: &BenchConfig, points: &[Point], context: &C
             run_args.output_artifact_dir = run_dir(&base, point, trial, trials);
             // Only the first run warms the server up, as in AIPerf.
             if trial > 1 {
-                run_args.num_warmup_requests = 0;
+                (run_args.warmup_request_count, run_args.warmup_duration) = (None, None);
+                (run_args.warmup_concurrency, run_args.warmup_request_rate, run_args.warmup_grace_period) = (None, None, None);
             }
             let outcome = super::job::run_one::<F>(&run_args, context).await?;
             let label = if point.label.is_empty() { format!("run {trial}") } else { format!("{} (run {trial})", point.label) };
