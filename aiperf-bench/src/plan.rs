@@ -2,7 +2,7 @@
 //! from the resolved configuration when the phase starts (its clock fixes the deadline); the
 //! issuer reads nothing else of the configuration.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
@@ -24,6 +24,8 @@ pub struct Plan {
     pub rate: Option<f64>,
     /// Seed of random gaps.
     pub seed: u64,
+    /// `--concurrency-ramp-duration`: the concurrency grows from 1 over this long.
+    pub concurrency_ramp: Option<Duration>,
 }
 
 impl Plan {
@@ -35,7 +37,8 @@ impl Plan {
         let deadline = warmup.duration.and_then(|d| started.checked_add(d));
         let cutoff = deadline.zip(warmup.grace_period).and_then(|(deadline, grace)| deadline.checked_add(grace));
         let seed = config.schedule.load.seed;
-        Some(Self { count: warmup.count, deadline, cutoff, concurrency: warmup.concurrency, rate: warmup.rate, seed })
+        let concurrency_ramp = config.schedule.load.concurrency_ramp.filter(|_| warmup.concurrency.is_some());
+        Some(Self { count: warmup.count, deadline, cutoff, concurrency: warmup.concurrency, rate: warmup.rate, seed, concurrency_ramp })
     }
 
     /// The profiling phase's, started at `started`; `scheduled`: the sends of a fixed schedule,
@@ -49,7 +52,8 @@ impl Plan {
         if let Some(scheduled) = scheduled.filter(|_| deadline.is_none()) {
             count = Some(count.map_or(scheduled as u64, |count| count.min(scheduled as u64)));
         }
-        Self { count, deadline, cutoff, concurrency: load.concurrency, rate: load.rate, seed: load.seed }
+        let concurrency_ramp = load.concurrency_ramp;
+        Self { count, deadline, cutoff, concurrency: load.concurrency, rate: load.rate, seed: load.seed, concurrency_ramp }
     }
 
     /// Whether request `index` may still be issued: no stop, not `halted` (the failure limit),

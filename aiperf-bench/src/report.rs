@@ -106,6 +106,9 @@ impl Report<'_> {
             if let Some(phase) = phase.as_object_mut() {
                 phase.retain(|_, value| !value.is_null());
             }
+            if let Some(ramp) = schedule.load.concurrency_ramp.filter(|_| warmup.concurrency.is_some()) {
+                phase["concurrency_ramp"] = json!({ "duration": ramp.as_secs_f64() });
+            }
             phases.push(phase);
         }
         let kind = match (self.fixed_schedule, schedule.load.rate) {
@@ -114,7 +117,7 @@ impl Report<'_> {
             (false, Some(_)) => self.config.arrival_pattern.as_str(),
             (false, None) => "concurrency",
         };
-        phases.push(json!({
+        let mut profiling = json!({
             "name": "profiling",
             "kind": "profiling",
             "type": kind,
@@ -123,7 +126,11 @@ impl Report<'_> {
             "grace_period": schedule.duration.map(|_| schedule.grace_period.as_secs_f64()),
             "concurrency": schedule.load.concurrency,
             "rate": schedule.load.rate,
-        }));
+        });
+        if let Some(ramp) = schedule.load.concurrency_ramp {
+            profiling["concurrency_ramp"] = json!({ "duration": ramp.as_secs_f64() });
+        }
+        phases.push(profiling);
         Value::Array(phases)
     }
 

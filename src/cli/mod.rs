@@ -5,6 +5,7 @@ mod kube;
 mod plugins;
 mod profile;
 mod profile_args;
+mod ramps;
 mod server_metrics;
 mod warmup;
 mod workers;

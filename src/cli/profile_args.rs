@@ -194,6 +194,9 @@ pub struct ProfileArgs {
     /// The warmup phase.
     #[command(flatten)]
     pub warmup: super::warmup::WarmupArgs,
+    /// Ramps.
+    #[command(flatten)]
+    pub ramps: super::ramps::RampArgs,
     /// The benchmark shared by several workers.
     #[command(flatten)]
     pub workers: super::workers::WorkerArgs,
@@ -261,6 +264,7 @@ impl ProfileArgs {
             ..BenchConfig::default()
         };
         self.warmup.apply(&mut config);
+        self.ramps.apply(&mut config);
         config
     }
 

@@ -44,6 +44,8 @@ pub struct BenchConfig {
     pub arrival_pattern: String,
     /// Requests of the profiling phase.
     pub request_count: Option<u64>,
+    /// Seconds over which the concurrency grows from 1 to `--concurrency`, a slot at a time.
+    pub concurrency_ramp_duration: Option<f64>,
     /// Seconds of profiling, instead of a count.
     pub benchmark_duration: Option<f64>,
     /// Seconds requests in flight may finish after the duration.
@@ -155,6 +157,7 @@ impl Default for BenchConfig {
             benchmark_duration: None,
             benchmark_grace_period: 30.0,
             failed_request_threshold: None,
+            concurrency_ramp_duration: None,
             warmup_request_count: None,
             warmup_duration: None,
             warmup_concurrency: None,

@@ -32,6 +32,8 @@ pub(crate) struct Load {
     pub rate: Option<f64>,
     /// `--random-seed`, for random gaps.
     pub seed: u64,
+    /// `--concurrency-ramp-duration`.
+    pub concurrency_ramp: Option<Duration>,
 }
 
 /// AIPerf's `--failed-request-threshold`: once `floor` profiled requests have ended, a share of
@@ -84,6 +86,7 @@ pub(super) fn schedule(args: &BenchConfig) -> Result<Schedule, ProfileError> {
         concurrency: concurrency.or(if request_rate.is_some() || fixed != FixedSchedule::Off { None } else { Some(1) }),
         rate: request_rate,
         seed: super::worker_seed(args),
+        concurrency_ramp: concurrency_ramp(args, concurrency)?,
     };
     Ok(Schedule {
         load,
@@ -92,6 +95,18 @@ pub(super) fn schedule(args: &BenchConfig) -> Result<Schedule, ProfileError> {
         warmup: super::warmup::warmup(args, concurrency, request_rate)?,
         fixed,
     })
+}
+
+/// `--concurrency-ramp-duration`, which ramps a `--concurrency` given (a closed loop's, or a
+/// rate's cap).
+fn concurrency_ramp(args: &BenchConfig, concurrency: Option<usize>) -> Result<Option<Duration>, ProfileError> {
+    let Some(seconds) = args.concurrency_ramp_duration else { return Ok(None) };
+    let ramp = super::seconds("--concurrency-ramp-duration", seconds, false)?;
+    if concurrency.is_none() {
+        let reason = "ramps the concurrency from 1 to --concurrency N: give --concurrency".to_owned();
+        return Err(ProfileError::Flags { flag: "--concurrency-ramp-duration", reason });
+    }
+    Ok(Some(ramp))
 }
 
 /// `--fixed-schedule` and its offsets; on by default for a trace file.

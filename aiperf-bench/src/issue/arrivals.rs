@@ -69,7 +69,7 @@ mod tests {
     use crate::builtins::{ConstantArrivals, PoissonArrivals};
 
     fn plan(rate: Option<f64>) -> Plan {
-        Plan { count: None, deadline: None, cutoff: None, concurrency: None, rate, seed: 7 }
+        Plan { count: None, deadline: None, cutoff: None, concurrency: None, rate, seed: 7, concurrency_ramp: None }
     }
 
     fn offsets(arrivals: &mut Arrivals<'_>, start: Instant, n: usize) -> Vec<f64> {

@@ -27,6 +27,17 @@ impl Limiter {
         Self { permits: Arc::new(Semaphore::new(limit.clamp(1, Semaphore::MAX_PERMITS))), free: Arc::default() }
     }
 
+    /// At most `limit` in flight, of which only one is open to begin with: the others open as
+    /// [`ramp`](super::ramp) adds them to [`Limiter::permits`].
+    pub(super) fn ramped() -> Self {
+        Self { permits: Arc::new(Semaphore::new(1)), free: Arc::default() }
+    }
+
+    /// Its permits, one a slot open.
+    pub(super) fn permits(&self) -> Arc<Semaphore> {
+        Arc::clone(&self.permits)
+    }
+
     /// Waits for a free slot.
     pub(super) async fn acquire(&self) -> Option<Slot> {
         let permit = Arc::clone(&self.permits).acquire_owned().await.ok()?;

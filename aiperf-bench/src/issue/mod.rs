@@ -9,6 +9,7 @@
 
 mod arrivals;
 mod limiter;
+mod ramp;
 mod sessions;
 mod wait;
 mod workers;
@@ -128,10 +129,12 @@ impl<A: ArrivalPattern> Issuer<A> {
         // bound: the most in flight is then MAX_CONCURRENCY.
         let limit = plan.concurrency.unwrap_or(if arrivals.is_closed_loop() { 1 } else { MAX_CONCURRENCY });
         let mut tasks = JoinSet::new();
+        let started = Instant::now();
         if arrivals.is_closed_loop() {
-            workers::start(&run, limit, &mut tasks, &stop);
+            workers::start(&run, limit, &mut tasks, &stop, started);
         } else {
-            let limiter = Limiter::new(limit);
+            let limiter = if plan.concurrency_ramp.is_some() { Limiter::ramped() } else { Limiter::new(limit) };
+            let ramp = plan.concurrency_ramp.map(|ramp| ramp::open_gradually(limiter.permits(), limit, ramp, started));
             while let Some((arrival, slot)) = self.next_send(&run, &mut arrivals, &limiter, &mut stop).await {
                 // Finished sends are reaped as the loop goes: a long run's memory stays that of
                 // the sends in flight.
@@ -150,6 +153,9 @@ impl<A: ArrivalPattern> Issuer<A> {
                         drop(slot);
                     });
                 }
+            }
+            if let Some(ramp) = ramp {
+                ramp.abort();
             }
         }
         drain(&mut tasks, plan.cutoff, &mut stop, grace).await;

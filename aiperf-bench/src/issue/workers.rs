@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use aiperf_core::{Endpoint, Transport};
 use tokio::sync::watch;
@@ -15,18 +16,28 @@ use super::PhaseRun;
 use super::arrivals::Arrival;
 use crate::source::Inputs;
 
-/// Starts `limit` workers (no more than the plan's requests), slots 0 to `limit - 1`.
+/// Starts `limit` workers (no more than the plan's requests), slots 0 to `limit - 1`; with a
+/// concurrency ramp, worker `v` begins when its slot opens, after the phase's `start`.
 pub(super) fn start<E: Endpoint + 'static, T: Transport + 'static>(
     run: &Arc<PhaseRun<E, T>>,
     limit: usize,
     tasks: &mut JoinSet<()>,
     stop: &watch::Receiver<bool>,
+    start: Instant,
 ) {
+    let ramp = run.plan.concurrency_ramp;
     // No more workers than requests: a worker with nothing to send would only spin up and exit.
     let requests = run.plan.count.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)).max(1);
     for worker in 0..limit.max(1).min(requests) {
-        let (run, stop) = (Arc::clone(run), stop.clone());
+        let (run, mut stop) = (Arc::clone(run), stop.clone());
         tasks.spawn(async move {
+            if let Some(ramp) = ramp.filter(|_| worker > 0) {
+                let opens = start + super::ramp::opens_at(worker, limit, ramp);
+                tokio::select! {
+                    () = tokio::time::sleep_until(opens.into()) => {}
+                    () = super::until_stopped(&mut stop) => return,
+                }
+            }
             let sessions = matches!(run.path.inputs(), Inputs::Sessions(_));
             loop {
                 if sessions {
