@@ -1,5 +1,7 @@
 //! Ramps against the mock server on 127.0.0.1, as AIPerf 0.13 ramps: `--concurrency-ramp-duration`
-//! opens the slots of `--concurrency` one at a time, slot `v` at `ramp × v / (N − 1)`.
+//! opens the slots of `--concurrency` one at a time, slot `v` at `ramp × v / (N − 1)`;
+//! `--request-rate-ramp-duration` and `--request-rate-series` change the rate through the phase
+//! (the arrival times themselves are unit-tested in `aiperf-bench/src/issue/curve.rs`).
 
 mod common;
 
@@ -40,5 +42,50 @@ fn a_concurrency_ramp_needs_a_concurrency() {
     let output = common::profile(&["--request-count", "2", "--request-rate", "5", "--concurrency-ramp-duration", "1"], &out);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success() && stderr.contains("--concurrency-ramp-duration"), "{stderr}");
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+/// The gaps between the requests' starts, in seconds, in start order.
+fn gaps(out: &std::path::Path) -> Vec<f64> {
+    let mut starts: Vec<u64> = common::records(out).iter().map(|r| r["metadata"]["request_start_ns"].as_u64().unwrap()).collect();
+    starts.sort_unstable();
+    starts.windows(2).map(|w| (w[1] - w[0]) as f64 / 1e9).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_ramp_starts_slow_and_a_series_is_followed_and_recorded() {
+    let server = common::mock_server(Duration::from_millis(1), 2, 1).await;
+    let out = dir("ramps", "rate");
+    let args = ["--request-rate", "40", "--arrival-pattern", "constant", "--request-rate-ramp-duration", "1", "--request-count", "12"];
+    common::profile_against(&server, &args, &out).await;
+    // Ramping from 4/s to 40/s over 1 s: the first gaps are well above 40/s's 25 ms.
+    let early = gaps(&out);
+    assert!(early[..3].iter().all(|&gap| gap > 0.05), "{early:?}");
+    let phase = &json(&out.join("profile_export_aiperf.json"))["input_config"]["phases"][0];
+    assert_eq!((phase["rate_ramp"]["duration"].as_f64(), phase["rate"].as_f64()), (Some(1.0), Some(40.0)), "{phase}");
+
+    let series = out.join("series.json");
+    std::fs::write(&series, r#"{"points": [{"time_s": 0, "qps": 4}, {"time_s": 10, "qps": 4}]}"#).unwrap();
+    let run = out.join("series");
+    let args = ["--request-rate-series", series.to_str().unwrap(), "--arrival-pattern", "constant", "--request-count", "4"];
+    common::profile_against(&server, &args, &run).await;
+    assert!(gaps(&run).iter().all(|&gap| gap > 0.2), "4 per second: {:?}", gaps(&run));
+    let phase = &json(&run.join("profile_export_aiperf.json"))["input_config"]["phases"][0];
+    assert_eq!(phase["rate_series"]["points"][1], serde_json::json!({ "time_s": 10.0, "qps": 4.0 }), "{phase}");
+    assert!(phase.get("rate").is_none(), "a series has no rate of its own: {phase}");
+    server.shutdown().await;
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn a_rate_ramp_needs_a_rate_and_a_series_excludes_one() {
+    let out = dir("ramps", "rate-refused");
+    let output = common::profile(&["--request-count", "2", "--request-rate-ramp-duration", "1"], &out);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--request-rate-ramp-duration"));
+    let bad = out.join("bad.json");
+    std::fs::write(&bad, r#"[{"time_s": 0, "qps": 4}]"#).unwrap();
+    let output = common::profile(&["--request-count", "2", "--request-rate-series", bad.to_str().unwrap()], &out);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("--request-rate-series") && stderr.contains("at least two"), "{stderr}");
     std::fs::remove_dir_all(out).unwrap();
 }

@@ -6,10 +6,11 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::config::Config;
+use crate::config::{Config, RatePoints};
+use crate::issue::curve::{RateCurve, UPDATE_INTERVAL};
 
 /// How a phase issues requests.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Plan {
     /// Stop after this many requests (none: until the deadline).
     pub count: Option<u64>,
@@ -26,6 +27,16 @@ pub struct Plan {
     pub seed: u64,
     /// `--concurrency-ramp-duration`: the concurrency grows from 1 over this long.
     pub concurrency_ramp: Option<Duration>,
+    /// A rate that changes through the phase (a rate ramp, a rate series); `rate` is then its
+    /// first.
+    pub curve: Option<RateCurve>,
+}
+
+/// The curve of a rate `rate` ramped over `ramp` and then following `series`; none when it does
+/// not change.
+fn curve(rate: Option<f64>, ramp: Option<Duration>, series: Option<&RatePoints>) -> Option<RateCurve> {
+    let ramp = ramp.zip(rate).map(|(ramp, rate)| (ramp.as_secs_f64(), rate));
+    (ramp.is_some() || series.is_some()).then(|| RateCurve { tick: UPDATE_INTERVAL, ramp, series: series.cloned() })
 }
 
 impl Plan {
@@ -38,7 +49,18 @@ impl Plan {
         let cutoff = deadline.zip(warmup.grace_period).and_then(|(deadline, grace)| deadline.checked_add(grace));
         let seed = config.schedule.load.seed;
         let concurrency_ramp = config.schedule.load.concurrency_ramp.filter(|_| warmup.concurrency.is_some());
-        Some(Self { count: warmup.count, deadline, cutoff, concurrency: warmup.concurrency, rate: warmup.rate, seed, concurrency_ramp })
+        // A warmup ramps its own rate again; a series is the profiling phase's alone.
+        let curve = curve(warmup.rate, config.schedule.load.rate_ramp, None);
+        Some(Self {
+            count: warmup.count,
+            deadline,
+            cutoff,
+            concurrency: warmup.concurrency,
+            rate: warmup.rate,
+            seed,
+            concurrency_ramp,
+            curve,
+        })
     }
 
     /// The profiling phase's, started at `started`; `scheduled`: the sends of a fixed schedule,
@@ -47,13 +69,13 @@ impl Plan {
         let schedule = &config.schedule;
         let deadline = schedule.duration.and_then(|d| started.checked_add(d));
         let cutoff = deadline.and_then(|d| d.checked_add(schedule.grace_period));
-        let load = schedule.load;
+        let load = &schedule.load;
         let mut count = load.count;
         if let Some(scheduled) = scheduled.filter(|_| deadline.is_none()) {
             count = Some(count.map_or(scheduled as u64, |count| count.min(scheduled as u64)));
         }
-        let concurrency_ramp = load.concurrency_ramp;
-        Self { count, deadline, cutoff, concurrency: load.concurrency, rate: load.rate, seed: load.seed, concurrency_ramp }
+        let (concurrency_ramp, curve) = (load.concurrency_ramp, curve(load.rate, load.rate_ramp, load.rate_series.as_ref()));
+        Self { count, deadline, cutoff, concurrency: load.concurrency, rate: load.rate, seed: load.seed, concurrency_ramp, curve }
     }
 
     /// Whether request `index` may still be issued: no stop, not `halted` (the failure limit),

@@ -11,11 +11,21 @@ pub struct RampArgs {
     /// rate's cap the same way); a warmup ramps again.
     #[arg(long)]
     pub concurrency_ramp_duration: Option<f64>,
+    /// Seconds over which the rate grows linearly to --request-rate (or a series' first rate),
+    /// set every 0.1 s; a warmup at a rate ramps again.
+    #[arg(long)]
+    pub request_rate_ramp_duration: Option<f64>,
+    /// A JSON file of rates to follow through profiling, joined by straight lines, the last held:
+    /// {"points": [{"time_s": 0, "qps": 2}, {"time_s": 60, "qps": 20}]}.
+    #[arg(long, conflicts_with = "request_rate")]
+    pub request_rate_series: Option<std::path::PathBuf>,
 }
 
 impl RampArgs {
     /// Sets the ramp fields of `config`.
     pub fn apply(&self, config: &mut BenchConfig) {
         config.concurrency_ramp_duration = self.concurrency_ramp_duration;
+        config.request_rate_ramp_duration = self.request_rate_ramp_duration;
+        config.request_rate_series.clone_from(&self.request_rate_series);
     }
 }

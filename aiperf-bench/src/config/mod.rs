@@ -13,6 +13,8 @@ use crate::redact::{self, Secrets};
 
 mod named;
 mod options;
+mod rate_curve;
+pub(crate) use rate_curve::RatePoints;
 mod schedule;
 mod selections;
 mod shard;

@@ -46,6 +46,10 @@ pub struct BenchConfig {
     pub request_count: Option<u64>,
     /// Seconds over which the concurrency grows from 1 to `--concurrency`, a slot at a time.
     pub concurrency_ramp_duration: Option<f64>,
+    /// Seconds over which the rate grows to `--request-rate` (or a series' first), linearly.
+    pub request_rate_ramp_duration: Option<f64>,
+    /// A JSON file of rate points (`{"points": [{"time_s", "qps"}, …]}`), followed linearly.
+    pub request_rate_series: Option<PathBuf>,
     /// Seconds of profiling, instead of a count.
     pub benchmark_duration: Option<f64>,
     /// Seconds requests in flight may finish after the duration.
@@ -158,6 +162,8 @@ impl Default for BenchConfig {
             benchmark_grace_period: 30.0,
             failed_request_threshold: None,
             concurrency_ramp_duration: None,
+            request_rate_ramp_duration: None,
+            request_rate_series: None,
             warmup_request_count: None,
             warmup_duration: None,
             warmup_concurrency: None,

@@ -7,7 +7,7 @@ use super::{BenchConfig, DEFAULT_REQUEST_COUNT, DatasetType, FAILURE_FLOOR, List
 use crate::error::{ProfileError, invalid};
 
 /// How requests are issued.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Schedule {
     /// The profiling phase's load (the plan of each phase is made from it when it starts).
     pub load: Load,
@@ -22,7 +22,7 @@ pub(crate) struct Schedule {
 }
 
 /// What the profiling phase sends, and how fast.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Load {
     /// `--request-count` (none: until the duration ends, or the fixed schedule's).
     pub count: Option<u64>,
@@ -34,6 +34,10 @@ pub(crate) struct Load {
     pub seed: u64,
     /// `--concurrency-ramp-duration`.
     pub concurrency_ramp: Option<Duration>,
+    /// `--request-rate-ramp-duration`.
+    pub rate_ramp: Option<Duration>,
+    /// `--request-rate-series`: `(seconds, requests per second)`.
+    pub rate_series: Option<super::RatePoints>,
 }
 
 /// AIPerf's `--failed-request-threshold`: once `floor` profiled requests have ended, a share of
@@ -63,6 +67,10 @@ pub(super) fn schedule(args: &BenchConfig) -> Result<Schedule, ProfileError> {
     let fixed = fixed_schedule(args)?;
     let (concurrency, request_rate) =
         (single("--concurrency", args.concurrency.as_ref())?, single("--request-rate", args.request_rate.as_ref())?);
+    let rate_series = super::rate_curve::rate_series(args)?;
+    // A series starts at its first point's rate: the phase is rate-controlled.
+    let request_rate = request_rate.or(rate_series.as_deref().map(|points| points[0].1));
+    let rate_ramp = super::rate_curve::rate_ramp(args, request_rate.is_some())?;
     if let Some(rate) = request_rate
         && !(rate.is_finite() && (1e-6..=1e9).contains(&rate))
     {
@@ -87,6 +95,8 @@ pub(super) fn schedule(args: &BenchConfig) -> Result<Schedule, ProfileError> {
         rate: request_rate,
         seed: super::worker_seed(args),
         concurrency_ramp: concurrency_ramp(args, concurrency)?,
+        rate_ramp,
+        rate_series,
     };
     Ok(Schedule {
         load,

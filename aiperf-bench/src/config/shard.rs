@@ -106,11 +106,16 @@ impl BenchConfig {
             );
             return Err(ProfileError::Flags { flag: "--arrival-pattern", reason });
         }
+        if self.request_rate_series.is_some() {
+            let reason = "is not shared across workers yet: run it in one process".to_owned();
+            return Err(ProfileError::Flags { flag: "--request-rate-series", reason });
+        }
         let request_count = self.request_count.map(|n| at_least_one("--request-count", n)).transpose()?;
         Ok(Self {
             concurrency: concurrency.map(List),
             request_rate: self.request_rate.as_ref().map(|list| List(list.0.iter().map(|r| r / f64::from(workers)).collect())),
             request_count,
+            warmup_request_rate: self.warmup_request_rate.map(|r| r / f64::from(workers)),
             ..self.clone()
         })
     }

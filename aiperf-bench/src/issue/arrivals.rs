@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use aiperf_core::ArrivalPattern;
 
+use super::curve::CurveArrivals;
 use crate::fixed_schedule::Replay;
 use crate::plan::Plan;
 
@@ -26,6 +27,8 @@ pub(super) enum Arrivals<'a> {
     /// `rate` per second from `start`, gaps spread by `pattern`; `at` is the next one's offset, in
     /// seconds.
     Rate { start: Instant, at: f64, rate: f64, pattern: &'a dyn ArrivalPattern, rng: fastrand::Rng },
+    /// A rate that changes through the phase, from `start`.
+    Curve { start: Instant, arrivals: CurveArrivals<'a> },
     /// Each entry of a fixed schedule at its offset from `start`.
     Schedule { start: Instant, sends: std::slice::Iter<'a, (Duration, u32)> },
 }
@@ -36,7 +39,10 @@ impl<'a> Arrivals<'a> {
     pub(super) fn new(plan: &Plan, pattern: &'a dyn ArrivalPattern, schedule: Option<&'a Replay>) -> Self {
         match (schedule, plan.rate) {
             (Some(replay), _) => Self::Schedule { start: Instant::now(), sends: replay.sends.iter() },
-            (None, Some(rate)) => Self::Rate { start: Instant::now(), at: 0.0, rate, pattern, rng: fastrand::Rng::with_seed(plan.seed) },
+            (None, Some(rate)) => match &plan.curve {
+                Some(curve) => Self::Curve { start: Instant::now(), arrivals: CurveArrivals::new(curve.clone(), pattern, plan.seed) },
+                None => Self::Rate { start: Instant::now(), at: 0.0, rate, pattern, rng: fastrand::Rng::with_seed(plan.seed) },
+            },
             (None, None) => Self::ClosedLoop,
         }
     }
@@ -55,6 +61,10 @@ impl<'a> Arrivals<'a> {
                 *at += pattern.gap(*rate, &mut || rng.f64());
                 Some(Arrival { due: Some(due), scheduled_entry: None })
             }
+            Self::Curve { start, arrivals } => {
+                let due = Duration::try_from_secs_f64(arrivals.next_offset()).ok().and_then(|offset| start.checked_add(offset))?;
+                Some(Arrival { due: Some(due), scheduled_entry: None })
+            }
             Self::Schedule { start, sends } => {
                 let &(offset, entry) = sends.next()?;
                 Some(Arrival { due: Some(start.checked_add(offset)?), scheduled_entry: Some(entry as usize) })
@@ -69,7 +79,7 @@ mod tests {
     use crate::builtins::{ConstantArrivals, PoissonArrivals};
 
     fn plan(rate: Option<f64>) -> Plan {
-        Plan { count: None, deadline: None, cutoff: None, concurrency: None, rate, seed: 7, concurrency_ramp: None }
+        Plan { count: None, deadline: None, cutoff: None, concurrency: None, rate, seed: 7, concurrency_ramp: None, curve: None }
     }
 
     fn offsets(arrivals: &mut Arrivals<'_>, start: Instant, n: usize) -> Vec<f64> {

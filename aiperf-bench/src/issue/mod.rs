@@ -8,6 +8,7 @@
 //! Then the wait for what is in flight, cut short by the timed phase's end or a signal.
 
 mod arrivals;
+pub(crate) mod curve;
 mod limiter;
 mod ramp;
 mod sessions;
@@ -117,7 +118,7 @@ impl<A: ArrivalPattern> Issuer<A> {
         let run = Arc::new(PhaseRun {
             path: Arc::clone(path),
             phase,
-            plan,
+            plan: plan.clone(),
             records,
             next_request: AtomicU64::new(0),
             sampler: self.sampler,

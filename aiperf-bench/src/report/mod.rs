@@ -14,6 +14,8 @@ use super::metrics::Metric;
 use super::stats;
 use aiperf_core::{Exporter, Results, StatRow, ValueRow};
 
+mod phases;
+
 /// AIPerf's `replay_sched_degraded`: a replay whose p99 lag is above this many ms.
 const REPLAY_DEGRADED_MS: f64 = 500.0;
 
@@ -81,57 +83,6 @@ impl Report<'_> {
     /// Whether every request asked for was measured: no signal, no early stop, no worker missing.
     fn is_complete(&self) -> bool {
         self.incomplete_reason().is_none()
-    }
-
-    /// `input_config.phases` as AIPerf writes them: a warmup phase of its own (left out of the
-    /// results), then profiling, whose type is how requests were sent.
-    fn phases_config(&self) -> Value {
-        let schedule = &self.config.schedule;
-        let mut phases = Vec::with_capacity(2);
-        if let Some(warmup) = schedule.warmup {
-            // At a rate, AIPerf names the phase by its arrival pattern, as profiling's.
-            let kind = if warmup.rate.is_some() { self.config.arrival_pattern.as_str() } else { "concurrency" };
-            let seconds = |d: Option<std::time::Duration>| d.map(|d| d.as_secs_f64());
-            let mut phase = json!({
-                "name": "warmup",
-                "kind": "warmup",
-                "type": kind,
-                "exclude_from_results": true,
-                "requests": warmup.count,
-                "duration": seconds(warmup.duration),
-                "concurrency": warmup.concurrency,
-                "grace_period": seconds(warmup.grace_period),
-                "rate": warmup.rate,
-            });
-            if let Some(phase) = phase.as_object_mut() {
-                phase.retain(|_, value| !value.is_null());
-            }
-            if let Some(ramp) = schedule.load.concurrency_ramp.filter(|_| warmup.concurrency.is_some()) {
-                phase["concurrency_ramp"] = json!({ "duration": ramp.as_secs_f64() });
-            }
-            phases.push(phase);
-        }
-        let kind = match (self.fixed_schedule, schedule.load.rate) {
-            (true, _) => "fixed_schedule",
-            // AIPerf names a rate's phase by its arrival pattern (`poisson`, `constant`).
-            (false, Some(_)) => self.config.arrival_pattern.as_str(),
-            (false, None) => "concurrency",
-        };
-        let mut profiling = json!({
-            "name": "profiling",
-            "kind": "profiling",
-            "type": kind,
-            "requests": schedule.load.count,
-            "duration": schedule.duration.map(|d| d.as_secs_f64()),
-            "grace_period": schedule.duration.map(|_| schedule.grace_period.as_secs_f64()),
-            "concurrency": schedule.load.concurrency,
-            "rate": schedule.load.rate,
-        });
-        if let Some(ramp) = schedule.load.concurrency_ramp {
-            profiling["concurrency_ramp"] = json!({ "duration": ramp.as_secs_f64() });
-        }
-        phases.push(profiling);
-        Value::Array(phases)
     }
 
     /// Aggregate metrics (AIPerf's keys, units and titles).
@@ -305,7 +256,7 @@ impl Report<'_> {
                     "random_seed": dataset.seed,
                     "prompts": { "isl": { "mean": dataset.lengths.isl, "stddev": dataset.lengths.isl_stddev }, "osl": { "mean": dataset.lengths.osl, "stddev": dataset.lengths.osl_stddev } },
                 }],
-                "phases": self.phases_config(),
+                "phases": phases::phases(self.config, self.fixed_schedule),
                 "artifacts": { "dir": config.artifact_dir.display().to_string() },
                 "tokenizer": { "name": self.tokenizer },
                 "runtime": { "ui": format!("{:?}", config.ui).to_lowercase() },

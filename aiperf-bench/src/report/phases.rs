@@ -1,0 +1,66 @@
+//! `input_config.phases` as AIPerf 0.13 writes them: a warmup phase of its own (left out of the
+//! results), then profiling, with their loads, ramps and rate series.
+
+use serde_json::{Value, json};
+
+use crate::config::Config;
+
+/// `input_config.phases` as AIPerf writes them: a warmup phase of its own (left out of the
+/// results), then profiling, whose type is how requests were sent.
+pub(super) fn phases(config: &Config, fixed_schedule: bool) -> Value {
+    let schedule = &config.schedule;
+    let mut phases = Vec::with_capacity(2);
+    if let Some(warmup) = schedule.warmup {
+        // At a rate, AIPerf names the phase by its arrival pattern, as profiling's.
+        let kind = if warmup.rate.is_some() { config.arrival_pattern.as_str() } else { "concurrency" };
+        let seconds = |d: Option<std::time::Duration>| d.map(|d| d.as_secs_f64());
+        let mut phase = json!({
+            "name": "warmup",
+            "kind": "warmup",
+            "type": kind,
+            "exclude_from_results": true,
+            "requests": warmup.count,
+            "duration": seconds(warmup.duration),
+            "concurrency": warmup.concurrency,
+            "grace_period": seconds(warmup.grace_period),
+            "rate": warmup.rate,
+        });
+        if let Some(phase) = phase.as_object_mut() {
+            phase.retain(|_, value| !value.is_null());
+        }
+        if let Some(ramp) = schedule.load.concurrency_ramp.filter(|_| warmup.concurrency.is_some()) {
+            phase["concurrency_ramp"] = json!({ "duration": ramp.as_secs_f64() });
+        }
+        phases.push(phase);
+    }
+    let kind = match (fixed_schedule, schedule.load.rate) {
+        (true, _) => "fixed_schedule",
+        // AIPerf names a rate's phase by its arrival pattern (`poisson`, `constant`).
+        (false, Some(_)) => config.arrival_pattern.as_str(),
+        (false, None) => "concurrency",
+    };
+    let mut profiling = json!({
+        "name": "profiling",
+        "kind": "profiling",
+        "type": kind,
+        "requests": schedule.load.count,
+        "duration": schedule.duration.map(|d| d.as_secs_f64()),
+        "grace_period": schedule.duration.map(|_| schedule.grace_period.as_secs_f64()),
+        "concurrency": schedule.load.concurrency,
+        "rate": schedule.load.rate,
+    });
+    if let Some(ramp) = schedule.load.concurrency_ramp {
+        profiling["concurrency_ramp"] = json!({ "duration": ramp.as_secs_f64() });
+    }
+    if let Some(ramp) = schedule.load.rate_ramp {
+        profiling["rate_ramp"] = json!({ "duration": ramp.as_secs_f64() });
+    }
+    if let Some(series) = &schedule.load.rate_series {
+        // AIPerf keeps the points, not the file, and no `rate` beside them.
+        let points: Vec<Value> = series.iter().map(|(time_s, qps)| json!({ "time_s": time_s, "qps": qps })).collect();
+        profiling["rate_series"] = json!({ "points": points });
+        profiling["rate"] = Value::Null;
+    }
+    phases.push(profiling);
+    Value::Array(phases)
+}
