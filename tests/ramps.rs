@@ -89,3 +89,35 @@ fn a_rate_ramp_needs_a_rate_and_a_series_excludes_one() {
     assert!(!output.status.success() && stderr.contains("--request-rate-series") && stderr.contains("at least two"), "{stderr}");
     std::fs::remove_dir_all(out).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prefill_limit_of_one_sends_the_next_request_only_after_a_first_token() {
+    let server = common::mock_server(Duration::from_millis(30), 4, 1).await;
+    let out = dir("ramps", "prefill");
+    let args = ["--streaming", "--concurrency", "4", "--prefill-concurrency", "1", "--request-count", "8"];
+    common::profile_against(&server, &args, &out).await;
+    // (start, first token) of each request, in start order: no two ever wait for a first token
+    // at once.
+    let mut spans: Vec<(f64, f64)> = common::records(&out)
+        .iter()
+        .map(|r| {
+            let start = r["metadata"]["request_start_ns"].as_u64().unwrap() as f64 / 1e6;
+            (start, start + r["metrics"]["time_to_first_token"]["value"].as_f64().unwrap())
+        })
+        .collect();
+    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for pair in spans.windows(2) {
+        assert!(
+            pair[1].0 >= pair[0].1 - 0.01,
+            "a request started at {} ms, before the one at {} ms had its first token",
+            pair[1].0,
+            pair[0].0
+        );
+    }
+    let phase = &json(&out.join("profile_export_aiperf.json"))["input_config"]["phases"][0];
+    assert_eq!(phase["prefill_concurrency"], 1, "{phase}");
+    let output = common::profile(&["--request-count", "2", "--concurrency", "2", "--prefill-concurrency", "3"], &out);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--prefill-concurrency"), "more than --concurrency is refused");
+    server.shutdown().await;
+    std::fs::remove_dir_all(out).unwrap();
+}

@@ -30,6 +30,10 @@ pub struct Plan {
     /// A rate that changes through the phase (a rate ramp, a rate series); `rate` is then its
     /// first.
     pub curve: Option<RateCurve>,
+    /// `--prefill-concurrency`: the most requests still waiting for their first token.
+    pub prefill_concurrency: Option<usize>,
+    /// `--prefill-concurrency-ramp-duration`: that limit grows from 1 over this long.
+    pub prefill_ramp: Option<Duration>,
 }
 
 /// The curve of a rate `rate` ramped over `ramp` and then following `series`; none when it does
@@ -60,6 +64,8 @@ impl Plan {
             seed,
             concurrency_ramp,
             curve,
+            prefill_concurrency: config.schedule.load.prefill_concurrency,
+            prefill_ramp: config.schedule.load.prefill_ramp,
         })
     }
 
@@ -75,7 +81,9 @@ impl Plan {
             count = Some(count.map_or(scheduled as u64, |count| count.min(scheduled as u64)));
         }
         let (concurrency_ramp, curve) = (load.concurrency_ramp, curve(load.rate, load.rate_ramp, load.rate_series.as_ref()));
-        Self { count, deadline, cutoff, concurrency: load.concurrency, rate: load.rate, seed: load.seed, concurrency_ramp, curve }
+        let (prefill_concurrency, prefill_ramp) = (load.prefill_concurrency, load.prefill_ramp);
+        let (concurrency, rate, seed) = (load.concurrency, load.rate, load.seed);
+        Self { count, deadline, cutoff, concurrency, rate, seed, concurrency_ramp, curve, prefill_concurrency, prefill_ramp }
     }
 
     /// Whether request `index` may still be issued: no stop, not `halted` (the failure limit),

@@ -179,6 +179,11 @@ impl<'e, E: Endpoint + ?Sized> ResponseCollector<'e, E> {
         }
     }
 
+    /// Whether a piece of content (text or reasoning) has been parsed yet.
+    pub fn has_content(&self) -> bool {
+        !self.response.chunks.is_empty()
+    }
+
     /// The HTTP status the response started with (200 until the transport reports one).
     pub fn status(&self) -> u16 {
         self.state.status

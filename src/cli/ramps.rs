@@ -19,6 +19,13 @@ pub struct RampArgs {
     /// {"points": [{"time_s": 0, "qps": 2}, {"time_s": 60, "qps": 20}]}.
     #[arg(long, conflicts_with = "request_rate")]
     pub request_rate_series: Option<std::path::PathBuf>,
+    /// The most requests still waiting for their first token (in flight, no token yet): the
+    /// server's prefill load; at most --concurrency.
+    #[arg(long)]
+    pub prefill_concurrency: Option<usize>,
+    /// Seconds over which that limit grows from 1, a place at a time.
+    #[arg(long)]
+    pub prefill_concurrency_ramp_duration: Option<f64>,
 }
 
 impl RampArgs {
@@ -27,5 +34,7 @@ impl RampArgs {
         config.concurrency_ramp_duration = self.concurrency_ramp_duration;
         config.request_rate_ramp_duration = self.request_rate_ramp_duration;
         config.request_rate_series.clone_from(&self.request_rate_series);
+        config.prefill_concurrency = self.prefill_concurrency;
+        config.prefill_concurrency_ramp_duration = self.prefill_concurrency_ramp_duration;
     }
 }

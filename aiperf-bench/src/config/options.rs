@@ -46,6 +46,10 @@ pub struct BenchConfig {
     pub request_count: Option<u64>,
     /// Seconds over which the concurrency grows from 1 to `--concurrency`, a slot at a time.
     pub concurrency_ramp_duration: Option<f64>,
+    /// The most requests still waiting for their first token.
+    pub prefill_concurrency: Option<usize>,
+    /// Seconds over which that limit grows from 1, a place at a time.
+    pub prefill_concurrency_ramp_duration: Option<f64>,
     /// Seconds over which the rate grows to `--request-rate` (or a series' first), linearly.
     pub request_rate_ramp_duration: Option<f64>,
     /// A JSON file of rate points (`{"points": [{"time_s", "qps"}, …]}`), followed linearly.
@@ -163,6 +167,8 @@ impl Default for BenchConfig {
             failed_request_threshold: None,
             concurrency_ramp_duration: None,
             request_rate_ramp_duration: None,
+            prefill_concurrency: None,
+            prefill_concurrency_ramp_duration: None,
             request_rate_series: None,
             warmup_request_count: None,
             warmup_duration: None,

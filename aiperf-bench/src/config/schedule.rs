@@ -36,6 +36,10 @@ pub(crate) struct Load {
     pub concurrency_ramp: Option<Duration>,
     /// `--request-rate-ramp-duration`.
     pub rate_ramp: Option<Duration>,
+    /// `--prefill-concurrency`.
+    pub prefill_concurrency: Option<usize>,
+    /// `--prefill-concurrency-ramp-duration`.
+    pub prefill_ramp: Option<Duration>,
     /// `--request-rate-series`: `(seconds, requests per second)`.
     pub rate_series: Option<super::RatePoints>,
 }
@@ -97,7 +101,10 @@ pub(super) fn schedule(args: &BenchConfig) -> Result<Schedule, ProfileError> {
         concurrency_ramp: concurrency_ramp(args, concurrency)?,
         rate_ramp,
         rate_series,
+        prefill_concurrency: args.prefill_concurrency,
+        prefill_ramp: prefill_ramp(args)?,
     };
+    check_prefill("--concurrency", load.prefill_concurrency, load.concurrency)?;
     Ok(Schedule {
         load,
         duration,
@@ -117,6 +124,32 @@ fn concurrency_ramp(args: &BenchConfig, concurrency: Option<usize>) -> Result<Op
         return Err(ProfileError::Flags { flag: "--concurrency-ramp-duration", reason });
     }
     Ok(Some(ramp))
+}
+
+/// `--prefill-concurrency-ramp-duration`, which ramps a `--prefill-concurrency` given.
+fn prefill_ramp(args: &BenchConfig) -> Result<Option<Duration>, ProfileError> {
+    if let Some(n) = args.prefill_concurrency.filter(|&n| n == 0 || n > MAX_CONCURRENCY) {
+        return Err(invalid("--prefill-concurrency", n, format!("from 1 to {MAX_CONCURRENCY} requests waiting for their first token")));
+    }
+    let Some(seconds) = args.prefill_concurrency_ramp_duration else { return Ok(None) };
+    let ramp = super::seconds("--prefill-concurrency-ramp-duration", seconds, false)?;
+    if args.prefill_concurrency.is_none() {
+        let reason = "ramps the prefill limit from 1 to --prefill-concurrency N: give --prefill-concurrency".to_owned();
+        return Err(ProfileError::Flags { flag: "--prefill-concurrency-ramp-duration", reason });
+    }
+    Ok(Some(ramp))
+}
+
+/// AIPerf's rule: no more requests waiting for their first token than requests in flight.
+pub(super) fn check_prefill(flag: &'static str, prefill: Option<usize>, concurrency: Option<usize>) -> Result<(), ProfileError> {
+    match (prefill, concurrency) {
+        (Some(prefill), Some(concurrency)) if prefill > concurrency => Err(invalid(
+            "--prefill-concurrency",
+            prefill,
+            format!("at most {flag} ({concurrency}): requests waiting for their first token are requests in flight"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// `--fixed-schedule` and its offsets; on by default for a trace file.

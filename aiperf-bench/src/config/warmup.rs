@@ -62,6 +62,8 @@ pub(super) fn warmup(args: &BenchConfig, concurrency: Option<usize>, rate: Optio
     let concurrency = args.warmup_concurrency.or(concurrency);
     // At a rate the concurrency is a cap (none: no cap); without one, a closed loop of 1 at least.
     let concurrency = if rate.is_some() { concurrency } else { Some(concurrency.unwrap_or(1)) };
+    // The prefill limit applies to the warmup too (AIPerf's inheritance).
+    super::schedule::check_prefill("the warmup's concurrency", args.prefill_concurrency, concurrency)?;
     Ok(Some(Warmup { count: args.warmup_request_count, duration, grace_period, concurrency, rate }))
 }
 

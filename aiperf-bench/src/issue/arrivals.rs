@@ -79,7 +79,18 @@ mod tests {
     use crate::builtins::{ConstantArrivals, PoissonArrivals};
 
     fn plan(rate: Option<f64>) -> Plan {
-        Plan { count: None, deadline: None, cutoff: None, concurrency: None, rate, seed: 7, concurrency_ramp: None, curve: None }
+        Plan {
+            count: None,
+            deadline: None,
+            cutoff: None,
+            concurrency: None,
+            rate,
+            seed: 7,
+            concurrency_ramp: None,
+            curve: None,
+            prefill_concurrency: None,
+            prefill_ramp: None,
+        }
     }
 
     fn offsets(arrivals: &mut Arrivals<'_>, start: Instant, n: usize) -> Vec<f64> {

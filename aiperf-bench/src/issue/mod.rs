@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use aiperf_core::{ArrivalPattern, Endpoint, Transport};
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use arrivals::{Arrival, Arrivals};
@@ -61,9 +61,18 @@ struct PhaseRun<E, T> {
     next_session: AtomicU64,
     /// Sessions begun so far, every phase together.
     sessions_begun: Arc<AtomicU64>,
+    /// `--prefill-concurrency`: places among the requests waiting for their first token.
+    prefill: Option<Arc<Semaphore>>,
 }
 
 impl<E: Endpoint, T: Transport> PhaseRun<E, T> {
+    /// A place among the requests waiting for their first token, when the phase limits them
+    /// (none once the semaphore is closed).
+    async fn prefill_place(&self) -> Option<OwnedSemaphorePermit> {
+        let prefill = self.prefill.as_ref()?;
+        Arc::clone(prefill).acquire_owned().await.ok()
+    }
+
     /// The next session to send, from slot `worker`.
     fn session(self: &Arc<Self>, worker: usize) -> Session<E, T> {
         let conversation = self.sampler.pick(self.next_session.fetch_add(1, Ordering::Relaxed));
@@ -80,9 +89,11 @@ impl<E: Endpoint, T: Transport> PhaseRun<E, T> {
         if let Some(due) = arrival.due {
             wait::wait_until(due).await;
         }
-        let credit = arrival.due.unwrap_or_else(Instant::now);
+        // The wait for a place in prefill is the scheduler's wait: before the credit, as AIPerf.
+        let prefill = self.prefill_place().await;
+        let credit = arrival.due.filter(|_| self.prefill.is_none()).unwrap_or_else(Instant::now);
         let ticket = Ticket { index, phase: self.phase, worker, conversation, scheduled, credit, turn: None };
-        self.path.send_ready(ticket, ready, &self.records).await;
+        self.path.send_ready(ticket, ready, &self.records, prefill).await;
     }
 
     /// Whether request `index` may still be issued.
@@ -124,6 +135,7 @@ impl<A: ArrivalPattern> Issuer<A> {
             sampler: self.sampler,
             next_session: AtomicU64::new(0),
             sessions_begun: Arc::clone(&self.sessions_begun),
+            prefill: plan.prefill_concurrency.map(|n| Arc::new(Semaphore::new(if plan.prefill_ramp.is_some() { 1 } else { n }))),
         });
         let mut arrivals = Arrivals::new(&plan, &self.pattern, self.schedule.as_ref().filter(|_| phase == Phase::Profiling));
         // Without a concurrency, a rate the server cannot follow would pile up requests without
@@ -131,6 +143,7 @@ impl<A: ArrivalPattern> Issuer<A> {
         let limit = plan.concurrency.unwrap_or(if arrivals.is_closed_loop() { 1 } else { MAX_CONCURRENCY });
         let mut tasks = JoinSet::new();
         let started = Instant::now();
+        let prefill_ramp = prefill_ramp(&run, started);
         if arrivals.is_closed_loop() {
             workers::start(&run, limit, &mut tasks, &stop, started);
         } else {
@@ -160,6 +173,9 @@ impl<A: ArrivalPattern> Issuer<A> {
             }
         }
         drain(&mut tasks, plan.cutoff, &mut stop, grace).await;
+        if let Some(task) = prefill_ramp {
+            task.abort();
+        }
     }
 
     /// The next send and the slot it holds: waits for its time (less [`wait::LEAD`]) and a free
@@ -203,6 +219,12 @@ impl<A: ArrivalPattern> Issuer<A> {
         };
         may_issue(stop).then_some((arrival, slot))
     }
+}
+
+/// The task opening a phase's prefill places one by one (`--prefill-concurrency-ramp-duration`).
+fn prefill_ramp<E, T>(run: &PhaseRun<E, T>, started: Instant) -> Option<tokio::task::JoinHandle<()>> {
+    let (prefill, target, ramp) = (run.prefill.as_ref()?, run.plan.prefill_concurrency?, run.plan.prefill_ramp?);
+    Some(ramp::open_gradually(Arc::clone(prefill), target, ramp, started))
 }
 
 /// Waits for what is in flight: until `cutoff` after a timed phase, for `grace` after a stop.

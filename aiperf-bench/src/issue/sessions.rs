@@ -47,6 +47,7 @@ impl<E: Endpoint, T: Transport> Session<E, T> {
             if !run.plan.may_issue(index, &stop, path.tally().halted()) {
                 return;
             }
+            let prefill = run.prefill_place().await;
             let credit = std::time::Instant::now();
             let ready = sessions.build(conversation, turn, &replies, path.endpoint(), path.form()).map(Ready::Built);
             let tag = TurnTag {
@@ -55,7 +56,7 @@ impl<E: Endpoint, T: Transport> Session<E, T> {
                 turn: SessionTurn { key, last: turn + 1 == session.turns.len() },
             };
             let ticket = Ticket { index, phase: run.phase, worker, conversation, scheduled: None, credit, turn: Some(tag) };
-            replies.push(path.send_ready(ticket, ready, &run.records).await);
+            replies.push(path.send_ready(ticket, ready, &run.records, prefill).await);
         }
     }
 }

@@ -31,6 +31,7 @@ pub(super) fn phases(config: &Config, fixed_schedule: bool) -> Value {
         if let Some(ramp) = schedule.load.concurrency_ramp.filter(|_| warmup.concurrency.is_some()) {
             phase["concurrency_ramp"] = json!({ "duration": ramp.as_secs_f64() });
         }
+        prefill(&mut phase, schedule);
         phases.push(phase);
     }
     let kind = match (fixed_schedule, schedule.load.rate) {
@@ -52,6 +53,7 @@ pub(super) fn phases(config: &Config, fixed_schedule: bool) -> Value {
     if let Some(ramp) = schedule.load.concurrency_ramp {
         profiling["concurrency_ramp"] = json!({ "duration": ramp.as_secs_f64() });
     }
+    prefill(&mut profiling, schedule);
     if let Some(ramp) = schedule.load.rate_ramp {
         profiling["rate_ramp"] = json!({ "duration": ramp.as_secs_f64() });
     }
@@ -63,4 +65,14 @@ pub(super) fn phases(config: &Config, fixed_schedule: bool) -> Value {
     }
     phases.push(profiling);
     Value::Array(phases)
+}
+
+/// A phase's prefill limit and its ramp (every phase has the run's).
+fn prefill(phase: &mut Value, schedule: &crate::config::Schedule) {
+    if let Some(prefill) = schedule.load.prefill_concurrency {
+        phase["prefill_concurrency"] = json!(prefill);
+    }
+    if let Some(ramp) = schedule.load.prefill_ramp {
+        phase["prefill_ramp"] = json!({ "duration": ramp.as_secs_f64() });
+    }
 }

@@ -10,8 +10,8 @@ mod tally;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use aiperf_core::{Endpoint, EndpointError, Exchange, RequestForm, SessionTurn, Transport, exchange_turn};
-use tokio::sync::mpsc;
+use aiperf_core::{Endpoint, EndpointError, Exchange, RequestForm, SessionTurn, Transport, exchange_notifying, exchange_turn};
+use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 use delivery::Delivery;
 pub use tally::Tally;
@@ -118,7 +118,17 @@ impl<E: Endpoint, T: Transport> RequestPath<E, T> {
     /// request that could not be built is a failed record. If the task is aborted mid-request
     /// (the Ctrl-C grace period ended), a cancelled record is sent instead: no request goes
     /// unaccounted.
-    pub async fn send_ready(&self, ticket: Ticket, ready: Result<Ready, EndpointError>, records: &RecordSender) -> Option<String> {
+    ///
+    /// `prefill`: a place among the requests still waiting for their first token
+    /// (`--prefill-concurrency`), given back as soon as the response's first content is parsed
+    /// (or when the request ends without any).
+    pub async fn send_ready(
+        &self,
+        ticket: Ticket,
+        ready: Result<Ready, EndpointError>,
+        records: &RecordSender,
+        prefill: Option<OwnedSemaphorePermit>,
+    ) -> Option<String> {
         let ready = match ready {
             Ok(ready) => ready,
             Err(error) => {
@@ -138,8 +148,15 @@ impl<E: Endpoint, T: Transport> RequestPath<E, T> {
         }
         let mut in_flight = InFlight { path: self, records: Some(records), ticket, started, started_wall };
         let session = in_flight.ticket.turn.as_ref().map(|tag| tag.turn);
-        let Exchange { timing, mut response, decode_error } =
-            exchange_turn(&self.transport, &self.endpoint, &self.path, formatted, Some(&request_id), session).await;
+        let Exchange { timing, mut response, decode_error } = match prefill {
+            None => exchange_turn(&self.transport, &self.endpoint, &self.path, formatted, Some(&request_id), session).await,
+            Some(permit) => {
+                let mut permit = Some(permit);
+                let mut first_token = move || drop(permit.take());
+                exchange_notifying(&self.transport, &self.endpoint, &self.path, formatted, Some(&request_id), session, &mut first_token)
+                    .await
+            }
+        };
         let ticket = in_flight.disarm();
         let measure = Measure {
             tokenizer: &self.measure.tokenizer,
