@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{dir, json};
+use common::{dir, json, ok};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_concurrency_ramp_starts_each_worker_when_its_slot_opens() {
@@ -119,5 +119,17 @@ async fn a_prefill_limit_of_one_sends_the_next_request_only_after_a_first_token(
     let output = common::profile(&["--request-count", "2", "--concurrency", "2", "--prefill-concurrency", "3"], &out);
     assert!(String::from_utf8_lossy(&output.stderr).contains("--prefill-concurrency"), "more than --concurrency is refused");
     server.shutdown().await;
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn gamma_arrivals_take_vllm_s_burstiness_and_are_promoted_to_by_it() {
+    let out = dir("ramps", "gamma");
+    // Smoothness alone makes the arrivals gamma, as in AIPerf (the embedded engine answers).
+    ok(&common::profile(&["--request-rate", "200", "--request-count", "20", "--vllm-burstiness", "0.5"], &out));
+    let phase = &json(&out.join("profile_export_aiperf.json"))["input_config"]["phases"][0];
+    assert_eq!((phase["type"].as_str(), phase["smoothness"].as_f64()), (Some("gamma"), Some(0.5)), "{phase}");
+    let output = common::profile(&["--request-rate", "5", "--arrival-pattern", "constant", "--arrival-smoothness", "2"], &out);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--arrival-pattern gamma"), "a smoothness for other arrivals is refused");
     std::fs::remove_dir_all(out).unwrap();
 }

@@ -61,10 +61,15 @@ pub struct ProfileArgs {
     #[arg(long, alias = "parameter-sweep-cooldown-seconds", default_value_t = 0.0)]
     pub profile_run_cooldown_seconds: f64,
     /// How request times are spread at --request-rate: an arrival pattern of the build's table,
-    /// exponential gaps (`poisson`, the default, as in AIPerf), even ones (`constant`), or a
-    /// plugin's.
-    #[arg(long = "arrival-pattern", visible_alias = "request-rate-mode", default_value = "poisson")]
-    pub arrival_pattern: String,
+    /// exponential gaps (`poisson`, as in AIPerf), even ones (`constant`), gamma ones (`gamma`,
+    /// shaped by --arrival-smoothness), or a plugin's [default: poisson; gamma with
+    /// --arrival-smoothness].
+    #[arg(long = "arrival-pattern", visible_alias = "request-rate-mode")]
+    pub arrival_pattern: Option<String>,
+    /// The shape of gamma arrivals, vLLM's --burstiness (the same value, the same
+    /// distribution): 1 is Poisson, below 1 burstier, above 1 more regular.
+    #[arg(long, alias = "vllm-burstiness")]
+    pub arrival_smoothness: Option<f64>,
     /// Requests to send in the profiling phase (ignored with --benchmark-duration) [default: 10;
     /// with a fixed schedule, every entry in its window].
     #[arg(long, alias = "num-requests")]
@@ -224,7 +229,12 @@ impl ProfileArgs {
             num_profile_runs: self.num_profile_runs,
             confidence_level: self.confidence_level,
             profile_run_cooldown_seconds: self.profile_run_cooldown_seconds,
-            arrival_pattern: self.arrival_pattern.clone(),
+            // AIPerf promotes a smoothness given alone to gamma arrivals.
+            arrival_pattern: self
+                .arrival_pattern
+                .clone()
+                .unwrap_or_else(|| if self.arrival_smoothness.is_some() { "gamma" } else { "poisson" }.to_owned()),
+            arrival_smoothness: self.arrival_smoothness,
             request_count: self.request_count,
             benchmark_duration: self.benchmark_duration,
             benchmark_grace_period: self.benchmark_grace_period,

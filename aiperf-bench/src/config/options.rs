@@ -42,6 +42,8 @@ pub struct BenchConfig {
     pub profile_run_cooldown_seconds: f64,
     /// How arrivals are spread at a request rate: an arrival pattern of the build's table.
     pub arrival_pattern: String,
+    /// The shape of `gamma` arrivals (vLLM's `--burstiness`): 1 is Poisson, below 1 burstier.
+    pub arrival_smoothness: Option<f64>,
     /// Requests of the profiling phase.
     pub request_count: Option<u64>,
     /// Seconds over which the concurrency grows from 1 to `--concurrency`, a slot at a time.
@@ -161,6 +163,7 @@ impl Default for BenchConfig {
             confidence_level: 0.95,
             profile_run_cooldown_seconds: 0.0,
             arrival_pattern: "poisson".to_owned(),
+            arrival_smoothness: None,
             request_count: None,
             benchmark_duration: None,
             benchmark_grace_period: 30.0,

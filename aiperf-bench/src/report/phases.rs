@@ -54,6 +54,9 @@ pub(super) fn phases(config: &Config, fixed_schedule: bool) -> Value {
         profiling["concurrency_ramp"] = json!({ "duration": ramp.as_secs_f64() });
     }
     prefill(&mut profiling, schedule);
+    if let Some(smoothness) = config.info.settings.get::<crate::builtins::ArrivalSmoothness>().filter(|_| schedule.load.rate.is_some()) {
+        profiling["smoothness"] = json!(smoothness.0);
+    }
     if let Some(ramp) = schedule.load.rate_ramp {
         profiling["rate_ramp"] = json!({ "duration": ramp.as_secs_f64() });
     }
