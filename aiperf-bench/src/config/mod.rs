@@ -192,7 +192,7 @@ impl Config {
         let secrets =
             Secrets::new(args.api_key.as_deref(), args.headers.iter().chain(&args.extra_inputs).map(String::as_str), args.url.as_deref());
         selections.arrival_patterns.metadata(&args.arrival_pattern)?;
-        let settings = with_smoothness(args, settings)?;
+        let settings = rate_curve::with_smoothness(args, settings)?;
         Ok(Self {
             endpoint,
             endpoint_meta,
@@ -217,24 +217,6 @@ fn seconds(flag: &'static str, value: f64, zero_ok: bool) -> Result<Duration, Pr
         .ok()
         .filter(|d| (zero_ok || !d.is_zero()) && *d <= MAX_SECONDS)
         .ok_or_else(|| invalid(flag, value, expected))
-}
-
-/// `--arrival-smoothness`, the shape of `gamma` arrivals, added to the implementations' settings
-/// (where the `gamma` pattern reads it).
-fn with_smoothness(args: &BenchConfig, settings: Settings) -> Result<Settings, ProfileError> {
-    let Some(smoothness) = args.arrival_smoothness else { return Ok(settings) };
-    if !(smoothness.is_finite() && smoothness > 0.0) {
-        return Err(invalid(
-            "--arrival-smoothness",
-            smoothness,
-            "a gamma shape above 0 (1 is Poisson, below 1 burstier, above 1 smoother)",
-        ));
-    }
-    if args.arrival_pattern != "gamma" {
-        let reason = format!("shapes gamma arrivals, and the pattern is `{}`: use --arrival-pattern gamma", args.arrival_pattern);
-        return Err(ProfileError::Flags { flag: "--arrival-smoothness", reason });
-    }
-    Ok(settings.with(crate::builtins::ArrivalSmoothness(smoothness)))
 }
 
 /// `--url`, parsed once: what every transport reads. Credentials in it are refused (they would not

@@ -1,4 +1,5 @@
-//! `--request-rate-ramp-duration` and `--request-rate-series`: a rate that changes through the
+//! How a rate's arrivals come: `--arrival-smoothness` (the shape of gamma arrivals), and
+//! `--request-rate-ramp-duration` and `--request-rate-series`, a rate that changes through the
 //! profiling phase, read and checked once. A series file is AIPerf 0.13's JSON,
 //! `{"points": [{"time_s": 0, "qps": 2}, …]}` or the bare array: at least two points, `time_s`
 //! from 0 and strictly increasing, `qps` above 0, nothing else.
@@ -9,8 +10,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use aiperf_core::Settings;
+
 use super::{BenchConfig, seconds};
-use crate::error::ProfileError;
+use crate::error::{ProfileError, invalid};
 
 /// A rate series: `(seconds from its start, requests per second)`, in time order.
 pub(crate) type RatePoints = Arc<[(f64, f64)]>;
@@ -85,6 +88,24 @@ fn read(path: &Path) -> Result<RatePoints, String> {
         }
     }
     Ok(points.iter().map(|p| (p.time_s, p.qps)).collect())
+}
+
+/// `--arrival-smoothness`, the shape of `gamma` arrivals, added to the implementations' settings
+/// (where the `gamma` pattern reads it).
+pub(super) fn with_smoothness(args: &BenchConfig, settings: Settings) -> Result<Settings, ProfileError> {
+    let Some(smoothness) = args.arrival_smoothness else { return Ok(settings) };
+    if !(smoothness.is_finite() && smoothness > 0.0) {
+        return Err(invalid(
+            "--arrival-smoothness",
+            smoothness,
+            "a gamma shape above 0 (1 is Poisson, below 1 burstier, above 1 smoother)",
+        ));
+    }
+    if args.arrival_pattern != "gamma" {
+        let reason = format!("shapes gamma arrivals, and the pattern is `{}`: use --arrival-pattern gamma", args.arrival_pattern);
+        return Err(ProfileError::Flags { flag: "--arrival-smoothness", reason });
+    }
+    Ok(settings.with(crate::builtins::ArrivalSmoothness(smoothness)))
 }
 
 #[cfg(test)]
