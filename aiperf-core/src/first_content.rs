@@ -5,7 +5,7 @@
 use std::ops::ControlFlow;
 use std::time::Instant;
 
-use crate::transport::{EndpointHeaders, Exchange, ResponseSink, SessionTurn, Transport, TransportRequest};
+use crate::transport::{Exchange, ResponseSink, SessionTurn, Transport, transport_request};
 use crate::{Endpoint, PreparedRequest, ResponseCollector, ResponseEvent};
 
 /// A collector that calls `first` once, when content first appears.
@@ -57,12 +57,9 @@ pub async fn exchange_notifying<T: Transport, E: Endpoint + ?Sized>(
     session: Option<SessionTurn>,
     first_content: &mut (dyn FnMut() + Send),
 ) -> Exchange {
-    let streaming = request.streaming();
-    let mut collector = ResponseCollector::new(endpoint, streaming);
-    let endpoint_headers = EndpointHeaders::of(endpoint);
-    let transport_request = TransportRequest { path, body: request.body(), streaming, request_id, session, endpoint: endpoint_headers };
+    let mut collector = ResponseCollector::new(endpoint, request.streaming());
     let mut sink = Notifying { collector: &mut collector, first: Some(first_content) };
-    let timing = transport.send(transport_request, &mut sink).await;
+    let timing = transport.send(transport_request(endpoint, path, request, request_id, session), &mut sink).await;
     let (response, decode_error) = collector.finish();
     Exchange { timing, response, decode_error }
 }

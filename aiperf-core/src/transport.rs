@@ -327,11 +327,20 @@ pub async fn exchange_turn<T: Transport, E: crate::Endpoint + ?Sized>(
     request_id: Option<&str>,
     session: Option<SessionTurn>,
 ) -> Exchange {
-    let streaming = request.streaming();
-    let mut collector = crate::ResponseCollector::new(endpoint, streaming);
-    let endpoint_headers = EndpointHeaders::of(endpoint);
-    let transport_request = TransportRequest { path, body: request.body(), streaming, request_id, session, endpoint: endpoint_headers };
-    let timing = transport.send(transport_request, &mut collector).await;
+    let mut collector = crate::ResponseCollector::new(endpoint, request.streaming());
+    let timing = transport.send(transport_request(endpoint, path, request, request_id, session), &mut collector).await;
     let (response, decode_error) = collector.finish();
     Exchange { timing, response, decode_error }
+}
+
+/// What a transport is given to send `request` to `path` for `endpoint`.
+pub(crate) fn transport_request<'a, E: crate::Endpoint + ?Sized>(
+    endpoint: &'a E,
+    path: &'a str,
+    request: &'a crate::PreparedRequest,
+    request_id: Option<&'a str>,
+    session: Option<SessionTurn>,
+) -> TransportRequest<'a> {
+    let endpoint_headers = EndpointHeaders::of(endpoint);
+    TransportRequest { path, body: request.body(), streaming: request.streaming(), request_id, session, endpoint: endpoint_headers }
 }

@@ -40,6 +40,8 @@ const ROW_GROUP: usize = 10_000;
 pub struct Spill {
     path: PathBuf,
     file: BufWriter<File>,
+    /// The first page that could not be kept: the file would miss it, so none is written.
+    lost: Option<std::io::Error>,
 }
 
 impl Spill {
@@ -49,9 +51,12 @@ impl Spill {
     /// # Errors
     /// What could not be read or written.
     pub fn finish(self, endpoints: &[Endpoint], run: &aiperf_bench::observe::RunExports<'_>) -> Result<Option<PathBuf>, String> {
-        let Self { path, file } = self;
-        let flushed = file.into_inner().map_err(|e| format!("cannot write {}: {}", path.display(), e.error()));
-        let written = flushed.and_then(|_| write(&path, endpoints, run));
+        let Self { path, file, lost } = self;
+        let flushed = match lost {
+            Some(e) => Err(format!("cannot write {}: {e}", path.display())),
+            None => file.into_inner().map(drop).map_err(|e| format!("cannot write {}: {}", path.display(), e.error())),
+        };
+        let written = flushed.and_then(|()| write(&path, endpoints, run));
         let _ = std::fs::remove_file(&path);
         written
     }
@@ -63,13 +68,18 @@ impl Spill {
     pub fn create(dir: &Path) -> Result<Self, String> {
         let path = dir.join(".server_metrics_pages.jsonl");
         let file = File::create(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-        Ok(Self { path, file: BufWriter::new(file) })
+        Ok(Self { path, file: BufWriter::new(file), lost: None })
     }
 
     /// Keeps one page (a `server_metrics_export.jsonl` line, `_info` families included).
     pub fn push(&mut self, line: &Value) {
-        // A page that cannot be kept is missing from the Parquet file; `finish` says so.
-        let _ = writeln!(self.file, "{line}");
+        // A page that cannot be kept (a full disk) would be missing from the file: `finish`
+        // then writes none and says why.
+        if self.lost.is_none()
+            && let Err(e) = writeln!(self.file, "{line}")
+        {
+            self.lost = Some(e);
+        }
     }
 }
 

@@ -25,9 +25,6 @@ pub(super) fn phases(config: &Config, fixed_schedule: bool) -> Value {
             "grace_period": seconds(warmup.grace_period),
             "rate": warmup.rate,
         });
-        if let Some(phase) = phase.as_object_mut() {
-            phase.retain(|_, value| !value.is_null());
-        }
         if let Some(ramp) = schedule.load.concurrency_ramp.filter(|_| warmup.concurrency.is_some()) {
             phase["concurrency_ramp"] = json!({ "duration": ramp.as_secs_f64() });
         }
