@@ -58,6 +58,8 @@ pub struct Aggregate {
     pub completed: u64,
     /// Requests that failed.
     pub failed: u64,
+    /// Failed requests that were cancelled (by the client on purpose, or cut by a signal).
+    pub cancelled: u64,
     /// Failed requests whose error says the prompt was over the model's context.
     pub context_overflows: u64,
     /// Requests that met every SLO.
@@ -92,6 +94,7 @@ impl Aggregate {
             slos,
             completed: 0,
             failed: 0,
+            cancelled: 0,
             context_overflows: 0,
             good: 0,
             osl_mismatches: 0,
@@ -132,6 +135,7 @@ impl Aggregate {
         self.timeline.add(record);
         if let Some(error) = &record.error {
             self.failed += 1;
+            self.cancelled += u64::from(record.was_cancelled);
             // What AIPerf measures of a failed request.
             for metric in [Metric::CreditToStartLatency, Metric::EffectiveLatency, Metric::ErrorInputSequenceLength] {
                 if let Some(value) = record.value(metric) {

@@ -106,6 +106,7 @@ pub(crate) async fn run_one<F: Factories>(benchmark: &BenchConfig, context: &Con
         cancelled_by,
         completed: measured.aggregate.completed,
         failed: measured.aggregate.failed,
+        cancelled: measured.aggregate.cancelled,
         threshold_crossed: stopped_early,
     })
 }

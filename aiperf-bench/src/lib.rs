@@ -69,6 +69,8 @@ pub struct ProfileOutcome {
     pub completed: u64,
     /// Profiled requests that failed (cancelled ones included).
     pub failed: u64,
+    /// Of those, the ones cancelled (`--request-cancellation-rate`, or cut by a signal).
+    pub cancelled: u64,
     /// Whether `--failed-request-threshold` stopped the run.
     pub threshold_crossed: bool,
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::config::{Config, RatePoints};
+use crate::config::{Cancellation, Config, RatePoints};
 use crate::issue::curve::{RateCurve, UPDATE_INTERVAL};
 
 /// How a phase issues requests.
@@ -34,6 +34,8 @@ pub struct Plan {
     pub prefill_concurrency: Option<usize>,
     /// `--prefill-concurrency-ramp-duration`: that limit grows from 1 over this long.
     pub prefill_ramp: Option<Duration>,
+    /// Requests cut mid-flight (the profiling phase's alone, as in AIPerf).
+    pub cancellation: Option<Cancellation>,
 }
 
 /// The curve of a rate `rate` ramped over `ramp` and then following `series`; none when it does
@@ -66,6 +68,7 @@ impl Plan {
             curve,
             prefill_concurrency: config.schedule.load.prefill_concurrency,
             prefill_ramp: config.schedule.load.prefill_ramp,
+            cancellation: None,
         })
     }
 
@@ -82,8 +85,13 @@ impl Plan {
         }
         let (concurrency_ramp, curve) = (load.concurrency_ramp, curve(load.rate, load.rate_ramp, load.rate_series.as_ref()));
         let (prefill_concurrency, prefill_ramp) = (load.prefill_concurrency, load.prefill_ramp);
-        let (concurrency, rate, seed) = (load.concurrency, load.rate, load.seed);
-        Self { count, deadline, cutoff, concurrency, rate, seed, concurrency_ramp, curve, prefill_concurrency, prefill_ramp }
+        let (concurrency, rate, seed, cancellation) = (load.concurrency, load.rate, load.seed, load.cancellation);
+        Self { count, deadline, cutoff, concurrency, rate, seed, concurrency_ramp, curve, prefill_concurrency, prefill_ramp, cancellation }
+    }
+
+    /// How long after its send request `index` is cut, if it is one the phase cancels.
+    pub(crate) fn cancel_after(&self, index: u64) -> Option<Duration> {
+        self.cancellation.and_then(|c| c.after(self.seed, index))
     }
 
     /// Whether request `index` may still be issued: no stop, not `halted` (the failure limit),

@@ -19,13 +19,13 @@ mod endpoint;
 mod error;
 mod exporter;
 pub mod factory;
-mod first_content;
 mod metadata;
 mod model_endpoint;
 mod request;
 mod response;
 mod transport;
-pub use first_content::exchange_notifying;
+mod watched;
+pub use watched::{ExchangeWatch, exchange_watched};
 
 pub use arrival::ArrivalPattern;
 pub use dataset_loader::{DatasetError, DatasetLoader, DatasetRequest};

@@ -119,6 +119,14 @@ impl RequestForm {
 /// then, in arrival order, [`ResponseSink::on_chunk`] for every piece of an encoded body or
 /// [`ResponseSink::on_event`] for what a protocol of its own reported.
 pub trait ResponseSink: Send {
+    /// The request was fully written at `at` (headers and body handed to the connection), before
+    /// any response: where a client that cancels requests `delay` after sending them (AIPerf's
+    /// `--request-cancellation-delay`) starts its timer. A transport should call it once, as soon
+    /// as it knows; one that does not has its requests timed from the response's start instead.
+    /// Ignored by default.
+    fn on_sent(&mut self, at: Instant) {
+        let _ = at;
+    }
     /// The response started: its status is known.
     fn on_response(&mut self, status: u16, at: Instant);
     /// A piece of the body arrived at `at` (taken as the bytes were read, monotonic clock).

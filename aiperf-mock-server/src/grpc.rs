@@ -27,17 +27,28 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::MockConfig;
 use crate::errors::ErrorInjector;
+use crate::metrics::Metrics;
+
+/// What the gRPC service shares with the HTTP one.
+pub(crate) struct Shared {
+    /// The engine.
+    pub engine: Arc<dyn Engine>,
+    /// `--error-rate`.
+    pub errors: Arc<ErrorInjector>,
+    /// The `/metrics` page's counts.
+    pub metrics: Arc<Metrics>,
+}
 
 pub(crate) async fn start(
     config: &MockConfig,
     port: u16,
-    engine: Arc<dyn Engine>,
-    errors: Arc<ErrorInjector>,
+    shared: Shared,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
     let listener = TcpListener::bind((config.host, port)).await?;
     let addr = listener.local_addr()?;
-    let service = Service { engine, model: config.model.clone(), default_tokens: config.engine.output_tokens, errors };
+    let Shared { engine, errors, metrics } = shared;
+    let service = Service { engine, model: config.model.clone(), default_tokens: config.engine.output_tokens, errors, metrics };
     let task = tokio::spawn(async move {
         // `Server::tcp_nodelay` covers only listeners the server binds itself: this one is ours, so
         // its accepted sockets get TCP_NODELAY here (without it, Nagle's algorithm and the client's
@@ -59,6 +70,7 @@ struct Service {
     model: String,
     default_tokens: u32,
     errors: Arc<ErrorInjector>,
+    metrics: Arc<Metrics>,
 }
 
 /// A request as the backend reads it.
@@ -143,8 +155,11 @@ impl Service {
         };
         let flag = |last: bool| input.final_flag.then_some(last);
         let mut whole = String::new();
+        let (arrived, mut first_token) = (std::time::Instant::now(), None);
+        self.metrics.started();
         let result = {
             let mut on_token = |piece: Piece<'_>| {
+                first_token.get_or_insert_with(|| arrived.elapsed());
                 if input.stream {
                     let message = ModelStreamInferResponse {
                         error_message: String::new(),
@@ -161,6 +176,7 @@ impl Service {
             };
             self.engine.generate(&generate, &mut on_token).await
         };
+        self.metrics.ended(arrived.elapsed(), first_token, result.as_ref().ok());
         let last = match result {
             Err(e) => error(e.message),
             Ok(_) if input.stream => {

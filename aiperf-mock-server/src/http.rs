@@ -44,8 +44,8 @@ struct State {
     timings: Timings,
     /// The last generation request bodies.
     requests: Arc<RequestLog>,
-    /// What `GET /metrics` shows, in vLLM's names.
-    metrics: Metrics,
+    /// What `GET /metrics` shows, in vLLM's names (gRPC's generations too).
+    metrics: Arc<Metrics>,
 }
 
 pub(crate) async fn start(
@@ -53,6 +53,7 @@ pub(crate) async fn start(
     engine: Arc<dyn Engine>,
     errors: Arc<ErrorInjector>,
     requests: Arc<RequestLog>,
+    metrics: Arc<Metrics>,
     mut stop: watch::Receiver<bool>,
 ) -> std::io::Result<(SocketAddr, JoinHandle<()>)> {
     let listener = TcpListener::bind((config.host, config.port)).await?;
@@ -67,7 +68,7 @@ pub(crate) async fn start(
         faults: Faults::new(config.faults.clone(), config.engine.seed),
         timings: Timings::new(),
         requests,
-        metrics: Metrics::new(),
+        metrics,
     });
     let header_read_timeout = config.header_read_timeout;
     let task = tokio::spawn(async move {

@@ -55,12 +55,15 @@ impl MockServer {
             Arc::new(SimulatedEngine::new(config.engine.clone()).with_max_model_len(config.max_model_len).with_precise_timer(true));
         let errors = Arc::new(ErrorInjector::new(config.error_rate, config.engine.seed));
         let requests = Arc::new(requests::RequestLog::default());
+        // One page for both listeners: it counts every generation, over HTTP or gRPC.
+        let metrics = Arc::new(metrics::Metrics::new());
         let (http_addr, http_task) =
-            http::start(&config, Arc::clone(&engine), Arc::clone(&errors), Arc::clone(&requests), stopped.clone()).await?;
+            http::start(&config, Arc::clone(&engine), Arc::clone(&errors), Arc::clone(&requests), Arc::clone(&metrics), stopped.clone())
+                .await?;
         let mut tasks = vec![http_task];
         let mut grpc_addr = None;
         if let Some(port) = config.grpc_port {
-            let (addr, task) = grpc::start(&config, port, engine, errors, stopped).await?;
+            let (addr, task) = grpc::start(&config, port, grpc::Shared { engine, errors, metrics }, stopped).await?;
             grpc_addr = Some(addr);
             tasks.push(task);
         }

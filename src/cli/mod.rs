@@ -1,5 +1,6 @@
 //! The `aiperf` command line: argument parsing and the subcommands.
 
+mod cancellation;
 mod gpu_telemetry;
 mod kube;
 mod plugins;
@@ -259,7 +260,8 @@ pub(crate) fn finished(outcome: aiperf_bench::ProfileOutcome) -> Result<String, 
         let ended = outcome.completed + outcome.failed;
         return Err(CliError::FailedRequestThreshold { failed: outcome.failed, ended, output: outcome.console });
     }
-    if outcome.completed == 0 {
+    // Requests the client cancelled on purpose are no sign of a server that failed.
+    if outcome.completed == 0 && outcome.failed > outcome.cancelled {
         return Err(CliError::NoRequestSucceeded { failed: outcome.failed, output: outcome.console });
     }
     Ok(outcome.console)

@@ -202,6 +202,9 @@ pub struct ProfileArgs {
     /// Ramps.
     #[command(flatten)]
     pub ramps: super::ramps::RampArgs,
+    /// Requests cancelled mid-flight.
+    #[command(flatten)]
+    pub cancellation: super::cancellation::CancellationArgs,
     /// The benchmark shared by several workers.
     #[command(flatten)]
     pub workers: super::workers::WorkerArgs,
@@ -275,6 +278,7 @@ impl ProfileArgs {
         };
         self.warmup.apply(&mut config);
         self.ramps.apply(&mut config);
+        self.cancellation.apply(&mut config);
         config
     }
 

@@ -11,6 +11,8 @@ use serde_json::{Map, Value};
 use super::error::{ProfileError, invalid};
 use crate::redact::{self, Secrets};
 
+mod cancellation;
+pub use cancellation::Cancellation;
 mod named;
 mod options;
 mod rate_curve;

@@ -62,6 +62,10 @@ pub struct BenchConfig {
     pub benchmark_grace_period: f64,
     /// The share of failed requests that stops the run.
     pub failed_request_threshold: Option<f64>,
+    /// Percent of profiled requests the client cancels mid-flight (0–100].
+    pub request_cancellation_rate: Option<f64>,
+    /// Seconds after a cancelled request was fully sent that it is cut (0 by default).
+    pub request_cancellation_delay: Option<f64>,
     /// Requests of the warmup phase, sent first and not measured (`--num-warmup-requests` too).
     #[serde(alias = "num_warmup_requests")]
     pub warmup_request_count: Option<u64>,
@@ -173,6 +177,8 @@ impl Default for BenchConfig {
             prefill_concurrency: None,
             prefill_concurrency_ramp_duration: None,
             request_rate_series: None,
+            request_cancellation_rate: None,
+            request_cancellation_delay: None,
             warmup_request_count: None,
             warmup_duration: None,
             warmup_concurrency: None,

@@ -42,6 +42,8 @@ pub(crate) struct Load {
     pub prefill_ramp: Option<Duration>,
     /// `--request-rate-series`: `(seconds, requests per second)`.
     pub rate_series: Option<super::RatePoints>,
+    /// `--request-cancellation-rate` and `--request-cancellation-delay`.
+    pub cancellation: Option<super::Cancellation>,
 }
 
 /// AIPerf's `--failed-request-threshold`: once `floor` profiled requests have ended, a share of
@@ -103,6 +105,7 @@ pub(super) fn schedule(args: &BenchConfig) -> Result<Schedule, ProfileError> {
         rate_series,
         prefill_concurrency: args.prefill_concurrency,
         prefill_ramp: prefill_ramp(args)?,
+        cancellation: super::cancellation::cancellation(args)?,
     };
     check_prefill("--concurrency", load.prefill_concurrency, load.concurrency)?;
     Ok(Schedule {

@@ -90,6 +90,7 @@ mod tests {
             curve: None,
             prefill_concurrency: None,
             prefill_ramp: None,
+            cancellation: None,
         }
     }
 

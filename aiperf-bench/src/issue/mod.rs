@@ -92,7 +92,8 @@ impl<E: Endpoint, T: Transport> PhaseRun<E, T> {
         // The wait for a place in prefill is the scheduler's wait: before the credit, as AIPerf.
         let prefill = self.prefill_place().await;
         let credit = arrival.due.filter(|_| self.prefill.is_none()).unwrap_or_else(Instant::now);
-        let ticket = Ticket { index, phase: self.phase, worker, conversation, scheduled, credit, turn: None };
+        let cancel_after = self.plan.cancel_after(index);
+        let ticket = Ticket { index, phase: self.phase, worker, conversation, scheduled, credit, turn: None, cancel_after };
         self.path.send_ready(ticket, ready, &self.records, prefill).await;
     }
 

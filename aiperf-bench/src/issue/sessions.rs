@@ -10,7 +10,7 @@ use aiperf_core::{Endpoint, SessionTurn, Transport};
 use tokio::sync::watch;
 
 use super::{PhaseRun, until_stopped};
-use crate::request::{Ticket, TurnTag};
+use crate::request::{Ended, Ticket, TurnTag};
 use crate::source::{Inputs, Ready};
 
 /// One session to send.
@@ -55,8 +55,13 @@ impl<E: Endpoint, T: Transport> Session<E, T> {
                 index: u32::try_from(turn).unwrap_or(u32::MAX),
                 turn: SessionTurn { key, last: turn + 1 == session.turns.len() },
             };
-            let ticket = Ticket { index, phase: run.phase, worker, conversation, scheduled: None, credit, turn: Some(tag) };
-            replies.push(path.send_ready(ticket, ready, &run.records, prefill).await);
+            let cancel_after = run.plan.cancel_after(index);
+            let ticket = Ticket { index, phase: run.phase, worker, conversation, scheduled: None, credit, turn: Some(tag), cancel_after };
+            match path.send_ready(ticket, ready, &run.records, prefill).await {
+                // A user who closed the tab sends no further turn (AIPerf ends the session).
+                Ended::Cancelled => return,
+                ended => replies.push(ended.reply()),
+            }
         }
     }
 }

@@ -303,28 +303,6 @@ fn timing_metrics(record: &mut RequestRecord, timing: &TransportTiming) {
 }
 
 impl RequestRecord {
-    /// The record of a request abandoned before it completed (Ctrl-C's grace period ended).
-    pub fn cancelled(
-        index: u64,
-        phase: Phase,
-        conversation_id: usize,
-        worker_id: usize,
-        started: Instant,
-        started_wall: SystemTime,
-    ) -> Self {
-        let mut record = Self::issued(index, phase, conversation_id, worker_id, started, started_wall);
-        record.ended = Instant::now();
-        record.end_ns = wall_ns(started_wall, started, record.ended);
-        // AIPerf's type and code (499, nginx's "client closed request") for a request cancelled.
-        record.error = Some(RecordError {
-            code: Some(499),
-            kind: "RequestCancellationError".to_owned(),
-            message: "cancelled: still running when the grace period after Ctrl-C ended".to_owned(),
-        });
-        record.was_cancelled = true;
-        record
-    }
-
     /// The record of a request whose body could not be built (a trace row the endpoint cannot
     /// format): a failure at once, nothing sent.
     pub fn unbuilt(index: u64, phase: Phase, conversation_id: usize, worker_id: usize, error: &EndpointError) -> Self {
@@ -364,8 +342,11 @@ impl RequestRecord {
     }
 }
 
+mod cancelled;
 mod derived;
 mod json;
+
+pub use cancelled::Cut;
 
 pub use derived::usage_discrepant;
 pub use json::JsonLine;

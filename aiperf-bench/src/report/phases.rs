@@ -63,6 +63,13 @@ pub(super) fn phases(config: &Config, fixed_schedule: bool) -> Value {
         profiling["rate_series"] = json!({ "points": points });
         profiling["rate"] = Value::Null;
     }
+    if let Some(cancellation) = schedule.load.cancellation {
+        // The profiling phase's alone: AIPerf cancels no warmup request.
+        profiling["cancellation"] = json!({ "rate": cancellation.percent });
+        if cancellation.delay_given {
+            profiling["cancellation"]["delay"] = json!(cancellation.delay.as_secs_f64());
+        }
+    }
     phases.push(profiling);
     Value::Array(phases)
 }

@@ -3,6 +3,7 @@
 //! response with the endpoint, measures it into a [`RequestRecord`] and sends that to the
 //! collector. Nothing else of a request's life is here: when it goes is the issuer's.
 
+mod cut;
 mod delivery;
 mod in_flight;
 mod tally;
@@ -10,14 +11,14 @@ mod tally;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use aiperf_core::{Endpoint, EndpointError, Exchange, RequestForm, SessionTurn, Transport, exchange_notifying, exchange_turn};
+use aiperf_core::{Endpoint, EndpointError, Exchange, RequestForm, SessionTurn, Transport, exchange_turn, exchange_watched};
 use tokio::sync::{OwnedSemaphorePermit, mpsc};
 
 use delivery::Delivery;
 pub use tally::Tally;
 
 use super::clock::WallClock;
-use super::record::{Measure, Outcome, Phase, RequestRecord};
+use super::record::{Cut, Measure, Outcome, Phase, RequestRecord};
 use super::source::{Inputs, Prepared, Ready};
 use super::tokenizer::Tokenizer;
 pub use in_flight::InFlightStarts;
@@ -114,10 +115,12 @@ impl<E: Endpoint, T: Transport> RequestPath<E, T> {
     /// Sends a request made ready before (an entry's body is formatted before the run, a trace
     /// row's or a session turn's when it is built), measures it and sends its record to
     /// `records`: nothing but the transport and parsing stands between issue and response.
-    /// Returns the response's text when it succeeded (a session's next turn carries it). A
-    /// request that could not be built is a failed record. If the task is aborted mid-request
-    /// (the Ctrl-C grace period ended), a cancelled record is sent instead: no request goes
-    /// unaccounted.
+    /// Returns how it ended: with the response's text when it succeeded (a session's next turn
+    /// carries it). A request that could not be built is a failed record. One the ticket says to
+    /// cancel is cut its delay after it was sent (dropped mid-flight: the transport closes its
+    /// connection or resets its stream) unless it ended before. If the task is aborted
+    /// mid-request (the Ctrl-C grace period ended), a cancelled record is sent instead: no
+    /// request goes unaccounted.
     ///
     /// `prefill`: a place among the requests still waiting for their first token
     /// (`--prefill-concurrency`), given back as soon as the response's first content is parsed
@@ -128,13 +131,13 @@ impl<E: Endpoint, T: Transport> RequestPath<E, T> {
         ready: Result<Ready, EndpointError>,
         records: &RecordSender,
         prefill: Option<OwnedSemaphorePermit>,
-    ) -> Option<String> {
+    ) -> Ended {
         let ready = match ready {
             Ok(ready) => ready,
             Err(error) => {
                 let record = RequestRecord::unbuilt(ticket.index, ticket.phase, ticket.conversation, ticket.worker, &error);
                 self.finished(ticket.tag(Box::new(record)), false, records).await;
-                return None;
+                return Ended::Failed;
             }
         };
         let Prepared { input_tokens, request: formatted, max_tokens } = self.inputs.get(&ready);
@@ -148,13 +151,20 @@ impl<E: Endpoint, T: Transport> RequestPath<E, T> {
         }
         let mut in_flight = InFlight { path: self, records: Some(records), ticket, started, started_wall };
         let session = in_flight.ticket.turn.as_ref().map(|tag| tag.turn);
-        let Exchange { timing, mut response, decode_error } = match prefill {
-            None => exchange_turn(&self.transport, &self.endpoint, &self.path, formatted, Some(&request_id), session).await,
-            Some(permit) => {
-                let mut permit = Some(permit);
-                let mut first_token = move || drop(permit.take());
-                exchange_notifying(&self.transport, &self.endpoint, &self.path, formatted, Some(&request_id), session, &mut first_token)
-                    .await
+        let cancel_after = in_flight.ticket.cancel_after;
+        let exchanged = if prefill.is_none() && cancel_after.is_none() {
+            Some(exchange_turn(&self.transport, &self.endpoint, &self.path, formatted, Some(&request_id), session).await)
+        } else {
+            let signal = cut::SentSignal::default();
+            let mut watch = cut::Watch { prefill, sent: cancel_after.is_some().then_some(&signal) };
+            let exchange = exchange_watched(&self.transport, &self.endpoint, &self.path, formatted, Some(&request_id), session, &mut watch);
+            match cancel_after {
+                None => Some(exchange.await),
+                Some(delay) => tokio::select! {
+                    biased;
+                    exchange = exchange => Some(exchange),
+                    () = signal.elapsed(delay) => None,
+                },
             }
         };
         let ticket = in_flight.disarm();
@@ -163,6 +173,14 @@ impl<E: Endpoint, T: Transport> RequestPath<E, T> {
             use_server_token_count: self.measure.use_server_token_count,
             produces_tokens: self.measure.produces_tokens,
             streaming: formatted.streaming(),
+        };
+        let Some(Exchange { timing, mut response, decode_error }) = exchanged else {
+            // Cut: the exchange was dropped mid-flight, closing its connection.
+            let cut =
+                Cut { started, started_wall, credit: ticket.credit, input_tokens: *input_tokens, delay: cancel_after.unwrap_or_default() };
+            let record = ticket.tag(Box::new(measure.cut(index, phase, ticket.conversation, ticket.worker, cut)));
+            self.finished(record, true, records).await;
+            return Ended::Cancelled;
         };
         let (scheduled, credit, max_tokens) = (ticket.scheduled, ticket.credit, *max_tokens);
         let outcome = Outcome {
@@ -177,9 +195,9 @@ impl<E: Endpoint, T: Transport> RequestPath<E, T> {
             max_tokens,
         };
         let record = ticket.tag(Box::new(measure.record(index, phase, ticket.conversation, ticket.worker, outcome)));
-        let reply = record.error.is_none().then(|| std::mem::take(&mut response.text));
+        let ended = if record.error.is_none() { Ended::Replied(std::mem::take(&mut response.text)) } else { Ended::Failed };
         self.finished(record, true, records).await;
-        reply
+        ended
     }
 
     /// Counts `record`, checks the failure limit and sends it (waiting while the collector is
@@ -194,6 +212,28 @@ impl<E: Endpoint, T: Transport> RequestPath<E, T> {
         self.tally.count(&record);
         let release = (registered && record.phase == Phase::Profiling).then(|| (Arc::clone(&self.in_flight), record.started));
         Delivery { record: Some(record), records, release }
+    }
+}
+
+/// How a request ended, for what follows it (a session's next turn).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// It succeeded, with the response's text.
+    Replied(String),
+    /// It failed.
+    Failed,
+    /// The client cancelled it mid-flight (`--request-cancellation-rate`): a user who closed the
+    /// tab, whose session goes no further.
+    Cancelled,
+}
+
+impl Ended {
+    /// The response's text, when it succeeded.
+    pub fn reply(self) -> Option<String> {
+        match self {
+            Self::Replied(text) => Some(text),
+            Self::Failed | Self::Cancelled => None,
+        }
     }
 }
 
@@ -214,6 +254,8 @@ pub struct Ticket {
     pub credit: Instant,
     /// The session and turn, for a session's request.
     pub turn: Option<TurnTag>,
+    /// How long after its send the client cancels it, if it is one it cancels.
+    pub cancel_after: Option<std::time::Duration>,
 }
 
 /// A session's request: which session, which turn.

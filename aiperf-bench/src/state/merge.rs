@@ -214,6 +214,7 @@ pub fn merge<F: Factories>(
         cancelled_by: None,
         completed: folded.aggregate.completed,
         failed: folded.aggregate.failed,
+        cancelled: folded.aggregate.cancelled,
         threshold_crossed: folded.stopped_early,
     })
 }

@@ -165,11 +165,12 @@ pub async fn run<F: Factories>(args: &BenchConfig, points: &[Point], context: &C
 fn combined(ran: Vec<Ran>, console: String, artifact_dir: PathBuf) -> ProfileOutcome {
     let outcomes = ran.into_iter().map(|r| r.outcome);
     outcomes.fold(
-        ProfileOutcome { console, artifact_dir, cancelled_by: None, completed: 0, failed: 0, threshold_crossed: false },
+        ProfileOutcome { console, artifact_dir, cancelled_by: None, completed: 0, failed: 0, cancelled: 0, threshold_crossed: false },
         |mut all, one| {
             all.cancelled_by = all.cancelled_by.or(one.cancelled_by);
             all.completed += one.completed;
             all.failed += one.failed;
+            all.cancelled += one.cancelled;
             all.threshold_crossed |= one.threshold_crossed;
             all
         },

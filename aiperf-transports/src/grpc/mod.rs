@@ -128,6 +128,7 @@ impl<R: StreamReader> KserveTransport<R> {
         let mut grpc = tonic::client::Grpc::new(channel);
         grpc.ready().await.map_err(|e| TransportError::Connect { target: self.url.clone(), reason: e.to_string() })?;
         timing.sent = Instant::now();
+        sink.on_sent(timing.sent);
         let path = PathAndQuery::from_static(MODEL_STREAM_INFER);
         let call = grpc.streaming(tonic::Request::new(ReceiverStream::new(rx)), path, reader::MeasuredCodec::<R::Message>::default());
         let mut responses = match call.await {
@@ -193,6 +194,7 @@ impl<R: StreamReader> KserveTransport<R> {
         timing: &mut TransportTiming,
     ) -> Result<(), TransportError> {
         timing.sent = Instant::now();
+        sink.on_sent(timing.sent);
         let response = match GrpcInferenceServiceClient::new(channel).model_infer(infer).await {
             Ok(response) => response.into_inner(),
             Err(status) => return self.status_response(&status, sink, timing),

@@ -199,16 +199,16 @@ impl<V: HttpVersion, C: HttpConnect> HyperTransport<V, C> {
         sink: &mut dyn ResponseSink,
         timing: &mut TransportTiming,
     ) -> Result<(), TransportError> {
-        let Head { response, sent, session } = self.head(&request, timing.start).await?;
+        let Head { response, sent, session } = self.head(&request, timing.start, sink).await?;
         // Bytes are timed by the socket read that brought them (see `read_clock.rs`).
         let clock = response.extensions().get::<ReadClock>().cloned();
         let at = ReadClock::arrival(clock.as_ref());
         if let Some(times) = response.extensions().get::<ConnectTimes>() {
             connection_times(timing, times);
         }
-        timing.chunks_sent = u32::from(sent.get().is_some() && timing.bytes_sent > 0);
+        timing.chunks_sent = u32::from(sent.is_some() && timing.bytes_sent > 0);
         timing.response_start = Some(at);
-        timing.sent = sent.get().copied().unwrap_or(at);
+        timing.sent = sent.unwrap_or(at);
         timing.status = response.status().as_u16();
         sink.on_response(timing.status, at);
         if let Some(id) = response.headers().get(X_REQUEST_ID).and_then(|id| id.to_str().ok()) {
@@ -238,40 +238,41 @@ impl<V: HttpVersion, C: HttpConnect> HyperTransport<V, C> {
     }
 
     /// Sends `request` (that started at `start`) on the connection its route gives it, and waits
-    /// for the response's head.
-    async fn head(&self, request: &TransportRequest<'_>, start: Instant) -> Result<Head, TransportError> {
+    /// for the response's head, telling `sink` when the body went out.
+    async fn head(&self, request: &TransportRequest<'_>, start: Instant, sink: &mut dyn ResponseSink) -> Result<Head, TransportError> {
         let (bytes, content_type) = request.body.encoded(V::NAME)?;
         let data = Bytes::copy_from_slice(bytes);
-        let (body, sent) = SentBody::new(data.clone());
+        let (body, sent_time) = SentBody::new(data.clone());
         let http_request = self.build(request, content_type, body)?;
-        match self.reuse.route(request.session) {
+        let reported = match self.reuse.route(request.session) {
             route @ (Route::Pooled | Route::Fresh) => {
                 let client = if route == Route::Fresh { &self.fresh } else { &self.pooled };
-                match client.request(http_request).await {
-                    Ok(response) => return Ok(Head { response, sent, session: None }),
-                    Err(error) if !V::HTTP2_ONLY && self.reuse.died_unread(&error, start) => {}
-                    Err(error) => return Err(self.error(error)),
+                match sent_time.during(client.request(http_request), sink, false).await {
+                    (Ok(response), sent) => return Ok(Head { response, sent, session: None }),
+                    (Err(error), sent) if !V::HTTP2_ONLY && self.reuse.died_unread(&error, start) => sent.is_some(),
+                    (Err(error), _) => return Err(self.error(error)),
                 }
             }
             Route::Session(turn) => {
                 let mut leased = self.session_connection(turn.key, http_request.uri()).await?;
                 let times = leased.times;
-                match leased.send(http_request).await {
-                    Ok(mut response) => {
+                match sent_time.during(leased.send(http_request), sink, false).await {
+                    (Ok(mut response), sent) => {
                         response.extensions_mut().insert(times);
                         response.extensions_mut().insert(leased.clock.clone());
                         return Ok(Head { response, sent, session: Some((turn, leased)) });
                     }
-                    Err(error) if !V::HTTP2_ONLY && self.reuse.session_died_unread(&error, times.ready <= start) => {}
-                    Err(error) => return Err(TransportError::Io(source_chain(&error))),
+                    (Err(error), sent) if !V::HTTP2_ONLY && self.reuse.session_died_unread(&error, times.ready <= start) => sent.is_some(),
+                    (Err(error), _) => return Err(TransportError::Io(source_chain(&error))),
                 }
             }
-        }
+        };
         // The server closed this reused connection before it could read the request: once more,
-        // on a connection of its own.
-        let (body, sent) = SentBody::new(data);
-        let response = self.fresh.request(self.build(request, content_type, body)?).await.map_err(|e| self.error(e))?;
-        Ok(Head { response, sent, session: None })
+        // on a connection of its own (its send already reported, if the first went out).
+        let (body, sent_time) = SentBody::new(data);
+        let http_request = self.build(request, content_type, body)?;
+        let (response, sent) = sent_time.during(self.fresh.request(http_request), sink, reported).await;
+        Ok(Head { response: response.map_err(|e| self.error(e))?, sent, session: None })
     }
 
     /// Session `key`'s connection: the one its earlier turns used if still open, a new one to
@@ -297,8 +298,8 @@ impl<V: HttpVersion, C: HttpConnect> HyperTransport<V, C> {
 /// A response's head, with what its request went out on.
 struct Head {
     response: http::Response<hyper::body::Incoming>,
-    /// When the connection took the request's body.
-    sent: Arc<std::sync::OnceLock<Instant>>,
+    /// When the connection took the request's body, if it did.
+    sent: Option<Instant>,
     /// The session's connection, for a turn sent on one.
     session: Option<(aiperf_core::SessionTurn, Leased)>,
 }

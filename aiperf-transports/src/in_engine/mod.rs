@@ -77,6 +77,8 @@ impl Transport for InEngineTransport {
     async fn send<'a>(&'a self, request: TransportRequest<'a>, sink: &'a mut dyn ResponseSink) -> Result<TransportTiming, TransportError> {
         let (body, _) = request.body.encoded("in_engine")?;
         let mut timing = TransportTiming::begin(Instant::now(), body.len());
+        // In process, the request is with the engine as soon as it is given.
+        sink.on_sent(timing.start);
         let mut timed = Timed { inner: sink, response_start: None, first_byte: None };
         let mut writer = SinkWriter(&mut timed);
         // The engine's future is large: boxed, so that the dispatch over every transport (whose
