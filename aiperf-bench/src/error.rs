@@ -83,6 +83,18 @@ pub enum ProfileError {
     /// [`StartGate`]: crate::start::StartGate
     #[error("cannot start together with the other workers: {0}")]
     NotStarted(String),
+    /// The server was not ready within `--wait-for-model-timeout`.
+    #[error("timed out after {:.1} s {what} (checked {attempts} time(s); last: {last})", timeout.as_secs_f64())]
+    NotReady {
+        /// What was probed (`probing http://…/v1/chat/completions with model 'm'`).
+        what: String,
+        /// `--wait-for-model-timeout`.
+        timeout: std::time::Duration,
+        /// Attempts made.
+        attempts: u32,
+        /// What the last attempt found.
+        last: String,
+    },
 }
 
 /// A [`ProfileError::InvalidArgument`].

@@ -32,6 +32,7 @@ pub mod metrics;
 pub mod observe;
 pub mod plan;
 mod progress;
+pub mod readiness;
 pub mod record;
 pub mod redact;
 mod report;
@@ -91,6 +92,9 @@ pub struct Context<F: Factories> {
     /// What watches each run besides the engine (the server's `/metrics`, GPUs): told when
     /// profiling starts and ends, and given the run's summary to export beside it.
     pub observers: Vec<std::sync::Arc<dyn observe::RunObserver>>,
+    /// Reads a server's model list, for `--wait-for-model-mode models` (or `both`); none refuses
+    /// those modes.
+    pub model_list: Option<std::sync::Arc<dyn readiness::ModelList>>,
 }
 
 impl<F: Factories> Default for Context<F> {
@@ -101,6 +105,7 @@ impl<F: Factories> Default for Context<F> {
             selections: Selections::default(),
             start: None,
             observers: Vec::new(),
+            model_list: None,
         }
     }
 }
@@ -159,6 +164,7 @@ pub async fn run<F: Factories>(args: &BenchConfig, context: &Context<F>) -> Resu
     if let Some(shard) = args.shard {
         args.check_workers(shard.count)?;
     }
+    readiness::wait::<F>(args, context).await?;
     if points.len() == 1 && args.num_profile_runs == 1 {
         return job::run_one::<F>(args, context).await;
     }

@@ -103,7 +103,7 @@ impl Scraper {
 }
 
 /// reqwest's error without the URL it repeats (the caller names the endpoint once).
-fn without_url(error: &reqwest::Error) -> String {
+pub(crate) fn without_url(error: &reqwest::Error) -> String {
     let mut text = error.to_string();
     if let Some(url) = error.url() {
         text = text.replace(&format!(" ({url})"), "").replace(url.as_str(), "");

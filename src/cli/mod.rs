@@ -7,6 +7,7 @@ mod plugins;
 mod profile;
 mod profile_args;
 mod ramps;
+mod readiness;
 mod server_metrics;
 mod warmup;
 mod workers;
@@ -160,11 +161,11 @@ impl CliError {
     }
 }
 
-/// 1 for a benchmark that could not write or could not start with its workers (I/O), 2 for flags
-/// that cannot work.
+/// 1 for a benchmark that could not write, could not start with its workers or found no server
+/// ready in time (I/O), 2 for flags that cannot work.
 fn profile_exit_code(error: &ProfileError) -> u8 {
     match error {
-        ProfileError::Io { .. } | ProfileError::NotStarted(_) => 1,
+        ProfileError::Io { .. } | ProfileError::NotStarted(_) | ProfileError::NotReady { .. } => 1,
         _ => 2,
     }
 }

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
+use aiperf_bench::ProfileError;
 use aiperf_bench::observe::RunObserver;
+use aiperf_bench::readiness::ModelList;
 use aiperf_bench::stdio::note;
 use aiperf_bench::{Context, Selections};
 use aiperf_cluster::store::Store;
@@ -28,7 +30,14 @@ pub fn run<F: Factories>(args: &ProfileArgs, command_line: &str, selections: &Se
     if let Some(gpus) = args.gpu_telemetry.observer()? {
         observers.push(Arc::new(gpus));
     }
-    let context = Context { command_line: command_line.to_owned(), settings, selections: selections.clone(), start: None, observers };
+    let context = Context {
+        command_line: command_line.to_owned(),
+        settings,
+        selections: selections.clone(),
+        start: None,
+        observers,
+        model_list: model_list(&config)?,
+    };
     let outcome = match args.workers.mode()? {
         Mode::Alone => runtime.block_on(aiperf_bench::run::<F>(&config, &context))?,
         Mode::Local(mut local) => {
@@ -87,4 +96,15 @@ pub fn merge<F: Factories>(args: &MergeArgs, selections: &Selections<F>) -> Resu
         None => aiperf_bench::state::merge::<F>(&args.states, &args.output_artifact_dir, selections, &[])?,
     };
     finished(outcome)
+}
+
+/// The model-list reader of `--wait-for-model-mode models` (and `both`), built only for them.
+fn model_list(config: &aiperf_bench::BenchConfig) -> Result<Option<Arc<dyn ModelList>>, ProfileError> {
+    use aiperf_bench::config::ReadinessMode;
+    if !matches!(config.wait_for_model_mode, Some(ReadinessMode::Models | ReadinessMode::Both)) {
+        return Ok(None);
+    }
+    let listing =
+        aiperf_telemetry::models::ModelListing::new().map_err(|reason| ProfileError::Flags { flag: "--wait-for-model-mode", reason })?;
+    Ok(Some(Arc::new(listing)))
 }

@@ -205,6 +205,9 @@ pub struct ProfileArgs {
     /// Requests cancelled mid-flight.
     #[command(flatten)]
     pub cancellation: super::cancellation::CancellationArgs,
+    /// Waiting for the server before the benchmark.
+    #[command(flatten)]
+    pub readiness: super::readiness::ReadinessArgs,
     /// The benchmark shared by several workers.
     #[command(flatten)]
     pub workers: super::workers::WorkerArgs,
@@ -279,6 +282,7 @@ impl ProfileArgs {
         self.warmup.apply(&mut config);
         self.ramps.apply(&mut config);
         self.cancellation.apply(&mut config);
+        self.readiness.apply(&mut config);
         config
     }
 

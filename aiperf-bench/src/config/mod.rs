@@ -14,6 +14,9 @@ use crate::redact::{self, Secrets};
 mod cancellation;
 pub use cancellation::Cancellation;
 mod named;
+mod readiness;
+pub(crate) use readiness::readiness;
+pub use readiness::{DEFAULT_READINESS_INTERVAL, Readiness, ReadinessMode};
 mod options;
 mod rate_curve;
 pub(crate) use rate_curve::RatePoints;
@@ -122,6 +125,8 @@ pub(super) struct Config {
     pub slos: Vec<Slo>,
     /// `--failed-request-threshold`.
     pub failure_limit: Option<FailureLimit>,
+    /// `--wait-for-model-timeout` and its settings: the probe before the benchmark.
+    pub readiness: Option<Readiness>,
     /// `--use-server-token-count`.
     pub use_server_token_count: bool,
     /// Where the exports go.
@@ -206,6 +211,7 @@ impl Config {
             schedule: schedule(args)?,
             slos: args.goodput.clone(),
             failure_limit: failure_limit(args.failed_request_threshold, single("--concurrency", args.concurrency.as_ref())?)?,
+            readiness: readiness(args)?,
             use_server_token_count: args.use_server_token_count,
             artifact_dir: args.output_artifact_dir.clone(),
             ui: args.ui,

@@ -127,6 +127,12 @@ pub struct BenchConfig {
     pub headers: Vec<String>,
     /// Extra request body keys, `key:value`.
     pub extra_inputs: Vec<String>,
+    /// Seconds to wait for the server before the benchmark (none or 0: no probe).
+    pub wait_for_model_timeout: Option<f64>,
+    /// Seconds between readiness probes (default 5).
+    pub wait_for_model_interval: Option<f64>,
+    /// What the readiness probe sends (default: a one-token request).
+    pub wait_for_model_mode: Option<super::ReadinessMode>,
     /// Upper bound on one request, in seconds.
     pub request_timeout_seconds: f64,
     /// How connections are reused.
@@ -207,6 +213,9 @@ impl Default for BenchConfig {
             api_key: None,
             headers: Vec::new(),
             extra_inputs: Vec::new(),
+            wait_for_model_timeout: None,
+            wait_for_model_interval: None,
+            wait_for_model_mode: None,
             request_timeout_seconds: 600.0,
             connection_reuse_strategy: ConnectionReuse::Pooled,
             goodput: Vec::new(),

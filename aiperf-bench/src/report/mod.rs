@@ -270,6 +270,16 @@ impl Report<'_> {
             "start_time": local_time(self.start_wall),
             "end_time": local_time(self.end_wall),
         });
+        if let Some(probe) = config.readiness {
+            let endpoint = &mut root["input_config"]["endpoint"];
+            endpoint["wait_for_model_timeout"] = json!(probe.timeout.as_secs_f64());
+            if probe.interval != crate::config::DEFAULT_READINESS_INTERVAL {
+                endpoint["wait_for_model_interval"] = json!(probe.interval.as_secs_f64());
+            }
+            if probe.mode != crate::config::ReadinessMode::default() {
+                endpoint["wait_for_model_mode"] = json!(probe.mode.as_str());
+            }
+        }
         // AIPerf writes what was set: no key for an unset value.
         strip_nulls(&mut root["input_config"]);
         if root["incomplete_reason"].is_null() {
