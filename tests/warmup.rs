@@ -31,6 +31,30 @@ async fn a_counted_warmup_runs_at_its_own_concurrency_and_is_recorded_as_warmup(
         "name": "warmup", "kind": "warmup", "type": "concurrency", "exclude_from_results": true, "requests": 6, "concurrency": 3,
     });
     assert_eq!(phase, &expected);
+    // The warmup's own statistics, as AIPerf writes them: in the summary, and a file per phase.
+    let warmup_metrics = &summary["warmup_metrics"];
+    assert_eq!(
+        (warmup_metrics["request_count"]["avg"].as_f64(), warmup_metrics["request_latency"]["unit"].as_str()),
+        (Some(6.0), Some("ms"))
+    );
+    let manifest = json(&out.join("phase_manifest.json"));
+    let phases = manifest["phases"].as_array().unwrap();
+    assert_eq!(manifest["schema_version"], 1);
+    let names: Vec<_> =
+        phases.iter().map(|p| (p["phase_name"].as_str().unwrap(), p["phase_index"].as_u64(), p["profiling_index"].as_u64())).collect();
+    assert_eq!(names, [("warmup", Some(0), None), ("profiling", Some(1), Some(0))]);
+    assert_eq!((phases[0]["successful_request_count"].as_u64(), phases[1]["total_request_count"].as_u64()), (Some(6), Some(5)));
+    let keys: Vec<&String> = phases[0].as_object().unwrap().keys().collect();
+    assert!(keys.is_sorted(), "AIPerf sorts the manifest's keys: {keys:?}");
+    for (phase, count) in [("warmup", 6.0), ("profiling", 5.0)] {
+        let file = json(&out.join(phases.iter().find(|p| p["phase_name"] == phase).unwrap()["metrics_json"].as_str().unwrap()));
+        assert_eq!(file["request_count"]["avg"], count, "{phase}");
+        assert!(file.get("warmup_metrics").is_none(), "a phase's file is its own");
+        assert!(out.join("phases").join(phase).join("profile_export_aiperf.csv").exists());
+    }
+    // Run again without a warmup: no index of phases it did not run is left behind.
+    common::profile_against(&server, &["--streaming", "--request-count", "2"], &out).await;
+    assert!(!out.join("phase_manifest.json").exists() && json(&out.join("profile_export_aiperf.json")).get("warmup_metrics").is_none());
     server.shutdown().await;
     std::fs::remove_dir_all(out).unwrap();
 }

@@ -51,7 +51,7 @@ pub(crate) async fn run_one<F: Factories>(benchmark: &BenchConfig, context: &Con
         config.schedule.warmup.is_some(),
         config.dataset.shard.map(|shard| shard.index),
     )?;
-    let writer = warmup(&config, &path, &issuer, &stop_rx, writer).await?;
+    let (writer, warmed) = warmup(&config, &path, &issuer, &stop_rx, writer).await?;
     for observer in &context.observers {
         observer.profiling_started(&config.artifact_dir).await;
     }
@@ -72,9 +72,10 @@ pub(crate) async fn run_one<F: Factories>(benchmark: &BenchConfig, context: &Con
         let end_ns = clock::unix_ns(measured.end_wall);
         state.finish(Footer { end_ns, was_cancelled: cancelled_by.is_some(), stopped_early })?;
     }
+    let tokenizer_name = tokenizer.name();
     let report = Report {
         config: &config,
-        tokenizer: &tokenizer.name(),
+        tokenizer: &tokenizer_name,
         aggregate: &measured.aggregate,
         timeline: &measured.timeline,
         started: measured.started,
@@ -88,7 +89,24 @@ pub(crate) async fn run_one<F: Factories>(benchmark: &BenchConfig, context: &Con
         fixed_schedule: issuer.schedule().is_some(),
         workers: None,
         additions: &additions,
+        warmup: None,
     };
+    // The warmup's own report: its statistics, in the same layout (a phase of no schedule, never
+    // stopped early; a signal during profiling is not the warmup's).
+    let warmup_report = warmed.as_ref().map(|w| Report {
+        aggregate: &w.aggregate,
+        timeline: &w.timeline,
+        started: w.started,
+        ended: w.ended,
+        start_wall: w.start_wall,
+        end_wall: w.end_wall,
+        was_cancelled: false,
+        stopped_early: false,
+        fixed_schedule: false,
+        additions: &[],
+        ..report
+    });
+    let report = Report { warmup: warmup_report.as_ref(), ..report };
     let written = report.write(&config.artifact_dir, &exporters)?;
     let mut console = written.console;
     let run = RunExports {
@@ -127,26 +145,34 @@ fn warn_about_open_files(config: &Config, scheduled: Option<usize>) {
     }
 }
 
-/// The warmup phase: sent first, not measured. Its records go to `profile_export.jsonl` marked
-/// as warmup, as AIPerf writes them, except requests cut off when its grace period ended (AIPerf
-/// keeps no record of those). Returns the writer for the profiling phase.
+/// The warmup phase: sent first, left out of the results. Its records go to
+/// `profile_export.jsonl` marked as warmup, as AIPerf writes them, except requests cut off when
+/// its grace period ended (AIPerf keeps no record of those), and are folded into statistics of
+/// their own (AIPerf's `warmup_metrics` and `phases/warmup/`). Returns the writer for the
+/// profiling phase, and what the warmup measured, if there was one.
 async fn warmup<E: Endpoint + 'static, T: Transport + 'static, A: ArrivalPattern>(
     config: &Config,
     path: &Arc<RequestPath<E, T>>,
     issuer: &Issuer<A>,
     stop: &watch::Receiver<bool>,
     mut writer: export::RecordWriter,
-) -> Result<export::RecordWriter, ProfileError> {
-    let Some(plan) = Plan::warmup(config, Instant::now()) else { return Ok(writer) };
+) -> Result<(export::RecordWriter, Option<Measured>), ProfileError> {
+    let started = Instant::now();
+    let Some(plan) = Plan::warmup(config, started) else { return Ok((writer, None)) };
+    let columns_error = |source| ProfileError::Io { path: std::env::temp_dir().display().to_string(), source };
+    let mut aggregate = Aggregate::new(config.slos.clone(), started).map_err(columns_error)?;
     let (tx, mut rx) = mpsc::channel::<Box<crate::record::RequestRecord>>(request::record_backlog(plan.concurrency));
     let keep = tokio::spawn(async move {
         let mut written = Ok(());
         while let Some(record) = rx.recv().await {
-            if written.is_ok() && !record.was_cancelled {
-                written = writer.write(&record);
+            if !record.was_cancelled {
+                aggregate.add(&record);
+                if written.is_ok() {
+                    written = writer.write(&record);
+                }
             }
         }
-        written.map(|()| writer)
+        written.map(|()| (writer, aggregate))
     });
     let progress = Progress::start(
         config.ui == Ui::Simple,
@@ -158,7 +184,12 @@ async fn warmup<E: Endpoint + 'static, T: Transport + 'static, A: ArrivalPattern
     issuer.run_phase(path, Phase::Warmup, plan, tx, stop.clone(), STOP_GRACE).await;
     progress.finish();
     let dir = config.artifact_dir.display().to_string();
-    keep.await.map_err(|e| ProfileError::Io { path: dir, source: std::io::Error::other(e) })?
+    let (writer, mut aggregate) = keep.await.map_err(|e| ProfileError::Io { path: dir, source: std::io::Error::other(e) })??;
+    let timeline = aggregate.timeline.finish();
+    aggregate.finish().map_err(columns_error)?;
+    let (ended, clock) = (Instant::now(), path.clock());
+    let (start_wall, end_wall) = (clock.at(started), clock.at(ended));
+    Ok((writer, Some(Measured { aggregate, timeline, started, ended, start_wall, end_wall, state: None })))
 }
 
 /// What the profiling phase measured, and when.

@@ -122,6 +122,7 @@ pub(super) fn prepare<F: Factories>(
     let dir = &config.artifact_dir;
     std::fs::create_dir_all(dir).map_err(|source| ProfileError::Io { path: dir.display().to_string(), source })?;
     export::clear(dir)?;
+    super::report::clear_phase_files(dir)?;
     // The state file too: it is removed, never truncated in place, so that a copy of it linked
     // elsewhere (a `file://` results location) keeps the run it recorded.
     let state = dir.join(crate::state::STATE_FILE);

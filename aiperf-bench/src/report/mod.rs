@@ -14,12 +14,15 @@ use super::metrics::Metric;
 use super::stats;
 use aiperf_core::{Exporter, Results, StatRow, ValueRow};
 
+mod phase_files;
+pub(crate) use phase_files::clear as clear_phase_files;
 mod phases;
 
 /// AIPerf's `replay_sched_degraded`: a replay whose p99 lag is above this many ms.
 const REPLAY_DEGRADED_MS: f64 = 500.0;
 
 /// Everything the exports are made of.
+#[derive(Clone, Copy)]
 pub(super) struct Report<'a> {
     /// The run's configuration.
     pub config: &'a Config,
@@ -51,6 +54,9 @@ pub(super) struct Report<'a> {
     pub workers: Option<&'a crate::state::Workers>,
     /// Keys the run's observers add to the JSON summary.
     pub additions: &'a [(String, Value)],
+    /// The warmup phase's report, when there was one: its metrics are the summary's
+    /// `warmup_metrics`, and each phase gets files of its own (`phases/`, `phase_manifest.json`).
+    pub warmup: Option<&'a Report<'a>>,
 }
 
 /// What [`Report::write`] wrote: the console's text, and the JSON summary (scrubbed) that
@@ -171,8 +177,7 @@ impl Report<'_> {
     /// # Errors
     /// [`ProfileError::Io`] naming a file an exporter could not write.
     pub fn write<X: Exporter>(&self, dir: &std::path::Path, exporters: &[X]) -> Result<Written, ProfileError> {
-        let records: Vec<(Metric, stats::Summary)> =
-            Metric::ALL.iter().filter_map(|&m| self.aggregate.summary(m).map(|s| (m, s))).collect();
+        let records = self.records();
         let (span, values) = self.aggregates();
         let title = format!("aiperf | {}", self.config.endpoint_meta.metrics_title);
         let mut stats: Vec<StatRow> = records.iter().map(|(m, s)| export::record_row(*m, s)).collect();
@@ -192,7 +197,37 @@ impl Report<'_> {
             let printed = exporter.export(&results).map_err(|e| ProfileError::Io { path: e.path, source: e.source })?;
             console.push_str(&printed);
         }
+        if let Some(warmup) = self.warmup {
+            phase_files::write(dir, &[("warmup", warmup), ("profiling", &Report { warmup: None, ..*self })])?;
+        }
         Ok(Written { console, summary })
+    }
+
+    /// The summary's metric entries: each record metric's statistics, the aggregates, the
+    /// time-weighted metrics, the error-adjusted series (AIPerf's keys).
+    fn metric_entries(&self, records: &[(Metric, stats::Summary)], aggregates: &[ValueRow]) -> serde_json::Map<String, Value> {
+        let mut object = serde_json::Map::new();
+        for (metric, summary) in records {
+            object.insert(metric.key().to_owned(), export::record_metric_json(*metric, summary));
+        }
+        for a in aggregates {
+            object.insert(a.key.to_owned(), json!({ "unit": a.unit, "avg": a.value }));
+        }
+        for &super::timeline::Series { key, unit, summary: s, .. } in self.timeline {
+            object.insert(
+                key.to_owned(),
+                json!({ "unit": unit, "avg": s.avg, "min": s.min, "max": s.max, "p50": s.p50, "p90": s.p90, "p95": s.p95, "p99": s.p99, "std": s.std }),
+            );
+        }
+        for series in self.aggregate.adjusted() {
+            object.insert(series.key.to_owned(), export::adjusted_json(series));
+        }
+        object
+    }
+
+    /// The record metrics measured, with their statistics.
+    fn records(&self) -> Vec<(Metric, stats::Summary)> {
+        Metric::ALL.iter().filter_map(|&m| self.aggregate.summary(m).map(|s| (m, s))).collect()
     }
 
     /// What the console prints under the table.
@@ -286,20 +321,11 @@ impl Report<'_> {
             root.as_object_mut().map(|object| object.remove("incomplete_reason"));
         }
         let object = root.as_object_mut().expect("a JSON object");
-        for (metric, summary) in records {
-            object.insert(metric.key().to_owned(), export::record_metric_json(*metric, summary));
-        }
-        for a in aggregates {
-            object.insert(a.key.to_owned(), json!({ "unit": a.unit, "avg": a.value }));
-        }
-        for &super::timeline::Series { key, unit, summary: s, .. } in self.timeline {
-            object.insert(
-                key.to_owned(),
-                json!({ "unit": unit, "avg": s.avg, "min": s.min, "max": s.max, "p50": s.p50, "p90": s.p90, "p95": s.p95, "p99": s.p99, "std": s.std }),
-            );
-        }
-        for series in self.aggregate.adjusted() {
-            object.insert(series.key.to_owned(), export::adjusted_json(series));
+        object.extend(self.metric_entries(records, aggregates));
+        if let Some(warmup) = self.warmup {
+            // AIPerf's `warmup_metrics`: the warmup's statistics, keyed as the run's.
+            let (_, values) = warmup.aggregates();
+            object.insert("warmup_metrics".to_owned(), Value::Object(warmup.metric_entries(&warmup.records(), &values)));
         }
         if let Some(workers) = self.workers {
             object.insert("workers".to_owned(), serde_json::to_value(workers).unwrap_or_default());

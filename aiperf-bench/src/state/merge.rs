@@ -200,6 +200,7 @@ pub fn merge<F: Factories>(
         fixed_schedule: folded.header.fixed_schedule,
         workers: workers.as_ref(),
         additions: &[],
+        warmup: None,
     };
     let dirs: Vec<PathBuf> =
         paths.iter().map(|path| if path.is_dir() { path.clone() } else { path.parent().map(Path::to_owned).unwrap_or_default() }).collect();
