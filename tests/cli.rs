@@ -44,7 +44,7 @@ fn plugins_validate_checks_every_compiled_implementation() {
         let row = |l: &&str| l.split_whitespace().take(2).eq([category, name]) && l.ends_with("ok");
         assert!(stdout.lines().any(|l| row(&l)), "{category} {name}: {stdout}");
     }
-    let expected = if cfg!(feature = "nvidia-optimized") { 18 } else { 15 };
+    let expected = if cfg!(feature = "nvidia-optimized") { 19 } else { 16 };
     assert!(stdout.ends_with(&format!("{expected} implementations checked, all valid\n")), "{stdout}");
 }
 

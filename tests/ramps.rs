@@ -133,3 +133,17 @@ fn gamma_arrivals_take_vllm_s_burstiness_and_are_promoted_to_by_it() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("--arrival-pattern gamma"), "a smoothness for other arrivals is refused");
     std::fs::remove_dir_all(out).unwrap();
 }
+
+#[test]
+fn concurrency_burst_is_the_closed_loop_and_takes_no_rate() {
+    let out = dir("ramps", "burst");
+    ok(&common::profile(&["--arrival-pattern", "concurrency_burst", "--concurrency", "3", "--request-count", "6"], &out));
+    let summary = json(&out.join("profile_export_aiperf.json"));
+    let phase = &summary["input_config"]["phases"][0];
+    assert_eq!((phase["type"].as_str(), phase["concurrency"].as_u64()), (Some("concurrency"), Some(3)), "{phase}");
+    assert_eq!(summary["request_count"]["avg"], 6.0);
+    let output = common::profile(&["--arrival-pattern", "concurrency_burst", "--request-rate", "5", "--request-count", "2"], &out);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("concurrency_burst") && stderr.contains("drop --request-rate"), "{stderr}");
+    std::fs::remove_dir_all(out).unwrap();
+}

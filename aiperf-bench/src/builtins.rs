@@ -59,6 +59,30 @@ fn gamma(shape: f64, uniform: &mut dyn FnMut() -> f64) -> f64 {
     }
 }
 
+/// The name of [`ConcurrencyBurst`] in the table.
+pub const CONCURRENCY_BURST: &str = "concurrency_burst";
+
+/// `concurrency_burst`: AIPerf's pattern of no rate, each request sent as soon as one of
+/// `--concurrency` slots is free (the closed loop every run without a rate is). The configuration
+/// refuses it with `--request-rate`; at a rate its gaps would be zero: every request at once, up
+/// to the concurrency.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ConcurrencyBurst;
+
+impl FromModelEndpoint for ConcurrencyBurst {
+    const DECLARED: aiperf_core::Declared = aiperf_core::declared!();
+
+    fn from_model_endpoint(_: &ModelEndpointInfo) -> Result<Self, ConfigError> {
+        Ok(Self)
+    }
+}
+
+impl ArrivalPattern for ConcurrencyBurst {
+    fn gap(&self, _: f64, _: &mut dyn FnMut() -> f64) -> f64 {
+        0.0
+    }
+}
+
 /// `constant`: requests evenly spaced, `1 / rate` seconds apart.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ConstantArrivals;

@@ -77,6 +77,10 @@ pub(super) fn schedule(args: &BenchConfig) -> Result<Schedule, ProfileError> {
     // A series starts at its first point's rate: the phase is rate-controlled.
     let request_rate = request_rate.or(rate_series.as_deref().map(|points| points[0].1));
     let rate_ramp = super::rate_curve::rate_ramp(args, request_rate.is_some())?;
+    if request_rate.is_some() && args.arrival_pattern == crate::builtins::CONCURRENCY_BURST {
+        let reason = "sends each request as soon as a --concurrency slot is free, at no rate: drop --request-rate (or choose poisson, constant or gamma)".to_owned();
+        return Err(ProfileError::Flags { flag: "--arrival-pattern concurrency_burst", reason });
+    }
     if let Some(rate) = request_rate
         && !(rate.is_finite() && (1e-6..=1e9).contains(&rate))
     {
