@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::config::{Cancellation, Config, RatePoints};
+use crate::config::{Cancellation, Config, RatePoints, Users};
 use crate::issue::curve::{RateCurve, UPDATE_INTERVAL};
 
 /// How a phase issues requests.
@@ -36,6 +36,8 @@ pub struct Plan {
     pub prefill_ramp: Option<Duration>,
     /// Requests cut mid-flight (the profiling phase's alone, as in AIPerf).
     pub cancellation: Option<Cancellation>,
+    /// Users sharing a rate (`--user-centric-rate`; the profiling phase's alone).
+    pub users: Option<Users>,
 }
 
 /// The curve of a rate `rate` ramped over `ramp` and then following `series`; none when it does
@@ -69,6 +71,7 @@ impl Plan {
             prefill_concurrency: config.schedule.load.prefill_concurrency,
             prefill_ramp: config.schedule.load.prefill_ramp,
             cancellation: None,
+            users: None,
         })
     }
 
@@ -85,8 +88,21 @@ impl Plan {
         }
         let (concurrency_ramp, curve) = (load.concurrency_ramp, curve(load.rate, load.rate_ramp, load.rate_series.as_ref()));
         let (prefill_concurrency, prefill_ramp) = (load.prefill_concurrency, load.prefill_ramp);
-        let (concurrency, rate, seed, cancellation) = (load.concurrency, load.rate, load.seed, load.cancellation);
-        Self { count, deadline, cutoff, concurrency, rate, seed, concurrency_ramp, curve, prefill_concurrency, prefill_ramp, cancellation }
+        let (concurrency, rate, seed, cancellation, users) = (load.concurrency, load.rate, load.seed, load.cancellation, load.users);
+        Self {
+            count,
+            deadline,
+            cutoff,
+            concurrency,
+            rate,
+            seed,
+            concurrency_ramp,
+            curve,
+            prefill_concurrency,
+            prefill_ramp,
+            cancellation,
+            users,
+        }
     }
 
     /// How long after its send request `index` is cut, if it is one the phase cancels.

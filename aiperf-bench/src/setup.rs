@@ -72,6 +72,13 @@ pub(super) fn prepare<F: Factories>(
                 (None, replay) => (loaded, replay),
             };
             let inputs = match loaded {
+                Loaded::Entries(_) if config.schedule.load.users.is_some() => {
+                    let reason = format!(
+                        "sends users' sessions turn by turn, and {} has none: give a multi_turn file (or lines sharing a session_id)",
+                        path.display()
+                    );
+                    return Err(ProfileError::Flags { flag: "--user-centric-rate", reason });
+                }
                 Loaded::Entries(entries) => Inputs::Prepared(prepare_all(entries, &endpoint, form).map_err(format_error)?),
                 Loaded::Sessions(conversations) => {
                     if config.schedule.load.rate.is_some() {

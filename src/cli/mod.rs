@@ -9,6 +9,7 @@ mod profile_args;
 mod ramps;
 mod readiness;
 mod server_metrics;
+mod users;
 mod warmup;
 mod workers;
 

@@ -202,6 +202,9 @@ pub struct ProfileArgs {
     /// Ramps.
     #[command(flatten)]
     pub ramps: super::ramps::RampArgs,
+    /// Users sharing a rate.
+    #[command(flatten)]
+    pub users: super::users::UserArgs,
     /// Requests cancelled mid-flight.
     #[command(flatten)]
     pub cancellation: super::cancellation::CancellationArgs,
@@ -282,6 +285,7 @@ impl ProfileArgs {
         self.warmup.apply(&mut config);
         self.ramps.apply(&mut config);
         self.cancellation.apply(&mut config);
+        self.users.apply(&mut config);
         self.readiness.apply(&mut config);
         config
     }

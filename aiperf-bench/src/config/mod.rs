@@ -22,6 +22,8 @@ mod rate_curve;
 pub(crate) use rate_curve::RatePoints;
 mod schedule;
 mod selections;
+mod users;
+pub use users::Users;
 mod shard;
 mod values;
 mod warmup;

@@ -62,6 +62,11 @@ pub struct BenchConfig {
     pub benchmark_grace_period: f64,
     /// The share of failed requests that stops the run.
     pub failed_request_threshold: Option<f64>,
+    /// Requests per second shared by `--num-users` users, each sending its turns
+    /// `num_users / rate` seconds apart (AIPerf's user-centric load).
+    pub user_centric_rate: Option<f64>,
+    /// The users of `--user-centric-rate`.
+    pub num_users: Option<usize>,
     /// Percent of profiled requests the client cancels mid-flight (0–100].
     pub request_cancellation_rate: Option<f64>,
     /// Seconds after a cancelled request was fully sent that it is cut (0 by default).
@@ -183,6 +188,8 @@ impl Default for BenchConfig {
             prefill_concurrency: None,
             prefill_concurrency_ramp_duration: None,
             request_rate_series: None,
+            user_centric_rate: None,
+            num_users: None,
             request_cancellation_rate: None,
             request_cancellation_delay: None,
             warmup_request_count: None,

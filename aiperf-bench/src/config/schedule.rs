@@ -44,6 +44,8 @@ pub(crate) struct Load {
     pub rate_series: Option<super::RatePoints>,
     /// `--request-cancellation-rate` and `--request-cancellation-delay`.
     pub cancellation: Option<super::Cancellation>,
+    /// `--user-centric-rate` with `--num-users`.
+    pub users: Option<super::Users>,
 }
 
 /// AIPerf's `--failed-request-threshold`: once `floor` profiled requests have ended, a share of
@@ -93,6 +95,7 @@ pub(super) fn schedule(args: &BenchConfig) -> Result<Schedule, ProfileError> {
     if args.request_count == Some(0) {
         return Err(invalid("--request-count", 0, "at least 1 request (or --benchmark-duration to profile for a time)"));
     }
+    let users = super::users::users(args)?;
     let load = Load {
         count: match (duration, fixed) {
             (Some(_), _) => None,
@@ -101,7 +104,7 @@ pub(super) fn schedule(args: &BenchConfig) -> Result<Schedule, ProfileError> {
             (None, FixedSchedule::Off) => Some(args.request_count.unwrap_or(DEFAULT_REQUEST_COUNT)),
         },
         // A fixed schedule keeps as many requests in flight as its timestamps ask for, unless told.
-        concurrency: concurrency.or(if request_rate.is_some() || fixed != FixedSchedule::Off { None } else { Some(1) }),
+        concurrency: concurrency.or(if request_rate.is_some() || users.is_some() || fixed != FixedSchedule::Off { None } else { Some(1) }),
         rate: request_rate,
         seed: super::worker_seed(args),
         concurrency_ramp: concurrency_ramp(args, concurrency)?,
@@ -110,6 +113,7 @@ pub(super) fn schedule(args: &BenchConfig) -> Result<Schedule, ProfileError> {
         prefill_concurrency: args.prefill_concurrency,
         prefill_ramp: prefill_ramp(args)?,
         cancellation: super::cancellation::cancellation(args)?,
+        users,
     };
     check_prefill("--concurrency", load.prefill_concurrency, load.concurrency)?;
     Ok(Schedule {

@@ -32,6 +32,13 @@ pub struct Conversations {
     pub history: bool,
 }
 
+impl Conversations {
+    /// The mean number of turns of a session (0 for none).
+    pub fn average_turns(&self) -> f64 {
+        if self.list.is_empty() { 0.0 } else { self.list.iter().map(|c| c.turns.len()).sum::<usize>() as f64 / self.list.len() as f64 }
+    }
+}
+
 /// One session.
 #[derive(Debug)]
 pub struct Conversation {

@@ -91,6 +91,7 @@ mod tests {
             prefill_concurrency: None,
             prefill_ramp: None,
             cancellation: None,
+            users: None,
         }
     }
 

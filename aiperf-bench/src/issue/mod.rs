@@ -12,6 +12,7 @@ pub(crate) mod curve;
 mod limiter;
 mod ramp;
 mod sessions;
+mod users;
 mod wait;
 mod workers;
 
@@ -73,11 +74,11 @@ impl<E: Endpoint, T: Transport> PhaseRun<E, T> {
         Arc::clone(prefill).acquire_owned().await.ok()
     }
 
-    /// The next session to send, from slot `worker`.
+    /// The next session to send, from slot `worker`, its turns paced by the dataset's delays.
     fn session(self: &Arc<Self>, worker: usize) -> Session<E, T> {
         let conversation = self.sampler.pick(self.next_session.fetch_add(1, Ordering::Relaxed));
         let key = self.sessions_begun.fetch_add(1, Ordering::Relaxed);
-        Session { run: Arc::clone(self), conversation, key, worker }
+        Session { run: Arc::clone(self), conversation, key, worker, pacing: sessions::Pacing::Delays }
     }
 
     /// Sends request `index` from slot `worker`: the fixed schedule's entry or the sampler's, at
@@ -145,7 +146,9 @@ impl<A: ArrivalPattern> Issuer<A> {
         let mut tasks = JoinSet::new();
         let started = Instant::now();
         let prefill_ramp = prefill_ramp(&run, started);
-        if arrivals.is_closed_loop() {
+        if let Some(users) = plan.users {
+            users::run(&run, users, &mut tasks, &mut stop, started).await;
+        } else if arrivals.is_closed_loop() {
             workers::start(&run, limit, &mut tasks, &stop, started);
         } else {
             let limiter = if plan.concurrency_ramp.is_some() { Limiter::ramped() } else { Limiter::new(limit) };

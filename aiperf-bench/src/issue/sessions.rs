@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use aiperf_core::{Endpoint, SessionTurn, Transport};
 use tokio::sync::watch;
@@ -21,25 +22,57 @@ pub(super) struct Session<E, T> {
     pub conversation: usize,
     /// Which session it is to the transport (a session sent twice is two).
     pub key: u64,
-    /// The slot it holds.
+    /// The slot it holds (a user's id, for a user-centric load).
     pub worker: usize,
+    /// How its turns are paced: by the dataset's delays after each reply, or by a user's gap.
+    pub pacing: Pacing,
+}
+
+/// How a session's turns are spaced.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Pacing {
+    /// Each turn after the previous one ended, and after its `delay` when it has one.
+    Delays,
+    /// A user of a user-centric load: the first turn at `first`, each next one `gap` after the
+    /// previous one was due, or at once when the reply came later than that (AIPerf's
+    /// `max(now, previous + turn_gap)`); only the first `turns` turns (a user joining mid-session
+    /// in the load's virtual history sends fewer).
+    Gap {
+        /// When the first turn is due.
+        first: Instant,
+        /// The turn gap.
+        gap: Duration,
+        /// The turns it sends.
+        turns: usize,
+    },
 }
 
 impl<E: Endpoint, T: Transport> Session<E, T> {
     /// Sends the turns, until the last or until no request may be issued any more (count,
     /// deadline, stop, failure limit).
     pub(super) async fn send(self, mut stop: watch::Receiver<bool>) {
-        let Self { run, conversation, key, worker } = self;
+        let Self { run, conversation, key, worker, pacing } = self;
         let path = &run.path;
         let Inputs::Sessions(sessions) = path.inputs() else { return };
         let session = &sessions.conversations.list[conversation];
-        let mut replies = Vec::with_capacity(session.turns.len());
-        for (turn, spec) in session.turns.iter().enumerate() {
-            if turn > 0
-                && let Some(delay) = spec.delay
-            {
+        let turns = match pacing {
+            Pacing::Delays => session.turns.len(),
+            Pacing::Gap { turns, .. } => turns.min(session.turns.len()),
+        };
+        let mut replies = Vec::with_capacity(turns);
+        let mut due = None;
+        for (turn, spec) in session.turns.iter().enumerate().take(turns) {
+            let wait = match pacing {
+                Pacing::Delays => spec.delay.filter(|_| turn > 0).map(|delay| Instant::now() + delay),
+                Pacing::Gap { first, gap, .. } => {
+                    let next = due.map_or(first, |due: Instant| (due + gap).max(Instant::now()));
+                    due = Some(next);
+                    Some(next)
+                }
+            };
+            if let Some(at) = wait {
                 tokio::select! {
-                    () = tokio::time::sleep(delay) => {}
+                    () = super::wait::wait_until(at) => {}
                     () = until_stopped(&mut stop) => return,
                 }
             }
@@ -48,12 +81,12 @@ impl<E: Endpoint, T: Transport> Session<E, T> {
                 return;
             }
             let prefill = run.prefill_place().await;
-            let credit = std::time::Instant::now();
+            let credit = Instant::now();
             let ready = sessions.build(conversation, turn, &replies, path.endpoint(), path.form()).map(Ready::Built);
             let tag = TurnTag {
                 session: Arc::clone(&session.id),
                 index: u32::try_from(turn).unwrap_or(u32::MAX),
-                turn: SessionTurn { key, last: turn + 1 == session.turns.len() },
+                turn: SessionTurn { key, last: turn + 1 == turns },
             };
             let cancel_after = run.plan.cancel_after(index);
             let ticket = Ticket { index, phase: run.phase, worker, conversation, scheduled: None, credit, turn: Some(tag), cancel_after };

@@ -32,6 +32,7 @@ pub(super) fn phases(config: &Config, fixed_schedule: bool) -> Value {
         phases.push(phase);
     }
     let kind = match (fixed_schedule, schedule.load.rate) {
+        _ if schedule.load.users.is_some() => "user_centric",
         (true, _) => "fixed_schedule",
         // AIPerf names a rate's phase by its arrival pattern (`poisson`, `constant`).
         (false, Some(_)) => config.arrival_pattern.as_str(),
@@ -47,6 +48,9 @@ pub(super) fn phases(config: &Config, fixed_schedule: bool) -> Value {
         "concurrency": schedule.load.concurrency,
         "rate": schedule.load.rate,
     });
+    if let Some(users) = schedule.load.users {
+        (profiling["rate"], profiling["users"]) = (json!(users.rate), json!(users.count));
+    }
     if let Some(ramp) = schedule.load.concurrency_ramp {
         profiling["concurrency_ramp"] = json!({ "duration": ramp.as_secs_f64() });
     }
