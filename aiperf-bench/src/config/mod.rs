@@ -17,6 +17,7 @@ mod named;
 mod readiness;
 pub(crate) use readiness::readiness;
 pub use readiness::{DEFAULT_READINESS_INTERVAL, Readiness, ReadinessMode};
+mod option_types;
 mod options;
 mod rate_curve;
 pub(crate) use rate_curve::RatePoints;
@@ -30,7 +31,8 @@ mod warmup;
 
 pub use named::Named;
 
-pub use options::{BenchConfig, List, Pin, PublicDataset, SweepType, Ui};
+pub use option_types::{List, Pin, PublicDataset, SweepType, Ui};
+pub use options::BenchConfig;
 pub use schedule::FailureLimit;
 pub(super) use schedule::{FixedSchedule, Schedule};
 use schedule::{failure_limit, schedule, single};
