@@ -6,6 +6,7 @@ mod kube;
 mod plugins;
 mod profile;
 mod profile_args;
+mod prefixes;
 mod ramps;
 mod readiness;
 mod server_metrics;

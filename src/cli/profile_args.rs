@@ -202,6 +202,9 @@ pub struct ProfileArgs {
     /// Ramps.
     #[command(flatten)]
     pub ramps: super::ramps::RampArgs,
+    /// Shared prefixes of synthetic prompts.
+    #[command(flatten)]
+    pub prefixes: super::prefixes::PrefixArgs,
     /// Users sharing a rate.
     #[command(flatten)]
     pub users: super::users::UserArgs,
@@ -286,6 +289,7 @@ impl ProfileArgs {
         self.ramps.apply(&mut config);
         self.cancellation.apply(&mut config);
         self.users.apply(&mut config);
+        self.prefixes.apply(&mut config);
         self.readiness.apply(&mut config);
         config
     }

@@ -19,6 +19,8 @@ pub(crate) use readiness::readiness;
 pub use readiness::{DEFAULT_READINESS_INTERVAL, Readiness, ReadinessMode};
 mod option_types;
 mod options;
+mod prefixes;
+pub use prefixes::{PrefixPool, Prefixes};
 mod rate_curve;
 pub(crate) use rate_curve::RatePoints;
 mod schedule;
@@ -160,6 +162,8 @@ pub(super) struct Dataset {
     pub seed: u64,
     /// `--isl-block-size`: tokens per `hash_ids` block.
     pub block_size: u32,
+    /// Shared prefixes of synthetic prompts.
+    pub prefixes: Prefixes,
     /// `--conversation-num`: requests a random pool draws.
     pub conversations: usize,
     /// This worker's place when several share the benchmark: it sends only its rows, sessions
@@ -211,7 +215,7 @@ impl Config {
             arrival_pattern: args.arrival_pattern.clone(),
             info: info(args, url, settings)?,
             secrets,
-            dataset: dataset(args, selections)?,
+            dataset: dataset(args, selections, endpoint_meta.input)?,
             schedule: schedule(args)?,
             slos: args.goodput.clone(),
             failure_limit: failure_limit(args.failed_request_threshold, single("--concurrency", args.concurrency.as_ref())?)?,
@@ -321,7 +325,7 @@ fn extra_inputs(pairs: &[String]) -> Result<Map<String, Value>, ProfileError> {
 }
 
 /// The inputs, checked against the dataset bounds.
-fn dataset<F: Factories>(args: &BenchConfig, selections: &Selections<F>) -> Result<Dataset, ProfileError> {
+fn dataset<F: Factories>(args: &BenchConfig, selections: &Selections<F>, input: aiperf_core::InputKind) -> Result<Dataset, ProfileError> {
     let (kind, loader) = match (args.public_dataset, args.custom_dataset_type.as_deref()) {
         (Some(PublicDataset::Sharegpt), _) => (DatasetType::ShareGpt, DEFAULT_LOADER),
         (None, None) => (DatasetType::SingleTurn, DEFAULT_LOADER),
@@ -345,7 +349,10 @@ fn dataset<F: Factories>(args: &BenchConfig, selections: &Selections<F>) -> Resu
             return Err(invalid(flag, stddev, "a standard deviation of 0 or more tokens"));
         }
     }
-    let prompt_tokens = f64::from(args.isl) + 3.0 * args.isl_stddev;
+    let prefixes = prefixes::prefixes(args, input, seed(args))?;
+    // A prompt's prefixes are part of it: a pool prefix, a user context (the system prompt is one).
+    let prefix_tokens = prefixes.pool.map_or(0, |p| p.length) + prefixes.user_context.unwrap_or(0);
+    let prompt_tokens = f64::from(args.isl) + 3.0 * args.isl_stddev + f64::from(prefix_tokens);
     let entries = match args.num_dataset_entries {
         Some(entries) => entries,
         // As many prompts as requests, as AIPerf decides it, up to a million prompt tokens (a
@@ -391,6 +398,7 @@ fn dataset<F: Factories>(args: &BenchConfig, selections: &Selections<F>) -> Resu
         // must agree. Synthetic prompts differ by worker.
         seed: if args.input_file.is_some() || args.public_dataset.is_some() { seed(args) } else { worker_seed(args) },
         shard: args.shard.filter(|shard| shard.count > 1),
+        prefixes,
         block_size: match args.isl_block_size {
             Some(0) => return Err(invalid("--isl-block-size", 0, "at least 1 token per block")),
             size => size.unwrap_or(DEFAULT_BLOCK_SIZE),

@@ -93,6 +93,17 @@ pub struct BenchConfig {
     pub osl_stddev: f64,
     /// Chat requests name their output length `max_tokens`.
     pub use_legacy_max_tokens: bool,
+    /// Prefixes in the pool each synthetic prompt starts with one of (`--prefix-prompt-pool-size`,
+    /// `--prompt-prefix-pool-size`).
+    #[serde(alias = "prompt_prefix_pool_size", alias = "prefix_prompt_pool_size")]
+    pub num_prefix_prompts: Option<usize>,
+    /// Tokens of each of those prefixes (`--prompt-prefix-length`).
+    #[serde(alias = "prompt_prefix_length")]
+    pub prefix_prompt_length: Option<u32>,
+    /// Tokens of a system prompt every request shares.
+    pub shared_system_prompt_length: Option<u32>,
+    /// Tokens of a user context each synthetic prompt has of its own, after the system prompt.
+    pub user_context_prompt_length: Option<u32>,
     /// Distinct synthetic prompts.
     pub num_dataset_entries: Option<usize>,
     /// Seed of everything random (none: drawn, and recorded in the exports).
@@ -202,6 +213,10 @@ impl Default for BenchConfig {
             osl: None,
             osl_stddev: 0.0,
             use_legacy_max_tokens: false,
+            num_prefix_prompts: None,
+            prefix_prompt_length: None,
+            shared_system_prompt_length: None,
+            user_context_prompt_length: None,
             num_dataset_entries: None,
             random_seed: None,
             input_file: None,

@@ -10,8 +10,10 @@ use super::tokenizer::Tokenizer;
 pub use crate::config::Lengths;
 
 pub mod corpus;
+mod prefixes;
 
 pub use corpus::Corpus;
+use prefixes::PrefixTexts;
 
 /// One prepared input; requests cycle through the dataset.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,20 +38,30 @@ const DRAWS: usize = 64;
 /// seeded offsets ([`corpus`]) to the exact token count of `tokenizer`, all of them distinct, in
 /// the shape the endpoint's metadata declares (`input`). The same seed gives the same prompts.
 /// With a tokenizer that adds tokens of its own to a prompt (Llama's BOS), each prompt is that
-/// many tokens shorter, as in AIPerf, so that the server sees `--isl` tokens.
+/// many tokens shorter, as in AIPerf, so that the server sees `--isl` tokens. Shared prefixes
+/// (`prefixes`) come on top of `--isl`, as in AIPerf: a pool prefix before the prompt's text (the
+/// whole exactly its tokens and the prompt's), a system prompt and a user context as messages
+/// before it.
 ///
 /// # Errors
 /// [`ProfileError::Tokenizer`] when the tokenizer turns the corpus into no tokens.
-pub fn synthetic(input: InputKind, tokenizer: &Tokenizer, lengths: Lengths, count: usize, seed: u64) -> Result<Vec<Entry>, ProfileError> {
+pub fn synthetic(
+    input: InputKind,
+    tokenizer: &Tokenizer,
+    lengths: Lengths,
+    (count, seed): (usize, u64),
+    prefixes: &crate::config::Prefixes,
+) -> Result<Vec<Entry>, ProfileError> {
     let corpus = Corpus::new(tokenizer)?;
     let added = tokenizer.added_tokens();
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut seen = HashSet::with_capacity(count);
-    let mut text = |rng: &mut fastrand::Rng, tokens: u32| -> String {
-        let length = (tokens as usize).saturating_sub(added).max(1);
+    let mut shared = PrefixTexts::new(prefixes, &corpus, tokenizer);
+    let mut text = |rng: &mut fastrand::Rng, tokens: u32, prefix: &[u32]| -> String {
+        let length = prefix.len() + (tokens as usize).saturating_sub(added).max(1);
         let mut draw = || {
             let start = rng.usize(..corpus.len());
-            corpus::fit(tokenizer, &[], length, |out, n| corpus.extend(out, start, n))
+            corpus::fit(tokenizer, prefix, length, |out, n| corpus.extend(out, start, n))
         };
         let mut text = draw();
         for _ in 1..DRAWS {
@@ -66,10 +78,19 @@ pub fn synthetic(input: InputKind, tokenizer: &Tokenizer, lengths: Lengths, coun
             let max_tokens = lengths.osl.map(|osl| sample_length(&mut rng, f64::from(osl), lengths.osl_stddev));
             let payload = match input {
                 InputKind::QueryPassages => {
-                    let query = text(&mut rng, isl.clamp(1, 32));
-                    Payload::Ranking { query, passages: (0..4).map(|_| text(&mut rng, isl)).collect() }
+                    let query = text(&mut rng, isl.clamp(1, 32), &[]);
+                    Payload::Ranking { query, passages: (0..4).map(|_| text(&mut rng, isl, &[])).collect() }
                 }
-                other => shaped(other, text(&mut rng, isl)),
+                other => {
+                    let body = text(&mut rng, isl, shared.pick());
+                    let mut leading = shared.leading(&corpus, tokenizer);
+                    if leading.is_empty() {
+                        shaped(other, body)
+                    } else {
+                        leading.push(Message { role: "user".to_owned(), content: body });
+                        Payload::Messages(leading)
+                    }
+                }
             };
             let input_tokens = payload_tokens(&payload, tokenizer);
             Entry { payload, max_tokens, input_tokens, line: 0, timestamp_ms: None }
@@ -131,7 +152,7 @@ mod tests {
     fn prompts(count: usize, isl: u32, isl_stddev: f64, seed: u64) -> Vec<Entry> {
         let tokenizer = Tokenizer::load("builtin").unwrap();
         let lengths = Lengths { isl, isl_stddev, osl: None, osl_stddev: 0.0 };
-        synthetic(InputKind::Prompt, &tokenizer, lengths, count, seed).unwrap()
+        synthetic(InputKind::Prompt, &tokenizer, lengths, (count, seed), &crate::config::Prefixes::default()).unwrap()
     }
 
     #[test]

@@ -290,6 +290,12 @@ impl Report<'_> {
                     "entries": self.entries,
                     "random_seed": dataset.seed,
                     "prompts": { "isl": { "mean": dataset.lengths.isl, "stddev": dataset.lengths.isl_stddev }, "osl": { "mean": dataset.lengths.osl, "stddev": dataset.lengths.osl_stddev } },
+                    "prefix_prompts": dataset.prefixes.any().then(|| json!({
+                        "pool_size": dataset.prefixes.pool.map(|p| p.size),
+                        "length": dataset.prefixes.pool.map(|p| p.length),
+                        "shared_system_length": dataset.prefixes.shared_system,
+                        "user_context_length": dataset.prefixes.user_context,
+                    })),
                 }],
                 "phases": phases::phases(self.config, self.fixed_schedule),
                 "artifacts": { "dir": config.artifact_dir.display().to_string() },
