@@ -34,7 +34,11 @@ fn single_requests_come_at_the_rate_one_user_slot_at_a_time() {
     let span_ms = (all[11] - all[0]) as f64 / 1e6;
     assert!(span_ms >= 11.0 * 25.0 - 1.0, "{span_ms} ms");
     let phase = &json(&out.join("profile_export_aiperf.json"))["input_config"]["phases"][0];
-    assert_eq!((phase["type"].as_str(), phase["rate"].as_f64(), phase["users"].as_u64()), (Some("user_centric"), Some(40.0), Some(4)), "{phase}");
+    assert_eq!(
+        (phase["type"].as_str(), phase["rate"].as_f64(), phase["users"].as_u64()),
+        (Some("user_centric"), Some(40.0), Some(4)),
+        "{phase}"
+    );
     assert!(phase.get("concurrency").is_none(), "{phase}");
     std::fs::remove_dir_all(out).unwrap();
 }
@@ -46,7 +50,11 @@ fn each_user_sends_its_turns_a_turn_gap_apart() {
     let file = out.join("sessions.jsonl");
     let mut lines = std::fs::File::create(&file).unwrap();
     for id in 0..6 {
-        writeln!(lines, r#"{{"session_id": "s{id}", "turns": [{{"text": "s{id} one"}}, {{"text": "s{id} two"}}, {{"text": "s{id} three"}}]}}"#).unwrap();
+        writeln!(
+            lines,
+            r#"{{"session_id": "s{id}", "turns": [{{"text": "s{id} one"}}, {{"text": "s{id} two"}}, {{"text": "s{id} three"}}]}}"#
+        )
+        .unwrap();
     }
     drop(lines);
     let args = ["--input-file", file.to_str().unwrap(), "--custom-dataset-type", "multi_turn", "--osl", "2"];

@@ -99,7 +99,13 @@ pub(super) fn prepare<F: Factories>(
             (inputs, replay)
         }
         None => {
-            let entries = inputs::synthetic(config.endpoint_meta.input, tokenizer, dataset.lengths, (dataset.entries, dataset.seed), &dataset.prefixes)?;
+            let entries = inputs::synthetic(
+                config.endpoint_meta.input,
+                tokenizer,
+                dataset.lengths,
+                (dataset.entries, dataset.seed),
+                &dataset.prefixes,
+            )?;
             (Inputs::Prepared(prepare_all(entries, &endpoint, form).map_err(format_error)?), None)
         }
     };

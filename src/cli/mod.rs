@@ -1,12 +1,13 @@
 //! The `aiperf` command line: argument parsing and the subcommands.
 
+mod analyze_trace;
 mod cancellation;
 mod gpu_telemetry;
 mod kube;
 mod plugins;
+mod prefixes;
 mod profile;
 mod profile_args;
-mod prefixes;
 mod ramps;
 mod readiness;
 mod server_metrics;
@@ -57,6 +58,9 @@ pub enum Command {
     },
     /// Draw PNG pictures of runs and sweeps from their exports.
     Plot(crate::plot::PlotArgs),
+    /// Analyze a trace before replaying it: input and output lengths, the context its rows share
+    /// by `hash_ids` block, and the prefix-cache hit rate an infinite cache would give.
+    AnalyzeTrace(analyze_trace::AnalyzeTraceArgs),
     /// Show the endpoints and transports compiled into this build, and which implementation is active.
     Plugins {
         /// What to show.
@@ -130,6 +134,17 @@ pub enum CliError {
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    /// `analyze-trace`: a trace that cannot be read or is no trace, or a report that cannot be
+    /// written.
+    #[error("{}: {reason}", path.display())]
+    Trace {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+        /// An I/O failure (exit 1), not a malformed trace (exit 2).
+        unreadable: bool,
+    },
 }
 
 impl CliError {
@@ -140,7 +155,8 @@ impl CliError {
         match self {
             Self::Factory(_) => 2,
             Self::Profile(error) | Self::Cluster(ClusterError::Profile(error)) => profile_exit_code(error),
-            Self::Runtime(_) | Self::Invalid { .. } => 1,
+            Self::Runtime(_) | Self::Invalid { .. } | Self::Trace { unreadable: true, .. } => 1,
+            Self::Trace { unreadable: false, .. } => 2,
             Self::Cluster(ClusterError::Url { .. } | ClusterError::Flags { .. } | ClusterError::AlreadyRan { .. }) => 2,
             Self::Cluster(_) => 1,
             Self::Plot(crate::plot::PlotError::NotAnArtifactDir(_)) => 2,
@@ -247,6 +263,7 @@ pub fn run_with<F: Factories>(cli: &Cli, command_line: &str, selections: &Select
     match &cli.command {
         Command::Plugins { command } => plugins::run::<F>(command.as_ref(), selections),
         Command::Plot(args) => Ok(crate::plot::run(args)?),
+        Command::AnalyzeTrace(args) => analyze_trace::run(args),
         Command::Merge(args) => profile::merge::<F>(args, selections),
         Command::Kube { command } => kube::run(command),
         Command::Profile(args) => profile::run::<F>(args, command_line, selections),

@@ -65,8 +65,12 @@ pub(super) fn prefixes(args: &BenchConfig, input: InputKind, seed: u64) -> Resul
             }
             Some(PrefixPool { size, length })
         }
-        (Some(_), None) => return Err(ProfileError::Flags { flag: "--num-prefix-prompts", reason: "needs --prefix-prompt-length TOKENS".to_owned() }),
-        (None, Some(_)) => return Err(ProfileError::Flags { flag: "--prefix-prompt-length", reason: "needs --num-prefix-prompts N".to_owned() }),
+        (Some(_), None) => {
+            return Err(ProfileError::Flags { flag: "--num-prefix-prompts", reason: "needs --prefix-prompt-length TOKENS".to_owned() });
+        }
+        (None, Some(_)) => {
+            return Err(ProfileError::Flags { flag: "--prefix-prompt-length", reason: "needs --num-prefix-prompts N".to_owned() });
+        }
     };
     let (shared_system, user_context) = (args.shared_system_prompt_length, args.user_context_prompt_length);
     for (flag, length) in [("--shared-system-prompt-length", shared_system), ("--user-context-prompt-length", user_context)] {
@@ -85,7 +89,11 @@ pub(super) fn prefixes(args: &BenchConfig, input: InputKind, seed: u64) -> Resul
         InputKind::Texts | InputKind::QueryPassages => false,
     };
     if !takes {
-        let expected = if messages { "an endpoint that takes messages (chat): the prefix is a message" } else { "an endpoint that takes a prompt (chat, completions)" };
+        let expected = if messages {
+            "an endpoint that takes messages (chat): the prefix is a message"
+        } else {
+            "an endpoint that takes a prompt (chat, completions)"
+        };
         return Err(ProfileError::Flags { flag: first, reason: format!("needs {expected}") });
     }
     Ok(Prefixes { pool, shared_system, user_context, seed })

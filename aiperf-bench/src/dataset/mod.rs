@@ -12,6 +12,7 @@ mod random_pool;
 pub mod sampling;
 pub mod sharegpt;
 mod single_turn;
+pub mod trace_analysis;
 
 pub use single_turn::SingleTurnLoader;
 

@@ -37,7 +37,8 @@ impl PrefixTexts {
             // Re-read as ids, as AIPerf keeps them: the prompt is fitted after exactly these.
             (0..pool.size).map(|_| tokenizer.encode(&text(corpus, tokenizer, &mut rng, pool.length))).collect()
         });
-        let system = prefixes.shared_system.map(|length| text(corpus, tokenizer, &mut fastrand::Rng::with_seed(prefixes.seed ^ SYSTEM), length));
+        let system =
+            prefixes.shared_system.map(|length| text(corpus, tokenizer, &mut fastrand::Rng::with_seed(prefixes.seed ^ SYSTEM), length));
         let context = prefixes.user_context.map(|length| (length, fastrand::Rng::with_seed(prefixes.seed ^ CONTEXT)));
         Self { pool, picks: fastrand::Rng::with_seed(prefixes.seed ^ PICKS), system, context }
     }

@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 pub mod column;
+pub mod numpy;
 
 pub use column::{Adjusted, Column, Columns};
 
