@@ -83,6 +83,16 @@ pub enum ProfileError {
     /// [`StartGate`]: crate::start::StartGate
     #[error("cannot start together with the other workers: {0}")]
     NotStarted(String),
+    /// A configuration file (`--config`) cannot be read, or asks what cannot apply.
+    #[error("{path}: {}{reason}", if at.is_empty() { String::new() } else { format!("{at}: ") })]
+    ConfigFile {
+        /// The file.
+        path: String,
+        /// The key at fault, as a dotted path (`benchmark.endpoint.urls`); empty for the file.
+        at: String,
+        /// What is wrong, and what would be right.
+        reason: String,
+    },
     /// The server was not ready within `--wait-for-model-timeout`.
     #[error("timed out after {:.1} s {what} (checked {attempts} time(s); last: {last})", timeout.as_secs_f64())]
     NotReady {

@@ -32,6 +32,10 @@ pub(crate) async fn run_one<F: Factories>(benchmark: &BenchConfig, context: &Con
     let exporters = selections.exporters(&config.info)?;
     let (path, issuer) = setup::prepare::<F>(&config, &selections, &tokenizer)?;
     let path = Arc::new(path);
+    // What the run resolved, flags and file together, so that `--config` repeats it.
+    let resolved = config.artifact_dir.join(crate::config::file::RESOLVED_FILE);
+    std::fs::write(&resolved, crate::config::file::resolved(benchmark))
+        .map_err(|source| ProfileError::Io { path: resolved.display().to_string(), source })?;
     warn_about_open_files(&config, issuer.schedule().map(|schedule| schedule.sends.len()));
     let header = args.export_run_state.then(|| Header {
         version: state::VERSION,

@@ -55,7 +55,7 @@ pub struct ManifestArgs {
 pub fn run(command: &KubeCommand) -> Result<String, CliError> {
     let KubeCommand::Manifest(args) = command;
     let profile = &args.profile;
-    let flags = profile.to_config();
+    let flags = profile.resolve()?;
     let benchmark = profile.workers.bench_config(&flags)?.unwrap_or(flags).with_seed();
     let missing =
         |flag: &'static str, reason: &str| CliError::Cluster(aiperf_cluster::ClusterError::Flags { flag, reason: reason.to_owned() });

@@ -2,6 +2,7 @@
 
 mod analyze_trace;
 mod cancellation;
+mod config_file;
 mod gpu_telemetry;
 mod kube;
 mod plugins;
@@ -195,7 +196,16 @@ pub fn main<F: Factories>() -> ExitCode {
     // Arguments need not be UTF-8 (paths): clap reads them as OS strings, and the command line
     // recorded in exports is written lossily, with credentials hidden.
     let args: Vec<OsString> = std::env::args_os().collect();
-    let cli = command::<F>().try_get_matches_from(&args).and_then(|matches| Cli::from_arg_matches(&matches)).unwrap_or_else(|e| e.exit());
+    let matches = command::<F>().try_get_matches_from(&args).unwrap_or_else(|e| e.exit());
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    match &mut cli.command {
+        Command::Profile(profile) => profile.explicit = matches.subcommand_matches("profile").map(typed).unwrap_or_default(),
+        Command::Kube { command: KubeCommand::Manifest(manifest) } => {
+            let given = matches.subcommand_matches("kube").and_then(|kube| kube.subcommand_matches("manifest"));
+            manifest.profile.explicit = given.map(typed).unwrap_or_default();
+        }
+        _ => {}
+    }
     match run::<F>(&cli, &redact::command_line(&args)) {
         Ok(output) if print_output(&output) => ExitCode::SUCCESS,
         Ok(_) => ExitCode::FAILURE,
@@ -207,6 +217,15 @@ pub fn main<F: Factories>() -> ExitCode {
             ExitCode::from(error.exit_code())
         }
     }
+}
+
+/// The ids of the arguments of `matches` given on the command line (not defaults).
+fn typed(matches: &clap::ArgMatches) -> Vec<String> {
+    matches
+        .ids()
+        .filter(|id| matches.value_source(id.as_str()) == Some(clap::parser::ValueSource::CommandLine))
+        .map(|id| id.to_string())
+        .collect()
 }
 
 /// The command line of a build with the table `F`: `--endpoint-type` and `--transport` take the

@@ -20,7 +20,7 @@ use super::{CliError, MergeArgs, ProfileArgs, finished};
 /// What the run's outcome is (see [`finished`]), or why it could not run.
 pub fn run<F: Factories>(args: &ProfileArgs, command_line: &str, selections: &Selections<F>) -> Result<String, CliError> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(CliError::Runtime)?;
-    let flags = args.to_config();
+    let flags = args.resolve()?;
     let config = args.workers.bench_config(&flags)?.unwrap_or(flags).with_seed();
     let settings = args.engine_settings(&config)?;
     let mut observers: Vec<Arc<dyn RunObserver>> = Vec::new();

@@ -21,6 +21,14 @@ pub const API_KEY_ENV: &str = "AIPERF_API_KEY";
 /// Arguments of `aiperf profile`.
 #[derive(Clone, Debug, Args)]
 pub struct ProfileArgs {
+    /// A configuration file: AIPerf's YAML (its `benchmark:` schema), or the `resolved_config.yaml`
+    /// a run wrote. Flags given on the command line go on top of it.
+    #[arg(short = 'f', long = "config")]
+    pub config_file: Option<std::path::PathBuf>,
+    /// The ids of the flags typed on the command line (filled after parsing: a file's values give
+    /// way to them alone).
+    #[arg(skip)]
+    pub explicit: Vec<String>,
     /// Model name(s) to benchmark, comma-separated; requests use the first. Default `mock` with the embedded engine.
     #[arg(short = 'm', long = "model", alias = "model-names", value_delimiter = ',')]
     pub model: Vec<String>,
@@ -226,7 +234,19 @@ pub struct ProfileArgs {
 }
 
 impl ProfileArgs {
-    /// The engine's configuration: the flags as given (an unset flag is unset there too).
+    /// The engine's configuration: the configuration file's, if given, with the flags typed on
+    /// top; else the flags alone.
+    ///
+    /// # Errors
+    /// The file's errors, or a typed flag that cannot apply to it.
+    pub fn resolve(&self) -> Result<BenchConfig, ProfileError> {
+        match &self.config_file {
+            Some(path) => super::config_file::resolve(path, &self.to_config(), &self.explicit),
+            None => Ok(self.to_config()),
+        }
+    }
+
+    /// The engine's configuration from the flags alone (an unset flag is unset there too).
     pub fn to_config(&self) -> BenchConfig {
         let mut config = BenchConfig {
             model: self.model.clone(),

@@ -13,6 +13,7 @@ use crate::redact::{self, Secrets};
 
 mod cancellation;
 pub use cancellation::Cancellation;
+pub mod file;
 mod named;
 mod readiness;
 pub(crate) use readiness::readiness;
