@@ -102,3 +102,17 @@ fn what_cannot_apply_is_refused_by_its_path_or_its_flag() {
     assert!(stderr.contains("--isl") && stderr.contains("declares a dataset file"), "{stderr}");
     std::fs::remove_dir_all(out).unwrap();
 }
+
+#[test]
+fn a_summary_export_level_writes_no_records() {
+    let out = dir("config_file", "summary");
+    let output = common::profile(&["--request-count", "3", "--export-level", "summary"], &out);
+    common::ok(&output);
+    assert!(!out.join("profile_export.jsonl").exists(), "no per-request file");
+    let summary = json(&out.join("profile_export_aiperf.json"));
+    assert_eq!(
+        (summary["request_count"]["avg"].as_f64(), &summary["input_config"]["artifacts"]["records"]),
+        (Some(3.0), &serde_json::json!(false))
+    );
+    std::fs::remove_dir_all(out).unwrap();
+}

@@ -9,7 +9,7 @@ use aiperf_core::{ArrivalPattern, Endpoint, Factories, Transport};
 use tokio::sync::{mpsc, watch};
 
 use crate::aggregate::Aggregate;
-use crate::config::{Config, Ui};
+use crate::config::{Config, ExportLevel, Ui};
 use crate::issue::Issuer;
 use crate::observe::RunExports;
 use crate::plan::Plan;
@@ -49,12 +49,15 @@ pub(crate) async fn run_one<F: Factories>(benchmark: &BenchConfig, context: &Con
     let (stop_tx, stop_rx) = watch::channel(false);
     let caught = Arc::new(OnceLock::new());
     let signals = signals::watch(stop_tx, Arc::clone(&caught), STOP_GRACE.as_secs());
-    let writer = export::RecordWriter::create(
-        &config.artifact_dir,
-        config.secrets.clone(),
-        config.schedule.warmup.is_some(),
-        config.dataset.shard.map(|shard| shard.index),
-    )?;
+    let writer = match config.export_level {
+        ExportLevel::Records => export::RecordWriter::create(
+            &config.artifact_dir,
+            config.secrets.clone(),
+            config.schedule.warmup.is_some(),
+            config.dataset.shard.map(|shard| shard.index),
+        )?,
+        ExportLevel::Summary => export::RecordWriter::none(&config.artifact_dir),
+    };
     let (writer, warmed) = warmup(&config, &path, &issuer, &stop_rx, writer).await?;
     for observer in &context.observers {
         observer.profiling_started(&config.artifact_dir).await;

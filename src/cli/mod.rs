@@ -3,6 +3,7 @@
 mod analyze_trace;
 mod cancellation;
 mod config_file;
+mod exports;
 mod gpu_telemetry;
 mod kube;
 mod plugins;

@@ -210,6 +210,9 @@ pub struct ProfileArgs {
     /// Ramps.
     #[command(flatten)]
     pub ramps: super::ramps::RampArgs,
+    /// What is exported.
+    #[command(flatten)]
+    pub exports: super::exports::ExportArgs,
     /// Shared prefixes of synthetic prompts.
     #[command(flatten)]
     pub prefixes: super::prefixes::PrefixArgs,
@@ -310,6 +313,7 @@ impl ProfileArgs {
         self.cancellation.apply(&mut config);
         self.users.apply(&mut config);
         self.prefixes.apply(&mut config);
+        self.exports.apply(&mut config);
         self.readiness.apply(&mut config);
         config
     }

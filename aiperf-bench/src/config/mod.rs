@@ -34,7 +34,7 @@ mod warmup;
 
 pub use named::Named;
 
-pub use option_types::{List, Pin, PublicDataset, SweepType, Ui};
+pub use option_types::{ExportLevel, List, Pin, PublicDataset, SweepType, Ui};
 pub use options::BenchConfig;
 pub use schedule::FailureLimit;
 pub(super) use schedule::{FixedSchedule, Schedule};
@@ -140,6 +140,8 @@ pub(super) struct Config {
     pub artifact_dir: PathBuf,
     /// Progress display.
     pub ui: Ui,
+    /// `--export-level`.
+    pub export_level: ExportLevel,
 }
 
 /// The inputs: a file, or synthetic prompts.
@@ -222,6 +224,7 @@ impl Config {
             failure_limit: failure_limit(args.failed_request_threshold, single("--concurrency", args.concurrency.as_ref())?)?,
             readiness: readiness(args)?,
             use_server_token_count: args.use_server_token_count,
+            export_level: args.export_level,
             artifact_dir: args.output_artifact_dir.clone(),
             ui: args.ui,
         })

@@ -147,3 +147,26 @@ impl Named for Ui {
     }
 }
 by_name!(Ui);
+
+/// What a run exports (`--export-level`): AIPerf's levels, but for `raw`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ExportLevel {
+    /// The summaries alone (JSON, CSV, console): no per-request file.
+    Summary,
+    /// The summaries and every request's record (`profile_export.jsonl`).
+    #[default]
+    Records,
+}
+
+impl Named for ExportLevel {
+    const WHAT: &'static str = "export level";
+    const ALL: &'static [Self] = &[Self::Summary, Self::Records];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Summary => "summary",
+            Self::Records => "records",
+        }
+    }
+}
+by_name!(ExportLevel);

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use aiperf_core::ConnectionReuse;
 use serde::{Deserialize, Serialize};
 
-use super::option_types::{List, Pin, PublicDataset, SweepType, Ui};
+use super::option_types::{ExportLevel, List, Pin, PublicDataset, SweepType, Ui};
 use super::values::{Sampling, Slo};
 
 /// Everything `aiperf profile` takes, by AIPerf 0.13's flag names (`--request-rate` is
@@ -160,6 +160,9 @@ pub struct BenchConfig {
     pub output_artifact_dir: PathBuf,
     /// Progress display.
     pub ui: Ui,
+    /// What is exported: the summaries alone, or every request's record too.
+    #[serde(alias = "profile_export_level")]
+    pub export_level: ExportLevel,
     /// Implementations pinned for the run.
     pub pins: Vec<Pin>,
     /// Also write the run's state (`run_state.jsonl`), which `aiperf merge` merges with other
@@ -243,6 +246,7 @@ impl Default for BenchConfig {
             goodput: Vec::new(),
             output_artifact_dir: PathBuf::from("artifacts"),
             ui: Ui::Simple,
+            export_level: ExportLevel::Records,
             pins: Vec::new(),
             export_run_state: false,
             shard: None,

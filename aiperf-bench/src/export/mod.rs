@@ -66,7 +66,8 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ProfileError + '_ {
 /// write buffer (no copy per line), which goes to the file when it is full or flushed.
 pub struct RecordWriter {
     path: PathBuf,
-    file: File,
+    /// None at `--export-level summary`: records are written nowhere.
+    file: Option<File>,
     /// Lines not yet written to the file.
     pending: Vec<u8>,
     secrets: Secrets,
@@ -89,9 +90,22 @@ impl RecordWriter {
     /// [`ProfileError::Io`] naming the file.
     pub fn create(dir: &Path, secrets: Secrets, warmup_phase: bool, worker: Option<u32>) -> Result<Self, ProfileError> {
         let path = dir.join(JSONL_FILE);
-        let file = File::create(&path).map_err(io(&path))?;
+        let file = Some(File::create(&path).map_err(io(&path))?);
         let pending = Vec::with_capacity(WRITE_BUFFER + (16 << 10));
         Ok(Self { file, path, pending, secrets, line: Vec::new(), warmup_phase, worker })
+    }
+
+    /// A writer of no file (`--export-level summary`): records are written nowhere.
+    pub fn none(dir: &Path) -> Self {
+        Self {
+            file: None,
+            path: dir.join(JSONL_FILE),
+            pending: Vec::new(),
+            secrets: Secrets::default(),
+            line: Vec::new(),
+            warmup_phase: false,
+            worker: None,
+        }
     }
 
     /// Appends a record.
@@ -99,6 +113,9 @@ impl RecordWriter {
     /// # Errors
     /// [`ProfileError::Io`] naming the file.
     pub fn write(&mut self, record: &RequestRecord) -> Result<(), ProfileError> {
+        if self.file.is_none() {
+            return Ok(());
+        }
         let format_error = |e: serde_json::Error| ProfileError::Io { path: self.path.display().to_string(), source: e.into() };
         if self.secrets.is_empty() {
             let start = self.pending.len();
@@ -126,7 +143,10 @@ impl RecordWriter {
     /// # Errors
     /// [`ProfileError::Io`] naming the file.
     pub fn flush(&mut self) -> Result<(), ProfileError> {
-        let result = self.file.write_all(&self.pending).map_err(io(&self.path));
+        let result = match &mut self.file {
+            Some(file) => file.write_all(&self.pending).map_err(io(&self.path)),
+            None => Ok(()),
+        };
         self.pending.clear();
         result
     }

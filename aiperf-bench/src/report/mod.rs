@@ -298,7 +298,11 @@ impl Report<'_> {
                     })),
                 }],
                 "phases": phases::phases(self.config, self.fixed_schedule),
-                "artifacts": { "dir": config.artifact_dir.display().to_string() },
+                "artifacts": {
+                    "dir": config.artifact_dir.display().to_string(),
+                    // AIPerf's `--export-level summary`: no records.
+                    "records": (config.export_level == crate::config::ExportLevel::Summary).then_some(false),
+                },
                 "tokenizer": { "name": self.tokenizer },
                 "runtime": { "ui": format!("{:?}", config.ui).to_lowercase() },
             },

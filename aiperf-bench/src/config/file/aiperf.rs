@@ -83,11 +83,16 @@ fn body(value: &Value, path: &str, fields: &mut Fields) -> Result<(), Wrong> {
     super::dataset::datasets(&mut body, fields)?;
     phases::phases(&mut body, fields)?;
     if let Some(artifacts) = body.take("artifacts") {
-        let mut artifacts = Section::new(body.at("artifacts"), artifacts, &["dir"])?;
+        let mut artifacts = Section::new(body.at("artifacts"), artifacts, &["dir", "records"])?;
         if let Some(dir) = artifacts.take("dir") {
             fields.insert("output_artifact_dir".into(), json!(text(&artifacts.at("dir"), dir)?));
         }
-        artifacts.finish(&[])?;
+        if let Some(records) = artifacts.take("records") {
+            // AIPerf's `records: false` is `--export-level summary`; `[jsonl]` the default.
+            let level = if records == &Value::Bool(false) { "summary" } else { "records" };
+            fields.insert("export_level".into(), json!(level));
+        }
+        artifacts.finish(&[("raw", "the raw request and response records are not exported by aiperf yet")])?;
     }
     if let Some(slos) = body.take("slos") {
         let map = slos.as_object().ok_or_else(|| (body.at("slos"), "a mapping of metric: threshold (times in ms)".to_owned()))?;
