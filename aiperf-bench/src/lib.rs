@@ -17,6 +17,7 @@
 
 pub mod aggregate;
 pub mod builtins;
+pub mod chat;
 pub mod clock;
 mod collect;
 pub mod config;

@@ -179,6 +179,11 @@ impl<'e, E: Endpoint + ?Sized> ResponseCollector<'e, E> {
         }
     }
 
+    /// Everything parsed so far (a sink that shows a reply as it arrives reads it).
+    pub fn response(&self) -> &ParsedResponse {
+        &self.response
+    }
+
     /// Whether a piece of content (text or reasoning) has been parsed yet.
     pub fn has_content(&self) -> bool {
         !self.response.chunks.is_empty()

@@ -2,6 +2,7 @@
 
 mod analyze_trace;
 mod cancellation;
+mod chat;
 mod config_file;
 mod exports;
 mod gpu_telemetry;
@@ -63,6 +64,9 @@ pub enum Command {
     /// Analyze a trace before replaying it: input and output lengths, the context its rows share
     /// by `hash_ids` block, and the prefix-cache hit rate an infinite cache would give.
     AnalyzeTrace(analyze_trace::AnalyzeTraceArgs),
+    /// Chat with a server, one message at a time: each reply as it streams in, then its time to
+    /// first token, tokens per second and inter-token latency (the check before a benchmark).
+    Chat(chat::ChatArgs),
     /// Show the endpoints and transports compiled into this build, and which implementation is active.
     Plugins {
         /// What to show.
@@ -136,6 +140,9 @@ pub enum CliError {
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    /// `chat --quick`: the message failed.
+    #[error("request failed: {0}")]
+    Chat(String),
     /// `analyze-trace`: a trace that cannot be read or is no trace, or a report that cannot be
     /// written.
     #[error("{}: {reason}", path.display())]
@@ -157,7 +164,7 @@ impl CliError {
         match self {
             Self::Factory(_) => 2,
             Self::Profile(error) | Self::Cluster(ClusterError::Profile(error)) => profile_exit_code(error),
-            Self::Runtime(_) | Self::Invalid { .. } | Self::Trace { unreadable: true, .. } => 1,
+            Self::Runtime(_) | Self::Invalid { .. } | Self::Trace { unreadable: true, .. } | Self::Chat(_) => 1,
             Self::Trace { unreadable: false, .. } => 2,
             Self::Cluster(ClusterError::Url { .. } | ClusterError::Flags { .. } | ClusterError::AlreadyRan { .. }) => 2,
             Self::Cluster(_) => 1,
@@ -284,6 +291,7 @@ pub fn run_with<F: Factories>(cli: &Cli, command_line: &str, selections: &Select
         Command::Plugins { command } => plugins::run::<F>(command.as_ref(), selections),
         Command::Plot(args) => Ok(crate::plot::run(args)?),
         Command::AnalyzeTrace(args) => analyze_trace::run(args),
+        Command::Chat(args) => chat::run::<F>(args, selections),
         Command::Merge(args) => profile::merge::<F>(args, selections),
         Command::Kube { command } => kube::run(command),
         Command::Profile(args) => profile::run::<F>(args, command_line, selections),
