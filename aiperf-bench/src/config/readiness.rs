@@ -48,7 +48,7 @@ pub struct Readiness {
 /// AIPerf's interval between attempts, in seconds.
 const DEFAULT_INTERVAL: f64 = 5.0;
 
-/// [`DEFAULT_INTERVAL`] as a duration.
+/// AIPerf's interval between attempts (5 seconds), as a duration.
 pub const DEFAULT_READINESS_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The three flags, checked: a timeout of 0 (or none) probes nothing, and then the other two are
