@@ -166,6 +166,9 @@ pub async fn run<F: Factories>(args: &BenchConfig, context: &Context<F>) -> Resu
         args.check_workers(shard.count)?;
     }
     readiness::wait::<F>(args, context).await?;
+    if let Some(search) = config::search(args)? {
+        return sweep::search::run::<F>(args, &search, context).await;
+    }
     if points.len() == 1 && args.num_profile_runs == 1 {
         return job::run_one::<F>(args, context).await;
     }

@@ -32,6 +32,10 @@ pub struct MockConfig {
     pub max_unread_bytes: usize,
     /// Faults injected into a share of HTTP generation requests (`--fault`).
     pub faults: Vec<crate::FaultSpec>,
+    /// The most HTTP generations under way at once (vLLM's `--max-num-seqs`); the others wait
+    /// for one to end, so time to first token grows with the load, as a real server's does.
+    /// `None`: no bound.
+    pub max_num_seqs: Option<usize>,
 }
 
 impl Default for MockConfig {
@@ -54,6 +58,7 @@ impl Default for MockConfig {
             header_read_timeout: Duration::from_secs(30),
             max_unread_bytes: 4 << 20,
             faults: Vec::new(),
+            max_num_seqs: None,
         }
     }
 }

@@ -46,6 +46,8 @@ struct State {
     requests: Arc<RequestLog>,
     /// What `GET /metrics` shows, in vLLM's names (gRPC's generations too).
     metrics: Arc<Metrics>,
+    /// Places for generations under way (`max_num_seqs`), if bounded.
+    slots: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 pub(crate) async fn start(
@@ -69,6 +71,7 @@ pub(crate) async fn start(
         timings: Timings::new(),
         requests,
         metrics,
+        slots: config.max_num_seqs.map(|n| Arc::new(tokio::sync::Semaphore::new(n))),
     });
     let header_read_timeout = config.header_read_timeout;
     let task = tokio::spawn(async move {
@@ -189,6 +192,11 @@ async fn generate(state: Arc<State>, path: &str, request: Request<Incoming>, arr
     let path = path.to_owned();
     state.metrics.started();
     tokio::spawn(async move {
+        // A bounded engine: the generation waits for a place, as a batch that is full makes it.
+        let _slot = match &state.slots {
+            Some(slots) => Arc::clone(slots).acquire_owned().await.ok(),
+            None => None,
+        };
         let served = openai_server::serve(&*state.engine, &path, &body, &state.model, &mut writer).await;
         let first_token = served.first_token.map(|first| first.saturating_duration_since(arrived));
         if let Some(first) = first_token {

@@ -50,6 +50,9 @@ struct Args {
     /// Context length: prompt plus max_tokens beyond it is refused with vLLM's 400.
     #[arg(long, default_value_t = aiperf_server::DEFAULT_MAX_MODEL_LEN)]
     max_model_len: u64,
+    /// The most generations under way at once (vLLM's --max-num-seqs); the others wait.
+    #[arg(long)]
+    max_num_seqs: Option<usize>,
 }
 
 fn fraction(text: &str) -> Result<f64, String> {
@@ -89,6 +92,7 @@ async fn main() -> ExitCode {
         api_key: args.api_key,
         max_model_len: args.max_model_len,
         faults: args.faults,
+        max_num_seqs: args.max_num_seqs.filter(|&n| n > 0),
         ..MockConfig::default()
     };
     let server = match MockServer::start(config).await {

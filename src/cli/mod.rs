@@ -13,6 +13,7 @@ mod profile;
 mod profile_args;
 mod ramps;
 mod readiness;
+mod search;
 mod server_metrics;
 mod users;
 mod warmup;

@@ -210,6 +210,9 @@ pub struct ProfileArgs {
     /// Ramps.
     #[command(flatten)]
     pub ramps: super::ramps::RampArgs,
+    /// The search for the highest concurrency that holds an objective.
+    #[command(flatten)]
+    pub search: super::search::SearchArgs,
     /// What is exported.
     #[command(flatten)]
     pub exports: super::exports::ExportArgs,
@@ -314,6 +317,7 @@ impl ProfileArgs {
         self.users.apply(&mut config);
         self.prefixes.apply(&mut config);
         self.exports.apply(&mut config);
+        self.search.apply(&mut config);
         self.readiness.apply(&mut config);
         config
     }

@@ -67,6 +67,22 @@ pub struct BenchConfig {
     pub user_centric_rate: Option<f64>,
     /// The users of `--user-centric-rate`.
     pub num_users: Option<usize>,
+    /// A search for the highest concurrency that holds the objectives below:
+    /// `max-throughput-ttft-sla`, `max-throughput-itl-sla`, `max-concurrency-under-sla`.
+    pub search_recipe: Option<String>,
+    /// The bound on time to first token's p95, ms.
+    pub ttft_sla_ms: Option<f64>,
+    /// The bound on inter-token latency's p95, ms (`--tpot-sla-ms` too).
+    #[serde(alias = "tpot_sla_ms")]
+    pub itl_sla_ms: Option<f64>,
+    /// The bound on request latency's p99, ms.
+    pub e2e_sla_ms: Option<f64>,
+    /// The lowest concurrency a search tries (1 by default).
+    pub concurrency_min: Option<u64>,
+    /// The highest (1000 by default).
+    pub concurrency_max: Option<u64>,
+    /// The most runs a search makes (30 by default).
+    pub search_max_iterations: Option<u64>,
     /// Percent of profiled requests the client cancels mid-flight (0–100].
     pub request_cancellation_rate: Option<f64>,
     /// Seconds after a cancelled request was fully sent that it is cut (0 by default).
@@ -204,6 +220,13 @@ impl Default for BenchConfig {
             request_rate_series: None,
             user_centric_rate: None,
             num_users: None,
+            search_recipe: None,
+            ttft_sla_ms: None,
+            itl_sla_ms: None,
+            e2e_sla_ms: None,
+            concurrency_min: None,
+            concurrency_max: None,
+            search_max_iterations: None,
             request_cancellation_rate: None,
             request_cancellation_delay: None,
             warmup_request_count: None,

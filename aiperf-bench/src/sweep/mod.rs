@@ -6,6 +6,7 @@
 //! ends with a summary of its points (`summary.rs`).
 
 mod confidence;
+pub(crate) mod search;
 mod summary;
 
 use std::path::{Path, PathBuf};

@@ -36,6 +36,17 @@ fn mean(runs: &[&Value], metric: &str, stat: &str) -> Option<f64> {
 /// Writes the summary of `points` (each with its runs' exports) into `dir` and `base`; returns
 /// the console table.
 pub(super) fn write(dir: &Path, base: &Path, sweep_type: SweepType, points: &[(&Point, Vec<&Value>)]) -> Result<String, ProfileError> {
+    write_with(dir, base, sweep_type, points, None)
+}
+
+/// [`write`], with a search's result (`search`, its probes and answer) in the JSON.
+pub(super) fn write_with(
+    dir: &Path,
+    base: &Path,
+    sweep_type: SweepType,
+    points: &[(&Point, Vec<&Value>)],
+    search: Option<Value>,
+) -> Result<String, ProfileError> {
     let parameters: Vec<&str> = points.first().map(|(p, _)| p.values.iter().map(|(name, _)| *name).collect()).unwrap_or_default();
     let mut rows = Vec::new();
     let mut csv = parameters.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>();
@@ -70,7 +81,10 @@ pub(super) fn write(dir: &Path, base: &Path, sweep_type: SweepType, points: &[(&
         rows.push(row);
     }
     let kind = sweep_type.name();
-    let root = json!({ "sweep_type": kind, "parameters": parameters, "points": rows });
+    let mut root = json!({ "sweep_type": kind, "parameters": parameters, "points": rows });
+    if let Some(search) = search {
+        root["search"] = search;
+    }
     let pretty = serde_json::to_string_pretty(&root).unwrap_or_default();
     write_file(dir, "profile_export_aiperf_sweep.json", &pretty)?;
     write_file(dir, "profile_export_aiperf_sweep.csv", &csv)?;
