@@ -16,7 +16,7 @@ fn overview_lists_every_category() {
     let out = output(&["plugins"]).unwrap();
     assert!(out.contains("endpoint        chat, completions, embeddings, rankings"), "{out}");
     assert!(out.contains("transport       http, http2, grpc, in_engine"), "{out}");
-    assert!(out.contains("arrival_pattern constant, poisson, gamma"), "{out}");
+    assert!(out.contains("arrival_pattern constant, poisson, concurrency_burst, gamma"), "{out}");
     assert!(out.contains("dataset_loader  single_turn"), "{out}");
     assert!(out.contains("exporter        console, csv, json"), "{out}");
     assert!(out.contains("  aiperf-endpoints 0.1.0 "), "every crate with its version: {out}");
