@@ -78,8 +78,11 @@ async fn server_errors_are_not_ready_and_the_model_list_must_name_the_model() {
     failing.shutdown().await;
     // The model list: `mock` is listed, `other` is not.
     let server = MockServer::start(MockConfig::default()).await.unwrap();
-    let listed = profile(args(&server.url(), &["--wait-for-model-timeout", "5", "--wait-for-model-mode", "models"]), &out).await;
+    // A sweep's server is probed once, as its first point reaches it.
+    let sweep = ["--wait-for-model-timeout", "5", "--wait-for-model-mode", "models", "--concurrency", "1,2"];
+    let listed = profile(args(&server.url(), &sweep), &out).await;
     common::ok(&listed);
+    assert!(out.join("concurrency_2/profile_export_aiperf.json").exists());
     let mut other =
         args(&server.url(), &["--wait-for-model-timeout", "0.5", "--wait-for-model-interval", "0.1", "--wait-for-model-mode", "both"]);
     other[3] = "other".to_owned();

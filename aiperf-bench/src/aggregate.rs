@@ -58,7 +58,7 @@ pub struct Aggregate {
     pub completed: u64,
     /// Requests that failed.
     pub failed: u64,
-    /// Failed requests that were cancelled (by the client on purpose, or cut by a signal).
+    /// Failed requests the client cut on purpose (`--request-cancellation-rate`).
     pub cancelled: u64,
     /// Failed requests whose error says the prompt was over the model's context.
     pub context_overflows: u64,
@@ -135,7 +135,7 @@ impl Aggregate {
         self.timeline.add(record);
         if let Some(error) = &record.error {
             self.failed += 1;
-            self.cancelled += u64::from(record.was_cancelled);
+            self.cancelled += u64::from(record.cut);
             // What AIPerf measures of a failed request.
             for metric in [Metric::CreditToStartLatency, Metric::EffectiveLatency, Metric::ErrorInputSequenceLength] {
                 if let Some(value) = record.value(metric) {

@@ -37,6 +37,8 @@ pub struct Chat<F: Factories> {
     tokenizer: Tokenizer,
     system: Option<String>,
     history: Option<Vec<Message>>,
+    /// The key, headers and URL credentials, hidden from what an error says.
+    secrets: crate::redact::Secrets,
 }
 
 impl<F: Factories> Chat<F> {
@@ -53,7 +55,7 @@ impl<F: Factories> Chat<F> {
         let transport = selections.transports.create_instance(&config.transport, &config.info)?;
         let path = config.info.custom_endpoint.clone().unwrap_or_else(|| config.endpoint_meta.path(true).to_owned());
         let tokenizer = Tokenizer::load(&config.dataset.tokenizer)?;
-        Ok(Self { endpoint, transport, path, tokenizer, system, history: history.then(Vec::new) })
+        Ok(Self { endpoint, transport, path, tokenizer, system, history: history.then(Vec::new), secrets: config.secrets })
     }
 
     /// Sends `message`, handing each piece of the reply to `shown` (its text, its reasoning) as
@@ -63,6 +65,11 @@ impl<F: Factories> Chat<F> {
     /// What went wrong, in a line: no connection, an error status (with the server's words), a
     /// stream that could not be read.
     pub async fn send(&mut self, message: &str, shown: &mut (dyn FnMut(&str, &str) + Send)) -> Result<Option<TurnStats>, String> {
+        self.turn(message, shown).await.map_err(|error| self.secrets.scrub(&error).into_owned())
+    }
+
+    /// [`Chat::send`], its errors as they are.
+    async fn turn(&mut self, message: &str, shown: &mut (dyn FnMut(&str, &str) + Send)) -> Result<Option<TurnStats>, String> {
         let user = Message { role: "user".to_owned(), content: message.to_owned() };
         let mut messages: Vec<Message> = self.system.iter().map(|s| Message { role: "system".to_owned(), content: s.clone() }).collect();
         messages.extend(self.history.iter().flatten().cloned());

@@ -32,10 +32,7 @@ pub(crate) async fn run_one<F: Factories>(benchmark: &BenchConfig, context: &Con
     let exporters = selections.exporters(&config.info)?;
     let (path, issuer) = setup::prepare::<F>(&config, &selections, &tokenizer)?;
     let path = Arc::new(path);
-    // What the run resolved, flags and file together, so that `--config` repeats it.
-    let resolved = config.artifact_dir.join(crate::config::file::RESOLVED_FILE);
-    std::fs::write(&resolved, crate::config::file::resolved(benchmark))
-        .map_err(|source| ProfileError::Io { path: resolved.display().to_string(), source })?;
+    write_resolved(&config, benchmark)?;
     warn_about_open_files(&config, issuer.schedule().map(|schedule| schedule.sends.len()));
     let header = args.export_run_state.then(|| Header {
         version: state::VERSION,
@@ -49,16 +46,7 @@ pub(crate) async fn run_one<F: Factories>(benchmark: &BenchConfig, context: &Con
     let (stop_tx, stop_rx) = watch::channel(false);
     let caught = Arc::new(OnceLock::new());
     let signals = signals::watch(stop_tx, Arc::clone(&caught), STOP_GRACE.as_secs());
-    let writer = match config.export_level {
-        ExportLevel::Records => export::RecordWriter::create(
-            &config.artifact_dir,
-            config.secrets.clone(),
-            config.schedule.warmup.is_some(),
-            config.dataset.shard.map(|shard| shard.index),
-        )?,
-        ExportLevel::Summary => export::RecordWriter::none(&config.artifact_dir),
-    };
-    let (writer, warmed) = warmup(&config, &path, &issuer, &stop_rx, writer).await?;
+    let (writer, warmed) = warmup(&config, &path, &issuer, &stop_rx, record_writer(&config)?).await?;
     for observer in &context.observers {
         observer.profiling_started(&config.artifact_dir).await;
     }
@@ -98,21 +86,7 @@ pub(crate) async fn run_one<F: Factories>(benchmark: &BenchConfig, context: &Con
         additions: &additions,
         warmup: None,
     };
-    // The warmup's own report: its statistics, in the same layout (a phase of no schedule, never
-    // stopped early; a signal during profiling is not the warmup's).
-    let warmup_report = warmed.as_ref().map(|w| Report {
-        aggregate: &w.aggregate,
-        timeline: &w.timeline,
-        started: w.started,
-        ended: w.ended,
-        start_wall: w.start_wall,
-        end_wall: w.end_wall,
-        was_cancelled: false,
-        stopped_early: false,
-        fixed_schedule: false,
-        additions: &[],
-        ..report
-    });
+    let warmup_report = warmed.as_ref().map(|w| warmup_report(report, w));
     let report = Report { warmup: warmup_report.as_ref(), ..report };
     let written = report.write(&config.artifact_dir, &exporters)?;
     let mut console = written.console;
@@ -134,6 +108,45 @@ pub(crate) async fn run_one<F: Factories>(benchmark: &BenchConfig, context: &Con
         cancelled: measured.aggregate.cancelled,
         threshold_crossed: stopped_early,
     })
+}
+
+/// Writes what the run resolved, flags and file together, so that `--config` repeats it.
+fn write_resolved(config: &Config, benchmark: &BenchConfig) -> Result<(), ProfileError> {
+    let resolved = config.artifact_dir.join(crate::config::file::RESOLVED_FILE);
+    std::fs::write(&resolved, crate::config::file::resolved(benchmark))
+        .map_err(|source| ProfileError::Io { path: resolved.display().to_string(), source })
+}
+
+/// Where the run's records go: `profile_export.jsonl`, or nowhere at `--export-level summary`.
+fn record_writer(config: &Config) -> Result<export::RecordWriter, ProfileError> {
+    Ok(match config.export_level {
+        ExportLevel::Records => export::RecordWriter::create(
+            &config.artifact_dir,
+            config.secrets.clone(),
+            config.schedule.warmup.is_some(),
+            config.dataset.shard.map(|shard| shard.index),
+        )?,
+        ExportLevel::Summary => export::RecordWriter::none(&config.artifact_dir),
+    })
+}
+
+/// The warmup's own report, `w`'s statistics in the layout of the run's `report` (a phase of no
+/// schedule, never stopped early; a signal during profiling is not the warmup's).
+fn warmup_report<'a>(report: Report<'a>, w: &'a Measured) -> Report<'a> {
+    Report {
+        aggregate: &w.aggregate,
+        timeline: &w.timeline,
+        started: w.started,
+        ended: w.ended,
+        start_wall: w.start_wall,
+        end_wall: w.end_wall,
+        was_cancelled: false,
+        stopped_early: false,
+        fixed_schedule: false,
+        additions: &[],
+        warmup: None,
+        ..report
+    }
 }
 
 /// Network runs need a file per connection: say so before starting when they may not fit.

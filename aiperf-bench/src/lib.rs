@@ -71,7 +71,7 @@ pub struct ProfileOutcome {
     pub completed: u64,
     /// Profiled requests that failed (cancelled ones included).
     pub failed: u64,
-    /// Of those, the ones cancelled (`--request-cancellation-rate`, or cut by a signal).
+    /// Of those, the ones the client cut on purpose (`--request-cancellation-rate`).
     pub cancelled: u64,
     /// Whether `--failed-request-threshold` stopped the run.
     pub threshold_crossed: bool,
@@ -133,6 +133,13 @@ impl BenchConfig {
             let reason =
                 "workers share one benchmark; run each point of a sweep, and each repeated run, as a benchmark of its own".to_owned();
             return Err(ProfileError::Flags { flag: "--workers", reason });
+        }
+        for (flag, given) in [("--search-recipe", self.search_recipe.is_some()), ("--user-centric-rate", self.user_centric_rate.is_some())]
+        {
+            if given {
+                let reason = "cannot be shared by workers yet: a search's runs and a load of users run on one host".to_owned();
+                return Err(ProfileError::Flags { flag, reason });
+            }
         }
         for index in 0..count {
             self.clone().for_worker(config::Shard::new(index, count)?)?;

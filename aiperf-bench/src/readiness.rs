@@ -14,6 +14,7 @@ use aiperf_core::{Endpoint, Factories, InferenceRequest, InputKind, ModelEndpoin
 
 use crate::config::{Config, Readiness, ReadinessMode, readiness};
 use crate::observe::Pending;
+use crate::redact::Secrets;
 use crate::{BenchConfig, Context, ProfileError};
 
 /// AIPerf's probe prompt: one short word, so a metered backend spends almost nothing.
@@ -54,7 +55,14 @@ pub async fn wait<F: Factories>(args: &BenchConfig, context: &Context<F>) -> Res
         return Ok(());
     }
     let selections = context.selections.with_pins(&args.pins)?;
-    let config = Config::resolve::<F>(args, context.settings.clone(), &selections)?;
+    // The server is one for every point of a sweep: the first point's configuration reaches it.
+    let first = crate::sweep::points(args)?.into_iter().next();
+    let mut point = args.clone();
+    if let Some(first) = first {
+        point.concurrency = first.concurrency.map(|c| crate::config::List(vec![c]));
+        point.request_rate = first.request_rate.map(|r| crate::config::List(vec![r]));
+    }
+    let config = Config::resolve::<F>(&point, context.settings.clone(), &selections)?;
     let Some(probe) = config.readiness else { return Ok(()) };
     let Some(url) = config.info.url.as_ref().map(|url| crate::redact::url(url.as_str()).into_owned()) else { return Ok(()) };
     let models = if config.info.model_names.is_empty() { vec!["default".into()] } else { config.info.model_names.clone() };
@@ -82,11 +90,11 @@ pub async fn wait<F: Factories>(args: &BenchConfig, context: &Context<F>) -> Res
             let request = InferenceRequest { model: Some(model.to_string()), ..probe_request(config.endpoint_meta.input) };
             let prepared = transport.request_form().prepare(&endpoint, &request)?;
             let send = async |_: Duration| answered(&transport, &endpoint, &path, &prepared).await;
-            until_ready(probe, INFERENCE_FLOOR, send, |attempts, last| ProfileError::NotReady {
+            until_ready(probe, INFERENCE_FLOOR, &config.secrets, send, |attempts, last| ProfileError::NotReady {
                 what: format!("probing {}{path} with model '{model}'", url.trim_end_matches('/')),
                 timeout: probe.timeout,
                 attempts,
-                last: config.secrets.scrub(&last).into_owned(),
+                last,
             })
             .await?;
         }
@@ -119,18 +127,19 @@ async fn answered<E: Endpoint, T: Transport>(transport: &T, endpoint: &E, path: 
 async fn models_ready(list: &dyn ModelList, config: &Config, model: &str, probe: Readiness) -> Result<(), ProfileError> {
     let look = async |timeout: Duration| list.look(&config.info, model, timeout).await;
     let url = config.info.url.as_ref().map_or(std::borrow::Cow::Borrowed(""), |url| crate::redact::url(url.as_str()));
-    until_ready(probe, MODELS_FLOOR, look, |attempts, last| ProfileError::NotReady {
+    until_ready(probe, MODELS_FLOOR, &config.secrets, look, |attempts, last| ProfileError::NotReady {
         what: format!("waiting for model '{model}' to be listed at {url}"),
         timeout: probe.timeout,
         attempts,
-        last: config.secrets.scrub(&last).into_owned(),
+        last,
     })
     .await
 }
 
 /// Tries `attempt` every `probe.interval` until it is ready or `probe.timeout` has passed; each
 /// attempt is given the interval (at least `floor`), but never past the deadline.
-async fn until_ready<A, E>(probe: Readiness, floor: Duration, attempt: A, error: E) -> Result<(), ProfileError>
+/// What each attempt found is said with `secrets` hidden (a server's error may quote a key).
+async fn until_ready<A, E>(probe: Readiness, floor: Duration, secrets: &Secrets, attempt: A, error: E) -> Result<(), ProfileError>
 where
     A: AsyncFn(Duration) -> Look,
     E: Fn(u32, String) -> ProfileError,
@@ -147,7 +156,7 @@ where
         attempts += 1;
         match tokio::time::timeout(allowed, attempt(allowed)).await {
             Ok(Look::Ready) => return Ok(()),
-            Ok(Look::NotYet(why)) => last = why,
+            Ok(Look::NotYet(why)) => last = secrets.scrub(&why).into_owned(),
             Err(_) => last = format!("no answer within {:.1} s", allowed.as_secs_f64()),
         }
         eprintln!("Not ready yet ({last}; attempt {attempts}); trying again in {:.1} s", probe.interval.as_secs_f64());

@@ -46,9 +46,9 @@ impl ModelListing {
     }
 
     async fn look_for(&self, info: &ModelEndpointInfo, model: &str, timeout: Duration) -> Look {
-        let Some(base) = &info.url else { return Look::Ready };
-        let base = base.as_str().trim_end_matches('/');
-        let response = match self.get(info, &format!("{base}/v1/models"), timeout).await {
+        let Some(url) = &info.url else { return Look::Ready };
+        let (base, models) = (with_path(url, &root(url)), with_path(url, &format!("{}/v1/models", root(url))));
+        let response = match self.get(info, &models, timeout).await {
             Ok(response) => response,
             Err(why) => return Look::NotYet(why),
         };
@@ -59,7 +59,7 @@ impl ModelListing {
                 Err(why) => Look::NotYet(why),
             },
             // No model list: a server that answers its base URL is up.
-            StatusCode::NOT_FOUND => match self.get(info, base, timeout).await {
+            StatusCode::NOT_FOUND => match self.get(info, &base, timeout).await {
                 Ok(response) if response.status().is_success() => Look::Ready,
                 Ok(response) => Look::NotYet(format!("no /v1/models, and the base URL answered status {}", response.status().as_u16())),
                 Err(why) => Look::NotYet(why),
@@ -73,6 +73,21 @@ impl ModelList for ModelListing {
     fn look<'a>(&'a self, info: &'a ModelEndpointInfo, model: &'a str, timeout: Duration) -> Pending<'a, Look> {
         Box::pin(self.look_for(info, model, timeout))
     }
+}
+
+/// The server's root path in `url`: the path before a `v1` segment (the OpenAI SDK's base URL
+/// `…/v1`, or a whole endpoint URL `…/v1/chat/completions`), or all of it, without a final `/`.
+fn root(url: &aiperf_core::Url) -> String {
+    let segments: Vec<&str> = url.path().split('/').filter(|s| !s.is_empty()).collect();
+    let kept = segments.iter().position(|s| *s == "v1").unwrap_or(segments.len());
+    segments[..kept].iter().map(|s| format!("/{s}")).collect()
+}
+
+/// `url` with `path`, its query kept.
+fn with_path(url: &aiperf_core::Url, path: &str) -> String {
+    let mut url = url.clone();
+    url.set_path(if path.is_empty() { "/" } else { path });
+    url.to_string()
 }
 
 /// A response's body, bounded.
@@ -99,6 +114,19 @@ fn listed(body: &[u8], model: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_list_is_read_at_the_server_s_root_whatever_url_was_given() {
+        for (given, models) in [
+            ("http://h:8000", "http://h:8000/v1/models"),
+            ("http://h:8000/v1", "http://h:8000/v1/models"),
+            ("http://h:8000/v1/chat/completions", "http://h:8000/v1/models"),
+            ("http://h/proxy/v1?key=k", "http://h/proxy/v1/models?key=k"),
+        ] {
+            let url: aiperf_core::Url = given.parse().unwrap();
+            assert_eq!(super::with_path(&url, &format!("{}/v1/models", super::root(&url))), models, "{given}");
+        }
+    }
+
     #[test]
     fn a_model_is_listed_only_by_its_id_in_data() {
         let vllm = br#"{"object":"list","data":[{"id":"Qwen/Qwen3-0.6B","object":"model","owned_by":"vllm","root":"Qwen/Qwen3-0.6B"}]}"#;

@@ -13,7 +13,7 @@ pub struct CancellationArgs {
     #[arg(long)]
     pub request_cancellation_rate: Option<f64>,
     /// Seconds after a cancelled request was fully sent that it is cut [default: 0, at once].
-    #[arg(long, requires = "request_cancellation_rate")]
+    #[arg(long)]
     pub request_cancellation_delay: Option<f64>,
 }
 

@@ -309,8 +309,9 @@ pub(crate) fn finished(outcome: aiperf_bench::ProfileOutcome) -> Result<String, 
         let ended = outcome.completed + outcome.failed;
         return Err(CliError::FailedRequestThreshold { failed: outcome.failed, ended, output: outcome.console });
     }
-    // Requests the client cancelled on purpose are no sign of a server that failed.
-    if outcome.completed == 0 && outcome.failed > outcome.cancelled {
+    // Requests the client cancelled on purpose are no sign of a server that failed; a run that
+    // ended no request at all is one.
+    if outcome.completed == 0 && (outcome.failed == 0 || outcome.failed > outcome.cancelled) {
         return Err(CliError::NoRequestSucceeded { failed: outcome.failed, output: outcome.console });
     }
     Ok(outcome.console)

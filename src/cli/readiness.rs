@@ -12,11 +12,11 @@ pub struct ReadinessArgs {
     #[arg(long)]
     pub wait_for_model_timeout: Option<f64>,
     /// Seconds between readiness attempts [default: 5].
-    #[arg(long, requires = "wait_for_model_timeout")]
+    #[arg(long)]
     pub wait_for_model_interval: Option<f64>,
     /// What is probed: a one-token request through the run's endpoint and transport until it gets
     /// a status below 500 (inference, the default), the model in GET /v1/models (models), or both.
-    #[arg(long, value_enum, requires = "wait_for_model_timeout")]
+    #[arg(long, value_enum)]
     pub wait_for_model_mode: Option<Mode>,
 }
 

@@ -10,10 +10,10 @@ pub struct UserArgs {
     /// Requests per second shared by --num-users users: each sends its session's turns
     /// num_users/rate seconds apart, one at a time, and a new user joins as one finishes
     /// (AIPerf's user-centric load, for KV-cache studies).
-    #[arg(long, requires = "num_users")]
+    #[arg(long)]
     pub user_centric_rate: Option<f64>,
     /// The users of --user-centric-rate.
-    #[arg(long, requires = "user_centric_rate")]
+    #[arg(long)]
     pub num_users: Option<usize>,
 }
 

@@ -63,6 +63,10 @@ pub(super) fn prefixes(args: &BenchConfig, input: InputKind, seed: u64) -> Resul
             if length == 0 || length > MAX_LENGTH {
                 return Err(invalid("--prefix-prompt-length", length, format!("from 1 to {MAX_LENGTH} tokens")));
             }
+            if size as u64 * u64::from(length) > super::MAX_DATASET_TOKENS {
+                let expected = format!("at most {} pool tokens in all: fewer or shorter prefixes", super::MAX_DATASET_TOKENS);
+                return Err(invalid("--num-prefix-prompts", size, expected));
+            }
             Some(PrefixPool { size, length })
         }
         (Some(_), None) => {

@@ -40,12 +40,14 @@ impl Objective {
     }
 }
 
-/// The recipes: name, and whether it needs a stream.
+/// The recipes' names.
 const RECIPES: [&str; 3] = ["max-throughput-ttft-sla", "max-throughput-itl-sla", "max-concurrency-under-sla"];
 
-/// AIPerf's concurrency bounds and run budget of its recipes.
+/// The lowest concurrency AIPerf's recipes try.
 const MIN: u64 = 1;
+/// The highest.
 const MAX: u64 = 1000;
+/// Their run budget.
 const MAX_RUNS: u64 = 30;
 
 /// The search the flags ask for, if any.

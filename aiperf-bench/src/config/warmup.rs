@@ -58,6 +58,10 @@ pub(super) fn warmup(args: &BenchConfig, concurrency: Option<usize>, rate: Optio
     if let Some(r) = args.warmup_request_rate.filter(|r| !(r.is_finite() && (1e-6..=1e9).contains(r))) {
         return Err(invalid("--warmup-request-rate", r, "requests per second between 0.000001 and 1e9"));
     }
+    if args.warmup_request_rate.is_some() && args.arrival_pattern == crate::builtins::CONCURRENCY_BURST {
+        let reason = "sends at no rate: a warmup at a rate needs the arrivals of a rate (poisson, constant, gamma)".to_owned();
+        return Err(ProfileError::Flags { flag: "--arrival-pattern concurrency_burst", reason });
+    }
     let rate = args.warmup_request_rate.or(rate);
     let concurrency = args.warmup_concurrency.or(concurrency);
     // At a rate the concurrency is a cap (none: no cap); without one, a closed loop of 1 at least.

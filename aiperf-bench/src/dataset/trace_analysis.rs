@@ -6,7 +6,7 @@
 //! percentiles), so the figures are AIPerf's to the bit.
 
 use std::collections::{HashMap, HashSet};
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use serde::{Deserialize, Serialize};
 
@@ -93,17 +93,25 @@ pub struct TraceAnalysis {
 ///
 /// # Errors
 /// A line that cannot be read or is no JSON object of the trace's fields, by its 1-based number.
-pub fn analyze(reader: impl BufRead, block_size: u64) -> Result<TraceAnalysis, String> {
+pub fn analyze(mut reader: impl BufRead, block_size: u64) -> Result<TraceAnalysis, String> {
     let mut rows = Vec::new();
-    for (number, line) in reader.lines().enumerate() {
-        let line = line.map_err(|e| format!("line {}: {e}", number + 1))?;
+    let mut bytes = Vec::new();
+    for number in 1.. {
+        // A line is read at most its bound and a byte: a file without newlines holds no more.
+        bytes.clear();
+        let read =
+            (&mut reader).take(MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut bytes).map_err(|e| format!("line {number}: {e}"))?;
+        if read == 0 {
+            break;
+        }
+        if bytes.len() > MAX_LINE_BYTES {
+            return Err(format!("line {number}: longer than {MAX_LINE_BYTES} bytes"));
+        }
+        let line = std::str::from_utf8(&bytes).map_err(|e| format!("line {number}: not UTF-8 ({e})"))?;
         if line.trim().is_empty() {
             continue;
         }
-        if line.len() > MAX_LINE_BYTES {
-            return Err(format!("line {}: longer than {MAX_LINE_BYTES} bytes", number + 1));
-        }
-        let value: serde_json::Value = serde_json::from_str(&line).map_err(|e| format!("line {}: {e}", number + 1))?;
+        let value: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("line {number}: {e}"))?;
         if !value.is_object() {
             let kind = match value {
                 serde_json::Value::Array(_) => "an array",
@@ -111,9 +119,9 @@ pub fn analyze(reader: impl BufRead, block_size: u64) -> Result<TraceAnalysis, S
                 serde_json::Value::Number(_) => "a number",
                 _ => "a literal",
             };
-            return Err(format!("line {}: a JSON object of input_length, output_length and hash_ids, not {kind}", number + 1));
+            return Err(format!("line {number}: a JSON object of input_length, output_length and hash_ids, not {kind}"));
         }
-        let row = Row::deserialize(value).map_err(|e| format!("line {}: {e}", number + 1))?;
+        let row = Row::deserialize(value).map_err(|e| format!("line {number}: {e}"))?;
         rows.push(row);
     }
     Ok(report(&rows, block_size))
@@ -150,7 +158,7 @@ fn report(rows: &[Row], block_size: u64) -> TraceAnalysis {
         let shared = match ids.len() as u64 {
             0 => 0,
             n if repeated == n => row.input_length,
-            _ => repeated * block_size,
+            _ => repeated.saturating_mul(block_size),
         };
         context.push(shared as f64);
         unique.push(row.input_length as f64 - shared as f64);

@@ -2,9 +2,9 @@
 //! users share the rate, each sending its session's turns `N / rate` seconds apart (the turn
 //! gap), never two of its own at once. At the start the users are spread over a session's
 //! lifetime as if the load had been running all along (its "virtual history": the oldest user
-//! is done and replaced at once, the others have 1 to all turns left), their first turns
-//! `1 / rate` apart. Each user's replacement joins when the user would have sent its last turn
-//! had every reply been on time: an absolute schedule, which late replies do not move.
+//! is done and replaced at once, the others have from 1 to all but one turn left), their first
+//! turns `1 / rate` apart. Each user's replacement joins one turn gap after the user's last turn
+//! was due, had every reply been on time: an absolute schedule, which late replies do not move.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

@@ -36,6 +36,7 @@ impl Measure<'_> {
         let mut record = RequestRecord::cancelled_now(index, phase, conversation_id, worker_id, (started, started_wall), message);
         record.credit_ns = Some(record.start_ns.saturating_sub(started.saturating_duration_since(credit).as_nanos() as u64));
         self.failed_metrics(&mut record, credit, input_tokens);
+        record.cut = true;
         record
     }
 }

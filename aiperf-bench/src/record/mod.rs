@@ -76,6 +76,9 @@ pub struct RequestRecord {
     pub error: Option<RecordError>,
     /// Cut short by cancellation.
     pub was_cancelled: bool,
+    /// Of those, cut by the client on purpose (`--request-cancellation-rate`), not by a signal or
+    /// a phase's end.
+    pub cut: bool,
     /// The id the server gave its response (`chatcmpl-…`), when it gave one.
     pub response_id: Option<String>,
     /// The server's `x-request-id` response header, when it sent one.
@@ -330,6 +333,7 @@ impl RequestRecord {
             inter_chunk: Vec::new(),
             error: None,
             was_cancelled: false,
+            cut: false,
             response_id: None,
             server_request_id: None,
             osl_mismatch: false,

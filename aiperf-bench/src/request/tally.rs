@@ -31,8 +31,12 @@ impl Tally {
     /// Counts an ended request, and halts the run once the failure limit is crossed.
     pub fn count(&self, record: &RequestRecord) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        let failed =
-            if record.error.is_some() { self.failed.fetch_add(1, Ordering::Relaxed) + 1 } else { self.failed.load(Ordering::Relaxed) };
+        // A request the client cut on purpose is no failure of the server's.
+        let failed = if record.error.is_some() && !record.cut {
+            self.failed.fetch_add(1, Ordering::Relaxed) + 1
+        } else {
+            self.failed.load(Ordering::Relaxed)
+        };
         if record.phase == Phase::Profiling
             && let Some(limit) = self.limit
             && done >= limit.floor

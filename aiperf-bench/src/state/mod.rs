@@ -94,6 +94,9 @@ pub struct RecordLine {
     /// Cut short by cancellation.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub was_cancelled: bool,
+    /// Cut by the client on purpose (`--request-cancellation-rate`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cut: bool,
     /// Its output missed its `max_tokens`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub osl_mismatch: bool,
@@ -111,6 +114,7 @@ impl RecordLine {
             inter_chunk: record.inter_chunk.clone(),
             error: record.error.clone(),
             was_cancelled: record.was_cancelled,
+            cut: record.cut,
             osl_mismatch: record.osl_mismatch,
         }
     }
@@ -130,7 +134,7 @@ impl RecordLine {
         }
         record.inter_chunk.clone_from(&self.inter_chunk);
         record.error.clone_from(&self.error);
-        (record.was_cancelled, record.osl_mismatch) = (self.was_cancelled, self.osl_mismatch);
+        (record.was_cancelled, record.cut, record.osl_mismatch) = (self.was_cancelled, self.cut, self.osl_mismatch);
         Ok(record)
     }
 }

@@ -43,7 +43,10 @@ pub async fn run<F: Factories>(args: &BenchConfig, search: &Search, context: &Co
     let mut next = Some(search.min);
     while let Some(concurrency) = next.filter(|_| probes.len() < search.max_runs) {
         let point = point(concurrency);
-        let mut run_args = BenchConfig { concurrency: Some(List(vec![concurrency as usize])), ..args.clone() };
+        // The probe as a run of its own (its resolved configuration repeats that run alone).
+        let mut run_args = BenchConfig { concurrency: Some(List(vec![concurrency as usize])), search_recipe: None, ..args.clone() };
+        (run_args.ttft_sla_ms, run_args.itl_sla_ms, run_args.e2e_sla_ms) = (None, None, None);
+        (run_args.concurrency_min, run_args.concurrency_max, run_args.search_max_iterations) = (None, None, None);
         run_args.output_artifact_dir = base.join(&point.label);
         // Only the first probe warms the server up, as a sweep's first run.
         if !probes.is_empty() {

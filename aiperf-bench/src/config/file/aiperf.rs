@@ -189,13 +189,15 @@ fn endpoint(mut endpoint: Section<'_>, fields: &mut Fields) -> Result<(), Wrong>
         }
     };
     fields.insert("url".into(), json!(url));
+    // Text fields take their text even where a reference made it a number (a numeric key).
+    for (key, field) in [("type", "endpoint_type"), ("path", "custom_endpoint"), ("api_key", "api_key"), ("transport", "transport")] {
+        if let Some(value) = endpoint.take(key) {
+            fields.insert(field.into(), json!(value.as_str().map_or_else(|| value.to_string(), str::to_owned)));
+        }
+    }
     for (key, field) in [
-        ("type", "endpoint_type"),
-        ("path", "custom_endpoint"),
-        ("api_key", "api_key"),
         ("timeout", "request_timeout_seconds"),
         ("streaming", "streaming"),
-        ("transport", "transport"),
         ("connection_reuse", "connection_reuse_strategy"),
         ("use_legacy_max_tokens", "use_legacy_max_tokens"),
         ("use_server_token_count", "use_server_token_count"),

@@ -42,18 +42,22 @@ fn expand(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Value, 
 }
 
 /// A value read from its text as AIPerf coerces one: a boolean, a whole number, a number, or the
-/// text.
+/// text. Only a number written as one reads it back is taken as one (`007` and `1e5` stay text:
+/// a header's or a key's value is not rewritten); a field that takes text gets its text back.
 fn typed(text: String) -> Value {
     match text.to_ascii_lowercase().as_str() {
         "true" => return Value::Bool(true),
         "false" => return Value::Bool(false),
         _ => {}
     }
-    if let Ok(n) = text.parse::<i64>() {
+    if let Ok(n) = text.parse::<i64>()
+        && n.to_string() == text
+    {
         return Value::from(n);
     }
+    let plain = text.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-') && text.contains('.');
     match text.parse::<f64>() {
-        Ok(n) if n.is_finite() => Value::from(n),
+        Ok(n) if n.is_finite() && plain && !text.starts_with("00") => Value::from(n),
         _ => Value::String(text),
     }
 }
@@ -76,6 +80,9 @@ mod tests {
         let mut value = json!({ "apiKey": "${KEY}", "runs": "${RUNS}", "url": "http://${HOST:localhost}:${PORT:8000}/v1", "flag": "${ON:true}", "e": "${EMPTY:x}" });
         super::substitute(&mut value, &env).unwrap();
         assert_eq!(value, json!({ "apiKey": "sk-abc", "runs": 3, "url": "http://localhost:8000/v1", "flag": true, "e": "" }));
+        let mut kept = json!(["${Z:007}", "${Z:1e5}", "${Z:0.25}"]);
+        super::substitute(&mut kept, &env).unwrap();
+        assert_eq!(kept, json!(["007", "1e5", 0.25]), "only numbers written as they read back are numbers");
     }
 
     #[test]

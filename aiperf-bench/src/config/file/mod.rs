@@ -33,11 +33,13 @@ pub const RESOLVED_FILE: &str = "resolved_config.yaml";
 /// environment variable.
 pub fn load(path: &Path) -> Result<BenchConfig, ProfileError> {
     let wrong = |at: &str, reason: String| ProfileError::ConfigFile { path: path.display().to_string(), at: at.to_owned(), reason };
-    let size = std::fs::metadata(path).map_err(|e| wrong("", e.to_string()))?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(wrong("", format!("{size} bytes: a configuration file of at most {MAX_FILE_BYTES}")));
+    // Read at most the bound and a byte, whatever the file claims to be (a pipe has no size).
+    let file = std::fs::File::open(path).map_err(|e| wrong("", e.to_string()))?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::Read::take(file, MAX_FILE_BYTES + 1), &mut text).map_err(|e| wrong("", e.to_string()))?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(wrong("", format!("a configuration file of at most {MAX_FILE_BYTES} bytes")));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| wrong("", e.to_string()))?;
     parse(&text, &|name| std::env::var(name).ok()).map_err(|(at, reason)| wrong(&at, reason))
 }
 
@@ -57,7 +59,11 @@ fn parse(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<BenchCon
         && map
             .keys()
             .any(|k| ["benchmark", "schema_version", "schemaVersion"].contains(&k.as_str()) || aiperf::BODY_KEYS.contains(&k.as_str()));
-    let fields = if aiperf { Value::Object(aiperf::envelope(&root)?) } else { root };
+    let mut fields = if aiperf { Value::Object(aiperf::envelope(&root)?) } else { root };
+    // A key that a reference made a number is still a key: never echoed by a type error.
+    if let Some(key) = fields.get_mut("api_key").filter(|key| !key.is_string() && !key.is_null()) {
+        *key = Value::String(key.to_string());
+    }
     serde_json::from_value(fields).map_err(|e| (String::new(), e.to_string()))
 }
 
@@ -77,6 +83,9 @@ fn templated(value: &Value, at: String) -> Option<String> {
 pub fn resolved(config: &BenchConfig) -> String {
     let mut shown = config.clone();
     shown.headers.retain(|h| crate::redact::header(h) == h.as_str());
+    // A URL's credentials (user information, a key in its query) are hidden, and said to be.
+    let hidden_url = shown.url.as_deref().is_some_and(|url| crate::redact::url(url) != url);
+    shown.url = shown.url.as_deref().map(|url| crate::redact::url(url).into_owned());
     let dropped: Vec<&str> = config
         .headers
         .iter()
@@ -89,11 +98,14 @@ pub fn resolved(config: &BenchConfig) -> String {
         config.url.as_deref(),
     );
     let yaml = secrets.scrub(&serde_saphyr::to_string(&shown).unwrap_or_default()).into_owned();
-    let dropped = if dropped.is_empty() {
+    let mut dropped = if dropped.is_empty() {
         String::new()
     } else {
         format!("# Headers left out (they may hold secrets; give them again with -H): {}\n", dropped.join(", "))
     };
+    if hidden_url {
+        dropped.push_str("# The URL's credentials are hidden: give --url again.\n");
+    }
     format!(
         "# The configuration this run resolved (file and flags together): `aiperf profile --config {RESOLVED_FILE}`\n\
          # runs it again. Credentials are not written: give --api-key again.\n{dropped}{yaml}"
