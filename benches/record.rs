@@ -61,7 +61,7 @@ fn shift(response: &mut ParsedResponse, timing: &mut TransportTiming, by: Durati
 
 fn record_request(c: &mut Criterion) {
     let tokenizer = Tokenizer::shared("builtin").expect("the builtin tokenizer");
-    let measure = Measure { tokenizer: &tokenizer, use_server_token_count: false, produces_tokens: true, streaming: true };
+    let measure = Measure { tokenizer: &tokenizer, use_server_token_count: false, produces_tokens: true, streaming: true, trace: false };
     let mut aggregate = Aggregate::new(Vec::new(), Instant::now()).expect("a directory for the columns");
     let mut line = Vec::with_capacity(4096);
     let mut group = c.benchmark_group("record_request");

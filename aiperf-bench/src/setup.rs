@@ -154,6 +154,7 @@ pub(super) fn prepare<F: Factories>(
         tokenizer: Arc::clone(tokenizer),
         use_server_token_count: config.use_server_token_count,
         produces_tokens: config.endpoint_meta.produces_tokens,
+        http_trace: config.http_trace,
     };
     let path = RequestPath::new(endpoint, transport, path, inputs, measure, Tally::new(config.failure_limit));
     Ok((path, Issuer::new(sampler, pattern, replay)))

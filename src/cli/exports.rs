@@ -12,6 +12,10 @@ pub struct ExportArgs {
     /// every request's record, profile_export.jsonl).
     #[arg(long, visible_alias = "profile-export-level", default_value = "records", value_parser = level())]
     pub export_level: ExportLevel,
+    /// Write each request's HTTP trace into its record (`trace_data` in profile_export.jsonl):
+    /// when its sending, waiting and receiving began and ended, its bytes and pieces.
+    #[arg(long)]
+    pub export_http_trace: bool,
 }
 
 /// `--export-level`'s names.
@@ -23,5 +27,6 @@ impl ExportArgs {
     /// Sets the export fields of `config`.
     pub fn apply(&self, config: &mut BenchConfig) {
         config.export_level = self.export_level;
+        config.export_http_trace = self.export_http_trace;
     }
 }

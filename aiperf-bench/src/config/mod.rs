@@ -147,6 +147,8 @@ pub(super) struct Config {
     pub ui: Ui,
     /// `--export-level`.
     pub export_level: ExportLevel,
+    /// `--export-http-trace`.
+    pub http_trace: bool,
 }
 
 impl Config {
@@ -189,6 +191,7 @@ impl Config {
             readiness: readiness(args)?,
             use_server_token_count: args.use_server_token_count,
             export_level: args.export_level,
+            http_trace: http_trace(args)?,
             artifact_dir: args.output_artifact_dir.clone(),
             ui: args.ui,
         })
@@ -241,6 +244,16 @@ fn info(args: &BenchConfig, url: Option<Url>, settings: Settings) -> Result<Mode
         connection_reuse: args.connection_reuse_strategy,
         settings,
     })
+}
+
+/// `--export-http-trace`: the traces go into the records' file, which `--export-level summary`
+/// does not write.
+fn http_trace(args: &BenchConfig) -> Result<bool, ProfileError> {
+    if args.export_http_trace && args.export_level == ExportLevel::Summary {
+        let reason = "writes each request's trace into profile_export.jsonl, which --export-level summary does not write".to_owned();
+        return Err(ProfileError::Flags { flag: "--export-http-trace", reason });
+    }
+    Ok(args.export_http_trace)
 }
 
 /// `-H Name:Value` headers, checked. A header's value is never echoed in an error (it may be a

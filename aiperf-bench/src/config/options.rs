@@ -179,6 +179,8 @@ pub struct BenchConfig {
     /// What is exported: the summaries alone, or every request's record too.
     #[serde(alias = "profile_export_level")]
     pub export_level: ExportLevel,
+    /// Each request's HTTP trace in its record (`trace_data`).
+    pub export_http_trace: bool,
     /// Implementations pinned for the run.
     pub pins: Vec<Pin>,
     /// Also write the run's state (`run_state.jsonl`), which `aiperf merge` merges with other
@@ -270,6 +272,7 @@ impl Default for BenchConfig {
             output_artifact_dir: PathBuf::from("artifacts"),
             ui: Ui::Simple,
             export_level: ExportLevel::Records,
+            export_http_trace: false,
             pins: Vec::new(),
             export_run_state: false,
             shard: None,

@@ -35,6 +35,10 @@ impl JsonLine<'_> {
         out.extend_from_slice(b",\"metrics\":{");
         metrics(r, out);
         out.push(b'}');
+        if let Some(trace) = &r.trace {
+            out.extend_from_slice(b",\"trace_data\":");
+            serde_json::to_writer(&mut *out, &trace.json())?;
+        }
         if let Some(error) = &r.error {
             out.extend_from_slice(b",\"error\":");
             serde_json::to_writer(&mut *out, error)?;

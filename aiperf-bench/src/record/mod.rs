@@ -85,6 +85,8 @@ pub struct RequestRecord {
     pub server_request_id: Option<String>,
     /// Its output missed the `max_tokens` it asked for (AIPerf's `osl_mismatch_count` rule).
     pub osl_mismatch: bool,
+    /// Its HTTP trace, with `--export-http-trace` (boxed: a record without one stays small).
+    pub trace: Option<Box<HttpTrace>>,
 }
 
 /// What the runner knows when a request ends.
@@ -119,6 +121,8 @@ pub struct Measure<'t> {
     pub produces_tokens: bool,
     /// Whether the request was streamed.
     pub streaming: bool,
+    /// Keep each request's HTTP trace (`--export-http-trace`).
+    pub trace: bool,
 }
 
 /// `d` in milliseconds: the double nearest the exact value (one rounding, from whole
@@ -156,6 +160,9 @@ impl Measure<'_> {
         };
         record.ended = timing.end;
         record.end_ns = wall_ns(started_wall, started, timing.end);
+        if self.trace {
+            record.trace = Some(Box::new(HttpTrace::of(&timing, started, started_wall)));
+        }
         // Kept for failures too: they are what a record is matched with the server's logs for.
         record.response_id.clone_from(&response.response_id);
         record.server_request_id.clone_from(&response.server_request_id);
@@ -337,6 +344,7 @@ impl RequestRecord {
             response_id: None,
             server_request_id: None,
             osl_mismatch: false,
+            trace: None,
         }
     }
 
@@ -349,8 +357,10 @@ impl RequestRecord {
 mod cancelled;
 mod derived;
 mod json;
+mod trace;
 
 pub use cancelled::Cut;
+pub use trace::HttpTrace;
 
 pub use derived::usage_discrepant;
 pub use json::JsonLine;

@@ -12,7 +12,7 @@ fn tokenizer() -> Tokenizer {
 }
 
 fn measure(tokenizer: &Tokenizer, streaming: bool) -> Measure<'_> {
-    Measure { tokenizer, use_server_token_count: false, produces_tokens: true, streaming }
+    Measure { tokenizer, use_server_token_count: false, produces_tokens: true, streaming, trace: false }
 }
 
 /// A streamed answer "the model serves tokens fast" (5 words): first piece at 100 ms, one more every 10 ms.

@@ -68,6 +68,8 @@ pub struct MeasureOptions {
     pub use_server_token_count: bool,
     /// Whether the endpoint produces tokens.
     pub produces_tokens: bool,
+    /// Keep each request's HTTP trace (`--export-http-trace`).
+    pub http_trace: bool,
 }
 
 impl<E: Endpoint, T: Transport> RequestPath<E, T> {
@@ -173,6 +175,7 @@ impl<E: Endpoint, T: Transport> RequestPath<E, T> {
             use_server_token_count: self.measure.use_server_token_count,
             produces_tokens: self.measure.produces_tokens,
             streaming: formatted.streaming(),
+            trace: self.measure.http_trace,
         };
         let Some(Exchange { timing, mut response, decode_error }) = exchanged else {
             // Cut: the exchange was dropped mid-flight, closing its connection.

@@ -83,7 +83,10 @@ fn body(value: &Value, path: &str, fields: &mut Fields) -> Result<(), Wrong> {
     super::dataset::datasets(&mut body, fields)?;
     phases::phases(&mut body, fields)?;
     if let Some(artifacts) = body.take("artifacts") {
-        let mut artifacts = Section::new(body.at("artifacts"), artifacts, &["dir", "records"])?;
+        let mut artifacts = Section::new(body.at("artifacts"), artifacts, &["dir", "records", "trace"])?;
+        if let Some(trace) = artifacts.take("trace") {
+            fields.insert("export_http_trace".into(), trace.clone());
+        }
         if let Some(dir) = artifacts.take("dir") {
             fields.insert("output_artifact_dir".into(), json!(text(&artifacts.at("dir"), dir)?));
         }
