@@ -78,3 +78,17 @@ fn each_user_sends_its_turns_a_turn_gap_apart() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("--concurrency"), "another load is refused by name");
     std::fs::remove_dir_all(out).unwrap();
 }
+
+#[test]
+fn a_list_of_users_sweeps_them_one_run_each() {
+    let out = dir("users", "sweep");
+    ok(&common::profile(&["--user-centric-rate", "100", "--num-users", "2,3", "--request-count", "6", "--osl", "2"], &out));
+    for users in [2, 3] {
+        let phase = &json(&out.join(format!("num_users_{users}/profile_export_aiperf.json")))["input_config"]["phases"][0];
+        assert_eq!(phase["users"].as_u64(), Some(users), "{phase}");
+    }
+    let summary = json(&out.join("sweep_summary.json"));
+    assert_eq!(summary["parameters"], serde_json::json!(["num_users"]));
+    assert_eq!(summary["points"].as_array().map(Vec::len), Some(2));
+    std::fs::remove_dir_all(out).unwrap();
+}

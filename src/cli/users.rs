@@ -2,6 +2,7 @@
 //! turns a fixed gap apart.
 
 use aiperf_bench::BenchConfig;
+use aiperf_bench::config::List;
 use clap::Args;
 
 /// The user-centric flags.
@@ -12,15 +13,15 @@ pub struct UserArgs {
     /// (AIPerf's user-centric load, for KV-cache studies).
     #[arg(long)]
     pub user_centric_rate: Option<f64>,
-    /// The users of --user-centric-rate.
+    /// The users of --user-centric-rate; a comma list (`4,8,16`) sweeps it, one run per value.
     #[arg(long)]
-    pub num_users: Option<usize>,
+    pub num_users: Option<List<usize>>,
 }
 
 impl UserArgs {
     /// Sets the user-centric fields of `config`.
     pub fn apply(&self, config: &mut BenchConfig) {
         config.user_centric_rate = self.user_centric_rate;
-        config.num_users = self.num_users;
+        config.num_users.clone_from(&self.num_users);
     }
 }

@@ -65,8 +65,8 @@ pub struct BenchConfig {
     /// Requests per second shared by `--num-users` users, each sending its turns
     /// `num_users / rate` seconds apart (AIPerf's user-centric load).
     pub user_centric_rate: Option<f64>,
-    /// The users of `--user-centric-rate`.
-    pub num_users: Option<usize>,
+    /// The users of `--user-centric-rate`; several values sweep it.
+    pub num_users: Option<List<usize>>,
     /// A search for the highest concurrency that holds the objectives below:
     /// `max-throughput-ttft-sla`, `max-throughput-itl-sla`, `max-concurrency-under-sla`.
     pub search_recipe: Option<String>,

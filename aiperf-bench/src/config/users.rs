@@ -22,7 +22,7 @@ impl Users {
 
 /// The two flags, checked together and against the loads they replace.
 pub(super) fn users(args: &BenchConfig) -> Result<Option<Users>, ProfileError> {
-    let (rate, count) = match (args.user_centric_rate, args.num_users) {
+    let (rate, count) = match (args.user_centric_rate, super::single("--num-users", args.num_users.as_ref())?) {
         (None, None) => return Ok(None),
         (Some(_), None) => {
             let reason = "shares its rate among users: give --num-users N".to_owned();
@@ -63,7 +63,7 @@ mod tests {
     use super::*;
 
     fn args(rate: Option<f64>, count: Option<usize>) -> BenchConfig {
-        BenchConfig { user_centric_rate: rate, num_users: count, ..BenchConfig::default() }
+        BenchConfig { user_centric_rate: rate, num_users: count.map(|c| super::super::List(vec![c])), ..BenchConfig::default() }
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub struct Point {
     pub concurrency: Option<usize>,
     /// `--request-rate` of this point.
     pub request_rate: Option<f64>,
+    /// `--num-users` of this point.
+    pub num_users: Option<usize>,
 }
 
 /// The points the lists of `args` make: one when nothing is swept.
@@ -43,6 +45,18 @@ pub struct Point {
 /// # Errors
 /// `zip` over lists of different lengths, and a sweep of a fixed schedule.
 pub fn points(args: &BenchConfig) -> Result<Vec<Point>, ProfileError> {
+    let users = args.num_users.as_ref().map_or_else(Vec::new, |l| l.0.clone());
+    if users.len() > 1 {
+        // A users' load has no concurrency or rate of its own: its sweep is of users alone.
+        let point = |u: usize| Point {
+            label: format!("num_users_{u}"),
+            values: vec![("num_users", u as f64)],
+            concurrency: None,
+            request_rate: None,
+            num_users: Some(u),
+        };
+        return Ok(users.into_iter().map(point).collect());
+    }
     let concurrency = args.concurrency.as_ref().map_or_else(Vec::new, |l| l.0.clone());
     let rates = args.request_rate.as_ref().map_or_else(Vec::new, |l| l.0.clone());
     let swept = |len: usize| len > 1;
@@ -76,7 +90,7 @@ pub fn points(args: &BenchConfig) -> Result<Vec<Point>, ProfileError> {
                 values.push(("request_rate", r));
             }
             let label = values.iter().map(|(name, value)| format!("{name}_{value}")).collect::<Vec<_>>().join("__");
-            Point { label, values, concurrency, request_rate }
+            Point { label, values, concurrency, request_rate, num_users: users.first().copied() }
         })
         .collect())
 }
@@ -128,6 +142,7 @@ pub async fn run<F: Factories>(args: &BenchConfig, points: &[Point], context: &C
             let mut run_args = args.clone();
             run_args.concurrency = point.concurrency.map(|c| List(vec![c]));
             run_args.request_rate = point.request_rate.map(|r| List(vec![r]));
+            run_args.num_users = point.num_users.map(|u| List(vec![u]));
             run_args.output_artifact_dir = run_dir(&base, point, trial, trials);
             // Only the first run warms the server up, as in AIPerf.
             if trial > 1 {

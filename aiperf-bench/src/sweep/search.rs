@@ -88,6 +88,7 @@ fn point(concurrency: u64) -> Point {
         values: vec![("concurrency", concurrency as f64)],
         concurrency: Some(concurrency as usize),
         request_rate: None,
+        num_users: None,
     }
 }
 

@@ -49,7 +49,7 @@ fn lists_make_points_by_grid_or_zip() {
 #[test]
 fn runs_are_laid_out_as_aiperf_lays_them_out() {
     let base = Path::new("out");
-    let point = |label: &str| Point { label: label.to_owned(), values: Vec::new(), concurrency: None, request_rate: None };
+    let point = |label: &str| Point { label: label.to_owned(), values: Vec::new(), concurrency: None, request_rate: None, num_users: None };
     assert_eq!(run_dir(base, &point("concurrency_8"), 1, 1), Path::new("out/concurrency_8"));
     assert_eq!(run_dir(base, &point(""), 2, 3), Path::new("out/profile_runs/run_0002"));
     assert_eq!(run_dir(base, &point("concurrency_8"), 3, 3), Path::new("out/profile_runs/trial_0003/concurrency_8"));

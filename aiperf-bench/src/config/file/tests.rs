@@ -76,7 +76,7 @@ fn an_older_file_s_body_at_the_top_and_the_shorthands_are_read() {
     assert!(config.fixed_schedule && config.fixed_schedule_auto_offset);
     let users = "benchmark: {model: m, endpoint: {url: 'http://h:1'}, phases: {type: user_centric, rate: 4, users: 8, requests: 40}}";
     let config = parse(users, &env).unwrap();
-    assert_eq!((config.user_centric_rate, config.num_users, config.request_count), (Some(4.0), Some(8), Some(40)));
+    assert_eq!((config.user_centric_rate, config.num_users.map(|u| u.0), config.request_count), (Some(4.0), Some(vec![8]), Some(40)));
 }
 
 #[test]
