@@ -80,14 +80,7 @@ impl<F: Factories> Chat<F> {
         let start = Instant::now();
         let timing = {
             let mut live = Live { collector: &mut collector, shown, printed: 0 };
-            let request = aiperf_core::TransportRequest {
-                path: &self.path,
-                body: prepared.body(),
-                streaming: true,
-                request_id: None,
-                session: None,
-                endpoint: aiperf_core::EndpointHeaders::of(&self.endpoint),
-            };
+            let request = aiperf_core::transport_request(&self.endpoint, &self.path, &prepared, None, None);
             self.transport.send(request, &mut live).await
         };
         let (response, decode_error) = collector.finish();

@@ -138,13 +138,7 @@ pub(super) fn prepare<F: Factories>(
     super::report::clear_phase_files(dir)?;
     // The state file too: it is removed, never truncated in place, so that a copy of it linked
     // elsewhere (a `file://` results location) keeps the run it recorded.
-    let state = dir.join(crate::state::STATE_FILE);
-    match std::fs::remove_file(&state) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(ProfileError::Io { path: state.display().to_string(), source: e });
-        }
-        _ => {}
-    }
+    export::remove_stale(&dir.join(crate::state::STATE_FILE))?;
     match &inputs {
         Inputs::Prepared(entries) => export::write_inputs(dir, entries.iter().map(|p| &p.request), &config.secrets)?,
         Inputs::Trace(_) | Inputs::Sessions(_) => export::write_inputs(dir, shown.iter().map(|p| &p.request), &config.secrets)?,

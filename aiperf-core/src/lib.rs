@@ -41,7 +41,7 @@ pub use request::{FormattedRequest, InferenceRequest, Message, Payload, Prepared
 pub use response::{ContentChunk, Embedding, ParsedResponse, Ranking, ResponseEvent, ServerError, ServerTimings, Usage};
 pub use transport::{
     DynTransport, EndpointHeaders, Exchange, RequestBody, RequestForm, ResponseSink, SessionTurn, Transport, TransportError,
-    TransportFuture, TransportRequest, TransportTiming, exchange, exchange_turn,
+    TransportFuture, TransportRequest, TransportTiming, exchange, exchange_turn, transport_request,
 };
 /// The URL type of [`ModelEndpointInfo::url`] (the `url` crate's).
 pub use url::Url;

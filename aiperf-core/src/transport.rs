@@ -341,8 +341,9 @@ pub async fn exchange_turn<T: Transport, E: crate::Endpoint + ?Sized>(
     Exchange { timing, response, decode_error }
 }
 
-/// What a transport is given to send `request` to `path` for `endpoint`.
-pub(crate) fn transport_request<'a, E: crate::Endpoint + ?Sized>(
+/// What a transport is given to send `request` to `path` for `endpoint`: for a caller that hands
+/// the transport a sink of its own (one that shows a reply as it arrives, say).
+pub fn transport_request<'a, E: crate::Endpoint + ?Sized>(
     endpoint: &'a E,
     path: &'a str,
     request: &'a crate::PreparedRequest,

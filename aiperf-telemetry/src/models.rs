@@ -9,7 +9,7 @@ use aiperf_bench::readiness::{Look, ModelList};
 use aiperf_core::ModelEndpointInfo;
 use reqwest::StatusCode;
 
-use crate::scrape::without_url;
+use crate::scrape::{bounded_body, without_url};
 
 /// The largest model list read (a list is a few hundred bytes a model).
 const MAX_LIST_BYTES: usize = 4 << 20;
@@ -48,12 +48,12 @@ impl ModelListing {
     async fn look_for(&self, info: &ModelEndpointInfo, model: &str, timeout: Duration) -> Look {
         let Some(url) = &info.url else { return Look::Ready };
         let (base, models) = (with_path(url, &root(url)), with_path(url, &format!("{}/v1/models", root(url))));
-        let response = match self.get(info, &models, timeout).await {
+        let mut response = match self.get(info, &models, timeout).await {
             Ok(response) => response,
             Err(why) => return Look::NotYet(why),
         };
         match response.status() {
-            StatusCode::OK => match body(response).await {
+            StatusCode::OK => match bounded_body(&mut response, MAX_LIST_BYTES, "a model list").await {
                 Ok(body) if listed(&body, model) => Look::Ready,
                 Ok(_) => Look::NotYet(format!("'{model}' not in /v1/models yet")),
                 Err(why) => Look::NotYet(why),
@@ -88,18 +88,6 @@ fn with_path(url: &aiperf_core::Url, path: &str) -> String {
     let mut url = url.clone();
     url.set_path(if path.is_empty() { "/" } else { path });
     url.to_string()
-}
-
-/// A response's body, bounded.
-async fn body(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| format!("answer cut short: {}", without_url(&e)))? {
-        if body.len() + chunk.len() > MAX_LIST_BYTES {
-            return Err(format!("a model list larger than {MAX_LIST_BYTES} bytes"));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 /// Whether the OpenAI model list `body` has an entry of id `model` (`{"data": [{"id": …}]}`).

@@ -87,19 +87,26 @@ impl Scraper {
         if json {
             return Err("a JSON answer, not Prometheus text".to_owned());
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| format!("answer cut short: {}", without_url(&e)))? {
-            if body.len() + chunk.len() > MAX_PAGE_BYTES {
-                return Err(format!("page larger than {MAX_PAGE_BYTES} bytes"));
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = bounded_body(&mut response, MAX_PAGE_BYTES, "page").await?;
         let latency = sent.1.elapsed();
         let text = String::from_utf8_lossy(&body).into_owned();
         let families = exposition::parse(&text)?;
         let ns = aiperf_bench::clock::unix_ns;
         Ok(Scraped { sent_ns: ns(sent.0), first_byte_ns: ns(first_byte), latency_ns: latency.as_nanos() as u64, text, families })
     }
+}
+
+/// The body of `response`, refused (naming it `what`) once it passes `limit` bytes: a server
+/// cannot grow the client's memory.
+pub(crate) async fn bounded_body(response: &mut reqwest::Response, limit: usize, what: &str) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| format!("answer cut short: {}", without_url(&e)))? {
+        if body.len() + chunk.len() > limit {
+            return Err(format!("{what} larger than {limit} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// reqwest's error without the URL it repeats (the caller names the endpoint once).

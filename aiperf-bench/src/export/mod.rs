@@ -47,14 +47,19 @@ pub const FILES: [&str; 5] = [JSON_FILE, CSV_FILE, JSONL_FILE, CONSOLE_FILE, INP
 /// # Errors
 /// [`ProfileError::Io`] naming a file that exists but cannot be removed.
 pub fn clear(dir: &Path) -> Result<(), ProfileError> {
-    for name in FILES {
-        let path = dir.join(name);
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&path)(e)),
-            _ => {}
-        }
+    FILES.iter().try_for_each(|name| remove_stale(&dir.join(name)))
+}
+
+/// Removes a previous run's file at `path`, if there is one (never truncated in place: a copy
+/// linked elsewhere keeps what it held).
+///
+/// # Errors
+/// [`ProfileError::Io`] naming a file that exists but cannot be removed.
+pub fn remove_stale(path: &Path) -> Result<(), ProfileError> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(path)(e)),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ProfileError + '_ {

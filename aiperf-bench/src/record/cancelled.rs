@@ -34,7 +34,7 @@ impl Measure<'_> {
         let Cut { started, started_wall, credit, input_tokens, delay } = cut;
         let message = format!("Request cancelled {:.3}s after being sent", delay.as_secs_f64());
         let mut record = RequestRecord::cancelled_now(index, phase, conversation_id, worker_id, (started, started_wall), message);
-        record.credit_ns = Some(record.start_ns.saturating_sub(started.saturating_duration_since(credit).as_nanos() as u64));
+        record.credit_ns = super::credit_ns(&record, credit);
         self.failed_metrics(&mut record, credit, input_tokens);
         record.cut = true;
         record

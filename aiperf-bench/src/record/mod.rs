@@ -135,6 +135,11 @@ fn ms(d: Duration) -> f64 {
     }
 }
 
+/// The wall clock of `credit`, the scheduler's decision, by the record's issue time.
+fn credit_ns(record: &RequestRecord, credit: Instant) -> Option<u64> {
+    Some(record.start_ns.saturating_sub(record.started.saturating_duration_since(credit).as_nanos() as u64))
+}
+
 fn wall_ns(start_wall: SystemTime, start: Instant, at: Instant) -> u64 {
     let base = start_wall.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
     base + at.saturating_duration_since(start).as_nanos() as u64
@@ -145,7 +150,7 @@ impl Measure<'_> {
     pub fn record(&self, index: u64, phase: Phase, conversation_id: usize, worker_id: usize, outcome: Outcome<'_>) -> RequestRecord {
         let Outcome { timing, response, decode_error, input_tokens, started, started_wall, scheduled, credit, max_tokens } = outcome;
         let mut record = RequestRecord::issued(index, phase, conversation_id, worker_id, started, started_wall);
-        record.credit_ns = Some(record.start_ns.saturating_sub(started.saturating_duration_since(credit).as_nanos() as u64));
+        record.credit_ns = credit_ns(&record, credit);
         // Late or not, failed or not: every scheduled send tells how faithful the replay was.
         record.values[Metric::ScheduleLag.index()] = scheduled.map(|due| ms(started.saturating_duration_since(due)));
         let timing = match timing {

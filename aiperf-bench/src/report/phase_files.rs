@@ -86,13 +86,5 @@ pub(crate) fn clear(dir: &Path) -> Result<(), ProfileError> {
             .iter()
             .flat_map(|name| [export::JSON_FILE, export::CSV_FILE].map(|file| dir.join("phases").join(name).join(file))),
     );
-    for path in files {
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(ProfileError::Io { path: path.display().to_string(), source: e });
-            }
-            _ => {}
-        }
-    }
-    Ok(())
+    files.into_iter().try_for_each(|path| export::remove_stale(&path))
 }

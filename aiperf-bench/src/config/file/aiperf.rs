@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::phases;
-use super::section::{Section, Wrong, number, text, whole};
+use super::section::{Section, Wrong, number, snake, text, whole};
 
 /// The fields of the configuration, by flag name (`request_rate`), as read so far.
 pub(super) type Fields = Map<String, Value>;
@@ -65,11 +65,6 @@ pub(super) fn envelope(root: &Value) -> Result<Fields, Wrong> {
     ];
     top.finish(&unsupported)?;
     Ok(fields)
-}
-
-/// `camelCase` as `snake_case`, for the shape test.
-fn snake(key: &str) -> String {
-    key.chars().flat_map(|c| if c.is_ascii_uppercase() { vec!['_', c.to_ascii_lowercase()] } else { vec![c] }).collect()
 }
 
 /// `benchmark:` (at `path`).

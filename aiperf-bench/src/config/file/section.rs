@@ -15,7 +15,7 @@ pub(super) struct Section<'a> {
 pub(super) type Wrong = (String, String);
 
 /// `camelCase` as `snake_case`.
-fn snake(key: &str) -> String {
+pub(super) fn snake(key: &str) -> String {
     let mut out = String::with_capacity(key.len() + 4);
     for c in key.chars() {
         if c.is_ascii_uppercase() {
